@@ -1,0 +1,117 @@
+"""Cases (one open case per debtor), holds and promises: what pauses or stops the ladder."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.db import Store, dumps, loads
+
+# Case states in which no automated reminder goes out for the whole debtor.
+STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
+
+
+def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[str, Any]:
+    """The debtor's open case, opened now if there is none."""
+    row = store.one(
+        "SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,)
+    )
+    if row is not None:
+        return row
+    at = now or iso_utc()
+    store.execute(
+        "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at)"
+        " VALUES (?, 'active', ?, ?, ?)",
+        (debtor_id, secrets.token_hex(6), at, at),
+    )
+    row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
+    assert row is not None
+    return row
+
+
+def set_case_status(
+    store: Store,
+    case_id: int,
+    status: str,
+    *,
+    paused_until: str | None = None,
+    reason: str | None = None,
+    now: str | None = None,
+) -> None:
+    at = now or iso_utc()
+    store.execute(
+        "UPDATE cases SET status = ?, paused_until = ?, pause_reason = ?, updated_at = ?,"
+        " closed_at = CASE WHEN ? = 'closed' THEN ? ELSE NULL END WHERE id = ?",
+        (status, paused_until, reason, at, status, at, case_id),
+    )
+
+
+def add_hold(
+    store: Store,
+    scope: str,
+    target: str | None,
+    reason: str,
+    *,
+    until: str | None = None,
+    by: str = "daemon",
+    now: str | None = None,
+) -> int:
+    cursor = store.execute(
+        "INSERT INTO holds (scope, target, reason, until, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (scope, target, reason, until, by, now or iso_utc()),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def release_holds(
+    store: Store, scope: str, target: str | None, *, now: str | None = None
+) -> int:
+    cursor = store.execute(
+        "UPDATE holds SET released_at = ? WHERE scope = ? AND target IS ? AND released_at IS NULL",
+        (now or iso_utc(), scope, target),
+    )
+    return cursor.rowcount
+
+
+def active_holds(store: Store, today: str) -> list[dict[str, Any]]:
+    """Holds in force on ``today`` (ISO date): not released and not past their end date."""
+    return store.query(
+        "SELECT * FROM holds WHERE released_at IS NULL AND (until IS NULL OR until >= ?)",
+        (today,),
+    )
+
+
+def add_promise(
+    store: Store,
+    debtor_id: str,
+    *,
+    case_id: int | None,
+    invoice_numbers: list[str],
+    promised_date: str | None,
+    grace_until: str | None,
+    source: str,
+    amount_cents: int | None = None,
+    inbox_id: int | None = None,
+    now: str | None = None,
+) -> int:
+    cursor = store.execute(
+        "INSERT INTO promises (debtor_id, case_id, invoice_numbers, promised_date, amount_cents,"
+        " grace_until, source, inbox_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (debtor_id, case_id, dumps(invoice_numbers), promised_date, amount_cents, grace_until,
+         source, inbox_id, now or iso_utc()),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def open_promises(store: Store, debtor_id: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM promises WHERE status = 'open'"
+    params: tuple[Any, ...] = ()
+    if debtor_id is not None:
+        sql += " AND debtor_id = ?"
+        params = (debtor_id,)
+    rows = store.query(sql + " ORDER BY id", params)
+    for row in rows:
+        row["invoice_numbers"] = loads(row["invoice_numbers"], [])
+    return rows

@@ -1,0 +1,118 @@
+"""Opening the SQLite database: WAL, foreign keys, migrations, one-transaction units of work."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.migrations import MIGRATIONS, applied_versions, migrate
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or is not in the expected state."""
+
+
+class Store:
+    """A connection to dunmail's database. All SQL lives in daemon.adapters.store.*."""
+
+    def __init__(self, db: sqlite_utils.Database, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one unit of work, written once or not at all."""
+        conn = self.conn
+        if conn.in_transaction:  # nested use joins the outer unit of work
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def get_state(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM state WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def set_state(self, key: str, value: str, now: str | None = None) -> None:
+        self.execute(
+            "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key, value, now or iso_utc()),
+        )
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect(path: str | Path, *, daemon: bool = False, create: bool = True) -> sqlite3.Connection:
+    path = str(path)
+    if path != ":memory:":
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"database folder {parent} does not exist")
+        if not create and not Path(path).exists():
+            raise StoreError(f"database {path} does not exist; run: dunmail --db {path} init")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    # The daemon's writes must survive a power cut; the CLI may use NORMAL (still safe in WAL).
+    conn.execute(f"PRAGMA synchronous={'FULL' if daemon else 'NORMAL'}")
+    return conn
+
+
+def open_store(path: str | Path, *, daemon: bool = False, migrate_schema: bool = True) -> Store:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    try:
+        conn = connect(path, daemon=daemon)
+        db = sqlite_utils.Database(conn)
+        if migrate_schema:
+            migrate(db, iso_utc)
+        else:
+            missing = {m.version for m in MIGRATIONS} - applied_versions(db)
+            if missing:
+                raise StoreError(f"database {path} needs migrating; run: dunmail init")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    return Store(db, str(path))
+
+
+def dumps(value: Any) -> str:
+    """JSON for TEXT columns: stable key order, no ASCII escaping (names are often non-ASCII)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def loads(text: str | None, default: Any = None) -> Any:
+    return default if text in (None, "") else json.loads(text)

@@ -1,0 +1,101 @@
+"""The human review queue: what dunmail cannot decide safely, with reason and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.db import Store, dumps, loads
+
+PRIORITY_NAMES = {0: "urgent", 1: "high", 2: "normal", 3: "low"}
+PRIORITIES = {name: value for value, name in PRIORITY_NAMES.items()}
+
+
+def add_review_item(
+    store: Store,
+    type: str,
+    reason: str,
+    *,
+    priority: int = 2,
+    evidence: dict[str, Any] | None = None,
+    proposed_actions: Sequence[str] = (),
+    due_date: str | None = None,
+    assignee: str | None = None,
+    debtor_id: str | None = None,
+    case_id: int | None = None,
+    invoice_numbers: Sequence[str] = (),
+    inbox_id: int | None = None,
+    outbox_id: int | None = None,
+    transaction_id: int | None = None,
+    statement_file_id: int | None = None,
+    dedupe_key: str | None = None,
+    now: str | None = None,
+) -> int:
+    """Open a review item. With a ``dedupe_key`` the same item is never opened twice
+    (re-processing after a crash stays idempotent); the existing id is returned."""
+    at = now or iso_utc()
+    if dedupe_key is not None:
+        existing = store.scalar("SELECT id FROM review_items WHERE dedupe_key = ?", (dedupe_key,))
+        if existing is not None:
+            return int(existing)
+    cursor = store.execute(
+        "INSERT INTO review_items (type, priority, reason, evidence, proposed_actions, due_date,"
+        " assignee, debtor_id, case_id, invoice_numbers, inbox_id, outbox_id, transaction_id,"
+        " statement_file_id, dedupe_key, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            type,
+            priority,
+            reason,
+            dumps(evidence or {}),
+            dumps(list(proposed_actions)),
+            due_date,
+            assignee,
+            debtor_id,
+            case_id,
+            dumps(list(invoice_numbers)),
+            inbox_id,
+            outbox_id,
+            transaction_id,
+            statement_file_id,
+            dedupe_key,
+            at,
+            at,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def review_item(store: Store, item_id: int) -> dict[str, Any] | None:
+    row = store.one("SELECT * FROM review_items WHERE id = ?", (item_id,))
+    return None if row is None else decode_item(row)
+
+
+def decode_item(row: dict[str, Any]) -> dict[str, Any]:
+    item = dict(row)
+    for key, default in (("evidence", {}), ("proposed_actions", []), ("invoice_numbers", [])):
+        item[key] = loads(item[key], default)
+    item["priority_name"] = PRIORITY_NAMES.get(item["priority"], str(item["priority"]))
+    return item
+
+
+def open_items(store: Store, type: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM review_items WHERE state != 'resolved'"
+    params: list[Any] = []
+    if type:
+        sql += " AND type = ?"
+        params.append(type)
+    sql += " ORDER BY priority, created_at, id"
+    return [decode_item(r) for r in store.query(sql, params)]
+
+
+def resolve_item(
+    store: Store, item_id: int, resolution: str, *, by: str, now: str | None = None
+) -> None:
+    at = now or iso_utc()
+    store.execute(
+        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
+        " resolved_at = ?, updated_at = ? WHERE id = ?",
+        (resolution, by, at, at, item_id),
+    )

@@ -1,0 +1,257 @@
+"""Invoice intake: CSV and UBL files into debtors and invoices, all-or-nothing and idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import refresh_invoice, upsert_debtor
+from daemon.domain.money import from_cents, to_cents
+from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
+
+# Columns compared to decide whether a re-import changes an invoice.
+_TRACKED = ("debtor_id", "currency", "amount_cents", "issue_date", "due_date", "reference",
+            "reference_kind", "pdf_path")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        col = f" [{self.column}]" if self.column else ""
+        return f"{where}{col}: {self.message}"
+
+
+class ImportRejected(Exception):
+    """The files hold bad rows: nothing was imported."""
+
+    def __init__(self, problems: Sequence[ImportProblem]) -> None:
+        super().__init__(f"{len(problems)} problem(s); nothing was imported")
+        self.problems = list(problems)
+
+
+@dataclass
+class ImportReport:
+    files: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+    credit_notes: list[str] = field(default_factory=list)
+    debtors: int = 0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "dry_run": self.dry_run,
+            "new": len(self.new),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "credit_notes": len(self.credit_notes),
+            "debtors": self.debtors,
+            "changes": self.updated,
+        }
+
+
+def read_invoice_files(paths: Sequence[Path]) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem]]:
+    records: list[tuple[str, InvoiceRecord]] = []
+    problems: list[ImportProblem] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(ImportProblem(str(path), None, None, f"cannot read: {exc.strerror}"))
+            continue
+        try:
+            result = parse_invoice_file(data, source=str(path))
+        except InvoiceFormatError as exc:
+            problems.append(ImportProblem(str(path), None, None, str(exc)))
+            continue
+        problems.extend(ImportProblem(str(path), e.line, e.column, e.message) for e in result.errors)
+        records.extend((str(path), r) for r in result.records)
+    return records, problems
+
+
+def import_invoices(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    now: str | None = None,
+    actor: str = "cli",
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
+) -> ImportReport:
+    """Import invoice files in one transaction. Bad rows anywhere → ImportRejected, no writes."""
+    at = now or iso_utc()
+    records, problems = read_invoice_files(paths)
+    invoices = [(f, r) for f, r in records if r.kind == "invoice"]
+    credit_notes = [(f, r) for f, r in records if r.kind == "credit_note"]
+    problems.extend(_cross_file_problems(invoices))
+    existing = {row["number"]: row for row in store.query("SELECT * FROM invoices")}
+    batch_numbers = {r.number for _, r in invoices}
+    for source, note in credit_notes:
+        target = note.credited_invoice
+        if not target:
+            problems.append(ImportProblem(source, None, None,
+                                          f"credit note {note.number}: no invoice referenced"))
+        elif target not in existing and target not in batch_numbers:
+            problems.append(ImportProblem(source, None, None,
+                                          f"credit note {note.number}: unknown invoice {target}"))
+    if problems:
+        raise ImportRejected(problems)
+
+    report = ImportReport(files=[str(p) for p in paths], dry_run=dry_run)
+    known_notes = {r["number"] for r in store.query("SELECT number FROM credit_notes")}
+    plan: list[tuple[str, InvoiceRecord, dict[str, Any] | None, dict[str, Any]]] = []
+    for source, record in invoices:
+        new_row = _invoice_columns(record, source)
+        old = existing.get(record.number)
+        if old is None:
+            report.new.append(record.number)
+        else:
+            changed = {k: {"old": old[k], "new": new_row[k]} for k in _TRACKED
+                       if old[k] != new_row[k]}
+            if not changed:
+                report.unchanged += 1
+                plan.append((source, record, old, {}))
+                continue
+            report.updated.append({"number": record.number, "changes": _readable(changed)})
+            plan.append((source, record, old, changed))
+            continue
+        plan.append((source, record, None, new_row))
+    new_notes = [(s, n) for s, n in credit_notes if n.number not in known_notes]
+    report.credit_notes = [n.number for _, n in new_notes]
+    report.debtors = len({r.debtor_id for _, r in invoices})
+    if dry_run:
+        return report
+
+    with store.transaction():
+        seen_debtors: set[str] = set()
+        for source, record, old, change in progress(plan):
+            if record.debtor_id not in seen_debtors:
+                seen_debtors.add(record.debtor_id)
+                upsert_debtor(
+                    store,
+                    debtor_id=record.debtor_id,
+                    name=record.debtor_name,
+                    emails=record.debtor_emails,
+                    language=record.language,
+                    debtor_type=record.debtor_type,
+                    ibans=record.debtor_ibans,
+                    tags=record.tags,
+                    country=record.country,
+                    now=at,
+                )
+            if old is None:
+                _insert_invoice(store, _invoice_columns(record, source), at)
+                record_event(store, "invoice_imported", actor=actor, debtor_id=record.debtor_id,
+                             invoice_number=record.number, at=at,
+                             detail={"file": source, "amount": format(record.amount, "f")})
+            elif change:
+                _update_invoice(store, record.number, _invoice_columns(record, source), at)
+                record_event(store, "invoice_changed", actor=actor, debtor_id=record.debtor_id,
+                             invoice_number=record.number, at=at,
+                             detail={"file": source, "changes": _readable(change)})
+                refresh_invoice(store, record.number, now=at)
+        for source, note in new_notes:
+            assert note.credited_invoice is not None
+            store.execute(
+                "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                (note.number, note.credited_invoice, to_cents(note.amount),
+                 note.issue_date.isoformat(), at),
+            )
+            status = refresh_invoice(store, note.credited_invoice, now=at)
+            record_event(store, "credit_note_applied", actor=actor,
+                         debtor_id=note.debtor_id, invoice_number=note.credited_invoice, at=at,
+                         detail={"file": source, "credit_note": note.number,
+                                 "amount": format(note.amount, "f"), "status": status})
+    return report
+
+
+def _cross_file_problems(invoices: Sequence[tuple[str, InvoiceRecord]]) -> list[ImportProblem]:
+    seen: dict[str, tuple[str, InvoiceRecord]] = {}
+    problems = []
+    for source, record in invoices:
+        if record.number in seen and seen[record.number][1] != record:
+            problems.append(ImportProblem(
+                source, None, "number",
+                f"invoice {record.number} appears again with other data "
+                f"(also in {seen[record.number][0]})"))
+        seen.setdefault(record.number, (source, record))
+    return problems
+
+
+def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:
+    return {
+        "number": record.number,
+        "debtor_id": record.debtor_id,
+        "currency": record.currency,
+        "amount_cents": to_cents(record.amount),
+        "issue_date": record.issue_date.isoformat(),
+        "due_date": record.due_date.isoformat(),
+        "reference": record.reference,
+        "reference_kind": record.reference_kind,
+        "pdf_path": record.pdf or None,
+        "source": source,
+    }
+
+
+def _insert_invoice(store: Store, row: dict[str, Any], at: str) -> None:
+    columns = [*row, "created_at", "updated_at"]
+    store.execute(
+        f"INSERT INTO invoices ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        (*row.values(), at, at),
+    )
+
+
+def _update_invoice(store: Store, number: str, row: dict[str, Any], at: str) -> None:
+    sets = ", ".join(f"{k} = ?" for k in _TRACKED)
+    store.execute(
+        f"UPDATE invoices SET {sets}, source = ?, updated_at = ? WHERE number = ?",
+        (*(row[k] for k in _TRACKED), row["source"], at, number),
+    )
+
+
+def _readable(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for key, change in changes.items():
+        if key == "amount_cents":
+            out["amount"] = {k: format(from_cents(v), "f") for k, v in change.items()}
+        else:
+            out[key] = change
+    return out
+
+
+def invoice_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The public JSON shape of an invoice (`dunmail invoices list --json`)."""
+    amount = row["amount_cents"]
+    paid = row["paid_cents"]
+    open_amount = amount - paid - row["credited_cents"] - row["written_off_cents"]
+    return {
+        "number": row["number"],
+        "debtor_id": row["debtor_id"],
+        "currency": row["currency"],
+        "amount": format(from_cents(amount), "f"),
+        "paid_amount": format(from_cents(paid), "f"),
+        "credited_amount": format(from_cents(row["credited_cents"]), "f"),
+        "open_amount": format(from_cents(max(open_amount, 0)), "f"),
+        "status": row["status"],
+        "issue_date": row["issue_date"],
+        "due_date": row["due_date"],
+        "reference": row["reference"],
+        "reference_kind": row["reference_kind"],
+        "dunning_step": row["dunning_step"],
+        "last_step": row["last_step_name"],
+        "last_step_date": row["last_step_date"],
+    }

@@ -1,0 +1,91 @@
+"""What every CLI command gets: the config and the database, opened lazily."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from daemon.adapters.store.db import Store, StoreError, open_store
+from daemon.config import Config, ConfigError, DatabaseSettings, find_config_path, load_config
+
+
+@dataclass
+class AppContext:
+    config_path: str | None
+    db_path: str | None
+    _config: Config | None = None
+    _store: Store | None = None
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = find_config_path(self.config_path, self.env)
+            try:
+                config = load_config(path, self.env)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from exc
+            if self.db_path:
+                config = replace(config, database=DatabaseSettings(path=self.db_path))
+            for warning in config.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            self._config = config
+        return self._config
+
+    def store(self, *, daemon: bool = False) -> Store:
+        """The database, created and migrated if needed."""
+        if self._store is None:
+            path = self.config.database.path
+            try:
+                self._store = open_store(path, daemon=daemon)
+            except StoreError as exc:
+                raise click.ClickException(f"{exc} (set --db PATH or database.path)") from exc
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2, default=str))
+
+
+def echo_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """A plain aligned table for people; --json is for programs."""
+    if not rows:
+        click.echo("(none)")
+        return
+    text = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for t in text:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip())
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,153 @@
+"""`dunmail invoices …` and `dunmail debtors list`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from daemon.adapters.store.db import loads
+from daemon.adapters.store.invoices import invoice_rows
+from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
+from daemon.domain.money import from_cents
+from daemon.cli.context import AppContext, echo_json, echo_table, is_terminal, pass_app
+
+T = TypeVar("T")
+
+STATUSES = ("open", "partially_paid", "paid", "credited", "disputed", "written_off",
+            "handed_over")
+
+
+@click.group("invoices")
+def invoices_group() -> None:
+    """Import and list invoices.
+
+    Example:
+
+        dunmail invoices import invoices.csv && dunmail invoices list --status open
+    """
+
+
+@invoices_group.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_app
+def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
+    """Import invoices from CSV or UBL 2.1 (Peppol BIS 3.0) files.
+
+    CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
+    (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country
+    (optional). A file with bad rows imports nothing and lists every bad row. Re-importing is
+    idempotent: the same number updates the invoice, and amount changes are logged.
+
+    Example:
+
+        dunmail --db office.db invoices import invoices-2026-11.csv --dry-run
+    """
+    try:
+        report = import_invoices(app.store(), list(files), dry_run=dry_run, progress=_progress)
+    except ImportRejected as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{len(exc.problems)} bad row(s): nothing was imported; fix them and import again"
+        ) from exc
+    if as_json:
+        echo_json(report.as_dict())
+        return
+    prefix = "would import" if dry_run else "imported"
+    click.echo(
+        f"{prefix}: {len(report.new)} new, {len(report.updated)} changed, "
+        f"{report.unchanged} unchanged, {len(report.credit_notes)} credit note(s), "
+        f"{report.debtors} debtor(s)"
+    )
+    for change in report.updated:
+        click.echo(f"  {change['number']}: {change['changes']}")
+
+
+def _progress(items: Iterable[T]) -> Iterator[T]:
+    """A progress bar on stderr for long imports, only when a person is watching."""
+    items = list(items)
+    if not is_terminal() or len(items) < 500:
+        yield from items
+        return
+    with click.progressbar(items, label="Importing", file=click.get_text_stream("stderr")) as bar:
+        yield from bar
+
+
+@invoices_group.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only invoices in this state.")
+@click.option("--debtor", "debtor_id", metavar="ID", help="Only this debtor's invoices.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def list_command(app: AppContext, status: str | None, debtor_id: str | None, as_json: bool) -> None:
+    """List invoices with paid and open amounts.
+
+    Example:
+
+        dunmail invoices list --status open --json | jq '.[].open_amount'
+    """
+    rows = [invoice_view(r) for r in invoice_rows(app.store(), status=status, debtor_id=debtor_id)]
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(rows, ["number", "debtor_id", "due_date", "amount", "open_amount", "status",
+                          "last_step"])
+
+
+@click.group("debtors")
+def debtors_group() -> None:
+    """Debtors: list, export and erase (GDPR).
+
+    Example:
+
+        dunmail debtors list --json
+    """
+
+
+@debtors_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def debtors_list(app: AppContext, as_json: bool) -> None:
+    """List debtors with their open balance.
+
+    Example:
+
+        dunmail debtors list --json | jq '.[] | select(.open_amount != "0.00")'
+    """
+    store = app.store()
+    rows = store.query(
+        "SELECT d.*, (SELECT group_concat(email, ';') FROM debtor_emails e"
+        "  WHERE e.debtor_id = d.id AND e.status = 'ok') AS emails,"
+        " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = d.id"
+        "  AND i.status IN ('open','partially_paid','disputed')) AS open_invoices,"
+        " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
+        "  FROM invoices i WHERE i.debtor_id = d.id"
+        "  AND i.status IN ('open','partially_paid','disputed')) AS open_cents"
+        " FROM debtors d WHERE d.erased_at IS NULL ORDER BY d.id"
+    )
+    out = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "emails": (r["emails"] or "").split(";") if r["emails"] else [],
+            "language": r["language"],
+            "debtor_type": r["debtor_type"],
+            "country": r["country"],
+            "tags": loads(r["tags"], []),
+            "open_invoices": r["open_invoices"],
+            "open_amount": format(from_cents(r["open_cents"]), "f"),
+        }
+        for r in rows
+    ]
+    if as_json:
+        echo_json(out)
+    else:
+        echo_table(out, ["id", "name", "debtor_type", "language", "open_invoices", "open_amount"])
+
+
+COMMANDS = [invoices_group, debtors_group]

@@ -1,0 +1,65 @@
+"""`dunmail init` and `dunmail check-config`."""
+
+from __future__ import annotations
+
+import click
+
+from daemon.adapters.store.migrations import MIGRATIONS
+from daemon.cli.context import AppContext, echo_json, pass_app
+
+
+@click.command("init")
+@pass_app
+def init_command(app: AppContext) -> None:
+    """Create the database, or migrate it to the current schema (safe to repeat).
+
+    Example:
+
+        dunmail --db /var/lib/dunmail/dunmail.db init
+    """
+    store = app.store()
+    version = store.scalar("SELECT MAX(version) FROM schema_migrations")
+    click.echo(f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})")
+
+
+@click.command("check-config")
+@click.option("--connect", is_flag=True, help="Also log in to IMAP and SMTP and check folders.")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON array.")
+@pass_app
+def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
+    """Validate the configuration; with --connect, say exactly what fails on the mail servers.
+
+    Example:
+
+        dunmail --config /etc/dunmail/config.toml check-config --connect
+    """
+    config = app.config
+    checks: list[dict[str, object]] = [
+        {"name": "config", "ok": True, "detail": config.source or "built-in defaults"}
+    ]
+    for warning in config.warnings:
+        checks.append({"name": "config", "ok": True, "detail": f"warning: {warning}"})
+    if connect:
+        from daemon.app.connectivity import check_imap, check_smtp
+
+        for label, settings, check in (("imap", config.imap, check_imap),
+                                       ("smtp", config.smtp, check_smtp)):
+            if not settings.configured:
+                checks.append({"name": f"{label}", "ok": False,
+                               "detail": f"{label}.host is not set"})
+                continue
+            for step in check(settings):
+                checks.append({"name": f"{label}.{step.name}", "ok": step.ok,
+                               "detail": step.detail})
+    failed = [c for c in checks if not c["ok"]]
+    if as_json:
+        echo_json(checks)
+    else:
+        for c in checks:
+            mark = "ok  " if c["ok"] else "FAIL"
+            click.echo(f"{mark} {c['name']}: {c['detail']}")
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed: {failed[0]['name']}: {failed[0]['detail']}")
+
+
+COMMANDS = [init_command, check_config_command]

@@ -1,0 +1,96 @@
+"""Business days (NL/BE/DE public holidays) and the office's sending window.
+
+Holidays come from the ``holidays`` package (pure data, no I/O); each country/year table is
+built once and cached because building it is slow. A business day is Monday–Friday and
+not a public holiday of that country.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+
+import holidays
+
+SUPPORTED_COUNTRIES = frozenset({"NL", "BE", "DE"})
+
+
+@lru_cache(maxsize=64)
+def _holiday_dates(country: str, year: int) -> frozenset[date]:
+    if country not in SUPPORTED_COUNTRIES:
+        raise ValueError(f"unsupported country {country!r}; expected one of NL, BE, DE")
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+def is_public_holiday(d: date, country: str) -> bool:
+    return d in _holiday_dates(country, d.year)
+
+
+def is_business_day(d: date, country: str) -> bool:
+    return d.weekday() < 5 and not is_public_holiday(d, country)
+
+
+def next_business_day(d: date, country: str) -> date:
+    """The first business day strictly after ``d``."""
+    d += timedelta(days=1)
+    while not is_business_day(d, country):
+        d += timedelta(days=1)
+    return d
+
+
+def add_business_days(d: date, n: int, country: str) -> date:
+    """Move ``n`` business days forward (or back for negative ``n``); ``n=0`` returns ``d``."""
+    step = timedelta(days=1 if n >= 0 else -1)
+    remaining = abs(n)
+    while remaining:
+        d += step
+        if is_business_day(d, country):
+            remaining -= 1
+    return d
+
+
+@dataclass(frozen=True, slots=True)
+class SendingWindow:
+    """When reminders may go out: weekdays (0 = Monday) and ``[start_hour, end_hour)``
+    in the office timezone, optionally skipping the public holidays of ``country``."""
+
+    tz: tzinfo
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    start_hour: int = 9
+    end_hour: int = 17
+    country: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start_hour < self.end_hour <= 24:
+            raise ValueError(f"bad sending hours {self.start_hour}-{self.end_hour}")
+        if not self.weekdays or not self.weekdays <= frozenset(range(7)):
+            raise ValueError(f"bad sending weekdays {sorted(self.weekdays)}")
+
+    def _open_day(self, d: date) -> bool:
+        if d.weekday() not in self.weekdays:
+            return False
+        return self.country is None or not is_public_holiday(d, self.country)
+
+    def _local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("SendingWindow needs a timezone-aware datetime")
+        return moment.astimezone(self.tz)
+
+    def allows(self, moment: datetime) -> bool:
+        local = self._local(moment)
+        return self._open_day(local.date()) and self.start_hour <= local.hour < self.end_hour
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """``moment`` itself when the window is open, else the next window start (office tz)."""
+        if self.allows(moment):
+            return moment
+        local = self._local(moment)
+        d = local.date()
+        # A year of lookahead covers any sane combination of weekdays and holidays.
+        for _ in range(366):
+            start = datetime.combine(d, time(self.start_hour), tzinfo=self.tz)
+            if self._open_day(d) and start > local:
+                return start
+            d += timedelta(days=1)
+        raise ValueError("sending window never opens")  # pragma: no cover

@@ -1,0 +1,51 @@
+"""The default dunning ladders, following established credit-control practice.
+
+B2B (domain-rules.md §1.6): receipt check, friendly reminder, phone call, formal reminder with
+a final deadline (the EUR 40 minimum and handelsrente run without a reminder), formal demand,
+hand-over. B2C (§1.5): the formal step is the veertiendagenbrief; collection costs only on the
+demand that follows its 14 days (counted from the day after receipt).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from daemon.config import LadderSettings, LadderStep
+
+B2B = LadderSettings(
+    steps=(
+        LadderStep("courtesy", "courtesy", offset_days=3, relative_to="issue", optional=True),
+        LadderStep("reminder", "reminder1", offset_days=1, relative_to="due"),
+        LadderStep("call", "call", offset_days=7, relative_to="previous", business_days=True,
+                   channel="task"),
+        LadderStep("formal", "reminder2", offset_days=7, relative_to="previous",
+                   business_days=True, costs=True, interest=True, deadline_days=7),
+        LadderStep("demand", "demand", offset_days=10, relative_to="previous",
+                   costs=True, interest=True, deadline_days=7),
+        LadderStep("handover", "handover", offset_days=7, relative_to="previous",
+                   channel="task", final=True, costs=True, interest=True),
+    )
+)
+
+B2C = LadderSettings(
+    steps=(
+        LadderStep("courtesy", "courtesy", offset_days=3, relative_to="issue", optional=True),
+        LadderStep("reminder", "reminder1", offset_days=1, relative_to="due"),
+        LadderStep("call", "call", offset_days=7, relative_to="previous", business_days=True,
+                   channel="task"),
+        LadderStep("notice", "notice14", offset_days=7, relative_to="previous",
+                   business_days=True, formal_notice=True, deadline_days=14),
+        # 14 days from the day after receipt, plus margin for the ATW: costs become due.
+        LadderStep("demand", "demand", offset_days=17, relative_to="previous",
+                   costs=True, interest=True, deadline_days=7),
+        LadderStep("handover", "handover", offset_days=7, relative_to="previous",
+                   channel="task", final=True, costs=True, interest=True),
+    )
+)
+
+KEY_ACCOUNT = LadderSettings(steps=B2B.steps, route_to_person=True)
+
+DEFAULT_LADDERS: Mapping[str, LadderSettings] = MappingProxyType(
+    {"b2b": B2B, "b2c": B2C, "key-account": KEY_ACCOUNT}
+)

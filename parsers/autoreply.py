@@ -1,0 +1,200 @@
+"""Is this mail written by a machine? Auto-replies (out-of-office, acknowledgements,
+"mailbox not monitored", challenge/response) versus other machine mail (lists, bulk,
+Auto-Submitted: auto-generated that is not an answer to us).
+
+Headers first (RFC 3834, X-Autoreply, Precedence, Exchange and Apple vacation headers),
+then subject and body cues in nl/en/de/fr, because many real out-of-office replies carry
+no standard header. X-Auto-Response-Suppress is set by Outlook on ordinary mail and is
+ignored; an empty Return-Path only says "a machine sent this".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from parsers.mail import ParsedMail
+from parsers.replies.dates import BusinessDay, find_dates, weekdays_only
+
+_I = re.IGNORECASE
+
+
+class MachineKind(StrEnum):
+    HUMAN = "human"
+    AUTO_REPLY = "auto_reply"
+    AUTO_GENERATED = "auto_generated"
+
+
+@dataclass(frozen=True, slots=True)
+class AutoReplyInfo:
+    kind: MachineKind
+    strong: bool  # decided by headers/subject, not only by body wording
+    challenge: bool
+    return_date: date | None
+    evidence: tuple[str, ...]
+
+
+SUBJECT_CUES = re.compile(
+    r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?respon|automatisch antwoord|"
+    r"automatische antwort|réponse automatique|reponse automatique|out of (the )?office|"
+    r"^\s*afwezig|abwesen|absence|^\s*away\b|vacation|vakantie|\bAUTO:|automatic response|"
+    r"automatyczna odpowied|ontvangstbevestiging|eingangsbestätigung|accusé de réception|"
+    r"request received|\[ticket#|thank you for your e-?mail|bedankt voor uw e-?mail|"
+    r"niet aanwezig|nicht im büro|urlaub",
+    _I,
+)
+OOO_CUES = re.compile(
+    r"out of (the )?office|i am away|i'm away|i am currently away|on (annual |parental |sick )?leave|"
+    r"on (vacation|holiday)|currently (away|out)|niet op kantoor|niet aanwezig|ben (ik )?afwezig|"
+    r"ik ben .{0,30}(met vakantie|met verlof|vrij)|met (ouderschaps|zwangerschaps)?verlof|"
+    r"weer aanwezig|weer op kantoor|ben ik weer|nicht im büro|abwesend|im urlaub|außer haus|"
+    r"bin ich wieder|wieder im büro|wieder erreichbar|absente? du bureau|en congés?|en vacances|"
+    r"de retour le|je serai de retour|limited access to (my )?e-?mail|geen toegang tot (mijn )?e-?mail|"
+    r"keinen zugriff auf (meine )?e-?mails?",
+    _I,
+)
+ACK_CUES = re.compile(
+    r"this is an? (automated|automatic|auto-generated) (message|response|reply)|"
+    r"automated response|automatically generated|auto-?generated|"
+    r"(dit|het) is een automatisch( gegenereerd)? bericht|automatisch (gegenereerd )?bericht|"
+    r"automatische (antwort|nachricht|e-mail)|message automatique|réponse automatique|"
+    r"we have received your (e-?mail|message|request)|(we|i) (have )?received your (e-?mail|message)|"
+    r"confirming that we have received|wij hebben uw (e-?mail|bericht)( in goede orde)? ontvangen|"
+    r"wir haben ihre (e-?mail|nachricht) erhalten|nous avons bien reçu votre (message|e-?mail|demande)|"
+    r"ticket ?(number|nummer|reference|#)|ticketnummer|"
+    r"no longer (with|monitored|in use|active)|not (being )?monitored|niet meer (in gebruik|actief)|"
+    r"wordt niet (meer )?gelezen|nicht mehr (besetzt|aktiv|gelesen)|n'est plus (utilisée|active|consultée)",
+    _I,
+)
+CHALLENGE_CUES = re.compile(
+    r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
+    r"allowed list|approved senders|added to the recipient|whitelist|white-list|"
+    r"challenge[- ]response|confirm (that )?you are (a )?(human|real person)|"
+    r"awaiting (your )?(verification|confirmation)",
+    _I,
+)
+_RETURN_PHRASE = re.compile(
+    r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
+    r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
+    r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
+    r"de retour|serai de retour|à partir du|dès le",
+    _I,
+)
+_RETURN_AFTER = re.compile(
+    r"^\W{0,3}(ben ik (weer|terug)|bin ich wieder|i('ll| will) be back|je serai de retour|"
+    r"(is|am) back|weer aanwezig)",
+    _I,
+)
+_UNTIL = re.compile(
+    r"\b(until|till|through|t/m|tot en met|tot|bis einschließlich|bis zum|bis|jusqu'au|jusqu’au)\b",
+    _I,
+)
+_APPLE_END = re.compile(r"endDate=(\d{4})-(\d{2})-(\d{2})", _I)
+_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|antw|sv|vs|réf|ref|wg)\s*:", _I)
+
+
+def _header_evidence(mail: ParsedMail) -> tuple[list[str], list[str], bool]:
+    """(auto-reply evidence, other machine evidence, explicitly human)."""
+    reply: list[str] = []
+    machine: list[str] = []
+    auto_sub = (mail.header("auto-submitted") or "").strip().lower()
+    if auto_sub == "no":
+        return reply, machine, True
+    if auto_sub.startswith("auto-replied"):
+        reply.append("header:Auto-Submitted=auto-replied")
+    elif auto_sub:
+        machine.append(f"header:Auto-Submitted={auto_sub}")
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
+        value = (mail.header(name) or "").strip().lower()
+        if value and value not in ("no", "false", "0"):
+            reply.append(f"header:{name}")
+    if mail.header("x-ms-exchange-inbox-rules-loop"):
+        reply.append("header:X-MS-Exchange-Inbox-Rules-Loop")
+    if (mail.header("x-apple-action") or "").strip().upper() == "VACATION":
+        reply.append("header:X-Apple-Action=VACATION")
+    precedence = (mail.header("precedence") or "").strip().lower()
+    if precedence == "auto_reply":
+        reply.append("header:Precedence=auto_reply")
+    elif precedence in ("bulk", "junk", "list"):
+        machine.append(f"header:Precedence={precedence}")
+    if mail.header("list-id") or mail.header("list-unsubscribe"):
+        machine.append("header:List-Id")
+    if (mail.header("return-path") or "").strip() == "<>":
+        machine.append("header:Return-Path=<>")
+    return reply, machine, False
+
+
+def detect_auto_reply(
+    mail: ParsedMail,
+    new_text: str,
+    *,
+    base: date | None = None,
+    language: str | None = None,
+    is_business_day: BusinessDay = weekdays_only,
+) -> AutoReplyInfo:
+    """Classify the sender as human, auto-reply or other machine mail, with evidence."""
+    reply, machine, human = _header_evidence(mail)
+    if human:
+        return AutoReplyInfo(MachineKind.HUMAN, True, False, None, ("header:Auto-Submitted=no",))
+    subject = SUBJECT_CUES.search(mail.subject)
+    body_text = new_text[:3000]
+    ooo = OOO_CUES.search(body_text)
+    ack = ACK_CUES.search(body_text)
+    challenge = CHALLENGE_CUES.search(body_text) or CHALLENGE_CUES.search(mail.text[:3000])
+    evidence = reply + machine
+    if subject:
+        evidence.append(f"subject:{subject.group(0).strip().lower()}")
+    for cue, label in ((ooo, "ooo"), (ack, "ack"), (challenge, "challenge")):
+        if cue:
+            evidence.append(f"body-{label}:{cue.group(0).lower()}")
+    is_reply = bool(mail.in_reply_to or _REPLY_SUBJECT.match(mail.subject))
+    kind = MachineKind.HUMAN
+    strong = False
+    if reply or subject:
+        kind, strong = MachineKind.AUTO_REPLY, True
+    elif machine and (ooo or ack or challenge or is_reply):
+        kind, strong = MachineKind.AUTO_REPLY, True
+    elif machine:
+        kind, strong = MachineKind.AUTO_GENERATED, True
+    elif ooo or ack or challenge:
+        kind = MachineKind.AUTO_REPLY
+    return_date = None
+    if kind is MachineKind.AUTO_REPLY:
+        return_date = _return_date(mail, body_text, base, language, is_business_day)
+    return AutoReplyInfo(kind, strong, bool(challenge), return_date, tuple(evidence))
+
+
+def _return_date(
+    mail: ParsedMail,
+    text: str,
+    base: date | None,
+    language: str | None,
+    is_business_day: BusinessDay,
+) -> date | None:
+    apple = _APPLE_END.search(mail.header("x-apple-criteria") or "")
+    if apple:
+        return date(int(apple[1]), int(apple[2]), int(apple[3]))
+    if base is None:
+        return None
+    for source in (text, mail.subject):
+        mentions = find_dates(source, base, is_business_day=is_business_day, language=language)
+        future = [m for m in mentions if m.day >= base and m.kind != "period"]
+        if not future:
+            continue
+        # an explicit "back on …" wins over "away until …"
+        for m in future:
+            before = source[max(0, m.start - 45) : m.start]
+            if _RETURN_PHRASE.search(before) and not _UNTIL.search(before[-20:]):
+                return m.day
+            if _RETURN_AFTER.search(source[m.end : m.end + 30]):
+                return m.day
+        for m in future:
+            before = source[max(0, m.start - 30) : m.start]
+            if _UNTIL.search(before):
+                day = m.day + timedelta(days=1)
+                while not is_business_day(day):
+                    day += timedelta(days=1)
+                return day
+    return None

@@ -1,0 +1,398 @@
+"""Invoice intake: CSV with a header row, and UBL 2.1 Invoice/CreditNote (see parsers.ubl).
+
+Row problems never raise: every problem of every row comes back as a RowError naming the
+physical file line (header = line 1) and the column, so the office fixes a file in one go.
+Only a file that is neither CSV nor UBL, or cannot be decoded, raises InvoiceFormatError.
+
+References: the column may hold an ISO 11649 RF reference, a Dutch betalingskenmerk or a
+Belgian OGM; when empty an RF reference is derived from the invoice number. Normalised
+values: RF upper case without spaces, kenmerk digits, OGM its 12 digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum import iban as stdnum_iban
+
+InvoiceFormat = Literal["csv", "ubl"]
+
+REQUIRED_COLUMNS = ("number", "debtor_id", "debtor_name", "debtor_email", "issue_date", "due_date", "amount")
+OPTIONAL_COLUMNS = ("currency", "reference", "language", "debtor_type", "debtor_iban", "pdf", "tags", "country")
+LANGUAGES = frozenset({"nl", "en", "de", "fr"})
+DEBTOR_TYPES = frozenset({"b2b", "b2c"})
+COUNTRIES = frozenset({"NL", "BE", "DE"})
+
+
+class InvoiceFormatError(ValueError):
+    """The file as a whole cannot be read (not CSV or UBL, undecodable, malformed XML)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int  # physical line in the file (CSV header = 1; XML: the element's line)
+    column: str | None  # CSV column or XML element, None for the whole row
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    number: str
+    debtor_id: str
+    debtor_name: str
+    debtor_emails: tuple[str, ...]
+    issue_date: date
+    due_date: date
+    amount: Decimal  # positive; a credit note's amount is what it credits
+    currency: str
+    reference: str
+    reference_kind: str  # "rf" | "kenmerk" | "ogm"
+    language: str | None
+    debtor_type: str  # "b2b" | "b2c"
+    debtor_ibans: tuple[str, ...]
+    pdf: str | None
+    tags: tuple[str, ...]
+    country: str | None
+    kind: str = "invoice"  # "invoice" | "credit_note"
+    credited_invoice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceParseResult:
+    records: tuple[InvoiceRecord, ...]
+    errors: tuple[RowError, ...]
+    format: InvoiceFormat
+
+
+# --- payment references -------------------------------------------------------------------
+# parsers may not import daemon, so the three check algorithms of daemon.domain.references
+# are repeated here in their smallest form; tests/unit/test_invoice_parsers.py checks that
+# both agree on the domain-rules vectors.
+
+_KENMERK_WEIGHTS = (2, 4, 8, 5, 10, 9, 7, 3, 6, 1)
+
+
+def _mod97(s: str) -> int:
+    return int("".join(str(int(c, 36)) for c in s)) % 97
+
+
+def _generate_rf(number: str) -> str:
+    body = re.sub(r"[^A-Z0-9]", "", number.upper())
+    if not 1 <= len(body) <= 21:
+        raise ValueError(f"invoice number {number!r} needs 1 to 21 letters/digits for an RF reference")
+    return f"RF{98 - _mod97(body + 'RF00'):02d}{body}"
+
+
+def _kenmerk_ok(s: str) -> bool:
+    if len(s) not in (7, 9, 10, 11, 12, 13, 14, 16):
+        return False
+    if len(s) == 7:
+        return True
+    if len(s) != 16 and int(s[1]) != (len(s) - 2) % 10:
+        return False
+    total = sum(int(d) * _KENMERK_WEIGHTS[i % 10] for i, d in enumerate(reversed(s[1:])))
+    c = 11 - total % 11
+    return int(s[0]) == {10: 1, 11: 0}.get(c, c)
+
+
+def _ogm_ok(digits: str) -> bool:
+    return int(digits[10:]) == (int(digits[:10]) % 97 or 97)
+
+
+def _classify_reference(text: str) -> tuple[str, str, bool] | None:
+    """(kind, normalised value, valid) for a field holding one reference, else None."""
+    s = text.strip()
+    compact = s.replace(" ", "").upper()
+    if re.fullmatch(r"RF[0-9]{2}[A-Z0-9]+", compact):
+        ok = len(compact) <= 25 and 2 <= int(compact[2:4]) <= 98
+        return "rf", compact, ok and _mod97(compact[4:] + compact[:4]) == 1
+    m = re.fullmatch(r"(\+{3}|\*{3})([0-9 /]+)(\+{3}|\*{3})", s)
+    if m:
+        inner = m.group(2).replace(" ", "")
+        digits = inner.replace("/", "")
+        shaped = re.fullmatch(r"[0-9]{3}/[0-9]{4}/[0-9]{5}", inner) is not None
+        return "ogm", digits, shaped and m.group(1) == m.group(3) and _ogm_ok(digits)
+    bare = compact.replace("/", "")
+    if not (bare.isascii() and bare.isdigit()):
+        return None
+    if len(bare) == 12 and _ogm_ok(bare):
+        return "ogm", bare, True
+    if "/" in compact:
+        return "ogm", bare, False
+    return "kenmerk", bare, _kenmerk_ok(bare)
+
+
+# --- field checks shared with parsers.ubl; each returns (value, error message) ----------
+
+
+@lru_cache(maxsize=65536)
+def _check_email(address: str) -> tuple[str | None, str | None]:
+    try:
+        return validate_email(address, check_deliverability=False).normalized, None
+    except EmailNotValidError as exc:
+        return None, f"invalid e-mail address {address!r}: {exc}"
+
+
+def check_emails(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """Several addresses separated by ``;`` (or ``,``); at least one is required."""
+    parts = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
+    if not parts:
+        return (), ["no e-mail address"]
+    good, problems = [], []
+    for p in parts:
+        normal, problem = _check_email(p)
+        if normal is None:
+            problems.append(problem or f"invalid e-mail address {p!r}")
+        elif normal not in good:
+            good.append(normal)
+    return tuple(good), problems
+
+
+@lru_cache(maxsize=4096)
+def _check_iban(text: str) -> tuple[str | None, str | None]:
+    compact = stdnum_iban.compact(text)
+    if stdnum_iban.is_valid(compact):
+        return compact, None
+    return None, f"invalid IBAN {text!r}"
+
+
+def check_ibans(text: str) -> tuple[tuple[str, ...], list[str]]:
+    good, problems = [], []
+    for part in (p.strip() for p in text.split(";")):
+        if part:
+            value, problem = _check_iban(part)
+            if value is None:
+                problems.append(problem or f"invalid IBAN {part!r}")
+            elif value not in good:
+                good.append(value)
+    return tuple(good), problems
+
+
+def check_reference(text: str, number: str) -> tuple[tuple[str, str] | None, str | None]:
+    """(value, kind) for the given reference, or an RF reference derived from the number."""
+    if not text.strip():
+        try:
+            return (_generate_rf(number), "rf"), None
+        except ValueError as exc:
+            return None, f"no reference given and none can be derived: {exc}"
+    found = _classify_reference(text)
+    if found is None:
+        return None, f"reference {text!r} is not an RF reference, betalingskenmerk or OGM"
+    kind, value, valid = found
+    if not valid:
+        return None, f"{kind} reference {text!r} has wrong check digits or format"
+    return (value, kind), None
+
+
+def check_amount(text: str) -> tuple[Decimal | None, str | None]:
+    s = text.strip()
+    if not re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", s):
+        return None, f"amount {text!r} is not a number (use . or , for decimals, no grouping)"
+    try:
+        value = Decimal(s.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - regex already filtered
+        return None, f"amount {text!r} is not a number"
+    if value != value.quantize(Decimal("0.01")):
+        return None, f"amount {text!r} has more than two decimals"
+    if value <= 0:
+        return None, f"amount {text!r} must be more than zero"
+    return value.quantize(Decimal("0.01")), None
+
+
+def check_date(text: str) -> tuple[date | None, str | None]:
+    s = text.strip()
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
+        try:
+            return date.fromisoformat(s), None
+        except ValueError:
+            pass
+    return None, f"date {text!r} is not a valid ISO date (YYYY-MM-DD)"
+
+
+def slug(text: str) -> str:
+    """A stable id from a name when the source gives no customer id."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64]
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvoiceFormatError(f"file is not UTF-8 (byte {exc.start}): save it as UTF-8 CSV") from exc
+    if "\x00" in text:
+        raise InvoiceFormatError("file contains NUL bytes; it is not a text CSV")
+    return text
+
+
+def _delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+class _Row:
+    """Collects the errors of one row while its fields are read."""
+
+    def __init__(self, line: int, values: dict[str, str]) -> None:
+        self.line, self.values, self.errors = line, values, list[RowError]()
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "").strip()
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+
+def _parse_row(row: _Row) -> InvoiceRecord | None:
+    for column in REQUIRED_COLUMNS:
+        if not row.get(column):
+            row.fail(column, f"{column} is empty")
+    issue, problem = check_date(row.get("issue_date")) if row.get("issue_date") else (None, None)
+    if problem:
+        row.fail("issue_date", problem)
+    due, problem = check_date(row.get("due_date")) if row.get("due_date") else (None, None)
+    if problem:
+        row.fail("due_date", problem)
+    if issue and due and due < issue:
+        row.fail("due_date", f"due date {due} is before issue date {issue}")
+    amount, problem = check_amount(row.get("amount")) if row.get("amount") else (None, None)
+    if problem:
+        row.fail("amount", problem)
+    emails: tuple[str, ...] = ()
+    if row.get("debtor_email"):
+        emails, problems = check_emails(row.get("debtor_email"))
+        for p in problems:
+            row.fail("debtor_email", p)
+    currency = (row.get("currency") or "EUR").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        row.fail("currency", f"currency {row.get('currency')!r} is not an ISO 4217 code")
+    ref, problem = check_reference(row.get("reference"), row.get("number")) if row.get("number") else (None, None)
+    if problem:
+        row.fail("reference", problem)
+    language = row.get("language").lower() or None
+    if language is not None and language not in LANGUAGES:
+        row.fail("language", f"language {row.get('language')!r} is not one of nl, en, de, fr")
+    debtor_type = row.get("debtor_type").lower() or "b2b"
+    if debtor_type not in DEBTOR_TYPES:
+        row.fail("debtor_type", f"debtor_type {row.get('debtor_type')!r} is not b2b or b2c")
+    ibans, problems = check_ibans(row.get("debtor_iban"))
+    for p in problems:
+        row.fail("debtor_iban", p)
+    country = row.get("country").upper() or None
+    if country is not None and country not in COUNTRIES:
+        row.fail("country", f"country {row.get('country')!r} is not NL, BE or DE")
+    if row.errors or issue is None or due is None or amount is None or ref is None:
+        return None
+    return InvoiceRecord(
+        number=row.get("number"),
+        debtor_id=row.get("debtor_id"),
+        debtor_name=row.get("debtor_name"),
+        debtor_emails=emails,
+        issue_date=issue,
+        due_date=due,
+        amount=amount,
+        currency=currency,
+        reference=ref[0],
+        reference_kind=ref[1],
+        language=language,
+        debtor_type=debtor_type,
+        debtor_ibans=ibans,
+        pdf=row.get("pdf") or None,
+        tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
+        country=country,
+    )
+
+
+def _header_errors(header: list[str]) -> list[RowError]:
+    errors = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.append(RowError(1, name, f"column {name!r} appears twice"))
+        seen.add(name)
+        if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS:
+            errors.append(RowError(1, name or None, f"unknown column {name!r}"))
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            errors.append(RowError(1, name, f"missing required column {name!r}"))
+    return errors
+
+
+def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
+    """All valid records and all errors. When the header is wrong no record is returned
+    (a misspelt optional column would otherwise be dropped silently), but every row is
+    still checked so the office sees all problems at once."""
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        if not any(header):
+            raise InvoiceFormatError("the CSV file is empty or has no header row")
+        errors = _header_errors(header)
+        records: dict[str, tuple[int, InvoiceRecord]] = {}
+        conflicted: set[str] = set()
+        line_end = reader.line_num
+        for fields in reader:
+            line, line_end = line_end + 1, reader.line_num
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                errors.append(RowError(line, None, f"expected {len(header)} fields, found {len(fields)}"))
+                continue
+            row = _Row(line, dict(zip(header, fields, strict=True)))
+            record = _parse_row(row)
+            errors.extend(row.errors)
+            if record is None:
+                continue
+            earlier = records.get(record.number)
+            if earlier is None:
+                records[record.number] = (line, record)
+            elif earlier[1] != record:
+                conflicted.add(record.number)
+                errors.append(RowError(line, "number", f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped"))
+    except csv.Error as exc:
+        raise InvoiceFormatError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
+    if any(e.line == 1 for e in errors):
+        return [], errors
+    return [r for number, (_, r) in records.items() if number not in conflicted], errors
+
+
+# --- dispatch ---------------------------------------------------------------------------
+
+
+def detect_invoice_format(data: bytes) -> InvoiceFormat:
+    """``ubl`` for XML (first non-blank character ``<``), otherwise ``csv``."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf").lstrip()
+    if not head:
+        raise InvoiceFormatError("the file is empty")
+    return "ubl" if head.startswith(b"<") else "csv"
+
+
+def parse_invoice_file(data: bytes, *, source: str) -> InvoiceParseResult:
+    """Parse an invoice file; ``source`` (file name) only appears in error messages."""
+    try:
+        fmt = detect_invoice_format(data)
+        if fmt == "ubl":
+            from parsers import ubl  # local import: parsers.ubl imports this module
+
+            records, errors = ubl.parse_ubl(data)
+        else:
+            records, errors = parse_csv(data)
+    except InvoiceFormatError as exc:
+        raise InvoiceFormatError(f"{source}: {exc}") from exc
+    return InvoiceParseResult(tuple(records), tuple(_sorted(errors)), fmt)
+
+
+def _sorted(errors: Iterable[RowError]) -> list[RowError]:
+    return sorted(errors, key=lambda e: e.line)

@@ -1,0 +1,392 @@
+"""Raw RFC 5322 bytes → a frozen ParsedMail value.
+
+Robust by design: a malformed message yields a result with ``defects`` instead of an
+exception; only a message over the size limit is refused (MailFormatError).
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+
+DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+_EMBEDDED_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"})
+_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+class MailFormatError(ValueError):
+    """The message cannot be accepted at all (e.g. larger than the limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedAttachment:
+    filename: str
+    content_type: str
+    size: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMail:
+    """What the classifier and the inbound use case need from one message."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    from_addr: str = ""
+    from_name: str = ""
+    to: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
+    subject: str = ""
+    date: datetime | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    content_type: str = "text/plain"
+    text: str = ""
+    text_from_html: bool = False
+    other_text: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    skipped_attachments: tuple[SkippedAttachment, ...] = ()
+    delivery_status: tuple[str, ...] = ()
+    embedded: tuple[str, ...] = ()
+    defects: tuple[str, ...] = field(default=())
+    body_only: bool = False
+
+    def header(self, name: str) -> str | None:
+        """First value of header ``name`` (case-insensitive), or None."""
+        key = name.lower()
+        for k, v in self.headers:
+            if k == key:
+                return v
+        return None
+
+    def header_all(self, name: str) -> tuple[str, ...]:
+        key = name.lower()
+        return tuple(v for k, v in self.headers if k == key)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset, falling back to cp1252 then latin-1."""
+    for cs in (charset, "utf-8" if charset is None else None, "cp1252"):
+        if not cs:
+            continue
+        try:
+            codecs.lookup(cs)
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1", errors="replace")
+
+
+def _clean(text: str) -> str:
+    """Undo surrogate-escaped raw 8-bit bytes in a header value."""
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        return decode_bytes(text.encode("utf-8", "surrogateescape"), "utf-8")
+    return text
+
+
+def _header_text(msg: Message, name: str, raw: str) -> tuple[str, str | None]:
+    try:
+        value = msg.policy.header_fetch_parse(name, raw)  # type: ignore[attr-defined]
+        return _clean(str(value)), None
+    except Exception as exc:  # noqa: BLE001 - any header failure becomes a defect
+        try:
+            return _clean(str(make_header(decode_header(raw)))), f"header {name}: {exc}"
+        except Exception:  # noqa: BLE001
+            return _clean(raw), f"header {name}: {exc}"
+
+
+def _unfold(value: str) -> str:
+    return re.sub(r"\r?\n[ \t]+", " ", value).strip()
+
+
+def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(a.lower() for _, a in getaddresses(list(values)) if a)
+    except Exception:  # noqa: BLE001
+        return ()
+
+
+def _part_text(part: Message) -> str:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        payload = None
+    if not isinstance(payload, bytes):
+        raw = part.get_payload()
+        return raw if isinstance(raw, str) else ""
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        charset = None
+    text = decode_bytes(payload, charset)
+    if part.get_param("format", "", header="content-type") == "flowed":
+        text = _unflow(text, str(part.get_param("delsp", "no")).lower() == "yes")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _unflow(text: str, delsp: bool) -> str:
+    out: list[str] = []
+    buf = ""
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.endswith(" ") and line.rstrip() != "--":
+            buf += line[:-1] if delsp else line
+        else:
+            out.append(buf + line)
+            buf = ""
+    if buf:
+        out.append(buf)
+    return "\n".join(out)
+
+
+def _as_text(obj: object) -> str:
+    if isinstance(obj, Message):
+        try:
+            return obj.as_string(policy=email.policy.compat32.clone(linesep="\n"))
+        except Exception:  # noqa: BLE001
+            try:
+                return _clean(obj.as_bytes().decode("latin-1"))
+            except Exception:  # noqa: BLE001
+                return ""
+    return str(obj)
+
+
+def _walk(part: Message, inside_embedded: bool) -> Iterator[tuple[Message, bool]]:
+    """Walk parts; embedded messages are yielded but not descended for the body."""
+    yield part, inside_embedded
+    if part.get_content_type() in _EMBEDDED_TYPES | _STATUS_TYPES:
+        return
+    if part.is_multipart():
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            for sub in payload:
+                if isinstance(sub, Message):
+                    yield from _walk(sub, inside_embedded)
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        disp = part.get_content_disposition()
+    except Exception:  # noqa: BLE001
+        disp = None
+    return disp == "attachment" or (disp == "inline" and bool(part.get_filename()))
+
+
+def parse(
+    raw: bytes,
+    *,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
+) -> ParsedMail:
+    """Parse one raw message. Raises MailFormatError only when it is too large."""
+    if len(raw) > max_message_bytes:
+        raise MailFormatError(f"message of {len(raw)} bytes exceeds the limit of {max_message_bytes}")
+    defects: list[str] = []
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+    except Exception as exc:  # noqa: BLE001
+        return ParsedMail(text=decode_bytes(raw, None), defects=(f"unparseable: {exc}",))
+
+    headers: list[tuple[str, str]] = []
+    for name, value in msg.raw_items():
+        text, problem = _header_text(msg, name, value)
+        headers.append((name.lower(), _unfold(text)))
+        if problem:
+            defects.append(problem)
+    defects.extend(type(d).__name__ for d in msg.defects)
+
+    def first(name: str) -> str | None:
+        return next((v for k, v in headers if k == name), None)
+
+    def all_of(name: str) -> tuple[str, ...]:
+        return tuple(v for k, v in headers if k == name)
+
+    from_name, from_addr = parseaddr(first("from") or "")
+    date: datetime | None = None
+    if first("date"):
+        try:
+            date = parsedate_to_datetime(first("date") or "")
+            if date.tzinfo is None:
+                date = None
+        except Exception:  # noqa: BLE001
+            defects.append("unparseable Date header")
+    msgid = _MSGID.search(first("message-id") or "")
+    irt = _MSGID.search(first("in-reply-to") or "")
+
+    text_plain: str | None = None
+    text_html: str | None = None
+    other_text: list[str] = []
+    attachments: list[Attachment] = []
+    skipped: list[SkippedAttachment] = []
+    status: list[str] = []
+    embedded: list[str] = []
+    for part, _inside in _walk(msg, False):
+        try:
+            ctype = part.get_content_type()
+            if ctype in _STATUS_TYPES:
+                status.append(_status_text(part))
+                continue
+            if part.is_multipart() and ctype not in _EMBEDDED_TYPES:
+                continue
+            if ctype in _EMBEDDED_TYPES:
+                embedded.append(_embedded_text(part))
+                continue
+            if _is_attachment(part) or not ctype.startswith("text/"):
+                data = part.get_payload(decode=True)
+                data = data if isinstance(data, bytes) else b""
+                fname = _clean(part.get_filename() or "")
+                if len(data) > max_attachment_bytes:
+                    skipped.append(
+                        SkippedAttachment(
+                            fname, ctype, len(data), f"larger than {max_attachment_bytes} bytes"
+                        )
+                    )
+                else:
+                    attachments.append(Attachment(fname, ctype, len(data), data))
+                continue
+            body = _part_text(part)
+            if ctype == "text/plain" and text_plain is None:
+                text_plain = body
+            elif ctype == "text/html" and text_html is None:
+                text_html = body
+            else:
+                other_text.append(html_to_text(body) if ctype == "text/html" else body)
+        except Exception as exc:  # noqa: BLE001 - one broken part must not lose the rest
+            defects.append(f"part {part.get_content_type()}: {exc}")
+
+    from_html = False
+    if text_plain is not None and text_plain.strip():
+        text = text_plain
+    elif text_html is not None:
+        text, from_html = html_to_text(text_html), True
+    else:
+        text = text_plain or ""
+    try:
+        ctype_main = msg.get_content_type()
+    except Exception:  # noqa: BLE001
+        ctype_main = "text/plain"
+    return ParsedMail(
+        headers=tuple(headers),
+        from_addr=from_addr.lower(),
+        from_name=from_name,
+        to=_addresses(all_of("to")),
+        reply_to=_addresses(all_of("reply-to")),
+        subject=first("subject") or "",
+        date=date,
+        message_id=msgid.group(0) if msgid else None,
+        in_reply_to=irt.group(0) if irt else None,
+        references=tuple(_MSGID.findall(" ".join(all_of("references")))),
+        content_type=ctype_main,
+        text=text,
+        text_from_html=from_html,
+        other_text=tuple(other_text),
+        attachments=tuple(attachments),
+        skipped_attachments=tuple(skipped),
+        delivery_status=tuple(status),
+        embedded=tuple(embedded),
+        defects=tuple(defects),
+    )
+
+
+def _status_text(part: Message) -> str:
+    payload = part.get_payload()
+    if isinstance(payload, list):  # the email package parses DSN blocks into sub-messages
+        blocks = []
+        for block in payload:
+            if isinstance(block, Message):
+                blocks.append(
+                    "\n".join(f"{k}: {_clean(_unfold(str(v)))}" for k, v in block.raw_items())
+                )
+        return "\n\n".join(blocks)
+    return _part_text(part)
+
+
+def _embedded_text(part: Message) -> str:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return "\n".join(_as_text(p) for p in payload)
+    return _part_text(part)
+
+
+def parse_body_text(text: str) -> ParsedMail:
+    """Wrap a body-only fixture (no headers) as a ParsedMail."""
+    return ParsedMail(text=text.replace("\r\n", "\n"), body_only=True)
+
+
+_BLOCK_TAGS = frozenset(
+    "p div br tr li h1 h2 h3 h4 h5 h6 table ul ol hr pre address center dl dt dd".split()
+)
+_DROP_TAGS = frozenset({"style", "script", "head", "title", "meta"})
+
+
+def html_to_text(html: str) -> str:
+    """HTML body → plain text, keeping line breaks; <blockquote> becomes "> " lines."""
+    import lxml.html  # imported here: only HTML-only mail needs it
+
+    try:
+        root = lxml.html.fromstring(html)
+    except Exception:  # noqa: BLE001
+        return re.sub(r"<[^>]+>", " ", html)
+    out: list[str] = []
+    _render(root, out)
+    text = "".join(out).replace("\xa0", " ")
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _render(el: object, out: list[str]) -> None:
+    tag = getattr(el, "tag", None)
+    if not isinstance(tag, str):  # comments, processing instructions
+        tail = getattr(el, "tail", None)
+        if tail:
+            out.append(_ws(tail))
+        return
+    name = tag.lower().rsplit("}", 1)[-1]
+    if name in _DROP_TAGS:
+        if getattr(el, "tail", None):
+            out.append(_ws(el.tail))  # type: ignore[attr-defined]
+        return
+    if name == "blockquote":
+        inner: list[str] = []
+        if el.text:  # type: ignore[attr-defined]
+            inner.append(_ws(el.text))  # type: ignore[attr-defined]
+        for child in el:  # type: ignore[attr-defined]
+            _render(child, inner)
+        body = "".join(inner).strip("\n")
+        out.append("\n" + "\n".join("> " + ln.strip() for ln in body.split("\n")) + "\n")
+    else:
+        if name in _BLOCK_TAGS and name != "br":
+            out.append("\n")
+        if el.text:  # type: ignore[attr-defined]
+            out.append(_ws(el.text))  # type: ignore[attr-defined]
+        for child in el:  # type: ignore[attr-defined]
+            _render(child, out)
+        if name in _BLOCK_TAGS:
+            out.append("\n")
+        elif name in ("td", "th"):
+            out.append("\t")
+    if el.tail:  # type: ignore[attr-defined]
+        out.append(_ws(el.tail))  # type: ignore[attr-defined]
+
+
+def _ws(text: str) -> str:
+    return re.sub(r"[ \t\r\n]+", " ", text)

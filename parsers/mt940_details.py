@@ -1,0 +1,239 @@
+"""The :86: information field of MT940/MT942 in the dialects Dutch and German banks write.
+
+* Slash codes (ING /EREF/ /CNTP/ /REMI/USTD// and /REMI/STRD/CUR/, ABN AMRO /TRTP/ /IBAN/
+  /BIC/ /NAME/, Rabobank /ORDP/ /BENM/ /ISDT/, Knab, bunq, Triodos SEPA, Van Lanschot).
+* German ``?NN`` subfields (GVC first, ?20-?29 remittance, ?30 BIC, ?31 account, ?32/?33 name).
+* Triodos ``>NN`` subfields.
+* Anything else is free text; a leading IBAN (+BIC) and the old BETALINGSKENM./ACCEPTGIRO
+  reference are still picked out.
+
+Banks wrap :86: at 65 columns, often in the middle of a word or a reference. A full-width line
+is therefore joined to the next one without a space; a shorter line ended for a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+WRAP_WIDTH = 65
+
+_CODES = (
+    "EREF|PREF|MARF|CSID|CNTP|REMI|RTRN|RTYP|TRTP|IBAN|BIC|NAME|ADDR|ISDT|ORDP|BENM|PURP|ULTC|"
+    "ULTD|ULTB|BUSP|SVCL|NRTX|PIND|FX|CHGS|EXCH|ORIG|SUM|ID|CDTRREF|CDTRREFTP"
+)
+_SLASH_CODE = re.compile(rf"/({_CODES})/")
+_GERMAN = re.compile(r"\?\s*(\d\d)")
+_TRIODOS = re.compile(r">(\d\d)")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z]{4}[A-Z0-9]{7,26}|[A-Z]{2}\d{2}\d{11,30}")
+_BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_KENMERK = re.compile(r"BETALINGSKENM\.?:?\s*([0-9][0-9 ]{6,30}[0-9])")
+_CUR_REF = re.compile(r"(?:CUR\s+REF:|SCOR/CUR/|ISSUER:\s*CUR\s+REF:)\s*([0-9A-Z]{6,35})")
+_ABN_LABEL = re.compile(
+    r"\b(IBAN|BIC|NAAM):\s*(.+?)(?=\s{2,}|\s+(?:IBAN|BIC|NAAM|OMSCHRIJVING|KENMERK|"
+    r"BETALINGSKENM\.?):|$)"
+)
+_SEPA_KEY = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    remittance_lines: tuple[str, ...] = ()
+    structured_references: tuple[str, ...] = ()
+    end_to_end_id: str | None = None
+    counterparty_name: str | None = None
+    counterparty_iban: str | None = None
+    counterparty_bic: str | None = None
+    return_reason: str | None = None
+    transaction_type: str | None = None
+    reversal_hint: bool = False
+    text: str = ""  # the whole field, wraps rejoined
+
+
+def looks_like_iban(value: str) -> bool:
+    """IBAN shape only: anonymised bank files carry IBANs whose check digits do not add up."""
+    return bool(_IBAN_SHAPE.fullmatch(value))
+
+
+def unwrap(lines: list[str], first_width: int) -> list[str]:
+    """Rejoin lines that a 65-column wrap cut; keep lines that ended on purpose apart."""
+    out: list[str] = []
+    carry = ""
+    for n, line in enumerate(lines):
+        width = len(line) + (first_width if n == 0 else 0)
+        carry += line
+        if width >= WRAP_WIDTH and not line.endswith(" "):
+            continue
+        out.append(carry)
+        carry = ""
+    if carry:
+        out.append(carry)
+    return [line.rstrip() for line in out]
+
+
+def parse_details(lines: list[str], first_width: int = 4) -> Details:
+    """Read one :86: field given as its raw lines (the first without the ':86:' tag)."""
+    lines = [line.rstrip("\r") for line in lines]
+    flat = "".join(lines)
+    probe = flat.lstrip()
+    if probe.startswith("/") and _SLASH_CODE.search(probe):
+        return _slash(probe)
+    if re.match(r"^\d{3}\s*\?", probe):
+        return _german(probe)
+    if re.match(r"^\d{3}\s*>\d\d", probe):
+        return _triodos(probe)
+    return _free(unwrap(lines, first_width))
+
+
+def _none_if_empty(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().strip("/").strip()
+    return value or None
+
+
+def _e2e(value: str | None) -> str | None:
+    value = _none_if_empty(value)
+    if value is None or value.upper() == "NOTPROVIDED":
+        return None
+    return value
+
+
+def _refs_in(text: str) -> list[str]:
+    refs = [m.group(1).replace(" ", "") for m in _KENMERK.finditer(text)]
+    refs += [m.group(1) for m in _CUR_REF.finditer(text)]
+    return refs
+
+
+def _slash(text: str) -> Details:
+    fields: dict[str, str] = {}
+    matches = list(_SLASH_CODE.finditer(text))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[m.end() : end]
+        fields.setdefault(m.group(1), value)
+    name = _none_if_empty(fields.get("NAME"))
+    iban = _none_if_empty(fields.get("IBAN"))
+    bic = _none_if_empty(fields.get("BIC"))
+    if "CNTP" in fields:
+        # ING: /CNTP/account/BIC/name/id/
+        parts = [*fields["CNTP"].split("/"), "", "", ""]
+        iban = iban or _none_if_empty(parts[0])
+        bic = bic or _none_if_empty(parts[1])
+        name = name or _none_if_empty(parts[2])
+    remi = fields.get("REMI", "")
+    structured: list[str] = []
+    remittance = remi
+    upper = remi.upper()
+    if upper.startswith("USTD//"):
+        remittance = remi[6:]
+    elif upper.startswith("STRD/"):
+        ref = remi.split("/")[2].strip() if remi.count("/") >= 2 else ""
+        if ref:
+            structured.append(ref)
+        remittance = ""
+    structured += _refs_in(remi.upper())
+    remittance = remittance.strip().rstrip("/").strip()
+    reason = _none_if_empty(fields.get("RTRN"))
+    kind = _none_if_empty(fields.get("TRTP")) or _none_if_empty(fields.get("RTYP"))
+    return Details(
+        remittance_lines=(remittance,) if remittance else (),
+        structured_references=tuple(dict.fromkeys(r for r in structured if r)),
+        end_to_end_id=_e2e(fields.get("EREF")),
+        counterparty_name=name,
+        counterparty_iban=iban,
+        counterparty_bic=bic,
+        return_reason=reason.split("/")[0] if reason else None,
+        transaction_type=kind,
+        reversal_hint=reason is not None,
+        text=text.strip(),
+    )
+
+
+def _subfields(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    matches = list(pattern.finditer(text))
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        out.append((m.group(1), text[m.end() : end]))
+    return out
+
+
+def _german(text: str) -> Details:
+    gvc = text[:3]
+    parts = _subfields(text, _GERMAN)
+    purpose = "".join(v for k, v in parts if "20" <= k <= "29" or "60" <= k <= "63")
+    name = "".join(v for k, v in parts if k in ("32", "33")).strip() or None
+    posting = next((v.strip() for k, v in parts if k == "00"), "")
+    bic = next((v.strip() for k, v in parts if k == "30"), "") or None
+    account = next((v.strip() for k, v in parts if k == "31"), "") or None
+    keyed = _subfields(purpose, _SEPA_KEY)
+    e2e = next((v for k, v in keyed if k == "EREF"), None)
+    svwz = next((v.strip() for k, v in keyed if k == "SVWZ"), None)
+    remittance = svwz if svwz is not None else purpose.strip()
+    return Details(
+        remittance_lines=(remittance,) if remittance else (),
+        structured_references=tuple(_refs_in(purpose.upper())),
+        end_to_end_id=_e2e(e2e),
+        counterparty_name=name,
+        counterparty_iban=account,
+        counterparty_bic=bic,
+        transaction_type=posting or gvc,
+        reversal_hint="STORNO" in posting.upper(),
+        text=text.strip(),
+    )
+
+
+def _triodos(text: str) -> Details:
+    parts = _subfields(text, _TRIODOS)
+    text_parts = {k: v for k, v in parts if "20" <= k <= "29"}
+    account = next((v.strip() for k, v in parts if k == "10"), "").lstrip("0") or None
+    bic = None
+    # SEPA-era Triodos: >20 holds the counterparty BIC and >21 the IBAN, text starts at >22.
+    first, second = text_parts.get("20", "").strip(), text_parts.get("21", "").strip()
+    if _BIC.match(first) and re.fullmatch(r"[A-Z]{2}\d{2}[A-Z]{4}\d{7,}", second):
+        bic, account = first, account or second
+        text_parts.pop("20")
+        text_parts.pop("21")
+    description = "".join(text_parts.values()).strip()
+    return Details(
+        remittance_lines=(description,) if description else (),
+        structured_references=tuple(_refs_in(description.upper())),
+        counterparty_iban=account,
+        counterparty_bic=bic,
+        text=text.strip(),
+    )
+
+
+def _free(lines: list[str]) -> Details:
+    kept = [line.strip() for line in lines if line.strip()]
+    text = "\n".join(kept)
+    iban = bic = name = None
+    if kept:
+        words = kept[0].split()
+        if words and (looks_like_iban(words[0]) or re.fullmatch(r"\d{9,10}", words[0])):
+            iban = words[0]
+            rest = words[1:]
+            if rest and _BIC.match(rest[0]):
+                bic, rest = rest[0], rest[1:]
+            # ING 2013: "IBAN BIC NAME NOTPROVIDED text" - the marker ends the name.
+            if iban and "NOTPROVIDED" in rest:
+                name = " ".join(rest[: rest.index("NOTPROVIDED")]) or None
+    # ABN AMRO before /TRTP/: "SEPA IDEAL  IBAN: ..  BIC: ..  NAAM: ..  OMSCHRIJVING: .."
+    labelled = dict(_ABN_LABEL.findall(" ".join(kept)))
+    if labelled:
+        iban = labelled.get("IBAN", iban)
+        bic = labelled.get("BIC", bic)
+        name = labelled.get("NAAM", name)
+    knab = re.search(r"REK:\s*([A-Z0-9]+)\s*/\s*NAAM:\s*(.+)", text)
+    if knab:
+        iban = iban or knab.group(1)
+        name = knab.group(2).strip()
+    return Details(
+        remittance_lines=tuple(kept),
+        structured_references=tuple(dict.fromkeys(_refs_in(text.upper()))),
+        counterparty_name=name,
+        counterparty_iban=iban,
+        counterparty_bic=bic,
+        text=text,
+    )

@@ -1,0 +1,124 @@
+"""Cue phrases per intent in nl/en/de/fr. General phrasing only: the same rules meet mail
+nobody has seen, so nothing here is copied from a single corpus message.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+
+def _cues(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), _I)
+
+
+INSOLVENCY = _cues(
+    r"\bfailliss?ement\w*|\bfailliet\b|\bcurator\b|surs[eé]ance( van betaling)?|"
+    r"schuldsanering\w*|\bwsnp\b|bewindvoerder",
+    r"\binsolven\w*|\bbankrupt\w*|in administration|(joint )?administrators? (were |have been |was )?appointed|"
+    r"\bliquidat(ion|or)\b|receivership|chapter 11",
+    r"\binsolvenz\w*|\bkonkurs\w*|insolvenzverwalter\w*",
+    r"redressement judiciaire|liquidation judiciaire|mandataire judiciaire|administrateur judiciaire|"
+    r"proc[ée]dure collective|\bfaillite\b|proc[ée]dure de sauvegarde|cessation des paiements",
+)
+
+DISPUTE = _cues(
+    # nl
+    r"\bbetwist\w*|niet akkoord|\bten onrechte\b|nooit (opdracht|besteld)|niet besteld|geen opdracht|"
+    r"\bcreditnota\w*|\bcrediteren\b|klopt niet|\bonjuist\w*|\bfoutie?f?\w*|niet naar behoren|"
+    r"in storing|\bdefect\b|niet (goed |volledig )?(uitgevoerd|afgerond|geleverd|gerepareerd)|"
+    r"\bopgezegd\b|dubbel (gefactureerd|berekend|in rekening)|dubbele factuur|\bbezwaar\b|"
+    r"\breclam\w*|niet (mee )?eens|houden .{0,20}betaling aan|niet (aan|voor) (ons|mij)\b.{0,20}(gefactureerd|gericht)",
+    # en
+    r"\bdisput\w*|\bcontest\w*|\bdisagree\w*|(do not|don't|cannot|can't) agree|"
+    r"(is|are|was|were|seems?) (wrong|incorrect)|wrong (amount|price|rate|hours|quantity)|\bwrongly\b|"
+    r"\bincorrect(ly)?\b|\bmistake\b|\berror in\b|\bovercharg\w*|never (ordered|agreed|requested)|"
+    r"(did not|didn't) (order|request|agree)|credit note|\bduplicate\b|charged twice|double[- ]charged|"
+    r"(was|were|has|have) not (been )?(completed|finished|delivered|installed|carried out)|"
+    r"only \d+ (were|was|of)|\bfaulty\b|\bdefective\b|(not|isn't|is not) working|(doesn't|does not) work|"
+    r"cancell?ed (the |our )?(contract|order|subscription)|cancel (this|the) invoice|please cancel|"
+    r"(does not|doesn't) (match|correspond)|cannot approve|not (responsible|liable) for",
+    # de
+    r"\bwidersprech\w*|\bwiderspruch\b|\bbestreit\w*|nicht einverstanden|\bfalsch\w*|\bfehlerhaft\w*|"
+    r"\bmängel\w*|\bmangel\w*|nicht (abgeschlossen|fertig|erledigt|geliefert|bestellt)|nie bestellt|"
+    r"\bgutschrift\w*|doppelt (berechnet|gestellt|in rechnung)|doppelrechnung|\bstorn\w*|\bgekündigt\b|"
+    r"\bminderung\b|\breklam\w*|nicht korrekt|stimmt nicht",
+    # fr
+    r"\bcontest\w*|pas d'accord|d[ée]saccord|\berron\w*|\berreur\b|ne correspond pas|"
+    r"ne (nous|me) concerne pas|jamais (pass[ée] )?(de )?command\w*|pas command\w*|note de cr[ée]dit|"
+    r"facture d'avoir|\ben double\b|\bdoublon\b|\bannul\w*|d[ée]fectueu\w*|malfa[çc]on|non conforme|"
+    r"\br[ée]clamation\b|\blitige\b|(non|pas) (termin|achev)[ée]s?",
+)
+
+PAYMENT_PLAN = _cues(
+    r"betalingsregel\w*|\bregell?ing\b|\btermijnen\b|in (\d+|twee|drie|vier|vijf|zes) termijnen|"
+    r"in delen|gespreid\w*|afbetal\w*|per maand|maandelijks\w*|in (\d+|twee|drie|vier) (keer|delen)",
+    r"\binstall?ments?\b|payment (plan|arrangement|schedule)|spread (the |out )?(payment|cost|amount)\w*|"
+    r"monthly (payment|instal)\w*|(a|per) month\b|pay (it )?off\b|in (\d+|two|three|four) (parts|payments)",
+    r"\bratenzahlung\w*|\braten\b|monatsraten?|\bteilzahlung\w*|in (\d+|zwei|drei|vier) (raten|teilbeträgen)|"
+    r"\bmonatlich\w*|zahlungsvereinbarung|zahlungsplan",
+    r"[ée]ch[ée]ancier|mensualit[ée]s?|paiement [ée]chelonn[ée]|en plusieurs (fois|versements)|"
+    r"\b[ée]tal(er|ement)\b|plan de (paiement|remboursement)|par mois",
+)
+
+INVOICE_REQUEST = _cues(
+    r"nooit ontvangen|niet ontvangen|(nogmaals|opnieuw|nog een keer|nog eens) .{0,30}(sturen|zenden|mailen)|"
+    r"\bkopie\b|nieuwe factuur|po-?nummer|inkoopordernummer|inkoopnummer|\bordernummer|bestelnummer|"
+    r"juiste (adres|naam|gegevens)|\bbankgegevens\b|rekeningnummer",
+    r"never (received|got)|(not|n't) (received|receive)|copy of (the |your |this )?invoice|\bcopies\b|"
+    r"\bre-?send\b|send (it|us|me|them) again|\bre-?issue\w*|purchase order|\bpo (number|no)\b|\bPO\b|"
+    r"bank details|(could not|couldn't|cannot|can't) find (the |this |your )?invoice|correct(ed)? address",
+    r"liegt (uns )?(leider )?nicht vor|nicht erhalten|nie erhalten|(noch einmal|erneut) .{0,30}(senden|zusenden|schicken)|"
+    r"\bkopie\b|bestellnummer|bankverbindung|rechnungsanschrift",
+    r"jamais re[çc]u|pas re[çc]u|\brenvoy\w*|\bcopie\b|bon de commande|\bRIB\b|coordonn[ée]es bancaires|"
+    r"facture corrig[ée]e",
+)
+
+# "already paid": past tense; sentences with a future marker are promises instead
+PAID = _cues(
+    r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b",
+    r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
+    r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b",
+    r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)",
+    r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
+    r"(avons|ai) (effectu[ée]|fait) (le|un) virement|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
+)
+
+PAY_WORD = _cues(
+    r"\bbetaa?l\w*|\bovermak\w*|\bmaak\b.{0,25}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*",
+    r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|\bpaid\b|\bgo out\b",
+    r"\bzahl\w*|\b(be)?zahle\b|\büberweis\w*|\bbegleich\w*|\bzahlung\w*",
+    r"\bpai\w*|\bpay\w*|\br[èée]gl\w*|\bvirement\w*|\bvir\w*",
+)
+
+FUTURE = _cues(
+    r"\bzal\b|\bzullen\b|\bga\b|\bgaan\b|\bgaat\b|\bwordt\b|\bworden\b|\buiterlijk\b|\bzorg\w*\b|"
+    r"\bingepland\b|\bbetaal ik\b|\bbetalen (wij|we)\b|\bmaak ik\b|\bik (betaal|maak)\b|"
+    r"\b(wij|we) (betalen|maken)\b|zo (snel|spoedig) mogelijk|\bbinnen\b|\bvolgende\b|\beind\b",
+    r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|\bby\b|"
+    r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b",
+    r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"
+    r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich",
+    r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaierai\w*|\bpayerai\w*|"
+    r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible",
+)
+
+VAGUE_PROMISE = _cues(
+    r"zo (snel|spoedig) mogelijk|as soon as (possible|we can|i can)|so schnell wie möglich|"
+    r"schnellstmöglich|d[èe]s que possible|au plus vite",
+)
+
+NEGATION = re.compile(
+    r"\bniet\b|\bgeen\b|\bnooit\b|\bnot\b|n't\b|\bunable\b|\bcannot\b|\bnicht\b|\bkein\w*\b|"
+    r"\bnie\b|\bne\b|\bn'|\bpas\b|\bjamais\b|\baucun\w*\b",
+    _I,
+)
+
+# negators that sit right next to a dispute word ("wij betwisten de factuur niet",
+# "we're not disputing", "nous ne contestons pas")
+DISPUTE_NEGATED = re.compile(
+    r"(\bnot\b|n't|\bniet\b|\bnicht\b|\bne\b|\bn')\s+(\w+\s+){0,2}$",
+    _I,
+)
+DISPUTE_NEGATED_AFTER = re.compile(r"^\s*(\w+\s+){0,3}(niet|nicht|pas)\b", _I)

@@ -1,0 +1,83 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.domain.workdays import (
+    SendingWindow,
+    add_business_days,
+    is_business_day,
+    is_public_holiday,
+    next_business_day,
+)
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.mark.parametrize(
+    ("day", "country", "expected"),
+    [
+        pytest.param(date(2026, 3, 4), "NL", True, id="plain-wednesday"),
+        pytest.param(date(2026, 3, 7), "NL", False, id="saturday"),
+        pytest.param(date(2026, 4, 27), "NL", False, id="nl-koningsdag"),
+        pytest.param(date(2026, 4, 27), "BE", True, id="be-no-koningsdag"),
+        pytest.param(date(2026, 7, 21), "BE", False, id="be-national-day"),
+        pytest.param(date(2026, 10, 3), "DE", False, id="de-unity-day-saturday"),
+        pytest.param(date(2026, 12, 25), "DE", False, id="christmas"),
+        pytest.param(date(2026, 4, 6), "NL", False, id="easter-monday"),
+    ],
+)
+def test_is_business_day(day: date, country: str, expected: bool) -> None:
+    assert is_business_day(day, country) is expected
+
+
+def test_unknown_country_raises() -> None:
+    with pytest.raises(ValueError, match="unsupported country"):
+        is_public_holiday(date(2026, 1, 1), "FR")
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        pytest.param(date(2026, 3, 6), 1, date(2026, 3, 9), id="friday-plus-one"),
+        pytest.param(date(2026, 4, 2), 2, date(2026, 4, 8), id="over-good-friday-and-easter-monday"),
+        pytest.param(date(2026, 12, 24), 1, date(2026, 12, 28), id="over-christmas"),
+        pytest.param(date(2026, 3, 9), -1, date(2026, 3, 6), id="backwards"),
+        pytest.param(date(2026, 3, 7), 0, date(2026, 3, 7), id="zero"),
+    ],
+)
+def test_add_business_days(start: date, n: int, expected: date) -> None:
+    assert add_business_days(start, n, "NL") == expected
+
+
+def test_next_business_day() -> None:
+    assert next_business_day(date(2026, 12, 31), "NL") == date(2027, 1, 4)
+
+
+WINDOW = SendingWindow(tz=AMS, start_hour=9, end_hour=17, country="NL")
+
+
+@pytest.mark.parametrize(
+    ("moment", "allowed", "opening"),
+    [
+        pytest.param(datetime(2026, 3, 4, 10, 0, tzinfo=AMS), True, datetime(2026, 3, 4, 10, 0, tzinfo=AMS), id="open"),
+        pytest.param(datetime(2026, 3, 4, 7, 0, tzinfo=AMS), False, datetime(2026, 3, 4, 9, 0, tzinfo=AMS), id="before-opening"),
+        pytest.param(datetime(2026, 3, 4, 17, 0, tzinfo=AMS), False, datetime(2026, 3, 5, 9, 0, tzinfo=AMS), id="at-closing"),
+        pytest.param(datetime(2026, 3, 6, 18, 0, tzinfo=AMS), False, datetime(2026, 3, 9, 9, 0, tzinfo=AMS), id="friday-evening"),
+        pytest.param(datetime(2026, 4, 26, 12, 0, tzinfo=AMS), False, datetime(2026, 4, 28, 9, 0, tzinfo=AMS), id="sunday-before-koningsdag"),
+        pytest.param(datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")), True, datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")), id="utc-input-converted"),
+        pytest.param(datetime(2026, 3, 28, 20, 0, tzinfo=ZoneInfo("UTC")), False, datetime(2026, 3, 30, 9, 0, tzinfo=AMS), id="over-dst-change"),
+    ],
+)
+def test_sending_window(moment: datetime, allowed: bool, opening: datetime) -> None:
+    assert WINDOW.allows(moment) is allowed
+    assert WINDOW.next_opening(moment) == opening
+
+
+def test_sending_window_rejects_naive_and_bad_config() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        WINDOW.allows(datetime(2026, 3, 4, 10))
+    with pytest.raises(ValueError, match="hours"):
+        SendingWindow(tz=AMS, start_hour=18, end_hour=9)
+    with pytest.raises(ValueError, match="weekdays"):
+        SendingWindow(tz=AMS, weekdays=frozenset({7}))
