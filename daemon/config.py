@@ -37,7 +37,9 @@ def _decimal(value: str, name: str) -> Decimal:
     try:
         result = Decimal(value)
     except InvalidOperation as exc:
-        raise ValueError(f"{name}: expected a decimal amount such as '5.00', got {value!r}") from exc
+        raise ValueError(
+            f"{name}: expected a decimal amount such as '5.00', got {value!r}"
+        ) from exc
     if result < 0:
         raise ValueError(f"{name}: must not be negative, got {value!r}")
     return result
@@ -176,7 +178,9 @@ class LadderSettings:
             raise ValueError("step names must be unique within a ladder")
         for step in self.steps[:1]:
             if step.relative_to == "previous":
-                raise ValueError(f"step {step.name!r}: the first step cannot be relative to 'previous'")
+                raise ValueError(
+                    f"step {step.name!r}: the first step cannot be relative to 'previous'"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +348,9 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
     for key in ("ladder_b2b", "ladder_b2c"):
         name = getattr(config.dunning, key)
         if name not in ladders:
-            raise ConfigError(f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}")
+            raise ConfigError(
+                f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}"
+            )
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")
@@ -398,7 +404,9 @@ def resolve_secret(
         try:
             value = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"{section}.password_file: cannot read {path}: {exc.strerror}") from exc
+            raise ConfigError(
+                f"{section}.password_file: cannot read {path}: {exc.strerror}"
+            ) from exc
         if warnings is not None and _world_readable(path):
             warnings.append(f"{section}.password_file: {path} is readable by every user")
         return value

@@ -70,7 +70,8 @@ ACK_CUES = re.compile(
 )
 CHALLENGE_CUES = re.compile(
     r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
-    r"allowed list|approved senders|added to the recipient|whitelist|white-list|"
+    r"allowed list|approved senders|added to the recipient|whitelist|white-list|guest list|"
+    r"waitlisted|add yourself to|to be added\b|"
     r"challenge[- ]response|confirm (that )?you are (a )?(human|real person)|"
     r"awaiting (your )?(verification|confirmation)",
     _I,
@@ -142,7 +143,9 @@ def detect_auto_reply(
     body_text = new_text[:3000]
     ooo = OOO_CUES.search(body_text)
     ack = ACK_CUES.search(body_text)
-    challenge = CHALLENGE_CUES.search(body_text) or CHALLENGE_CUES.search(mail.text[:3000])
+    challenge = CHALLENGE_CUES.search(body_text) or CHALLENGE_CUES.search(
+        " ".join((mail.text[:3000], *mail.delivery_status))
+    )
     evidence = reply + machine
     if subject:
         evidence.append(f"subject:{subject.group(0).strip().lower()}")

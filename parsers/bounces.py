@@ -271,7 +271,9 @@ def _text_recipients(mail: ParsedMail, notice: str, own: tuple[str, ...]) -> lis
     return found or _collect(lines, exclude, mail.from_addr, stop_at_section=False)
 
 
-def _collect(lines: list[str], exclude: set[str], sender: str, *, stop_at_section: bool) -> list[str]:
+def _collect(
+    lines: list[str], exclude: set[str], sender: str, *, stop_at_section: bool
+) -> list[str]:
     found: list[str] = []
     domain = sender.split("@", 1)[1] if "@" in sender else ""
     for n, line in enumerate(lines):

@@ -281,7 +281,9 @@ def _read_header(
     for bal in box.iterchildren(p("Bal")):
         kind_code = _text(bal, p("Tp/CdOrPrtry/Cd")) or _text(bal, p("Tp/CdOrPrtry/Prtry")) or "?"
         amt_el = bal.find(p("Amt"))
-        amount = _amount(amt_el.text if amt_el is not None else None, f"balance {kind_code}", source)
+        amount = _amount(
+            amt_el.text if amt_el is not None else None, f"balance {kind_code}", source
+        )
         if _text(bal, p("CdtDbtInd")) == "DBIT":
             amount = -amount
         currency = amt_el.get("Ccy", "") if amt_el is not None else ""

@@ -22,12 +22,32 @@ from functools import lru_cache
 from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
-from stdnum import iban as stdnum_iban
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from parsers.references import classify_reference, generate_rf
 
 InvoiceFormat = Literal["csv", "ubl"]
 
-REQUIRED_COLUMNS = ("number", "debtor_id", "debtor_name", "debtor_email", "issue_date", "due_date", "amount")
-OPTIONAL_COLUMNS = ("currency", "reference", "language", "debtor_type", "debtor_iban", "pdf", "tags", "country")
+REQUIRED_COLUMNS = (
+    "number",
+    "debtor_id",
+    "debtor_name",
+    "debtor_email",
+    "issue_date",
+    "due_date",
+    "amount",
+)
+OPTIONAL_COLUMNS = (
+    "currency",
+    "reference",
+    "language",
+    "debtor_type",
+    "debtor_iban",
+    "pdf",
+    "tags",
+    "country",
+)
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
 COUNTRIES = frozenset({"NL", "BE", "DE"})
@@ -73,64 +93,6 @@ class InvoiceParseResult:
     format: InvoiceFormat
 
 
-# --- payment references -------------------------------------------------------------------
-# parsers may not import daemon, so the three check algorithms of daemon.domain.references
-# are repeated here in their smallest form; tests/unit/test_invoice_parsers.py checks that
-# both agree on the domain-rules vectors.
-
-_KENMERK_WEIGHTS = (2, 4, 8, 5, 10, 9, 7, 3, 6, 1)
-
-
-def _mod97(s: str) -> int:
-    return int("".join(str(int(c, 36)) for c in s)) % 97
-
-
-def _generate_rf(number: str) -> str:
-    body = re.sub(r"[^A-Z0-9]", "", number.upper())
-    if not 1 <= len(body) <= 21:
-        raise ValueError(f"invoice number {number!r} needs 1 to 21 letters/digits for an RF reference")
-    return f"RF{98 - _mod97(body + 'RF00'):02d}{body}"
-
-
-def _kenmerk_ok(s: str) -> bool:
-    if len(s) not in (7, 9, 10, 11, 12, 13, 14, 16):
-        return False
-    if len(s) == 7:
-        return True
-    if len(s) != 16 and int(s[1]) != (len(s) - 2) % 10:
-        return False
-    total = sum(int(d) * _KENMERK_WEIGHTS[i % 10] for i, d in enumerate(reversed(s[1:])))
-    c = 11 - total % 11
-    return int(s[0]) == {10: 1, 11: 0}.get(c, c)
-
-
-def _ogm_ok(digits: str) -> bool:
-    return int(digits[10:]) == (int(digits[:10]) % 97 or 97)
-
-
-def _classify_reference(text: str) -> tuple[str, str, bool] | None:
-    """(kind, normalised value, valid) for a field holding one reference, else None."""
-    s = text.strip()
-    compact = s.replace(" ", "").upper()
-    if re.fullmatch(r"RF[0-9]{2}[A-Z0-9]+", compact):
-        ok = len(compact) <= 25 and 2 <= int(compact[2:4]) <= 98
-        return "rf", compact, ok and _mod97(compact[4:] + compact[:4]) == 1
-    m = re.fullmatch(r"(\+{3}|\*{3})([0-9 /]+)(\+{3}|\*{3})", s)
-    if m:
-        inner = m.group(2).replace(" ", "")
-        digits = inner.replace("/", "")
-        shaped = re.fullmatch(r"[0-9]{3}/[0-9]{4}/[0-9]{5}", inner) is not None
-        return "ogm", digits, shaped and m.group(1) == m.group(3) and _ogm_ok(digits)
-    bare = compact.replace("/", "")
-    if not (bare.isascii() and bare.isdigit()):
-        return None
-    if len(bare) == 12 and _ogm_ok(bare):
-        return "ogm", bare, True
-    if "/" in compact:
-        return "ogm", bare, False
-    return "kenmerk", bare, _kenmerk_ok(bare)
-
-
 # --- field checks shared with parsers.ubl; each returns (value, error message) ----------
 
 
@@ -159,10 +121,13 @@ def check_emails(text: str) -> tuple[tuple[str, ...], list[str]]:
 
 @lru_cache(maxsize=4096)
 def _check_iban(text: str) -> tuple[str | None, str | None]:
-    compact = stdnum_iban.compact(text)
-    if stdnum_iban.is_valid(compact):
-        return compact, None
-    return None, f"invalid IBAN {text!r}"
+    # schwifty checks the country's length, BBAN structure and national check digits;
+    # python-stdnum also requires the bank code in its own registry and so refused valid
+    # Belgian IBANs of smaller banks.
+    try:
+        return IBAN(text).compact, None
+    except SchwiftyException as exc:
+        return None, f"invalid IBAN {text!r}: {exc}"
 
 
 def check_ibans(text: str) -> tuple[tuple[str, ...], list[str]]:
@@ -181,16 +146,15 @@ def check_reference(text: str, number: str) -> tuple[tuple[str, str] | None, str
     """(value, kind) for the given reference, or an RF reference derived from the number."""
     if not text.strip():
         try:
-            return (_generate_rf(number), "rf"), None
+            return (generate_rf(number), "rf"), None
         except ValueError as exc:
             return None, f"no reference given and none can be derived: {exc}"
-    found = _classify_reference(text)
+    found = classify_reference(text)
     if found is None:
         return None, f"reference {text!r} is not an RF reference, betalingskenmerk or OGM"
-    kind, value, valid = found
-    if not valid:
-        return None, f"{kind} reference {text!r} has wrong check digits or format"
-    return (value, kind), None
+    if not found.valid:
+        return None, f"{found.kind} reference {text!r} has wrong check digits or format"
+    return (found.value, str(found.kind)), None
 
 
 def check_amount(text: str) -> tuple[Decimal | None, str | None]:
@@ -230,7 +194,9 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvoiceFormatError(f"file is not UTF-8 (byte {exc.start}): save it as UTF-8 CSV") from exc
+        raise InvoiceFormatError(
+            f"file is not UTF-8 (byte {exc.start}): save it as UTF-8 CSV"
+        ) from exc
     if "\x00" in text:
         raise InvoiceFormatError("file contains NUL bytes; it is not a text CSV")
     return text
@@ -276,7 +242,11 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     currency = (row.get("currency") or "EUR").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         row.fail("currency", f"currency {row.get('currency')!r} is not an ISO 4217 code")
-    ref, problem = check_reference(row.get("reference"), row.get("number")) if row.get("number") else (None, None)
+    ref, problem = (
+        check_reference(row.get("reference"), row.get("number"))
+        if row.get("number")
+        else (None, None)
+    )
     if problem:
         row.fail("reference", problem)
     language = row.get("language").lower() or None
@@ -348,7 +318,9 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
             if not any(f.strip() for f in fields):
                 continue
             if len(fields) != len(header):
-                errors.append(RowError(line, None, f"expected {len(header)} fields, found {len(fields)}"))
+                errors.append(
+                    RowError(line, None, f"expected {len(header)} fields, found {len(fields)}")
+                )
                 continue
             row = _Row(line, dict(zip(header, fields, strict=True)))
             record = _parse_row(row)
@@ -360,7 +332,13 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
                 records[record.number] = (line, record)
             elif earlier[1] != record:
                 conflicted.add(record.number)
-                errors.append(RowError(line, "number", f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped"))
+                errors.append(
+                    RowError(
+                        line,
+                        "number",
+                        f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped",
+                    )
+                )
     except csv.Error as exc:
         raise InvoiceFormatError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
     if any(e.line == 1 for e in errors):

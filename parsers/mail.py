@@ -147,7 +147,13 @@ def _part_text(part: Message) -> str:
 def _unflow(text: str, delsp: bool) -> str:
     out: list[str] = []
     buf = ""
+    depth = -1
     for line in text.replace("\r\n", "\n").split("\n"):
+        line_depth = len(line) - len(line.lstrip(">"))
+        if buf and line_depth != depth:  # RFC 3676: never join across quote depths
+            out.append(buf)
+            buf = ""
+        depth = line_depth
         if line.endswith(" ") and line.rstrip() != "--":
             buf += line[:-1] if delsp else line
         else:
@@ -199,8 +205,13 @@ def parse(
 ) -> ParsedMail:
     """Parse one raw message. Raises MailFormatError only when it is too large."""
     if len(raw) > max_message_bytes:
-        raise MailFormatError(f"message of {len(raw)} bytes exceeds the limit of {max_message_bytes}")
+        raise MailFormatError(
+            f"message of {len(raw)} bytes exceeds the limit of {max_message_bytes}"
+        )
     defects: list[str] = []
+    if raw[:1] in (b"\n", b"\r") and re.match(rb"[\r\n]+[A-Za-z-]+:", raw):
+        raw = raw.lstrip(b"\r\n")  # a stray blank line before the headers
+        defects.append("leading blank line before the headers")
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
     except Exception as exc:  # noqa: BLE001
@@ -246,6 +257,15 @@ def parse(
                 status.append(_status_text(part))
                 continue
             if part.is_multipart() and ctype not in _EMBEDDED_TYPES:
+                continue
+            if ctype.startswith("multipart/"):
+                # boundary never found: the email package leaves the body as one string
+                raw_body = part.get_payload()
+                if isinstance(raw_body, str) and text_plain is None:
+                    text_plain = decode_bytes(
+                        raw_body.encode("utf-8", "surrogateescape"), "utf-8"
+                    ).replace("\r\n", "\n")
+                    defects.append(f"{ctype} without parts")
                 continue
             if ctype in _EMBEDDED_TYPES:
                 embedded.append(_embedded_text(part))

@@ -227,10 +227,7 @@ def _flush(draft: _Draft, source: str) -> None:
     booking = _entry_date(value_date, entry, line_no, source) if entry else value_date
     mark = got["mark"] or "C"
     # SWIFT: RC is the reversal of a credit (money leaves), RD of a debit (money comes back).
-    if mark in ("C", "EC", "RD"):
-        direction = Direction.CREDIT
-    else:
-        direction = Direction.DEBIT
+    direction = Direction.CREDIT if mark in ("C", "EC", "RD") else Direction.DEBIT
     account, name = _counterparty_from_61(got)
     currency = next((b.currency for b in draft.balances), draft.currency or "")
     customer = got.get("customer")

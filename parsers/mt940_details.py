@@ -56,13 +56,18 @@ def looks_like_iban(value: str) -> bool:
 
 
 def unwrap(lines: list[str], first_width: int) -> list[str]:
-    """Rejoin lines that a 65-column wrap cut; keep lines that ended on purpose apart."""
+    """Rejoin free-text words that a 65-column wrap cut; keep lines that ended on purpose apart.
+
+    Only a letter-letter cut is joined: old column layouts (ABN AMRO) fill the line exactly and
+    start a new number on the next one, which must stay a separate token.
+    """
     out: list[str] = []
     carry = ""
     for n, line in enumerate(lines):
         width = len(line) + (first_width if n == 0 else 0)
         carry += line
-        if width >= WRAP_WIDTH and not line.endswith(" "):
+        following = lines[n + 1] if n + 1 < len(lines) else ""
+        if width >= WRAP_WIDTH and line[-1:].isalpha() and following[:1].isalpha():
             continue
         out.append(carry)
         carry = ""

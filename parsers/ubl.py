@@ -47,7 +47,7 @@ def _load(data: bytes) -> etree._Element:
         raise InvoiceFormatError(f"malformed XML: {exc}") from exc
     if root is None:
         raise InvoiceFormatError("empty XML document")
-    if root.getroottree().docinfo.doctype:
+    if getattr(root.getroottree().docinfo, "doctype", ""):
         raise InvoiceFormatError("XML with a DOCTYPE is refused (possible entity attack)")
     if etree.QName(root).localname == "StandardBusinessDocument":
         inner = next((el for el in root if isinstance(el.tag, str) and el.tag in _ROOTS), None)
@@ -55,7 +55,9 @@ def _load(data: bytes) -> etree._Element:
             raise InvoiceFormatError("StandardBusinessDocument holds no UBL Invoice or CreditNote")
         root = inner
     if root.tag not in _ROOTS:
-        raise InvoiceFormatError(f"XML root {etree.QName(root).localname!r} is not a UBL Invoice or CreditNote")
+        raise InvoiceFormatError(
+            f"XML root {etree.QName(root).localname!r} is not a UBL Invoice or CreditNote"
+        )
     return root
 
 
@@ -64,7 +66,8 @@ class _Doc:
         self.root, self.errors = root, list[RowError]()
 
     def fail(self, at: etree._Element, element: str, message: str) -> None:
-        self.errors.append(RowError(at.sourceline or 0, element, message))
+        line = at.sourceline
+        self.errors.append(RowError(line if isinstance(line, int) else 0, element, message))
 
     def text(self, path: str, at: etree._Element | None = None) -> str:
         el = (self.root if at is None else at).find(path, NS)
@@ -76,32 +79,52 @@ class _Doc:
         el = parent.find(path, NS)
         value = (el.text or "").strip() if el is not None else ""
         if not value:
-            self.fail(parent if el is None else el, path.split("/")[-1], f"{path} is missing or empty")
+            self.fail(
+                parent if el is None else el, path.split("/")[-1], f"{path} is missing or empty"
+            )
         return value, (parent if el is None else el)
 
 
 def _customer(doc: _Doc) -> tuple[str, str, tuple[str, ...], str | None]:
     party = doc.root.find("cac:AccountingCustomerParty/cac:Party", NS)
     if party is None:
-        doc.fail(doc.root, "cac:AccountingCustomerParty", "buyer (cac:AccountingCustomerParty/cac:Party) is missing")
+        doc.fail(
+            doc.root,
+            "cac:AccountingCustomerParty",
+            "buyer (cac:AccountingCustomerParty/cac:Party) is missing",
+        )
         return "", "", (), None
-    name = doc.text("cac:PartyName/cbc:Name", party) or doc.text("cac:PartyLegalEntity/cbc:RegistrationName", party)
+    name = doc.text("cac:PartyName/cbc:Name", party) or doc.text(
+        "cac:PartyLegalEntity/cbc:RegistrationName", party
+    )
     if not name:
-        doc.fail(party, "cac:PartyName", "buyer has no cac:PartyName/cbc:Name or cbc:RegistrationName")
-    addresses = []
-    endpoint = party.find("cbc:EndpointID", NS)
-    if endpoint is not None and endpoint.get("schemeID", "").upper() == "EM" and endpoint.text:
-        addresses.append(endpoint.text.strip())
-    contact_mail = doc.text("cac:Contact/cbc:ElectronicMail", party)
-    if contact_mail:
-        addresses.append(contact_mail)
-    emails: tuple[str, ...] = ()
-    if not addresses:
-        doc.fail(party, "cbc:ElectronicMail", "buyer has no e-mail (cbc:EndpointID schemeID=EM or cac:Contact/cbc:ElectronicMail)")
-    else:
-        emails, problems = check_emails(";".join(addresses))
+        doc.fail(
+            party, "cac:PartyName", "buyer has no cac:PartyName/cbc:Name or cbc:RegistrationName"
+        )
+    holders = [
+        el
+        for el in (
+            party.find("cbc:EndpointID", NS),
+            party.find("cac:Contact/cbc:ElectronicMail", NS),
+        )
+        if el is not None
+        and (el.text or "").strip()
+        and (
+            etree.QName(el).localname == "ElectronicMail" or el.get("schemeID", "").upper() == "EM"
+        )
+    ]
+    emails: list[str] = []
+    if not holders:
+        doc.fail(
+            party,
+            "cbc:ElectronicMail",
+            "buyer has no e-mail (cbc:EndpointID schemeID=EM or cac:Contact/cbc:ElectronicMail)",
+        )
+    for el in holders:
+        found, problems = check_emails(el.text or "")
+        emails += [e for e in found if e not in emails]
         for p in problems:
-            doc.fail(party, "cbc:ElectronicMail", p)
+            doc.fail(el, f"cbc:{etree.QName(el).localname}", p)
     debtor_id = (
         doc.text("cac:PartyIdentification/cbc:ID", party)
         or doc.text("cac:PartyLegalEntity/cbc:CompanyID", party)
@@ -109,7 +132,7 @@ def _customer(doc: _Doc) -> tuple[str, str, tuple[str, ...], str | None]:
         or slug(name)
     )
     country = doc.text("cac:PostalAddress/cac:Country/cbc:IdentificationCode", party).upper()
-    return debtor_id, name, emails, country if country in COUNTRIES else None
+    return debtor_id, name, tuple(emails), country if country in COUNTRIES else None
 
 
 def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
@@ -118,7 +141,11 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
     issue, problem = check_date(issue_text) if issue_text else (None, None)
     if problem:
         doc.fail(issue_el, "cbc:IssueDate", problem)
-    due_path = "cbc:DueDate" if doc.root.find("cbc:DueDate", NS) is not None else "cac:PaymentMeans/cbc:PaymentDueDate"
+    due_path = (
+        "cbc:DueDate"
+        if doc.root.find("cbc:DueDate", NS) is not None
+        else "cac:PaymentMeans/cbc:PaymentDueDate"
+    )
     due_el = doc.root.find(due_path, NS)
     due = issue if kind == "credit_note" and due_el is None else None
     if due_el is None and kind == "invoice":
@@ -128,7 +155,11 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
         if problem:
             doc.fail(due_el, due_path.split("/")[-1], problem)
     if issue and due and due < issue:
-        doc.fail(due_el if due_el is not None else doc.root, "cbc:DueDate", f"due date {due} is before issue date {issue}")
+        doc.fail(
+            due_el if due_el is not None else doc.root,
+            "cbc:DueDate",
+            f"due date {due} is before issue date {issue}",
+        )
     amount_text, amount_el = doc.required("cac:LegalMonetaryTotal/cbc:PayableAmount")
     amount, problem = check_amount(amount_text) if amount_text else (None, None)
     if problem:
@@ -146,7 +177,11 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
     if kind == "credit_note":
         credited = doc.text("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") or None
         if credited is None:
-            doc.fail(doc.root, "cac:BillingReference", "credit note does not name the invoice it credits (cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID)")
+            doc.fail(
+                doc.root,
+                "cac:BillingReference",
+                "credit note does not name the invoice it credits (cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID)",
+            )
     if doc.errors or not (number and issue and due and amount and ref and name and emails):
         return None
     return InvoiceRecord(

@@ -94,4 +94,3 @@ def smtp_server_factory(
 def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
     """A plain SMTP server without AUTH that accepts everything unless told otherwise."""
     return smtp_server_factory()
-

@@ -85,13 +85,13 @@ def _existing_user(name: str) -> str:
     try:
         pwd.getpwnam(name)
     except KeyError as exc:
-        raise ServerUnavailable(f"system user {name!r} missing (is dovecot-core installed?)") from exc
+        raise ServerUnavailable(
+            f"system user {name!r} missing (is dovecot-core installed?)"
+        ) from exc
     return name
 
 
-def _dovecot_conf(
-    root: Path, port: int, version: tuple[int, int], capability: str | None
-) -> str:
+def _dovecot_conf(root: Path, port: int, version: tuple[int, int], capability: str | None) -> str:
     uid, gid, login_user, internal_user = _mail_owner()
     common = f"""
 protocols = imap
@@ -350,7 +350,9 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self._server = server
 
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         failure = self._server._take_failure("mail")
         if failure:
             return failure
@@ -358,7 +360,9 @@ class _Handler:
         envelope.mail_options.extend(options)
         return "250 OK"
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         failure = self._server._take_failure("rcpt")
         if failure:
             return failure
@@ -374,7 +378,9 @@ class _Handler:
             return failure
         login = session.login_data.decode() if isinstance(session.login_data, bytes) else None
         self._server._record(
-            ReceivedMail(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content, login)
+            ReceivedMail(
+                envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content, login
+            )
         )
         return "250 2.0.0 Message accepted"
 
@@ -436,7 +442,9 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
         if not isinstance(data, LoginPassword):
             return AuthResult(success=False, handled=False)
         ok = self.users.get(data.login.decode()) == data.password.decode()

@@ -15,8 +15,16 @@ from daemon.domain.money import from_cents, to_cents
 from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
 
 # Columns compared to decide whether a re-import changes an invoice.
-_TRACKED = ("debtor_id", "currency", "amount_cents", "issue_date", "due_date", "reference",
-            "reference_kind", "pdf_path")
+_TRACKED = (
+    "debtor_id",
+    "currency",
+    "amount_cents",
+    "issue_date",
+    "due_date",
+    "reference",
+    "reference_kind",
+    "pdf_path",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +71,9 @@ class ImportReport:
         }
 
 
-def read_invoice_files(paths: Sequence[Path]) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem]]:
+def read_invoice_files(
+    paths: Sequence[Path],
+) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem]]:
     records: list[tuple[str, InvoiceRecord]] = []
     problems: list[ImportProblem] = []
     for path in paths:
@@ -77,7 +87,9 @@ def read_invoice_files(paths: Sequence[Path]) -> tuple[list[tuple[str, InvoiceRe
         except InvoiceFormatError as exc:
             problems.append(ImportProblem(str(path), None, None, str(exc)))
             continue
-        problems.extend(ImportProblem(str(path), e.line, e.column, e.message) for e in result.errors)
+        problems.extend(
+            ImportProblem(str(path), e.line, e.column, e.message) for e in result.errors
+        )
         records.extend((str(path), r) for r in result.records)
     return records, problems
 
@@ -102,11 +114,17 @@ def import_invoices(
     for source, note in credit_notes:
         target = note.credited_invoice
         if not target:
-            problems.append(ImportProblem(source, None, None,
-                                          f"credit note {note.number}: no invoice referenced"))
+            problems.append(
+                ImportProblem(
+                    source, None, None, f"credit note {note.number}: no invoice referenced"
+                )
+            )
         elif target not in existing and target not in batch_numbers:
-            problems.append(ImportProblem(source, None, None,
-                                          f"credit note {note.number}: unknown invoice {target}"))
+            problems.append(
+                ImportProblem(
+                    source, None, None, f"credit note {note.number}: unknown invoice {target}"
+                )
+            )
     if problems:
         raise ImportRejected(problems)
 
@@ -119,8 +137,9 @@ def import_invoices(
         if old is None:
             report.new.append(record.number)
         else:
-            changed = {k: {"old": old[k], "new": new_row[k]} for k in _TRACKED
-                       if old[k] != new_row[k]}
+            changed = {
+                k: {"old": old[k], "new": new_row[k]} for k in _TRACKED if old[k] != new_row[k]
+            }
             if not changed:
                 report.unchanged += 1
                 plan.append((source, record, old, {}))
@@ -154,28 +173,55 @@ def import_invoices(
                 )
             if old is None:
                 _insert_invoice(store, _invoice_columns(record, source), at)
-                record_event(store, "invoice_imported", actor=actor, debtor_id=record.debtor_id,
-                             invoice_number=record.number, at=at,
-                             detail={"file": source, "amount": format(record.amount, "f")})
+                record_event(
+                    store,
+                    "invoice_imported",
+                    actor=actor,
+                    debtor_id=record.debtor_id,
+                    invoice_number=record.number,
+                    at=at,
+                    detail={"file": source, "amount": format(record.amount, "f")},
+                )
             elif change:
                 _update_invoice(store, record.number, _invoice_columns(record, source), at)
-                record_event(store, "invoice_changed", actor=actor, debtor_id=record.debtor_id,
-                             invoice_number=record.number, at=at,
-                             detail={"file": source, "changes": _readable(change)})
+                record_event(
+                    store,
+                    "invoice_changed",
+                    actor=actor,
+                    debtor_id=record.debtor_id,
+                    invoice_number=record.number,
+                    at=at,
+                    detail={"file": source, "changes": _readable(change)},
+                )
                 refresh_invoice(store, record.number, now=at)
         for source, note in new_notes:
             assert note.credited_invoice is not None
             store.execute(
                 "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date,"
                 " created_at) VALUES (?, ?, ?, ?, ?)",
-                (note.number, note.credited_invoice, to_cents(note.amount),
-                 note.issue_date.isoformat(), at),
+                (
+                    note.number,
+                    note.credited_invoice,
+                    to_cents(note.amount),
+                    note.issue_date.isoformat(),
+                    at,
+                ),
             )
             status = refresh_invoice(store, note.credited_invoice, now=at)
-            record_event(store, "credit_note_applied", actor=actor,
-                         debtor_id=note.debtor_id, invoice_number=note.credited_invoice, at=at,
-                         detail={"file": source, "credit_note": note.number,
-                                 "amount": format(note.amount, "f"), "status": status})
+            record_event(
+                store,
+                "credit_note_applied",
+                actor=actor,
+                debtor_id=note.debtor_id,
+                invoice_number=note.credited_invoice,
+                at=at,
+                detail={
+                    "file": source,
+                    "credit_note": note.number,
+                    "amount": format(note.amount, "f"),
+                    "status": status,
+                },
+            )
     return report
 
 
@@ -184,10 +230,15 @@ def _cross_file_problems(invoices: Sequence[tuple[str, InvoiceRecord]]) -> list[
     problems = []
     for source, record in invoices:
         if record.number in seen and seen[record.number][1] != record:
-            problems.append(ImportProblem(
-                source, None, "number",
-                f"invoice {record.number} appears again with other data "
-                f"(also in {seen[record.number][0]})"))
+            problems.append(
+                ImportProblem(
+                    source,
+                    None,
+                    "number",
+                    f"invoice {record.number} appears again with other data "
+                    f"(also in {seen[record.number][0]})",
+                )
+            )
         seen.setdefault(record.number, (source, record))
     return problems
 

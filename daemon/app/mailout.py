@@ -102,11 +102,20 @@ def compose(mail: OutgoingMail) -> bytes:
         msg.add_alternative(mail.rendered.html, subtype="html")
         if mail.inline_png is not None:
             html_part = msg.get_payload()[1]
-            html_part.add_related(mail.inline_png, maintype="image", subtype="png",
-                                  cid="<epcqr>", filename="betaal-qr.png")
+            html_part.add_related(
+                mail.inline_png,
+                maintype="image",
+                subtype="png",
+                cid="<epcqr>",
+                filename="betaal-qr.png",
+            )
     for attachment in mail.attachments:
-        msg.add_attachment(attachment.content, maintype=attachment.maintype,
-                           subtype=attachment.subtype, filename=clean_header(attachment.filename))
+        msg.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=clean_header(attachment.filename),
+        )
     return msg.as_bytes()
 
 

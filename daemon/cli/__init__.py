@@ -39,7 +39,7 @@ def main(ctx: click.Context, config_path: str | None, db_path: str | None) -> No
 
 
 # Command modules, each exposing COMMANDS: a list of click commands or groups.
-_MODULES = ("setup", "invoices")
+_MODULES = ("setup", "invoices", "db")
 
 for _name in _MODULES:
     for _command in importlib.import_module(f"daemon.cli.{_name}").COMMANDS:

@@ -16,8 +16,7 @@ from daemon.cli.context import AppContext, echo_json, echo_table, is_terminal, p
 
 T = TypeVar("T")
 
-STATUSES = ("open", "partially_paid", "paid", "credited", "disputed", "written_off",
-            "handed_over")
+STATUSES = ("open", "partially_paid", "paid", "credited", "disputed", "written_off", "handed_over")
 
 
 @click.group("invoices")
@@ -31,8 +30,9 @@ def invoices_group() -> None:
 
 
 @invoices_group.command("import")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
@@ -95,8 +95,10 @@ def list_command(app: AppContext, status: str | None, debtor_id: str | None, as_
     if as_json:
         echo_json(rows)
     else:
-        echo_table(rows, ["number", "debtor_id", "due_date", "amount", "open_amount", "status",
-                          "last_step"])
+        echo_table(
+            rows,
+            ["number", "debtor_id", "due_date", "amount", "open_amount", "status", "last_step"],
+        )
 
 
 @click.group("debtors")

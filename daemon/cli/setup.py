@@ -19,7 +19,9 @@ def init_command(app: AppContext) -> None:
     """
     store = app.store()
     version = store.scalar("SELECT MAX(version) FROM schema_migrations")
-    click.echo(f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})")
+    click.echo(
+        f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})"
+    )
 
 
 @click.command("check-config")
@@ -42,15 +44,19 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp
 
-        for label, settings, check in (("imap", config.imap, check_imap),
-                                       ("smtp", config.smtp, check_smtp)):
+        for label, settings, check in (
+            ("imap", config.imap, check_imap),
+            ("smtp", config.smtp, check_smtp),
+        ):
             if not settings.configured:
-                checks.append({"name": f"{label}", "ok": False,
-                               "detail": f"{label}.host is not set"})
+                checks.append(
+                    {"name": f"{label}", "ok": False, "detail": f"{label}.host is not set"}
+                )
                 continue
             for step in check(settings):
-                checks.append({"name": f"{label}.{step.name}", "ok": step.ok,
-                               "detail": step.detail})
+                checks.append(
+                    {"name": f"{label}.{step.name}", "ok": step.ok, "detail": step.detail}
+                )
     failed = [c for c in checks if not c["ok"]]
     if as_json:
         echo_json(checks)
@@ -59,7 +65,9 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
             mark = "ok  " if c["ok"] else "FAIL"
             click.echo(f"{mark} {c['name']}: {c['detail']}")
     if failed:
-        raise click.ClickException(f"{len(failed)} check(s) failed: {failed[0]['name']}: {failed[0]['detail']}")
+        raise click.ClickException(
+            f"{len(failed)} check(s) failed: {failed[0]['name']}: {failed[0]['detail']}"
+        )
 
 
 COMMANDS = [init_command, check_config_command]

@@ -69,9 +69,13 @@ def epc_payload(
     if reference:
         ref_value = _field("structured reference", reference.replace(" ", "").upper(), 35)
         if not is_valid_rf(ref_value):
-            raise ValueError(f"EPC QR structured reference {reference!r} is not a valid RF reference")
+            raise ValueError(
+                f"EPC QR structured reference {reference!r} is not a valid RF reference"
+            )
     if purpose and not re.fullmatch(r"[A-Z0-9]{1,4}", purpose):
-        raise ValueError(f"EPC QR purpose {purpose!r} must be an ISO 20022 code of up to 4 characters")
+        raise ValueError(
+            f"EPC QR purpose {purpose!r} must be an ISO 20022 code of up to 4 characters"
+        )
     lines = [
         "BCD",
         version,

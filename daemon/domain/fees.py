@@ -73,12 +73,21 @@ def _wik(principal: Decimal) -> tuple[Decimal, list[str]]:
     return fee, lines
 
 
-def wik_for_letter(principals: Iterable[Decimal], *, paid_within_term: Decimal = Decimal(0)) -> Decimal:
+def wik_for_letter(
+    principals: Iterable[Decimal], *, paid_within_term: Decimal = Decimal(0)
+) -> Decimal:
     """Fee for one 14-dagenbrief covering several invoices: the staffel applies once to the
     sum (not per invoice), and a consumer's part-payment within the term lowers the base
     (HR 25-11-2016)."""
     base = sum(principals, Decimal(0)) - paid_within_term
     return compute_wik(base)
+
+
+def fee_owed_after_letter(stated_fee: Decimal, statutory_fee: Decimal) -> Decimal:
+    """What an NL 14-dagenbrief that stated ``stated_fee`` lets the creditor charge: nothing
+    if it stated more than the law allows (the letter is void, only a new correct letter
+    repairs it), else the stated amount (never more than was announced)."""
+    return Decimal("0.00") if stated_fee > statutory_fee else stated_fee
 
 
 def compute_be_consumer_cap(balance: Decimal) -> Decimal:
@@ -120,9 +129,13 @@ def collection_costs(
         return CostComputation(cap, tuple(lines), basis="BE art. XIX.4 WER")
     if j in ("BE", "DE") and kind == "b2b":
         basis = "BE wet 2 augustus 2002 art. 6" if j == "BE" else "DE § 288 Abs. 5 BGB"
-        return CostComputation(FLAT_B2B, (f"flat compensation {format_plain(FLAT_B2B)}",), basis=basis)
+        return CostComputation(
+            FLAT_B2B, (f"flat compensation {format_plain(FLAT_B2B)}",), basis=basis
+        )
     if j == "DE":
-        return CostComputation(Decimal("0.00"), ("no statutory flat fee for consumers",), basis="DE")
+        return CostComputation(
+            Decimal("0.00"), ("no statutory flat fee for consumers",), basis="DE"
+        )
     raise ValueError(f"unsupported jurisdiction {jurisdiction!r}; expected NL, BE or DE")
 
 

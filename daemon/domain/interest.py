@@ -152,7 +152,9 @@ def compute_interest(
         return InterestComputation(principal, (), (), Decimal("0.00"), day_count)
     # Split only where the rate really changes: a semester that repeats the previous rate
     # would otherwise add a cent of rounding noise.
-    breaks = [d for i, (d, r) in enumerate(table) if start < d <= end and (i == 0 or table[i - 1][1] != r)]
+    breaks = [
+        d for i, (d, r) in enumerate(table) if start < d <= end and (i == 0 or table[i - 1][1] != r)
+    ]
     lines: list[InterestLine] = []
     caps: list[Capitalisation] = []
     base, year_interest, total = principal, Decimal(0), Decimal(0)
@@ -176,5 +178,9 @@ def compute_interest(
         year_interest += interest
         total += interest
         day = nxt
-    convention = f"{day_count}, rounded per period" + (", yearly compounding" if compound_yearly else "")
-    return InterestComputation(principal, tuple(lines), tuple(caps), quantize_cents(total), convention)
+    convention = f"{day_count}, rounded per period" + (
+        ", yearly compounding" if compound_yearly else ""
+    )
+    return InterestComputation(
+        principal, tuple(lines), tuple(caps), quantize_cents(total), convention
+    )

@@ -65,7 +65,9 @@ def make_schedule(
         raise ValueError(f"instalments must be at least a day apart, got {every_days}")
     base, extra = divmod(total_cents, count)
     return tuple(
-        Instalment(seq, first + timedelta(days=every_days * (seq - 1)), base + (1 if seq <= extra else 0))
+        Instalment(
+            seq, first + timedelta(days=every_days * (seq - 1)), base + (1 if seq <= extra else 0)
+        )
         for seq in range(1, count + 1)
     )
 

@@ -20,7 +20,7 @@ class Amount:
 
 
 def parse_number(token: str) -> Decimal | None:
-    """"1.234,50" / "1,234.50" / "1 234,50" / "150,-" → Decimal; None when unreadable."""
+    """ "1.234,50" / "1,234.50" / "1 234,50" / "150,-" → Decimal; None when unreadable."""
     t = token.replace("\u00a0", " ").replace("'", "").replace(" ", "")
     if t.endswith(",-"):
         t = t[:-2]

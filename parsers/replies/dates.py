@@ -128,22 +128,34 @@ def _end_of_month(base: date) -> date:
 
 
 _I = re.IGNORECASE
-_NUMERIC = re.compile(r"(?<![\d/.\-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/.\-]|,\d)")
+_NUMERIC = re.compile(r"(?<![\d/.\-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/\-]|[.,]\d)")
 _ISO = re.compile(r"(?<![\d/.\-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
-_DAY_MONTH_SHORT = re.compile(r"\b(?:op|on|am|le|per|vom|du|since|sinds|seit)\s+(\d{1,2})[-/.](\d{1,2})(?![\d/.\-])(?!\.\d)", _I)
-_TEXT_DM = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:\s+(\d{{4}}))?(?!\w)", _I
+_DAY_MONTH_SHORT = re.compile(
+    r"\b(?:op|on|am|le|per|vom|du|since|sinds|seit)\s+(\d{1,2})[-/.](\d{1,2})(?![\d/.\-])(?!\.\d)",
+    _I,
 )
-_TEXT_MD = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?![\d\w])", _I)
+_TEXT_DM = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:\s+(\d{{4}}))?(?!\w)",
+    _I,
+)
+_TEXT_MD = re.compile(
+    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?![\d\w])", _I
+)
 _WITHIN_BD = re.compile(
     rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+"
     r"(?:werkdagen|working days|business days|werktage[n]?|arbeitstage[n]?|jours ouvrés|jours ouvrables)",
     _I,
 )
 _WITHIN_D = re.compile(
-    rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+(?:dagen|days|tagen|jours)\b", _I
+    rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+(?:dagen|days|tagen|jours)\b",
+    _I,
 )
-_AVANT_LE = re.compile(r"\b(?:avant le|before the|vóór de|voor de|bis zum)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:" + _MONTH_RE + r"))", _I)
+_AVANT_LE = re.compile(
+    r"\b(?:avant le|before the|vóór de|voor de|bis zum)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:"
+    + _MONTH_RE
+    + r"))",
+    _I,
+)
 _NEXT_WEEK_DAY = re.compile(
     rf"\b(?:volgende week|next week|nächste woche|naechste woche|la semaine prochaine|semaine prochaine)\s+({_WD_RE})\b|"
     rf"\b({_WD_RE})\s+(?:volgende week|next week|nächste woche|de la semaine prochaine|prochain)\b",
@@ -161,11 +173,15 @@ _END_MONTH = re.compile(
 )
 _YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
 _TODAY = re.compile(
-    r"\b(this morning|today|vanochtend|vanmorgen|vandaag|heute morgen|heute|ce matin|aujourd'hui)\b", _I
+    r"\b(this morning|today|vanochtend|vanmorgen|vandaag|heute morgen|heute|ce matin|aujourd'hui)\b",
+    _I,
 )
-_TOMORROW = re.compile(r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag|früh))", _I)
+_TOMORROW = re.compile(
+    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag|früh))", _I
+)
 _LAST_WD = re.compile(
-    rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)", _I
+    rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
+    _I,
 )
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
 
@@ -243,5 +259,3 @@ def find_dates(
         add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]), "weekday")
     found.sort(key=lambda d: d.start)
     return found
-
-

@@ -17,6 +17,12 @@ from parsers.replies.quotes import SplitReply, split_reply
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n\s*\n|\n(?=\s*[-*•])")
 
+_ABBREVIATION = re.compile(
+    r"\b(jl|nr|no|ca|bzw|mr|dr|st|evt|resp|incl|excl|etc|vgl|ggf|o\.\s?g|z\.\s?b|i\.\s?a|u\.\s?a|"
+    r"t\.a\.v|m\.b\.t|d\.w\.z|i\.v\.m|z\.\s?hd|réf)\.$",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -40,7 +46,8 @@ def message_day(mail: ParsedMail, tz: tzinfo) -> date | None:
 
 
 def sentences(text: str) -> tuple[Sentence, ...]:
-    """Sentences with their offsets; short lines count as sentences of their own."""
+    """Sentences with their offsets. A paragraph wrapped at a line width is one text;
+    otherwise every line counts on its own (lists, table rows, short informal lines)."""
     out: list[Sentence] = []
     pos = 0
     pieces: list[tuple[int, str]] = []
@@ -48,16 +55,22 @@ def sentences(text: str) -> tuple[Sentence, ...]:
         pieces.append((pos, text[pos : m.start()]))
         pos = m.end()
     pieces.append((pos, text[pos:]))
+    merged: list[tuple[int, str]] = []
     for start, piece in pieces:
-        offset = 0
-        for line in piece.split("\n"):
-            # a line well short of the wrap width ends a sentence (lists, table rows)
-            out.append(Sentence(start + offset, line)) if len(line) < 50 else None
-            offset += len(line) + 1
-        if all(len(line) < 50 for line in piece.split("\n")):
+        if merged and _ABBREVIATION.search(merged[-1][1]):
+            prev_start, _ = merged[-1]
+            merged[-1] = (prev_start, text[prev_start : start + len(piece)])
+        else:
+            merged.append((start, piece))
+    for start, piece in merged:
+        lines = piece.split("\n")
+        if len(lines) > 1 and any(len(line) >= 50 for line in lines[:-1]):
+            out.append(Sentence(start, piece.replace("\n", " ")))
             continue
-        out = [s for s in out if not (start <= s.start < start + len(piece))]
-        out.append(Sentence(start, piece.replace("\n", " ")))
+        offset = 0
+        for line in lines:
+            out.append(Sentence(start + offset, line))
+            offset += len(line) + 1
     return tuple(s for s in out if s.text.strip())
 
 

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable
 
 # "F2026-0412", also written without the hyphen ("F20260412"); letters + year + sequence.
-DEFAULT_INVOICE_PATTERN = r"(?<![A-Za-z0-9])(?P<prefix>[A-Z]{1,3})[ ]?(?P<year>20\d{2})-?(?P<seq>\d{4})(?!\d)"
+DEFAULT_INVOICE_PATTERN = (
+    r"(?<![A-Za-z0-9])(?P<prefix>[A-Z]{1,3})[ ]?(?P<year>20\d{2})-?(?P<seq>\d{4})(?!\d)"
+)
 
 
 def compile_pattern(pattern: str | re.Pattern[str] | None) -> re.Pattern[str]:

@@ -68,7 +68,7 @@ INVOICE_REQUEST = _cues(
     r"juiste (adres|naam|gegevens)|\bbankgegevens\b|rekeningnummer",
     r"never (received|got)|(not|n't) (received|receive)|copy of (the |your |this )?invoice|\bcopies\b|"
     r"\bre-?send\b|send (it|us|me|them) again|\bre-?issue\w*|purchase order|\bpo (number|no)\b|\bPO\b|"
-    r"bank details|(could not|couldn't|cannot|can't) find (the |this |your )?invoice|correct(ed)? address",
+    r"(send|provide|give|confirm|need|require)\w* (us |me )?(your |the )?bank details|(could not|couldn't|cannot|can't) find (the |this |your )?invoice|correct(ed)? address",
     r"liegt (uns )?(leider )?nicht vor|nicht erhalten|nie erhalten|(noch einmal|erneut) .{0,30}(senden|zusenden|schicken)|"
     r"\bkopie\b|bestellnummer|bankverbindung|rechnungsanschrift",
     r"jamais re[çc]u|pas re[çc]u|\brenvoy\w*|\bcopie\b|bon de commande|\bRIB\b|coordonn[ée]es bancaires|"
@@ -87,9 +87,12 @@ PAID = _cues(
 
 PAY_WORD = _cues(
     r"\bbetaa?l\w*|\bovermak\w*|\bmaak\b.{0,25}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*",
-    r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|\bpaid\b|\bgo out\b",
+    r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
+    r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
+    r"sur votre compte",
     r"\bzahl\w*|\b(be)?zahle\b|\büberweis\w*|\bbegleich\w*|\bzahlung\w*",
-    r"\bpai\w*|\bpay\w*|\br[èée]gl\w*|\bvirement\w*|\bvir\w*",
+    r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
+    r"\bvir(é|ée|er|erai|erons)\b",
 )
 
 FUTURE = _cues(

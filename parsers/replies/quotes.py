@@ -23,11 +23,11 @@ _HEADER_FIELD = re.compile(
 )
 _WROTE = re.compile(
     r"\b(wrote|schreef|schrieb|a écrit|a ecrit|escribió|ha scritto|napisał|"
-    r"het volgende geschreven|geschreven)\s*(\S{0,20})?\s*:",
+    r"het volgende geschreven|geschreven|написал)\b[^:\n]{0,100}:",
     re.IGNORECASE,
 )
 _WROTE_START = re.compile(r"^\s*(on|op|am|le|el|il|w dniu)\b", re.IGNORECASE)
-_UNDERSCORES = re.compile(r"^\s*_{8,}\s*$")
+_UNDERSCORES = re.compile(r"^\s*[_-]{8,}\s*$")
 _SIGN_OFF = re.compile(
     r"^\s*(met vriendelijke groet(en)?|vriendelijke groet(en)?|met hartelijke groet(en)?|"
     r"hartelijke groet(en)?|groet(en|jes)?|mvg|kind regards|best regards|warm regards|"
@@ -68,20 +68,56 @@ class SplitReply:
 def _is_quote_header(lines: list[str], i: int) -> bool:
     line = lines[i]
     if _SEPARATOR.match(line) or (
-        _UNDERSCORES.match(line) and any(_FROM_LINE.match(x) for x in lines[i + 1 : i + 3])
+        _UNDERSCORES.match(line) and any(_FROM_LINE.match(x) for x in lines[i + 1 : i + 4])
     ):
         return True
     if _FROM_LINE.match(line):
         following = [x for x in lines[i + 1 : i + 6] if x.strip()]
         return sum(1 for x in following[:4] if _HEADER_FIELD.match(x)) >= 2
-    if _WROTE_START.match(line) or _WROTE.search(line):
-        starts = bool(_WROTE_START.match(line))
-        joined = " ".join(x.strip() for x in lines[i : i + 4]) if starts else line
-        m = _WROTE.search(joined)
-        if m and (starts or line.rstrip().endswith(":")):
-            # the header must mention a date or an address before "wrote"
-            return bool(re.search(r"\d|@", joined[: m.start()]))
-    return False
+    if len(line) > 200 or not line.strip():
+        return False
+    starts = bool(_WROTE_START.match(line))
+    window = lines[i : i + 4] if starts else lines[i : i + 3]
+    joined = " ".join(x.strip() for x in window)
+    m = _WROTE.search(joined)
+    if m is None:
+        return False
+    # "… wrote:" must end a line, and the header must mention a date or an address
+    ends_line = any(
+        x.rstrip().endswith(":")
+        and len(" ".join(y.strip() for y in window[: k + 1])) >= m.end() - 1
+        for k, x in enumerate(window)
+    )
+    if not starts:
+        # the header starts on this line: it carries a date or an address, and "wrote"
+        # is on this line or the next (wrapped)
+        two = len(" ".join(x.strip() for x in window[:2]))
+        if m.start() > two or not re.search(r"\d|@", line):
+            return False
+        if re.search(r"[.!?]\s+[A-Z]", joined[: m.start()]):  # prose, not a header
+            return False
+    return ends_line and bool(re.search(r"\d|@", joined[: m.start()]))
+
+
+def _text_after_quote(lines: list[str], cut: int) -> tuple[list[str], list[str]]:
+    i = cut
+    if _WROTE.search(" ".join(lines[cut : cut + 4])) and not _FROM_LINE.match(lines[cut]):
+        while i < len(lines) and not lines[i].rstrip().endswith(":"):
+            i += 1
+        i += 1
+    else:
+        while i < len(lines) and lines[i].strip() == "":
+            i += 1
+        while i < len(lines) and lines[i].strip() != "":
+            i += 1
+    own: list[str] = []
+    rest: list[str] = lines[cut:i]
+    for j in range(i, len(lines)):
+        if _is_quote_header(lines, j):
+            rest.extend(lines[j:])
+            break
+        (rest if lines[j].lstrip().startswith(">") else own).append(lines[j])
+    return own, rest
 
 
 def split_reply(text: str) -> SplitReply:
@@ -94,6 +130,9 @@ def split_reply(text: str) -> SplitReply:
             break
     head = lines[:cut]
     quoted = lines[cut:]
+    if not "".join(head).strip() and cut < len(lines):
+        # bottom-posted answer or a forward: the sender's text follows the quote
+        head, quoted = _text_after_quote(lines, cut)
     # ">" lines above the cut are quoted too (interleaved or bottom-posted answers keep
     # the unquoted lines as the sender's text)
     own: list[str] = []

@@ -1,4 +1,6 @@
 from daemon.adapters.imap import ImapMailbox
+
+
 def test_smoke(dovecot, dovecot_minimal):
     uid = dovecot.deliver(b"Subject: x\r\nMessage-ID: <m1@x>\r\n\r\nhello\r\n")
     mb = ImapMailbox.connect(dovecot.imap_settings())

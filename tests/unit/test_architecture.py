@@ -11,15 +11,41 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # I/O libraries and layers the pure core must never import.
 FORBIDDEN_IMPORTS = {
-    "sqlite3", "sqlite_utils", "imapclient", "imaplib", "aiosmtplib", "smtplib", "socket",
-    "ssl", "jinja2", "requests", "urllib.request", "http", "subprocess", "asyncio", "shutil",
-    "tempfile", "segno", "dkim", "daemon.adapters", "daemon.app", "daemon.cli", "daemon.cycle",
+    "sqlite3",
+    "sqlite_utils",
+    "imapclient",
+    "imaplib",
+    "aiosmtplib",
+    "smtplib",
+    "socket",
+    "ssl",
+    "jinja2",
+    "requests",
+    "urllib.request",
+    "http",
+    "subprocess",
+    "asyncio",
+    "shutil",
+    "tempfile",
+    "segno",
+    "dkim",
+    "daemon.adapters",
+    "daemon.app",
+    "daemon.cli",
+    "daemon.cycle",
 }
 # Reading the clock or the environment.
 FORBIDDEN_CALLS = {
-    ("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow"), ("date", "today"),
-    ("time", "time"), ("time", "monotonic"), ("os", "getenv"), ("os", "environ"),
-    ("os", "getcwd"), ("random", "random"),
+    ("datetime", "now"),
+    ("datetime", "today"),
+    ("datetime", "utcnow"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "monotonic"),
+    ("os", "getenv"),
+    ("os", "environ"),
+    ("os", "getcwd"),
+    ("random", "random"),
 }
 
 

@@ -12,7 +12,9 @@ from parsers.bank import BankFormatError, Direction
 from parsers.camt import iter_camt_payments, parse_camt
 
 
-def camt(entries: str, *, version: str = "053.001.02", ns: bool = True, balances: str = "") -> bytes:
+def camt(
+    entries: str, *, version: str = "053.001.02", ns: bool = True, balances: str = ""
+) -> bytes:
     xmlns = f' xmlns="urn:iso:std:iso:20022:tech:xsd:camt.{version}"' if ns else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document{xmlns}><BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId></GrpHdr>
@@ -23,15 +25,19 @@ def camt(entries: str, *, version: str = "053.001.02", ns: bool = True, balances
 
 
 def bal(code: str, amount: str, cd: str = "CRDT") -> str:
-    return (f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy='EUR'>{amount}</Amt>"
-            f"<CdtDbtInd>{cd}</CdtDbtInd><Dt><Dt>2024-02-29</Dt></Dt></Bal>")
+    return (
+        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy='EUR'>{amount}</Amt>"
+        f"<CdtDbtInd>{cd}</CdtDbtInd><Dt><Dt>2024-02-29</Dt></Dt></Bal>"
+    )
 
 
 def ntry(amount: str, cd: str, details: str = "", extra: str = "") -> str:
-    return (f"<Ntry><NtryRef>R1</NtryRef><Amt Ccy='EUR'>{amount}</Amt><CdtDbtInd>{cd}</CdtDbtInd>{extra}"
-            "<Sts>BOOK</Sts><BookgDt><Dt>2024-02-29</Dt></BookgDt><ValDt><Dt>2024-03-01</Dt></ValDt>"
-            f"<AcctSvcrRef>BANK-1</AcctSvcrRef><NtryDtls>{details}</NtryDtls>"
-            "<AddtlNtryInf>SEPA OVERBOEKING</AddtlNtryInf></Ntry>")
+    return (
+        f"<Ntry><NtryRef>R1</NtryRef><Amt Ccy='EUR'>{amount}</Amt><CdtDbtInd>{cd}</CdtDbtInd>{extra}"
+        "<Sts>BOOK</Sts><BookgDt><Dt>2024-02-29</Dt></BookgDt><ValDt><Dt>2024-03-01</Dt></ValDt>"
+        f"<AcctSvcrRef>BANK-1</AcctSvcrRef><NtryDtls>{details}</NtryDtls>"
+        "<AddtlNtryInf>SEPA OVERBOEKING</AddtlNtryInf></Ntry>"
+    )
 
 
 TX_CREDIT = """<TxDtls><Refs><EndToEndId>E2E-9</EndToEndId></Refs>
@@ -47,13 +53,21 @@ TX_CREDIT = """<TxDtls><Refs><EndToEndId>E2E-9</EndToEndId></Refs>
 def test_single_credit_maps_every_field() -> None:
     (st,) = parse_camt(camt(ntry("121.00", "CRDT", TX_CREDIT)), source="t.xml")
     (p,) = st.payments
-    assert (st.statement_id, st.sequence, st.account_iban, st.currency) == ("S-1", "7", "NL91ABNA0417164300", "EUR")
+    assert (st.statement_id, st.sequence, st.account_iban, st.currency) == (
+        "S-1",
+        "7",
+        "NL91ABNA0417164300",
+        "EUR",
+    )
     assert (st.from_date, st.to_date) == (date(2024, 2, 29), date(2024, 2, 29))
     assert st.format == "camt.053.001.02"
     assert p.amount == Decimal("121.00") and p.direction is Direction.CREDIT
     assert (p.booking_date, p.value_date) == (date(2024, 2, 29), date(2024, 3, 1))
     assert (p.counterparty_name, p.counterparty_iban, p.counterparty_bic) == (
-        "Bakkerij Jansen", "NL02RABO0123456789", "RABONL2U")
+        "Bakkerij Jansen",
+        "NL02RABO0123456789",
+        "RABONL2U",
+    )
     assert p.remittance_lines == ("Factuur 2024-0042", "klantnr 77")
     assert p.structured_references == ("RF18539007547034",)
     assert p.end_to_end_id == "E2E-9" and p.bank_reference == "BANK-1"
@@ -62,14 +76,22 @@ def test_single_credit_maps_every_field() -> None:
 
 
 def test_debit_takes_the_creditor_side() -> None:
-    tx = ("<TxDtls><Amt Ccy='EUR'>10</Amt><RltdPties><Dbtr><Nm>Us</Nm></Dbtr>"
-          "<Cdtr><Pty><Nm>KPN BV</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>12345</Id></Othr></Id></CdtrAcct>"
-          "</RltdPties></TxDtls>")
+    tx = (
+        "<TxDtls><Amt Ccy='EUR'>10</Amt><RltdPties><Dbtr><Nm>Us</Nm></Dbtr>"
+        "<Cdtr><Pty><Nm>KPN BV</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>12345</Id></Othr></Id></CdtrAcct>"
+        "</RltdPties></TxDtls>"
+    )
     (p,) = parse_camt(camt(ntry("10", "DBIT", tx)))[0].payments
-    assert (p.counterparty_name, p.counterparty_iban, p.signed_amount) == ("KPN BV", "12345", Decimal(-10))
+    assert (p.counterparty_name, p.counterparty_iban, p.signed_amount) == (
+        "KPN BV",
+        "12345",
+        Decimal(-10),
+    )
 
 
-@pytest.mark.parametrize("version", ["052.001.02", "053.001.04", "053.001.08", "054.001.13", "053.001.13"])
+@pytest.mark.parametrize(
+    "version", ["052.001.02", "053.001.04", "053.001.08", "054.001.13", "053.001.13"]
+)
 def test_every_version_reads_the_same(version: str) -> None:
     sts = parse_camt(camt(ntry("121.00", "CRDT", TX_CREDIT), version=version))
     assert sts[0].format == f"camt.{version}"
@@ -82,8 +104,10 @@ def test_no_namespace_still_reads() -> None:
 
 
 def test_batch_gives_one_record_per_txdtls_in_order() -> None:
-    txs = "".join(f"<TxDtls><Refs><EndToEndId>{e}</EndToEndId></Refs><Amt Ccy='EUR'>{a}</Amt></TxDtls>"
-                  for e, a in (("A", "1.00"), ("NOTPROVIDED", "2.00"), ("C", "3.00")))
+    txs = "".join(
+        f"<TxDtls><Refs><EndToEndId>{e}</EndToEndId></Refs><Amt Ccy='EUR'>{a}</Amt></TxDtls>"
+        for e, a in (("A", "1.00"), ("NOTPROVIDED", "2.00"), ("C", "3.00"))
+    )
     ps = parse_camt(camt(ntry("6.00", "CRDT", txs)))[0].payments
     assert [p.amount for p in ps] == [Decimal("1.00"), Decimal("2.00"), Decimal("3.00")]
     assert [p.batch_index for p in ps] == [0, 1, 2]
@@ -96,7 +120,9 @@ def test_entry_without_txdtls_is_one_record() -> None:
 
 
 def test_single_txdtls_without_amount_uses_entry_amount() -> None:
-    ps = parse_camt(camt(ntry("7.50", "CRDT", "<TxDtls><Refs><EndToEndId>X</EndToEndId></Refs></TxDtls>")))[0].payments
+    ps = parse_camt(
+        camt(ntry("7.50", "CRDT", "<TxDtls><Refs><EndToEndId>X</EndToEndId></Refs></TxDtls>"))
+    )[0].payments
     assert ps[0].amount == Decimal("7.50")
 
 
@@ -139,7 +165,7 @@ LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lo
         pytest.param(b"<Document><Other/></Document>", "not a CAMT", id="other-xml"),
         pytest.param(camt(ntry("abc", "CRDT")), "not a number", id="bad-amount"),
         pytest.param(camt(ntry("1", "XXXX")), "CdtDbtInd", id="bad-indicator"),
-        pytest.param(b"", "empty", id="empty"),
+        pytest.param(b"", "not well-formed", id="empty"),
         pytest.param("<Document/>".encode("utf-16"), "UTF-16", id="utf16"),
     ],
 )

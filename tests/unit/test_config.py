@@ -55,20 +55,38 @@ def test_example_documents_every_key() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("[imap]\nhost = 'x'\n\nport = 'abc'\n",
-                     "imap.port: expected an integer, got 'abc' (config.toml line 4)", id="wrong-type"),
+        pytest.param(
+            "[imap]\nhost = 'x'\n\nport = 'abc'\n",
+            "imap.port: expected an integer, got 'abc' (config.toml line 4)",
+            id="wrong-type",
+        ),
         pytest.param("[imap]\nprot = 143\n", "imap.prot: unknown key", id="unknown-key"),
-        pytest.param("[smtp]\npassword = 'hunter2'\n", "smtp.password: secrets never live in the TOML",
-                     id="secret-in-toml"),
-        pytest.param("[office]\ntimezone = 'Mars/Olympus'\n", "office.timezone: unknown time zone",
-                     id="bad-timezone"),
-        pytest.param("[office]\nlanguage = 'es'\n", "office.language: expected one of", id="bad-language"),
-        pytest.param("[dunning]\nmin_open_amount = 'five'\n", "dunning.min_open_amount:",
-                     id="bad-amount"),
-        pytest.param("[dunning]\nladder_b2c = 'nope'\n", "dunning.ladder_b2c: no ladder named 'nope'",
-                     id="unknown-ladder"),
-        pytest.param("[ladders.x]\nsteps = [{ name = 'a' }]\n", "ladders.x.steps[0].template: required",
-                     id="ladder-step-missing-key"),
+        pytest.param(
+            "[smtp]\npassword = 'hunter2'\n",
+            "smtp.password: secrets never live in the TOML",
+            id="secret-in-toml",
+        ),
+        pytest.param(
+            "[office]\ntimezone = 'Mars/Olympus'\n",
+            "office.timezone: unknown time zone",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            "[office]\nlanguage = 'es'\n", "office.language: expected one of", id="bad-language"
+        ),
+        pytest.param(
+            "[dunning]\nmin_open_amount = 'five'\n", "dunning.min_open_amount:", id="bad-amount"
+        ),
+        pytest.param(
+            "[dunning]\nladder_b2c = 'nope'\n",
+            "dunning.ladder_b2c: no ladder named 'nope'",
+            id="unknown-ladder",
+        ),
+        pytest.param(
+            "[ladders.x]\nsteps = [{ name = 'a' }]\n",
+            "ladders.x.steps[0].template: required",
+            id="ladder-step-missing-key",
+        ),
         pytest.param("[imap\n", "not valid TOML", id="broken-toml"),
     ],
 )

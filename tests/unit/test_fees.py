@@ -9,6 +9,7 @@ from daemon.domain.fees import (
     compute_be_consumer_cap,
     compute_wik,
     de_verzug_start,
+    fee_owed_after_letter,
     fourteen_day_term,
     presumed_letter_delivery,
     wik_for_letter,
@@ -42,7 +43,9 @@ WIK = [
 ]
 
 
-@pytest.mark.parametrize(("principal", "fee", "with_vat"), [w[1:] for w in WIK], ids=[w[0] for w in WIK])
+@pytest.mark.parametrize(
+    ("principal", "fee", "with_vat"), [w[1:] for w in WIK], ids=[w[0] for w in WIK]
+)
 def test_wik_staffel(principal: str, fee: str, with_vat: str) -> None:
     assert compute_wik(D(principal)) == D(fee)
     nl = collection_costs("NL", "b2c", D(principal), vat_deductible=True)
@@ -79,9 +82,17 @@ def test_nl_computation_lines_show_the_working() -> None:
 
 # §3.2 / B4
 BE_CAP = [
-    ("100", "20.00"), ("150", "20.00"), ("150.01", "30.00"), ("300", "45.00"),
-    ("500", "65.00"), ("500.01", "65.00"), ("1000", "90.00"), ("1234.50", "101.73"),
-    ("10000", "540.00"), ("39200", "2000.00"), ("50000", "2000.00"),
+    ("100", "20.00"),
+    ("150", "20.00"),
+    ("150.01", "30.00"),
+    ("300", "45.00"),
+    ("500", "65.00"),
+    ("500.01", "65.00"),
+    ("1000", "90.00"),
+    ("1234.50", "101.73"),
+    ("10000", "540.00"),
+    ("39200", "2000.00"),
+    ("50000", "2000.00"),
 ]
 
 
@@ -104,7 +115,9 @@ def test_flat_fees(jurisdiction: str, debtor_type: str, expected: str) -> None:
     assert collection_costs(jurisdiction, debtor_type, D("100.00")).amount == D(expected)
 
 
-@pytest.mark.parametrize(("j", "t"), [("FR", "b2b"), ("NL", "consumer")], ids=["unknown-country", "unknown-debtor-type"])
+@pytest.mark.parametrize(
+    ("j", "t"), [("FR", "b2b"), ("NL", "consumer")], ids=["unknown-country", "unknown-debtor-type"]
+)
 def test_collection_costs_rejects(j: str, t: str) -> None:
     with pytest.raises(ValueError):
         collection_costs(j, t, D("100"))
@@ -121,14 +134,51 @@ def be(d: date) -> bool:
 @pytest.mark.parametrize(
     ("receipt", "atw", "start", "last", "costs_from"),
     [
-        pytest.param(date(2026, 3, 3), False, date(2026, 3, 4), date(2026, 3, 17), date(2026, 3, 18), id="D1-email-received-tue"),
-        pytest.param(date(2026, 3, 7), False, date(2026, 3, 8), date(2026, 3, 21), date(2026, 3, 22), id="D2-letter-sat-no-atw"),
-        pytest.param(date(2026, 3, 7), True, date(2026, 3, 8), date(2026, 3, 23), date(2026, 3, 24), id="D2-letter-sat-atw"),
-        pytest.param(date(2026, 3, 10), True, date(2026, 3, 11), date(2026, 3, 24), date(2026, 3, 25), id="D3-verstek-presumption"),
-        pytest.param(date(2026, 12, 11), True, date(2026, 12, 12), date(2026, 12, 28), date(2026, 12, 29), id="atw-christmas-ends-on-holiday"),
+        pytest.param(
+            date(2026, 3, 3),
+            False,
+            date(2026, 3, 4),
+            date(2026, 3, 17),
+            date(2026, 3, 18),
+            id="D1-email-received-tue",
+        ),
+        pytest.param(
+            date(2026, 3, 7),
+            False,
+            date(2026, 3, 8),
+            date(2026, 3, 21),
+            date(2026, 3, 22),
+            id="D2-letter-sat-no-atw",
+        ),
+        pytest.param(
+            date(2026, 3, 7),
+            True,
+            date(2026, 3, 8),
+            date(2026, 3, 23),
+            date(2026, 3, 24),
+            id="D2-letter-sat-atw",
+        ),
+        pytest.param(
+            date(2026, 3, 10),
+            True,
+            date(2026, 3, 11),
+            date(2026, 3, 24),
+            date(2026, 3, 25),
+            id="D3-verstek-presumption",
+        ),
+        pytest.param(
+            date(2026, 12, 11),
+            True,
+            date(2026, 12, 12),
+            date(2026, 12, 28),
+            date(2026, 12, 29),
+            id="atw-christmas-ends-on-holiday",
+        ),
     ],
 )
-def test_fourteen_day_term(receipt: date, atw: bool, start: date, last: date, costs_from: date) -> None:
+def test_fourteen_day_term(
+    receipt: date, atw: bool, start: date, last: date, costs_from: date
+) -> None:
     term = fourteen_day_term(receipt, extend_for_atw=atw, is_business_day=nl)
     assert (term.start, term.last_day, term.costs_from) == (start, last, costs_from)
 
@@ -141,19 +191,52 @@ def test_fourteen_day_term(receipt: date, atw: bool, start: date, last: date, co
     ],
 )
 def test_presumed_letter_delivery(conservative: bool, expected: date) -> None:
-    assert presumed_letter_delivery(date(2026, 3, 6), conservative=conservative, is_business_day=nl) == expected
+    assert (
+        presumed_letter_delivery(date(2026, 3, 6), conservative=conservative, is_business_day=nl)
+        == expected
+    )
 
 
 @pytest.mark.parametrize(
     ("sent", "paper", "start", "last", "costs_from"),
     [
-        pytest.param(date(2026, 3, 2), True, date(2026, 3, 5), date(2026, 3, 18), date(2026, 3, 19), id="B1-paper-monday"),
-        pytest.param(date(2026, 3, 2), False, date(2026, 3, 3), date(2026, 3, 16), date(2026, 3, 17), id="B2-email-monday"),
-        pytest.param(date(2026, 3, 5), True, date(2026, 3, 10), date(2026, 3, 23), date(2026, 3, 24), id="B3-paper-thursday-over-weekend"),
-        pytest.param(date(2026, 4, 2), True, date(2026, 4, 8), date(2026, 4, 21), date(2026, 4, 22), id="paper-over-easter-monday"),
+        pytest.param(
+            date(2026, 3, 2),
+            True,
+            date(2026, 3, 5),
+            date(2026, 3, 18),
+            date(2026, 3, 19),
+            id="B1-paper-monday",
+        ),
+        pytest.param(
+            date(2026, 3, 2),
+            False,
+            date(2026, 3, 3),
+            date(2026, 3, 16),
+            date(2026, 3, 17),
+            id="B2-email-monday",
+        ),
+        pytest.param(
+            date(2026, 3, 5),
+            True,
+            date(2026, 3, 10),
+            date(2026, 3, 23),
+            date(2026, 3, 24),
+            id="B3-paper-thursday-over-weekend",
+        ),
+        pytest.param(
+            date(2026, 4, 2),
+            True,
+            date(2026, 4, 8),
+            date(2026, 4, 21),
+            date(2026, 4, 22),
+            id="paper-over-easter-monday",
+        ),
     ],
 )
-def test_be_consumer_waiting_period(sent: date, paper: bool, start: date, last: date, costs_from: date) -> None:
+def test_be_consumer_waiting_period(
+    sent: date, paper: bool, start: date, last: date, costs_from: date
+) -> None:
     term = be_consumer_waiting_period(sent, paper=paper, is_business_day=be)
     assert (term.start, term.last_day, term.costs_from) == (start, last, costs_from)
 
@@ -161,3 +244,15 @@ def test_be_consumer_waiting_period(sent: date, paper: bool, start: date, last: 
 def test_de_verzug_i6() -> None:
     assert de_verzug_start(date(2026, 6, 1), date(2026, 6, 1)) == date(2026, 7, 2)
     assert de_verzug_start(date(2026, 6, 15), date(2026, 6, 1)) == date(2026, 7, 16)
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        pytest.param("45.00", "0.00", id="W24-stated-above-statutory-voids-letter"),
+        pytest.param("40.00", "40.00", id="stated-exactly-statutory"),
+        pytest.param("35.00", "35.00", id="stated-less-caps-the-claim"),
+    ],
+)
+def test_fee_owed_after_letter(stated: str, expected: str) -> None:
+    assert fee_owed_after_letter(D(stated), compute_wik(D("100.00"))) == D(expected)

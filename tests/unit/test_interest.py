@@ -22,23 +22,59 @@ D = Decimal
     ("table", "start", "end", "compound", "lines", "total"),
     [
         pytest.param(
-            NL_B2B, date(2024, 3, 16), date(2025, 12, 31), True,
-            ["366.44", "617.53", "226.05", "366.41", "573.58"], "2150.01", id="I1-nl-handelsrente-capitalised",
+            NL_B2B,
+            date(2024, 3, 16),
+            date(2025, 12, 31),
+            True,
+            ["366.44", "617.53", "226.05", "366.41", "573.58"],
+            "2150.01",
+            id="I1-nl-handelsrente-capitalised",
         ),
-        pytest.param(NL_B2B, date(2024, 3, 16), date(2025, 12, 31), False, None, "2048.55", id="I2-simple"),
         pytest.param(
-            NL_B2C, date(2024, 3, 16), date(2025, 12, 31), True,
-            ["558.08", "121.64", "510.87"], "1190.59", id="I3-nl-wettelijke-rente",
+            NL_B2B, date(2024, 3, 16), date(2025, 12, 31), False, None, "2048.55", id="I2-simple"
         ),
-        pytest.param(NL_B2C, date(2024, 3, 16), date(2025, 12, 31), False, None, "1158.08", id="I3-simple"),
-        pytest.param(DE_B2B, date(2025, 6, 2), date(2025, 9, 30), False, ["8.95", "25.89"], "34.84", id="I4-de-b2b"),
-        pytest.param(DE_B2C, date(2025, 6, 2), date(2025, 9, 30), False, ["5.78", "15.80"], "21.58", id="I5-de-consumer"),
+        pytest.param(
+            NL_B2C,
+            date(2024, 3, 16),
+            date(2025, 12, 31),
+            True,
+            ["558.08", "121.64", "510.87"],
+            "1190.59",
+            id="I3-nl-wettelijke-rente",
+        ),
+        pytest.param(
+            NL_B2C, date(2024, 3, 16), date(2025, 12, 31), False, None, "1158.08", id="I3-simple"
+        ),
+        pytest.param(
+            DE_B2B,
+            date(2025, 6, 2),
+            date(2025, 9, 30),
+            False,
+            ["8.95", "25.89"],
+            "34.84",
+            id="I4-de-b2b",
+        ),
+        pytest.param(
+            DE_B2C,
+            date(2025, 6, 2),
+            date(2025, 9, 30),
+            False,
+            ["5.78", "15.80"],
+            "21.58",
+            id="I5-de-consumer",
+        ),
     ],
 )
 def test_compute_interest(
     table: RateTable, start: date, end: date, compound: bool, lines: list[str] | None, total: str
 ) -> None:
-    result = compute_interest(D("10000.00") if table in (NL_B2B, NL_B2C) else D("1000.00"), start, end, table, compound_yearly=compound)
+    result = compute_interest(
+        D("10000.00") if table in (NL_B2B, NL_B2C) else D("1000.00"),
+        start,
+        end,
+        table,
+        compound_yearly=compound,
+    )
     if lines is not None:
         assert [str(line.interest) for line in result.lines] == lines
     assert result.total == D(total)
@@ -46,20 +82,31 @@ def test_compute_interest(
 
 
 def test_i1_capitalisation_and_lines() -> None:
-    r = compute_interest(D("10000.00"), date(2024, 3, 16), date(2025, 12, 31), NL_B2B, compound_yearly=True)
+    r = compute_interest(
+        D("10000.00"), date(2024, 3, 16), date(2025, 12, 31), NL_B2B, compound_yearly=True
+    )
     assert [(c.on, c.new_base) for c in r.capitalisations] == [(date(2025, 3, 16), D("11210.02"))]
     assert [line.days for line in r.lines] == [107, 184, 74, 107, 184]
     assert r.lines[3].base == D("11210.02")
-    assert r.lines[0].describe() == "2024-03-16 – 2024-06-30: 107 days × 12.50 % on 10000.00 = 366.44"
+    assert (
+        r.lines[0].describe() == "2024-03-16 – 2024-06-30: 107 days × 12.50 % on 10000.00 = 366.44"
+    )
     assert "act/365" in r.convention
 
 
 def test_interest_empty_period() -> None:
-    assert compute_interest(D("100"), date(2025, 1, 2), date(2025, 1, 1), NL_B2B, compound_yearly=True).total == 0
+    assert (
+        compute_interest(
+            D("100"), date(2025, 1, 2), date(2025, 1, 1), NL_B2B, compound_yearly=True
+        ).total
+        == 0
+    )
 
 
 def test_two_anniversaries_capitalise_twice() -> None:
-    r = compute_interest(D("1000.00"), date(2016, 7, 1), date(2019, 6, 30), NL_B2B, compound_yearly=True)
+    r = compute_interest(
+        D("1000.00"), date(2016, 7, 1), date(2019, 6, 30), NL_B2B, compound_yearly=True
+    )
     assert [c.on for c in r.capitalisations] == [date(2017, 7, 1), date(2018, 7, 1)]
     # 8 % on a growing base; each year uses 365 days except 2016-17 (365) and leap 2020 not included.
     assert r.capitalisations[0].new_base == D("1080.00")
@@ -94,7 +141,13 @@ def test_be_rate_from_ecb_rounds_up_to_half_point(ecb: str, rate: str) -> None:
 
 
 def test_be_table_matches_formula_for_derived_rows() -> None:
-    ecb = {date(2023, 7, 1): "4.00", date(2024, 1, 1): "4.50", date(2024, 7, 1): "4.25",
-           date(2025, 1, 1): "3.15", date(2025, 7, 1): "2.15", date(2026, 1, 1): "2.15"}
+    ecb = {
+        date(2023, 7, 1): "4.00",
+        date(2024, 1, 1): "4.50",
+        date(2024, 7, 1): "4.25",
+        date(2025, 1, 1): "3.15",
+        date(2025, 7, 1): "2.15",
+        date(2026, 1, 1): "2.15",
+    }
     for day, e in ecb.items():
         assert rate_on(BE_B2B, day) == be_b2b_rate_from_ecb(D(e))

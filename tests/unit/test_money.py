@@ -46,7 +46,7 @@ def test_parse_amount_rejects(text: str) -> None:
 
 
 def test_parse_amount_error_names_the_text() -> None:
-    with pytest.raises(ValueError, match="'1.234'"):
+    with pytest.raises(ValueError, match=r"'1\.234'"):
         parse_amount("1.234")
 
 

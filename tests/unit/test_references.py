@@ -35,7 +35,9 @@ def test_generate_rf(number: str, expected: str) -> None:
     assert is_valid_rf(expected)
 
 
-@pytest.mark.parametrize("number", ["", "---", "X2HU4TC28XTYLHASYWT912"], ids=["empty", "no-alnum", "22-chars"])
+@pytest.mark.parametrize(
+    "number", ["", "---", "X2HU4TC28XTYLHASYWT912"], ids=["empty", "no-alnum", "22-chars"]
+)
 def test_generate_rf_rejects(number: str) -> None:
     with pytest.raises(ValueError, match="1 to 21"):
         generate_rf(number)
@@ -60,7 +62,9 @@ RF_VALIDATION = [
 ]
 
 
-@pytest.mark.parametrize(("text", "valid"), [(t, v) for t, v, _ in RF_VALIDATION], ids=[i for *_, i in RF_VALIDATION])
+@pytest.mark.parametrize(
+    ("text", "valid"), [(t, v) for t, v, _ in RF_VALIDATION], ids=[i for *_, i in RF_VALIDATION]
+)
 def test_is_valid_rf_strict(text: str, valid: bool) -> None:
     assert is_valid_rf(text) is valid
 
@@ -94,7 +98,11 @@ KENMERK_GENERATION = [
 ]
 
 
-@pytest.mark.parametrize(("digits", "expected"), [(d, e) for d, e, _ in KENMERK_GENERATION], ids=[i for *_, i in KENMERK_GENERATION])
+@pytest.mark.parametrize(
+    ("digits", "expected"),
+    [(d, e) for d, e, _ in KENMERK_GENERATION],
+    ids=[i for *_, i in KENMERK_GENERATION],
+)
 def test_generate_kenmerk(digits: str, expected: str) -> None:
     assert generate_kenmerk(digits) == expected
     assert is_valid_kenmerk(expected)
@@ -106,7 +114,9 @@ def test_kenmerk_from_invoice_number() -> None:
         kenmerk_from_invoice_number("ABC")
 
 
-@pytest.mark.parametrize("digits", ["", "12a", "1234567890123456"], ids=["empty", "letter", "16-digits"])
+@pytest.mark.parametrize(
+    "digits", ["", "12a", "1234567890123456"], ids=["empty", "letter", "16-digits"]
+)
 def test_generate_kenmerk_rejects(digits: str) -> None:
     with pytest.raises(ValueError):
         generate_kenmerk(digits)
@@ -129,7 +139,11 @@ KENMERK_VALIDATION = [
 ]
 
 
-@pytest.mark.parametrize(("text", "valid"), [(t, v) for t, v, _ in KENMERK_VALIDATION], ids=[i for *_, i in KENMERK_VALIDATION])
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [(t, v) for t, v, _ in KENMERK_VALIDATION],
+    ids=[i for *_, i in KENMERK_VALIDATION],
+)
 def test_is_valid_kenmerk(text: str, valid: bool) -> None:
     assert is_valid_kenmerk(text) is valid
 
@@ -172,7 +186,9 @@ OGM_VALIDATION = [
 ]
 
 
-@pytest.mark.parametrize(("text", "valid"), [(t, v) for t, v, _ in OGM_VALIDATION], ids=[i for *_, i in OGM_VALIDATION])
+@pytest.mark.parametrize(
+    ("text", "valid"), [(t, v) for t, v, _ in OGM_VALIDATION], ids=[i for *_, i in OGM_VALIDATION]
+)
 def test_is_valid_ogm(text: str, valid: bool) -> None:
     assert is_valid_ogm(text) is valid
 
@@ -188,7 +204,11 @@ CLASSIFY = [
     ("rf70f20260412", Reference(ReferenceKind.RF, "RF70F20260412", True), "rf-lower-case"),
     ("RF17539007547034", Reference(ReferenceKind.RF, "RF17539007547034", False), "rf-bad-check"),
     ("5000 0567 8901 2345", Reference(ReferenceKind.KENMERK, "5000056789012345", True), "kenmerk"),
-    ("4000056789012345", Reference(ReferenceKind.KENMERK, "4000056789012345", False), "kenmerk-bad"),
+    (
+        "4000056789012345",
+        Reference(ReferenceKind.KENMERK, "4000056789012345", False),
+        "kenmerk-bad",
+    ),
     ("+++123/4567/89002+++", Reference(ReferenceKind.OGM, "123456789002", True), "ogm"),
     ("123456789002", Reference(ReferenceKind.OGM, "123456789002", True), "ogm-bare"),
     ("+++123/4567/89002***", Reference(ReferenceKind.OGM, "123456789002", False), "ogm-mixed"),
@@ -198,25 +218,53 @@ CLASSIFY = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [(t, e) for t, e, _ in CLASSIFY], ids=[i for *_, i in CLASSIFY])
+@pytest.mark.parametrize(
+    ("text", "expected"), [(t, e) for t, e, _ in CLASSIFY], ids=[i for *_, i in CLASSIFY]
+)
 def test_classify_reference(text: str, expected: Reference | None) -> None:
     assert classify_reference(text) == expected
 
 
 DETECT = [
-    ("Betaling RF18 5390 0754 7034 factuur 2026", Reference(ReferenceKind.RF, "RF18539007547034", True), "rf-grouped-then-words"),
+    (
+        "Betaling RF18 5390 0754 7034 factuur 2026",
+        Reference(ReferenceKind.RF, "RF18539007547034", True),
+        "rf-grouped-then-words",
+    ),
     ("/RF70F20260412/", Reference(ReferenceKind.RF, "RF70F20260412", True), "rf-between-slashes"),
-    ("ref RF17539007547034", Reference(ReferenceKind.RF, "RF17539007547034", False), "rf-bad-check-reported"),
-    ("kenmerk 5000 0567 8901 2345 dank", Reference(ReferenceKind.KENMERK, "5000056789012345", True), "kenmerk-grouped"),
-    ("BETALINGSKENMERK 8000000020260412", Reference(ReferenceKind.KENMERK, "8000000020260412", True), "kenmerk-run"),
-    ("mededeling +++202/6000/41218+++ bedankt", Reference(ReferenceKind.OGM, "202600041218", True), "ogm-delimited"),
-    ("***123/4567/89003***", Reference(ReferenceKind.OGM, "123456789003", False), "ogm-bad-check-reported"),
+    (
+        "ref RF17539007547034",
+        Reference(ReferenceKind.RF, "RF17539007547034", False),
+        "rf-bad-check-reported",
+    ),
+    (
+        "kenmerk 5000 0567 8901 2345 dank",
+        Reference(ReferenceKind.KENMERK, "5000056789012345", True),
+        "kenmerk-grouped",
+    ),
+    (
+        "BETALINGSKENMERK 8000000020260412",
+        Reference(ReferenceKind.KENMERK, "8000000020260412", True),
+        "kenmerk-run",
+    ),
+    (
+        "mededeling +++202/6000/41218+++ bedankt",
+        Reference(ReferenceKind.OGM, "202600041218", True),
+        "ogm-delimited",
+    ),
+    (
+        "***123/4567/89003***",
+        Reference(ReferenceKind.OGM, "123456789003", False),
+        "ogm-bad-check-reported",
+    ),
     ("vcs 123456789002", Reference(ReferenceKind.OGM, "123456789002", True), "ogm-bare-valid"),
     ("IBAN NL91ABNA0417164300 invoice 4000056789012345", None, "iban-and-bad-kenmerk"),
     ("betaald op 2026-03-04 bedrag 1234,50", None, "no-reference"),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [(t, e) for t, e, _ in DETECT], ids=[i for *_, i in DETECT])
+@pytest.mark.parametrize(
+    ("text", "expected"), [(t, e) for t, e, _ in DETECT], ids=[i for *_, i in DETECT]
+)
 def test_detect_reference(text: str, expected: Reference | None) -> None:
     assert detect_reference(text) == expected

@@ -40,7 +40,9 @@ def test_unknown_country_raises() -> None:
     ("start", "n", "expected"),
     [
         pytest.param(date(2026, 3, 6), 1, date(2026, 3, 9), id="friday-plus-one"),
-        pytest.param(date(2026, 4, 2), 2, date(2026, 4, 8), id="over-good-friday-and-easter-monday"),
+        pytest.param(
+            date(2026, 4, 2), 2, date(2026, 4, 8), id="over-good-friday-and-easter-monday"
+        ),
         pytest.param(date(2026, 12, 24), 1, date(2026, 12, 28), id="over-christmas"),
         pytest.param(date(2026, 3, 9), -1, date(2026, 3, 6), id="backwards"),
         pytest.param(date(2026, 3, 7), 0, date(2026, 3, 7), id="zero"),
@@ -60,13 +62,48 @@ WINDOW = SendingWindow(tz=AMS, start_hour=9, end_hour=17, country="NL")
 @pytest.mark.parametrize(
     ("moment", "allowed", "opening"),
     [
-        pytest.param(datetime(2026, 3, 4, 10, 0, tzinfo=AMS), True, datetime(2026, 3, 4, 10, 0, tzinfo=AMS), id="open"),
-        pytest.param(datetime(2026, 3, 4, 7, 0, tzinfo=AMS), False, datetime(2026, 3, 4, 9, 0, tzinfo=AMS), id="before-opening"),
-        pytest.param(datetime(2026, 3, 4, 17, 0, tzinfo=AMS), False, datetime(2026, 3, 5, 9, 0, tzinfo=AMS), id="at-closing"),
-        pytest.param(datetime(2026, 3, 6, 18, 0, tzinfo=AMS), False, datetime(2026, 3, 9, 9, 0, tzinfo=AMS), id="friday-evening"),
-        pytest.param(datetime(2026, 4, 26, 12, 0, tzinfo=AMS), False, datetime(2026, 4, 28, 9, 0, tzinfo=AMS), id="sunday-before-koningsdag"),
-        pytest.param(datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")), True, datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")), id="utc-input-converted"),
-        pytest.param(datetime(2026, 3, 28, 20, 0, tzinfo=ZoneInfo("UTC")), False, datetime(2026, 3, 30, 9, 0, tzinfo=AMS), id="over-dst-change"),
+        pytest.param(
+            datetime(2026, 3, 4, 10, 0, tzinfo=AMS),
+            True,
+            datetime(2026, 3, 4, 10, 0, tzinfo=AMS),
+            id="open",
+        ),
+        pytest.param(
+            datetime(2026, 3, 4, 7, 0, tzinfo=AMS),
+            False,
+            datetime(2026, 3, 4, 9, 0, tzinfo=AMS),
+            id="before-opening",
+        ),
+        pytest.param(
+            datetime(2026, 3, 4, 17, 0, tzinfo=AMS),
+            False,
+            datetime(2026, 3, 5, 9, 0, tzinfo=AMS),
+            id="at-closing",
+        ),
+        pytest.param(
+            datetime(2026, 3, 6, 18, 0, tzinfo=AMS),
+            False,
+            datetime(2026, 3, 9, 9, 0, tzinfo=AMS),
+            id="friday-evening",
+        ),
+        pytest.param(
+            datetime(2026, 4, 26, 12, 0, tzinfo=AMS),
+            False,
+            datetime(2026, 4, 28, 9, 0, tzinfo=AMS),
+            id="sunday-before-koningsdag",
+        ),
+        pytest.param(
+            datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")),
+            True,
+            datetime(2026, 3, 4, 8, 30, tzinfo=ZoneInfo("UTC")),
+            id="utc-input-converted",
+        ),
+        pytest.param(
+            datetime(2026, 3, 28, 20, 0, tzinfo=ZoneInfo("UTC")),
+            False,
+            datetime(2026, 3, 30, 9, 0, tzinfo=AMS),
+            id="over-dst-change",
+        ),
     ],
 )
 def test_sending_window(moment: datetime, allowed: bool, opening: datetime) -> None:

@@ -14,9 +14,7 @@ STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
 
 def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[str, Any]:
     """The debtor's open case, opened now if there is none."""
-    row = store.one(
-        "SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,)
-    )
+    row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
     if row is not None:
         return row
     at = now or iso_utc()
@@ -65,9 +63,7 @@ def add_hold(
     return int(cursor.lastrowid or 0)
 
 
-def release_holds(
-    store: Store, scope: str, target: str | None, *, now: str | None = None
-) -> int:
+def release_holds(store: Store, scope: str, target: str | None, *, now: str | None = None) -> int:
     cursor = store.execute(
         "UPDATE holds SET released_at = ? WHERE scope = ? AND target IS ? AND released_at IS NULL",
         (now or iso_utc(), scope, target),
@@ -99,8 +95,17 @@ def add_promise(
     cursor = store.execute(
         "INSERT INTO promises (debtor_id, case_id, invoice_numbers, promised_date, amount_cents,"
         " grace_until, source, inbox_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (debtor_id, case_id, dumps(invoice_numbers), promised_date, amount_cents, grace_until,
-         source, inbox_id, now or iso_utc()),
+        (
+            debtor_id,
+            case_id,
+            dumps(invoice_numbers),
+            promised_date,
+            amount_cents,
+            grace_until,
+            source,
+            inbox_id,
+            now or iso_utc(),
+        ),
     )
     return int(cursor.lastrowid or 0)
 

@@ -1,0 +1,512 @@
+"""Payment plan lifecycle: propose, approve (schedule mailed), remind, match, miss, complete.
+
+While a plan is active the case status is 'plan' and the planner skips the plan's invoices;
+``review_plans`` (called by the daily cycle) is what watches them instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.cases import open_case, set_case_status
+from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import debtor_row, invoice_rows
+from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.templates import render
+from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
+from daemon.config import Config
+from daemon.domain.model import CLOSED_STATES, open_cents
+from daemon.domain.money import from_cents
+from daemon.domain.plans import (
+    Instalment,
+    PlanStatus,
+    fill_instalments,
+    make_schedule,
+    missed,
+    paid_off,
+    reminder_due,
+)
+
+
+class PlanError(ValueError):
+    """A plan request that cannot be carried out; the message says what to fix."""
+
+
+def invoice_open_cents(row: dict[str, Any]) -> int:
+    return open_cents(
+        row["amount_cents"], row["paid_cents"], row["credited_cents"], row["written_off_cents"]
+    )
+
+
+def debtor_language(config: Config, debtor: dict[str, Any]) -> str:
+    lang = debtor.get("language") or config.office.language
+    return lang if lang in ("nl", "en", "de", "fr") else "en"
+
+
+def mail_debtor(
+    store: Store,
+    config: Config,
+    debtor_id: str,
+    *,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    seed: str,
+    now: datetime,
+    invoice_numbers: Sequence[str] = (),
+    decision: dict[str, Any] | None = None,
+) -> int | None:
+    """Queue a mail to the debtor's deliverable addresses; None when it has none (or the
+    same mail was queued before)."""
+    debtor = debtor_row(store, debtor_id)
+    if debtor is None or not debtor["emails"]:
+        return None
+    lang = debtor_language(config, debtor)
+    office = config.office
+    values = {
+        "office_name": office.name,
+        "office_email": office.email,
+        "office_phone": office.phone,
+        "iban": office.iban,
+        "debtor_name": debtor["name"],
+        **context,
+    }
+    rendered = render(template, lang, values)
+    case = open_case(store, debtor_id, now=iso_utc(now))
+    mail = OutgoingMail(
+        kind=kind,
+        message_id=derived_message_id(kind, seed, mail_domain(office.email)),
+        from_name=office.name,
+        from_address=office.email,
+        to=tuple(debtor["emails"]),
+        rendered=rendered,
+        date=now,
+        reply_to=office.reply_to or None,
+        language=lang,
+    )
+    return enqueue(
+        store,
+        mail,
+        debtor_id=debtor_id,
+        case_id=case["id"],
+        invoice_numbers=invoice_numbers,
+        decision=decision or {"template": template},
+        now=iso_utc(now),
+    )
+
+
+def plan_row(store: Store, plan_id: int) -> dict[str, Any]:
+    row = store.one("SELECT * FROM payment_plans WHERE id = ?", (plan_id,))
+    if row is None:
+        raise PlanError(f"no payment plan #{plan_id}; see: dunmail plans list")
+    row["invoice_numbers"] = loads(row["invoice_numbers"], [])
+    row["instalments"] = store.query(
+        "SELECT * FROM plan_instalments WHERE plan_id = ? ORDER BY seq", (plan_id,)
+    )
+    return row
+
+
+def list_plans(store: Store) -> list[dict[str, Any]]:
+    ids = [r["id"] for r in store.query("SELECT id FROM payment_plans ORDER BY id")]
+    return [plan_row(store, i) for i in ids]
+
+
+def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": plan["id"],
+        "debtor_id": plan["debtor_id"],
+        "status": plan["status"],
+        "invoices": plan["invoice_numbers"],
+        "total": str(from_cents(plan["total_cents"])),
+        "created_at": plan["created_at"],
+        "approved_at": plan["approved_at"],
+        "approved_by": plan["approved_by"],
+        "instalments": [
+            {
+                "seq": i["seq"],
+                "due_date": i["due_date"],
+                "amount": str(from_cents(i["amount_cents"])),
+                "paid": str(from_cents(i["paid_cents"])),
+                "status": i["status"],
+            }
+            for i in plan["instalments"]
+        ],
+    }
+
+
+def _write_schedule(store: Store, plan_id: int, schedule: Sequence[Instalment]) -> None:
+    store.execute("DELETE FROM plan_instalments WHERE plan_id = ?", (plan_id,))
+    for inst in schedule:
+        store.execute(
+            "INSERT INTO plan_instalments (plan_id, seq, due_date, amount_cents) VALUES (?, ?, ?, ?)",
+            (plan_id, inst.seq, inst.due_date.isoformat(), inst.amount_cents),
+        )
+
+
+def create_plan(
+    store: Store,
+    debtor_id: str,
+    invoice_numbers: Sequence[str],
+    *,
+    instalments: int,
+    first: date,
+    every_days: int,
+    actor: str,
+    now: datetime,
+) -> int:
+    """A proposed plan over the open amount of the given invoices (all the debtor's open
+    invoices when none are named)."""
+    at = iso_utc(now)
+    rows = invoice_rows(store, debtor_id=debtor_id, numbers=list(invoice_numbers) or None)
+    if invoice_numbers and len(rows) != len(set(invoice_numbers)):
+        found = {r["number"] for r in rows}
+        missing = sorted(set(invoice_numbers) - found)
+        raise PlanError(f"invoice(s) {', '.join(missing)} not found for debtor {debtor_id}")
+    rows = [r for r in rows if r["status"] not in CLOSED_STATES and invoice_open_cents(r) > 0]
+    if not rows:
+        raise PlanError(f"debtor {debtor_id} has no open invoices for a plan")
+    total = sum(invoice_open_cents(r) for r in rows)
+    try:
+        schedule = make_schedule(total, instalments, first, every_days)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from exc
+    with store.transaction():
+        case = open_case(store, debtor_id, now=at)
+        cursor = store.execute(
+            "INSERT INTO payment_plans (debtor_id, case_id, status, invoice_numbers, total_cents,"
+            " created_at) VALUES (?, ?, 'proposed', ?, ?, ?)",
+            (debtor_id, case["id"], dumps([r["number"] for r in rows]), total, at),
+        )
+        plan_id = int(cursor.lastrowid or 0)
+        _write_schedule(store, plan_id, schedule)
+        record_event(
+            store,
+            "plan_proposed",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            detail={
+                "plan_id": plan_id,
+                "total": str(from_cents(total)),
+                "instalments": len(schedule),
+                "first": first.isoformat(),
+                "every_days": every_days,
+            },
+            at=at,
+        )
+    return plan_id
+
+
+def change_plan(
+    store: Store,
+    plan_id: int,
+    *,
+    instalments: int,
+    first: date,
+    every_days: int,
+    actor: str,
+    now: datetime,
+) -> None:
+    plan = plan_row(store, plan_id)
+    if plan["status"] not in (PlanStatus.PROPOSED, PlanStatus.ACTIVE):
+        raise PlanError(
+            f"plan #{plan_id} is {plan['status']}; only proposed or active plans change"
+        )
+    try:
+        schedule = make_schedule(plan["total_cents"], instalments, first, every_days)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from exc
+    with store.transaction():
+        _write_schedule(store, plan_id, schedule)
+        record_event(
+            store,
+            "plan_changed",
+            actor=actor,
+            debtor_id=plan["debtor_id"],
+            case_id=plan["case_id"],
+            detail={
+                "plan_id": plan_id,
+                "instalments": instalments,
+                "first": first.isoformat(),
+                "every_days": every_days,
+            },
+            at=iso_utc(now),
+        )
+
+
+def approve_plan(
+    store: Store, config: Config, plan_id: int, *, actor: str, now: datetime
+) -> int | None:
+    """Activate the plan, put the case on 'plan' and mail the schedule; returns the outbox id."""
+    plan = plan_row(store, plan_id)
+    if plan["status"] != PlanStatus.PROPOSED:
+        raise PlanError(f"plan #{plan_id} is {plan['status']}; only a proposed plan is approved")
+    if not plan["instalments"]:
+        raise PlanError(f"plan #{plan_id} has no instalments; use the change action first")
+    at = iso_utc(now)
+    with store.transaction():
+        store.execute(
+            "UPDATE payment_plans SET status = 'active', approved_at = ?, approved_by = ?"
+            " WHERE id = ?",
+            (at, actor, plan_id),
+        )
+        case = open_case(store, plan["debtor_id"], now=at)
+        set_case_status(store, case["id"], "plan", reason=f"payment plan #{plan_id}", now=at)
+        outbox_id = mail_debtor(
+            store,
+            config,
+            plan["debtor_id"],
+            kind="plan",
+            template="plan_schedule",
+            context=_schedule_context(store, plan),
+            seed=f"schedule:{plan_id}:{at}",
+            now=now,
+            invoice_numbers=plan["invoice_numbers"],
+            decision={"template": "plan_schedule", "plan_id": plan_id, "approved_by": actor},
+        )
+        record_event(
+            store,
+            "plan_approved",
+            actor=actor,
+            debtor_id=plan["debtor_id"],
+            case_id=case["id"],
+            detail={"plan_id": plan_id, "schedule_mailed": outbox_id is not None},
+            outbox_id=outbox_id,
+            at=at,
+        )
+    return outbox_id
+
+
+def reject_plan(store: Store, plan_id: int, *, actor: str, reason: str, now: datetime) -> None:
+    plan = plan_row(store, plan_id)
+    if plan["status"] != PlanStatus.PROPOSED:
+        raise PlanError(f"plan #{plan_id} is {plan['status']}; only a proposed plan is rejected")
+    at = iso_utc(now)
+    with store.transaction():
+        store.execute(
+            "UPDATE payment_plans SET status = 'rejected', closed_at = ? WHERE id = ?",
+            (at, plan_id),
+        )
+        record_event(
+            store,
+            "plan_rejected",
+            actor=actor,
+            debtor_id=plan["debtor_id"],
+            case_id=plan["case_id"],
+            detail={"plan_id": plan_id, "reason": reason},
+            at=at,
+        )
+
+
+def _schedule_context(store: Store, plan: dict[str, Any]) -> dict[str, Any]:
+    invoices = invoice_rows(store, numbers=plan["invoice_numbers"])
+    currency = invoices[0]["currency"] if invoices else "EUR"
+    return {
+        "plan_id": plan["id"],
+        "currency": currency,
+        "total": from_cents(plan["total_cents"]),
+        "reference": invoices[0]["reference"] if invoices else "",
+        "invoices": [
+            {"number": r["number"], "open": from_cents(invoice_open_cents(r))} for r in invoices
+        ],
+        "instalments": [
+            {"seq": i["seq"], "due_date": i["due_date"], "amount": from_cents(i["amount_cents"])}
+            for i in plan_row(store, plan["id"])["instalments"]
+        ],
+    }
+
+
+def _paid_towards(store: Store, plan: dict[str, Any]) -> int:
+    numbers = plan["invoice_numbers"]
+    if not numbers:
+        return 0
+    start = plan["created_at"][:10]
+    value = store.scalar(
+        "SELECT COALESCE(SUM(a.amount_cents), 0) FROM allocations a"
+        " LEFT JOIN bank_transactions t ON t.id = a.transaction_id"
+        f" WHERE a.reversed_at IS NULL AND a.invoice_number IN ({','.join('?' * len(numbers))})"
+        " AND COALESCE(t.booking_date, substr(a.created_at, 1, 10)) >= ?",
+        (*numbers, start),
+    )
+    return int(value)
+
+
+def review_plans(store: Store, config: Config, today: date, now: datetime) -> dict[str, int]:
+    """The daily plan check: fill instalments from payments, remind, flag missed, complete."""
+    counts = {"reminders": 0, "missed": 0, "completed": 0}
+    active = [r["id"] for r in store.query("SELECT id FROM payment_plans WHERE status = 'active'")]
+    for plan_id in active:
+        with store.transaction():
+            outcome = _review_plan(store, config, plan_row(store, plan_id), today, now)
+        for key, value in outcome.items():
+            counts[key] += value
+    return counts
+
+
+def _review_plan(
+    store: Store, config: Config, plan: dict[str, Any], today: date, now: datetime
+) -> dict[str, int]:
+    at = iso_utc(now)
+    counts = {"reminders": 0, "missed": 0, "completed": 0}
+    schedule = [
+        Instalment(i["seq"], date.fromisoformat(i["due_date"]), i["amount_cents"])
+        for i in plan["instalments"]
+    ]
+    states = fill_instalments(schedule, _paid_towards(store, plan), today, config.plans.grace_days)
+    for state in states:
+        store.execute(
+            "UPDATE plan_instalments SET paid_cents = ?, status = ? WHERE plan_id = ? AND seq = ?",
+            (state.paid_cents, str(state.status), plan["id"], state.seq),
+        )
+    invoices = invoice_rows(store, numbers=plan["invoice_numbers"])
+    settled = bool(invoices) and all(r["status"] in CLOSED_STATES for r in invoices)
+    case_id = plan["case_id"]
+    if paid_off(states) or settled:
+        store.execute(
+            "UPDATE payment_plans SET status = 'completed', closed_at = ? WHERE id = ?",
+            (at, plan["id"]),
+        )
+        _case_back_to_active(store, plan, at)
+        record_event(
+            store,
+            "plan_completed",
+            debtor_id=plan["debtor_id"],
+            case_id=case_id,
+            detail={
+                "plan_id": plan["id"],
+                "reason": "every instalment paid"
+                if paid_off(states)
+                else "every invoice of the plan is settled",
+            },
+            at=at,
+        )
+        counts["completed"] = 1
+        return counts
+    late = missed(states)
+    if late:
+        first = late[0]
+        detail = {
+            "plan_id": plan["id"],
+            "instalment": first.seq,
+            "due_date": first.due_date.isoformat(),
+            "amount": str(from_cents(first.amount_cents)),
+            "paid": str(from_cents(first.paid_cents)),
+            "grace_days": config.plans.grace_days,
+            "action": config.plans.missed_action,
+        }
+        if config.plans.missed_action == "resume":
+            store.execute(
+                "UPDATE payment_plans SET status = 'broken', closed_at = ? WHERE id = ?",
+                (at, plan["id"]),
+            )
+            _case_back_to_active(store, plan, at)
+            record_event(
+                store,
+                "plan_broken",
+                debtor_id=plan["debtor_id"],
+                case_id=case_id,
+                detail={**detail, "reason": "instalment missed: the ladder resumes"},
+                at=at,
+            )
+        else:
+            add_review_item(
+                store,
+                "plan_missed",
+                f"Instalment {first.seq} of payment plan #{plan['id']} "
+                f"({from_cents(first.open_cents)} open, due {first.due_date.isoformat()}) "
+                "was not paid",
+                priority=1,
+                evidence=detail,
+                proposed_actions=("resume", "comment", "snooze"),
+                due_date=today.isoformat(),
+                debtor_id=plan["debtor_id"],
+                case_id=case_id,
+                invoice_numbers=plan["invoice_numbers"],
+                dedupe_key=f"plan-missed:{plan['id']}:{first.seq}",
+                now=at,
+            )
+            record_event(
+                store,
+                "plan_instalment_missed",
+                debtor_id=plan["debtor_id"],
+                case_id=case_id,
+                detail=detail,
+                at=at,
+            )
+        counts["missed"] = 1
+        return counts
+    for state, row in zip(states, plan["instalments"], strict=True):
+        if row["reminded_at"] or not reminder_due(state, today, config.plans.reminder_days_before):
+            continue
+        outbox_id = mail_debtor(
+            store,
+            config,
+            plan["debtor_id"],
+            kind="plan",
+            template="plan_instalment_reminder",
+            context={
+                **_schedule_context(store, plan),
+                "seq": state.seq,
+                "count": len(states),
+                "due_date": state.due_date.isoformat(),
+                "amount": from_cents(state.open_cents),
+            },
+            seed=f"instalment:{plan['id']}:{state.seq}",
+            now=now,
+            invoice_numbers=plan["invoice_numbers"],
+            decision={
+                "template": "plan_instalment_reminder",
+                "plan_id": plan["id"],
+                "instalment": state.seq,
+            },
+        )
+        store.execute(
+            "UPDATE plan_instalments SET reminded_at = ? WHERE plan_id = ? AND seq = ?",
+            (at, plan["id"], state.seq),
+        )
+        record_event(
+            store,
+            "plan_instalment_reminder",
+            debtor_id=plan["debtor_id"],
+            case_id=case_id,
+            outbox_id=outbox_id,
+            detail={
+                "plan_id": plan["id"],
+                "instalment": state.seq,
+                "due_date": state.due_date.isoformat(),
+            },
+            at=at,
+        )
+        counts["reminders"] += 1
+    return counts
+
+
+def _case_back_to_active(store: Store, plan: dict[str, Any], at: str) -> None:
+    case = store.one("SELECT * FROM cases WHERE id = ?", (plan["case_id"],))
+    if case is not None and case["status"] == "plan" and case["closed_at"] is None:
+        set_case_status(store, case["id"], "active", now=at)
+
+
+def resume_after_missed(store: Store, plan_id: int, *, actor: str, now: datetime) -> None:
+    """A person decided a missed plan is over: the plan is broken, the ladder resumes."""
+    plan = plan_row(store, plan_id)
+    at = iso_utc(now)
+    with store.transaction():
+        store.execute(
+            "UPDATE payment_plans SET status = 'broken', closed_at = ? WHERE id = ?",
+            (at, plan_id),
+        )
+        _case_back_to_active(store, plan, at)
+        record_event(
+            store,
+            "plan_broken",
+            actor=actor,
+            debtor_id=plan["debtor_id"],
+            case_id=plan["case_id"],
+            detail={"plan_id": plan_id, "reason": "decided by a person after a missed instalment"},
+            at=at,
+        )

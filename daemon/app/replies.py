@@ -1,0 +1,377 @@
+"""A classified reply → its case: link it, read the context once, decide purely, apply.
+
+Runs inside the caller's transaction (daemon.app.inbound), so the inbox row, the effects,
+outbox answers, review items and events of one message are written together or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import inbox as db
+from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import (
+    debtor_row,
+    debtors_by_domain,
+    debtors_by_email,
+    invoice_rows,
+    set_invoice_status,
+)
+from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.templates import render
+from daemon.app.mailout import Attachment, OutgoingMail, derived_message_id, enqueue, mail_domain
+from daemon.config import Config
+from daemon.domain import reply_effects as fx
+from daemon.domain.classify import Classification, Intent
+from daemon.domain.money import from_cents
+from daemon.domain.linking import (
+    domain_of,
+    is_public_domain,
+    parse_reminder_id,
+    thread_ids,
+    unique,
+)
+from daemon.domain.workdays import is_business_day
+from parsers.mail import ParsedMail
+from parsers.replies.quotes import split_reply
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+EXCERPT_CHARS = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    debtor_id: str | None
+    invoice_numbers: tuple[str, ...] = ()
+    via: str | None = None
+    case_id: int | None = None
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyOutcome:
+    status: str
+    debtor_id: str | None
+    case_id: int | None
+    link: str | None
+
+
+def settings_of(config: Config) -> fx.ReplySettings:
+    country = config.office.jurisdiction
+    s = config.inbound
+    return fx.ReplySettings(
+        promise_grace_days=s.promise_grace_days,
+        promise_max_days=s.promise_max_days,
+        paid_claim_pause_business_days=s.paid_claim_pause_business_days,
+        min_confidence=s.min_confidence,
+        plan_auto_accept_max_instalments=s.plan_auto_accept_max_instalments,
+        plan_auto_accept_max_months=s.plan_auto_accept_max_months,
+        is_business_day=lambda d: is_business_day(d, country),
+    )
+
+
+def own_domains(config: Config) -> set[str]:
+    return {domain_of(a) for a in config.office.addresses}
+
+
+# -- linking ------------------------------------------------------------------------------
+
+
+def link_message(store: Store, config: Config, mail: ParsedMail, c: Classification) -> Link:
+    """Thread (our Message-IDs) → invoice numbers → sender address → sender domain."""
+    bounce = c.intent is Intent.BOUNCE
+    ids = thread_ids(mail.in_reply_to, mail.references, mail.embedded if bounce else ())
+    if c.original_message_id:
+        ids = (c.original_message_id, *ids)
+    for mid in ids:
+        sent = db.outbox_by_message_id(store, mid)
+        if sent is not None and sent["debtor_id"]:
+            return Link(sent["debtor_id"], tuple(sent["invoice_numbers"]), "thread",
+                        sent["case_id"], f"answer to our message {mid}")
+    domains = own_domains(config)
+    for mid in ids:
+        ref = parse_reminder_id(mid, domains)
+        if ref is None:
+            continue
+        owner = db.invoice_debtors(store, [ref.key]).get(ref.key)
+        if owner:
+            return Link(owner, (ref.key,), "thread", None, f"answer to reminder {mid}")
+        case = db.case_by_token(store, ref.key)
+        if case is not None:
+            return Link(case["debtor_id"], (), "thread", case["id"], f"answer to reminder {mid}")
+    owners = db.invoice_debtors(store, list(c.invoice_numbers))
+    debtor = unique(owners.values())
+    if debtor:
+        numbers = tuple(n for n in c.invoice_numbers if owners.get(n) == debtor)
+        return Link(debtor, numbers, "invoice", None, f"names invoice(s) {', '.join(numbers)}")
+    if bounce:
+        for address in c.bounce_recipients:
+            debtor = unique(debtors_by_email(store, address))
+            if debtor:
+                return Link(debtor, (), "recipient", None, f"failed recipient {address}")
+        return Link(None)
+    sender = mail.from_addr
+    if sender:
+        debtor = unique(debtors_by_email(store, sender))
+        if debtor:
+            return Link(debtor, (), "address", None, f"sender {sender} is a debtor contact")
+        domain = domain_of(sender)
+        if domain and not is_public_domain(domain):
+            debtor = unique(debtors_by_domain(store, domain))
+            if debtor:
+                return Link(debtor, (), "domain", None, f"the only debtor at {domain}")
+    return Link(None)
+
+
+# -- context ------------------------------------------------------------------------------
+
+
+def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
+    open_cents = row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row[
+        "written_off_cents"]
+    pdf = row.get("pdf_path")
+    usable = None
+    if pdf:
+        path = Path(pdf)
+        try:
+            if path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES:
+                usable = str(path)
+        except OSError:
+            usable = None
+    return fx.InvoiceFacts(row["number"], row["currency"], row["amount_cents"], open_cents,
+                           row["status"], date.fromisoformat(row["due_date"]), usable)
+
+
+def build_context(
+    store: Store, config: Config, mail: ParsedMail, c: Classification, link: Link, *, now: datetime
+) -> tuple[fx.ReplyContext, dict[str, Any] | None]:
+    excerpt = split_reply(mail.text).new.strip()[:EXCERPT_CHARS] if mail.text else ""
+    answer_to = (mail.reply_to[0] if mail.reply_to else mail.from_addr) or None
+    since = iso_utc(now - timedelta(hours=config.inbound.auto_answer_per_address_hours))
+    blockers = fx.answer_blockers(
+        mail.headers, answer_to, config.office.addresses,
+        enabled=config.inbound.auto_answer,
+        recently_answered=bool(answer_to) and db.answered_recently(store, answer_to or "", since),
+    )
+    base = fx.ReplyContext(sender=mail.from_addr, answer_blockers=blockers, excerpt=excerpt)
+    if link.debtor_id is None:
+        return base, None
+    debtor = debtor_row(store, link.debtor_id)
+    if debtor is None:
+        return base, None
+    case = (db.case_row(store, link.case_id) if link.case_id else None)
+    if case is None or case["closed_at"] is not None:
+        case = open_case(store, link.debtor_id, now=iso_utc(now))
+    rows = invoice_rows(store, debtor_id=link.debtor_id)
+    facts = [_facts(r) for r in rows]
+    named = set(c.invoice_numbers) | set(link.invoice_numbers)
+    linked = tuple(f for f in facts if f.number in named)
+    open_invoices = tuple(f for f in facts if f.is_open)
+    candidates: tuple[fx.PaymentCandidate, ...] = ()
+    if c.intent is Intent.PAID_CLAIM:
+        credits = [fx.BankCredit(r["id"], r["amount_cents"], r["booking_date"],
+                                 r["counterparty_name"], r["remittance"] or "")
+                   for r in db.unallocated_credits(store)]
+        candidates = fx.find_payment_candidates(credits, linked or open_invoices)
+    paused = date.fromisoformat(case["paused_until"]) if case["paused_until"] else None
+    context = dataclasses.replace(
+        base,
+        debtor_id=link.debtor_id,
+        case_id=case["id"],
+        case_status=case["status"],
+        paused_until=paused,
+        link=link.via,
+        invoices=linked,
+        open_invoices=open_invoices,
+        payment_candidates=candidates,
+        requested_instalments=fx.requested_instalments(excerpt),
+    )
+    return context, debtor
+
+
+# -- applying -----------------------------------------------------------------------------
+
+
+def handle_reply(
+    store: Store,
+    config: Config,
+    inbox: dict[str, Any],
+    mail: ParsedMail,
+    c: Classification,
+    *,
+    now: datetime,
+) -> ReplyOutcome:
+    """Link, decide and apply; call inside the message's transaction."""
+    link = link_message(store, config, mail, c)
+    context, debtor = build_context(store, config, mail, c, link, now=now)
+    today = now.astimezone(config.office.tz).date()
+    decision = fx.decide_reply(context, c, today, settings_of(config))
+    apply_decision(store, config, inbox, mail, c, context, debtor, link, decision, now=now)
+    return ReplyOutcome(decision.status, context.debtor_id, context.case_id, link.via)
+
+
+def classification_json(c: Classification) -> dict[str, Any]:
+    out = dataclasses.asdict(c)
+    return {k: (str(v) if isinstance(v, date) else v) for k, v in out.items()} | {
+        "amounts": [str(a) for a in c.amounts],
+        "intent": c.intent.value,
+    }
+
+
+def apply_decision(
+    store: Store,
+    config: Config,
+    inbox: dict[str, Any],
+    mail: ParsedMail,
+    c: Classification,
+    ctx: fx.ReplyContext,
+    debtor: dict[str, Any] | None,
+    link: Link,
+    decision: fx.ReplyDecision,
+    *,
+    now: datetime,
+) -> None:
+    at = iso_utc(now)
+    inbox_id = int(inbox["id"])
+    evidence = {
+        "intent": c.intent.value,
+        "confidence": c.confidence,
+        "evidence": list(c.evidence),
+        "link": link.via,
+        "link_evidence": link.evidence,
+        "excerpt": ctx.excerpt[:500],
+        "from": mail.from_addr,
+        "subject": mail.subject,
+    }
+    common: dict[str, Any] = {"debtor_id": ctx.debtor_id, "case_id": ctx.case_id}
+
+    def event(name: str, **detail: Any) -> None:
+        record_event(store, name, actor=f"mail:{mail.from_addr or 'unknown'}",
+                     detail={**detail, "classification": evidence},
+                     message_sha256=inbox["sha256"], inbox_id=inbox_id, at=at, **common)
+
+    event("reply_received", decision=list(decision.reasons))
+    for n, cmd in enumerate(decision.commands):
+        key = f"inbox:{inbox_id}:{n}"
+        if isinstance(cmd, fx.RecordPromise):
+            assert ctx.debtor_id
+            add_promise(store, ctx.debtor_id, case_id=ctx.case_id,
+                        invoice_numbers=list(cmd.invoice_numbers),
+                        promised_date=cmd.promised_date.isoformat() if cmd.promised_date else None,
+                        grace_until=cmd.grace_until.isoformat(), source="mail",
+                        inbox_id=inbox_id, now=at)
+            event("promise_recorded", invoices=list(cmd.invoice_numbers),
+                  promised_date=str(cmd.promised_date), grace_until=str(cmd.grace_until))
+        elif isinstance(cmd, fx.PauseCase):
+            assert ctx.case_id is not None
+            db.pause_case(store, ctx.case_id, cmd.until.isoformat(), cmd.reason, now=at)
+            event("case_paused", until=str(cmd.until), reason=cmd.reason)
+        elif isinstance(cmd, fx.HoldInvoices):
+            targets: list[tuple[str, str | None]] = [("invoice", n) for n in cmd.invoice_numbers]
+            for scope, target in targets or [("debtor", ctx.debtor_id)]:
+                add_hold(store, scope, target, f"{cmd.reason} (inbox {inbox_id})",
+                         until=cmd.until.isoformat(), now=at)
+            event("hold_added", invoices=list(cmd.invoice_numbers), until=str(cmd.until),
+                  reason=cmd.reason)
+        elif isinstance(cmd, fx.DisputeInvoices):
+            for number in cmd.invoice_numbers:
+                set_invoice_status(store, number, "disputed", now=at)
+            event("invoices_disputed", invoices=list(cmd.invoice_numbers))
+        elif isinstance(cmd, fx.SetCaseStatus):
+            assert ctx.case_id is not None
+            set_case_status(store, ctx.case_id, cmd.status, reason=cmd.reason, now=at)
+            event("case_status", status=cmd.status, reason=cmd.reason)
+        elif isinstance(cmd, fx.MarkInsolvent):
+            assert ctx.debtor_id
+            db.mark_debtor_insolvent(store, ctx.debtor_id, now=at)
+            event("debtor_insolvent", reason=cmd.reason)
+        elif isinstance(cmd, fx.MarkUndeliverable):
+            changed = db.mark_address_undeliverable(store, cmd.address, cmd.reason, now=at)
+            event("address_undeliverable", address=cmd.address, rows=changed, reason=cmd.reason)
+        elif isinstance(cmd, fx.ProposePlan):
+            assert ctx.debtor_id
+            status = "active" if cmd.accepted else "proposed"
+            plan_id = db.add_proposed_plan(
+                store, debtor_id=ctx.debtor_id, case_id=ctx.case_id,
+                invoice_numbers=cmd.invoice_numbers,
+                instalments=[(d.isoformat(), cents) for d, cents in cmd.instalments],
+                total_cents=cmd.total_cents, status=status, now=at)
+            event("plan_" + status, plan_id=plan_id, invoices=list(cmd.invoice_numbers),
+                  instalments=[[str(d), cents] for d, cents in cmd.instalments])
+        elif isinstance(cmd, fx.AutoAnswer):
+            outbox_id = _queue_answer(store, config, inbox, mail, ctx, debtor, cmd, now=now)
+            event("auto_answer_queued" if outbox_id else "auto_answer_exists",
+                  template=cmd.template, outbox_id=outbox_id)
+        elif isinstance(cmd, fx.OpenReview):
+            item = add_review_item(
+                store, cmd.type, cmd.reason, priority=cmd.priority,
+                evidence=evidence, proposed_actions=cmd.proposed_actions,
+                due_date=cmd.due_date.isoformat() if cmd.due_date else None,
+                invoice_numbers=cmd.invoice_numbers, inbox_id=inbox_id,
+                dedupe_key=f"{cmd.type}:{key}", now=at, **common)
+            event("review_opened", type=cmd.type, item=item, reason=cmd.reason)
+        elif isinstance(cmd, fx.Note):
+            event(cmd.event, reason=cmd.reason)
+
+
+def _queue_answer(
+    store: Store,
+    config: Config,
+    inbox: dict[str, Any],
+    mail: ParsedMail,
+    ctx: fx.ReplyContext,
+    debtor: dict[str, Any] | None,
+    cmd: fx.AutoAnswer,
+    *,
+    now: datetime,
+) -> int | None:
+    office = config.office
+    lang = (debtor or {}).get("language") or office.language
+    invoices = [
+        {"number": i.number, "currency": i.currency, "amount": from_cents(i.amount_cents),
+         "open_amount": from_cents(i.open_cents), "due_date": i.due_date}
+        for i in (ctx.invoices or ctx.open_invoices) if i.number in cmd.invoice_numbers
+    ]
+    values = {
+        "office": {"name": office.name, "email": office.email, "iban": office.iban,
+                   "bic": office.bic, "phone": office.phone},
+        "debtor_name": (debtor or {}).get("name", ""),
+        "invoices": invoices,
+        "promise_date": cmd.promise_date,
+        "until": cmd.until,
+        "subject": mail.subject,
+    }
+    rendered = render(cmd.template, lang, values)
+    domain = mail_domain(office.email)
+    seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
+    attachments = tuple(
+        Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments
+    )
+    answer_to = mail.reply_to[0] if mail.reply_to else mail.from_addr
+    outgoing = OutgoingMail(
+        kind=cmd.kind,
+        message_id=derived_message_id("answer", seed, domain),
+        from_name=office.name,
+        from_address=office.email,
+        to=[answer_to],
+        rendered=rendered,
+        date=now,
+        reply_to=office.reply_to or None,
+        language=lang,
+        in_reply_to=mail.message_id,
+        references=(*mail.references, *((mail.message_id,) if mail.message_id else ())),
+        auto_submitted="auto-replied",
+        attachments=attachments,
+    )
+    return enqueue(store, outgoing, debtor_id=ctx.debtor_id, case_id=ctx.case_id,
+                   invoice_numbers=cmd.invoice_numbers,
+                   decision={"template": cmd.template, "inbox_id": inbox["id"],
+                             "reason": "automatic answer to a debtor reply"},
+                   now=iso_utc(now))
