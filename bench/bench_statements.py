@@ -60,7 +60,9 @@ def run(name: str, path: Path, repeat: int = 3) -> dict[str, float]:
     best: dict[str, float] | None = None
     for _ in range(repeat):
         code = TEMPLATE.format(root=str(ROOT), path=str(path), body=RUNNERS[name])
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         got = json.loads(out.stdout.strip().splitlines()[-1])
         if best is None or got["seconds"] < best["seconds"]:
             best = got
@@ -74,17 +76,26 @@ def main() -> None:
     if not camt.exists() or not mt.exists():
         sys.exit("run bench/gen_statements.py first")
     rows = []
-    for name, path in (("lxml-iterparse-bare", camt), ("dunmail-camt", camt),
-                       ("dunmail-mt940", mt), ("pypi-mt-940", mt)):
+    for name, path in (
+        ("lxml-iterparse-bare", camt),
+        ("dunmail-camt", camt),
+        ("dunmail-mt940", mt),
+        ("pypi-mt-940", mt),
+    ):
         r = run(name, path, repeat=1 if name == "pypi-mt-940" else 3)
         rows.append((name, r))
-        print(f"{name:22} {int(r['n']):>7} entries  {r['seconds']:7.2f} s  "
-              f"{r['per_s']:>9,.0f} entries/s  peak RSS {r['rss_mb']:6.1f} MB", flush=True)
+        print(
+            f"{name:22} {int(r['n']):>7} entries  {r['seconds']:7.2f} s  "
+            f"{r['per_s']:>9,.0f} entries/s  peak RSS {r['rss_mb']:6.1f} MB",
+            flush=True,
+        )
     res = dict(rows)
     camt_ratio = res["dunmail-camt"]["per_s"] / res["lxml-iterparse-bare"]["per_s"]
     mt_ratio = res["dunmail-mt940"]["per_s"] / res["pypi-mt-940"]["per_s"]
-    print(f"CAMT: ours / bare iterparse = {camt_ratio:.2f}x (target >= 0.5x); "
-          f"our peak RSS {res['dunmail-camt']['rss_mb']:.1f} MB (target < 100 MB)")
+    print(
+        f"CAMT: ours / bare iterparse = {camt_ratio:.2f}x (target >= 0.5x); "
+        f"our peak RSS {res['dunmail-camt']['rss_mb']:.1f} MB (target < 100 MB)"
+    )
     print(f"MT940: ours / mt-940 = {mt_ratio:.2f}x (target >= 3.4x)")
 
 

@@ -155,9 +155,7 @@ def detect_auto_reply(
     is_reply = bool(mail.in_reply_to or _REPLY_SUBJECT.match(mail.subject))
     kind = MachineKind.HUMAN
     strong = False
-    if reply or subject:
-        kind, strong = MachineKind.AUTO_REPLY, True
-    elif machine and (ooo or ack or challenge or is_reply):
+    if reply or subject or (machine and (ooo or ack or challenge or is_reply)):
         kind, strong = MachineKind.AUTO_REPLY, True
     elif machine:
         kind, strong = MachineKind.AUTO_GENERATED, True

@@ -206,7 +206,6 @@ def _report(
     own_addresses: tuple[str, ...],
 ) -> BounceReport:
     relevant = [b for b in blocks if b.action in ("failed", "delayed")] or list(blocks)
-    actions = {b.action for b in relevant}
     recipients: list[str] = []
     for b in relevant:
         # both: the daemon matches them against the addresses it actually sent to

@@ -17,7 +17,6 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-
 DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
@@ -106,13 +105,26 @@ def _clean(text: str) -> str:
 
 def _header_text(msg: Message, name: str, raw: str) -> tuple[str, str | None]:
     try:
-        value = msg.policy.header_fetch_parse(name, raw)  # type: ignore[attr-defined]
+        value = msg.policy.header_fetch_parse(name, raw)
         return _clean(str(value)), None
-    except Exception as exc:  # noqa: BLE001 - any header failure becomes a defect
+    except Exception as exc:
         try:
             return _clean(str(make_header(decode_header(raw)))), f"header {name}: {exc}"
-        except Exception:  # noqa: BLE001
+        except Exception:
             return _clean(raw), f"header {name}: {exc}"
+
+
+# headers worth the email policy's full (slow) parsing; others are decoded cheaply
+_STRUCTURED = frozenset(
+    ("from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to", "references")
+)
+
+
+def _decode_words(raw: str) -> str:
+    try:
+        return _clean(str(make_header(decode_header(raw))))
+    except Exception:
+        return _clean(raw)
 
 
 def _unfold(value: str) -> str:
@@ -122,25 +134,59 @@ def _unfold(value: str) -> str:
 def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
     try:
         return tuple(a.lower() for _, a in getaddresses(list(values)) if a)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ()
 
 
-def _part_text(part: Message) -> str:
+@dataclass(frozen=True, slots=True)
+class _PartInfo:
+    """Content-Type and -Disposition of one part, parsed once (the policy's header
+    parsing is the slowest step of reading a message)."""
+
+    ctype: str
+    params: dict[str, str]
+    disposition: str | None
+    filename: str
+
+
+def _part_info(part: Message) -> _PartInfo:
+    params: dict[str, str] = {}
+    ctype = "text/plain"
+    try:
+        header = part.get("content-type")
+        if header is not None:
+            ctype = str(getattr(header, "content_type", "") or "text/plain").lower()
+            params = {k.lower(): str(v) for k, v in dict(getattr(header, "params", {})).items()}
+            if "/" not in ctype:
+                ctype = "text/plain"
+    except Exception:
+        pass
+    if part.get_default_type() == "message/rfc822" and part.get("content-type") is None:
+        ctype = "message/rfc822"
+    disposition = None
+    filename = ""
+    try:
+        disp = part.get("content-disposition")
+        if disp is not None:
+            disposition = str(getattr(disp, "content_disposition", "") or "").lower() or None
+            filename = str(dict(getattr(disp, "params", {})).get("filename", "") or "")
+    except Exception:
+        pass
+    return _PartInfo(ctype, params, disposition, _clean(filename or params.get("name", "")))
+
+
+def _part_text(part: Message, info: _PartInfo | None = None) -> str:
+    info = info or _part_info(part)
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
+    except Exception:
         payload = None
     if not isinstance(payload, bytes):
         raw = part.get_payload()
         return raw if isinstance(raw, str) else ""
-    try:
-        charset = part.get_content_charset()
-    except Exception:  # noqa: BLE001
-        charset = None
-    text = decode_bytes(payload, charset)
-    if part.get_param("format", "", header="content-type") == "flowed":
-        text = _unflow(text, str(part.get_param("delsp", "no")).lower() == "yes")
+    text = decode_bytes(payload, info.params.get("charset"))
+    if info.params.get("format", "").lower() == "flowed":
+        text = _unflow(text, info.params.get("delsp", "no").lower() == "yes")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -168,33 +214,31 @@ def _as_text(obj: object) -> str:
     if isinstance(obj, Message):
         try:
             return obj.as_string(policy=email.policy.compat32.clone(linesep="\n"))
-        except Exception:  # noqa: BLE001
+        except Exception:
             try:
                 return _clean(obj.as_bytes().decode("latin-1"))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 return ""
     return str(obj)
 
 
-def _walk(part: Message, inside_embedded: bool) -> Iterator[tuple[Message, bool]]:
-    """Walk parts; embedded messages are yielded but not descended for the body."""
-    yield part, inside_embedded
-    if part.get_content_type() in _EMBEDDED_TYPES | _STATUS_TYPES:
+def _walk(part: Message) -> Iterator[tuple[Message, _PartInfo]]:
+    """Walk parts; embedded messages and DSN blocks are yielded but not descended."""
+    info = _part_info(part)
+    yield part, info
+    if info.ctype in _EMBEDDED_TYPES | _STATUS_TYPES:
         return
-    if part.is_multipart():
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            for sub in payload:
-                if isinstance(sub, Message):
-                    yield from _walk(sub, inside_embedded)
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        for sub in payload:
+            if isinstance(sub, Message):
+                yield from _walk(sub)
 
 
-def _is_attachment(part: Message) -> bool:
-    try:
-        disp = part.get_content_disposition()
-    except Exception:  # noqa: BLE001
-        disp = None
-    return disp == "attachment" or (disp == "inline" and bool(part.get_filename()))
+def _is_attachment(info: _PartInfo) -> bool:
+    return info.disposition == "attachment" or (
+        info.disposition == "inline" and bool(info.filename)
+    )
 
 
 def parse(
@@ -214,15 +258,21 @@ def parse(
         defects.append("leading blank line before the headers")
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return ParsedMail(text=decode_bytes(raw, None), defects=(f"unparseable: {exc}",))
 
     headers: list[tuple[str, str]] = []
     for name, value in msg.raw_items():
-        text, problem = _header_text(msg, name, value)
-        headers.append((name.lower(), _unfold(text)))
-        if problem:
-            defects.append(problem)
+        key = name.lower()
+        if key in _STRUCTURED:
+            text, problem = _header_text(msg, name, value)
+            if problem:
+                defects.append(problem)
+        elif "=?" in value:
+            text = _decode_words(value)
+        else:
+            text = _clean(value)  # Received, DKIM, ...: the policy's parsers are costly
+        headers.append((key, _unfold(text)))
     defects.extend(type(d).__name__ for d in msg.defects)
 
     def first(name: str) -> str | None:
@@ -238,7 +288,7 @@ def parse(
             date = parsedate_to_datetime(first("date") or "")
             if date.tzinfo is None:
                 date = None
-        except Exception:  # noqa: BLE001
+        except Exception:
             defects.append("unparseable Date header")
     msgid = _MSGID.search(first("message-id") or "")
     irt = _MSGID.search(first("in-reply-to") or "")
@@ -250,13 +300,13 @@ def parse(
     skipped: list[SkippedAttachment] = []
     status: list[str] = []
     embedded: list[str] = []
-    for part, _inside in _walk(msg, False):
+    for part, info in _walk(msg):
         try:
-            ctype = part.get_content_type()
+            ctype = info.ctype
             if ctype in _STATUS_TYPES:
                 status.append(_status_text(part))
                 continue
-            if part.is_multipart() and ctype not in _EMBEDDED_TYPES:
+            if isinstance(part.get_payload(), list) and ctype not in _EMBEDDED_TYPES:
                 continue
             if ctype.startswith("multipart/"):
                 # boundary never found: the email package leaves the body as one string
@@ -270,10 +320,10 @@ def parse(
             if ctype in _EMBEDDED_TYPES:
                 embedded.append(_embedded_text(part))
                 continue
-            if _is_attachment(part) or not ctype.startswith("text/"):
+            if _is_attachment(info) or not ctype.startswith("text/"):
                 data = part.get_payload(decode=True)
                 data = data if isinstance(data, bytes) else b""
-                fname = _clean(part.get_filename() or "")
+                fname = info.filename
                 if len(data) > max_attachment_bytes:
                     skipped.append(
                         SkippedAttachment(
@@ -283,15 +333,15 @@ def parse(
                 else:
                     attachments.append(Attachment(fname, ctype, len(data), data))
                 continue
-            body = _part_text(part)
+            body = _part_text(part, info)
             if ctype == "text/plain" and text_plain is None:
                 text_plain = body
             elif ctype == "text/html" and text_html is None:
                 text_html = body
             else:
                 other_text.append(html_to_text(body) if ctype == "text/html" else body)
-        except Exception as exc:  # noqa: BLE001 - one broken part must not lose the rest
-            defects.append(f"part {part.get_content_type()}: {exc}")
+        except Exception as exc:
+            defects.append(f"part {info.ctype}: {exc}")
 
     from_html = False
     if text_plain is not None and text_plain.strip():
@@ -300,10 +350,7 @@ def parse(
         text, from_html = html_to_text(text_html), True
     else:
         text = text_plain or ""
-    try:
-        ctype_main = msg.get_content_type()
-    except Exception:  # noqa: BLE001
-        ctype_main = "text/plain"
+    ctype_main = _part_info(msg).ctype
     return ParsedMail(
         headers=tuple(headers),
         from_addr=from_addr.lower(),
@@ -353,7 +400,28 @@ def parse_body_text(text: str) -> ParsedMail:
 
 
 _BLOCK_TAGS = frozenset(
-    "p div br tr li h1 h2 h3 h4 h5 h6 table ul ol hr pre address center dl dt dd".split()
+    [
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "table",
+        "ul",
+        "ol",
+        "hr",
+        "pre",
+        "dl",
+        "dt",
+        "dd",
+        "address",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ]
 )
 _DROP_TAGS = frozenset({"style", "script", "head", "title", "meta"})
 
@@ -364,7 +432,7 @@ def html_to_text(html: str) -> str:
 
     try:
         root = lxml.html.fromstring(html)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return re.sub(r"<[^>]+>", " ", html)
     out: list[str] = []
     _render(root, out)

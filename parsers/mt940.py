@@ -228,12 +228,14 @@ def _flush(draft: _Draft, source: str) -> None:
     mark = got["mark"] or "C"
     # SWIFT: RC is the reversal of a credit (money leaves), RD of a debit (money comes back).
     direction = Direction.CREDIT if mark in ("C", "EC", "RD") else Direction.DEBIT
-    account, name = _counterparty_from_61(got)
+    account = name = None
+    if details.counterparty_iban is None or details.counterparty_name is None:
+        account, name = _counterparty_from_61(got)
     currency = next((b.currency for b in draft.balances), draft.currency or "")
     customer = got.get("customer")
     draft.payments.append(
         Payment(
-            account_iban=draft.account,
+            account_iban=_account(draft.account, currency or None),
             booking_date=booking,
             value_date=value_date,
             amount=_amount(got["amt"] or "", line_no, source),

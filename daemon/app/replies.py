@@ -30,7 +30,6 @@ from daemon.app.mailout import Attachment, OutgoingMail, derived_message_id, enq
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
 from daemon.domain.classify import Classification, Intent
-from daemon.domain.money import from_cents
 from daemon.domain.linking import (
     domain_of,
     is_public_domain,
@@ -38,6 +37,7 @@ from daemon.domain.linking import (
     thread_ids,
     unique,
 )
+from daemon.domain.money import from_cents
 from daemon.domain.workdays import is_business_day
 from parsers.mail import ParsedMail
 from parsers.replies.quotes import split_reply
@@ -93,8 +93,13 @@ def link_message(store: Store, config: Config, mail: ParsedMail, c: Classificati
     for mid in ids:
         sent = db.outbox_by_message_id(store, mid)
         if sent is not None and sent["debtor_id"]:
-            return Link(sent["debtor_id"], tuple(sent["invoice_numbers"]), "thread",
-                        sent["case_id"], f"answer to our message {mid}")
+            return Link(
+                sent["debtor_id"],
+                tuple(sent["invoice_numbers"]),
+                "thread",
+                sent["case_id"],
+                f"answer to our message {mid}",
+            )
     domains = own_domains(config)
     for mid in ids:
         ref = parse_reminder_id(mid, domains)
@@ -134,8 +139,9 @@ def link_message(store: Store, config: Config, mail: ParsedMail, c: Classificati
 
 
 def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
-    open_cents = row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row[
-        "written_off_cents"]
+    open_cents = (
+        row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row["written_off_cents"]
+    )
     pdf = row.get("pdf_path")
     usable = None
     if pdf:
@@ -145,8 +151,15 @@ def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
                 usable = str(path)
         except OSError:
             usable = None
-    return fx.InvoiceFacts(row["number"], row["currency"], row["amount_cents"], open_cents,
-                           row["status"], date.fromisoformat(row["due_date"]), usable)
+    return fx.InvoiceFacts(
+        row["number"],
+        row["currency"],
+        row["amount_cents"],
+        open_cents,
+        row["status"],
+        date.fromisoformat(row["due_date"]),
+        usable,
+    )
 
 
 def build_context(
@@ -156,7 +169,9 @@ def build_context(
     answer_to = (mail.reply_to[0] if mail.reply_to else mail.from_addr) or None
     since = iso_utc(now - timedelta(hours=config.inbound.auto_answer_per_address_hours))
     blockers = fx.answer_blockers(
-        mail.headers, answer_to, config.office.addresses,
+        mail.headers,
+        answer_to,
+        config.office.addresses,
         enabled=config.inbound.auto_answer,
         recently_answered=bool(answer_to) and db.answered_recently(store, answer_to or "", since),
     )
@@ -166,7 +181,7 @@ def build_context(
     debtor = debtor_row(store, link.debtor_id)
     if debtor is None:
         return base, None
-    case = (db.case_row(store, link.case_id) if link.case_id else None)
+    case = db.case_row(store, link.case_id) if link.case_id else None
     if case is None or case["closed_at"] is not None:
         case = open_case(store, link.debtor_id, now=iso_utc(now))
     rows = invoice_rows(store, debtor_id=link.debtor_id)
@@ -176,9 +191,16 @@ def build_context(
     open_invoices = tuple(f for f in facts if f.is_open)
     candidates: tuple[fx.PaymentCandidate, ...] = ()
     if c.intent is Intent.PAID_CLAIM:
-        credits = [fx.BankCredit(r["id"], r["amount_cents"], r["booking_date"],
-                                 r["counterparty_name"], r["remittance"] or "")
-                   for r in db.unallocated_credits(store)]
+        credits = [
+            fx.BankCredit(
+                r["id"],
+                r["amount_cents"],
+                r["booking_date"],
+                r["counterparty_name"],
+                r["remittance"] or "",
+            )
+            for r in db.unallocated_credits(store)
+        ]
         candidates = fx.find_payment_candidates(credits, linked or open_invoices)
     paused = date.fromisoformat(case["paused_until"]) if case["paused_until"] else None
     context = dataclasses.replace(
@@ -253,22 +275,39 @@ def apply_decision(
     common: dict[str, Any] = {"debtor_id": ctx.debtor_id, "case_id": ctx.case_id}
 
     def event(name: str, **detail: Any) -> None:
-        record_event(store, name, actor=f"mail:{mail.from_addr or 'unknown'}",
-                     detail={**detail, "classification": evidence},
-                     message_sha256=inbox["sha256"], inbox_id=inbox_id, at=at, **common)
+        record_event(
+            store,
+            name,
+            actor=f"mail:{mail.from_addr or 'unknown'}",
+            detail={**detail, "classification": evidence},
+            message_sha256=inbox["sha256"],
+            inbox_id=inbox_id,
+            at=at,
+            **common,
+        )
 
     event("reply_received", decision=list(decision.reasons))
     for n, cmd in enumerate(decision.commands):
         key = f"inbox:{inbox_id}:{n}"
         if isinstance(cmd, fx.RecordPromise):
             assert ctx.debtor_id
-            add_promise(store, ctx.debtor_id, case_id=ctx.case_id,
-                        invoice_numbers=list(cmd.invoice_numbers),
-                        promised_date=cmd.promised_date.isoformat() if cmd.promised_date else None,
-                        grace_until=cmd.grace_until.isoformat(), source="mail",
-                        inbox_id=inbox_id, now=at)
-            event("promise_recorded", invoices=list(cmd.invoice_numbers),
-                  promised_date=str(cmd.promised_date), grace_until=str(cmd.grace_until))
+            add_promise(
+                store,
+                ctx.debtor_id,
+                case_id=ctx.case_id,
+                invoice_numbers=list(cmd.invoice_numbers),
+                promised_date=cmd.promised_date.isoformat() if cmd.promised_date else None,
+                grace_until=cmd.grace_until.isoformat(),
+                source="mail",
+                inbox_id=inbox_id,
+                now=at,
+            )
+            event(
+                "promise_recorded",
+                invoices=list(cmd.invoice_numbers),
+                promised_date=str(cmd.promised_date),
+                grace_until=str(cmd.grace_until),
+            )
         elif isinstance(cmd, fx.PauseCase):
             assert ctx.case_id is not None
             db.pause_case(store, ctx.case_id, cmd.until.isoformat(), cmd.reason, now=at)
@@ -276,10 +315,20 @@ def apply_decision(
         elif isinstance(cmd, fx.HoldInvoices):
             targets: list[tuple[str, str | None]] = [("invoice", n) for n in cmd.invoice_numbers]
             for scope, target in targets or [("debtor", ctx.debtor_id)]:
-                add_hold(store, scope, target, f"{cmd.reason} (inbox {inbox_id})",
-                         until=cmd.until.isoformat(), now=at)
-            event("hold_added", invoices=list(cmd.invoice_numbers), until=str(cmd.until),
-                  reason=cmd.reason)
+                add_hold(
+                    store,
+                    scope,
+                    target,
+                    f"{cmd.reason} (inbox {inbox_id})",
+                    until=cmd.until.isoformat(),
+                    now=at,
+                )
+            event(
+                "hold_added",
+                invoices=list(cmd.invoice_numbers),
+                until=str(cmd.until),
+                reason=cmd.reason,
+            )
         elif isinstance(cmd, fx.DisputeInvoices):
             for number in cmd.invoice_numbers:
                 set_invoice_status(store, number, "disputed", now=at)
@@ -299,23 +348,43 @@ def apply_decision(
             assert ctx.debtor_id
             status = "active" if cmd.accepted else "proposed"
             plan_id = db.add_proposed_plan(
-                store, debtor_id=ctx.debtor_id, case_id=ctx.case_id,
+                store,
+                debtor_id=ctx.debtor_id,
+                case_id=ctx.case_id,
                 invoice_numbers=cmd.invoice_numbers,
                 instalments=[(d.isoformat(), cents) for d, cents in cmd.instalments],
-                total_cents=cmd.total_cents, status=status, now=at)
-            event("plan_" + status, plan_id=plan_id, invoices=list(cmd.invoice_numbers),
-                  instalments=[[str(d), cents] for d, cents in cmd.instalments])
+                total_cents=cmd.total_cents,
+                status=status,
+                now=at,
+            )
+            event(
+                "plan_" + status,
+                plan_id=plan_id,
+                invoices=list(cmd.invoice_numbers),
+                instalments=[[str(d), cents] for d, cents in cmd.instalments],
+            )
         elif isinstance(cmd, fx.AutoAnswer):
             outbox_id = _queue_answer(store, config, inbox, mail, ctx, debtor, cmd, now=now)
-            event("auto_answer_queued" if outbox_id else "auto_answer_exists",
-                  template=cmd.template, outbox_id=outbox_id)
+            event(
+                "auto_answer_queued" if outbox_id else "auto_answer_exists",
+                template=cmd.template,
+                outbox_id=outbox_id,
+            )
         elif isinstance(cmd, fx.OpenReview):
             item = add_review_item(
-                store, cmd.type, cmd.reason, priority=cmd.priority,
-                evidence=evidence, proposed_actions=cmd.proposed_actions,
+                store,
+                cmd.type,
+                cmd.reason,
+                priority=cmd.priority,
+                evidence=evidence,
+                proposed_actions=cmd.proposed_actions,
                 due_date=cmd.due_date.isoformat() if cmd.due_date else None,
-                invoice_numbers=cmd.invoice_numbers, inbox_id=inbox_id,
-                dedupe_key=f"{cmd.type}:{key}", now=at, **common)
+                invoice_numbers=cmd.invoice_numbers,
+                inbox_id=inbox_id,
+                dedupe_key=f"{cmd.type}:{key}",
+                now=at,
+                **common,
+            )
             event("review_opened", type=cmd.type, item=item, reason=cmd.reason)
         elif isinstance(cmd, fx.Note):
             event(cmd.event, reason=cmd.reason)
@@ -335,13 +404,24 @@ def _queue_answer(
     office = config.office
     lang = (debtor or {}).get("language") or office.language
     invoices = [
-        {"number": i.number, "currency": i.currency, "amount": from_cents(i.amount_cents),
-         "open_amount": from_cents(i.open_cents), "due_date": i.due_date}
-        for i in (ctx.invoices or ctx.open_invoices) if i.number in cmd.invoice_numbers
+        {
+            "number": i.number,
+            "currency": i.currency,
+            "amount": from_cents(i.amount_cents),
+            "open_amount": from_cents(i.open_cents),
+            "due_date": i.due_date,
+        }
+        for i in (ctx.invoices or ctx.open_invoices)
+        if i.number in cmd.invoice_numbers
     ]
     values = {
-        "office": {"name": office.name, "email": office.email, "iban": office.iban,
-                   "bic": office.bic, "phone": office.phone},
+        "office": {
+            "name": office.name,
+            "email": office.email,
+            "iban": office.iban,
+            "bic": office.bic,
+            "phone": office.phone,
+        },
         "debtor_name": (debtor or {}).get("name", ""),
         "invoices": invoices,
         "promise_date": cmd.promise_date,
@@ -351,9 +431,7 @@ def _queue_answer(
     rendered = render(cmd.template, lang, values)
     domain = mail_domain(office.email)
     seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
-    attachments = tuple(
-        Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments
-    )
+    attachments = tuple(Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments)
     answer_to = mail.reply_to[0] if mail.reply_to else mail.from_addr
     outgoing = OutgoingMail(
         kind=cmd.kind,
@@ -370,8 +448,16 @@ def _queue_answer(
         auto_submitted="auto-replied",
         attachments=attachments,
     )
-    return enqueue(store, outgoing, debtor_id=ctx.debtor_id, case_id=ctx.case_id,
-                   invoice_numbers=cmd.invoice_numbers,
-                   decision={"template": cmd.template, "inbox_id": inbox["id"],
-                             "reason": "automatic answer to a debtor reply"},
-                   now=iso_utc(now))
+    return enqueue(
+        store,
+        outgoing,
+        debtor_id=ctx.debtor_id,
+        case_id=ctx.case_id,
+        invoice_numbers=cmd.invoice_numbers,
+        decision={
+            "template": cmd.template,
+            "inbox_id": inbox["id"],
+            "reason": "automatic answer to a debtor reply",
+        },
+        now=iso_utc(now),
+    )

@@ -19,10 +19,10 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
+from daemon.app import plans as plan_app
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES
 from daemon.domain.money import from_cents, to_cents
-from daemon.app import plans as plan_app
 
 COMMON_ACTIONS = ("snooze", "assign", "comment", "dismiss")
 
@@ -101,13 +101,25 @@ class _Ctx:
     def event(self, event: str, **detail: Any) -> None:
         item = self.item
         record_event(
-            self.store, event, actor=self.actor, debtor_id=item["debtor_id"],
+            self.store,
+            event,
+            actor=self.actor,
+            debtor_id=item["debtor_id"],
             case_id=item["case_id"],
-            invoice_number=item["invoice_numbers"][0] if len(item["invoice_numbers"]) == 1 else None,
-            detail={"review_item": item["id"], "type": item["type"], "reason": item["reason"],
-                    "action": self.req.action, **detail},
-            inbox_id=item["inbox_id"], outbox_id=item["outbox_id"],
-            transaction_id=item["transaction_id"], at=self.at,
+            invoice_number=item["invoice_numbers"][0]
+            if len(item["invoice_numbers"]) == 1
+            else None,
+            detail={
+                "review_item": item["id"],
+                "type": item["type"],
+                "reason": item["reason"],
+                "action": self.req.action,
+                **detail,
+            },
+            inbox_id=item["inbox_id"],
+            outbox_id=item["outbox_id"],
+            transaction_id=item["transaction_id"],
+            at=self.at,
         )
 
     def need_debtor(self) -> str:
@@ -117,7 +129,13 @@ class _Ctx:
 
 
 def act(
-    store: Store, config: Config, item_id: int, req: ActionRequest, *, actor: str, today: date,
+    store: Store,
+    config: Config,
+    item_id: int,
+    req: ActionRequest,
+    *,
+    actor: str,
+    today: date,
     now: datetime,
 ) -> Outcome:
     """Carry out ``req`` on review item ``item_id``."""
@@ -182,7 +200,9 @@ def comment(ctx: _Ctx) -> Result:
     if not ctx.req.text:
         raise ReviewError("comment needs --text TEXT")
     ctx.event("review_comment", text=ctx.req.text)
-    ctx.store.execute("UPDATE review_items SET updated_at = ? WHERE id = ?", (ctx.at, ctx.item["id"]))
+    ctx.store.execute(
+        "UPDATE review_items SET updated_at = ? WHERE id = ?", (ctx.at, ctx.item["id"])
+    )
     return "comment recorded", False, {"text": ctx.req.text}
 
 
@@ -240,8 +260,9 @@ def resume(ctx: _Ctx) -> Result:
     if case["status"] in ("disputed", "paused", "insolvent"):
         set_case_status(ctx.store, case["id"], "active", now=ctx.at)
     if ctx.item["type"] == "insolvency":
-        ctx.store.execute("UPDATE debtors SET insolvent = 0, updated_at = ? WHERE id = ?",
-                          (ctx.at, debtor_id))
+        ctx.store.execute(
+            "UPDATE debtors SET insolvent = 0, updated_at = ? WHERE id = ?", (ctx.at, debtor_id)
+        )
     if ctx.item["type"] == "promise":
         ctx.store.execute(
             "UPDATE promises SET status = 'cancelled', resolved_at = ?"
@@ -271,22 +292,38 @@ def promise(ctx: _Ctx) -> Result:
         (ctx.at, debtor_id),
     ).rowcount
     promise_id = add_promise(
-        ctx.store, debtor_id, case_id=case["id"], invoice_numbers=list(ctx.item["invoice_numbers"]),
-        promised_date=day.isoformat(), grace_until=grace.isoformat(),
-        source="staff-mail" if ctx.actor.startswith("mail:") else "queue", now=ctx.at,
+        ctx.store,
+        debtor_id,
+        case_id=case["id"],
+        invoice_numbers=list(ctx.item["invoice_numbers"]),
+        promised_date=day.isoformat(),
+        grace_until=grace.isoformat(),
+        source="staff-mail" if ctx.actor.startswith("mail:") else "queue",
+        now=ctx.at,
     )
-    ctx.event("promise_registered", promise_id=promise_id, promised_date=day.isoformat(),
-              grace_until=grace.isoformat(), replaced=cancelled)
-    return f"promise to pay by {day.isoformat()} registered (grace until {grace.isoformat()})", True, {
-        "promise_id": promise_id}
+    ctx.event(
+        "promise_registered",
+        promise_id=promise_id,
+        promised_date=day.isoformat(),
+        grace_until=grace.isoformat(),
+        replaced=cancelled,
+    )
+    return (
+        f"promise to pay by {day.isoformat()} registered (grace until {grace.isoformat()})",
+        True,
+        {"promise_id": promise_id},
+    )
 
 
 def _one_invoice(ctx: _Ctx) -> dict[str, Any]:
     rows = _item_invoices(ctx)
     if ctx.req.invoices:
         wanted = ctx.req.invoices[0][0]
-        rows = [r for r in invoice_rows(ctx.store, numbers=[wanted])
-                if r["debtor_id"] == ctx.item["debtor_id"]]
+        rows = [
+            r
+            for r in invoice_rows(ctx.store, numbers=[wanted])
+            if r["debtor_id"] == ctx.item["debtor_id"]
+        ]
         if not rows:
             raise ReviewError(f"invoice {wanted} does not belong to debtor {ctx.item['debtor_id']}")
     open_rows = [r for r in rows if plan_app.invoice_open_cents(r) > 0]
@@ -306,8 +343,9 @@ def credit(ctx: _Ctx) -> Result:
         raise ReviewError(
             f"credit {ctx.req.amount} is more than the open {from_cents(available)} of {row['number']}"
         )
-    count = ctx.store.scalar("SELECT COUNT(*) FROM credit_notes WHERE invoice_number = ?",
-                             (row["number"],))
+    count = ctx.store.scalar(
+        "SELECT COUNT(*) FROM credit_notes WHERE invoice_number = ?", (row["number"],)
+    )
     note = f"CN-{row['number']}-{int(count) + 1}"
     ctx.store.execute(
         "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date, created_at)"
@@ -318,10 +356,18 @@ def credit(ctx: _Ctx) -> Result:
         set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
     status = refresh_invoice(ctx.store, row["number"], now=ctx.at)
     _after_invoice_change(ctx)
-    ctx.event("credit_note_booked", credit_note=note, invoice=row["number"],
-              amount=str(from_cents(cents)), invoice_status=status)
-    return f"credit note {note} of {from_cents(cents)} on {row['number']} ({status})", True, {
-        "credit_note": note}
+    ctx.event(
+        "credit_note_booked",
+        credit_note=note,
+        invoice=row["number"],
+        amount=str(from_cents(cents)),
+        invoice_status=status,
+    )
+    return (
+        f"credit note {note} of {from_cents(cents)} on {row['number']} ({status})",
+        True,
+        {"credit_note": note},
+    )
 
 
 def write_off(ctx: _Ctx) -> Result:
@@ -344,8 +390,9 @@ def write_off(ctx: _Ctx) -> Result:
         if row["status"] == "disputed" and cents < available:
             set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
         status = refresh_invoice(ctx.store, row["number"], now=ctx.at)
-        done_lines.append({"invoice": row["number"], "amount": str(from_cents(cents)),
-                           "status": status})
+        done_lines.append(
+            {"invoice": row["number"], "amount": str(from_cents(cents)), "status": status}
+        )
     _after_invoice_change(ctx)
     ctx.event("written_off", write_offs=done_lines, text=ctx.req.text)
     text = ", ".join(f"{d['amount']} on {d['invoice']}" for d in done_lines)
@@ -359,15 +406,24 @@ def handover(ctx: _Ctx) -> Result:
         raise ReviewError("handover needs --agency NAME")
     try:
         result = hand_over(
-            ctx.store, ctx.config, ctx.need_debtor(), agency=ctx.req.agency,
-            invoice_numbers=tuple(ctx.item["invoice_numbers"]), out_dir=ctx.req.out_dir,
-            actor=ctx.actor, today=ctx.today, now=ctx.now,
+            ctx.store,
+            ctx.config,
+            ctx.need_debtor(),
+            agency=ctx.req.agency,
+            invoice_numbers=tuple(ctx.item["invoice_numbers"]),
+            out_dir=ctx.req.out_dir,
+            actor=ctx.actor,
+            today=ctx.today,
+            now=ctx.now,
         )
     except HandoverError as exc:
         raise ReviewError(str(exc)) from exc
     ctx.event("review_handover", agency=ctx.req.agency, dossier=str(result.path))
-    return f"handed over to {ctx.req.agency}; dossier {result.path}", True, {
-        "dossier": str(result.path)}
+    return (
+        f"handed over to {ctx.req.agency}; dossier {result.path}",
+        True,
+        {"dossier": str(result.path)},
+    )
 
 
 # --- payments ---------------------------------------------------------------------------------
@@ -382,17 +438,24 @@ def allocate(ctx: _Ctx) -> Result:
     tx = ctx.store.one("SELECT * FROM bank_transactions WHERE id = ?", (tx_id,))
     if tx is None:
         raise ReviewError(f"bank transaction {tx_id} not found")
-    already = int(ctx.store.scalar(
-        "SELECT COALESCE(SUM(amount_cents), 0) FROM allocations WHERE transaction_id = ?"
-        " AND reversed_at IS NULL", (tx_id,)))
+    already = int(
+        ctx.store.scalar(
+            "SELECT COALESCE(SUM(amount_cents), 0) FROM allocations WHERE transaction_id = ?"
+            " AND reversed_at IS NULL",
+            (tx_id,),
+        )
+    )
     left = int(tx["amount_cents"]) - already
     allocations: list[tuple[str, Decimal]] = []
     for number, amount in ctx.req.invoices:
         rows = invoice_rows(ctx.store, numbers=[number])
         if not rows:
             raise ReviewError(f"no invoice {number}")
-        cents = to_cents(amount) if amount is not None else min(
-            plan_app.invoice_open_cents(rows[0]), left)
+        cents = (
+            to_cents(amount)
+            if amount is not None
+            else min(plan_app.invoice_open_cents(rows[0]), left)
+        )
         if cents <= 0:
             raise ReviewError(f"nothing left of the payment to allocate to {number}")
         left -= cents
@@ -403,9 +466,11 @@ def allocate(ctx: _Ctx) -> Result:
         allocate_manually(ctx.store, tx_id, allocations, actor=ctx.actor)
     except ValueError as exc:
         raise ReviewError(str(exc)) from exc
-    ctx.event("payment_allocated_by_hand",
-              allocations=[{"invoice": n, "amount": str(a)} for n, a in allocations],
-              counterparty_iban=tx["counterparty_iban"])
+    ctx.event(
+        "payment_allocated_by_hand",
+        allocations=[{"invoice": n, "amount": str(a)} for n, a in allocations],
+        counterparty_iban=tx["counterparty_iban"],
+    )
     text = ", ".join(f"{a} to {n}" for n, a in allocations)
     return f"allocated {text}", True, {"allocations": text}
 
@@ -449,8 +514,10 @@ def fix_address(ctx: _Ctx) -> Result:
     if not addresses:
         raise ReviewError("name the address with --email ADDRESS")
     params: list[Any] = ["fixed by " + ctx.actor, ctx.at, *[a.lower() for a in addresses]]
-    sql = (f"UPDATE debtor_emails SET status = 'ok', status_reason = ?, status_at = ?"
-           f" WHERE email IN ({','.join('?' * len(addresses))})")
+    sql = (
+        f"UPDATE debtor_emails SET status = 'ok', status_reason = ?, status_at = ?"
+        f" WHERE email IN ({','.join('?' * len(addresses))})"
+    )
     if ctx.item["debtor_id"]:
         sql += " AND debtor_id = ?"
         params.append(ctx.item["debtor_id"])
@@ -464,8 +531,9 @@ def fix_address(ctx: _Ctx) -> Result:
 def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
     if ctx.item["outbox_id"] is None:
         raise ReviewError(f"item #{ctx.item['id']} has no outgoing mail")
-    row = ctx.store.one("SELECT id, status, message_id FROM outbox WHERE id = ?",
-                        (ctx.item["outbox_id"],))
+    row = ctx.store.one(
+        "SELECT id, status, message_id FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
+    )
     if row is None:
         raise ReviewError(f"outgoing mail {ctx.item['outbox_id']} not found")
     return row
@@ -473,8 +541,10 @@ def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
 
 def mark_sent(ctx: _Ctx) -> Result:
     row = _outbox_row(ctx)
-    ctx.store.execute("UPDATE outbox SET status = 'sent', sent_at = COALESCE(sent_at, ?)"
-                      " WHERE id = ?", (ctx.at, row["id"]))
+    ctx.store.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = COALESCE(sent_at, ?) WHERE id = ?",
+        (ctx.at, row["id"]),
+    )
     ctx.event("delivery_confirmed", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} recorded as sent", True, {}
 
@@ -483,7 +553,9 @@ def resend(ctx: _Ctx) -> Result:
     row = _outbox_row(ctx)
     ctx.store.execute(
         "UPDATE outbox SET status = 'queued', claimed_at = NULL, not_before = NULL, last_error = NULL"
-        " WHERE id = ?", (row["id"],))
+        " WHERE id = ?",
+        (row["id"],),
+    )
     ctx.event("resend_approved", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} queued again (a person decided)", True, {}
 
@@ -498,15 +570,22 @@ def _plan_for_item(ctx: _Ctx) -> int:
     debtor_id = ctx.need_debtor()
     row = ctx.store.one(
         "SELECT id FROM payment_plans WHERE debtor_id = ? AND status = 'proposed'"
-        " ORDER BY id DESC LIMIT 1", (debtor_id,))
+        " ORDER BY id DESC LIMIT 1",
+        (debtor_id,),
+    )
     if row is not None:
         return int(row["id"])
     evidence = ctx.item["evidence"]
     first = ctx.req.date or ctx.today + timedelta(days=14)
     return plan_app.create_plan(
-        ctx.store, debtor_id, ctx.item["invoice_numbers"],
+        ctx.store,
+        debtor_id,
+        ctx.item["invoice_numbers"],
         instalments=ctx.req.instalments or int(evidence.get("instalments") or 3),
-        first=first, every_days=ctx.req.every_days or 30, actor=ctx.actor, now=ctx.now,
+        first=first,
+        every_days=ctx.req.every_days or 30,
+        actor=ctx.actor,
+        now=ctx.now,
     )
 
 
@@ -516,16 +595,27 @@ def approve(ctx: _Ctx) -> Result:
         plan = plan_app.plan_row(ctx.store, plan_id)
         if not plan["instalments"]:
             plan_app.change_plan(
-                ctx.store, plan_id, instalments=ctx.req.instalments or 3,
+                ctx.store,
+                plan_id,
+                instalments=ctx.req.instalments or 3,
                 first=ctx.req.date or ctx.today + timedelta(days=14),
-                every_days=ctx.req.every_days or 30, actor=ctx.actor, now=ctx.now)
-        outbox_id = plan_app.approve_plan(ctx.store, ctx.config, plan_id, actor=ctx.actor, now=ctx.now)
+                every_days=ctx.req.every_days or 30,
+                actor=ctx.actor,
+                now=ctx.now,
+            )
+        outbox_id = plan_app.approve_plan(
+            ctx.store, ctx.config, plan_id, actor=ctx.actor, now=ctx.now
+        )
     except plan_app.PlanError as exc:
         raise ReviewError(str(exc)) from exc
     ctx.event("review_plan_approved", plan_id=plan_id, schedule_outbox_id=outbox_id)
-    return f"payment plan #{plan_id} approved; schedule mailed" if outbox_id else (
-        f"payment plan #{plan_id} approved (no deliverable address: schedule not mailed)"
-    ), True, {"plan_id": plan_id}
+    return (
+        f"payment plan #{plan_id} approved; schedule mailed"
+        if outbox_id
+        else (f"payment plan #{plan_id} approved (no deliverable address: schedule not mailed)"),
+        True,
+        {"plan_id": plan_id},
+    )
 
 
 def change(ctx: _Ctx) -> Result:
@@ -533,23 +623,33 @@ def change(ctx: _Ctx) -> Result:
         raise ReviewError("change needs --instalments N and --date FIRST-DUE-DATE [--every-days N]")
     plan_id = _plan_for_item(ctx)
     try:
-        plan_app.change_plan(ctx.store, plan_id, instalments=ctx.req.instalments,
-                             first=ctx.req.date, every_days=ctx.req.every_days or 30,
-                             actor=ctx.actor, now=ctx.now)
+        plan_app.change_plan(
+            ctx.store,
+            plan_id,
+            instalments=ctx.req.instalments,
+            first=ctx.req.date,
+            every_days=ctx.req.every_days or 30,
+            actor=ctx.actor,
+            now=ctx.now,
+        )
         if plan_app.plan_row(ctx.store, plan_id)["status"] == "proposed":
             plan_app.approve_plan(ctx.store, ctx.config, plan_id, actor=ctx.actor, now=ctx.now)
     except plan_app.PlanError as exc:
         raise ReviewError(str(exc)) from exc
     ctx.event("review_plan_changed", plan_id=plan_id, instalments=ctx.req.instalments)
-    return f"payment plan #{plan_id} changed to {ctx.req.instalments} instalments and approved", True, {
-        "plan_id": plan_id}
+    return (
+        f"payment plan #{plan_id} changed to {ctx.req.instalments} instalments and approved",
+        True,
+        {"plan_id": plan_id},
+    )
 
 
 def reject(ctx: _Ctx) -> Result:
     plan_id = _plan_for_item(ctx)
     try:
-        plan_app.reject_plan(ctx.store, plan_id, actor=ctx.actor, reason=ctx.req.text or "",
-                             now=ctx.now)
+        plan_app.reject_plan(
+            ctx.store, plan_id, actor=ctx.actor, reason=ctx.req.text or "", now=ctx.now
+        )
     except plan_app.PlanError as exc:
         raise ReviewError(str(exc)) from exc
     ctx.event("review_plan_rejected", plan_id=plan_id, text=ctx.req.text)
@@ -557,11 +657,25 @@ def reject(ctx: _Ctx) -> Result:
 
 
 _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
-    "snooze": snooze, "assign": assign, "comment": comment, "dismiss": dismiss, "done": done,
-    "resume": resume, "promise": promise, "credit": credit, "write_off": write_off,
-    "handover": handover, "allocate": allocate, "ignore": ignore, "retry": retry,
-    "fix_address": fix_address, "mark_sent": mark_sent, "resend": resend, "approve": approve,
-    "change": change, "reject": reject,
+    "snooze": snooze,
+    "assign": assign,
+    "comment": comment,
+    "dismiss": dismiss,
+    "done": done,
+    "resume": resume,
+    "promise": promise,
+    "credit": credit,
+    "write_off": write_off,
+    "handover": handover,
+    "allocate": allocate,
+    "ignore": ignore,
+    "retry": retry,
+    "fix_address": fix_address,
+    "mark_sent": mark_sent,
+    "resend": resend,
+    "approve": approve,
+    "change": change,
+    "reject": reject,
 }
 
 

@@ -84,3 +84,6 @@ def classify_command(
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+COMMANDS = [classify_command]

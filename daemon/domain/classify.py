@@ -113,7 +113,8 @@ def classify(
             return_date=auto.return_date,
         )
 
-    fired, evidence = _debtor_cues(facts, mail.subject)
+    sentences = facts.sentences
+    fired, evidence = _debtor_cues(facts, sentences, mail.subject)
     if auto.kind is MachineKind.AUTO_REPLY and not fired:
         # body wording alone ("I am out of the office") and nothing a debtor would say
         return base.build(
@@ -123,7 +124,7 @@ def classify(
             machine="auto_reply",
             return_date=auto.return_date,
         )
-    promise, paid, date_evidence = _payment_dates(facts, business)
+    promise, paid, date_evidence = _payment_dates(facts, sentences)
     if promise is not None and Intent.PROMISE_TO_PAY not in fired:
         fired.add(Intent.PROMISE_TO_PAY)
         evidence.append("promise:dated payment sentence")
@@ -194,7 +195,9 @@ def _negated(text: str, start: int, end: int) -> bool:
     )
 
 
-def _debtor_cues(facts: ReplyFacts, subject: str) -> tuple[set[Intent], list[str]]:
+def _debtor_cues(
+    facts: ReplyFacts, sentences: tuple[Sentence, ...], subject: str
+) -> tuple[set[Intent], list[str]]:
     fired: set[Intent] = set()
     evidence: list[str] = []
     own = facts.split.new
@@ -213,7 +216,7 @@ def _debtor_cues(facts: ReplyFacts, subject: str) -> tuple[set[Intent], list[str
                 fired.add(intent)
                 evidence.append(f"{intent.value}:{source}:{m.group(0).strip().lower()}")
                 break
-    for sentence in facts.sentences:
+    for sentence in sentences:
         kind = _payment_kind(sentence.text)
         if kind == "paid":
             fired.add(Intent.PAID_CLAIM)
@@ -232,8 +235,27 @@ def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_CLAUSE = re.compile(r",?\s+\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    """A sentence cut at "but"-like joints: a negation before "maar" stays on its side."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _CLAUSE.finditer(text):
+        out.append((pos, text[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    return out
+
+
 def _payment_kind(text: str) -> str | None:
     """'paid' (past payment), 'promise' (commitment to pay) or None for one sentence."""
+    kinds = {_clause_kind(clause) for _, clause in _clauses(text)}
+    return "paid" if "paid" in kinds else "promise" if "promise" in kinds else None
+
+
+def _clause_kind(text: str) -> str | None:
     negated = bool(lx.NEGATION.search(text))
     future = bool(lx.FUTURE.search(text))
     if lx.PAID.search(text) and not future and not negated:
@@ -244,7 +266,7 @@ def _payment_kind(text: str) -> str | None:
 
 
 def _payment_dates(
-    facts: ReplyFacts, is_business_day: Callable[[date], bool]
+    facts: ReplyFacts, sentences: tuple[Sentence, ...]
 ) -> tuple[date | None, date | None, list[str]]:
     """(promise_date, paid_date, evidence) from dates in payment sentences."""
     base = facts.base_date
@@ -253,11 +275,14 @@ def _payment_dates(
     promise: list[tuple[tuple[int, int, int], DateMention]] = []
     paid: list[tuple[tuple[int, int, int], DateMention]] = []
     for mention in facts.dates:
-        sentence = _sentence_of(facts.sentences, mention.start)
+        sentence = _sentence_of(sentences, mention.start)
         if sentence is None:
             continue
-        text = sentence.text
         rel = mention.start - sentence.start
+        clause_start, text = next(
+            (start, clause) for start, clause in reversed(_clauses(sentence.text)) if start <= rel
+        )
+        rel -= clause_start
         pay_spans = [m.span() for m in lx.PAY_WORD.finditer(text)] + [
             m.span() for m in lx.PAID.finditer(text)
         ]

@@ -18,11 +18,38 @@ from parsers.bank import Payment
 
 # Words payers put before an invoice number ("fact 20260412", "inv. 2026-0412", "Rg.-Nr.").
 INVOICE_WORDS = frozenset(
-    "F FA FAC FACT FACTUUR FACTUURNR FACTUURNUMMER FACTNR FACTURE FACTURA FAKTURA INV INVOICE "
-    "INVNR INVOICENR RECHNUNG RECHNUNGSNR RECHNR RG RGNR RE NR NO NUMMER NUMBER REF".split()
+    [
+        "F",
+        "FA",
+        "FAC",
+        "FACT",
+        "FACTUUR",
+        "FACTUURNR",
+        "FACTUURNUMMER",
+        "FACTNR",
+        "FACTURE",
+        "FACTURA",
+        "FAKTURA",
+        "INV",
+        "INVOICE",
+        "INVNR",
+        "INVOICENR",
+        "RECHNUNG",
+        "RECHNUNGSNR",
+        "RECHNR",
+        "RG",
+        "RGNR",
+        "RE",
+        "NR",
+        "NO",
+        "NUMMER",
+        "NUMBER",
+        "REF",
+    ]
 )
 _MAX_WINDOW = 4  # "F 2026 / 0412" is three tokens; four leaves room for one more split
-_RF_CANDIDATE = re.compile(r"(?<![A-Z0-9])RF[0-9]{2}(?: ?[A-Z0-9]{1,4}(?![A-Z0-9]{5}))+")
+_RF_COMPACT = re.compile(r"(?<![A-Z0-9])RF[0-9]{2}[A-Z0-9]{1,21}(?![A-Z0-9])")
+_RF_GROUPED = re.compile(r"(?<![A-Z0-9])RF[0-9]{2}(?: [A-Z0-9]{1,4})+")
 _OGM_CANDIDATE = re.compile(r"[+*]{3} ?([0-9]{3}) ?/ ?([0-9]{4}) ?/ ?([0-9]{5}) ?[+*]{3}")
 _DIGIT_CANDIDATE = re.compile(r"(?<![A-Z0-9])[0-9]{2,4}(?:[ .][0-9]{2,4}){2,}(?![A-Z0-9])")
 _LONG_DIGITS = re.compile(r"(?<![A-Z0-9])[0-9]{9,16}(?![A-Z0-9])")
@@ -65,7 +92,8 @@ def find_hits(payment: Payment, book: InvoiceBook) -> list[Hit]:
 def _reference_candidates(payment: Payment, text: str) -> Iterator[str]:
     yield from payment.structured_references
     upper = text.upper()
-    for m in _RF_CANDIDATE.finditer(upper):
+    yield from _RF_COMPACT.findall(upper)
+    for m in _RF_GROUPED.finditer(upper):
         groups = m.group(0).split(" ")
         # Later groups may be unrelated words: every prefix is a candidate.
         for n in range(len(groups), 0, -1):

@@ -14,7 +14,30 @@ from dataclasses import dataclass
 _NON_ALNUM = re.compile(r"[^A-Z0-9]")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _LEGAL_FORMS = frozenset(
-    "bv nv vof cv bvba sprl srl sa gmbh ag kg ug ohg ek mbh ltd inc llc plc co eo cie".split()
+    [
+        "bv",
+        "nv",
+        "vof",
+        "cv",
+        "bvba",
+        "sprl",
+        "srl",
+        "sa",
+        "gmbh",
+        "ag",
+        "kg",
+        "ug",
+        "ohg",
+        "ek",
+        "mbh",
+        "ltd",
+        "inc",
+        "llc",
+        "plc",
+        "co",
+        "eo",
+        "cie",
+    ]
 )
 # Name tokens shared by more debtors than this say nothing about who paid.
 _COMMON_TOKEN_LIMIT = 200

@@ -101,7 +101,8 @@ def _costs_after_notice(
         )
         if start <= today:
             groups.setdefault(item.formal_notice_date, []).append(item)
-    total, lines, basis = ZERO, [], ""
+    total, basis = ZERO, ""
+    lines: list[str] = []
     for notice_day in sorted(groups):
         group = groups[notice_day]
         base = sum((i.open for i in group), ZERO)
@@ -158,7 +159,8 @@ def compute_charges(
     run after its statutory term.
     """
     overdue = [i for i in items if i.due_date < today and i.open > 0]
-    cost_total, cost_lines, basis = ZERO, [], ""
+    cost_total, basis = ZERO, ""
+    cost_lines: list[str] = []
     if costs and overdue:
         if after_notice:
             cost_total, cost_lines, basis = _costs_after_notice(
@@ -173,7 +175,8 @@ def compute_charges(
             base = sum((i.open for i in overdue), ZERO)
             comp = collection_costs(jurisdiction, debtor_type, base, vat_deductible=vat_deductible)
             cost_total, cost_lines, basis = comp.amount, list(comp.lines), comp.basis
-    interest_total, interest_lines, convention = ZERO, [], ""
+    interest_total, convention = ZERO, ""
+    interest_lines: list[str] = []
     table = _interest_table(jurisdiction, debtor_type)
     if interest and table is not None:
         rates, compound = table

@@ -26,7 +26,7 @@ def weekdays_only(day: date) -> bool:
 
 
 MONTHS: dict[str, int] = {}
-for _num, _names in enumerate(
+for _index, _names in enumerate(
     [
         "januari january januar janvier jan janv jänner",
         "februari february februar février fevrier feb febr fév fevr",
@@ -44,10 +44,10 @@ for _num, _names in enumerate(
     start=1,
 ):
     for _n in _names.split():
-        MONTHS[_n] = _num
+        MONTHS[_n] = _index
 
 WEEKDAYS: dict[str, int] = {}
-for _num, _names in enumerate(
+for _index, _names in enumerate(
     [
         "maandag monday montag lundi ma mon",
         "dinsdag tuesday dienstag mardi di tue tues",
@@ -59,7 +59,7 @@ for _num, _names in enumerate(
     ]
 ):
     for _n in _names.split():
-        WEEKDAYS[_n] = _num
+        WEEKDAYS[_n] = _index
 
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _LONG_WD = [n for n in WEEKDAYS if len(n) > 3]
@@ -143,7 +143,8 @@ _TEXT_MD = re.compile(
 )
 _WITHIN_BD = re.compile(
     rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+"
-    r"(?:werkdagen|working days|business days|werktage[n]?|arbeitstage[n]?|jours ouvrés|jours ouvrables)",
+    r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
+    r"jours? ouvrés?|jours? ouvrables?)",
     _I,
 )
 _WITHIN_D = re.compile(

@@ -36,9 +36,30 @@ class ReplyFacts:
     language: str
     base_date: date | None
     invoice_numbers: tuple[str, ...]
-    dates: tuple[DateMention, ...]
-    amounts: tuple[Amount, ...]
-    sentences: tuple[Sentence, ...]
+    is_business_day: BusinessDay
+
+    @property
+    def dates(self) -> tuple[DateMention, ...]:
+        """Date mentions in the sender's own text (computed on demand: bounces and
+        auto-replies never need them, and they are the costly part)."""
+        if self.base_date is None:
+            return ()
+        return tuple(
+            find_dates(
+                self.split.new,
+                self.base_date,
+                is_business_day=self.is_business_day,
+                language=self.language,
+            )
+        )
+
+    @property
+    def amounts(self) -> tuple[Amount, ...]:
+        return find_amounts(self.split.new)
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return sentences(self.split.new)
 
 
 def message_day(mail: ParsedMail, tz: tzinfo) -> date | None:
@@ -88,17 +109,10 @@ def extract_facts(
         [mail.subject, mail.text, *mail.other_text, *mail.embedded, *mail.delivery_status],
         invoice_pattern,
     )
-    dates: tuple[DateMention, ...] = ()
-    if base is not None:
-        dates = tuple(
-            find_dates(split.new, base, is_business_day=is_business_day, language=language)
-        )
     return ReplyFacts(
         split=split,
         language=language,
         base_date=base,
         invoice_numbers=numbers,
-        dates=dates,
-        amounts=find_amounts(split.new),
-        sentences=sentences(split.new),
+        is_business_day=is_business_day,
     )

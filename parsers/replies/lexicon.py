@@ -38,7 +38,9 @@ DISPUTE = _cues(
     r"(was|were|has|have) not (been )?(completed|finished|delivered|installed|carried out)|"
     r"only \d+ (were|was|of)|\bfaulty\b|\bdefective\b|(not|isn't|is not) working|(doesn't|does not) work|"
     r"cancell?ed (the |our )?(contract|order|subscription)|cancel (this|the) invoice|please cancel|"
-    r"(does not|doesn't) (match|correspond)|cannot approve|not (responsible|liable) for",
+    r"(does not|doesn't) (match|correspond)|cannot approve|not (responsible|liable) for|"
+    r"never (received|got) (the |any )?(goods|items|delivery|service|parts)|\bnot ours\b|"
+    r"(goods|items|parts) (were |was )?never (delivered|arrived)",
     # de
     r"\bwidersprech\w*|\bwiderspruch\b|\bbestreit\w*|nicht einverstanden|\bfalsch\w*|\bfehlerhaft\w*|"
     r"\bmängel\w*|\bmangel\w*|nicht (abgeschlossen|fertig|erledigt|geliefert|bestellt)|nie bestellt|"
@@ -90,7 +92,7 @@ PAY_WORD = _cues(
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
     r"sur votre compte",
-    r"\bzahl\w*|\b(be)?zahle\b|\büberweis\w*|\bbegleich\w*|\bzahlung\w*",
+    r"\b(be)?zahl\w*|\büberweis\w*|\bbegleich\w*",
     r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
     r"\bvir(é|ée|er|erai|erons)\b",
 )
@@ -102,7 +104,9 @@ FUTURE = _cues(
     r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|\bby\b|"
     r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b",
     r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"
-    r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich",
+    r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich|"
+    r"\bbis\b|\b(wir|ich) (be)?zahlen\b|\b(wir|ich) (überweisen|begleichen)\b|"
+    r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b",
     r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaierai\w*|\bpayerai\w*|"
     r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible",
 )

@@ -168,7 +168,7 @@ def insert_transaction(
             now,
         ),
     )
-    return int(cursor.lastrowid) if cursor.rowcount else None
+    return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
 def transaction(store: Store, tx_id: int) -> dict[str, Any] | None:

@@ -1,0 +1,396 @@
+"""The case file: one debtor's whole story in time order, and what a person does to a case
+directly (hold, resume, close, a phone note)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
+from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import debtor_row, invoice_rows
+from daemon.app.invoices import invoice_view
+from daemon.app.plans import mail_debtor
+from daemon.config import Config
+from daemon.domain.money import from_cents
+
+
+class CaseError(ValueError):
+    """The case request cannot be done; the message says what to fix."""
+
+
+def resolve_target(store: Store, key: str) -> tuple[str, str | None]:
+    """A debtor id or an invoice number → (debtor id, invoice number or None)."""
+    if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (key,)):
+        return key, None
+    row = store.one("SELECT debtor_id FROM invoices WHERE number = ?", (key,))
+    if row is not None:
+        return str(row["debtor_id"]), key
+    raise CaseError(f"no debtor or invoice {key!r}; see: dunmail debtors list")
+
+
+def list_cases(store: Store) -> list[dict[str, Any]]:
+    rows = store.query(
+        "SELECT c.*, d.name AS debtor_name,"
+        " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
+        " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
+        "  FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
+        " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
+        "  AND r.state != 'resolved') AS open_items"
+        " FROM cases c JOIN debtors d ON d.id = c.debtor_id ORDER BY c.closed_at IS NOT NULL,"
+        " c.debtor_id, c.id"
+    )
+    return [
+        {
+            "case_id": r["id"],
+            "debtor_id": r["debtor_id"],
+            "debtor_name": r["debtor_name"],
+            "status": r["status"],
+            "paused_until": r["paused_until"],
+            "opened_at": r["opened_at"],
+            "closed_at": r["closed_at"],
+            "open_invoices": r["open_invoices"],
+            "open_amount": str(from_cents(r["open_cents"])),
+            "open_items": r["open_items"],
+        }
+        for r in rows
+    ]
+
+
+def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> dict[str, Any]:
+    """Everything about a debtor: invoices, cases, and one timeline of mails in and out,
+    payments, promises, plans, review items and decisions (with their reasons)."""
+    debtor = debtor_row(store, debtor_id)
+    if debtor is None:
+        raise CaseError(f"no debtor {debtor_id}")
+    entries: list[dict[str, Any]] = []
+    for m in store.query(
+        "SELECT id, received_at, mail_date, from_addr, subject, status, kind,"
+        " intent, sha256, (raw IS NOT NULL AND length(raw) > 0) AS stored, purged_at FROM inbox"
+        " WHERE debtor_id = ? ORDER BY id",
+        (debtor_id,),
+    ):
+        entries.append(
+            {
+                "at": m["received_at"],
+                "kind": "mail_in",
+                "ref": f"in:{m['id']}",
+                "summary": f"from {m['from_addr']}: {m['subject']}",
+                "detail": {
+                    "status": m["status"],
+                    "kind": m["kind"],
+                    "intent": m["intent"],
+                    "sha256": m["sha256"],
+                    "stored": bool(m["stored"]),
+                    "purged_at": m["purged_at"],
+                },
+            }
+        )
+    for m in store.query(
+        "SELECT id, created_at, sent_at, kind, step_name, subject, status,"
+        " recipients, sha256, decision, (raw IS NOT NULL AND length(raw) > 0) AS stored, purged_at"
+        " FROM outbox WHERE debtor_id = ? ORDER BY id",
+        (debtor_id,),
+    ):
+        entries.append(
+            {
+                "at": m["sent_at"] or m["created_at"],
+                "kind": "mail_out",
+                "ref": f"out:{m['id']}",
+                "summary": f"{m['kind']} to {', '.join(loads(m['recipients'], []))}:"
+                f" {m['subject']} [{m['status']}]",
+                "detail": {
+                    "step": m["step_name"],
+                    "sha256": m["sha256"],
+                    "decision": loads(m["decision"], {}),
+                    "stored": bool(m["stored"]),
+                    "purged_at": m["purged_at"],
+                },
+            }
+        )
+    for p in store.query(
+        "SELECT a.*, t.booking_date, t.counterparty_name, t.counterparty_iban FROM allocations a"
+        " JOIN bank_transactions t ON t.id = a.transaction_id JOIN invoices i"
+        " ON i.number = a.invoice_number WHERE i.debtor_id = ? ORDER BY a.id",
+        (debtor_id,),
+    ):
+        entries.append(
+            {
+                "at": p["created_at"],
+                "kind": "payment",
+                "ref": f"tx:{p['transaction_id']}",
+                "summary": f"{from_cents(p['amount_cents'])} on {p['invoice_number']}"
+                f" from {p['counterparty_name'] or '?'} ({p['booking_date']})"
+                + (" — reversed" if p["reversed_at"] else ""),
+                "detail": {
+                    "rule": p["rule"],
+                    "actor": p["actor"],
+                    "evidence": loads(p["evidence"], {}),
+                    "iban": p["counterparty_iban"],
+                },
+            }
+        )
+    for e in store.query(
+        "SELECT * FROM case_events WHERE debtor_id = ? ORDER BY at, id", (debtor_id,)
+    ):
+        detail = loads(e["detail"], {})
+        kind = "note" if e["event"] == "note" else "event"
+        summary = detail.get("text") if kind == "note" else e["event"]
+        reason = detail.get("reason")
+        entries.append(
+            {
+                "at": e["at"],
+                "kind": kind,
+                "ref": f"event:{e['id']}",
+                "summary": f"{summary}" + (f" — {reason}" if reason and kind != "note" else ""),
+                "actor": e["actor"],
+                "detail": detail,
+            }
+        )
+    for r in store.query(
+        "SELECT id, created_at, type, reason, state, resolution FROM review_items"
+        " WHERE debtor_id = ? ORDER BY id",
+        (debtor_id,),
+    ):
+        entries.append(
+            {
+                "at": r["created_at"],
+                "kind": "review",
+                "ref": f"item:{r['id']}",
+                "summary": f"{r['type']}: {r['reason']} [{r['state']}]",
+                "detail": {"resolution": r["resolution"]},
+            }
+        )
+    entries.sort(key=lambda x: (x["at"] or "", x["ref"]))
+    invoices = invoice_rows(store, debtor_id=debtor_id)
+    promises = store.query("SELECT * FROM promises WHERE debtor_id = ? ORDER BY id", (debtor_id,))
+    plans = store.query("SELECT * FROM payment_plans WHERE debtor_id = ? ORDER BY id", (debtor_id,))
+    cases = store.query("SELECT * FROM cases WHERE debtor_id = ? ORDER BY id", (debtor_id,))
+    return {
+        "debtor": {
+            k: debtor[k]
+            for k in (
+                "id",
+                "name",
+                "language",
+                "debtor_type",
+                "country",
+                "tags",
+                "insolvent",
+                "erased_at",
+                "all_emails",
+                "ibans",
+            )
+        },
+        "focus_invoice": invoice,
+        "cases": cases,
+        "invoices": [invoice_view(r) for r in invoices],
+        "promises": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in promises],
+        "plans": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in plans],
+        "timeline": entries,
+    }
+
+
+def stored_message(store: Store, ref: str) -> bytes:
+    """The stored .eml behind a timeline reference ``in:ID`` or ``out:ID``."""
+    direction, _, number = ref.partition(":")
+    table = {"in": "inbox", "out": "outbox"}.get(direction)
+    if table is None or not number.isdigit():
+        raise CaseError(f"message reference {ref!r}: use in:ID or out:ID from `dunmail cases show`")
+    row = store.one(f"SELECT raw, purged_at FROM {table} WHERE id = ?", (int(number),))
+    if row is None:
+        raise CaseError(f"no message {ref}")
+    if row["raw"] is None or row["purged_at"] or not len(row["raw"]):
+        raise CaseError(f"message {ref} was purged on {row['purged_at']} (retention)")
+    return bytes(row["raw"])
+
+
+def hold(
+    store: Store, key: str, *, reason: str, until: date | None, actor: str, now: datetime
+) -> int:
+    debtor_id, invoice = resolve_target(store, key)
+    at = iso_utc(now)
+    with store.transaction():
+        hold_id = add_hold(
+            store,
+            "invoice" if invoice else "debtor",
+            invoice or debtor_id,
+            reason,
+            until=until.isoformat() if until else None,
+            by=actor,
+            now=at,
+        )
+        case = open_case(store, debtor_id, now=at)
+        record_event(
+            store,
+            "hold_added",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            invoice_number=invoice,
+            detail={
+                "hold_id": hold_id,
+                "reason": reason,
+                "until": until.isoformat() if until else None,
+            },
+            at=at,
+        )
+    return hold_id
+
+
+def resume(store: Store, key: str, *, actor: str, now: datetime) -> dict[str, Any]:
+    """Release holds on the debtor (or invoice) and lift a pause: the ladder continues."""
+    debtor_id, invoice = resolve_target(store, key)
+    at = iso_utc(now)
+    with store.transaction():
+        released = store.execute(
+            "UPDATE holds SET released_at = ? WHERE released_at IS NULL AND scope = ? AND target = ?",
+            (at, "invoice" if invoice else "debtor", invoice or debtor_id),
+        ).rowcount
+        case = open_case(store, debtor_id, now=at)
+        previous = case["status"]
+        if previous == "paused":
+            set_case_status(store, case["id"], "active", now=at)
+        record_event(
+            store,
+            "case_resumed",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            invoice_number=invoice,
+            detail={
+                "holds_released": released,
+                "previous_status": previous,
+                "reason": "resumed by a person",
+            },
+            at=at,
+        )
+    return {"holds_released": released, "previous_status": previous}
+
+
+def close(store: Store, key: str, *, reason: str, force: bool, actor: str, now: datetime) -> int:
+    debtor_id, _ = resolve_target(store, key)
+    at = iso_utc(now)
+    open_rows = [
+        r
+        for r in invoice_rows(store, debtor_id=debtor_id)
+        if r["status"] in ("open", "partially_paid", "disputed")
+    ]
+    if open_rows and not force:
+        raise CaseError(
+            f"debtor {debtor_id} still has {len(open_rows)} open invoice(s);"
+            " add --force to close anyway"
+        )
+    with store.transaction():
+        case = open_case(store, debtor_id, now=at)
+        set_case_status(store, case["id"], "closed", reason=reason, now=at)
+        record_event(
+            store,
+            "case_closed",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            detail={"reason": reason, "open_invoices": [r["number"] for r in open_rows]},
+            at=at,
+        )
+    return int(case["id"])
+
+
+def record_call(
+    store: Store,
+    config: Config,
+    debtor_key: str,
+    *,
+    text: str,
+    promise: date | None,
+    email: bool,
+    actor: str,
+    today: date,
+    now: datetime,
+) -> dict[str, Any]:
+    """A phone note: the event, optionally a promise (source 'call'), optionally the summary
+    mailed to the debtor — good practice is to confirm every call in writing."""
+    debtor_id, invoice = resolve_target(store, debtor_key)
+    if not text.strip():
+        raise CaseError("the note needs --text")
+    if promise is not None and promise < today:
+        raise CaseError(f"promise date {promise.isoformat()} is in the past")
+    at = iso_utc(now)
+    out: dict[str, Any] = {"debtor_id": debtor_id}
+    with store.transaction():
+        case = open_case(store, debtor_id, now=at)
+        invoices = [invoice] if invoice else []
+        if promise is not None:
+            grace = promise + timedelta(days=config.inbound.promise_grace_days)
+            out["promise_id"] = add_promise(
+                store,
+                debtor_id,
+                case_id=case["id"],
+                invoice_numbers=invoices,
+                promised_date=promise.isoformat(),
+                grace_until=grace.isoformat(),
+                source="call",
+                now=at,
+            )
+        out["event_id"] = record_event(
+            store,
+            "note",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            invoice_number=invoice,
+            detail={
+                "kind": "call",
+                "text": text,
+                "promise_date": promise.isoformat() if promise else None,
+            },
+            at=at,
+        )
+        if email:
+            open_rows = [
+                r
+                for r in invoice_rows(store, debtor_id=debtor_id)
+                if r["status"] in ("open", "partially_paid", "disputed", "handed_over")
+            ]
+            currency = open_rows[0]["currency"] if open_rows else "EUR"
+            outbox_id = mail_debtor(
+                store,
+                config,
+                debtor_id,
+                kind="call_summary",
+                template="call_summary",
+                context={
+                    "text": text,
+                    "call_date": today.isoformat(),
+                    "promise_date": promise.isoformat() if promise else None,
+                    "currency": currency,
+                    "invoices": [
+                        {
+                            "number": r["number"],
+                            "due_date": r["due_date"],
+                            "open": from_cents(
+                                r["amount_cents"]
+                                - r["paid_cents"]
+                                - r["credited_cents"]
+                                - r["written_off_cents"]
+                            ),
+                        }
+                        for r in open_rows
+                    ],
+                },
+                seed=f"call:{out['event_id']}",
+                now=now,
+                invoice_numbers=invoices,
+                decision={"template": "call_summary", "note_event": out["event_id"]},
+            )
+            if outbox_id is None:
+                raise CaseError(
+                    f"debtor {debtor_id} has no deliverable e-mail address;"
+                    " the note was not saved — drop --email or fix the address"
+                )
+            out["outbox_id"] = outbox_id
+    return out

@@ -1,0 +1,450 @@
+"""Inbound mail, exactly once: fetch → store (row + cursor, one commit) → process (one commit)
+→ move or flag on the server (after the commit, recorded, repaired on the next pass).
+
+A crash anywhere leaves a state the next pass finishes: a stored but unprocessed row is
+processed first, a recorded but unperformed server action is retried first, and a message
+fetched again (UIDVALIDITY changed) is recognised by its Message-ID and marked duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any, Protocol
+
+from daemon.adapters.clock import iso_utc, utc_now
+from daemon.adapters.imap import FetchedMessage, connect_with_retry
+from daemon.adapters.mailerrors import MailError, PermanentMailError
+from daemon.adapters.store import inbox as db
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.queue import add_review_item
+from daemon.app.replies import classification_json, handle_reply
+from daemon.config import Config, ImapSettings
+from daemon.domain.classify import classify
+from daemon.domain.workdays import is_business_day
+from parsers.mail import MailFormatError, ParsedMail, parse
+
+PROCESSED_FLAGS = ("\\Seen", "$DunmailProcessed")
+REVIEW_FLAGS = ("\\Flagged", "$DunmailReview")
+FETCH_BATCH = 25
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+# Hook points for crash-injection tests: "stored", "processed", "done" (with the inbox id).
+Hook = Callable[[str, int], None]
+
+
+class MalformedMail(ValueError):
+    """The message cannot be read as mail at all."""
+
+
+class MailboxClient(Protocol):
+    """The parts of daemon.adapters.imap.ImapMailbox ingestion uses."""
+
+    def select(self, mailbox: str) -> int: ...
+    def uids_after(self, last_uid: int) -> list[int]: ...
+    def fetch(self, uids: Iterable[int]) -> list[FetchedMessage]: ...
+    def move(self, uids: Iterable[int], folder: str) -> None: ...
+    def add_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None: ...
+    def idle_wait(self, timeout_s: float) -> bool: ...
+    @property
+    def has_idle(self) -> bool: ...
+
+
+@dataclass
+class PassReport:
+    fetched: int = 0
+    stored: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    server_actions: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> None:
+        self.outcomes[status] = self.outcomes.get(status, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fetched": self.fetched,
+            "stored": self.stored,
+            "outcomes": self.outcomes,
+            "server_actions": self.server_actions,
+            "errors": self.errors,
+        }
+
+
+def account_of(imap: ImapSettings) -> str:
+    return f"{imap.username}@{imap.host}"
+
+
+# -- the pass -----------------------------------------------------------------------------
+
+
+def run_ingestion_pass(
+    store: Store,
+    config: Config,
+    client: MailboxClient,
+    *,
+    now: datetime,
+    hook: Hook | None = None,
+) -> PassReport:
+    """One pass over the configured mailbox; safe to repeat after a crash at any point."""
+    report = PassReport()
+    account, mailbox = account_of(config.imap), config.imap.mailbox
+    uidvalidity = client.select(mailbox)
+    for row in db.pending_server_actions(store, account, mailbox):
+        _server_action(client, store, row["id"], uidvalidity, report)
+    for inbox_id in db.unprocessed_ids(store, account, mailbox):
+        report.count(process_message(store, config, inbox_id, now=now))
+        _server_action(client, store, inbox_id, uidvalidity, report)
+    uids = client.uids_after(db.cursor_uid(store, account, mailbox, uidvalidity))
+    for start in range(0, len(uids), FETCH_BATCH):
+        for message in client.fetch(uids[start : start + FETCH_BATCH]):
+            report.fetched += 1
+            inbox_id = ingest(store, config, account, mailbox, uidvalidity, message, now=now)
+            if inbox_id is None:
+                continue
+            report.stored += 1
+            _call(hook, "stored", inbox_id)
+            status = process_message(store, config, inbox_id, now=now)
+            report.count(status)
+            _call(hook, "processed", inbox_id)
+            _server_action(client, store, inbox_id, uidvalidity, report)
+            _call(hook, "done", inbox_id)
+    return report
+
+
+def _call(hook: Hook | None, point: str, inbox_id: int) -> None:
+    if hook is not None:
+        hook(point, inbox_id)
+
+
+def ingest(
+    store: Store,
+    config: Config,
+    account: str,
+    mailbox: str,
+    uidvalidity: int,
+    message: FetchedMessage,
+    *,
+    now: datetime,
+) -> int | None:
+    """Store one fetched message and advance the cursor past it, in one commit."""
+    raw = message.raw if message.raw is not None else (message.header or b"")
+    meta = _header_meta(raw)
+    at = iso_utc(now)
+    with store.transaction():
+        inbox_id = db.insert_message(
+            store,
+            account=account,
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=message.uid,
+            message_id=meta["message_id"],
+            received_at=at,
+            mail_date=meta["date"],
+            from_addr=meta["from"],
+            subject=meta["subject"],
+            size=message.size,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            raw=raw,
+            status="new",
+        )
+        db.advance_cursor(store, account, mailbox, uidvalidity, message.uid, now=at)
+        if inbox_id is not None and (message.too_large or message.raw is None):
+            limit = config.imap.max_message_bytes
+            row = db.inbox_row(store, inbox_id)
+            assert row is not None
+            _shunt(
+                store,
+                config,
+                row,
+                f"too large: {message.size} bytes (limit {limit}); only the headers were stored",
+                now=now,
+            )
+    return inbox_id
+
+
+def _header_meta(raw: bytes) -> dict[str, str | None]:
+    try:
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
+        get = lambda name: str(headers.get(name) or "") or None  # noqa: E731
+        message_id, sender, subject, date = (
+            get("message-id"),
+            get("from"),
+            get("subject"),
+            get("date"),
+        )
+    except Exception:
+        return {"message_id": None, "from": None, "subject": None, "date": None}
+    found = _MSGID.search(message_id or "")
+    when = None
+    if date:
+        try:
+            parsed = parsedate_to_datetime(date)
+            when = iso_utc(parsed) if parsed.tzinfo else None
+        except (TypeError, ValueError):
+            when = None
+    return {
+        "message_id": found.group(0) if found else None,
+        "from": parseaddr(sender or "")[1].lower() or None,
+        "subject": (subject or "")[:500] or None,
+        "date": when,
+    }
+
+
+# -- processing ---------------------------------------------------------------------------
+
+
+def process_message(store: Store, config: Config, inbox_id: int, *, now: datetime) -> str:
+    """Process one stored row; any failure shunts it (the pass goes on). Returns the status."""
+    try:
+        with store.transaction():
+            row = db.inbox_row(store, inbox_id)
+            if row is None or row["status"] != "new":
+                return row["status"] if row else "missing"
+            return _process(store, config, row, now=now)
+    except Exception as exc:
+        with store.transaction():
+            row = db.inbox_row(store, inbox_id)
+            assert row is not None
+            _shunt(store, config, row, f"{type(exc).__name__}: {exc}", now=now)
+        return "shunted"
+
+
+def retry_message(store: Store, config: Config, inbox_id: int, *, now: datetime) -> str:
+    """Process a shunted (or any) row again after a fix; its server action is not repeated."""
+    with store.transaction():
+        row = db.inbox_row(store, inbox_id)
+        if row is None:
+            raise LookupError(f"no inbox message {inbox_id}")
+        if row["status"] in ("new", "duplicate"):
+            raise ValueError(f"inbox message {inbox_id} is {row['status']}; nothing to retry")
+        db.reset_for_retry(store, inbox_id)
+        record_event(
+            store,
+            "mail_retry",
+            inbox_id=inbox_id,
+            at=iso_utc(now),
+            detail={"previous_status": row["status"], "error": row["error"]},
+        )
+    return process_message(store, config, inbox_id, now=now)
+
+
+def _process(store: Store, config: Config, row: dict[str, Any], *, now: datetime) -> str:
+    at = iso_utc(now)
+    original = db.original_of(store, row["id"], row["message_id"], row["sha256"])
+    if original is not None:
+        status = "review" if original["status"] in ("review", "shunted") else "processed"
+        _finish(
+            store,
+            config,
+            row,
+            "duplicate",
+            now,
+            route_as=status,
+            error=f"duplicate of inbox {original['id']}",
+        )
+        return "duplicate"
+    if row["raw"] is None:
+        raise MalformedMail("the message body was purged")
+    try:
+        mail = parse(
+            bytes(row["raw"]), max_message_bytes=max(config.imap.max_message_bytes, len(row["raw"]))
+        )
+    except MailFormatError as exc:
+        raise MalformedMail(str(exc)) from exc
+    if not mail.headers or any(d.startswith("unparseable") for d in mail.defects):
+        raise MalformedMail("no readable header: " + "; ".join(mail.defects)[:300])
+    route = _route(config, mail)
+    if route == "own":
+        record_event(
+            store,
+            "mail_ignored",
+            inbox_id=row["id"],
+            at=at,
+            detail={
+                "reason": "sent from our own address (loop protection)",
+                "from": mail.from_addr,
+            },
+        )
+        _finish(store, config, row, "ignored", now, kind="own")
+        return "ignored"
+    if route in ("bank", "staff"):
+        status = _hand_over(store, config, row, route, now=now)
+        _finish(store, config, row, status, now, kind="statement" if route == "bank" else "staff")
+        return status
+    country = config.office.jurisdiction
+    c = classify(
+        mail,
+        tz=config.office.tz,
+        invoice_pattern=config.invoices.number_pattern,
+        is_business_day=lambda d: is_business_day(d, country),
+        own_addresses=config.office.addresses,
+    )
+    outcome = handle_reply(store, config, row, mail, c, now=now)
+    _finish(
+        store,
+        config,
+        row,
+        outcome.status,
+        now,
+        kind=c.machine or "reply",
+        intent=c.intent.value,
+        classification=classification_json(c),
+        debtor_id=outcome.debtor_id,
+        case_id=outcome.case_id,
+    )
+    return outcome.status
+
+
+def _route(config: Config, mail: ParsedMail) -> str | None:
+    sender = mail.from_addr.lower()
+    if sender and sender in config.office.addresses:
+        return "own"
+    domain = sender.rpartition("@")[2]
+    trusted = {t.lower().lstrip("@") for t in config.bank.trusted_senders}
+    if sender and (sender in trusted or domain in trusted):
+        return "bank"
+    if sender and sender in {a.lower() for a in config.staff.addresses}:
+        return "staff"
+    return None
+
+
+def _hand_over(
+    store: Store, config: Config, row: dict[str, Any], route: str, *, now: datetime
+) -> str:
+    """Bank statement mail and staff commands belong to their own use cases."""
+    module, function = {
+        "bank": ("daemon.app.bankmail", "import_statement_mail"),
+        "staff": ("daemon.app.staffmail", "handle_staff_reply"),
+    }[route]
+    try:
+        handler = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as exc:
+        raise RuntimeError(f"no handler for {route} mail ({module}.{function}): {exc}") from exc
+    result = handler(store, config, bytes(row["raw"]), inbox_id=row["id"], now=now)
+    status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
+    return "review" if str(status) in ("review", "quarantined", "refused") else "processed"
+
+
+def _finish(
+    store: Store,
+    config: Config,
+    row: dict[str, Any],
+    status: str,
+    now: datetime,
+    *,
+    route_as: str | None = None,
+    **values: Any,
+) -> None:
+    action = row["server_action"] or server_action_for(config, route_as or status)
+    db.finish_message(
+        store, row["id"], status=status, processed_at=iso_utc(now), server_action=action, **values
+    )
+
+
+def _shunt(store: Store, config: Config, row: dict[str, Any], error: str, *, now: datetime) -> None:
+    at = iso_utc(now)
+    _finish(store, config, row, "shunted", now, error=error[:2000])
+    evidence = {
+        "from": row["from_addr"],
+        "subject": row["subject"],
+        "message_id": row["message_id"],
+        "size": row["size"],
+        "error": error[:2000],
+    }
+    add_review_item(
+        store,
+        "shunted_mail",
+        f"mail could not be processed: {error[:300]}",
+        priority=1,
+        evidence=evidence,
+        proposed_actions=("fix, then: dunmail inbox retry " + str(row["id"]), "ignore"),
+        inbox_id=row["id"],
+        dedupe_key=f"shunted_mail:inbox:{row['id']}:{row['attempts']}",
+        now=at,
+    )
+    record_event(store, "mail_shunted", inbox_id=row["id"], at=at, detail=evidence)
+
+
+def server_action_for(config: Config, status: str) -> str:
+    review = status in ("review", "shunted")
+    if config.imap.mark_mode == "flag":
+        return "flag:" + " ".join(REVIEW_FLAGS if review else PROCESSED_FLAGS)
+    return "move:" + (config.imap.review_folder if review else config.imap.processed_folder)
+
+
+def _server_action(
+    client: MailboxClient, store: Store, inbox_id: int, uidvalidity: int, report: PassReport
+) -> None:
+    """Move or flag after the commit; recorded as done only once the server said OK."""
+    row = db.inbox_row(store, inbox_id)
+    if row is None or not row["server_action"] or row["server_done"]:
+        return
+    if row["uidvalidity"] == uidvalidity:
+        verb, _, arg = row["server_action"].partition(":")
+        try:
+            if verb == "move":
+                client.move([row["uid"]], arg)
+            elif verb == "flag":
+                client.add_flags([row["uid"]], arg.split())
+        except PermanentMailError as exc:
+            report.errors.append(f"inbox {inbox_id}: {row['server_action']}: {exc}")
+            return
+        report.server_actions += 1
+    # Under another UIDVALIDITY the UID names nothing: the re-scan finds the message again.
+    with store.transaction():
+        db.mark_server_done(store, inbox_id)
+
+
+# -- waiting and the fetch loop -----------------------------------------------------------
+
+
+def wait_for_mail(
+    client: MailboxClient, timeout: float, stop: threading.Event | None = None
+) -> bool:
+    """IDLE when the server offers it (True: new mail announced); otherwise wait ``timeout``
+    on ``stop`` and return False, so the caller polls."""
+    if client.has_idle:
+        return client.idle_wait(timeout)
+    (stop or threading.Event()).wait(timeout)
+    return False
+
+
+def fetch_mail(
+    store: Store,
+    config: Config,
+    *,
+    once: bool,
+    stop: threading.Event | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    on_pass: Callable[[PassReport], None] | None = None,
+) -> PassReport:
+    """Connect (capped backoff), run passes; with ``once`` a single pass. Returns the last."""
+    stop = stop or threading.Event()
+    report = PassReport()
+    while not stop.is_set():
+        client = connect_with_retry(config.imap, max_wait=config.daemon.backoff_max_seconds)
+        try:
+            while not stop.is_set():
+                report = run_ingestion_pass(store, config, client, now=clock())
+                if on_pass is not None:
+                    on_pass(report)
+                if once:
+                    return report
+                wait_for_mail(client, config.imap.poll_seconds, stop)
+        except MailError as exc:
+            if once:
+                raise
+            report.errors.append(str(exc))
+        finally:
+            client.logout()
+    return report

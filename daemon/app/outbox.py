@@ -1,0 +1,497 @@
+"""Draining the outbox: claim → last look → send → mark sent → copy into the Sent folder.
+
+Crash safety: a row is ``sending`` from its claim until it is marked ``sent``; a crash in
+between leaves it ``sending`` and start-up recovery (daemon.app.recovery) resolves it from
+the Sent folder — never by sending again. Transient SMTP errors put the row back in the
+queue with a persistent, capped exponential backoff (``attempts`` and ``not_before`` in the
+row survive restarts); a permanent refusal flags the address and opens a review item.
+
+Test hook: ``DUNMAIL_CRASH_AT=after_claim|after_send|after_mark[:N]`` kills the process
+with SIGKILL at that point (the N-th time), for the crash-injection tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from daemon.adapters.clock import iso_utc, parse_iso
+from daemon.adapters.mailerrors import MailError, PermanentMailError, TransientMailError
+from daemon.adapters.store.cases import STOPPED_CASE_STATES, active_holds, add_hold
+from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.queue import add_review_item
+from daemon.config import Config
+from daemon.domain.workdays import SendingWindow
+
+MAX_ATTEMPTS = 12
+BASE_DELAY_SECONDS = 60
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_OPEN = ("open", "partially_paid")
+_hits: dict[str, int] = {}
+
+SmtpSend = Callable[..., Any]
+ImapFactory = Callable[[], Any]
+
+
+def crash_point(name: str) -> None:
+    wanted = os.environ.get("DUNMAIL_CRASH_AT", "")
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _hits[name] = _hits.get(name, 0) + 1
+    if _hits[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def sending_window(config: Config) -> SendingWindow:
+    """The window in whole hours: a start like 09:30 opens at 10:00, an end like 17:30
+    closes at 17:00 (never sends outside the configured minutes)."""
+    d = config.dunning
+    sh, sm = (int(p) for p in d.send_start.split(":"))
+    eh, _em = (int(p) for p in d.send_end.split(":"))
+    start = min(sh + (1 if sm else 0), 23)
+    end = max(min(eh, 24), start + 1)
+    return SendingWindow(
+        tz=config.office.tz,
+        weekdays=frozenset(_DAYS[x] for x in d.send_days),
+        start_hour=start,
+        end_hour=end,
+        country=config.office.jurisdiction,
+    )
+
+
+@dataclass
+class DrainReport:
+    sent: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    copied: int = 0
+    outside_window: bool = False
+    paused: bool = False
+    rate_limited: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _default_smtp() -> SmtpSend:
+    from daemon.adapters.smtp import send_message_sync  # type: ignore[import-not-found]
+
+    return send_message_sync  # type: ignore[no-any-return]
+
+
+def default_imap_factory(config: Config) -> ImapFactory | None:
+    if not config.imap.configured:
+        return None
+    from daemon.adapters.imap import ImapMailbox
+
+    return lambda: ImapMailbox.connect(config.imap)
+
+
+def _local_day(moment: datetime, config: Config) -> date:
+    return moment.astimezone(config.office.tz).date()
+
+
+# -- step bookkeeping shared with recovery --------------------------------------------------
+
+
+def revert_steps(store: Store, row: dict[str, Any], at: str) -> None:
+    """A reminder that never went out: give its invoices their previous step back, so the
+    step is planned again (never skipped)."""
+    decision = loads(row["decision"], {})
+    previous = {p["number"]: p for p in decision.get("previous", [])}
+    for adv in decision.get("advances", []):
+        prev = previous.get(adv["number"])
+        if prev is None:
+            continue
+        store.execute(
+            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
+            " formal_notice_date = ?, formal_notice_cents = ?, updated_at = ?"
+            " WHERE number = ? AND dunning_step = ?",
+            (
+                prev["dunning_step"],
+                prev["last_step_name"],
+                prev["last_step_date"],
+                prev["formal_notice_date"],
+                prev["formal_notice_cents"],
+                at,
+                adv["number"],
+                adv["to_step"],
+            ),
+        )
+
+
+def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: datetime) -> None:
+    """Record the SMTP acceptance: the step's real date, and for a formal notice the day of
+    receipt (the statutory term counts from the day after)."""
+    at = iso_utc(sent_at)
+    day = _local_day(sent_at, config).isoformat()
+    store.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+        (at, row["id"]),
+    )
+    decision = loads(row["decision"], {})
+    for adv in decision.get("advances", []):
+        store.execute(
+            "UPDATE invoices SET last_step_date = ?,"
+            " formal_notice_date = CASE WHEN ? THEN ? ELSE formal_notice_date END, updated_at = ?"
+            " WHERE number = ? AND dunning_step = ?",
+            (day, bool(adv.get("formal_notice")), day, at, adv["number"], adv["to_step"]),
+        )
+    record_event(
+        store,
+        f"{row['kind']}_sent",
+        debtor_id=row["debtor_id"],
+        case_id=row["case_id"],
+        detail={
+            "message_id": row["message_id"],
+            "recipients": loads(row["recipients"], []),
+            "step": row["step_name"],
+            "reason": decision.get("reason"),
+        },
+        message_sha256=row["sha256"],
+        outbox_id=row["id"],
+        at=at,
+    )
+
+
+# -- last look ------------------------------------------------------------------------------
+
+
+def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
+    """Why this mail must not go out now (None: it may). Read inside the claim transaction."""
+    debtor = row["debtor_id"]
+    iso_today = today.isoformat()
+    if store.get_state("global_pause") == "1":
+        return "global pause"
+    numbers = loads(row["invoice_numbers"], [])
+    holds = active_holds(store, iso_today)
+    for hold in holds:
+        if hold["scope"] == "global" or (hold["scope"] == "debtor" and hold["target"] == debtor):
+            return f"hold: {hold['reason']}"
+        if hold["scope"] == "invoice" and hold["target"] in numbers and row["kind"] == "reminder":
+            return f"invoice {hold['target']} on hold: {hold['reason']}"
+    case = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor,))
+    if case is not None and row["kind"] == "reminder":
+        if case["status"] in STOPPED_CASE_STATES:
+            return f"case is {case['status']}"
+        if case["status"] == "paused" and (case["paused_until"] or "9999") > iso_today:
+            return f"case paused until {case['paused_until']}"
+    recipients = loads(row["recipients"], [])
+    bad = store.query(
+        "SELECT email FROM debtor_emails WHERE debtor_id = ? AND status != 'ok'", (debtor,)
+    )
+    if {r["email"] for r in bad} & {r.lower() for r in recipients}:
+        return "a recipient address is no longer deliverable"
+    if row["kind"] != "reminder":
+        return None
+    invoices = (
+        {
+            r["number"]: r
+            for r in store.query(
+                f"SELECT * FROM invoices WHERE number IN ({','.join('?' * len(numbers))})", numbers
+            )
+        }
+        if numbers
+        else {}
+    )
+    for number in numbers:
+        inv = invoices.get(number)
+        if inv is None or inv["status"] not in _OPEN:
+            return f"invoice {number} is {inv['status'] if inv else 'gone'}"
+    open_cents = sum(
+        i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]
+        for i in invoices.values()
+    )
+    expected = loads(row["decision"], {}).get("amount_due_cents")
+    if expected is not None and open_cents != expected:
+        return "the open amount changed since the mail was planned"
+    promised = store.query(
+        "SELECT invoice_numbers FROM promises WHERE debtor_id = ? AND status = 'open'"
+        " AND grace_until >= ?",
+        (debtor, iso_today),
+    )
+    for p in promised:
+        covered = loads(p["invoice_numbers"], [])
+        if not covered or set(covered) & set(numbers):
+            return "a payment promise covers it"
+    return None
+
+
+# -- the drain ------------------------------------------------------------------------------
+
+
+def _claim(store: Store, row: dict[str, Any], today: date, at: str, report: DrainReport) -> bool:
+    with store.transaction():
+        current = store.one("SELECT * FROM outbox WHERE id = ?", (row["id"],))
+        if current is None or current["status"] != "queued":
+            return False
+        why = last_look(store, current, today)
+        if why is not None:
+            store.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?",
+                (why, row["id"]),
+            )
+            revert_steps(store, current, at)
+            record_event(
+                store,
+                f"{row['kind']}_cancelled",
+                debtor_id=row["debtor_id"],
+                case_id=row["case_id"],
+                outbox_id=row["id"],
+                at=at,
+                detail={"reason": why, "message_id": row["message_id"]},
+            )
+            report.cancelled.append(row["id"])
+            return False
+        store.execute(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
+            " WHERE id = ? AND status = 'queued'",
+            (at, row["id"]),
+        )
+    return True
+
+
+def _backoff(
+    store: Store,
+    config: Config,
+    row: dict[str, Any],
+    now: datetime,
+    error: Exception,
+    report: DrainReport,
+) -> None:
+    at = iso_utc(now)
+    attempts = int(store.scalar("SELECT attempts FROM outbox WHERE id = ?", (row["id"],)) or 1)
+    with store.transaction():
+        if attempts >= MAX_ATTEMPTS:
+            _fail(store, row, at, f"gave up after {attempts} attempts: {error}", "send_failed")
+            report.failed.append(row["id"])
+            return
+        cap = max(config.daemon.backoff_max_seconds, BASE_DELAY_SECONDS)
+        delay = min(cap, BASE_DELAY_SECONDS * 2 ** (attempts - 1))
+        retry = sending_window(config).next_opening(now + timedelta(seconds=delay))
+        store.execute(
+            "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ? WHERE id = ?",
+            (iso_utc(retry), str(error), row["id"]),
+        )
+        record_event(
+            store,
+            "send_deferred",
+            debtor_id=row["debtor_id"],
+            outbox_id=row["id"],
+            at=at,
+            detail={"error": str(error), "attempts": attempts, "not_before": iso_utc(retry)},
+        )
+    report.deferred.append(row["id"])
+
+
+def _fail(store: Store, row: dict[str, Any], at: str, why: str, item_type: str) -> None:
+    store.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (why, row["id"])
+    )
+    revert_steps(store, row, at)
+    add_review_item(
+        store,
+        item_type,
+        f"{row['kind']} {row['message_id']} was not delivered: {why}",
+        priority=1,
+        evidence={"message_id": row["message_id"], "error": why},
+        debtor_id=row["debtor_id"],
+        case_id=row["case_id"],
+        invoice_numbers=loads(row["invoice_numbers"], []),
+        outbox_id=row["id"],
+        dedupe_key=f"{item_type}:outbox:{row['id']}",
+        now=at,
+    )
+    record_event(
+        store,
+        "send_failed",
+        debtor_id=row["debtor_id"],
+        case_id=row["case_id"],
+        outbox_id=row["id"],
+        at=at,
+        detail={"error": why},
+    )
+
+
+def flag_undeliverable(
+    store: Store, debtor_id: str | None, address: str, why: str, at: str
+) -> None:
+    store.execute(
+        "UPDATE debtor_emails SET status = 'undeliverable', status_reason = ?, status_at = ?"
+        " WHERE email = ? AND (? IS NULL OR debtor_id = ?)",
+        (why, at, address.lower(), debtor_id, debtor_id),
+    )
+
+
+def _permanent(
+    store: Store,
+    row: dict[str, Any],
+    now: datetime,
+    error: PermanentMailError,
+    report: DrainReport,
+) -> None:
+    at = iso_utc(now)
+    with store.transaction():
+        if error.recipients:
+            for address, (code, text) in error.recipients.items():
+                flag_undeliverable(store, row["debtor_id"], address, f"{code} {text}", at)
+            _fail(store, row, at, f"recipient refused: {error}", "bounce")
+        else:
+            _fail(store, row, at, f"refused: {error}", "send_failed")
+            if row["debtor_id"]:
+                # The same mail would be refused again tomorrow: a person looks first.
+                add_hold(
+                    store,
+                    "debtor",
+                    row["debtor_id"],
+                    f"sending refused: {error}",
+                    by="daemon",
+                    now=at,
+                )
+    report.failed.append(row["id"])
+
+
+def _copy(imap: Any, config: Config, store: Store, row: dict[str, Any], search: bool) -> None:
+    folder = config.imap.sent_folder
+    if not (search and imap.search_header(folder, "Message-ID", row["message_id"])):
+        imap.append(folder, row["raw"], flags=("\\Seen",))
+    store.execute("UPDATE outbox SET in_sent_folder = 1 WHERE id = ?", (row["id"],))
+
+
+class _Imap:
+    """One lazily opened IMAP session for the whole drain."""
+
+    def __init__(self, factory: ImapFactory | None) -> None:
+        self.factory, self.box, self.broken = factory, None, False
+
+    def get(self) -> Any:
+        if self.factory is None or self.broken:
+            return None
+        if self.box is None:
+            self.box = self.factory()
+        return self.box
+
+    def close(self) -> None:
+        if self.box is not None:
+            with contextlib.suppress(Exception):
+                self.box.logout()
+
+
+def _copy_row(
+    imap: _Imap,
+    config: Config,
+    store: Store,
+    row: dict[str, Any],
+    search: bool,
+    report: DrainReport,
+) -> None:
+    try:
+        box = imap.get()
+        if box is None:
+            return
+        _copy(box, config, store, row, search)
+        report.copied += 1
+    except (MailError, OSError) as exc:
+        imap.broken = True
+        report.errors.append(f"copy to {config.imap.sent_folder} failed: {exc}")
+
+
+def drain_outbox(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    smtp_send: SmtpSend | None = None,
+    imap_factory: ImapFactory | None = None,
+    limit: int | None = None,
+) -> DrainReport:
+    """Send what is due at ``now``; see the module docstring for the guarantees."""
+    report = DrainReport()
+    at = iso_utc(now)
+    imap = _Imap(imap_factory if imap_factory is not None else default_imap_factory(config))
+    try:
+        for row in store.query(
+            "SELECT * FROM outbox WHERE status = 'sent' AND in_sent_folder = 0 ORDER BY id"
+        ):
+            _copy_row(imap, config, store, row, True, report)
+        if not sending_window(config).allows(now):
+            report.outside_window = True
+            return report
+        if store.get_state("global_pause") == "1":
+            report.paused = True
+            return report
+        budget: int | None = None
+        rate = config.smtp.rate_limit_per_minute
+        if rate > 0:
+            recent = store.scalar(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND sent_at > ?",
+                (iso_utc(now - timedelta(minutes=1)),),
+            )
+            budget = max(rate - int(recent or 0), 0)
+        sql = (
+            "SELECT * FROM outbox WHERE status = 'queued'"
+            " AND (not_before IS NULL OR not_before <= ?) ORDER BY not_before, id"
+        )
+        rows = store.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (at,))
+        send = smtp_send or _default_smtp()
+        today = _local_day(now, config)
+        for row in rows:
+            if budget is not None and budget <= 0:
+                report.rate_limited = True
+                break
+            if not _claim(store, row, today, at, report):
+                continue
+            crash_point("after_claim")
+            recipients = loads(row["recipients"], [])
+            try:
+                send(config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients)
+            except PermanentMailError as exc:
+                _permanent(store, row, now, exc, report)
+                continue
+            except (TransientMailError, MailError, OSError, TimeoutError) as exc:
+                _backoff(store, config, row, now, exc, report)
+                continue
+            crash_point("after_send")
+            with store.transaction():
+                mark_sent(store, config, row, now)
+            report.sent.append(row["id"])
+            if budget is not None:
+                budget -= 1
+            crash_point("after_mark")
+            _copy_row(imap, config, store, row, False, report)
+    finally:
+        imap.close()
+    return report
+
+
+def outbox_rows(store: Store, status: str | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT id, kind, debtor_id, step, step_name, message_id, recipients, subject, status,"
+        " attempts, not_before, last_error, created_at, sent_at, in_sent_folder, sha256,"
+        " invoice_numbers FROM outbox"
+    )
+    params: tuple[Any, ...] = ()
+    if status:
+        sql += " WHERE status = ?"
+        params = (status,)
+    rows = store.query(sql + " ORDER BY id", params)
+    for r in rows:
+        r["recipients"] = loads(r["recipients"], [])
+        r["invoice_numbers"] = loads(r["invoice_numbers"], [])
+        r["in_sent_folder"] = bool(r["in_sent_folder"])
+    return rows
+
+
+def parse_when(text: str) -> datetime:
+    return parse_iso(text)

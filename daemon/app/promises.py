@@ -1,0 +1,130 @@
+"""Promises and paid claims coming due: kept, broken, or a person must look.
+
+The daily dunning cycle calls ``review_promises`` before planning. A broken promise only
+ends the pause: the ladder resumes at the step after the last one sent (invoices keep their
+dunning_step), never from the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import inbox as db
+from daemon.adapters.store.cases import set_case_status
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.queue import add_review_item
+from daemon.config import Config
+
+
+@dataclass
+class PromiseReview:
+    kept: list[int] = field(default_factory=list)
+    broken: list[int] = field(default_factory=list)
+    lapsed: list[int] = field(default_factory=list)  # undated promises that ran out
+    paid_claims_settled: list[int] = field(default_factory=list)
+    paid_claims_to_review: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {k: list(v) for k, v in self.__dict__.items()}
+
+
+def review_promises(store: Store, config: Config, today: date, now: datetime) -> PromiseReview:
+    """Settle every promise whose grace period ended before ``today``, and every paid-claim
+    pause that ran out; one transaction."""
+    result = PromiseReview()
+    at = iso_utc(now)
+    with store.transaction():
+        for promise in db.promises_due(store, today.isoformat()):
+            _settle_promise(store, promise, result, at)
+        for hold in db.paid_claim_holds_due(store, today.isoformat()):
+            _settle_paid_claim(store, hold, result, at)
+    return result
+
+
+def _invoices_of(store: Store, promise: dict[str, Any]) -> list[str]:
+    numbers = list(promise["invoice_numbers"])
+    return (
+        db.unsettled(store, numbers)
+        if numbers
+        else db.open_invoice_numbers(store, promise["debtor_id"])
+    )
+
+
+def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview, at: str) -> None:
+    open_numbers = _invoices_of(store, promise)
+    ids = {"debtor_id": promise["debtor_id"], "case_id": promise["case_id"]}
+    detail = {
+        "promise_id": promise["id"],
+        "promised_date": promise["promised_date"],
+        "grace_until": promise["grace_until"],
+        "invoices": promise["invoice_numbers"],
+        "still_open": open_numbers,
+    }
+    if not open_numbers:
+        db.resolve_promise(store, promise["id"], "kept", now=at)
+        record_event(store, "promise_kept", detail=detail, at=at, **ids)
+        result.kept.append(promise["id"])
+        if promise["case_id"] and not db.open_invoice_numbers(store, promise["debtor_id"]):
+            set_case_status(store, promise["case_id"], "closed", reason="promise kept", now=at)
+        return
+    db.resolve_promise(store, promise["id"], "broken", now=at)
+    if promise["promised_date"] is None:
+        # An undated "we'll pay soon" only bought a short pause; the ladder simply goes on.
+        record_event(store, "promise_lapsed", detail=detail, at=at, **ids)
+        result.lapsed.append(promise["id"])
+        return
+    record_event(store, "promise_broken", detail=detail, at=at, **ids)
+    add_review_item(
+        store,
+        "promise_broken",
+        f"promised to pay by {promise['promised_date']} (grace until {promise['grace_until']}); "
+        f"still open: {', '.join(open_numbers)}. The ladder resumes at its next step.",
+        priority=1,
+        evidence=detail,
+        proposed_actions=("call debtor", "accept new date", "resume"),
+        invoice_numbers=open_numbers,
+        inbox_id=promise["inbox_id"],
+        dedupe_key=f"promise_broken:{promise['id']}",
+        now=at,
+        **ids,
+    )
+    result.broken.append(promise["id"])
+
+
+def _settle_paid_claim(store: Store, hold: dict[str, Any], result: PromiseReview, at: str) -> None:
+    db.release_hold(store, hold["id"], now=at)
+    if hold["scope"] == "invoice":
+        open_numbers = db.unsettled(store, [hold["target"]])
+        debtor = db.invoice_debtors(store, [hold["target"]]).get(hold["target"])
+    else:
+        debtor = hold["target"]
+        open_numbers = db.open_invoice_numbers(store, debtor) if debtor else []
+    detail = {
+        "hold_id": hold["id"],
+        "reason": hold["reason"],
+        "until": hold["until"],
+        "still_open": open_numbers,
+    }
+    if not open_numbers:
+        record_event(store, "paid_claim_confirmed", debtor_id=debtor, detail=detail, at=at)
+        result.paid_claims_settled.append(hold["id"])
+        return
+    record_event(store, "paid_claim_unconfirmed", debtor_id=debtor, detail=detail, at=at)
+    add_review_item(
+        store,
+        "paid_claim",
+        f"the debtor said it had paid, but no payment arrived by {hold['until']}: "
+        f"{', '.join(open_numbers)}",
+        priority=2,
+        evidence=detail,
+        proposed_actions=("allocate payment", "resume", "call debtor"),
+        debtor_id=debtor,
+        invoice_numbers=open_numbers,
+        dedupe_key=f"paid_claim_expired:{hold['id']}",
+        now=at,
+    )
+    result.paid_claims_to_review.append(hold["id"])

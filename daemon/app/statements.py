@@ -1,0 +1,614 @@
+"""Statement intake: bank files in, payments booked once, matched and applied in one transaction.
+
+A file (or each member of a .zip) is recognised by its bytes, never its name. The same bytes
+twice stop at the file hash; a booking repeated by an overlapping statement stops at its entry
+key. A file that cannot be read is kept with its reason and shown for review; it never
+touches an invoice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import bank
+from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import refresh_invoice, remember_iban
+from daemon.adapters.store.queue import add_review_item
+from daemon.config import BankSettings, Config
+from daemon.domain.matching import (
+    InvoiceBook,
+    MatchResult,
+    MatchSettings,
+    TxStatus,
+    apply,
+    is_return,
+    match,
+)
+from daemon.domain.money import from_cents, to_cents
+from parsers.bank import BankFormatError, Direction, Payment
+from parsers.statements import detect_format, parse_statement_bytes
+
+# Zip bombs: a member may not unpack beyond these, whatever its header claims.
+MAX_ZIP_MEMBERS = 200
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 200  # bank XML compresses ~10-30x; 200x is a bomb
+_RATIO_FLOOR = 1024 * 1024  # tiny members may compress extremely well
+
+
+class StatementError(Exception):
+    """A statement input that cannot be imported; the message says which and why."""
+
+
+@dataclass
+class FileOutcome:
+    filename: str
+    status: str  # imported | duplicate | failed | quarantined
+    reason: str | None = None
+    format: str | None = None
+    file_id: int | None = None
+    statements: int = 0
+    payments: int = 0
+    new: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.filename,
+            "status": self.status,
+            "reason": self.reason,
+            "format": self.format,
+            "file_id": self.file_id,
+            "statements": self.statements,
+            "payments": self.payments,
+            "new": self.new,
+            "by_status": dict(sorted(self.by_status.items())),
+        }
+
+
+def match_settings(settings: BankSettings) -> MatchSettings:
+    return MatchSettings(to_cents(settings.tolerance), settings.name_match_threshold)
+
+
+def import_statement_files(
+    store: Store, config: Config, paths: Sequence[Path], *, now: str | None = None
+) -> list[FileOutcome]:
+    outcomes: list[FileOutcome] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            outcomes.append(FileOutcome(str(path), "failed", f"cannot read: {exc.strerror}"))
+            continue
+        outcomes += import_statement_bytes(store, config, data, filename=str(path), now=now)
+    return outcomes
+
+
+def import_statement_bytes(
+    store: Store,
+    config: Config,
+    data: bytes,
+    *,
+    filename: str,
+    source: str = "cli",
+    inbox_id: int | None = None,
+    now: str | None = None,
+) -> list[FileOutcome]:
+    """Import one file: a bank statement, or a .zip of them (one outcome per member)."""
+    at = now or iso_utc()
+    if not data.startswith(b"PK\x03\x04"):
+        return [_import_one(store, config, data, filename, source, inbox_id, at)]
+    try:
+        members = unzip_members(data)
+    except StatementError as exc:
+        return [
+            quarantine(
+                store,
+                data,
+                filename=filename,
+                source=source,
+                inbox_id=inbox_id,
+                reason=str(exc),
+                status="failed",
+                now=at,
+            )
+        ]
+    return [
+        _import_one(store, config, member, f"{filename}!{name}", source, inbox_id, at)
+        for name, member in members
+    ]
+
+
+def unzip_members(data: bytes) -> list[tuple[str, bytes]]:
+    """The files inside a zip archive, refusing anything that unpacks out of proportion."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise StatementError(f"broken zip archive: {exc}") from exc
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise StatementError(f"zip archive holds {len(infos)} files (limit {MAX_ZIP_MEMBERS})")
+    members: list[tuple[str, bytes]] = []
+    total = 0
+    for info in infos:
+        limit = min(MAX_MEMBER_BYTES, max(_RATIO_FLOOR, info.compress_size * MAX_RATIO))
+        if info.file_size > limit:
+            raise StatementError(
+                f"zip member {info.filename} unpacks to {info.file_size} bytes from "
+                f"{info.compress_size}: refused as a possible zip bomb (limit {limit})"
+            )
+        try:
+            with archive.open(info) as handle:
+                # Never trust the header: read at most one byte past the limit.
+                content = handle.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            raise StatementError(f"zip member {info.filename} cannot be read: {exc}") from exc
+        if len(content) > limit:
+            raise StatementError(
+                f"zip member {info.filename} unpacks beyond {limit} bytes: refused as a "
+                "possible zip bomb"
+            )
+        total += len(content)
+        if total > MAX_ZIP_TOTAL_BYTES:
+            raise StatementError(f"zip archive unpacks beyond {MAX_ZIP_TOTAL_BYTES} bytes")
+        members.append((info.filename, content))
+    return members
+
+
+def quarantine(
+    store: Store,
+    data: bytes,
+    *,
+    filename: str,
+    source: str,
+    inbox_id: int | None,
+    reason: str,
+    status: str = "quarantined",
+    now: str,
+) -> FileOutcome:
+    """Keep the bytes with the reason and ask a person; nothing is booked."""
+    sha = hashlib.sha256(data).hexdigest()
+    with store.transaction():
+        existing = bank.file_by_sha(store, sha)
+        if existing is not None and existing["status"] == "imported":
+            return FileOutcome(
+                filename, "duplicate", "already imported", existing["format"], int(existing["id"])
+            )
+        file_id = bank.save_file(
+            store,
+            sha256=sha,
+            filename=filename,
+            fmt=None,
+            source=source,
+            inbox_id=inbox_id,
+            status=status,
+            reason=reason,
+            raw=data,
+            now=now,
+        )
+        add_review_item(
+            store,
+            "statement_quarantined",
+            f"{filename}: {reason}",
+            priority=1,
+            evidence={"file": filename, "sha256": sha, "reason": reason, "source": source},
+            proposed_actions=["retry", "discard"],
+            inbox_id=inbox_id,
+            statement_file_id=file_id,
+            dedupe_key=f"statement_file:{sha}",
+            now=now,
+        )
+        record_event(
+            store,
+            "statement_quarantined",
+            detail={"file": filename, "reason": reason},
+            inbox_id=inbox_id,
+            at=now,
+        )
+    return FileOutcome(filename, status, reason, None, file_id)
+
+
+def _import_one(
+    store: Store,
+    config: Config,
+    data: bytes,
+    filename: str,
+    source: str,
+    inbox_id: int | None,
+    now: str,
+) -> FileOutcome:
+    sha = hashlib.sha256(data).hexdigest()
+    existing = bank.file_by_sha(store, sha)
+    if existing is not None and existing["status"] == "imported":
+        return FileOutcome(
+            filename,
+            "duplicate",
+            "the same file was imported before",
+            existing["format"],
+            int(existing["id"]),
+        )
+    try:
+        kind = detect_format(data)
+        statements = parse_statement_bytes(data, source=filename)
+    except BankFormatError as exc:
+        return quarantine(
+            store,
+            data,
+            filename=filename,
+            source=source,
+            inbox_id=inbox_id,
+            reason=str(exc),
+            status="failed",
+            now=now,
+        )
+    foreign = _foreign_accounts([s.account_iban for s in statements], config.bank.accounts)
+    if foreign:
+        return quarantine(
+            store,
+            data,
+            filename=filename,
+            source=source,
+            inbox_id=inbox_id,
+            reason=f"statement for an account not in bank.accounts: {foreign[0]}",
+            now=now,
+        )
+    fmt = statements[0].format if statements else kind
+    outcome = FileOutcome(filename, "imported", None, fmt)
+    with store.transaction():
+        file_id = bank.save_file(
+            store,
+            sha256=sha,
+            filename=filename,
+            fmt=fmt,
+            source=source,
+            inbox_id=inbox_id,
+            status="imported",
+            reason=None,
+            raw=None,
+            now=now,
+        )
+        outcome.file_id = file_id
+        seen: dict[str, int] = {}
+        new: list[tuple[int, Payment]] = []
+        for statement in statements:
+            bank.insert_statement(store, file_id, statement, now)
+            for payment in statement.payments:
+                base = bank.entry_key(payment, 0)
+                seen[base] = seen.get(base, -1) + 1
+                key = bank.entry_key(payment, seen[base])
+                tx_id = bank.insert_transaction(store, payment, key=key, file_id=file_id, now=now)
+                if tx_id is not None:
+                    new.append((tx_id, payment))
+        outcome.statements = len(statements)
+        outcome.payments = sum(len(s.payments) for s in statements)
+        outcome.new = len(new)
+        bank.set_file_counts(store, file_id, outcome.statements, outcome.payments, outcome.new)
+        outcome.by_status = book_payments(store, config.bank, new, now=now)
+        record_event(
+            store,
+            "statement_imported",
+            inbox_id=inbox_id,
+            at=now,
+            detail={"file": filename, "format": fmt, **outcome.as_dict()},
+        )
+    return outcome
+
+
+def _foreign_accounts(accounts: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    if not allowed:
+        return []
+    known = {a.replace(" ", "").upper() for a in allowed}
+    return [a for a in accounts if a.replace(" ", "").upper() not in known]
+
+
+# -- matching and applying -------------------------------------------------------------------
+
+
+def book_payments(
+    store: Store, settings: BankSettings, new: Sequence[tuple[int, Payment]], *, now: str
+) -> dict[str, int]:
+    """Match and apply newly stored payments, in file order. Call inside a transaction."""
+    book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
+    ms = match_settings(settings)
+    counts: dict[str, int] = {}
+    touched: set[str] = set()
+    for tx_id, payment in new:
+        if is_return(payment):
+            status = _book_return(store, tx_id, payment, book, touched, now)
+        else:
+            result = match(payment, book, ms)
+            _write_result(store, tx_id, payment, result, touched, now)
+            apply(book, result)
+            status = result.status.value
+        counts[status] = counts.get(status, 0) + 1
+    settle_effects(store, touched, now)
+    return counts
+
+
+def settle_effects(store: Store, invoices: set[str], now: str) -> None:
+    """Queued reminders of closed invoices are cancelled; settled debtors' cases close."""
+    if not invoices:
+        return
+    for outbox_id in bank.cancel_reminders_for_closed(store, invoices, now):
+        record_event(
+            store,
+            "reminder_cancelled",
+            outbox_id=outbox_id,
+            at=now,
+            detail={"reason": "all invoices of the reminder are paid"},
+        )
+    debtors = {d["debtor_id"] for n in invoices if (d := bank.invoice_debtor(store, n))}
+    for case_id in bank.close_settled_cases(store, debtors, now):
+        record_event(
+            store, "case_closed", case_id=case_id, at=now, detail={"reason": "all invoices paid"}
+        )
+
+
+def _write_result(
+    store: Store,
+    tx_id: int,
+    payment: Payment,
+    result: MatchResult,
+    touched: set[str],
+    now: str,
+) -> None:
+    for allocation in result.allocations:
+        evidence = {
+            "rule": allocation.rule,
+            "found": allocation.evidence,
+            "score": allocation.score,
+            "charges": format(from_cents(allocation.charges_cents), "f"),
+        }
+        _allocate(
+            store,
+            tx_id,
+            allocation.invoice,
+            allocation.cents,
+            rule=allocation.rule,
+            score=allocation.score,
+            evidence=evidence,
+            actor="daemon",
+            now=now,
+            charges_cents=allocation.charges_cents,
+        )
+        touched.add(allocation.invoice)
+    detail: dict[str, Any] = {
+        "evidence": list(result.evidence),
+        "reason": result.reason,
+        "unallocated": format(from_cents(result.unallocated_cents), "f"),
+        "suggestions": [
+            {"invoice": s.invoice, "score": s.score, "reasons": list(s.reasons)}
+            for s in result.suggestions
+        ],
+    }
+    bank.set_transaction_status(store, tx_id, result.status.value, detail)
+    if result.review is not None:
+        priority = {"overpayment": 1, "payment_uncertain": 2}.get(result.review, 3)
+        add_review_item(
+            store,
+            result.review,
+            f"{payment.amount:f} {payment.currency} from "
+            f"{payment.counterparty_name or payment.counterparty_iban or 'unknown'}: "
+            f"{result.reason}",
+            priority=priority,
+            evidence={"transaction_id": tx_id, "remittance": payment.remittance, **detail},
+            proposed_actions=["allocate", "ignore"],
+            invoice_numbers=[s.invoice for s in result.suggestions],
+            transaction_id=tx_id,
+            dedupe_key=f"payment:{tx_id}:{result.review}",
+            now=now,
+        )
+
+
+def _allocate(
+    store: Store,
+    tx_id: int,
+    invoice: str,
+    cents: int,
+    *,
+    rule: str,
+    score: float | None,
+    evidence: dict[str, Any],
+    actor: str,
+    now: str,
+    charges_cents: int = 0,
+) -> str | None:
+    bank.insert_allocation(
+        store,
+        tx_id=tx_id,
+        invoice=invoice,
+        cents=cents,
+        rule=rule,
+        score=score,
+        evidence=evidence,
+        actor=actor,
+        now=now,
+    )
+    debtor = bank.invoice_debtor(store, invoice)
+    debtor_id = debtor["debtor_id"] if debtor else None
+    if charges_cents:
+        bank.write_off(store, invoice, charges_cents, now)
+        record_event(
+            store,
+            "bank_charges_written_off",
+            actor=actor,
+            debtor_id=debtor_id,
+            invoice_number=invoice,
+            transaction_id=tx_id,
+            at=now,
+            detail={
+                "amount": format(from_cents(charges_cents), "f"),
+                "reason": "payment short by at most bank.charges_tolerance",
+            },
+        )
+    status = refresh_invoice(store, invoice, now=now)
+    if charges_cents:
+        bank.mark_settled_paid(store, invoice)
+        status = "paid" if status == "written_off" else status
+    record_event(
+        store,
+        "payment_allocated",
+        actor=actor,
+        debtor_id=debtor_id,
+        invoice_number=invoice,
+        transaction_id=tx_id,
+        at=now,
+        detail={"amount": format(from_cents(cents), "f"), **evidence, "invoice_status": status},
+    )
+    if status in bank.CLOSED:
+        record_event(
+            store,
+            "invoice_paid",
+            actor=actor,
+            debtor_id=debtor_id,
+            invoice_number=invoice,
+            transaction_id=tx_id,
+            at=now,
+            detail={"status": status},
+        )
+    return status
+
+
+def _book_return(
+    store: Store, tx_id: int, payment: Payment, book: InvoiceBook, touched: set[str], now: str
+) -> str:
+    row = bank.transaction(store, tx_id)
+    assert row is not None
+    original = (
+        bank.find_returned_original(store, row) if payment.direction is Direction.DEBIT else None
+    )
+    undone: list[dict[str, Any]] = []
+    if original is not None:
+        for allocation in bank.reverse_allocations(store, int(original["id"]), tx_id, now):
+            number = allocation["invoice_number"]
+            charges = to_cents(Decimal(_loads(allocation["evidence"]).get("charges", "0")))
+            if charges:
+                bank.undo_charges(store, number, charges, now)
+            status = refresh_invoice(store, number, now=now)
+            book.release(number, int(allocation["amount_cents"]) + charges)
+            touched.add(number)
+            undone.append(
+                {
+                    "invoice": number,
+                    "amount": format(from_cents(allocation["amount_cents"]), "f"),
+                    "invoice_status": status,
+                }
+            )
+            record_event(
+                store,
+                "allocation_reversed",
+                invoice_number=number,
+                transaction_id=tx_id,
+                at=now,
+                detail={
+                    "original_transaction": original["id"],
+                    "return_reason": payment.return_reason,
+                },
+            )
+        bank.set_transaction_status(
+            store,
+            int(original["id"]),
+            TxStatus.RETURNED.value,
+            {**_loads(original["match_detail"]), "returned_by": tx_id},
+        )
+    detail = {
+        "original_transaction": None if original is None else original["id"],
+        "return_reason": payment.return_reason,
+        "reversed": undone,
+        "reason": "returned payment"
+        if original is not None
+        else "return without a matching original payment",
+    }
+    bank.set_transaction_status(store, tx_id, TxStatus.RETURNED.value, detail)
+    record_event(store, "payment_returned", transaction_id=tx_id, at=now, detail=detail)
+    return TxStatus.RETURNED.value
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    value = loads(text, {})
+    return value if isinstance(value, dict) else {}
+
+
+# -- a person's decision ----------------------------------------------------------------------
+
+
+class AllocationRefused(ValueError):
+    """A manual allocation that would book money that is not there."""
+
+
+def allocate_manually(
+    store: Store,
+    transaction_id: int,
+    allocations: Sequence[tuple[str, Decimal]],
+    *,
+    actor: str,
+    now: str | None = None,
+) -> dict[str, Any]:
+    """Book a person's allocation of a payment and remember the payer's IBAN for the debtor.
+
+    Refuses (AllocationRefused) a debit or returned payment, an unknown invoice, an amount
+    beyond an invoice's open amount, or more than the payment has left."""
+    at = now or iso_utc()
+    with store.transaction():
+        row = bank.transaction(store, transaction_id)
+        if row is None:
+            raise AllocationRefused(f"payment {transaction_id} does not exist")
+        if row["direction"] != "credit" or row["status"] == "returned":
+            raise AllocationRefused(
+                f"payment {transaction_id} is a {row['status']} "
+                f"{row['direction']}: it cannot pay an invoice"
+            )
+        booked = sum(a["amount_cents"] for a in bank.live_allocations(store, [transaction_id]))
+        left = int(row["amount_cents"]) - booked
+        touched: set[str] = set()
+        for number, amount in allocations:
+            cents = to_cents(amount)
+            invoice = bank.invoice_debtor(store, number)
+            if invoice is None:
+                raise AllocationRefused(f"invoice {number} does not exist")
+            if cents <= 0:
+                raise AllocationRefused(f"{number}: the amount must be positive")
+            if cents > invoice["open_cents"]:
+                raise AllocationRefused(
+                    f"{number}: {amount} is more than its open amount "
+                    f"{from_cents(max(invoice['open_cents'], 0))}"
+                )
+            if cents > left:
+                raise AllocationRefused(
+                    f"payment {transaction_id} has only {from_cents(left)} left to allocate"
+                )
+            left -= cents
+            _allocate(
+                store,
+                transaction_id,
+                number,
+                cents,
+                rule="manual",
+                score=None,
+                evidence={"rule": "manual", "by": actor},
+                actor=actor,
+                now=at,
+            )
+            if row["counterparty_iban"]:
+                remember_iban(store, invoice["debtor_id"], row["counterparty_iban"], now=at)
+            touched.add(number)
+        status = TxStatus.MATCHED if left == 0 else TxStatus.PARTIALLY_MATCHED
+        detail = {
+            **_loads(row["match_detail"]),
+            "manual_by": actor,
+            "unallocated": format(from_cents(left), "f"),
+        }
+        bank.set_transaction_status(store, transaction_id, status.value, detail)
+        settle_effects(store, touched, at)
+    result = bank.payment_details(store, transaction_id)
+    assert result is not None
+    return result

@@ -1,0 +1,85 @@
+"""`dunmail status`: what an admin needs to know at a glance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from daemon.adapters.clock import parse_iso
+from daemon.adapters.store.db import Store, loads
+from daemon.config import Config
+from daemon.cycle import InstanceLock
+
+
+def _age(moment: str | None, now: datetime) -> str | None:
+    if not moment:
+        return None
+    seconds = int((now - parse_iso(moment)).total_seconds())
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60}m ago"
+    if seconds < 172800:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -> dict[str, Any]:
+    pid = InstanceLock.holder(config.database.path)
+    last_cycle = store.get_state("last_cycle")
+    healthy = store.get_state("last_healthy_cycle")
+    queue = {
+        r["type"]: r["n"]
+        for r in store.query(
+            "SELECT type, COUNT(*) AS n FROM review_items WHERE state != 'resolved'"
+            " GROUP BY type ORDER BY type"
+        )
+    }
+    urgent = store.scalar(
+        "SELECT COUNT(*) FROM review_items WHERE state = 'open' AND priority = 0"
+    )
+    outbox = {
+        r["status"]: r["n"]
+        for r in store.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    }
+    inbox = {
+        r["status"]: r["n"]
+        for r in store.query("SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
+    }
+    accounts = store.query(
+        "SELECT account_iban, MAX(COALESCE(latest_booking_date, closing_date, to_date)) AS latest,"
+        " MAX(imported_at) AS imported_at FROM statements GROUP BY account_iban ORDER BY 1"
+    )
+    for account in accounts:
+        latest = account["latest"]
+        account["age_days"] = (today - date.fromisoformat(latest[:10])).days if latest else None
+    next_sends = store.query(
+        "SELECT id, kind, debtor_id, step_name, subject, not_before FROM outbox"
+        " WHERE status = 'queued' ORDER BY COALESCE(not_before, created_at) LIMIT 10"
+    )
+    freshness: dict[str, Any] = {}
+    try:
+        from daemon.app.dunning import bank_freshness
+
+        ok, latest, reason = bank_freshness(store, config, today)
+        freshness = {"ok": ok, "latest": latest.isoformat() if latest else None, "reason": reason}
+    except ImportError:
+        freshness = {"ok": None, "latest": None, "reason": "dunning engine not installed"}
+    return {
+        "running": pid is not None,
+        "pid": pid,
+        "database": config.database.path,
+        "config": config.source or "built-in defaults",
+        "global_pause": store.get_state("global_pause") == "1",
+        "last_cycle": last_cycle,
+        "last_cycle_age": _age(last_cycle, now),
+        "last_healthy_cycle": healthy,
+        "stages": loads(store.get_state("stages"), {}),
+        "last_dunning_slot": store.get_state("dunning_last_slot"),
+        "queue": {"open": sum(queue.values()), "urgent": urgent, "by_type": queue},
+        "outbox": outbox,
+        "inbox": inbox,
+        "statements": accounts,
+        "bank_freshness": freshness,
+        "next_sends": next_sends,
+    }

@@ -1,0 +1,244 @@
+"""`dunmail cases …` (the case file and its timeline) and `dunmail note` (phone notes)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from daemon.app import casefile
+from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.queue import actor_of, parse_day, parse_now, today_of
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Cases: one per debtor, with the whole story of the claim.
+
+    Example:
+
+        dunmail cases show D-1001
+    """
+
+
+@cases_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def list_command(app: AppContext, as_json: bool) -> None:
+    """List cases: status, open invoices and amount, open review items.
+
+    Example:
+
+        dunmail cases list --json | jq '.[] | select(.status == "disputed")'
+    """
+    rows = casefile.list_cases(app.store())
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(
+            rows,
+            [
+                "case_id",
+                "debtor_id",
+                "debtor_name",
+                "status",
+                "open_invoices",
+                "open_amount",
+                "open_items",
+                "paused_until",
+            ],
+        )
+
+
+@cases_group.command("show")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_app
+def show_command(app: AppContext, key: str, as_json: bool) -> None:
+    """Show a debtor's case: invoices and the timeline of mails, payments, decisions, notes.
+
+    Each mail has a reference (in:ID / out:ID); print it with `dunmail cases message REF`.
+
+    Example:
+
+        dunmail cases show F2026-0412
+    """
+    store = app.store()
+    try:
+        debtor_id, invoice = casefile.resolve_target(store, key)
+        data = casefile.case_timeline(store, debtor_id, invoice)
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        echo_json(data)
+        return
+    debtor = data["debtor"]
+    status = data["cases"][-1]["status"] if data["cases"] else "no case"
+    click.echo(f"{debtor['id']}  {debtor['name']}  ({debtor['debtor_type']}, case {status})")
+    click.echo("")
+    echo_table(
+        data["invoices"], ["number", "due_date", "amount", "open_amount", "status", "last_step"]
+    )
+    click.echo("")
+    for entry in data["timeline"]:
+        actor = f" [{entry['actor']}]" if entry.get("actor") else ""
+        click.echo(
+            f"{(entry['at'] or '')[:16]}  {entry['kind']:<8} {entry['ref']:<12}"
+            f" {entry['summary']}{actor}"
+        )
+
+
+@cases_group.command("message")
+@click.argument("ref", metavar="in:ID|out:ID")
+@pass_app
+def message_command(app: AppContext, ref: str) -> None:
+    """Print a stored message (.eml) from the timeline.
+
+    Example:
+
+        dunmail cases message out:17 > reminder.eml
+    """
+    try:
+        raw = casefile.stored_message(app.store(), ref)
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    sys.stdout.buffer.write(raw)
+    sys.stdout.buffer.flush()
+
+
+@cases_group.command("hold")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--reason", required=True, help="Why the ladder stops (shown in the timeline).")
+@click.option("--until", metavar="DATE", help="Last day of the hold (default: until resumed).")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@pass_app
+def hold_command(
+    app: AppContext, key: str, reason: str, until: str | None, now_text: str | None
+) -> None:
+    """Stop reminders for a debtor or one invoice.
+
+    Example:
+
+        dunmail cases hold D-1001 --reason "director on holiday" --until 2026-12-31
+    """
+    try:
+        hold_id = casefile.hold(
+            app.store(),
+            key,
+            reason=reason,
+            until=parse_day(until, "--until"),
+            actor=actor_of(app),
+            now=parse_now(now_text),
+        )
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"hold #{hold_id} on {key}")
+
+
+@cases_group.command("resume")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@pass_app
+def resume_command(app: AppContext, key: str, now_text: str | None) -> None:
+    """Release holds and lift a pause: the ladder continues.
+
+    Example:
+
+        dunmail cases resume D-1001
+    """
+    try:
+        result = casefile.resume(app.store(), key, actor=actor_of(app), now=parse_now(now_text))
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    click.echo(
+        f"{key}: {result['holds_released']} hold(s) released (case was {result['previous_status']})"
+    )
+
+
+@cases_group.command("close")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--reason", default="closed by hand", show_default=True, help="Why.")
+@click.option("--force", is_flag=True, help="Close even while invoices are open.")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@pass_app
+def close_command(
+    app: AppContext, key: str, reason: str, force: bool, now_text: str | None
+) -> None:
+    """Close a debtor's case: nothing more is sent.
+
+    Example:
+
+        dunmail cases close D-1001 --reason "settled by phone"
+    """
+    try:
+        case_id = casefile.close(
+            app.store(),
+            key,
+            reason=reason,
+            force=force,
+            actor=actor_of(app),
+            now=parse_now(now_text),
+        )
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"case {case_id} closed")
+
+
+@click.command("note")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--call", "is_call", is_flag=True, required=True, help="This note is a phone call.")
+@click.option("--text", required=True, help="What was said.")
+@click.option("--promise", metavar="DATE", help="The debtor promised to pay by this date.")
+@click.option("--email", "send_email", is_flag=True, help="Mail the call summary to the debtor.")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def note_command(
+    app: AppContext,
+    key: str,
+    is_call: bool,
+    text: str,
+    promise: str | None,
+    send_email: bool,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
+    """Record a phone call; optionally register a promise and mail the debtor its summary.
+
+    Example:
+
+        dunmail note D-1001 --call --text "Will pay Friday" --promise 2026-12-11 --email
+    """
+    now = parse_now(now_text)
+    try:
+        result = casefile.record_call(
+            app.store(),
+            app.config,
+            key,
+            text=text,
+            promise=parse_day(promise, "--promise"),
+            email=send_email,
+            actor=actor_of(app),
+            today=today_of(app, now),
+            now=now,
+        )
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        echo_json(result)
+        return
+    extra = []
+    if "promise_id" in result:
+        extra.append(f"promise #{result['promise_id']}")
+    if "outbox_id" in result:
+        extra.append("summary mailed")
+    click.echo(
+        f"call noted for {result['debtor_id']}" + (f" ({', '.join(extra)})" if extra else "")
+    )
+
+
+COMMANDS = [cases_group, note_command]

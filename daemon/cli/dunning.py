@@ -1,0 +1,277 @@
+"""`dunmail preview`, `run --once`, `outbox list`, `pause`/`unpause`, `hold`/`unhold`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from daemon.adapters.clock import iso_utc, parse_iso, utc_now
+from daemon.adapters.store.cases import add_hold, release_holds
+from daemon.adapters.store.events import record_event
+from daemon.app.dunning import run_cycle
+from daemon.app.outbox import outbox_rows
+from daemon.app.preview import preview
+from daemon.app.recovery import recover_outbox
+from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
+
+
+def _date(value: str | None, app: AppContext) -> date:
+    if value is None:
+        return utc_now().astimezone(app.config.office.tz).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(f"--date: expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _now(value: str | None) -> datetime:
+    if value is None:
+        return utc_now()
+    try:
+        return parse_iso(value)
+    except ValueError:
+        raise click.ClickException(
+            f"--now: expected an ISO date-time such as 2026-12-01T10:00+01:00, got {value!r}"
+        ) from None
+
+
+@click.command("preview")
+@click.option(
+    "--date", "day", metavar="YYYY-MM-DD", help="Plan as if on this date (default today)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the actions as a JSON array.")
+@pass_app
+def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
+    """Show what the daemon would do on a date, and why; writes nothing.
+
+    Every debtor with open invoices gets one line: email, task, hold or skip, with the step,
+    template, recipients, invoices, amounts, costs, interest and the reason.
+
+    Example:
+
+        dunmail --db office.db preview --date 2026-12-01 --json
+    """
+    result = preview(app.store(), app.config, _date(day, app))
+    if as_json:
+        echo_json(result.items)
+        return
+    head = result.header()
+    click.echo(f"preview for {head['date']}: {head['bank_reason']}")
+    if head["global_pause"]:
+        click.echo(f"GLOBAL PAUSE: {head['global_pause']}")
+    echo_table(
+        result.items,
+        [
+            "debtor_id",
+            "action",
+            "step_name",
+            "template",
+            "invoices",
+            "amount_due",
+            "costs",
+            "interest",
+            "reason",
+        ],
+    )
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Run one full cycle and exit.")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Run as if at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
+@pass_app
+def run_command(app: AppContext, once: bool, now_text: str | None, as_json: bool) -> None:
+    """Run the dunning cycle: review promises, plan, queue, send what the window allows.
+
+    With --once: recover rows a crash left 'sending' (never a blind resend), run one cycle
+    and exit. Do not run it while the daemon runs.
+
+    Example:
+
+        dunmail --config /etc/dunmail/config.toml run --once --now 2026-12-01T10:00+01:00
+    """
+    if not once:
+        click.echo("the long-running daemon is not available yet; use --once", err=True)
+        raise SystemExit(1)
+    now = _now(now_text)
+    store = app.store(daemon=True)
+    recovered = recover_outbox(store, app.config, now=now)
+    report = run_cycle(store, app.config, now=now)
+    summary = {
+        "now": iso_utc(now),
+        "date": report.today.isoformat(),
+        "bank": report.plan.bank_reason,
+        "recovered": recovered.as_dict(),
+        "queued": report.queued.queued,
+        "tasks": report.queued.tasks,
+        "drain": report.drained.as_dict(),
+    }
+    if as_json:
+        echo_json(summary)
+        return
+    d = report.drained
+    click.echo(
+        f"{summary['date']}: {len(report.queued.queued)} mail(s) queued, "
+        f"{len(report.queued.tasks)} task(s); sent {len(d.sent)}, deferred {len(d.deferred)}, "
+        f"failed {len(d.failed)}, cancelled {len(d.cancelled)}"
+        + (" (outside the sending window)" if d.outside_window else "")
+        + (" (paused)" if d.paused else "")
+    )
+    if recovered.uncertain:
+        click.echo(
+            f"{len(recovered.uncertain)} interrupted send(s) need review (delivery uncertain)"
+        )
+    for error in d.errors + recovered.errors:
+        click.echo(f"warning: {error}", err=True)
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Look at outgoing mail.
+
+    Example:
+
+        dunmail outbox list --status queued
+    """
+
+
+@outbox_group.command("list")
+@click.option("--status", type=click.Choice(OUTBOX_STATUSES), help="Only rows with this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def outbox_list(app: AppContext, status: str | None, as_json: bool) -> None:
+    """List outbox rows, oldest first.
+
+    Example:
+
+        dunmail --db office.db outbox list --status uncertain --json
+    """
+    rows = outbox_rows(app.store(), status)
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        rows,
+        [
+            "id",
+            "kind",
+            "debtor_id",
+            "step_name",
+            "status",
+            "attempts",
+            "not_before",
+            "sent_at",
+            "message_id",
+        ],
+    )
+
+
+@click.command("pause")
+@click.option("--reason", required=True, help="Why (shown in preview and status).")
+@pass_app
+def pause_command(app: AppContext, reason: str) -> None:
+    """Pause all automated mail (the inbox and bank keep working).
+
+    Example:
+
+        dunmail pause --reason "year-end closing"
+    """
+    store = app.store()
+    with store.transaction():
+        store.set_state("global_pause", "1")
+        store.set_state("global_pause_reason", reason)
+        record_event(store, "global_pause", actor="cli", detail={"reason": reason})
+    click.echo(f"paused: {reason}")
+
+
+@click.command("unpause")
+@pass_app
+def unpause_command(app: AppContext) -> None:
+    """End a global pause.
+
+    Example:
+
+        dunmail unpause
+    """
+    store = app.store()
+    with store.transaction():
+        store.set_state("global_pause", "0")
+        record_event(store, "global_unpause", actor="cli")
+    click.echo("unpaused")
+
+
+def _target(app: AppContext, target: str) -> tuple[str, str]:
+    store = app.store()
+    if store.scalar("SELECT 1 FROM invoices WHERE number = ?", (target,)):
+        return "invoice", target
+    if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (target,)):
+        return "debtor", target
+    raise click.ClickException(f"{target!r} is neither a debtor id nor an invoice number")
+
+
+@click.command("hold")
+@click.argument("target")
+@click.option("--reason", required=True, help="Why the ladder stops.")
+@click.option("--until", "until", metavar="YYYY-MM-DD", help="Last day of the hold (inclusive).")
+@pass_app
+def hold_command(app: AppContext, target: str, reason: str, until: str | None) -> None:
+    """Stop reminders for a debtor or one invoice, optionally until a date.
+
+    Example:
+
+        dunmail hold D1042 --reason "director on holiday" --until 2026-12-15
+    """
+    if until is not None:
+        _date(until, app)
+    scope, value = _target(app, target)
+    store = app.store()
+    with store.transaction():
+        hold_id = add_hold(store, scope, value, reason, until=until, by="cli")
+        record_event(
+            store,
+            "hold",
+            actor="cli",
+            debtor_id=value if scope == "debtor" else None,
+            invoice_number=value if scope == "invoice" else None,
+            detail={"hold": hold_id, "reason": reason, "until": until},
+        )
+    click.echo(f"{scope} {value} on hold" + (f" until {until}" if until else ""))
+
+
+@click.command("unhold")
+@click.argument("target")
+@pass_app
+def unhold_command(app: AppContext, target: str) -> None:
+    """Release the holds on a debtor or invoice.
+
+    Example:
+
+        dunmail unhold D1042
+    """
+    scope, value = _target(app, target)
+    store = app.store()
+    with store.transaction():
+        count = release_holds(store, scope, value)
+        record_event(
+            store,
+            "unhold",
+            actor="cli",
+            debtor_id=value if scope == "debtor" else None,
+            invoice_number=value if scope == "invoice" else None,
+            detail={"released": count},
+        )
+    click.echo(f"released {count} hold(s) on {scope} {value}")
+
+
+COMMANDS = [
+    preview_command,
+    run_command,
+    outbox_group,
+    pause_command,
+    unpause_command,
+    hold_command,
+    unhold_command,
+]

@@ -1,0 +1,162 @@
+"""`dunmail inbox …`: what arrived, what became of it, and a second try after a fix."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+from typing import Any
+
+import click
+
+from daemon.adapters.clock import iso_utc, parse_iso, utc_now
+from daemon.adapters.mailerrors import MailError
+from daemon.adapters.store.db import loads
+from daemon.adapters.store.inbox import inbox_row, inbox_rows
+from daemon.app.inbound import PassReport, fetch_mail, retry_message
+from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+
+STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return utc_now()
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise click.ClickException(f"--now: expected an ISO date-time, got {value!r}") from exc
+
+
+@click.group("inbox")
+def inbox_group() -> None:
+    """Inbound mail: list, show, fetch from IMAP, retry a shunted message.
+
+    Example:
+
+        dunmail inbox list --status shunted
+    """
+
+
+@inbox_group.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only messages in this state.")
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def list_command(app: AppContext, status: str | None, limit: int, as_json: bool) -> None:
+    """List received messages, newest first, with what dunmail made of them.
+
+    Example:
+
+        dunmail inbox list --status review --json | jq '.[].subject'
+    """
+    rows = inbox_rows(app.store(), status=status, limit=limit)
+    if as_json:
+        echo_json(rows)
+    else:
+        echo_table(
+            rows, ["id", "received_at", "from_addr", "status", "intent", "debtor_id", "subject"]
+        )
+
+
+@inbox_group.command("show")
+@click.argument("inbox_id", type=int)
+@click.option("--raw", "show_raw", is_flag=True, help="Print the stored message itself.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_app
+def show_command(app: AppContext, inbox_id: int, show_raw: bool, as_json: bool) -> None:
+    """Show one message: headers, status, classification and evidence, error.
+
+    Example:
+
+        dunmail inbox show 42
+    """
+    row = inbox_row(app.store(), inbox_id)
+    if row is None:
+        raise click.ClickException(f"no inbox message {inbox_id}; see: dunmail inbox list")
+    raw = row.pop("raw")
+    if show_raw:
+        click.echo(bytes(raw or b"").decode("utf-8", "replace"))
+        return
+    view: dict[str, Any] = dict(row)
+    view["classification"] = loads(row["classification"], None)
+    if as_json:
+        echo_json(view)
+        return
+    for key, value in view.items():
+        if key != "classification" and value is not None:
+            click.echo(f"{key}: {value}")
+    if view["classification"]:
+        c = view["classification"]
+        click.echo(f"confidence: {c.get('confidence')}")
+        for item in c.get("evidence", []):
+            click.echo(f"  evidence: {item}")
+
+
+@inbox_group.command("retry")
+@click.argument("inbox_id", type=int)
+@click.option("--now", "now_text", metavar="ISO", help="Process as if at this moment.")
+@pass_app
+def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
+    """Process a shunted message again, after the cause was fixed.
+
+    Example:
+
+        dunmail inbox retry 42
+    """
+    try:
+        status = retry_message(app.store(), app.config, inbox_id, now=_now(now_text))
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    row = inbox_row(app.store(), inbox_id) or {}
+    suffix = f": {row.get('error')}" if status == "shunted" else ""
+    click.echo(f"inbox {inbox_id}: {status}{suffix}")
+    if status == "shunted":
+        raise SystemExit(1)
+
+
+@inbox_group.command("fetch")
+@click.option("--once", is_flag=True, help="One pass, then exit (default: keep watching).")
+@click.option("--now", "now_text", metavar="ISO", help="Process as if at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print each pass report as JSON.")
+@pass_app
+def fetch_command(app: AppContext, once: bool, now_text: str | None, as_json: bool) -> None:
+    """Read new mail from the configured IMAP mailbox and process it.
+
+    Every message is stored and processed exactly once, then moved to imap.processed_folder
+    or imap.review_folder (or flagged, with imap.mark_mode = "flag"). Without --once it keeps
+    watching (IDLE, else polling every imap.poll_seconds) until interrupted.
+
+    Example:
+
+        dunmail inbox fetch --once
+    """
+    config = app.config
+    if not config.imap.configured:
+        raise click.ClickException("imap.host is not set in the config; see config.example.toml")
+    store = app.store(daemon=True)
+    stop = threading.Event()
+    if not once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+
+    def show(report: PassReport) -> None:
+        if as_json:
+            echo_json(report.as_dict())
+        else:
+            outcomes = ", ".join(f"{n} {s}" for s, n in sorted(report.outcomes.items()))
+            click.echo(
+                f"{iso_utc()}: fetched {report.fetched}, stored {report.stored}"
+                f"{' (' + outcomes + ')' if outcomes else ''}"
+            )
+        for error in report.errors:
+            click.echo(f"warning: {error}", err=True)
+
+    clock = (lambda: _now(now_text)) if now_text else utc_now
+    try:
+        fetch_mail(store, config, once=once, stop=stop, clock=clock, on_pass=show)
+    except MailError as exc:
+        raise click.ClickException(f"IMAP: {exc}") from exc
+
+
+COMMANDS = [inbox_group]

@@ -1,0 +1,319 @@
+"""`dunmail queue …`: the human review queue — list, show, resolve; notify and digest."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from daemon.adapters.clock import parse_iso, utc_now
+from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, review_item
+from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
+from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.domain.money import parse_amount
+
+
+def current_user(app: AppContext) -> str:
+    """$DUNMAIL_USER, then staff.me, then the login name."""
+    return app.env.get("DUNMAIL_USER") or app.config.staff.me or getpass.getuser()
+
+
+def actor_of(app: AppContext) -> str:
+    return f"cli:{current_user(app)}"
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return utc_now()
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise click.ClickException(f"--now: expected an ISO date-time, got {value!r}") from exc
+
+
+def today_of(app: AppContext, now: datetime) -> date:
+    return now.astimezone(app.config.office.tz).date()
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.ClickException(f"{option}: expected YYYY-MM-DD, got {value!r}") from exc
+
+
+def parse_money(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise click.ClickException(f"{option}: {exc}") from exc
+
+
+def item_view(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": item["id"],
+        "type": item["type"],
+        "priority": item["priority"],
+        "priority_name": PRIORITY_NAMES.get(item["priority"], str(item["priority"])),
+        "state": item["state"],
+        "reason": item["reason"],
+        "evidence": item["evidence"],
+        "proposed_actions": item["proposed_actions"],
+        "allowed_actions": list(allowed_actions(item["type"])),
+        "due_date": item["due_date"],
+        "assignee": item["assignee"],
+        "debtor_id": item["debtor_id"],
+        "case_id": item["case_id"],
+        "invoice_numbers": item["invoice_numbers"],
+        "inbox_id": item["inbox_id"],
+        "outbox_id": item["outbox_id"],
+        "transaction_id": item["transaction_id"],
+        "statement_file_id": item["statement_file_id"],
+        "snoozed_until": item["snoozed_until"],
+        "notified_at": item["notified_at"],
+        "created_at": item["created_at"],
+        "resolved_at": item["resolved_at"],
+        "resolved_by": item["resolved_by"],
+        "resolution": item["resolution"],
+    }
+
+
+@click.group("queue")
+def queue_group() -> None:
+    """The review queue: what dunmail left for a person to decide.
+
+    Example:
+
+        dunmail queue list --mine && dunmail queue resolve 42 --action resume
+    """
+
+
+@queue_group.command("list")
+@click.option("--type", "item_type", help="Only items of this type (e.g. dispute, bounce).")
+@click.option("--mine", is_flag=True, help="Only items assigned to me ($DUNMAIL_USER or staff.me).")
+@click.option("--all", "show_all", is_flag=True, help="Include snoozed and resolved items.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_app
+def list_command(
+    app: AppContext, item_type: str | None, mine: bool, show_all: bool, as_json: bool
+) -> None:
+    """List open review items, most urgent first.
+
+    Example:
+
+        dunmail queue list --type dispute --json | jq '.[].id'
+    """
+    store = app.store()
+    today = today_of(app, utc_now()).isoformat()
+    sql = "SELECT * FROM review_items WHERE 1=1"
+    params: list[Any] = []
+    if not show_all:
+        sql += " AND (state = 'open' OR (state = 'snoozed' AND snoozed_until <= ?))"
+        params.append(today)
+    if item_type:
+        sql += " AND type = ?"
+        params.append(item_type)
+    if mine:
+        sql += " AND assignee = ?"
+        params.append(current_user(app))
+    sql += " ORDER BY priority, due_date IS NULL, due_date, id"
+    items = [item_view(decode_item(r)) for r in store.query(sql, params)]
+    if as_json:
+        echo_json(items)
+    else:
+        echo_table(
+            items,
+            ["id", "priority_name", "type", "state", "debtor_id", "due_date", "assignee", "reason"],
+        )
+
+
+@queue_group.command("show")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_app
+def show_command(app: AppContext, item_id: int, as_json: bool) -> None:
+    """Show one item: reason, evidence, proposed and allowed actions.
+
+    Example:
+
+        dunmail queue show 42
+    """
+    item = review_item(app.store(), item_id)
+    if item is None:
+        raise click.ClickException(f"no review item #{item_id}; see: dunmail queue list")
+    view = item_view(item)
+    if as_json:
+        echo_json(view)
+        return
+    for key in (
+        "id",
+        "type",
+        "priority_name",
+        "state",
+        "reason",
+        "debtor_id",
+        "invoice_numbers",
+        "due_date",
+        "assignee",
+        "created_at",
+        "resolution",
+    ):
+        click.echo(f"{key:>16}: {view[key]}")
+    click.echo(f"{'evidence':>16}:")
+    for key, value in view["evidence"].items():
+        click.echo(f"{'':>18}{key}: {value}")
+    click.echo(f"{'proposed':>16}: {', '.join(view['proposed_actions']) or '-'}")
+    click.echo(f"{'actions':>16}: {', '.join(view['allowed_actions'])}")
+
+
+def _invoice_option(values: tuple[str, ...]) -> tuple[tuple[str, Decimal | None], ...]:
+    out = []
+    for value in values:
+        number, _, amount = value.partition(":")
+        out.append((number.strip(), parse_money(amount, "--invoice") if amount else None))
+    return tuple(out)
+
+
+@queue_group.command("resolve")
+@click.argument("item_id", type=int)
+@click.option(
+    "--action",
+    required=True,
+    metavar="ACTION",
+    help="What to do; `dunmail queue show ID` lists the actions that fit.",
+)
+@click.option("--date", "day", metavar="DATE", help="Promise date, or first instalment date.")
+@click.option("--until", metavar="DATE", help="snooze: until this date.")
+@click.option("--amount", metavar="AMOUNT", help="credit / write_off: the amount.")
+@click.option(
+    "--invoice",
+    "invoices",
+    multiple=True,
+    metavar="NUMBER[:AMOUNT]",
+    help="allocate (repeatable), or the invoice for credit / write_off.",
+)
+@click.option("--agency", metavar="NAME", help="handover: the collection agency.")
+@click.option("--out", "out_dir", metavar="DIR", help="handover: where the dossier goes.")
+@click.option("--to", metavar="NAME", help="assign: the person.")
+@click.option("--text", metavar="TEXT", help="comment / dismiss / done: the text.")
+@click.option("--email", metavar="ADDRESS", help="fix_address: the address that works again.")
+@click.option("--instalments", type=int, help="change / approve: number of instalments.")
+@click.option("--every-days", type=int, help="change / approve: days between instalments.")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment (replays).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@pass_app
+def resolve_command(
+    app: AppContext,
+    item_id: int,
+    action: str,
+    day: str | None,
+    until: str | None,
+    amount: str | None,
+    invoices: tuple[str, ...],
+    agency: str | None,
+    out_dir: str | None,
+    to: str | None,
+    text: str | None,
+    email: str | None,
+    instalments: int | None,
+    every_days: int | None,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
+    """Act on a review item with an action that fits its type.
+
+    Actions: resume, promise (--date), credit (--amount), write_off [--amount], allocate
+    (--invoice N[:AMOUNT]…), ignore, approve / change (--instalments --date [--every-days]) /
+    reject, handover (--agency), retry, fix_address [--email], mark_sent, resend, done,
+    snooze (--until), assign (--to), comment (--text), dismiss.
+
+    Example:
+
+        dunmail queue resolve 42 --action promise --date 2026-12-15
+    """
+    action = action.replace("-", "_")
+    now = parse_now(now_text)
+    request = ActionRequest(
+        action=action,
+        date=parse_day(
+            until if action == "snooze" else day, "--until" if action == "snooze" else "--date"
+        ),
+        amount=parse_money(amount, "--amount"),
+        invoices=_invoice_option(invoices),
+        agency=agency,
+        to=to,
+        text=text,
+        email=email,
+        instalments=instalments,
+        every_days=every_days,
+        out_dir=out_dir,
+    )
+    try:
+        outcome = act(
+            app.store(),
+            app.config,
+            item_id,
+            request,
+            actor=actor_of(app),
+            today=today_of(app, now),
+            now=now,
+        )
+    except ReviewError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        echo_json(
+            {
+                "id": outcome.item_id,
+                "action": outcome.action,
+                "resolved": outcome.resolved,
+                "message": outcome.message,
+                "detail": outcome.detail,
+            }
+        )
+    else:
+        state = "resolved" if outcome.resolved else "still open"
+        click.echo(f"#{item_id} {outcome.action}: {outcome.message} ({state})")
+
+
+@queue_group.command("notify")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@pass_app
+def notify_command(app: AppContext, now_text: str | None) -> None:
+    """Queue mail to staff.notify_address for urgent items not yet notified (the daemon does
+    this on its own; the outbox sends it).
+
+    Example:
+
+        dunmail queue notify
+    """
+    from daemon.app.staffmail import notify_urgent
+
+    count = notify_urgent(app.store(), app.config, parse_now(now_text))
+    click.echo(f"{count} urgent notification(s) queued")
+
+
+@queue_group.command("digest")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@pass_app
+def digest_command(app: AppContext, now_text: str | None) -> None:
+    """Queue today's digest of open items for staff.notify_address (once per day).
+
+    Example:
+
+        dunmail queue digest
+    """
+    from daemon.app.staffmail import send_digest
+
+    now = parse_now(now_text)
+    outbox_id = send_digest(app.store(), app.config, today_of(app, now), now)
+    click.echo("digest queued" if outbox_id else "no digest: not yet time, nothing open, or sent")
+
+
+COMMANDS = [queue_group]

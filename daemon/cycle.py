@@ -1,0 +1,385 @@
+"""The daemon: one asyncio loop running each stage behind its own error boundary.
+
+Stages: inbound mail (IDLE or polling), the dunning cycle at the configured times (with
+promise and plan reviews), the outbox, staff notifications and upkeep. A failing stage backs
+off exponentially (capped) while the others go on. Signal handlers only set flags: SIGTERM
+lets the current unit of work finish and stops; SIGHUP reloads the configuration (a bad
+file is refused and the old configuration kept). The systemd watchdog is pinged only after
+a cycle in which every stage was healthy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from daemon.adapters.clock import iso_utc, utc_now
+from daemon.adapters.notify import SystemdNotifier
+from daemon.adapters.store.db import Store, dumps, open_store
+from daemon.config import Config, ConfigError, load_config
+
+log = logging.getLogger("dunmail")
+
+Clock = Callable[[], datetime]
+
+
+class AlreadyRunning(RuntimeError):
+    """Another daemon holds the database lock."""
+
+
+class InstanceLock:
+    """An exclusive lock beside the database: a second daemon on it refuses to start.
+
+    flock is released by the kernel when the process dies, so kill -9 never leaves a stale
+    lock behind."""
+
+    def __init__(self, db_path: str) -> None:
+        self.path = Path(db_path + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise AlreadyRunning(
+                f"another dunmail daemon (pid {holder}) is running on this database"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    @staticmethod
+    def holder(db_path: str) -> int | None:
+        """The pid of a running daemon on this database, or None."""
+        path = Path(db_path + ".lock")
+        if not path.exists():
+            return None
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.read(fd, 32).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        finally:
+            os.close(fd)
+        return None
+
+
+@dataclass
+class StageState:
+    name: str
+    interval: float  # seconds between runs when healthy
+    failures: int = 0
+    last_ok: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass
+class Runtime:
+    """What the stages share: the configuration (replaceable on SIGHUP) and the database."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    config_path: Path | None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.now().astimezone(self.config.office.tz).date()
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counters[key] = self.counters.get(key, 0) + n
+
+
+Stage = Callable[[Runtime], Any]
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Wait on the stop flag instead of sleeping, so SIGTERM is answered at once."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        config_path: Path | None,
+        *,
+        clock: Clock = utc_now,
+        notifier: SystemdNotifier | None = None,
+        stages: dict[str, tuple[Stage, float]] | None = None,
+        tick_seconds: float = 1.0,
+        max_cycles: int | None = None,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock
+        self.notifier = notifier or SystemdNotifier.from_environment()
+        self.stage_table = stages if stages is not None else default_stages()
+        self.tick_seconds = tick_seconds
+        self.max_cycles = max_cycles
+        self.lock = InstanceLock(config.database.path)
+        self._reload = False
+        self._stop_requests = 0
+
+    # -- signals: flags only ------------------------------------------------------------
+    def _on_term(self) -> None:
+        self._stop_requests += 1
+        if self._stop_requests > 1:  # a second SIGTERM is a hard stop
+            log.warning("second stop request: exiting now")
+            os._exit(1)
+        self.runtime.stop.set()
+
+    def _on_hup(self) -> None:
+        self._reload = True
+
+    def reload_config(self) -> None:
+        self._reload = False
+        try:
+            fresh = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("config reload refused, keeping the running configuration: %s", exc)
+            return
+        if fresh.database.path != self.config.database.path:
+            log.error("config reload refused: database.path cannot change while running")
+            return
+        self.config = self.runtime.config = fresh
+        log.info("configuration reloaded from %s", self.config_path)
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> int:
+        self.lock.acquire()
+        try:
+            return asyncio.run(self._main())
+        finally:
+            self.lock.release()
+
+    async def _main(self) -> int:
+        path = self.config.database.path
+        store = open_store(path, daemon=True)
+        self.runtime = Runtime(self.config, store, self.clock, self.config_path)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self._on_term)
+        loop.add_signal_handler(signal.SIGINT, self._on_term)
+        loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        store.set_state("daemon_pid", str(os.getpid()))
+        store.set_state("daemon_started", iso_utc(self.clock()))
+        recover_at_startup(self.runtime)
+        states = {
+            name: StageState(name, interval) for name, (_, interval) in self.stage_table.items()
+        }
+        # Each stage gets its own connection: SQLite transactions belong to a connection,
+        # and the stages run concurrently in worker threads.
+        tasks = [
+            asyncio.create_task(self._stage_loop(name, stage, states[name], path))
+            for name, (stage, _) in self.stage_table.items()
+        ]
+        self.notifier.ready(f"running {len(states)} stages")
+        log.info("dunmail daemon started (pid %s)", os.getpid())
+        cycles = 0
+        try:
+            while not self.runtime.stop.is_set():
+                if self._reload:
+                    self.reload_config()
+                await wait_or_stop(self.runtime.stop, self.tick_seconds)
+                healthy = all(s.failures == 0 and s.last_ok is not None for s in states.values())
+                cycles += 1
+                self._record_cycle(states, healthy)
+                if healthy:
+                    self.notifier.watchdog()
+                    self.notifier.status(f"healthy; {self._summary()}")
+                if self.max_cycles is not None and cycles >= self.max_cycles:
+                    self.runtime.stop.set()
+        finally:
+            self.notifier.stopping()
+            # Let every stage finish its current unit of work.
+            await asyncio.gather(*tasks, return_exceptions=True)
+            store.set_state("daemon_stopped", iso_utc(self.clock()))
+            store.close()
+            log.info("dunmail daemon stopped")
+        return 0
+
+    def _summary(self) -> str:
+        counters = self.runtime.counters
+        return ", ".join(f"{k} {v}" for k, v in sorted(counters.items())) or "idle"
+
+    async def _stage_loop(self, name: str, stage: Stage, state: StageState, path: str) -> None:
+        store = await asyncio.to_thread(open_store, path, daemon=True)
+        view = Runtime(
+            self.runtime.config,
+            store,
+            self.clock,
+            self.config_path,
+            stop=self.runtime.stop,
+            counters=self.runtime.counters,
+        )
+        try:
+            while not self.runtime.stop.is_set():
+                view.config = self.runtime.config  # pick up a reloaded configuration
+                try:
+                    await asyncio.to_thread(stage, view)
+                except Exception as exc:  # the stage's error boundary
+                    state.failures += 1
+                    state.last_error = f"{type(exc).__name__}: {exc}"
+                    delay = min(2**state.failures, self.runtime.config.daemon.backoff_max_seconds)
+                    log.error(
+                        "stage %s failed (%s); retrying in %ss",
+                        name,
+                        state.last_error,
+                        delay,
+                        exc_info=log.isEnabledFor(logging.DEBUG),
+                    )
+                    self.notifier.status(f"stage {name} failing: {state.last_error}")
+                else:
+                    state.failures = 0
+                    state.last_error = None
+                    state.last_ok = self.clock()
+                    delay = state.interval
+                await wait_or_stop(self.runtime.stop, delay)
+        finally:
+            await asyncio.to_thread(store.close)
+
+    def _record_cycle(self, states: dict[str, StageState], healthy: bool) -> None:
+        store = self.runtime.store
+        summary = {
+            name: {
+                "ok": s.failures == 0,
+                "error": s.last_error,
+                "last_ok": iso_utc(s.last_ok) if s.last_ok else None,
+            }
+            for name, s in states.items()
+        }
+        store.set_state("last_cycle", iso_utc(self.clock()))
+        store.set_state("stages", dumps(summary))
+        if healthy:
+            store.set_state("last_healthy_cycle", iso_utc(self.clock()))
+
+
+# -- stages ---------------------------------------------------------------------------------
+
+
+def recover_at_startup(rt: Runtime) -> None:
+    """Resolve mail left 'sending' by a crash (never a blind resend)."""
+    try:
+        from daemon.app.recovery import recover_outbox
+    except ImportError:
+        return
+    try:
+        recover_outbox(rt.store, rt.config, now=rt.now())
+    except Exception as exc:  # a broken IMAP server must not keep the daemon down
+        log.error("start-up recovery failed (%s); will retry before sending", exc)
+
+
+def stage_inbound(rt: Runtime) -> None:
+    if not rt.config.imap.configured:
+        return
+    from daemon.app.inbound import fetch_once
+
+    processed = fetch_once(rt.store, rt.config, now=rt.now())
+    rt.count("inbound", int(processed or 0))
+
+
+def stage_dunning(rt: Runtime) -> None:
+    """Plan and queue reminders once per configured cycle time (office timezone)."""
+    local = rt.now().astimezone(rt.config.office.tz)
+    due_slot = None
+    for slot in sorted(rt.config.dunning.cycle_times):
+        hour, minute = (int(p) for p in slot.split(":"))
+        moment = local.replace(hour=hour % 24, minute=minute, second=0, microsecond=0)
+        if moment <= local:
+            due_slot = moment
+    if due_slot is None:
+        return
+    key = due_slot.strftime("%Y-%m-%dT%H:%M")
+    if rt.store.get_state("dunning_last_slot") == key:
+        return
+    from daemon.app.dunning import run_daily_cycle
+
+    run_daily_cycle(rt.store, rt.config, now=rt.now())
+    rt.store.set_state("dunning_last_slot", key)
+    rt.count("dunning_cycles")
+
+
+def stage_outbox(rt: Runtime) -> None:
+    if not rt.config.smtp.configured:
+        return
+    from daemon.app.outbox import drain_outbox
+
+    drain_outbox(rt.store, rt.config, now=rt.now())
+
+
+def stage_staff(rt: Runtime) -> None:
+    from daemon.app.staffmail import notify_urgent, send_digest
+
+    notify_urgent(rt.store, rt.config, rt.now())
+    local = rt.now().astimezone(rt.config.office.tz)
+    hour, minute = (int(p) for p in rt.config.staff.digest_time.split(":"))
+    if (local.hour, local.minute) >= (hour, minute):
+        send_digest(rt.store, rt.config, local.date(), rt.now())
+
+
+def stage_upkeep(rt: Runtime) -> None:
+    from daemon.app.gdpr import purge_expired
+
+    key = rt.today().isoformat()
+    if rt.store.get_state("upkeep_last_day") == key:
+        return
+    purge_expired(rt.store, rt.config, rt.today(), rt.now())
+    rt.store.set_state("upkeep_last_day", key)
+
+
+def default_stages() -> dict[str, tuple[Stage, float]]:
+    return {
+        "inbound": (stage_inbound, 5.0),
+        "dunning": (stage_dunning, 30.0),
+        "outbox": (stage_outbox, 10.0),
+        "staff": (stage_staff, 60.0),
+        "upkeep": (stage_upkeep, 300.0),
+    }
+
+
+def configure_logging(level: str) -> None:
+    """One line per event for journald: level, component, message (ids, never bodies)."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def accelerated_clock(start: datetime, factor: float) -> Clock:
+    """A clock that runs ``factor`` times faster than the wall clock (the demo)."""
+    import time
+
+    origin = time.monotonic()
+
+    def now() -> datetime:
+        return start + timedelta(seconds=(time.monotonic() - origin) * factor)
+
+    return now
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return lambda: moment

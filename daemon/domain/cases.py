@@ -1,0 +1,420 @@
+"""The dunning planner: what to do today for each debtor, and why. PURE.
+
+``plan_debtor(snapshot, today, settings)`` returns the day's actions for one debtor: an
+``email`` (one statement-of-account mail whose step is the highest step due among its
+invoices), a ``task`` for a person (phone call, hand-over, key account, no address), a
+``hold`` (something stops the ladder) or a ``skip`` (nothing due). Preview and the daemon
+call the same function; only the daemon writes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from daemon.domain.policy import (
+    LadderLike,
+    NextStep,
+    Progress,
+    ladder_name_for,
+    next_step,
+    spacing_ok,
+)
+from daemon.domain.statement_of_account import Charges, InvoiceItem, compute_charges, notice_costs
+
+OPEN_STATES = frozenset({"open", "partially_paid"})
+STOPPED_CASES = frozenset({"insolvent", "handed_over", "closed"})
+ZERO = Decimal("0.00")
+
+
+class ActionKind(StrEnum):
+    EMAIL = "email"
+    TASK = "task"
+    HOLD = "hold"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceState:
+    item: InvoiceItem
+    status: str
+    progress: Progress
+    last_step_name: str | None = None
+    held: str | None = None  # reason of an invoice hold in force
+    promised: str | None = None  # an open promise covers it (reason)
+    in_plan: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LastReminder:
+    message_id: str
+    invoice_numbers: tuple[str, ...]
+    all_paid: bool  # every invoice of that reminder is now paid
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorSnapshot:
+    debtor_id: str
+    name: str
+    language: str
+    debtor_type: str
+    jurisdiction: str
+    emails: tuple[str, ...]
+    invoices: tuple[InvoiceState, ...]
+    tags: tuple[str, ...] = ()
+    ladder_override: str | None = None
+    case_id: int | None = None
+    case_token: str | None = None
+    case_status: str = "active"
+    paused_until: date | None = None
+    hold: str | None = None  # debtor hold in force (reason)
+    last_mail_date: date | None = None  # last reminder queued or sent
+    mail_pending: bool = False  # a reminder is queued and not yet sent
+    last_reminder: LastReminder | None = None
+    thank_you_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    ladders: Mapping[str, LadderLike]
+    ladder_b2b: str = "b2b"
+    ladder_b2c: str = "b2c"
+    tag_ladders: Mapping[str, str] = field(default_factory=dict)
+    min_open: Decimal = Decimal("5.00")
+    min_spacing_days: int = 7
+    country: str = "NL"  # business days of the office
+    atw_extension: bool = True
+    vat_deductible: bool = True
+    thank_you: bool = True
+    enabled: bool = True
+    global_pause: str | None = None  # reason when paused
+    bank_block: str | None = None  # reason when the bank-freshness gate is closed
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    number: str
+    from_step: int
+    to_step: int
+    step_name: str
+    formal_notice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    debtor_id: str
+    action: ActionKind
+    reason: str
+    kind: str = ""  # reminder | thank_you | call_task | handover | bounce
+    step: int | None = None
+    step_name: str | None = None
+    template: str | None = None
+    ladder: str | None = None
+    to: tuple[str, ...] = ()
+    invoices: tuple[InvoiceItem, ...] = ()
+    advances: tuple[Advance, ...] = ()
+    amount_due: Decimal = ZERO
+    charges: Charges = field(default_factory=Charges)
+    notice_costs: Decimal | None = None
+    notice_cost_lines: tuple[str, ...] = ()
+    notice_invoices: tuple[str, ...] = ()
+    deadline: date | None = None
+    language: str = "nl"
+    jurisdiction: str = "NL"
+    debtor_type: str = "b2b"
+    message_key: str = ""  # lowest invoice number taking this step: the Message-ID key
+    case_id: int | None = None
+    final: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount_due + self.charges.costs + self.charges.interest
+
+
+def _base(s: DebtorSnapshot, action: ActionKind, reason: str, **kw: object) -> Action:
+    return Action(
+        debtor_id=s.debtor_id,
+        action=action,
+        reason=reason,
+        language=s.language,
+        jurisdiction=s.jurisdiction,
+        debtor_type=s.debtor_type,
+        case_id=s.case_id,
+        to=s.emails,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _thank_you(s: DebtorSnapshot, settings: PlanSettings) -> Action | None:
+    last = s.last_reminder
+    if not settings.thank_you or last is None or s.thank_you_sent or not last.all_paid:
+        return None
+    if s.hold is not None or not s.emails:
+        return None
+    return _base(
+        s,
+        ActionKind.EMAIL,
+        f"everything is paid after reminder {last.message_id}",
+        kind="thank_you",
+        template="thank_you",
+        message_key=last.message_id,
+    )
+
+
+def _excluded(inv: InvoiceState, today: date) -> str | None:
+    if inv.status == "disputed":
+        return "disputed"
+    if inv.held:
+        return f"on hold ({inv.held})"
+    if inv.in_plan:
+        return "in a payment plan"
+    if inv.promised:
+        return f"promised ({inv.promised})"
+    return None
+
+
+def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
+    """The actions for one debtor on ``today`` (an empty list never: at least a reason)."""
+    if not settings.enabled:
+        return [_base(s, ActionKind.SKIP, "dunning is switched off (dunning.enabled = false)")]
+    if settings.global_pause is not None:
+        return [_base(s, ActionKind.HOLD, f"global pause: {settings.global_pause}")]
+    if s.case_status in STOPPED_CASES:
+        return [_base(s, ActionKind.SKIP, f"case is {s.case_status}")]
+    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES | {"disputed"}]
+    open_invoices = [i for i in open_invoices if i.item.open > 0]
+    if not open_invoices:
+        thanks = _thank_you(s, settings)
+        return [thanks] if thanks else [_base(s, ActionKind.SKIP, "nothing open")]
+    if s.hold is not None:
+        return [_base(s, ActionKind.HOLD, f"debtor on hold: {s.hold}")]
+    if s.case_status == "paused" and s.paused_until is not None and s.paused_until > today:
+        return [_base(s, ActionKind.HOLD, f"case paused until {s.paused_until.isoformat()}")]
+    eligible: list[InvoiceState] = []
+    excluded: list[str] = []
+    for inv in open_invoices:
+        why = _excluded(inv, today)
+        if why is None:
+            eligible.append(inv)
+        else:
+            excluded.append(f"{inv.item.number} {why}")
+    if not eligible:
+        return [_base(s, ActionKind.HOLD, "; ".join(excluded))]
+    total_open = sum((i.item.open for i in eligible), ZERO)
+    if total_open < settings.min_open:
+        return [
+            _base(
+                s,
+                ActionKind.SKIP,
+                f"open amount {total_open} is below dunning.min_open_amount {settings.min_open}",
+            )
+        ]
+    name, why = ladder_name_for(
+        override=s.ladder_override,
+        tags=s.tags,
+        debtor_type=s.debtor_type,
+        tag_ladders=dict(settings.tag_ladders),
+        ladder_names=list(settings.ladders),
+        ladder_b2b=settings.ladder_b2b,
+        ladder_b2c=settings.ladder_b2c,
+    )
+    ladder = settings.ladders.get(name)
+    if ladder is None:
+        return [_base(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")]
+    return _plan_ladder(s, today, settings, ladder, name, why, eligible, excluded)
+
+
+def _plan_ladder(
+    s: DebtorSnapshot,
+    today: date,
+    settings: PlanSettings,
+    ladder: LadderLike,
+    name: str,
+    why: str,
+    eligible: Sequence[InvoiceState],
+    excluded: Sequence[str],
+) -> list[Action]:
+    steps = ladder.steps
+    nexts: list[tuple[InvoiceState, NextStep]] = []
+    waiting: list[NextStep] = []
+    for inv in eligible:
+        nxt = next_step(
+            steps,
+            inv.progress,
+            today,
+            country=settings.country,
+            jurisdiction=s.jurisdiction,
+            atw_extension=settings.atw_extension,
+        )
+        if nxt is None:
+            continue
+        if nxt.is_due(today):
+            nexts.append((inv, nxt))
+        else:
+            waiting.append(nxt)
+    note = f" (ladder {name!r}: {why})" + (
+        f"; not reminded: {', '.join(excluded)}" if excluded else ""
+    )
+    if not nexts:
+        if not waiting:
+            return [_base(s, ActionKind.SKIP, "ladder finished for every open invoice" + note)]
+        dated = [w for w in waiting if w.due_on is not None]
+        first = min(dated, key=lambda w: w.due_on or today) if dated else waiting[0]
+        return [_base(s, ActionKind.SKIP, f"nothing due today; next: {first.reason}" + note)]
+    if settings.bank_block is not None:
+        return [_base(s, ActionKind.HOLD, settings.bank_block)]
+    to_person = ladder.route_to_person
+    tasks = [(i, n) for i, n in nexts if n.step.channel == "task" or to_person]
+    mails = [(i, n) for i, n in nexts if not (n.step.channel == "task" or to_person)]
+    actions: list[Action] = []
+    if tasks:
+        actions.append(_task(s, tasks, name, note, to_person))
+    if mails:
+        actions.append(_mail(s, today, settings, ladder, name, note, eligible, mails))
+    return actions
+
+
+def _advance(inv: InvoiceState, nxt: NextStep) -> Advance:
+    return Advance(
+        inv.item.number, inv.progress.done, nxt.number, nxt.step.name, nxt.step.formal_notice
+    )
+
+
+def _task(
+    s: DebtorSnapshot,
+    group: Sequence[tuple[InvoiceState, NextStep]],
+    name: str,
+    note: str,
+    to_person: bool,
+) -> Action:
+    top = max(n.number for _, n in group)
+    step = next(n.step for _, n in group if n.number == top)
+    chosen = [(i, n) for i, n in group if n.number == top or not n.step.final]
+    numbers = sorted(i.item.number for i, _ in chosen)
+    if step.final:
+        kind, what = "handover", "hand the claim over (final step; the ladder stops here)"
+    elif step.channel == "task":
+        kind, what = "call_task", f"step '{step.name}': call the debtor"
+    else:
+        kind, what = (
+            "call_task",
+            f"key account: send step '{step.name}' ({step.template}) personally",
+        )
+    return _base(
+        s,
+        ActionKind.TASK,
+        f"{what} about {', '.join(numbers)}" + note,
+        kind=kind,
+        step=top,
+        step_name=step.name,
+        template=step.template,
+        ladder=name,
+        invoices=tuple(i.item for i, _ in chosen),
+        advances=tuple(_advance(i, n) for i, n in chosen),
+        amount_due=sum((i.item.open for i, _ in chosen), ZERO),
+        message_key=numbers[0],
+        final=step.final,
+    )
+
+
+def _mail(
+    s: DebtorSnapshot,
+    today: date,
+    settings: PlanSettings,
+    ladder: LadderLike,
+    name: str,
+    note: str,
+    eligible: Sequence[InvoiceState],
+    group: Sequence[tuple[InvoiceState, NextStep]],
+) -> Action:
+    top = max(n.number for _, n in group)
+    step = ladder.steps[top - 1]
+    # A formal notice carries its own statutory wording: an invoice whose own step is a
+    # notice only takes it in a mail that IS that notice.
+    taking = [(i, n) for i, n in group if not (n.step.formal_notice and n.number != top)]
+    numbers = sorted(i.item.number for i, n in taking if n.number == top)
+    label = f"step {top} '{step.name}' for {', '.join(numbers)}"
+    if s.mail_pending:
+        return _base(s, ActionKind.SKIP, f"{label} waits: a reminder is already queued" + note)
+    later = spacing_ok(s.last_mail_date, today, settings.min_spacing_days)
+    if later is not None:
+        return _base(
+            s,
+            ActionKind.SKIP,
+            f"{label} waits for the minimum spacing of {settings.min_spacing_days} days: "
+            f"not before {later.isoformat()}" + note,
+        )
+    if not s.emails:
+        return _base(
+            s,
+            ActionKind.TASK,
+            f"{label}: the debtor has no deliverable e-mail address" + note,
+            kind="bounce",
+            step=top,
+            step_name=step.name,
+            template=step.template,
+            ladder=name,
+            message_key=numbers[0],
+        )
+    taken = {i.item.number for i, _ in taking}
+    listed = sorted(
+        (i.item for i in eligible if i.item.due_date < today or i.item.number in taken),
+        key=lambda it: (it.due_date, it.number),
+    )
+    after_notice = any(st.formal_notice for st in ladder.steps)
+    charges = compute_charges(
+        listed,
+        today,
+        jurisdiction=s.jurisdiction,
+        debtor_type=s.debtor_type,
+        costs=step.costs,
+        interest=step.interest,
+        after_notice=after_notice,
+        atw_extension=settings.atw_extension,
+        vat_deductible=settings.vat_deductible,
+    )
+    stated: Decimal | None = None
+    stated_lines: tuple[str, ...] = ()
+    notice_numbers: tuple[str, ...] = ()
+    if step.formal_notice:
+        notice_items = [i.item for i, n in taking if n.number == top]
+        notice_numbers = tuple(it.number for it in notice_items)
+        stated, stated_lines = notice_costs(
+            notice_items,
+            jurisdiction=s.jurisdiction,
+            debtor_type=s.debtor_type,
+            vat_deductible=settings.vat_deductible,
+        )
+    deadline = today + timedelta(days=step.deadline_days) if step.deadline_days else None
+    return _base(
+        s,
+        ActionKind.EMAIL,
+        f"{label}" + note,
+        kind="reminder",
+        step=top,
+        step_name=step.name,
+        template=step.template,
+        ladder=name,
+        invoices=tuple(listed),
+        advances=tuple(_advance(i, n) for i, n in taking),
+        amount_due=sum((it.open for it in listed), ZERO),
+        charges=charges,
+        notice_costs=stated,
+        notice_cost_lines=stated_lines,
+        notice_invoices=notice_numbers,
+        deadline=deadline,
+        message_key=numbers[0],
+    )
+
+
+def plan_day(
+    snapshots: Sequence[DebtorSnapshot], today: date, settings: PlanSettings
+) -> list[Action]:
+    """Every debtor's actions for ``today``, in debtor order."""
+    actions: list[Action] = []
+    for snapshot in sorted(snapshots, key=lambda s: s.debtor_id):
+        actions.extend(plan_debtor(snapshot, today, settings))
+    return actions

@@ -1,0 +1,242 @@
+"""daemon.domain.classify: intents by priority, negation, dates, evidence, review."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from daemon.cli.classify import classify_command
+from daemon.domain.classify import Classification, Intent, classify
+from parsers.mail import parse
+
+TZ = ZoneInfo("Europe/Amsterdam")
+# Wednesday 18 November 2026, 23:30 UTC is already Thursday in Amsterdam
+WED = "Wed, 18 Nov 2026 10:00:00 +0100"
+
+
+def run(
+    body: str,
+    *,
+    subject: str = "Re: Herinnering: factuur F2026-0412",
+    date_hdr: str = WED,
+    extra: str = "",
+) -> Classification:
+    raw = (
+        f"From: Jan <jan@example.com>\nTo: d@v.nl\nSubject: {subject}\nDate: {date_hdr}\n{extra}"
+        "Content-Type: text/plain; charset=utf-8\n\n" + body
+    ).encode()
+    return classify(parse(raw), tz=TZ)
+
+
+CASES = [
+    (
+        "Wij betalen de factuur vrijdag.",
+        Intent.PROMISE_TO_PAY,
+        date(2026, 11, 20),
+        None,
+        "promise-weekday",
+    ),
+    (
+        "I'll transfer the amount within 3 working days.",
+        Intent.PROMISE_TO_PAY,
+        date(2026, 11, 23),
+        None,
+        "promise-working-days",
+    ),
+    (
+        "Wij betwisten de factuur niet, maar betalen uiterlijk 30-11-2026.",
+        Intent.PROMISE_TO_PAY,
+        date(2026, 11, 30),
+        None,
+        "not-disputing-is-a-promise",
+    ),
+    ("We'll pay as soon as possible.", Intent.PROMISE_TO_PAY, None, None, "vague-promise-no-date"),
+    (
+        "De factuur is gisteren betaald.",
+        Intent.PAID_CLAIM,
+        None,
+        date(2026, 11, 17),
+        "paid-yesterday",
+    ),
+    (
+        "Ich habe die Rechnung am 12.11.2026 überwiesen.",
+        Intent.PAID_CLAIM,
+        None,
+        date(2026, 11, 12),
+        "paid-de",
+    ),
+    (
+        "Le virement a été effectué le 10 novembre.",
+        Intent.PAID_CLAIM,
+        None,
+        date(2026, 11, 10),
+        "paid-fr",
+    ),
+    (
+        "I paid this on Friday.",
+        Intent.PAID_CLAIM,
+        None,
+        date(2026, 11, 13),
+        "paid-weekday-looks-back",
+    ),
+    (
+        "We have not paid yet because we wait for the credit note.",
+        Intent.DISPUTE,
+        None,
+        None,
+        "credit-note-wait",
+    ),
+    (
+        "We will pay once the credit note arrives.",
+        Intent.DISPUTE,
+        None,
+        None,
+        "conditional-on-credit-note",
+    ),
+    (
+        "Wij betwisten deze factuur: het aantal uren klopt niet.",
+        Intent.DISPUTE,
+        None,
+        None,
+        "dispute-nl",
+    ),
+    ("Nous contestons cette facture.", Intent.DISPUTE, None, None, "dispute-fr"),
+    ("Wir widersprechen der Rechnung.", Intent.DISPUTE, None, None, "dispute-de"),
+    (
+        "Kan ik een betalingsregeling treffen? Ik kan vanaf vrijdag € 100 per maand betalen.",
+        Intent.PAYMENT_PLAN,
+        None,
+        None,
+        "plan-has-no-promise-date",
+    ),
+    (
+        "Could you send us a copy of the invoice?",
+        Intent.INVOICE_REQUEST,
+        None,
+        None,
+        "invoice-copy",
+    ),
+    (
+        "Het bedrijf is failliet verklaard; ik ben de curator.",
+        Intent.INSOLVENCY,
+        None,
+        None,
+        "insolvency-nl",
+    ),
+    (
+        "The company is in administration. We dispute nothing, but we will pay on Friday.",
+        Intent.INSOLVENCY,
+        None,
+        None,
+        "insolvency-beats-all",
+    ),
+    (
+        "Ik heb uw mail doorgestuurd naar onze boekhouder.",
+        Intent.OTHER,
+        None,
+        None,
+        "forwarded-is-other",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "intent", "promise", "paid"), [c[:4] for c in CASES], ids=[c[4] for c in CASES]
+)
+def test_intent_and_dates(
+    body: str, intent: Intent, promise: date | None, paid: date | None
+) -> None:
+    result = run(body)
+    assert result.intent is intent, result.evidence
+    if intent is not Intent.INSOLVENCY:
+        assert result.promise_date == promise
+        assert result.paid_date == paid
+
+
+def test_evidence_and_confidence() -> None:
+    result = run("Wij betalen de factuur vrijdag.")
+    assert result.evidence[0] == "intent:promise_to_pay"
+    assert any(e.startswith("promise_date:") for e in result.evidence)
+    assert result.confidence == 0.95 and not result.needs_review
+
+
+def test_other_goes_to_a_person() -> None:
+    result = run("Kunt u mij bellen over iets anders?")
+    assert result.intent is Intent.OTHER and result.needs_review
+
+
+def test_office_timezone_decides_the_day() -> None:
+    result = run("Is gisteren betaald.", date_hdr="Wed, 18 Nov 2026 23:30:00 +0000")
+    assert result.paid_date == date(2026, 11, 18)  # Thursday in Amsterdam, yesterday = Wednesday
+
+
+def test_bounce_before_auto_reply() -> None:
+    result = run(
+        "Your message could not be delivered to the following recipient:\n\n  jan@client.example\n\n550 5.1.1 user unknown",
+        subject="Undelivered Mail Returned to Sender",
+        extra="Auto-Submitted: auto-replied\nReturn-Path: <>\n",
+    )
+    assert result.intent is Intent.BOUNCE
+    assert result.bounce_recipients == ("jan@client.example",) and result.bounce_permanent is True
+
+
+def test_auto_reply_return_date_and_no_promise() -> None:
+    result = run(
+        "Ik ben afwezig tot en met vrijdag 27 november. Betalingen worden binnen 5 werkdagen verwerkt.",
+        subject="Automatisch antwoord: Herinnering",
+        extra="Auto-Submitted: auto-replied\n",
+    )
+    assert result.intent is Intent.AUTO_REPLY
+    assert result.return_date == date(2026, 11, 30)
+    assert result.promise_date is None
+
+
+def test_auto_generated_is_never_a_debtor_intent() -> None:
+    result = run(
+        "We paid the invoice yesterday!",
+        subject="Newsletter",
+        extra="Precedence: list\nList-Id: <x>\n",
+    )
+    assert result.intent is Intent.OTHER and result.machine == "auto_generated"
+
+
+def test_invoice_numbers_from_quote_and_subject() -> None:
+    result = run(
+        "Betaald.\n\nVan: D <d@v.nl>\nVerzonden: maandag\nAan: x\nOnderwerp: y\n\nFactuur F2026-0001",
+        subject="Re: F2026-0412",
+    )
+    assert result.invoice_numbers == ("F2026-0412", "F2026-0001")
+
+
+def test_holidays_parameter_shifts_working_days() -> None:
+    raw = (
+        b"From: j@e.com\nSubject: Re\nDate: Thu, 24 Dec 2026 10:00:00 +0100\n\n"
+        b"We will pay within 1 working day."
+    )
+    closed = {date(2026, 12, 25)}
+    result = classify(
+        parse(raw), tz=TZ, is_business_day=lambda d: d.weekday() < 5 and d not in closed
+    )
+    assert result.promise_date == date(2026, 12, 28)
+
+
+def test_cli_json_and_unreadable_file(tmp_path: Path) -> None:
+    eml = tmp_path / "reply.eml"
+    eml.write_bytes(
+        b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Wed, 18 Nov 2026 10:00:00 +0100\n\n"
+        b"Wij betalen vrijdag."
+    )
+    result = CliRunner().invoke(classify_command, [str(eml), "--json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert row["intent"] == "promise_to_pay" and row["promise_date"] == "2026-11-20"
+    assert row["invoice_numbers"] == ["F2026-0412"] and row["evidence"]
+    table = CliRunner().invoke(classify_command, [str(eml)])
+    assert "promise_to_pay" in table.output
+    missing = CliRunner().invoke(classify_command, [str(tmp_path / "nope.eml")])
+    assert missing.exit_code == 1 and "nope.eml" in missing.output
