@@ -8,6 +8,7 @@ $CREDENTIALS_DIRECTORY (LoadCredential=) named by ``credential``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.configschema import ConfigError, KeyLocator, build
+from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
     "Config",
@@ -147,7 +149,13 @@ class SmtpSettings:
 
 @dataclass(frozen=True, slots=True)
 class InvoiceSettings:
-    number_pattern: str = r"\b[A-Z]{1,4}\d{4}-\d{3,6}\b"
+    number_pattern: str = DEFAULT_INVOICE_PATTERN
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.number_pattern)
+        except re.error as exc:
+            raise ValueError(f"number_pattern: not a valid regular expression: {exc}") from exc
     reference_kind: Literal["rf", "kenmerk", "ogm"] = "rf"
 
 

@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.notify import SystemdNotifier
 from daemon.adapters.store.db import Store, dumps, open_store
-from daemon.config import Config, ConfigError, load_config
+from daemon.config import Config, ConfigError
 
 log = logging.getLogger("dunmail")
 
@@ -98,8 +99,8 @@ class Runtime:
     config: Config
     store: Store
     clock: Clock
-    config_path: Path | None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    halt: threading.Event = field(default_factory=threading.Event)  # stop, seen by threads
     counters: dict[str, int] = field(default_factory=dict)
 
     def now(self) -> datetime:
@@ -125,7 +126,7 @@ class Daemon:
     def __init__(
         self,
         config: Config,
-        config_path: Path | None,
+        reload: Callable[[], Config] | None = None,
         *,
         clock: Clock = utc_now,
         notifier: SystemdNotifier | None = None,
@@ -134,7 +135,7 @@ class Daemon:
         max_cycles: int | None = None,
     ) -> None:
         self.config = config
-        self.config_path = config_path
+        self.load_config = reload
         self.clock = clock
         self.notifier = notifier or SystemdNotifier.from_environment()
         self.stage_table = stages if stages is not None else default_stages()
@@ -150,6 +151,7 @@ class Daemon:
         if self._stop_requests > 1:  # a second SIGTERM is a hard stop
             log.warning("second stop request: exiting now")
             os._exit(1)
+        self.runtime.halt.set()
         self.runtime.stop.set()
 
     def _on_hup(self) -> None:
@@ -157,8 +159,11 @@ class Daemon:
 
     def reload_config(self) -> None:
         self._reload = False
+        if self.load_config is None:
+            log.warning("SIGHUP ignored: the configuration was not read from a file")
+            return
         try:
-            fresh = load_config(self.config_path)
+            fresh = self.load_config()
         except ConfigError as exc:
             log.error("config reload refused, keeping the running configuration: %s", exc)
             return
@@ -166,7 +171,7 @@ class Daemon:
             log.error("config reload refused: database.path cannot change while running")
             return
         self.config = self.runtime.config = fresh
-        log.info("configuration reloaded from %s", self.config_path)
+        log.info("configuration reloaded from %s", fresh.source or "built-in defaults")
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> int:
@@ -179,7 +184,7 @@ class Daemon:
     async def _main(self) -> int:
         path = self.config.database.path
         store = open_store(path, daemon=True)
-        self.runtime = Runtime(self.config, store, self.clock, self.config_path)
+        self.runtime = Runtime(self.config, store, self.clock)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._on_term)
         loop.add_signal_handler(signal.SIGINT, self._on_term)
@@ -211,6 +216,7 @@ class Daemon:
                     self.notifier.watchdog()
                     self.notifier.status(f"healthy; {self._summary()}")
                 if self.max_cycles is not None and cycles >= self.max_cycles:
+                    self.runtime.halt.set()
                     self.runtime.stop.set()
         finally:
             self.notifier.stopping()
@@ -292,13 +298,38 @@ def recover_at_startup(rt: Runtime) -> None:
         log.error("start-up recovery failed (%s); will retry before sending", exc)
 
 
-def stage_inbound(rt: Runtime) -> None:
-    if not rt.config.imap.configured:
-        return
-    from daemon.app.inbound import fetch_once
+class InboundStage:
+    """Keeps one IMAP connection: a pass, then IDLE (or a poll wait) until mail arrives.
 
-    processed = fetch_once(rt.store, rt.config, now=rt.now())
-    rt.count("inbound", int(processed or 0))
+    The wait is short (at most ``max_wait`` seconds) so a stop request is honoured quickly;
+    a broken connection raises, the stage backs off and the next run reconnects."""
+
+    def __init__(self, max_wait: float = 10.0) -> None:
+        self.client: Any = None
+        self.max_wait = max_wait
+
+    def __call__(self, rt: Runtime) -> None:
+        if not rt.config.imap.configured:
+            return
+        from daemon.adapters.imap import connect_with_retry
+        from daemon.app.inbound import run_ingestion_pass, wait_for_mail
+
+        if self.client is None:
+            self.client = connect_with_retry(rt.config.imap, attempts=1)
+        try:
+            report = run_ingestion_pass(rt.store, rt.config, self.client, now=rt.now())
+            rt.count("mails", report.stored)
+            if not rt.halt.is_set():
+                wait_for_mail(self.client, min(rt.config.imap.poll_seconds, self.max_wait), rt.halt)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.logout()
+            self.client = None
 
 
 def stage_dunning(rt: Runtime) -> None:
@@ -315,9 +346,10 @@ def stage_dunning(rt: Runtime) -> None:
     key = due_slot.strftime("%Y-%m-%dT%H:%M")
     if rt.store.get_state("dunning_last_slot") == key:
         return
-    from daemon.app.dunning import run_daily_cycle
+    from daemon.app.dunning import daily_reviews, queue_day
 
-    run_daily_cycle(rt.store, rt.config, now=rt.now())
+    daily_reviews(rt.store, rt.config, local.date(), rt.now())
+    queue_day(rt.store, rt.config, rt.now())
     rt.store.set_state("dunning_last_slot", key)
     rt.count("dunning_cycles")
 
@@ -352,7 +384,7 @@ def stage_upkeep(rt: Runtime) -> None:
 
 def default_stages() -> dict[str, tuple[Stage, float]]:
     return {
-        "inbound": (stage_inbound, 5.0),
+        "inbound": (InboundStage(), 0.0),
         "dunning": (stage_dunning, 30.0),
         "outbox": (stage_outbox, 10.0),
         "staff": (stage_staff, 60.0),

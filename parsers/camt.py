@@ -13,7 +13,7 @@ refused outright: bank files never need one, and it is how XXE and billion-laugh
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -128,14 +128,20 @@ def iter_camt(
     container: etree._Element | None = None
     paths: _Paths | None = None
     entry_no = 0
+    names: dict[str, tuple[str, str]] = {}  # tag -> (namespace with braces, local name)
     try:
         for event, el in context:
             tag = el.tag
-            if not isinstance(tag, str):
-                continue
-            ns, _, local = tag.rpartition("}")
-            ns = ns + "}" if ns else ""
+            got = names.get(tag)
+            if got is None:
+                if not isinstance(tag, str):
+                    continue
+                ns, _, local = tag.rpartition("}")
+                got = names[tag] = (ns + "}" if ns else "", local)
+            ns, local = got
             if event == "start":
+                if local == "Ntry" and root_kind is not None:
+                    continue
                 if root_kind is None:
                     root_kind = local
                     if el.getroottree().docinfo.doctype:
@@ -158,6 +164,7 @@ def iter_camt(
                     header = _read_header(container, paths, version, local_of(container), source)
                 entry_no += 1
                 yield from _entry_payments(el, paths, header, entry_no, source)
+                el.clear()  # freeing the subtree first makes the removal cheap
                 container.remove(el)
             elif el is container:
                 if header is None:
@@ -229,15 +236,16 @@ def _text(el: etree._Element, path: str) -> str | None:
     return value.strip() or None
 
 
-def _amount(text: str | None, what: str, source: str) -> Decimal:
+def _amount(text: str | None, what: Callable[[], str], source: str) -> Decimal:
+    """``what`` names the element for an error message; it is only built when one is raised."""
     if text is None:
-        raise BankFormatError(f"{source}: {what} has no amount")
+        raise BankFormatError(f"{source}: {what()} has no amount")
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise BankFormatError(f"{source}: {what} amount {text!r} is not a number") from None
+        raise BankFormatError(f"{source}: {what()} amount {text!r} is not a number") from None
     if not value.is_finite():
-        raise BankFormatError(f"{source}: {what} amount {text!r} is not a number")
+        raise BankFormatError(f"{source}: {what()} amount {text!r} is not a number")
     return value
 
 
@@ -251,12 +259,12 @@ def _date(el: etree._Element, p: _Paths, path: str, what: str, source: str) -> d
         raise BankFormatError(f"{source}: {what} date {raw!r} is not YYYY-MM-DD") from None
 
 
-def _direction(code: str | None, what: str, source: str) -> Direction:
+def _direction(code: str | None, what: Callable[[], str], source: str) -> Direction:
     if code == "CRDT":
         return Direction.CREDIT
     if code == "DBIT":
         return Direction.DEBIT
-    raise BankFormatError(f"{source}: {what} CdtDbtInd {code!r} is neither CRDT nor DBIT")
+    raise BankFormatError(f"{source}: {what()} CdtDbtInd {code!r} is neither CRDT nor DBIT")
 
 
 def _account(el: etree._Element, p: _Paths, path: str) -> str | None:
@@ -280,7 +288,7 @@ def _read_header(
         kind_code = _text(bal, p("Tp/CdOrPrtry/Cd")) or _text(bal, p("Tp/CdOrPrtry/Prtry")) or "?"
         amt_el = bal.find(p("Amt"))
         amount = _amount(
-            amt_el.text if amt_el is not None else None, f"balance {kind_code}", source
+            amt_el.text if amt_el is not None else None, lambda: f"balance {kind_code}", source
         )
         if _text(bal, p("CdtDbtInd")) == "DBIT":
             amount = -amount
@@ -318,185 +326,312 @@ def _finish(header: _Header) -> Statement:
     )
 
 
-_Index = dict[str, list[etree._Element]]
-_PATHS: dict[tuple[str, str], str] = {}  # (parent path, namespaced tag) -> local path
+# What each Ntry is read for, as a tree of local names. A leaf names the key under which the
+# stripped text of its first element is kept; "*" keys keep every element's text, "@" keys keep
+# the element itself (amounts need their Ccy). _TX starts a payment record of its own.
+_TX = "TX"
+_TX_CODE = {
+    "Domn": {"Cd": "domain", "Fmly": {"Cd": "family", "SubFmlyCd": "sub"}},
+    "Prtry": {"Cd": "prtry"},
+}
+_ENTRY_SPEC: dict[str, object] = {
+    "NtryRef": "NtryRef",
+    "Amt": "@Amt",
+    "CdtDbtInd": "CdtDbtInd",
+    "RvslInd": "RvslInd",
+    "BookgDt": {"Dt": "BookgDt", "DtTm": "BookgDtTm"},
+    "ValDt": {"Dt": "ValDt", "DtTm": "ValDtTm"},
+    "AcctSvcrRef": "AcctSvcrRef",
+    "BkTxCd": _TX_CODE,
+    "NtryDtls": {"TxDtls": _TX},
+    "AddtlNtryInf": "AddtlNtryInf",
+}
 
 
-def _index(entry: etree._Element) -> tuple[_Index, list[_Index]]:
-    """One pass over an Ntry: local path -> elements, for the entry and for each TxDtls.
+def _party_spec(side: str) -> dict[str, object]:
+    return {
+        side: {"Nm": f"{side}Nm", "Pty": {"Nm": f"{side}PtyNm"}},
+        f"{side}Acct": {"Id": {"IBAN": f"{side}IBAN", "Othr": {"Id": f"{side}Othr"}}},
+    }
 
-    Looking paths up in a dict is an order of magnitude cheaper than ElementPath ``find``.
+
+_TX_SPEC: dict[str, object] = {
+    "Refs": {"EndToEndId": "EndToEndId", "AcctSvcrRef": "AcctSvcrRef"},
+    "Amt": "@Amt",
+    "AmtDtls": {"TxAmt": {"Amt": "@TxAmt"}},
+    "CdtDbtInd": "CdtDbtInd",
+    "BkTxCd": _TX_CODE,
+    "RltdPties": {**_party_spec("Dbtr"), **_party_spec("Cdtr")},
+    "RltdAgts": {
+        f"{side}Agt": {"FinInstnId": {"BIC": f"{side}BIC", "BICFI": f"{side}BICFI"}}
+        for side in ("Dbtr", "Cdtr")
+    },
+    "RmtInf": {"Ustrd": "*Ustrd", "Strd": {"CdtrRefInf": {"Ref": "*Ref"}}},
+    "RtrInf": {"Rsn": {"Cd": "RtrCd", "Prtry": "RtrPrtry"}},
+    "AddtlTxInf": "AddtlTxInf",
+}
+
+_Spec = dict[object, object]
+
+
+class _Found:
+    """What one Ntry (or one TxDtls) holds: first texts, repeated texts and amount elements."""
+
+    __slots__ = ("text", "many", "amounts")
+
+    def __init__(self) -> None:
+        self.text: dict[str, str] = {}  # stripped; "" when the first such element was empty
+        self.many: dict[str, list[str]] = {}
+        self.amounts: dict[str, etree._Element] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.text.get(key) or None
+
+    def all(self, key: str) -> tuple[str, ...]:
+        return tuple(t for t in self.many.get(key, ()) if t)
+
+
+_LOCAL: dict[object, str] = {}  # tag -> local name, so each distinct tag is split once
+_SPECS: dict[tuple[int, str], _Spec] = {}  # (spec, namespace) -> spec keyed by full tag
+
+
+def _spec_for(spec: dict[str, object], ns: str) -> _Spec:
+    """``spec`` keyed by full tag in namespace ``ns``, built once per namespace.
+
+    Looking an element's own tag up first saves splitting every tag into its local name.
     """
-    top: _Index = {}
-    txs: list[_Index] = []
-    where: dict[etree._Element, tuple[str, _Index]] = {entry: ("", top)}
-    paths = _PATHS
-    for el in entry.iterdescendants():
-        tag = el.tag
-        parent_path, idx = where[el.getparent()]  # type: ignore[index]
-        key = (parent_path, tag)
-        path = paths.get(key)
-        if path is None:
-            if not isinstance(tag, str):
+    key = (id(spec), ns)
+    got = _SPECS.get(key)
+    if got is None:
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        got = {}
+        for name, node in spec.items():
+            if isinstance(node, dict):
+                got[ns + name] = _spec_for(node, ns)
+            elif node is _TX:
+                got[ns + name] = node
+            else:
+                leaf = str(node)
+                got[ns + name] = (leaf[0], leaf[1:]) if leaf[0] in "*@" else leaf
+        _SPECS[key] = got
+    return got
+
+
+def _collect(
+    parent: etree._Element, spec: _Spec, found: _Found, txs: list[_Found], ns: str
+) -> None:
+    """Keep what ``spec`` asks for, matched by local name; skip every other subtree."""
+    for child in parent:
+        tag = child.tag
+        node = spec.get(tag)
+        if node is None:
+            # Another namespace (or none) still counts by its local name.
+            local = _LOCAL.get(tag)
+            if local is None:
+                if not isinstance(tag, str):
+                    continue
+                local = tag.rpartition("}")[2]
+                if len(_LOCAL) < 4096:
+                    _LOCAL[tag] = local
+            node = spec.get(ns + local)
+            if node is None:
                 continue
-            local = tag.rpartition("}")[2]
-            path = f"{parent_path}/{local}" if parent_path else local
-            if len(paths) < 4096:
-                paths[key] = path
-        if path == "NtryDtls/TxDtls" and idx is top:
-            tx: _Index = {}
-            txs.append(tx)
-            where[el] = ("", tx)
-            continue
-        where[el] = (path, idx)
-        found = idx.get(path)
-        if found is None:
-            idx[path] = [el]
+        cls = node.__class__
+        if cls is str:
+            if node is _TX:
+                tx = _Found()
+                txs.append(tx)
+                _collect(child, _spec_for(_TX_SPEC, ns), tx, txs, ns)
+            elif node not in found.text:
+                text = child.text
+                found.text[node] = text.strip() if text else ""  # type: ignore[index]
+        elif cls is dict:
+            _collect(child, node, found, txs, ns)  # type: ignore[arg-type]
         else:
-            found.append(el)
-    return top, txs
+            kind, key = node  # type: ignore[misc]
+            if kind == "@":
+                found.amounts.setdefault(key, child)
+            else:
+                text = child.text
+                found.many.setdefault(key, []).append(text.strip() if text else "")
 
 
-def _t(idx: _Index, path: str) -> str | None:
-    found = idx.get(path)
-    if not found:
-        return None
-    text = found[0].text
-    return (text.strip() or None) if text else None
-
-
-def _all(idx: _Index, path: str) -> tuple[str, ...]:
-    return tuple(t for el in idx.get(path, ()) if el.text and (t := el.text.strip()))
-
-
-def _idx_date(idx: _Index, path: str, what: str, source: str) -> date | None:
-    raw = _t(idx, path + "/Dt") or _t(idx, path + "/DtTm")
+def _found_date(found: _Found, key: str, what: Callable[[], str], source: str) -> date | None:
+    raw = found.get(key) or found.get(key + "Tm")
     if raw is None:
         return None
     try:
         return date.fromisoformat(raw[:10])
     except ValueError:
-        raise BankFormatError(f"{source}: {what} date {raw!r} is not YYYY-MM-DD") from None
+        raise BankFormatError(f"{source}: {what()} date {raw!r} is not YYYY-MM-DD") from None
 
 
-def _tx_code(idx: _Index) -> str | None:
-    domain = _t(idx, "BkTxCd/Domn/Cd")
+def _tx_code(found: _Found) -> str | None:
+    domain = found.get("domain")
     if domain is not None:
-        family = _t(idx, "BkTxCd/Domn/Fmly/Cd") or ""
-        sub = _t(idx, "BkTxCd/Domn/Fmly/SubFmlyCd") or ""
+        family = found.get("family") or ""
+        sub = found.get("sub") or ""
         return "/".join(part for part in (domain, family, sub) if part)
-    return _t(idx, "BkTxCd/Prtry/Cd")
+    return found.get("prtry")
 
 
 def _entry_payments(
     entry: etree._Element, p: _Paths, header: _Header, entry_no: int, source: str
 ) -> Iterator[Payment]:
-    what = f"entry {entry_no}"
-    top, details = _index(entry)
-    amt_els = top.get("Amt")
-    amt_el = amt_els[0] if amt_els else None
+    def what() -> str:
+        return f"entry {entry_no}"
+
+    top = _Found()
+    txs: list[_Found] = []
+    _collect(entry, _spec_for(_ENTRY_SPEC, p.ns), top, txs, p.ns)
+    amt_el = top.amounts.get("Amt")
     entry_amount = _amount(amt_el.text if amt_el is not None else None, what, source)
     currency = (amt_el.get("Ccy") if amt_el is not None else None) or header.currency or ""
     if header.currency is None and currency:
         header.currency = currency  # a camt.054 may carry neither balances nor Acct/Ccy
-    direction = _direction(_t(top, "CdtDbtInd"), what, source)
+    direction = _direction(top.get("CdtDbtInd"), what, source)
     signed = entry_amount if direction is Direction.CREDIT else -entry_amount
     header.entries_sum += signed
-    base = Payment(
-        account_iban=header.account,
-        booking_date=_idx_date(top, "BookgDt", what, source),
-        value_date=_idx_date(top, "ValDt", what, source),
+    base = _Base(
+        account=header.account,
+        booking_date=_found_date(top, "BookgDt", what, source),
+        value_date=_found_date(top, "ValDt", what, source),
         amount=entry_amount,
         currency=currency,
         direction=direction,
-        reversal=(_t(top, "RvslInd") or "").lower() in ("true", "1"),
-        bank_reference=_t(top, "AcctSvcrRef"),
-        additional_info=_t(top, "AddtlNtryInf"),
+        reversal=(top.get("RvslInd") or "").lower() in ("true", "1"),
+        bank_reference=top.get("AcctSvcrRef"),
+        additional_info=top.get("AddtlNtryInf"),
         transaction_code=_tx_code(top),
-        entry_reference=_t(top, "NtryRef") or str(entry_no),
+        entry_reference=top.get("NtryRef") or str(entry_no),
         statement_id=header.statement_id,
-        entry_signed_amount=signed,
+        signed=signed,
     )
-    if not details:
-        yield base
+    if not txs:
+        yield Payment(
+            account_iban=base.account,
+            booking_date=base.booking_date,
+            value_date=base.value_date,
+            amount=entry_amount,
+            currency=currency,
+            direction=direction,
+            reversal=base.reversal,
+            bank_reference=base.bank_reference,
+            additional_info=base.additional_info,
+            transaction_code=base.transaction_code,
+            entry_reference=base.entry_reference,
+            statement_id=base.statement_id,
+            entry_signed_amount=signed,
+        )
         return
-    amounts = [_tx_amount(tx, f"{what} TxDtls {i + 1}", source) for i, tx in enumerate(details)]
+    if len(txs) == 1:
+        got = _tx_amount(txs[0], lambda: f"{what()} TxDtls 1", source)
+        yield _tx_payment(txs[0], base, 0, got, source)
+        return
+    amounts = [
+        _tx_amount(tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
+        for i, tx in enumerate(txs)
+    ]
     missing = [i for i, got in enumerate(amounts) if got is None]
-    if missing and len(details) > 1:
+    if missing:
         # Keep the entry's total intact: the first record without an amount takes what the
         # others leave, the rest get zero. A person sees the warning.
         known = sum((got[0] for got in amounts if got is not None), Decimal(0))
         header.warnings.append(
-            f"{what}: {len(missing)} of {len(details)} TxDtls carry no amount; "
+            f"{what()}: {len(missing)} of {len(txs)} TxDtls carry no amount; "
             "the entry amount was assigned to the first of them"
         )
         for n, i in enumerate(missing):
             amounts[i] = (entry_amount - known if n == 0 else Decimal(0), None)
-    for index, (tx, got) in enumerate(zip(details, amounts, strict=True)):
+    for index, (tx, got) in enumerate(zip(txs, amounts, strict=True)):
         yield _tx_payment(tx, base, index, got, source)
 
 
-def _tx_amount(tx: _Index, what: str, source: str) -> tuple[Decimal, str | None] | None:
-    found = tx.get("Amt") or tx.get("AmtDtls/TxAmt/Amt")
-    if not found:
-        return None
-    return _amount(found[0].text, what, source), found[0].get("Ccy")
+@dataclass(slots=True)
+class _Base:
+    """The entry-level values every record of one Ntry shares."""
+
+    account: str
+    booking_date: date | None
+    value_date: date | None
+    amount: Decimal
+    currency: str
+    direction: Direction
+    reversal: bool
+    bank_reference: str | None
+    additional_info: str | None
+    transaction_code: str | None
+    entry_reference: str
+    statement_id: str | None
+    signed: Decimal
 
 
-def _party(tx: _Index, side: str) -> tuple[str | None, str | None, str | None]:
-    name = _t(tx, f"RltdPties/{side}/Nm") or _t(tx, f"RltdPties/{side}/Pty/Nm")
-    iban = _t(tx, f"RltdPties/{side}Acct/Id/IBAN") or _t(tx, f"RltdPties/{side}Acct/Id/Othr/Id")
-    bic = _t(tx, f"RltdAgts/{side}Agt/FinInstnId/BIC") or _t(
-        tx, f"RltdAgts/{side}Agt/FinInstnId/BICFI"
-    )
+def _tx_amount(
+    tx: _Found, what: Callable[[], str], source: str
+) -> tuple[Decimal, str | None] | None:
+    el = tx.amounts.get("Amt")
+    if el is None:
+        el = tx.amounts.get("TxAmt")
+        if el is None:
+            return None
+    return _amount(el.text, what, source), el.get("Ccy")
+
+
+def _party(tx: _Found, side: str) -> tuple[str | None, str | None, str | None]:
+    get = tx.get
+    name = get(side + "Nm") or get(side + "PtyNm")
+    iban = get(side + "IBAN") or get(side + "Othr")
+    bic = get(side + "BIC") or get(side + "BICFI")
     return name, iban, bic
 
 
 def _tx_payment(
-    tx: _Index,
-    base: Payment,
+    tx: _Found,
+    base: _Base,
     index: int,
     got: tuple[Decimal, str | None] | None,
     source: str,
 ) -> Payment:
     amount, currency = got if got is not None else (base.amount, base.currency)
-    code = _t(tx, "CdtDbtInd")
-    direction = _direction(code, "TxDtls", source) if code else base.direction
+    get = tx.get
+    code = get("CdtDbtInd")
+    direction = _direction(code, lambda: "TxDtls", source) if code else base.direction
     # The counterparty is whoever is not us: the payer on a credit, the payee on a debit.
     side = "Dbtr" if direction is Direction.CREDIT else "Cdtr"
     name, iban, bic = _party(tx, side)
     if name is None and iban is None:
         # Some banks fill only the other side; take it unless it is the office's own account.
         other = _party(tx, "Cdtr" if side == "Dbtr" else "Dbtr")
-        if other[1] is None or other[1] != base.account_iban:
+        if other[1] is None or other[1] != base.account:
             name, iban, bic = other
-    e2e = _t(tx, "Refs/EndToEndId")
+    e2e = get("EndToEndId")
     if e2e is not None and e2e.upper() == "NOTPROVIDED":
         e2e = None
-    tx_info = _t(tx, "AddtlTxInf")
+    tx_info = get("AddtlTxInf")
     info = base.additional_info
     if tx_info:
         info = f"{info} {tx_info}" if info else tx_info
     return Payment(
-        account_iban=base.account_iban,
+        account_iban=base.account,
         booking_date=base.booking_date,
         value_date=base.value_date,
         amount=amount,
         currency=currency or base.currency,
         direction=direction,
         reversal=base.reversal,
-        return_reason=_t(tx, "RtrInf/Rsn/Cd") or _t(tx, "RtrInf/Rsn/Prtry"),
-        bank_reference=base.bank_reference or _t(tx, "Refs/AcctSvcrRef"),
+        return_reason=get("RtrCd") or get("RtrPrtry"),
+        bank_reference=base.bank_reference or get("AcctSvcrRef"),
         end_to_end_id=e2e,
         counterparty_name=name,
         counterparty_iban=iban,
         counterparty_bic=bic,
-        remittance_lines=_all(tx, "RmtInf/Ustrd"),
-        structured_references=_all(tx, "RmtInf/Strd/CdtrRefInf/Ref"),
+        remittance_lines=tx.all("Ustrd") if tx.many else (),
+        structured_references=tx.all("Ref") if tx.many else (),
         additional_info=info,
         transaction_code=base.transaction_code or _tx_code(tx),
         entry_reference=base.entry_reference,
         batch_index=index,
         statement_id=base.statement_id,
-        entry_signed_amount=base.entry_signed_amount,
+        entry_signed_amount=base.signed,
     )

@@ -9,12 +9,15 @@ decimal comma or point, and text in UTF-8, cp1252 or latin-1. The :86: field is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import IO
 
 from parsers.bank import Balance, BankFormatError, Direction, Payment, Statement
-from parsers.mt940_details import Details, looks_like_iban, parse_details
+from parsers.camt import StatementEnd
+from parsers.mt940_details import DetailFields, looks_like_iban, read_details
 
 _TAG = re.compile(r":(\d\d[A-Z]?):")
 _LINE61 = re.compile(
@@ -36,9 +39,19 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+_CHUNK = 1 << 20  # characters split into lines at a time
+_CREDIT_MARKS = frozenset(("C", "EC", "RD"))
+_CREDIT, _DEBIT = Direction.CREDIT, Direction.DEBIT
+_GIRO = re.compile(r"P\d{9}")
+
+# A parsed :61: line: value date, entry date, mark, amount, type code, bank reference,
+# customer reference, the rest (supplementary details included).
+_Line61 = tuple[str, str | None, str, str, str, str | None, str | None, str | None]
+
+
 @dataclass(slots=True)
 class _Draft:
-    """One statement being read; becomes a Statement at the next :20: or the end."""
+    """One statement being read; becomes a StatementEnd at the next :20: or the end."""
 
     line: int
     reference: str
@@ -48,26 +61,46 @@ class _Draft:
     created_at: str | None = None
     currency: str | None = None  # MT942 has no balances; :34F: names the currency
     balances: list[Balance] = field(default_factory=list)
-    payments: list[Payment] = field(default_factory=list)
-    pending: tuple[int, dict[str, str | None]] | None = None  # :61: awaiting its :86:
+    # Payments wait here only while no balance has fixed the statement's currency (MT942).
+    held: list[Payment] = field(default_factory=list)
+    total: Decimal = Decimal(0)
+    pending: tuple[int, _Line61] | None = None  # :61: awaiting its :86:
     info: list[str] = field(default_factory=list)  # raw :86: lines of the pending :61:
+    home: tuple[str, str, str] | None = None  # (:25:, currency, account), memoised
 
 
-def parse_mt940(data: bytes, *, source: str = "<bytes>") -> list[Statement]:
-    """Every statement in an MT940/MT942 file, in file order."""
-    text = decode(data).replace("\x1a", "")
-    fmt = "mt942" if ("{2:I942" in text or "{2:O942" in text or ":34F:" in text) else "mt940"
-    statements: list[Statement] = []
-    draft: _Draft | None = None
-    for line_no, tag, lines in _fields(text):
+class _Reader:
+    """Applies fields in order; what they complete is appended to ``out``."""
+
+    def __init__(self, fmt: str, source: str) -> None:
+        self.fmt = fmt
+        self.source = source
+        self.draft: _Draft | None = None
+        self.out: list[Payment | StatementEnd] = []
+        self.dates: dict[tuple[str, str | None], tuple[date, date]] = {}
+
+    def field(self, tag: str, line_no: int, lines: list[str]) -> None:
+        draft = self.draft
+        if tag == "86":
+            if draft is None:
+                raise BankFormatError(f"{self.source}: line {line_no}: :86: before any :20:")
+            if draft.pending is not None:
+                # Old Rabobank files repeat :86: for each further line of the same entry.
+                draft.info.extend(lines)
+            return
+        if tag == "61" and draft is not None:
+            if draft.pending is not None:
+                self.flush(draft)
+            draft.pending = (line_no, _line61(lines, line_no, self.source))
+            return
         value = lines[0].strip()
         if tag == "20":
             if draft is not None:
-                statements.append(_finish(draft, source))
-            draft = _Draft(line=line_no, reference=value, fmt=fmt)
-            continue
+                self.finish(draft)
+            self.draft = _Draft(line=line_no, reference=value, fmt=self.fmt)
+            return
         if draft is None:
-            raise BankFormatError(f"{source}: line {line_no}: :{tag}: before any :20:")
+            raise BankFormatError(f"{self.source}: line {line_no}: :{tag}: before any :20:")
         if tag == "25":
             draft.account = value
         elif tag in ("28", "28C"):
@@ -77,55 +110,216 @@ def parse_mt940(data: bytes, *, source: str = "<bytes>") -> list[Statement]:
         elif tag == "34F" and draft.currency is None:
             draft.currency = value[:3] or None
         elif tag[:2] in ("60", "62", "64", "65"):
-            _flush(draft, source)  # a :86: after the closing balance is the statement's own
-            draft.balances.append(_balance(tag, value, line_no, source))
-        elif tag == "61":
-            _flush(draft, source)
-            draft.pending = (line_no, _line61(lines, line_no, source))
-        elif tag == "86" and draft.pending is not None:
-            # Old Rabobank files repeat :86: for each further line of the same entry.
-            draft.info.extend(lines)
-    if draft is not None:
-        statements.append(_finish(draft, source))
-    if not statements:
-        raise BankFormatError(f"{source}: no MT940 statement found (no :20: tag)")
-    return statements
+            if draft.pending is not None:
+                self.flush(draft)  # a :86: after the closing balance is the statement's own
+            draft.balances.append(_balance(tag, value, line_no, self.source))
+            if draft.held:
+                account, currency = _home(draft)
+                self.out.extend(_rehome(p, account, currency) for p in draft.held)
+                draft.held = []
+
+    def flush(self, draft: _Draft) -> None:
+        assert draft.pending is not None
+        source = self.source
+        line_no, (vd, ed, mark, amt, tt, bank, customer, extra) = draft.pending
+        draft.pending = None
+        info, draft.info = draft.info, []
+        (remittance, structured, e2e, cp_name, cp_iban, cp_bic, reason, _, reversal_hint, text) = (
+            read_details(info, 4) if info else _NO_DETAILS
+        )
+        got = self.dates.get((vd, ed))
+        if got is None:
+            value_date = _yymmdd(vd, line_no, source)
+            booking = _entry_date(value_date, ed, line_no, source) if ed else value_date
+            got = self.dates[(vd, ed)] = (value_date, booking)
+        if cp_iban is None or cp_name is None:
+            account, name = _counterparty_from_61(customer or "", extra or "")
+            cp_name = cp_name or name
+            cp_iban = cp_iban or account
+        home, currency = _home(draft)
+        amount = _amount(amt, line_no, source)
+        # SWIFT: RC is the reversal of a credit (money leaves), RD of a debit (money comes back).
+        if mark in _CREDIT_MARKS:
+            direction = _CREDIT
+            draft.total += amount
+        else:
+            direction = _DEBIT
+            draft.total -= amount
+        payment = Payment(
+            account_iban=home,
+            booking_date=got[1],
+            value_date=got[0],
+            amount=amount,
+            currency=currency,
+            direction=direction,
+            reversal=mark[0] == "R" or reversal_hint,
+            return_reason=reason,
+            bank_reference=bank,
+            end_to_end_id=e2e,
+            counterparty_name=cp_name,
+            counterparty_iban=cp_iban,
+            counterparty_bic=cp_bic,
+            remittance_lines=remittance,
+            structured_references=structured,
+            additional_info=text or extra,
+            transaction_code=tt.strip() or None,
+            entry_reference=customer if customer and customer != "NONREF" else None,
+            statement_id=draft.reference,
+        )
+        if draft.balances:
+            self.out.append(payment)
+        else:
+            draft.held.append(payment)
+
+    def finish(self, draft: _Draft) -> None:
+        if draft.pending is not None:
+            self.flush(draft)
+        warnings: list[str] = []
+        opening = next((b for k in _OPENING for b in draft.balances if b.kind == k), None)
+        closing = next((b for k in _CLOSING for b in draft.balances if b.kind == k), None)
+        total = draft.total
+        if opening is not None and closing is not None and opening.amount + total != closing.amount:
+            warnings.append(
+                f"balance mismatch: {opening.kind} {opening.amount} + entries {total} = "
+                f"{opening.amount + total}, but {closing.kind} is {closing.amount}"
+            )
+        currency = next((b.currency for b in draft.balances), draft.currency)
+        account = _account(draft.account, currency)
+        if draft.held:
+            self.out.extend(_rehome(p, account, currency) for p in draft.held)
+            draft.held = []
+        dates = [b.date for b in draft.balances if b.date is not None]
+        statement = Statement(
+            format=draft.fmt,
+            statement_id=draft.reference,
+            account_iban=account,
+            currency=currency,
+            balances=tuple(draft.balances),
+            created_at=draft.created_at,
+            sequence=draft.sequence,
+            from_date=opening.date if opening else (min(dates) if dates else None),
+            to_date=closing.date if closing else (max(dates) if dates else None),
+            warnings=tuple(warnings),
+        )
+        self.out.append(StatementEnd(statement))
 
 
-def _fields(text: str) -> list[tuple[int, str, list[str]]]:
-    """Split into (line number, tag, raw lines); envelope and header lines are dropped."""
-    out: list[tuple[int, str, list[str]]] = []
-    current: list[str] | None = None
-    last_tag = before_86 = ""
-    for line_no, raw in enumerate(text.splitlines(), start=1):
-        line = raw
-        if line.startswith("{"):
+_NO_DETAILS: DetailFields = ((), (), None, None, None, None, None, None, False, "")
+
+
+def iter_mt940(
+    data: bytes | IO[bytes], *, source: str = "<bytes>"
+) -> Iterator[Payment | StatementEnd]:
+    """Yield each Payment as its :61:/:86: pair is read, then a StatementEnd per statement.
+
+    Memory is bounded by one field, not by the number of entries. The StatementEnd carries the
+    final account and currency; a payment read before a later ``:25:`` changed them (not seen
+    in real files) keeps the earlier account, which :func:`parse_mt940` corrects.
+    """
+    raw = data if isinstance(data, bytes | bytearray) else data.read()
+    text = decode(bytes(raw))
+    del raw
+    if "\x1a" in text:
+        text = text.replace("\x1a", "")
+    fmt = "mt942" if ("{2:I942" in text or "{2:O942" in text or ":34F:" in text) else "mt940"
+    reader = _Reader(fmt, source)
+    out = reader.out
+    apply = reader.field
+    tag_match = _TAG.match
+    # A field is applied when the next one starts, so its wrapped lines are complete by then.
+    tag = last_tag = before_86 = ""
+    tag_line = line_no = 0
+    field_lines: list[str] = []
+    lines: list[str] | None = None
+    for line in _lines(text):
+        line_no += 1
+        if line[:1] == "{":
             # {1:...}{2:...}{4: may share a line with the first tag.
             cut = line.rfind("{4:")
             line = line[cut + 3 :] if cut >= 0 else ""
-            current = None
+            lines = None
             if not line:
                 continue
-        match = _TAG.match(line)
-        if match:
-            tag = match.group(1)
-            before_86 = last_tag if tag == "86" else before_86
-            last_tag = tag
-            current = [line[match.end() :]]
-            out.append((line_no, tag, current))
+        match = tag_match(line) if line[:1] == ":" else None
+        if match is None:
+            stripped = line.strip()
+            if stripped[:1] == "-":
+                # "-" ends a SWIFT message, but a wrapped entry :86: may also put a lone "-"
+                # on a line (a mandate id "MND-EV01" cut at the hyphen): only there it is text.
+                if stripped[:2] == "-}" or not (last_tag == "86" and before_86 == "61"):
+                    lines = None
+                    continue
+            elif stripped == ":940:":
+                lines = None
+                continue
+            if lines is not None:
+                lines.append(line)
             continue
-        stripped = line.strip()
-        if stripped == ":940:" or stripped.startswith("-}"):
-            current = None
+        if tag:
+            apply(tag, tag_line, field_lines)
+            if out:
+                yield from out
+                out.clear()
+        tag = match.group(1)
+        if tag == "86":
+            before_86 = last_tag
+        last_tag = tag
+        tag_line = line_no
+        field_lines = lines = [line[match.end() :]]
+    if tag:
+        apply(tag, tag_line, field_lines)
+    if reader.draft is None:
+        raise BankFormatError(f"{source}: no MT940 statement found (no :20: tag)")
+    reader.finish(reader.draft)
+    yield from out
+
+
+def iter_mt940_payments(data: bytes | IO[bytes], *, source: str = "<bytes>") -> Iterator[Payment]:
+    """Only the payments, in file order, in bounded memory."""
+    for item in iter_mt940(data, source=source):
+        if isinstance(item, Payment):
+            yield item
+
+
+def parse_mt940(data: bytes | IO[bytes], *, source: str = "<bytes>") -> list[Statement]:
+    """Every statement in an MT940/MT942 file, in file order."""
+    statements: list[Statement] = []
+    pending: list[Payment] = []
+    for item in iter_mt940(data, source=source):
+        if isinstance(item, Payment):
+            pending.append(item)
             continue
-        # "-" ends a SWIFT message, but a wrapped entry :86: may also put a lone "-" on a line
-        # (a mandate id "MND-EV01" cut at the hyphen): only there it is text.
-        if stripped.startswith("-") and not (last_tag == "86" and before_86 == "61"):
-            current = None
-            continue
-        if current is not None:
-            current.append(line)
-    return out
+        st = item.statement
+        account, currency = st.account_iban, st.currency
+        payments = tuple(
+            p if p.account_iban == account and p.currency else _rehome(p, account, currency)
+            for p in pending
+        )
+        statements.append(replace(st, payments=payments))
+        pending = []
+    return statements
+
+
+def _lines(text: str) -> Iterator[str]:
+    """``text.splitlines()`` a chunk at a time, each cut after a newline: the same lines,
+    without a list of every line of a big file."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start + _CHUNK)
+        if end < 0:
+            yield from text[start:].splitlines()
+            return
+        yield from text[start : end + 1].splitlines()
+        start = end + 1
+
+
+def _home(draft: _Draft) -> tuple[str, str]:
+    """The statement's own account and currency as far as they are known."""
+    currency = draft.balances[0].currency if draft.balances else (draft.currency or "")
+    home = draft.home
+    if home is None or home[0] != draft.account or home[1] != currency:
+        home = draft.home = (draft.account, currency, _account(draft.account, currency or None))
+    return home[2], currency
 
 
 def _amount(raw: str, line_no: int, source: str) -> Decimal:
@@ -171,32 +365,31 @@ def _entry_date(value_date: date, mmdd: str, line_no: int, source: str) -> date:
     return best
 
 
-def _line61(lines: list[str], line_no: int, source: str) -> dict[str, str | None]:
+def _line61(lines: list[str], line_no: int, source: str) -> _Line61:
     m = _LINE61.match(lines[0].strip())
     if m is None:
         raise BankFormatError(f"{source}: line {line_no}: :61: {lines[0].strip()!r} unreadable")
-    got: dict[str, str | None] = m.groupdict()
-    rest = m.group("rest")
+    vd, ed, mark, _, amt, tt, rest = m.groups()
     if "//" in rest:
-        customer, _, bank = rest.partition("//")
-        extra = bank[16:].strip()
-        got["bank"] = bank[:16].strip() or None
+        customer, _, bank_part = rest.partition("//")
+        extra = bank_part[16:].strip()
+        bank = bank_part[:16].strip() or None
     else:
         token = rest.split(" ", 1)[0]
         # ASN writes the counter IBAN (up to 34 characters) where the 16-character reference goes.
         cut = len(token) if len(token) > 16 and looks_like_iban(token) else 16
         customer, extra = rest[:cut], rest[cut:].strip()
-        got["bank"] = None
-    got["customer"] = customer.strip() or None
-    supplement = " ".join(part.strip() for part in lines[1:] if part.strip())
-    got["extra"] = " ".join(part for part in (extra, supplement) if part) or None
-    return got
+        bank = None
+    if len(lines) > 1:
+        supplement = " ".join([part for part in map(str.strip, lines[1:]) if part])
+        extra = f"{extra} {supplement}" if extra and supplement else extra or supplement
+    return vd, ed, mark, amt, tt, bank, customer.strip() or None, extra or None
 
 
-def _counterparty_from_61(got: dict[str, str | None]) -> tuple[str | None, str | None]:
+def _counterparty_from_61(customer: str, extra: str) -> tuple[str | None, str | None]:
     """Account and name that Rabobank, ASN and SNS put on the :61: line itself."""
-    customer = (got.get("customer") or "").strip()
-    extra = (got.get("extra") or "").strip()
+    customer = customer.strip()
+    extra = extra.strip()
     account = name = None
     first, _, after = extra.partition(" ")
     if _is_account(first):
@@ -211,83 +404,7 @@ def _is_account(value: str) -> bool:
     return bool(
         looks_like_iban(value)
         or (value.isdigit() and 7 <= len(value) <= 10)
-        or re.fullmatch(r"P\d{9}", value)
-    )
-
-
-def _flush(draft: _Draft, source: str) -> None:
-    if draft.pending is None:
-        return
-    line_no, got = draft.pending
-    details = parse_details(draft.info, first_width=4) if draft.info else Details()
-    draft.pending = None
-    draft.info = []
-    value_date = _yymmdd(got["vd"] or "", line_no, source)
-    entry = got.get("ed")
-    booking = _entry_date(value_date, entry, line_no, source) if entry else value_date
-    mark = got["mark"] or "C"
-    # SWIFT: RC is the reversal of a credit (money leaves), RD of a debit (money comes back).
-    direction = Direction.CREDIT if mark in ("C", "EC", "RD") else Direction.DEBIT
-    account = name = None
-    if details.counterparty_iban is None or details.counterparty_name is None:
-        account, name = _counterparty_from_61(got)
-    currency = next((b.currency for b in draft.balances), draft.currency or "")
-    customer = got.get("customer")
-    draft.payments.append(
-        Payment(
-            account_iban=_account(draft.account, currency or None),
-            booking_date=booking,
-            value_date=value_date,
-            amount=_amount(got["amt"] or "", line_no, source),
-            currency=currency,
-            direction=direction,
-            reversal=mark.startswith("R") or details.reversal_hint,
-            return_reason=details.return_reason,
-            bank_reference=got.get("bank"),
-            end_to_end_id=details.end_to_end_id,
-            counterparty_name=details.counterparty_name or name,
-            counterparty_iban=details.counterparty_iban or account,
-            counterparty_bic=details.counterparty_bic,
-            remittance_lines=details.remittance_lines,
-            structured_references=details.structured_references,
-            additional_info=details.text or got.get("extra"),
-            transaction_code=(got.get("tt") or "").strip() or None,
-            entry_reference=customer if customer and customer != "NONREF" else None,
-            statement_id=draft.reference,
-        )
-    )
-
-
-def _finish(draft: _Draft, source: str) -> Statement:
-    _flush(draft, source)
-    warnings: list[str] = []
-    opening = next((b for k in _OPENING for b in draft.balances if b.kind == k), None)
-    closing = next((b for k in _CLOSING for b in draft.balances if b.kind == k), None)
-    total = sum((p.signed_amount for p in draft.payments), Decimal(0))
-    if opening is not None and closing is not None and opening.amount + total != closing.amount:
-        warnings.append(
-            f"balance mismatch: {opening.kind} {opening.amount} + entries {total} = "
-            f"{opening.amount + total}, but {closing.kind} is {closing.amount}"
-        )
-    currency = next((b.currency for b in draft.balances), draft.currency)
-    account = _account(draft.account, currency)
-    payments = tuple(
-        p if p.account_iban == account and p.currency else _rehome(p, account, currency)
-        for p in draft.payments
-    )
-    dates = [b.date for b in draft.balances if b.date is not None]
-    return Statement(
-        format=draft.fmt,
-        statement_id=draft.reference,
-        account_iban=account,
-        currency=currency,
-        balances=tuple(draft.balances),
-        payments=payments,
-        created_at=draft.created_at,
-        sequence=draft.sequence,
-        from_date=opening.date if opening else (min(dates) if dates else None),
-        to_date=closing.date if closing else (max(dates) if dates else None),
-        warnings=tuple(warnings),
+        or _GIRO.fullmatch(value)
     )
 
 

@@ -22,7 +22,21 @@ _CODES = (
     "EREF|PREF|MARF|CSID|CNTP|REMI|RTRN|RTYP|TRTP|IBAN|BIC|NAME|ADDR|ISDT|ORDP|BENM|PURP|ULTC|"
     "ULTD|ULTB|BUSP|SVCL|NRTX|PIND|FX|CHGS|EXCH|ORIG|SUM|ID|CDTRREF|CDTRREFTP"
 )
-_SLASH_CODE = re.compile(rf"/({_CODES})/")
+
+
+def _by_first_letter(codes: list[str]) -> str:
+    """An alternation grouped by first letter: the regex tries one group per "/", not 32 codes.
+
+    Codes hold no "/" and one follows the group, so at most one code fits at a position and
+    grouping cannot change what matches.
+    """
+    groups: dict[str, list[str]] = {}
+    for code in codes:
+        groups.setdefault(code[0], []).append(code[1:])
+    return "|".join(f"{head}(?:{'|'.join(tails)})" for head, tails in groups.items())
+
+
+_SLASH_CODE = re.compile(rf"/({_by_first_letter(_CODES.split('|'))})/")
 _GERMAN = re.compile(r"\?\s*(\d\d)")
 _TRIODOS = re.compile(r">(\d\d)")
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z]{4}[A-Z0-9]{7,26}|[A-Z]{2}\d{2}\d{11,30}")
@@ -33,6 +47,11 @@ _ABN_LABEL = re.compile(
     r"\b(IBAN|BIC|NAAM):\s*(.+?)(?=\s{2,}|\s+(?:IBAN|BIC|NAAM|OMSCHRIJVING|KENMERK|"
     r"BETALINGSKENM\.?):|$)"
 )
+_GERMAN_START = re.compile(r"\d{3}\s*\?")
+_TRIODOS_START = re.compile(r"\d{3}\s*>\d\d")
+_FULL_DIGITS = re.compile(r"\d{9,10}")
+_TRIODOS_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z]{4}\d{7,}")
+_KNAB = re.compile(r"REK:\s*([A-Z0-9]+)\s*/\s*NAAM:\s*(.+)")
 _SEPA_KEY = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
 
 
@@ -76,17 +95,43 @@ def unwrap(lines: list[str], first_width: int) -> list[str]:
     return [line.rstrip() for line in out]
 
 
+# Details as a plain tuple, in field order: the parser builds one per entry.
+DetailFields = tuple[
+    tuple[str, ...],
+    tuple[str, ...],
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str,
+]
+
+
 def parse_details(lines: list[str], first_width: int = 4) -> Details:
     """Read one :86: field given as its raw lines (the first without the ':86:' tag)."""
-    lines = [line.rstrip("\r") for line in lines]
+    return Details(*read_details(lines, first_width))
+
+
+def read_details(lines: list[str], first_width: int = 4) -> DetailFields:
+    """:func:`parse_details` as a tuple in :class:`Details` field order."""
     flat = "".join(lines)
+    if "\r" in flat:
+        lines = [line.rstrip("\r") for line in lines]
+        flat = "".join(lines)
     probe = flat.lstrip()
-    if probe.startswith("/") and _SLASH_CODE.search(probe):
-        return _slash(probe)
-    if re.match(r"^\d{3}\s*\?", probe):
-        return _german(probe)
-    if re.match(r"^\d{3}\s*>\d\d", probe):
-        return _triodos(probe)
+    first = probe[:1]
+    if first == "/":
+        parts = _SLASH_CODE.split(probe)
+        if len(parts) > 1:
+            return _slash(probe, parts)
+    elif first.isdigit():
+        if _GERMAN_START.match(probe):
+            return _german(probe)
+        if _TRIODOS_START.match(probe):
+            return _triodos(probe)
     return _free(unwrap(lines, first_width))
 
 
@@ -105,28 +150,37 @@ def _e2e(value: str | None) -> str | None:
 
 
 def _refs_in(text: str) -> list[str]:
-    refs = [m.group(1).replace(" ", "") for m in _KENMERK.finditer(text)]
-    refs += [m.group(1) for m in _CUR_REF.finditer(text)]
+    refs: list[str] = []
+    # Both patterns need their keyword: skip the scans when it is absent, as it mostly is.
+    if "BETALINGSKENM" in text:
+        refs += [m.group(1).replace(" ", "") for m in _KENMERK.finditer(text)]
+    if "CUR" in text:
+        refs += [m.group(1) for m in _CUR_REF.finditer(text)]
     return refs
 
 
-def _slash(text: str) -> Details:
-    fields: dict[str, str] = {}
-    matches = list(_SLASH_CODE.finditer(text))
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        value = text[m.end() : end]
-        fields.setdefault(m.group(1), value)
-    name = _none_if_empty(fields.get("NAME"))
-    iban = _none_if_empty(fields.get("IBAN"))
-    bic = _none_if_empty(fields.get("BIC"))
-    if "CNTP" in fields:
+def _slash(text: str, parts: list[str]) -> DetailFields:
+    # ``parts`` is [lead, code, value, code, value, ...]; the first of a repeated code counts.
+    pairs = iter(parts)
+    next(pairs)
+    fields = dict(zip(pairs, pairs, strict=True))
+    if 2 * len(fields) + 1 != len(parts):
+        fields = {}
+        for i in range(1, len(parts), 2):
+            fields.setdefault(parts[i], parts[i + 1])
+    get = fields.get
+    name = _none_if_empty(get("NAME")) if "NAME" in fields else None
+    iban = _none_if_empty(get("IBAN")) if "IBAN" in fields else None
+    bic = _none_if_empty(get("BIC")) if "BIC" in fields else None
+    cntp = get("CNTP")
+    if cntp is not None:
         # ING: /CNTP/account/BIC/name/id/
-        parts = [*fields["CNTP"].split("/"), "", "", ""]
-        iban = iban or _none_if_empty(parts[0])
-        bic = bic or _none_if_empty(parts[1])
-        name = name or _none_if_empty(parts[2])
-    remi = fields.get("REMI", "")
+        cparts = cntp.split("/", 3)
+        cparts += ("", "", "")
+        iban = iban or cparts[0].strip().strip("/").strip() or None
+        bic = bic or cparts[1].strip().strip("/").strip() or None
+        name = name or cparts[2].strip().strip("/").strip() or None
+    remi = get("REMI", "")
     structured: list[str] = []
     remittance = remi
     upper = remi.upper()
@@ -137,21 +191,30 @@ def _slash(text: str) -> Details:
         if ref:
             structured.append(ref)
         remittance = ""
-    structured += _refs_in(remi.upper())
+    if "BETALINGSKENM" in upper or "CUR" in upper:
+        structured += _refs_in(upper)
     remittance = remittance.strip().rstrip("/").strip()
-    reason = _none_if_empty(fields.get("RTRN"))
-    kind = _none_if_empty(fields.get("TRTP")) or _none_if_empty(fields.get("RTYP"))
-    return Details(
-        remittance_lines=(remittance,) if remittance else (),
-        structured_references=tuple(dict.fromkeys(r for r in structured if r)),
-        end_to_end_id=_e2e(fields.get("EREF")),
-        counterparty_name=name,
-        counterparty_iban=iban,
-        counterparty_bic=bic,
-        return_reason=reason.split("/")[0] if reason else None,
-        transaction_type=kind,
-        reversal_hint=reason is not None,
-        text=text.strip(),
+    rtrn = get("RTRN")
+    reason = _none_if_empty(rtrn) if rtrn is not None else None
+    kind = None
+    if "TRTP" in fields or "RTYP" in fields:
+        kind = _none_if_empty(get("TRTP")) or _none_if_empty(get("RTYP"))
+    e2e = get("EREF")
+    if e2e is not None:
+        e2e = e2e.strip().strip("/").strip() or None
+        if e2e is not None and e2e.upper() == "NOTPROVIDED":
+            e2e = None
+    return (
+        (remittance,) if remittance else (),
+        tuple(dict.fromkeys(r for r in structured if r)) if structured else (),
+        e2e,
+        name,
+        iban,
+        bic,
+        reason.split("/")[0] if reason else None,
+        kind,
+        reason is not None,
+        text.strip(),
     )
 
 
@@ -164,7 +227,7 @@ def _subfields(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _german(text: str) -> Details:
+def _german(text: str) -> DetailFields:
     gvc = text[:3]
     parts = _subfields(text, _GERMAN)
     purpose = "".join(v for k, v in parts if "20" <= k <= "29" or "60" <= k <= "63")
@@ -176,47 +239,53 @@ def _german(text: str) -> Details:
     e2e = next((v for k, v in keyed if k == "EREF"), None)
     svwz = next((v.strip() for k, v in keyed if k == "SVWZ"), None)
     remittance = svwz if svwz is not None else purpose.strip()
-    return Details(
-        remittance_lines=(remittance,) if remittance else (),
-        structured_references=tuple(_refs_in(purpose.upper())),
-        end_to_end_id=_e2e(e2e),
-        counterparty_name=name,
-        counterparty_iban=account,
-        counterparty_bic=bic,
-        transaction_type=posting or gvc,
-        reversal_hint="STORNO" in posting.upper(),
-        text=text.strip(),
+    return (
+        (remittance,) if remittance else (),
+        tuple(_refs_in(purpose.upper())),
+        _e2e(e2e),
+        name,
+        account,
+        bic,
+        None,
+        posting or gvc,
+        "STORNO" in posting.upper(),
+        text.strip(),
     )
 
 
-def _triodos(text: str) -> Details:
+def _triodos(text: str) -> DetailFields:
     parts = _subfields(text, _TRIODOS)
     text_parts = {k: v for k, v in parts if "20" <= k <= "29"}
     account = next((v.strip() for k, v in parts if k == "10"), "").lstrip("0") or None
     bic = None
     # SEPA-era Triodos: >20 holds the counterparty BIC and >21 the IBAN, text starts at >22.
     first, second = text_parts.get("20", "").strip(), text_parts.get("21", "").strip()
-    if _BIC.match(first) and re.fullmatch(r"[A-Z]{2}\d{2}[A-Z]{4}\d{7,}", second):
+    if _BIC.match(first) and _TRIODOS_IBAN.fullmatch(second):
         bic, account = first, account or second
         text_parts.pop("20")
         text_parts.pop("21")
     description = "".join(text_parts.values()).strip()
-    return Details(
-        remittance_lines=(description,) if description else (),
-        structured_references=tuple(_refs_in(description.upper())),
-        counterparty_iban=account,
-        counterparty_bic=bic,
-        text=text.strip(),
+    return (
+        (description,) if description else (),
+        tuple(_refs_in(description.upper())),
+        None,
+        None,
+        account,
+        bic,
+        None,
+        None,
+        False,
+        text.strip(),
     )
 
 
-def _free(lines: list[str]) -> Details:
+def _free(lines: list[str]) -> DetailFields:
     kept = [line.strip() for line in lines if line.strip()]
     text = "\n".join(kept)
     iban = bic = name = None
     if kept:
         words = kept[0].split()
-        if words and (looks_like_iban(words[0]) or re.fullmatch(r"\d{9,10}", words[0])):
+        if words and (looks_like_iban(words[0]) or _FULL_DIGITS.fullmatch(words[0])):
             iban = words[0]
             rest = words[1:]
             if rest and _BIC.match(rest[0]):
@@ -230,15 +299,19 @@ def _free(lines: list[str]) -> Details:
         iban = labelled.get("IBAN", iban)
         bic = labelled.get("BIC", bic)
         name = labelled.get("NAAM", name)
-    knab = re.search(r"REK:\s*([A-Z0-9]+)\s*/\s*NAAM:\s*(.+)", text)
+    knab = _KNAB.search(text)
     if knab:
         iban = iban or knab.group(1)
         name = knab.group(2).strip()
-    return Details(
-        remittance_lines=tuple(kept),
-        structured_references=tuple(dict.fromkeys(_refs_in(text.upper()))),
-        counterparty_name=name,
-        counterparty_iban=iban,
-        counterparty_bic=bic,
-        text=text,
+    return (
+        tuple(kept),
+        tuple(dict.fromkeys(_refs_in(text.upper()))),
+        None,
+        name,
+        iban,
+        bic,
+        None,
+        None,
+        False,
+        text,
     )

@@ -15,7 +15,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -34,6 +33,8 @@ from imapclient import IMAPClient
 from daemon.config import ImapSettings, SmtpSettings
 
 READY_TIMEOUT_S = 10.0
+USER_POOL = 1000
+POOL_PASSWORD = "secret"
 # Advertised by the "minimal" Dovecot: no MOVE, no IDLE — exercises the fallbacks.
 MINIMAL_IMAP_CAPABILITY = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS NAMESPACE"
 
@@ -106,6 +107,10 @@ default_internal_user = {internal_user}
 first_valid_uid = {uid}
 first_valid_gid = {gid}
 mail_max_userip_connections = 100
+# Tests log in with wrong passwords on purpose: no failure delay, and no per-IP penalty
+# (auth disables it when it cannot reach anvil's penalty socket).
+auth_failure_delay = 0
+stats_writer_socket_path =
 service imap-login {{
   chroot =
   inet_listener imap {{
@@ -117,6 +122,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 """
     if capability:
@@ -170,6 +178,7 @@ class DovecotServer:
     root: Path
     port: int
     conf: Path
+    _proc: subprocess.Popen[bytes] | None = None
     _counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -186,66 +195,73 @@ class DovecotServer:
         for sub in ("run", "state", "mail"):
             (root / sub).mkdir()
         os.chown(root / "mail", uid, gid)
-        (root / "passwd").write_text("")
+        # Dovecot re-reads the passwd-file at most once a second, so a user appended
+        # right after a login may stay unknown for up to a second: pre-create a pool.
+        (root / "passwd").write_text(
+            "".join(f"user{n}:{{PLAIN}}{POOL_PASSWORD}\n" for n in range(1, USER_POOL + 1))
+        )
         port = free_port()
         conf = root / "dovecot.conf"
         conf.write_text(_dovecot_conf(root, port, version, capability))
-        server = cls(root=root, port=port, conf=conf)
-        done = subprocess.run(["dovecot", "-c", str(conf)], capture_output=True, text=True)
-        if done.returncode != 0:
-            server._cleanup()
-            raise ServerUnavailable(f"dovecot did not start: {done.stderr.strip()}")
+        # Foreground (-F) so we are the master's parent and can reap it: this container's
+        # pid 1 does not reap orphans, which makes a daemonized master look alive forever.
+        err = (root / "start.err").open("wb")
+        proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(conf)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+        )  # fmt: skip
+        err.close()
+        server = cls(root=root, port=port, conf=conf, _proc=proc)
         try:
-            wait_for_port(port)
-        except OSError as exc:
-            log = server.log()
+            server._wait_ready()
+        except ServerUnavailable:
             server.stop()
-            raise ServerUnavailable(f"dovecot not listening on {port}: {exc}\n{log}") from exc
+            raise
         return server
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def add_user(self, name: str | None = None, password: str = "secret") -> MailAccount:
-        """A fresh account; Dovecot re-reads the passwd-file when it changes."""
+    def add_user(self, name: str | None = None, password: str = POOL_PASSWORD) -> MailAccount:
+        """A fresh, empty account: the next one of the pool, or a named one."""
         with self._lock:
-            if name is None:
-                name = f"user{next(self._counter)}"
-            with (self.root / "passwd").open("a") as f:
-                f.write(f"{name}:{{PLAIN}}{password}\n")
-        return MailAccount(server=self, username=name, password=password)
+            number = next(self._counter)
+        if name is None and password == POOL_PASSWORD and number <= USER_POOL:
+            return MailAccount(server=self, username=f"user{number}", password=password)
+        name = name or f"extra{number}"
+        with self._lock, (self.root / "passwd").open("a") as f:
+            f.write(f"{name}:{{PLAIN}}{password}\n")
+        account = MailAccount(server=self, username=name, password=password)
+        account.wait_until_known()
+        return account
 
-    def _master_pid(self) -> int | None:
-        try:
-            return int((self.root / "run" / "master.pid").read_text().strip())
-        except (OSError, ValueError):
-            return None
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            if self._proc is not None and self._proc.poll() is not None:
+                errors = (self.root / "start.err").read_text(errors="replace").strip()
+                raise ServerUnavailable(f"dovecot exited at start-up: {errors}\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    raise ServerUnavailable(f"dovecot not listening on {self.port}: {exc}") from exc
+                time.sleep(0.02)
 
     def stop(self) -> None:
-        pid = self._master_pid()
-        subprocess.run(["doveadm", "-c", str(self.conf), "stop"], capture_output=True)
-        if pid is not None:
-            deadline = time.monotonic() + 5
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if _alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()  # what `doveadm stop` does: SIGTERM to the master
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
         self._cleanup()
 
     def _cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -284,6 +300,18 @@ class MailAccount:
         finally:
             with contextlib.suppress(Exception):
                 c.logout()
+
+    def wait_until_known(self, timeout_s: float = 3.0) -> None:
+        """Poll a LOGIN until Dovecot has re-read its passwd-file (bounded)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                with self.client():
+                    return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     @staticmethod
     def _server_name(mailbox: str) -> str:
@@ -353,6 +381,10 @@ class _Handler:
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
+        # AUTH is enforced here rather than with aiosmtpd's auth_required, which warns on
+        # every connection when combined with auth_require_tls=False.
+        if self._server.require_auth and not session.authenticated:
+            return "530 5.7.0 Authentication required"
         failure = self._server._take_failure("mail")
         if failure:
             return failure
@@ -429,7 +461,6 @@ class SmtpServer:
             hostname="127.0.0.1",
             port=self.port,
             authenticator=self._authenticate,
-            auth_required=self.require_auth,
             auth_require_tls=False,
             ready_timeout=READY_TIMEOUT_S,
             **kwargs,

@@ -173,6 +173,7 @@ class ImapMailbox:
                 ssl_context=ctx,
                 timeout=timeout,
             )
+            client.normalise_times = False  # keep INTERNALDATE tz-aware
         except ssl.SSLError as exc:
             raise MailConnectError("tls", f"TLS handshake with {settings.host}: {exc}") from exc
         except (OSError, EOFError) as exc:

@@ -72,33 +72,55 @@ def import_statement_mail(
     attachments = statement_attachments(message)
     if method is None:
         reason = f"statement mail from {sender} failed authentication: {why_not}"
-        files = [
-            quarantine(store, data, filename=name, source="mail", inbox_id=inbox_id,
-                       reason=reason, now=now)
+        kept = [
+            quarantine(
+                store, data, filename=name, source="mail", inbox_id=inbox_id, reason=reason, now=now
+            )
             for name, data in attachments
         ]
-        if not files:
-            add_review_item(store, "statement_quarantined", reason, priority=1,
-                            evidence={"sender": sender, "reason": reason}, inbox_id=inbox_id,
-                            dedupe_key=f"statement_mail:{inbox_id}:{sender}", now=now)
-        return MailImportResult("quarantined", reason, None, files)
+        if not kept:
+            add_review_item(
+                store,
+                "statement_quarantined",
+                reason,
+                priority=1,
+                evidence={"sender": sender, "reason": reason},
+                inbox_id=inbox_id,
+                dedupe_key=f"statement_mail:{inbox_id}:{sender}",
+                now=now,
+            )
+        return MailImportResult("quarantined", reason, None, kept)
     if not attachments:
-        return MailImportResult("no_attachments", f"authenticated mail from {sender} without "
-                                "a statement attachment", method)
+        return MailImportResult(
+            "no_attachments",
+            f"authenticated mail from {sender} without a statement attachment",
+            method,
+        )
     files: list[FileOutcome] = []
     limit = config.bank.max_attachment_bytes
     for name, data in attachments:
         if len(data) > limit:
-            files.append(quarantine(store, data, filename=name, source="mail", inbox_id=inbox_id,
-                                    reason=f"attachment of {len(data)} bytes exceeds "
-                                    f"bank.max_attachment_bytes ({limit})", now=now))
+            files.append(
+                quarantine(
+                    store,
+                    data,
+                    filename=name,
+                    source="mail",
+                    inbox_id=inbox_id,
+                    reason=f"attachment of {len(data)} bytes exceeds "
+                    f"bank.max_attachment_bytes ({limit})",
+                    now=now,
+                )
+            )
             continue
-        files += import_statement_bytes(store, config, data, filename=name, source="mail",
-                                        inbox_id=inbox_id, now=now)
+        files += import_statement_bytes(
+            store, config, data, filename=name, source="mail", inbox_id=inbox_id, now=now
+        )
     bad = [f for f in files if f.status in ("failed", "quarantined")]
     status = "quarantined" if bad and len(bad) == len(files) else "imported"
-    return MailImportResult(status, "; ".join(f"{f.filename}: {f.reason}" for f in bad),
-                            method, files)
+    return MailImportResult(
+        status, "; ".join(f"{f.filename}: {f.reason}" for f in bad), method, files
+    )
 
 
 def from_address(message: Message) -> str | None:
@@ -126,8 +148,11 @@ def aligned(claimed: str, from_domain: str) -> bool:
     claimed = claimed.strip().strip(".").lower()
     if not claimed or "." not in claimed:
         return False
-    return (claimed == from_domain or from_domain.endswith("." + claimed)
-            or claimed.endswith("." + from_domain))
+    return (
+        claimed == from_domain
+        or from_domain.endswith("." + claimed)
+        or claimed.endswith("." + from_domain)
+    )
 
 
 def authenticate(
@@ -198,8 +223,9 @@ def _authentication_results(
                 mailfrom = props.get("smtp.mailfrom", "").rsplit("@", 1)[-1]
                 if aligned(mailfrom, from_domain):
                     return f"authentication-results:spf:{mailfrom}"
-        reasons.append(f"Authentication-Results of {authserv_id} show no dkim/spf pass for "
-                       f"{from_domain}")
+        reasons.append(
+            f"Authentication-Results of {authserv_id} show no dkim/spf pass for {from_domain}"
+        )
         return None
     reasons.append(f"no Authentication-Results header from {authserv_id}")
     return None

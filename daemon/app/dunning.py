@@ -534,12 +534,16 @@ class CycleReport:
     promises: Any = None
 
 
-def _review_promises(store: Store, config: Config, today: date, now: datetime) -> Any:
-    try:
-        from daemon.app.promises import review_promises  # the inbound engineer's module
-    except ImportError:
-        return None
-    return review_promises(store, config, today, now)
+def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
+    """What must be settled before planning: promises kept or broken, paid-claim pauses
+    that ran out, payment-plan instalments paid or missed."""
+    from daemon.app.plans import review_plans
+    from daemon.app.promises import review_promises
+
+    return {
+        "promises": review_promises(store, config, today, now),
+        "plans": review_plans(store, config, today, now),
+    }
 
 
 def run_cycle(
@@ -552,7 +556,7 @@ def run_cycle(
 ) -> CycleReport:
     """One full cycle as if at ``now``: review promises → plan → queue → drain the outbox."""
     today = now.astimezone(config.office.tz).date()
-    promises = _review_promises(store, config, today, now)
+    promises = daily_reviews(store, config, today, now)
     day, queued = queue_day(store, config, now)
     drained = drain_outbox(store, config, now=now, smtp_send=smtp_send, imap_factory=imap_factory)
     return CycleReport(today, day, queued, drained, promises)

@@ -108,9 +108,10 @@ def run_ingestion_pass(
     for start in range(0, len(uids), FETCH_BATCH):
         for message in client.fetch(uids[start : start + FETCH_BATCH]):
             report.fetched += 1
-            inbox_id = ingest(store, config, account, mailbox, uidvalidity, message, now=now)
-            if inbox_id is None:
+            stored = ingest(store, config, account, mailbox, uidvalidity, message, now=now)
+            if stored is None:
                 continue
+            inbox_id = stored
             report.stored += 1
             _call(hook, "stored", inbox_id)
             status = process_message(store, config, inbox_id, now=now)
@@ -175,12 +176,9 @@ def ingest(
 def _header_meta(raw: bytes) -> dict[str, str | None]:
     try:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-        get = lambda name: str(headers.get(name) or "") or None  # noqa: E731
         message_id, sender, subject, date = (
-            get("message-id"),
-            get("from"),
-            get("subject"),
-            get("date"),
+            str(headers.get(name) or "") or None
+            for name in ("message-id", "from", "subject", "date")
         )
     except Exception:
         return {"message_id": None, "from": None, "subject": None, "date": None}

@@ -85,9 +85,9 @@ class DrainReport:
 
 
 def _default_smtp() -> SmtpSend:
-    from daemon.adapters.smtp import send_message_sync  # type: ignore[import-not-found]
+    from daemon.adapters.smtp import send_message_sync
 
-    return send_message_sync  # type: ignore[no-any-return]
+    return send_message_sync
 
 
 def default_imap_factory(config: Config) -> ImapFactory | None:
@@ -455,7 +455,9 @@ def drain_outbox(
             crash_point("after_claim")
             recipients = loads(row["recipients"], [])
             try:
-                send(config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients)
+                refused = send(
+                    config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients
+                )
             except PermanentMailError as exc:
                 _permanent(store, row, now, exc, report)
                 continue
@@ -465,6 +467,12 @@ def drain_outbox(
             crash_point("after_send")
             with store.transaction():
                 mark_sent(store, config, row, now)
+                # Some senders report recipients refused while the others accepted the mail.
+                refused_map = (
+                    refused if isinstance(refused, dict) else getattr(refused, "refused", {})
+                )
+                for address, detail in (refused_map or {}).items():
+                    flag_undeliverable(store, row["debtor_id"], address, str(detail), at)
             report.sent.append(row["id"])
             if budget is not None:
                 budget -= 1

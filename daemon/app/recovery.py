@@ -56,6 +56,8 @@ def recover_outbox(
     if factory is not None:
         try:
             box = factory()
+            # A Sent folder that does not exist yet holds nothing: "not found", not an error.
+            box.ensure_folder(config.imap.sent_folder)
         except (MailError, OSError) as exc:
             report.errors.append(f"IMAP unreachable, {len(rows)} row(s) left 'sending': {exc}")
             report.left = [r["id"] for r in rows]

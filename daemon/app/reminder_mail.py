@@ -11,8 +11,8 @@ from typing import Any
 from daemon.adapters.qr import epc_qr_png
 from daemon.adapters.templates import LANGUAGES, render
 from daemon.app.mailout import (
-    clean_header,
     OutgoingMail,
+    clean_header,
     derived_message_id,
     mail_domain,
     plus_address,

@@ -15,7 +15,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.cases import add_promise, open_case, set_case_status
-from daemon.adapters.store.db import Store
+from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
@@ -511,6 +511,19 @@ def fix_address(ctx: _Ctx) -> Result:
         if evidence.get(key):
             found = [evidence[key], *found]
     addresses = [ctx.req.email] if ctx.req.email else list(found)
+    if not addresses and ctx.item["outbox_id"] is not None:
+        recipients = ctx.store.scalar(
+            "SELECT recipients FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
+        )
+        addresses = list(loads(recipients, []))
+    if not addresses and ctx.item["debtor_id"]:
+        addresses = [
+            r["email"]
+            for r in ctx.store.query(
+                "SELECT email FROM debtor_emails WHERE debtor_id = ? AND status = 'undeliverable'",
+                (ctx.item["debtor_id"],),
+            )
+        ]
     if not addresses:
         raise ReviewError("name the address with --email ADDRESS")
     params: list[Any] = ["fixed by " + ctx.actor, ctx.at, *[a.lower() for a in addresses]]

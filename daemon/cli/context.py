@@ -28,17 +28,21 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
-            path = find_config_path(self.config_path, self.env)
             try:
-                config = load_config(path, self.env)
+                config = self.load_fresh_config()
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from exc
-            if self.db_path:
-                config = replace(config, database=DatabaseSettings(path=self.db_path))
             for warning in config.warnings:
                 click.echo(f"warning: {warning}", err=True)
             self._config = config
         return self._config
+
+    def load_fresh_config(self) -> Config:
+        """Read the configuration again with the command line's overrides (SIGHUP)."""
+        config = load_config(find_config_path(self.config_path, self.env), self.env)
+        if self.db_path:
+            config = replace(config, database=DatabaseSettings(path=self.db_path))
+        return config
 
     def store(self, *, daemon: bool = False) -> Store:
         """The database, created and migrated if needed."""

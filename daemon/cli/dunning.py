@@ -14,6 +14,7 @@ from daemon.app.outbox import outbox_rows
 from daemon.app.preview import preview
 from daemon.app.recovery import recover_outbox
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cycle import InstanceLock
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
 
@@ -84,18 +85,30 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
 @pass_app
 def run_command(app: AppContext, once: bool, now_text: str | None, as_json: bool) -> None:
-    """Run the dunning cycle: review promises, plan, queue, send what the window allows.
+    """Run the daemon: inbound mail, the dunning cycle, the outbox, staff notices.
 
-    With --once: recover rows a crash left 'sending' (never a blind resend), run one cycle
-    and exit. Do not run it while the daemon runs.
+    Without --once it runs until SIGTERM (systemd: Type=notify, watchdog, SIGHUP reloads the
+    configuration); a second daemon on the same database refuses to start. With --once:
+    recover rows a crash left 'sending' (never a blind resend), run one cycle (review
+    promises, plan, queue, send what the window allows) and exit.
 
     Example:
 
         dunmail --config /etc/dunmail/config.toml run --once --now 2026-12-01T10:00+01:00
     """
     if not once:
-        click.echo("the long-running daemon is not available yet; use --once", err=True)
-        raise SystemExit(1)
+        from daemon.cycle import AlreadyRunning, Daemon, configure_logging
+
+        if now_text:
+            raise click.UsageError("--now only goes with --once")
+        configure_logging(app.config.daemon.log_level)
+        try:
+            code = Daemon(app.config, app.load_fresh_config).run()
+        except AlreadyRunning as exc:
+            raise click.ClickException(str(exc)) from exc
+        raise SystemExit(code)
+    if InstanceLock.holder(app.config.database.path) is not None:
+        raise click.ClickException("the daemon is running on this database; stop it first")
     now = _now(now_text)
     store = app.store(daemon=True)
     recovered = recover_outbox(store, app.config, now=now)

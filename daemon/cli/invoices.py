@@ -11,8 +11,8 @@ import click
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
-from daemon.domain.money import from_cents
 from daemon.cli.context import AppContext, echo_json, echo_table, is_terminal, pass_app
+from daemon.domain.money import from_cents
 
 T = TypeVar("T")
 

@@ -51,7 +51,9 @@ def single(tx: Tx, bank_ref: str) -> Entry:
     return Entry((tx,), bank_ref, tx.booked)
 
 
-def camt053(account: str, stmt_id: str, entries: list[Entry], opening: Decimal = Decimal(0)) -> bytes:
+def camt053(
+    account: str, stmt_id: str, entries: list[Entry], opening: Decimal = Decimal(0)
+) -> bytes:
     signed = sum((e.total if e.credit else -e.total for e in entries), Decimal(0))
     closing = opening + signed
     first = min((e.booked for e in entries), default=date(2026, 3, 1))
@@ -94,8 +96,8 @@ def _camt_entry(entry: Entry) -> str:
         f"<AcctSvcrRef>{entry.bank_ref}</AcctSvcrRef>" if entry.bank_ref else "",
         "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly>"
         "</Domn></BkTxCd>",
-        "<NtryDtls>" + ("<Btch><NbOfTxs>%d</NbOfTxs></Btch>" % len(entry.txs)
-                        if len(entry.txs) > 1 else ""),
+        "<NtryDtls>"
+        + (f"<Btch><NbOfTxs>{len(entry.txs)}</NbOfTxs></Btch>" if len(entry.txs) > 1 else ""),
     ]
     for tx in entry.txs:
         parts.append(_camt_tx(tx, entry.credit))
@@ -133,7 +135,9 @@ def _camt_tx(tx: Tx, credit: bool) -> str:
     return "".join(parts)
 
 
-def mt940(account: str, ref: str, txs: list[tuple[Tx, str]], opening: Decimal = Decimal(0)) -> bytes:
+def mt940(
+    account: str, ref: str, txs: list[tuple[Tx, str]], opening: Decimal = Decimal(0)
+) -> bytes:
     """ING-style MT940; ``txs`` pairs each Tx with its bank reference."""
     signed = sum((Decimal(t.amount) * (1 if t.credit else -1) for t, _ in txs), Decimal(0))
     first = min((t.booked for t, _ in txs), default=date(2026, 3, 1))

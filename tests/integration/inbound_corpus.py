@@ -11,14 +11,18 @@ import csv
 import email
 import email.policy
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from imapclient.exceptions import LoginError
+
 from daemon.adapters.store.db import Store, open_store
 from daemon.app.invoices import import_invoices
 from daemon.config import Config, ImapSettings, OfficeSettings
+from tests.servers import MailAccount
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "replies"
 OFFICE = "debiteuren@voorbeeld-bv.nl"
@@ -71,11 +75,18 @@ def write_invoices_csv(target: Path) -> dict[str, str]:
         if not numbers:  # a debtor whose message names no invoice still owes one
             numbers = [f"F2026-9{int(debtor[1:]):03d}"]
         for i, number in enumerate(numbers):
-            rows.append({
-                "number": number, "debtor_id": debtor, "debtor_name": f"Debtor {debtor}",
-                "debtor_email": contact, "issue_date": "2026-08-15", "due_date": "2026-09-15",
-                "amount": f"{1000 + int(debtor[1:]) * 10 + i}.50", "language": lang[debtor],
-            })
+            rows.append(
+                {
+                    "number": number,
+                    "debtor_id": debtor,
+                    "debtor_name": f"Debtor {debtor}",
+                    "debtor_email": contact,
+                    "issue_date": "2026-08-15",
+                    "due_date": "2026-09-15",
+                    "amount": f"{1000 + int(debtor[1:]) * 10 + i}.50",
+                    "language": lang[debtor],
+                }
+            )
     with target.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -98,12 +109,33 @@ def corpus_config(imap: ImapSettings, **imap_overrides: Any) -> Config:
 def config_toml(imap: ImapSettings, db_path: Path, **imap_values: Any) -> str:
     """The same office as a config file, for running `dunmail` as a subprocess."""
     lines = [
-        "[office]", f'name = "Voorbeeld Installatietechniek B.V."', f'email = "{OFFICE}"',
-        "[database]", f'path = "{db_path}"',
-        "[imap]", f'host = "{imap.host}"', f"port = {imap.port}", 'security = "plain"',
-        f'username = "{imap.username}"', 'password_env = "DUNMAIL_TEST_IMAP_PASSWORD"',
+        "[office]",
+        'name = "Voorbeeld Installatietechniek B.V."',
+        f'email = "{OFFICE}"',
+        "[database]",
+        f'path = "{db_path}"',
+        "[imap]",
+        f'host = "{imap.host}"',
+        f"port = {imap.port}",
+        'security = "plain"',
+        f'username = "{imap.username}"',
+        'password_env = "DUNMAIL_TEST_IMAP_PASSWORD"',
         "timeout_seconds = 10",
     ]
     for key, value in imap_values.items():
         lines.append(f"{key} = {json.dumps(value)}")
     return "\n".join(lines) + "\n"
+
+
+def wait_for_login(account: MailAccount, timeout_s: float = 3.0) -> MailAccount:
+    """Dovecot re-reads its passwd-file at most once a second: a user added in the same
+    second as the last login is refused for a moment. Bounded wait until it is known."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with account.client():
+                return account
+        except LoginError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

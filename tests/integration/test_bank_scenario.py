@@ -61,41 +61,96 @@ def _c(amount: str, e2e: str | None, day: date = DAY1, **kw: Any) -> Tx:
 
 
 # -- the CAMT account ---------------------------------------------------------------------
-C1 = single(_c("1000.00", "E-0101", structured=RF["0101"], name="Jansen Bouw BV",
-               iban="NL02ABNA0123456789"), "C-001")
-C2 = single(_c("500.50", "E-0103", structured=OGM_0103, name="Peeters NV",
-               iban="BE68539007547034"), "C-002")
-C3 = Entry((_c("720.00", None, text="F2026-0114 zorg maart", name="Dekker Zorg"),
-            _c("95.00", None, text="Factuur F2026-0115", name="Kok Media")), "C-BATCH", DAY1)
-C4 = single(_c("430.00", "E-0108", text=f"betaling {RF['0108']} voor Smit",
-               name="Holding Noord BV", iban="NL69INGB0123456789"), "C-004")
+C1 = single(
+    _c(
+        "1000.00", "E-0101", structured=RF["0101"], name="Jansen Bouw BV", iban="NL02ABNA0123456789"
+    ),
+    "C-001",
+)
+C2 = single(
+    _c("500.50", "E-0103", structured=OGM_0103, name="Peeters NV", iban="BE68539007547034"), "C-002"
+)
+C3 = Entry(
+    (
+        _c("720.00", None, text="F2026-0114 zorg maart", name="Dekker Zorg"),
+        _c("95.00", None, text="Factuur F2026-0115", name="Kok Media"),
+    ),
+    "C-BATCH",
+    DAY1,
+)
+C4 = single(
+    _c(
+        "430.00",
+        "E-0108",
+        text=f"betaling {RF['0108']} voor Smit",
+        name="Holding Noord BV",
+        iban="NL69INGB0123456789",
+    ),
+    "C-004",
+)
 C5 = single(_c("365.00", "E-0109", name="B.G. Holding", iban="NL44RABO0123456789"), "C-005")
-C6 = single(_c("1500.00", "E-RENT", credit=False, name="Vastgoed BV", text="huur maart"),
-            "C-006")
-C7 = single(_c("450.00", "E-0113", text="F2026-0113", name="Mulder Techniek",
-               iban="NL30ABNA0555555555"), "C-007")
-C8 = single(_c("450.00", "E-0113", DAY2, credit=False, return_reason="AC04",
-               name="Mulder Techniek", iban="NL30ABNA0555555555"), "C-008")
-C9 = single(_c("212.35", "E-0110", DAY2, text="bedankt", name="HENDRIKS SCHILDERWERKEN",
-               iban="NL55INGB0009999999"), "C-009")
+C6 = single(_c("1500.00", "E-RENT", credit=False, name="Vastgoed BV", text="huur maart"), "C-006")
+C7 = single(
+    _c("450.00", "E-0113", text="F2026-0113", name="Mulder Techniek", iban="NL30ABNA0555555555"),
+    "C-007",
+)
+C8 = single(
+    _c(
+        "450.00",
+        "E-0113",
+        DAY2,
+        credit=False,
+        return_reason="AC04",
+        name="Mulder Techniek",
+        iban="NL30ABNA0555555555",
+    ),
+    "C-008",
+)
+C9 = single(
+    _c(
+        "212.35",
+        "E-0110",
+        DAY2,
+        text="bedankt",
+        name="HENDRIKS SCHILDERWERKEN",
+        iban="NL55INGB0009999999",
+    ),
+    "C-009",
+)
 C10 = single(_c("350.00", "E-0112", DAY2, text="F2026-0112", name="Visser Transport"), "C-010")
 C11 = single(_c("500.50", "E-0103B", DAY2, structured=OGM_0103, name="Peeters NV"), "C-011")
-C12 = single(_c("1234.56", "E-TAX", DAY2, text="Belastingdienst teruggaaf 2025",
-                name="Belastingdienst"), "C-012")
+C12 = single(
+    _c("1234.56", "E-TAX", DAY2, text="Belastingdienst teruggaaf 2025", name="Belastingdienst"),
+    "C-012",
+)
 
 # -- the MT940 account --------------------------------------------------------------------
 M1 = (_c("250.00", "E-0102", text=f"betalingskenmerk {KENMERK_0102}", name="De Vries"), "M-001")
 M2 = (_c("200.00", "E-0104", text="F2026 0104 en F2026-0105", name="Mueller GmbH"), "M-002")
 M3 = (_c("600.00", "E-0106", text="fact 20260106 deel 1", name="Klaassen"), "M-003")
 M4 = (_c("798.25", "E-0107", text="inv F2026/0107", name="Van Dijk Advies"), "M-004")
-M5 = (_c("99.00", "E-0117", text="F2026-0117", name="Jacobs Metaal",
-         iban="NL20INGB0001234567"), "M-005")
-M6 = (_c("99.00", "E-0117", DAY2, credit=False, return_reason="MS03", name="Jacobs Metaal",
-         iban="NL20INGB0001234567"), "M-006")
+M5 = (
+    _c("99.00", "E-0117", text="F2026-0117", name="Jacobs Metaal", iban="NL20INGB0001234567"),
+    "M-005",
+)
+M6 = (
+    _c(
+        "99.00",
+        "E-0117",
+        DAY2,
+        credit=False,
+        return_reason="MS03",
+        name="Jacobs Metaal",
+        iban="NL20INGB0001234567",
+    ),
+    "M-006",
+)
 M7 = (_c("640.00", "E-0111", DAY2, text=f"ref {_typo(RF['0111'])}", name="De Groot"), "M-007")
 M8 = (_c("12.50", "E-COST", DAY2, credit=False, text="kosten betaalpakket"), "M-008")
-M9 = (_c("50.00", "E-0116", DAY2, text="20260116", name="W. Willems",
-         iban="NL11INGB0007777777"), "M-009")
+M9 = (
+    _c("50.00", "E-0116", DAY2, text="20260116", name="W. Willems", iban="NL11INGB0007777777"),
+    "M-009",
+)
 
 # key (e2e or remittance, direction) -> (status, {invoice: amount})
 EXPECTED_PAYMENTS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
@@ -163,15 +218,38 @@ def _write_files(tmp: Path) -> list[Path]:
 
 def _write_invoices(tmp: Path) -> Path:
     path = tmp / "invoices.csv"
-    columns = ["number", "debtor_id", "debtor_name", "debtor_email", "issue_date", "due_date",
-               "amount", "reference", "debtor_iban", "debtor_type", "language"]
+    columns = [
+        "number",
+        "debtor_id",
+        "debtor_name",
+        "debtor_email",
+        "issue_date",
+        "due_date",
+        "amount",
+        "reference",
+        "debtor_iban",
+        "debtor_type",
+        "language",
+    ]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for n, debtor, name, amount, ref, iban in INVOICES:
-            writer.writerow([f"F2026-{n}", debtor, name, f"ap@{debtor.lower()}.example",
-                             "2026-01-15", f"2026-02-{int(n[2:]) + 1:02d}", amount, ref, iban,
-                             "b2b", "nl"])
+            writer.writerow(
+                [
+                    f"F2026-{n}",
+                    debtor,
+                    name,
+                    f"ap@{debtor.lower()}.example",
+                    "2026-01-15",
+                    f"2026-02-{int(n[2:]) + 1:02d}",
+                    amount,
+                    ref,
+                    iban,
+                    "b2b",
+                    "nl",
+                ]
+            )
     return path
 
 
@@ -192,12 +270,16 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunner, 
     with sqlite3.connect(db) as conn:  # a queued reminder and an open case, as dunning leaves
         now = "2026-03-01T08:00:00.000000Z"
         for debtor, numbers in (("D01", ["F2026-0101"]), ("D05", ["F2026-0106"])):
-            conn.execute("INSERT INTO cases (debtor_id, token, opened_at, updated_at)"
-                         " VALUES (?, ?, ?, ?)", (debtor, f"tok-{debtor}", now, now))
+            conn.execute(
+                "INSERT INTO cases (debtor_id, token, opened_at, updated_at) VALUES (?, ?, ?, ?)",
+                (debtor, f"tok-{debtor}", now, now),
+            )
             conn.execute(
                 "INSERT INTO outbox (kind, debtor_id, message_id, mail_from, recipients, subject,"
                 " raw, sha256, invoice_numbers, created_at) VALUES ('reminder', ?, ?, 'a@b', '[]',"
-                " 's', x'00', 'x', ?, ?)", (debtor, f"<r.{debtor}@x>", json.dumps(numbers), now))
+                " 's', x'00', 'x', ?, ?)",
+                (debtor, f"<r.{debtor}@x>", json.dumps(numbers), now),
+            )
     return runner, db
 
 
@@ -223,7 +305,10 @@ def _assert_final_state(runner: CliRunner, db: Path) -> None:
     for number, (status, paid, open_amount) in EXPECTED_INVOICES.items():
         got = invoices[number]
         assert (got["status"], got["paid_amount"], got["open_amount"]) == (
-            status, paid, open_amount), number
+            status,
+            paid,
+            open_amount,
+        ), number
 
 
 def test_every_situation_imported_twice_ends_exact(
@@ -252,18 +337,28 @@ def test_every_situation_imported_twice_ends_exact(
         assert cases == {"D01": "closed", "D05": "active"}
         reviews = sorted(r[0] for r in conn.execute("SELECT type FROM review_items"))
         assert reviews == ["overpayment", "overpayment", "payment_uncertain", "payment_unmatched"]
-        evidence = conn.execute("SELECT rule, evidence FROM allocations WHERE invoice_number ="
-                                " 'F2026-0111'").fetchone()
+        evidence = conn.execute(
+            "SELECT rule, evidence FROM allocations WHERE invoice_number = 'F2026-0111'"
+        ).fetchone()
         assert evidence[0] == "reference_typo" and "RF" in json.loads(evidence[1])["found"]
-        written_off = conn.execute("SELECT written_off_cents FROM invoices WHERE number ="
-                                   " 'F2026-0107'").fetchone()[0]
+        written_off = conn.execute(
+            "SELECT written_off_cents FROM invoices WHERE number = 'F2026-0107'"
+        ).fetchone()[0]
         assert written_off == 175
         events = {r[0] for r in conn.execute("SELECT event FROM case_events")}
-        assert {"payment_allocated", "invoice_paid", "bank_charges_written_off",
-                "allocation_reversed", "payment_returned", "reminder_cancelled",
-                "case_closed"} <= events
-        latest = conn.execute("SELECT account_iban, MAX(latest_booking_date) FROM statements"
-                              " GROUP BY account_iban ORDER BY 1").fetchall()
+        assert {
+            "payment_allocated",
+            "invoice_paid",
+            "bank_charges_written_off",
+            "allocation_reversed",
+            "payment_returned",
+            "reminder_cancelled",
+            "case_closed",
+        } <= events
+        latest = conn.execute(
+            "SELECT account_iban, MAX(latest_booking_date) FROM statements"
+            " GROUP BY account_iban ORDER BY 1"
+        ).fetchall()
         assert sorted(latest) == sorted([(CAMT_ACCOUNT, "2026-03-03"), (MT_ACCOUNT, "2026-03-03")])
 
 
@@ -284,11 +379,14 @@ def test_review_suggestions_and_manual_allocation_remember_the_iban(
     store = open_store(db)
     try:
         with pytest.raises(AllocationRefused):  # more than the payment holds
-            allocate_manually(store, weak["id"], [("F2026-0116", Decimal("60.00"))], actor="cli:ann")
+            allocate_manually(
+                store, weak["id"], [("F2026-0116", Decimal("60.00"))], actor="cli:ann"
+            )
         tax = _payments(runner, db)[("E-TAX", "credit")]
         with pytest.raises(AllocationRefused):  # more than the invoice's open amount
-            allocate_manually(store, tax["id"], [("F2026-0116", Decimal("1000.00"))],
-                              actor="cli:ann")
+            allocate_manually(
+                store, tax["id"], [("F2026-0116", Decimal("1000.00"))], actor="cli:ann"
+            )
         allocate_manually(store, weak["id"], [("F2026-0116", Decimal("50.00"))], actor="cli:ann")
         mulder = _payments(runner, db)[("E-0113", "credit")]
         with pytest.raises(AllocationRefused):  # a returned payment pays nothing
@@ -303,12 +401,28 @@ def test_review_suggestions_and_manual_allocation_remember_the_iban(
         assert learned.fetchall() == [("NL11INGB0007777777", "learned")]
     # Next time the remembered IBAN and the amount are enough.
     day3 = tmp_path / "camt-day3.xml"
-    day3.write_bytes(camt053(CAMT_ACCOUNT, "STMT-3", [single(
-        _c("130.00", "E-0116B", date(2026, 3, 4), name="Willems", iban="NL11INGB0007777777"),
-        "C-013")]))
+    day3.write_bytes(
+        camt053(
+            CAMT_ACCOUNT,
+            "STMT-3",
+            [
+                single(
+                    _c(
+                        "130.00",
+                        "E-0116B",
+                        date(2026, 3, 4),
+                        name="Willems",
+                        iban="NL11INGB0007777777",
+                    ),
+                    "C-013",
+                )
+            ],
+        )
+    )
     _run(runner, db, "statements", "import", str(day3))
     assert _payments(runner, db)[("E-0116B", "credit")]["allocations"] == [
-        {"invoice": "F2026-0116", "amount": "130.00"}]
+        {"invoice": "F2026-0116", "amount": "130.00"}
+    ]
     invoices = {i["number"]: i for i in json.loads(_run(runner, db, "invoices", "list", "--json"))}
     assert invoices["F2026-0116"]["status"] == "paid"
     listed = json.loads(_run(runner, db, "payments", "list", "--status", "needs_review", "--json"))

@@ -43,7 +43,7 @@ def insert_message(store: Store, **values: Any) -> int | None:
     cursor = store.execute(
         f"INSERT OR IGNORE INTO inbox ({columns}) VALUES ({marks})", tuple(values.values())
     )
-    return int(cursor.lastrowid) if cursor.rowcount else None
+    return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
 def inbox_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
@@ -232,14 +232,6 @@ def add_proposed_plan(
             (plan_id, seq, due, cents),
         )
     return plan_id
-
-
-def plan_for_inbox(store: Store, debtor_id: str, created_at: str) -> int | None:
-    value = store.scalar(
-        "SELECT id FROM payment_plans WHERE debtor_id = ? AND created_at = ?",
-        (debtor_id, created_at),
-    )
-    return None if value is None else int(value)
 
 
 # -- promises and paid-claim holds coming due ----------------------------------------------

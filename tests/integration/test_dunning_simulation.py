@@ -1,0 +1,218 @@
+"""120 days, 50 debtors, a fixed clock, the real SMTP server and Dovecot.
+
+Each simulated day: payments arrive, a bank statement is imported on business days (except
+during a deliberate outage), and the daemon's two daily cycles run (08:30 plans and queues
+outside the window, 13:30 plans and sends). The test then checks the whole history."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from daemon.adapters.clock import parse_iso
+from daemon.adapters.store.db import loads, open_store
+from daemon.app.dunning import run_cycle
+from daemon.domain.fees import collection_costs
+from daemon.domain.policy import statutory_costs_from
+from daemon.domain.workdays import is_business_day
+from tests.integration.dunning_support import (
+    add_debtor,
+    add_invoice,
+    add_statement,
+    make_config,
+    message_ids,
+    pay,
+    smtp_sender,
+)
+
+TZ = ZoneInfo("Europe/Amsterdam")
+START = date(2026, 3, 2)  # Monday
+DAYS = 120
+OUTAGE = (date(2026, 6, 1), date(2026, 6, 12))  # no statements imported: the gate closes
+
+
+def _at(day: date, hh: int, mm: int) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=TZ)
+
+
+def _scenario(store) -> dict[str, dict]:
+    """50 debtors; returns per debtor its kind, invoices and (optional) payment day."""
+    rng = random.Random(20260302)
+    plan: dict[str, dict] = {}
+    # Hand-checked debtors first.
+    add_debtor(store, "A01")  # b2b NL, pays never
+    add_invoice(store, "F2026-0001", "A01", 100000, date(2026, 3, 2), date(2026, 3, 16))
+    plan["A01"] = {"kind": "b2b", "invoices": {"F2026-0001": 100000}, "pay": None}
+    add_debtor(store, "A02", kind="b2c")  # b2c NL, never pays: notice, then demand with costs
+    add_invoice(store, "F2026-0002", "A02", 123450, date(2026, 3, 2), date(2026, 3, 16))
+    plan["A02"] = {"kind": "b2c", "invoices": {"F2026-0002": 123450}, "pay": None}
+    add_debtor(store, "A03", lang="en")  # pays in full after the first reminder
+    add_invoice(store, "F2026-0003", "A03", 50000, date(2026, 3, 2), date(2026, 3, 16))
+    plan["A03"] = {"kind": "b2b", "invoices": {"F2026-0003": 50000}, "pay": date(2026, 3, 20)}
+    add_debtor(store, "A04", tags=("key-account",))  # key account: tasks, never mail
+    add_invoice(store, "F2026-0004", "A04", 900000, date(2026, 3, 2), date(2026, 3, 16))
+    plan["A04"] = {"kind": "b2b", "invoices": {"F2026-0004": 900000}, "pay": None}
+    add_debtor(store, "A05")  # below the small-amount tolerance
+    add_invoice(store, "F2026-0005", "A05", 300, date(2026, 3, 2), date(2026, 3, 16))
+    plan["A05"] = {"kind": "b2b", "invoices": {"F2026-0005": 300}, "pay": None}
+    langs = ["nl", "en", "de", "fr"]
+    for n in range(6, 51):
+        debtor_id = f"R{n:02d}"
+        kind = "b2c" if n % 3 == 0 else "b2b"
+        country = "BE" if n % 11 == 0 else ("DE" if n % 13 == 0 else "NL")
+        add_debtor(store, debtor_id, kind=kind, lang=langs[n % 4], country=country)
+        invoices = {}
+        for k in range(1 + (n % 5 == 0)):
+            number = f"F2026-{n:02d}{k}"
+            issue = START + timedelta(days=rng.randrange(0, 60))
+            cents = rng.randrange(2000, 600000)
+            add_invoice(
+                store, number, debtor_id, cents, issue, issue + timedelta(days=rng.choice((14, 30)))
+            )
+            invoices[number] = cents
+        pay_day = START + timedelta(days=rng.randrange(20, 100)) if n % 3 == 1 else None
+        plan[debtor_id] = {"kind": kind, "invoices": invoices, "pay": pay_day}
+    return plan
+
+
+def test_120_days_of_dunning(tmp_path: Path, dovecot, smtp_server) -> None:
+    store = open_store(tmp_path / "sim.db")
+    config = make_config(
+        dovecot.imap_settings(), smtp_server.smtp_settings(), bank_freshness_business_days=3
+    )
+    scenario = _scenario(store)
+    sender = smtp_sender()
+    statements_ok: list[date] = []
+    gate_holds = 0
+    for offset in range(DAYS):
+        day = START + timedelta(days=offset)
+        for s in scenario.values():
+            if s["pay"] == day:
+                for number, cents in s["invoices"].items():
+                    pay(store, number, cents, day)
+        if is_business_day(day, "NL") and not OUTAGE[0] <= day <= OUTAGE[1]:
+            booked = day - timedelta(days=1)
+            add_statement(store, booked, _at(day, 7, 0))
+            statements_ok.append(day)
+        for hh, mm in ((8, 30), (13, 30)):
+            report = run_cycle(store, config, now=_at(day, hh, mm), smtp_send=sender)
+            gate_holds += sum("bank gate closed" in a.reason for a in report.plan.actions)
+
+    rows = store.query("SELECT * FROM outbox ORDER BY id")
+    sent = [r for r in rows if r["status"] == "sent"]
+    received = message_ids([m.raw for m in smtp_server.received])
+
+    # Every sent mail reached the SMTP server once and sits in the Sent folder once.
+    assert len(received) == len(set(received)) == len(sent) > 100
+    assert sorted(received) == sorted(r["message_id"] for r in sent)
+    assert sorted(message_ids(dovecot.messages("Sent"))) == sorted(received)
+    assert {r["status"] for r in rows} <= {"sent", "cancelled"}
+
+    # Only inside the window: weekdays 09:00-17:00 Amsterdam, never on a public holiday.
+    for r in sent:
+        local = parse_iso(r["sent_at"]).astimezone(TZ)
+        assert is_business_day(local.date(), "NL") and 9 <= local.hour < 17, r["sent_at"]
+
+    # One mail per debtor per step; steps only go up; spacing of at least 7 days.
+    by_debtor: dict[str, list[dict]] = defaultdict(list)
+    for r in sent:
+        by_debtor[r["debtor_id"]].append(r)
+    taken: set[tuple[str, int]] = set()
+    for debtor_id, mails in by_debtor.items():
+        reminders = [m for m in mails if m["kind"] == "reminder"]
+        days = [parse_iso(m["sent_at"]).astimezone(TZ).date() for m in reminders]
+        assert all(b - a >= timedelta(days=7) for a, b in itertools.pairwise(days)), (
+            debtor_id,
+            days,
+        )
+        for m in reminders:
+            for adv in loads(m["decision"])["advances"]:
+                key = (adv["number"], adv["to_step"])
+                assert key not in taken, key
+                taken.add(key)
+        # Nothing after payment, and a single thank-you after it when reminded before.
+        s = scenario.get(debtor_id)
+        if s and s["pay"]:
+            assert all(d < s["pay"] for d in days), (debtor_id, days, s["pay"])
+            thanks = [m for m in mails if m["kind"] == "thank_you"]
+            assert len(thanks) == (1 if reminders else 0), debtor_id
+
+    # No reminder planned while the bank gate was closed (statements older than 3 days).
+    for r in rows:
+        if r["kind"] == "reminder":
+            planned = date.fromisoformat(loads(r["decision"])["date"])
+            assert not date(2026, 6, 4) <= planned <= date(2026, 6, 14), planned
+
+    assert gate_holds > 0  # the outage really held mail back
+
+    # Small amounts are never reminded; key accounts get tasks, never mail.
+    assert "A05" not in by_debtor and "A04" not in by_debtor
+    tasks = store.query("SELECT type, debtor_id FROM review_items ORDER BY id")
+    assert ("call_task", "A04") in {(t["type"], t["debtor_id"]) for t in tasks}
+
+    # A01 (b2b): hand-checked schedule, costs and interest.
+    a01 = [
+        (parse_iso(m["sent_at"]).astimezone(TZ).date(), m["step_name"], loads(m["decision"]))
+        for m in by_debtor["A01"]
+    ]
+    assert [(d, n) for d, n, _ in a01] == [
+        (date(2026, 3, 5), "courtesy"),  # invoice date + 3
+        (date(2026, 3, 17), "reminder"),  # due date + 1
+        # call task 26 Mar (7 business days); formal 7 business days later, over Easter
+        (date(2026, 4, 8), "formal"),
+        # demand 10 days later is Saturday 18 Apr: sent Monday 20 Apr
+        (date(2026, 4, 20), "demand"),
+    ]
+    formal = a01[2][2]
+    assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
+    demand = a01[3][2]
+    assert (demand["costs"], demand["interest"]) == ("150.00", "9.18")  # 33 days, planned Sat
+    assert ("handover", "A01") in {(t["type"], t["debtor_id"]) for t in tasks}
+
+    # A02 (b2c): costs only after the veertiendagenbrief and its 14 days.
+    a02 = [
+        (parse_iso(m["sent_at"]).astimezone(TZ).date(), m["step_name"], loads(m["decision"]))
+        for m in by_debtor["A02"]
+    ]
+    names = [n for _, n, _ in a02]
+    assert names == ["courtesy", "reminder", "notice", "demand"]
+    notice_day, _, notice = a02[2]
+    demand_day, _, demand = a02[3]
+    assert notice["costs"] == "0.00" and notice["notice_costs"] == "185.18"
+    assert demand_day >= statutory_costs_from("NL", notice_day, atw_extension=True)
+    assert Decimal(demand["costs"]) == collection_costs("NL", "b2c", Decimal("1234.50")).amount
+    for _, _, d in a02[:3]:
+        assert d["costs"] == "0.00"
+
+    # Every b2c mail with costs came after a delivered notice whose term had ended.
+    for debtor_id, mails in by_debtor.items():
+        s = scenario.get(debtor_id)
+        if not s or s["kind"] != "b2c":
+            continue
+        notices = [
+            parse_iso(m["sent_at"]).astimezone(TZ).date()
+            for m in mails
+            if m["step_name"] == "notice"
+        ]
+        for m in mails:
+            if m["kind"] == "reminder" and Decimal(loads(m["decision"])["costs"]) > 0:
+                day = parse_iso(m["sent_at"]).astimezone(TZ).date()
+                assert notices and day >= statutory_costs_from(
+                    "NL" if debtor_id.startswith("A") else _country(store, debtor_id),
+                    notices[0],
+                    atw_extension=True,
+                ), (debtor_id, day)
+
+    # A03 paid on 20 March after its reminder: a thank-you, nothing else after.
+    a03 = [m["kind"] for m in by_debtor["A03"]]
+    assert a03 == ["reminder", "reminder", "thank_you"]
+    store.close()
+
+
+def _country(store, debtor_id: str) -> str:
+    return store.scalar("SELECT country FROM debtors WHERE id = ?", (debtor_id,)) or "NL"

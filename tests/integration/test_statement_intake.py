@@ -1,0 +1,216 @@
+"""Statement intake through the CLI: parse-only, detection by content, zip, bad files kept."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import zipfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from daemon.app.statements import MAX_RATIO, StatementError, unzip_members
+from daemon.cli import main
+from tests.integration.bank_writers import Entry, Tx, camt053, mt940, single
+
+ACCOUNT = "NL91ABNA0417164300"
+
+
+def _camt() -> bytes:
+    return camt053(
+        ACCOUNT,
+        "S-1",
+        [
+            single(Tx("100.00", e2e="E1", text="a"), "R1"),
+            Entry((Tx("10.00", text="b"), Tx("15.50", text="c")), "R2"),
+            single(Tx("40.25", credit=False, e2e="E3", text="d"), "R3"),
+        ],
+    )
+
+
+def _mt() -> bytes:
+    return mt940(
+        "NL77INGB0574908765",
+        "M-1",
+        [
+            (Tx("99.00", e2e="X1", text="x"), "B1"),
+            (Tx("1.50", credit=False, text="kosten"), "B2"),
+        ],
+    )
+
+
+def _run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DUNMAIL_CONFIG", raising=False)
+    return CliRunner()
+
+
+SUMMARIES = [
+    (
+        "camt-batch-and-debit",
+        _camt,
+        {"statements": 1, "entries": 4, "credits": 3, "debits": 1, "total": "85.25"},
+    ),
+    (
+        "mt940-named-txt",
+        _mt,
+        {"statements": 1, "entries": 2, "credits": 1, "debits": 1, "total": "97.50"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"), [s[1:] for s in SUMMARIES], ids=[s[0] for s in SUMMARIES]
+)
+def test_parse_summary_detects_format_from_content(
+    runner: CliRunner, tmp_path: Path, make: object, expected: dict[str, object]
+) -> None:
+    path = tmp_path / "statement.txt"  # the name says nothing
+    path.write_bytes(make())  # type: ignore[operator]
+    code, out, _ = _run(runner, "statements", "parse", str(path), "--summary")
+    assert code == 0
+    summary = json.loads(out)
+    assert {k: summary[k] for k in expected} == expected
+    code, out, _ = _run(runner, "statements", "parse", str(path), "--json")
+    parsed = json.loads(out)
+    assert isinstance(parsed, list) and len(parsed[0]["payments"]) == expected["entries"]
+    assert not (tmp_path / "dunmail.db").exists()
+
+
+def test_parse_of_a_broken_file_names_it_without_traceback(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.xml"
+    path.write_bytes(_camt()[:300])
+    code, _, err = _run(runner, "statements", "parse", str(path), "--summary")
+    assert code == 1
+    assert "broken.xml" in err and "Traceback" not in err
+
+
+def test_import_counts_and_lists_statements(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    (tmp_path / "a.xml").write_bytes(_camt())
+    code, out, _ = _run(
+        runner, "--db", str(db), "statements", "import", str(tmp_path / "a.xml"), "--json"
+    )
+    assert code == 0
+    [outcome] = json.loads(out)
+    assert (outcome["status"], outcome["payments"], outcome["new"]) == ("imported", 4, 4)
+    assert outcome["by_status"] == {"ignored": 1, "unmatched": 3}
+    code, out, _ = _run(runner, "--db", str(db), "statements", "list", "--json")
+    [statement] = json.loads(out)
+    assert statement["account_iban"] == ACCOUNT and statement["latest_booking_date"] == "2026-03-02"
+    payments = json.loads(_run(runner, "--db", str(db), "payments", "list", "--json")[1])
+    assert sorted(p["amount"] for p in payments) == ["10.00", "100.00", "15.50", "40.25"]
+    assert {p["direction"] for p in payments} == {"credit", "debit"}
+    assert all(p["allocations"] == [] for p in payments)
+    batch = [p for p in payments if p["bank_reference"] == "R2"]
+    assert len(batch) == 2, "two payments of one batch share a bank reference"
+    assert [p["end_to_end_id"] for p in batch] == [None, None]
+
+
+BAD = [
+    ("unknown-format", b"Dear customer, your statement is attached.\n", "unknown bank format"),
+    ("broken-xml", _camt()[:500], "line"),
+    ("pdf", b"%PDF-1.4\n...", "PDF"),
+]
+
+
+@pytest.mark.parametrize(("data", "needle"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_file_is_kept_for_review_and_named(
+    runner: CliRunner, tmp_path: Path, data: bytes, needle: str
+) -> None:
+    db = tmp_path / "office.db"
+    good, bad = tmp_path / "good.sta", tmp_path / "bad.dat"
+    good.write_bytes(_mt())
+    bad.write_bytes(data)
+    code, out, err = _run(runner, "--db", str(db), "statements", "import", str(bad), str(good))
+    assert code == 1
+    assert "bad.dat" in err and needle.lower() in err.lower() and "Traceback" not in err
+    assert "good.sta: imported" in out  # the good file is still booked
+    with sqlite3.connect(db) as conn:
+        status, reason, raw = conn.execute(
+            "SELECT status, reason, raw FROM statement_files WHERE filename LIKE '%bad.dat'"
+        ).fetchone()
+        assert status == "failed" and reason and raw == data
+        assert conn.execute(
+            "SELECT type, statement_file_id IS NOT NULL FROM review_items"
+            " WHERE type LIKE 'statement%'"
+        ).fetchall() == [("statement_quarantined", 1)]
+    # Trying again does not open a second review item.
+    _run(runner, "--db", str(db), "statements", "import", str(bad))
+    with sqlite3.connect(db) as conn:
+        assert (
+            conn.execute(
+                "SELECT COUNT(*) FROM review_items WHERE type LIKE 'statement%'"
+            ).fetchone()[0]
+            == 1
+        )
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_members_are_imported_by_content(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    archive = tmp_path / "statements.zip"
+    archive.write_bytes(_zip({"one.bin": _camt(), "two.bin": _mt(), "dir/": b""}))
+    code, out, _ = _run(runner, "--db", str(db), "statements", "import", "--json", str(archive))
+    assert code == 0
+    assert [(o["format"], o["new"]) for o in json.loads(out)] == [
+        ("camt.053.001.02", 4),
+        ("mt940", 2),
+    ]
+
+
+def test_zip_bomb_is_refused_with_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    bomb = _zip({"huge.xml": b"0" * (8 * 1024 * 1024)})  # ~8 MB of zeros: ratio ~1000
+    with pytest.raises(StatementError, match="zip bomb"):
+        unzip_members(bomb)
+    (tmp_path / "bomb.zip").write_bytes(bomb)
+    code, _, err = _run(runner, "--db", str(db), "statements", "import", str(tmp_path / "bomb.zip"))
+    assert code == 1 and "bomb.zip" in err and "zip bomb" in err
+    assert len(bomb) * MAX_RATIO < 8 * 1024 * 1024
+
+
+def test_overlapping_statement_books_only_new_entries(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "office.db"
+    day = date(2026, 3, 2)
+    same = [
+        Tx("20.00", booked=day, text="same amount, same day", name="A"),
+        Tx("20.00", booked=day, text="same amount, same day", name="A"),
+    ]
+    first = camt053(ACCOUNT, "S-1", [single(same[0], ""), single(same[1], "")])
+    second = camt053(
+        ACCOUNT,
+        "S-2",
+        [single(same[0], ""), single(same[1], ""), single(Tx("5.00", booked=date(2026, 3, 3)), "")],
+        opening=Decimal("40.00"),
+    )
+    for name, data in (("1.xml", first), ("2.xml", second)):
+        (tmp_path / name).write_bytes(data)
+    outcomes = [
+        json.loads(
+            _run(runner, "--db", str(db), "statements", "import", "--json", str(tmp_path / n))[1]
+        )[0]
+        for n in ("1.xml", "2.xml")
+    ]
+    # Two genuine twins without any bank reference stay two; the repeat adds only the new one.
+    assert [o["new"] for o in outcomes] == [2, 1]

@@ -1,0 +1,168 @@
+"""Every ladder step × language has a text and an HTML template that render."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from email import policy
+
+import pytest
+
+from daemon.adapters.templates import LANGUAGES, template_exists, templates_dir
+from daemon.app.mailout import compose
+from daemon.app.reminder_mail import build_mail
+from daemon.config import Config
+from daemon.domain.cases import Action, ActionKind
+from daemon.domain.statement_of_account import Charges, InvoiceItem
+
+CONFIG = Config()
+MAIL_TEMPLATES = sorted(
+    {s.template for ladder in CONFIG.ladders.values() for s in ladder.steps if s.channel == "email"}
+    | {"thank_you"}
+)
+ITEM = InvoiceItem(
+    "F2026-0412",
+    "EUR",
+    Decimal("1234.50"),
+    Decimal("1234.50"),
+    date(2026, 4, 1),
+    date(2026, 4, 15),
+    "RF18539007547034",
+    "rf",
+)
+
+
+def action(template: str, lang: str, name: str = "Jansen & Zn <b>") -> Action:
+    return Action(
+        debtor_id="D1",
+        action=ActionKind.EMAIL,
+        reason="test",
+        kind="reminder" if template != "thank_you" else "thank_you",
+        step=3,
+        step_name=template,
+        template=template,
+        to=("jansen@example.nl",),
+        invoices=(ITEM,) if template != "thank_you" else (),
+        amount_due=Decimal("1234.50"),
+        charges=Charges(
+            Decimal("185.18"),
+            ("15 % of 1234.50 = 185.175",),
+            "NL",
+            Decimal("12.34"),
+            ("F2026-0412: 10 days",),
+            "act/365",
+        ),
+        notice_costs=Decimal("185.18"),
+        notice_cost_lines=("collection costs 185.18",),
+        notice_invoices=("F2026-0412",),
+        deadline=date(2026, 5, 1),
+        language=lang,
+        message_key="F2026-0412",
+    )
+
+
+def test_default_ladders_use_the_expected_mail_templates() -> None:
+    assert {"courtesy", "reminder1", "reminder2", "notice14", "demand", "thank_you"} <= set(
+        MAIL_TEMPLATES
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("template", MAIL_TEMPLATES)
+def test_template_exists_and_renders(template: str, lang: str) -> None:
+    base = templates_dir()
+    assert template_exists(template, lang), f"{template}.{lang}.txt.j2 missing"
+    assert (base / f"{template}.{lang}.html.j2").is_file()
+    mail, _ = build_mail(
+        action(template, lang),
+        CONFIG,
+        debtor_name="Jansen & Zn <b>",
+        case_token="abc",
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<reminder.F2026-0412.3@x>",
+    )
+    assert mail.rendered.subject and mail.rendered.html
+    assert mail.language == lang
+    if template != "thank_you":
+        assert "F2026-0412" in mail.rendered.subject
+        assert "RF18539007547034" in mail.rendered.text
+        assert CONFIG.office.iban in mail.rendered.text
+        assert 'src="cid:epcqr"' in mail.rendered.html and mail.inline_png
+        assert "&lt;b&gt;" in mail.rendered.html  # debtor data is escaped in HTML
+    if template in ("reminder2", "demand"):
+        assert "185" in mail.rendered.text and "12" in mail.rendered.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "money", "day"),
+    [
+        ("nl", "€\xa01.234,50", "15 april 2026"),
+        ("en", "€1,234.50", "15 April 2026"),
+        ("de", "1.234,50\xa0€", "15. April 2026"),
+        ("fr", "1\u202f234,50\xa0€", "15 avril 2026"),
+    ],
+)
+def test_money_and_dates_per_locale(lang: str, money: str, day: str) -> None:
+    mail, _ = build_mail(
+        action("reminder1", lang),
+        CONFIG,
+        debtor_name="X",
+        case_token=None,
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<m@x>",
+    )
+    assert money in mail.rendered.text and day in mail.rendered.text
+
+
+def test_notice14_nl_has_the_statutory_wording() -> None:
+    mail, _ = build_mail(
+        action("notice14", "nl"),
+        CONFIG,
+        debtor_name="X",
+        case_token=None,
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<m@x>",
+    )
+    text = " ".join(mail.rendered.text.split())
+    assert "binnen 14 dagen vanaf de dag nadat deze e-mail door u is ontvangen" in text
+    assert "geen incassokosten" in text
+    assert "incassokosten verschuldigd van € 185,18" in text
+
+
+def test_hostile_debtor_name_cannot_inject_headers_or_template_code() -> None:
+    name = "Evil\r\nBcc: victim@example.org {{ 7*7 }} {% raw %}"
+    mail, _ = build_mail(
+        action("reminder1", "en", name),
+        CONFIG,
+        debtor_name=name,
+        case_token="c0ffee",
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<reminder.F2026-0412.2@x>",
+    )
+    raw = compose(mail)
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Bcc"] is None
+    assert msg["Message-ID"] == "<reminder.F2026-0412.2@x>"
+    body = msg.get_body(("plain",)).get_content()
+    assert "{{ 7*7 }}" in body and "49" not in body
+
+
+def test_reply_to_plus_tag_carries_the_case_token() -> None:
+    from dataclasses import replace
+
+    config = replace(CONFIG, dunning=replace(CONFIG.dunning, reply_plus_tag=True))
+    mail, _ = build_mail(
+        action("reminder1", "nl"),
+        config,
+        debtor_name="X",
+        case_token="c0ffee",
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<m@x>",
+    )
+    assert mail.reply_to == "debiteuren+c0ffee@example.invalid"
