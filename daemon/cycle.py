@@ -198,9 +198,11 @@ class Daemon:
         # Each stage gets its own connection: SQLite transactions belong to a connection,
         # and the stages run concurrently in worker threads.
         tasks = [
-            asyncio.create_task(self._stage_loop(name, stage, states[name], path))
+            asyncio.create_task(self._stage_loop(name, stage, states[name], path), name=name)
             for name, (stage, _) in self.stage_table.items()
         ]
+        for task in tasks:
+            task.add_done_callback(_report_dead_stage)
         self.notifier.ready(f"running {len(states)} stages")
         log.info("dunmail daemon started (pid %s)", os.getpid())
         cycles = 0
@@ -209,7 +211,10 @@ class Daemon:
                 if self._reload:
                     self.reload_config()
                 await wait_or_stop(self.runtime.stop, self.tick_seconds)
-                healthy = all(s.failures == 0 and s.last_ok is not None for s in states.values())
+                dead = [t for t in tasks if t.done()]
+                healthy = not dead and all(
+                    s.failures == 0 and s.last_ok is not None for s in states.values()
+                )
                 cycles += 1
                 self._record_cycle(states, healthy)
                 if healthy:
@@ -237,8 +242,8 @@ class Daemon:
             self.runtime.config,
             store,
             self.clock,
-            self.config_path,
             stop=self.runtime.stop,
+            halt=self.runtime.halt,
             counters=self.runtime.counters,
         )
         try:
@@ -281,6 +286,12 @@ class Daemon:
         store.set_state("stages", dumps(summary))
         if healthy:
             store.set_state("last_healthy_cycle", iso_utc(self.clock()))
+
+
+def _report_dead_stage(task: asyncio.Task[None]) -> None:
+    """A stage loop that ends by an exception is a bug: say so (the watchdog stops too)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("stage %s stopped: %r", task.get_name(), task.exception())
 
 
 # -- stages ---------------------------------------------------------------------------------

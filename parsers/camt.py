@@ -137,7 +137,9 @@ def iter_camt(
                 if not isinstance(tag, str):
                     continue
                 ns, _, local = tag.rpartition("}")
-                got = names[tag] = (ns + "}" if ns else "", local)
+                got = (ns + "}" if ns else "", local)
+                if len(names) < 256:
+                    names[tag] = got
             ns, local = got
             if event == "start":
                 if local == "Ntry" and root_kind is not None:
@@ -259,6 +261,10 @@ def _date(el: etree._Element, p: _Paths, path: str, what: str, source: str) -> d
         raise BankFormatError(f"{source}: {what} date {raw!r} is not YYYY-MM-DD") from None
 
 
+def _named(label: str) -> Callable[[], str]:
+    return lambda: label
+
+
 def _direction(code: str | None, what: Callable[[], str], source: str) -> Direction:
     if code == "CRDT":
         return Direction.CREDIT
@@ -288,7 +294,9 @@ def _read_header(
         kind_code = _text(bal, p("Tp/CdOrPrtry/Cd")) or _text(bal, p("Tp/CdOrPrtry/Prtry")) or "?"
         amt_el = bal.find(p("Amt"))
         amount = _amount(
-            amt_el.text if amt_el is not None else None, lambda: f"balance {kind_code}", source
+            amt_el.text if amt_el is not None else None,
+            _named(f"balance {kind_code}"),
+            source,
         )
         if _text(bal, p("CdtDbtInd")) == "DBIT":
             amount = -amount
@@ -377,7 +385,7 @@ _Spec = dict[object, object]
 class _Found:
     """What one Ntry (or one TxDtls) holds: first texts, repeated texts and amount elements."""
 
-    __slots__ = ("text", "many", "amounts")
+    __slots__ = ("amounts", "many", "text")
 
     def __init__(self) -> None:
         self.text: dict[str, str] = {}  # stripped; "" when the first such element was empty
@@ -449,6 +457,8 @@ def _collect(
         elif cls is dict:
             _collect(child, node, found, txs, ns)  # type: ignore[arg-type]
         else:
+            kind: str
+            key: str
             kind, key = node  # type: ignore[misc]
             if kind == "@":
                 found.amounts.setdefault(key, child)

@@ -143,7 +143,6 @@ namespace inbox {{
 }}
 passdb passwd-file {{
   passwd_file_path = {root}/passwd
-  default_password_scheme = PLAIN
 }}
 userdb static {{
   fields {{

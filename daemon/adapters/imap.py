@@ -328,6 +328,8 @@ class ImapMailbox:
     def search_header(self, folder: str, header: str, value: str) -> list[int]:
         """UIDs in ``folder`` whose ``header`` equals ``value`` (exact, case-insensitive)."""
         server_name = self.server_folder(folder)
+        if not self.folder_exists(folder):
+            return []  # e.g. no Sent folder yet: the message is certainly not there
         previous = self._selected
         with _translated(f"SEARCH {server_name}"):
             self._client.select_folder(server_name, readonly=True)

@@ -9,7 +9,6 @@ fetched again (UIDVALIDITY changed) is recognised by its Message-ID and marked d
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -320,15 +319,16 @@ def _hand_over(
     store: Store, config: Config, row: dict[str, Any], route: str, *, now: datetime
 ) -> str:
     """Bank statement mail and staff commands belong to their own use cases."""
-    module, function = {
-        "bank": ("daemon.app.bankmail", "import_statement_mail"),
-        "staff": ("daemon.app.staffmail", "handle_staff_reply"),
-    }[route]
-    try:
-        handler = getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError) as exc:
-        raise RuntimeError(f"no handler for {route} mail ({module}.{function}): {exc}") from exc
-    result = handler(store, config, bytes(row["raw"]), inbox_id=row["id"], now=now)
+    raw = bytes(row["raw"])
+    result: Any
+    if route == "bank":
+        from daemon.app.bankmail import import_statement_mail
+
+        result = import_statement_mail(store, config, raw, inbox_id=row["id"], now=iso_utc(now))
+    else:
+        from daemon.app.staffmail import handle_staff_reply
+
+        result = handle_staff_reply(store, config, raw, inbox_id=row["id"], now=now)
     status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
     return "review" if str(status) in ("review", "quarantined", "refused") else "processed"
 

@@ -39,7 +39,7 @@ def main(ctx: click.Context, config_path: str | None, db_path: str | None) -> No
 
 
 # Command modules, each exposing COMMANDS: a list of click commands or groups.
-_MODULES = ("setup", "invoices", "db", "status", "classify", "statements", "payments", "inbox", "dunning",
+_MODULES = ("setup", "invoices", "db", "status", "demo", "classify", "statements", "payments", "inbox", "dunning",
             "queue", "cases", "plans", "handover", "reports", "gdpr")
 
 for _name in _MODULES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -83,63 +84,131 @@ class World:
     def cli_json(self, *args: str) -> Any:
         return json.loads(self.cli(*args, "--json").output)
 
-    def debtor(self, debtor_id: str, *, email: str | None = None, lang: str = "en",
-               kind: str = "b2b", country: str | None = "NL") -> str:
-        upsert_debtor(self.store, debtor_id=debtor_id, name=f"{debtor_id} Holding",
-                      emails=[email or f"ap@{debtor_id.lower()}.test"], language=lang,
-                      debtor_type=kind, ibans=[], tags=[], country=country, now=AT)
+    def debtor(
+        self,
+        debtor_id: str,
+        *,
+        email: str | None = None,
+        lang: str = "en",
+        kind: str = "b2b",
+        country: str | None = "NL",
+    ) -> str:
+        upsert_debtor(
+            self.store,
+            debtor_id=debtor_id,
+            name=f"{debtor_id} Holding",
+            emails=[email or f"ap@{debtor_id.lower()}.test"],
+            language=lang,
+            debtor_type=kind,
+            ibans=[],
+            tags=[],
+            country=country,
+            now=AT,
+        )
         return debtor_id
 
-    def invoice(self, number: str, debtor_id: str, cents: int = 100000, *,
-                issue: str = "2026-09-01", due: str = "2026-10-01", status: str = "open") -> str:
+    def invoice(
+        self,
+        number: str,
+        debtor_id: str,
+        cents: int = 100000,
+        *,
+        issue: str = "2026-09-01",
+        due: str = "2026-10-01",
+        status: str = "open",
+    ) -> str:
         self.store.execute(
             "INSERT INTO invoices (number, debtor_id, amount_cents, issue_date, due_date,"
             " reference, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (number, debtor_id, cents, issue, due, f"RF18{number[-4:]}", status, AT, AT))
+            (number, debtor_id, cents, issue, due, f"RF18{number[-4:]}", status, AT, AT),
+        )
         return number
 
     def case(self, debtor_id: str, status: str = "active") -> int:
         self.store.execute(
             "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (debtor_id, status, hashlib.sha256(debtor_id.encode()).hexdigest()[:12], AT, AT))
+            (debtor_id, status, hashlib.sha256(debtor_id.encode()).hexdigest()[:12], AT, AT),
+        )
         return int(self.store.scalar("SELECT id FROM cases WHERE debtor_id = ?", (debtor_id,)))
 
     def item(self, type: str, reason: str, **kw: Any) -> int:
         return add_review_item(self.store, type, reason, now=AT, **kw)
 
-    def payment(self, cents: int, *, iban: str = "NL02RABO0123456789", name: str = "Payer BV",
-                remittance: str = "", day: str = "2026-11-30") -> int:
+    def payment(
+        self,
+        cents: int,
+        *,
+        iban: str = "NL02RABO0123456789",
+        name: str = "Payer BV",
+        remittance: str = "",
+        day: str = "2026-11-30",
+    ) -> int:
         key = f"tx-{self.store.scalar('SELECT COUNT(*) FROM bank_transactions')}"
         cursor = self.store.execute(
             "INSERT INTO bank_transactions (entry_key, account_iban, booking_date, value_date,"
             " amount, amount_cents, currency, direction, counterparty_name, counterparty_iban,"
             " remittance, status, created_at) VALUES (?, 'NL91ABNA0417164300', ?, ?, ?, ?, 'EUR',"
             " 'credit', ?, ?, ?, 'needs_review', ?)",
-            (key, day, day, f"{cents / 100:.2f}", cents, name, iban, remittance, AT))
+            (key, day, day, f"{cents / 100:.2f}", cents, name, iban, remittance, AT),
+        )
         return int(cursor.lastrowid or 0)
 
-    def mail_in(self, debtor_id: str | None, raw: bytes, *, status: str = "processed",
-                uid: int | None = None) -> int:
+    def mail_in(
+        self,
+        debtor_id: str | None,
+        raw: bytes,
+        *,
+        status: str = "processed",
+        uid: int | None = None,
+    ) -> int:
         uid = uid or int(self.store.scalar("SELECT COUNT(*) FROM inbox") or 0) + 1
+        subject = message_from_bytes(raw, policy=policy.default)["Subject"]
         cursor = self.store.execute(
             "INSERT INTO inbox (account, mailbox, uidvalidity, uid, message_id, received_at,"
             " from_addr, subject, size, sha256, raw, status, debtor_id) VALUES"
             " ('test@imap', 'INBOX', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, f"<in{uid}@debtor.test>", AT, "ap@debtor.test", "Re: invoice", len(raw),
-             hashlib.sha256(raw).hexdigest(), raw, status, debtor_id))
+            (
+                uid,
+                f"<in{uid}@debtor.test>",
+                AT,
+                "ap@debtor.test",
+                subject,
+                len(raw),
+                hashlib.sha256(raw).hexdigest(),
+                raw,
+                status,
+                debtor_id,
+            ),
+        )
         return int(cursor.lastrowid or 0)
 
-    def mail_out(self, debtor_id: str, raw: bytes, *, kind: str = "reminder",
-                 status: str = "sent", recipients: list[str] | None = None) -> int:
+    def mail_out(
+        self,
+        debtor_id: str,
+        raw: bytes,
+        *,
+        kind: str = "reminder",
+        status: str = "sent",
+        recipients: list[str] | None = None,
+    ) -> int:
         n = int(self.store.scalar("SELECT COUNT(*) FROM outbox") or 0) + 1
         cursor = self.store.execute(
             "INSERT INTO outbox (kind, debtor_id, message_id, mail_from, recipients, subject, raw,"
             " sha256, status, created_at, sent_at) VALUES (?, ?, ?, 'debiteuren@voorbeeld.test',"
             " ?, 'Reminder', ?, ?, ?, ?, ?)",
-            (kind, debtor_id, f"<reminder.{debtor_id}.{n}@voorbeeld.test>",
-             dumps(recipients or [f"ap@{debtor_id.lower()}.test"]), raw,
-             hashlib.sha256(raw).hexdigest(), status, AT, AT))
+            (
+                kind,
+                debtor_id,
+                f"<reminder.{debtor_id}.{n}@voorbeeld.test>",
+                dumps(recipients or [f"ap@{debtor_id.lower()}.test"]),
+                raw,
+                hashlib.sha256(raw).hexdigest(),
+                status,
+                AT,
+                AT,
+            ),
+        )
         return int(cursor.lastrowid or 0)
 
     def events(self, event: str) -> list[dict[str, Any]]:
@@ -149,11 +218,17 @@ class World:
         return str(self.store.scalar("SELECT status FROM invoices WHERE number = ?", (number,)))
 
     def case_status(self, debtor_id: str) -> str:
-        return str(self.store.scalar(
-            "SELECT status FROM cases WHERE debtor_id = ? ORDER BY id DESC LIMIT 1", (debtor_id,)))
+        return str(
+            self.store.scalar(
+                "SELECT status FROM cases WHERE debtor_id = ? ORDER BY id DESC LIMIT 1",
+                (debtor_id,),
+            )
+        )
 
 
 def eml(subject: str, body: str, *, sender: str = "ap@debtor.test", msgid: str = "m1") -> bytes:
-    return (f"From: {sender}\r\nTo: debiteuren@voorbeeld.test\r\nSubject: {subject}\r\n"
-            f"Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMessage-ID: <{msgid}@debtor.test>\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+    return (
+        f"From: {sender}\r\nTo: debiteuren@voorbeeld.test\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMessage-ID: <{msgid}@debtor.test>\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()

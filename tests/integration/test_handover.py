@@ -22,16 +22,30 @@ REPLIES = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "re
 
 def _reminder(w: World, level: int, when: datetime) -> int:
     mail = OutgoingMail(
-        kind="reminder", message_id=reminder_message_id("ACME", level, "voorbeeld.test"),
-        from_name="Voorbeeld", from_address="debiteuren@voorbeeld.test", to=("ap@acme.test",),
-        rendered=RenderedMail(f"Reminder {level}: F2026-0001", f"Please pay, step {level}.",
-                              f"<p>Please pay, step {level}.</p>"),
-        date=when)
-    out = enqueue(w.store, mail, debtor_id="ACME", step=level, invoice_numbers=["F2026-0001"],
-                  now=when.isoformat())
+        kind="reminder",
+        message_id=reminder_message_id("ACME", level, "voorbeeld.test"),
+        from_name="Voorbeeld",
+        from_address="debiteuren@voorbeeld.test",
+        to=("ap@acme.test",),
+        rendered=RenderedMail(
+            f"Reminder {level}: F2026-0001",
+            f"Please pay, step {level}.",
+            f"<p>Please pay, step {level}.</p>",
+        ),
+        date=when,
+    )
+    out = enqueue(
+        w.store,
+        mail,
+        debtor_id="ACME",
+        step=level,
+        invoice_numbers=["F2026-0001"],
+        now=when.isoformat(),
+    )
     assert out is not None
-    w.store.execute("UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?",
-                    (when.isoformat(), out))
+    w.store.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", (when.isoformat(), out)
+    )
     return out
 
 
@@ -51,21 +65,37 @@ def case(tmp_path: Path) -> World:
         _reminder(w, level, parse_iso(f"{day}T09:00:00Z"))
     for n, name in enumerate(sorted(REPLIES.glob("r0*.eml"))[:4], start=1):
         w.mail_in("ACME", name.read_bytes(), uid=n)
-    from daemon.app.statements import allocate_manually
     from decimal import Decimal
+
+    from daemon.app.statements import allocate_manually
 
     tx = w.payment(50000, day="2026-08-15", name="ACME Holding")
     allocate_manually(w.store, tx, [("F2026-0001", Decimal("500.00"))], actor="cli:ann")
-    w.cli("note", "ACME", "--call", "--text", "Director promises to pay next week",
-          "--now", "2026-08-20T10:00:00Z")
+    w.cli(
+        "note",
+        "ACME",
+        "--call",
+        "--text",
+        "Director promises to pay next week",
+        "--now",
+        "2026-08-20T10:00:00Z",
+    )
     w.mail_in("OTHER", b"From: x@other.test\r\nSubject: not ACME\r\n\r\nno\r\n", uid=99)
     return w
 
 
 def test_handover_stops_the_ladder_and_writes_a_complete_dossier(case: World) -> None:
     w = case
-    out = w.cli_json("handover", "ACME", "--agency", "Incasso Noord B.V.", "--out",
-                     str(w.tmp / "out"), "--now", NOW)
+    out = w.cli_json(
+        "handover",
+        "ACME",
+        "--agency",
+        "Incasso Noord B.V.",
+        "--out",
+        str(w.tmp / "out"),
+        "--now",
+        NOW,
+    )
     assert sorted(out["invoices"]) == ["F2026-0001", "F2026-0002"]
     assert {w.invoice_status("F2026-0001"), w.invoice_status("F2026-0002")} == {"handed_over"}
     assert w.invoice_status("F2026-0003") == "paid"
@@ -79,11 +109,16 @@ def test_handover_stops_the_ladder_and_writes_a_complete_dossier(case: World) ->
         emls = [n for n in names if n.endswith(".eml")]
         expected = w.store.scalar(
             "SELECT (SELECT COUNT(*) FROM inbox WHERE debtor_id = 'ACME')"
-            " + (SELECT COUNT(*) FROM outbox WHERE debtor_id = 'ACME')")
+            " + (SELECT COUNT(*) FROM outbox WHERE debtor_id = 'ACME')"
+        )
         assert len(emls) == expected == 7 == out["messages"]
-        stored = {bytes(r["raw"]) for r in w.store.query(
-            "SELECT raw FROM inbox WHERE debtor_id = 'ACME' UNION ALL"
-            " SELECT raw FROM outbox WHERE debtor_id = 'ACME'")}
+        stored = {
+            bytes(r["raw"])
+            for r in w.store.query(
+                "SELECT raw FROM inbox WHERE debtor_id = 'ACME' UNION ALL"
+                " SELECT raw FROM outbox WHERE debtor_id = 'ACME'"
+            )
+        }
         for name in emls:
             data = z.read(name)
             assert data in stored
@@ -92,7 +127,9 @@ def test_handover_stops_the_ladder_and_writes_a_complete_dossier(case: World) ->
         assert z.read("invoices/F2026-0001.pdf").startswith(b"%PDF")
         invoices = json.loads(z.read("invoices/invoices.json"))
         assert {i["number"]: i["open"] for i in invoices} == {
-            "F2026-0001": "2000.00", "F2026-0002": "800.00"}
+            "F2026-0001": "2000.00",
+            "F2026-0002": "800.00",
+        }
         rows = list(csv.DictReader(io.StringIO(z.read("invoices/invoices.csv").decode())))
         assert len(rows) == 2
         payments = json.loads(z.read("payments.json"))

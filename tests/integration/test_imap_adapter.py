@@ -123,6 +123,7 @@ def test_search_header_is_exact_and_keeps_the_selection(
     box.select("INBOX")
     assert box.search_header("Sent", "Message-ID", "<reminder.F1.1@office.test>") == [wanted]
     assert box.search_header("Sent", "Message-ID", "<reminder.F9.1@office.test>") == []
+    assert box.search_header("Outbox", "Message-ID", "<reminder.F1.1@office.test>") == []
     assert box.uids_after(0) == [inbox_uid]  # INBOX is selected again
 
 

@@ -30,15 +30,30 @@ def w(tmp_path: Path) -> World:
 
 
 def _create(w: World) -> int:
-    plan = w.cli_json("plans", "create", "ACME", "--invoice", "F2026-0001", "--invoice",
-                      "F2026-0002", "--instalments", "3", "--first", "2026-12-15",
-                      "--every-days", "30", "--now", "2026-12-01T10:00:00Z")
+    plan = w.cli_json(
+        "plans",
+        "create",
+        "ACME",
+        "--invoice",
+        "F2026-0001",
+        "--invoice",
+        "F2026-0002",
+        "--instalments",
+        "3",
+        "--first",
+        "2026-12-15",
+        "--every-days",
+        "30",
+        "--now",
+        "2026-12-01T10:00:00Z",
+    )
     return int(plan["id"])
 
 
 def _pay(w: World, cents: int, day: str, invoice: str = "F2026-0001") -> None:
-    from daemon.app.statements import allocate_manually
     from decimal import Decimal
+
+    from daemon.app.statements import allocate_manually
 
     tx = w.payment(cents, day=day)
     allocate_manually(w.store, tx, [(invoice, Decimal(cents) / 100)], actor="test")
@@ -49,7 +64,10 @@ def test_create_mails_the_schedule_and_sets_the_case_to_plan(w: World) -> None:
     shown = w.cli_json("plans", "show", str(plan_id))
     assert shown["status"] == "active" and shown["total"] == "900.00"
     assert [(i["due_date"], i["amount"]) for i in shown["instalments"]] == [
-        ("2026-12-15", "300.00"), ("2027-01-14", "300.00"), ("2027-02-13", "300.00")]
+        ("2026-12-15", "300.00"),
+        ("2027-01-14", "300.00"),
+        ("2027-02-13", "300.00"),
+    ]
     assert w.case_status("ACME") == "plan"
     (raw,) = [bytes(r["raw"]) for r in w.store.query("SELECT raw FROM outbox WHERE kind = 'plan'")]
     mail = message_from_bytes(raw, policy=policy.default)
@@ -107,16 +125,18 @@ def test_missed_instalment_opens_a_review_item_that_resumes_the_ladder(w: World)
     review_plans(w.store, config, date(2026, 12, 20), at("2026-12-20"))
     (item,) = w.cli_json("queue", "list", "--type", "plan_missed")
     assert item["evidence"]["plan_id"] == plan_id and item["priority"] == 1
-    w.cli("queue", "resolve", str(item["id"]), "--action", "resume",
-          "--now", "2026-12-21T09:00:00Z")
+    w.cli(
+        "queue", "resolve", str(item["id"]), "--action", "resume", "--now", "2026-12-21T09:00:00Z"
+    )
     assert w.cli_json("plans", "show", str(plan_id))["status"] == "broken"
     assert w.case_status("ACME") == "active"
 
 
 def test_missed_action_resume_breaks_the_plan_without_a_person(tmp_path: Path) -> None:
     w = World(tmp_path, extra_config="")
-    w.config_path.write_text(w.config_path.read_text().replace(
-        'missed_action = "review"', 'missed_action = "resume"'))
+    w.config_path.write_text(
+        w.config_path.read_text().replace('missed_action = "review"', 'missed_action = "resume"')
+    )
     w.debtor("ACME")
     w.invoice("F2026-0001", "ACME", 60000)
     plan_id = _create_one(w)
@@ -127,8 +147,19 @@ def test_missed_action_resume_breaks_the_plan_without_a_person(tmp_path: Path) -
 
 
 def _create_one(w: World) -> int:
-    return int(w.cli_json("plans", "create", "ACME", "--instalments", "2", "--first",
-                          "2026-12-15", "--now", "2026-12-01T10:00:00Z")["id"])
+    return int(
+        w.cli_json(
+            "plans",
+            "create",
+            "ACME",
+            "--instalments",
+            "2",
+            "--first",
+            "2026-12-15",
+            "--now",
+            "2026-12-01T10:00:00Z",
+        )["id"]
+    )
 
 
 def test_create_refuses_what_cannot_be_a_plan(w: World) -> None:
@@ -144,13 +175,24 @@ def test_debtor_templates_render_in_every_language(name: str, lang: str) -> None
     from decimal import Decimal
 
     context = {
-        "office_name": "Office", "office_email": "o@x.test", "office_phone": "", "iban": "NL91",
-        "debtor_name": "Debtor", "plan_id": 1, "currency": "EUR", "total": Decimal("900"),
-        "reference": "RF18", "invoices": [{"number": "F1", "open": Decimal("900"),
-                                           "due_date": "2026-10-01"}],
+        "office_name": "Office",
+        "office_email": "o@x.test",
+        "office_phone": "",
+        "iban": "NL91",
+        "debtor_name": "Debtor",
+        "plan_id": 1,
+        "currency": "EUR",
+        "total": Decimal("900"),
+        "reference": "RF18",
+        "invoices": [{"number": "F1", "open": Decimal("900"), "due_date": "2026-10-01"}],
         "instalments": [{"seq": 1, "due_date": "2026-12-15", "amount": Decimal("300")}],
-        "seq": 1, "count": 3, "due_date": "2026-12-15", "amount": Decimal("300"),
-        "text": "Will pay Friday", "call_date": "2026-12-01", "promise_date": "2026-12-04",
+        "seq": 1,
+        "count": 3,
+        "due_date": "2026-12-15",
+        "amount": Decimal("300"),
+        "text": "Will pay Friday",
+        "call_date": "2026-12-01",
+        "promise_date": "2026-12-04",
     }
     rendered = render(name, lang, context)
     assert rendered.subject and rendered.html and "Debtor" in rendered.text

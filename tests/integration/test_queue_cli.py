@@ -26,9 +26,15 @@ def w(tmp_path: Path) -> World:
 def _dispute(w: World) -> int:
     w.store.execute("UPDATE invoices SET status = 'disputed' WHERE number = 'F2026-0001'")
     w.store.execute("UPDATE cases SET status = 'disputed' WHERE debtor_id = 'ACME'")
-    return w.item("dispute", "the debtor disputes F2026-0001", priority=0, debtor_id="ACME",
-                  invoice_numbers=["F2026-0001"], evidence={"excerpt": "wrong hours billed"},
-                  proposed_actions=["resume", "credit", "write off"])
+    return w.item(
+        "dispute",
+        "the debtor disputes F2026-0001",
+        priority=0,
+        debtor_id="ACME",
+        invoice_numbers=["F2026-0001"],
+        evidence={"excerpt": "wrong hours billed"},
+        proposed_actions=["resume", "credit", "write off"],
+    )
 
 
 def _check_resume(w: World, _: int) -> None:
@@ -62,15 +68,22 @@ def _check_handover(w: World, _: int) -> None:
 def _payment(kind: str, cents: int) -> Callable[[World], int]:
     def make(w: World) -> int:
         tx = w.payment(cents, iban="NL02RABO0123456789", remittance="thanks")
-        return w.item(kind, "a payment nobody recognises", transaction_id=tx,
-                      evidence={"transaction_id": tx})
+        return w.item(
+            kind, "a payment nobody recognises", transaction_id=tx, evidence={"transaction_id": tx}
+        )
+
     return make
 
 
 def _check_allocated(w: World, _: int) -> None:
     assert w.invoice_status("F2026-0002") == "paid"
-    assert w.store.scalar("SELECT source FROM debtor_ibans WHERE debtor_id = 'ACME'"
-                          " AND iban = 'NL02RABO0123456789'") == "learned"
+    assert (
+        w.store.scalar(
+            "SELECT source FROM debtor_ibans WHERE debtor_id = 'ACME'"
+            " AND iban = 'NL02RABO0123456789'"
+        )
+        == "learned"
+    )
     assert w.store.scalar("SELECT actor FROM allocations") == "cli:ann"
 
 
@@ -84,8 +97,9 @@ def _check_ignored(w: World, _: int) -> None:
 
 
 def _unknown_sender(w: World) -> int:
-    inbox = w.mail_in(None, eml("Question", "Who are you?", sender="x@nowhere.test"),
-                      status="review")
+    inbox = w.mail_in(
+        None, eml("Question", "Who are you?", sender="x@nowhere.test"), status="review"
+    )
     return w.item("unknown_sender", "mail from an unknown sender", inbox_id=inbox)
 
 
@@ -102,18 +116,21 @@ def _outbox_item(kind: str, status: str) -> Callable[[World], int]:
     def make(w: World) -> int:
         out = w.mail_out("ACME", eml("Reminder", "please pay"), status=status)
         return w.item(kind, f"mail {out} is {status}", debtor_id="ACME", outbox_id=out)
+
     return make
 
 
 def _check_outbox(status: str) -> Callable[[World, int], None]:
     def check(w: World, _: int) -> None:
         assert w.store.scalar("SELECT status FROM outbox") == status
+
     return check
 
 
 def _simple(kind: str, **kw: Any) -> Callable[[World], int]:
     def make(w: World) -> int:
         return w.item(kind, f"a {kind} item", debtor_id="ACME", **kw)
+
     return make
 
 
@@ -121,17 +138,30 @@ def _check_promise(date: str) -> Callable[[World, int], None]:
     def check(w: World, _: int) -> None:
         rows = w.store.query("SELECT * FROM promises WHERE status = 'open'")
         assert [(r["promised_date"], r["grace_until"], r["source"]) for r in rows] == [
-            (date, "2026-12-18", "queue")]
+            (date, "2026-12-18", "queue")
+        ]
+
     return check
 
 
 def _proposed_plan(w: World) -> int:
-    plan = add_proposed_plan(w.store, debtor_id="ACME", case_id=None,
-                             invoice_numbers=["F2026-0001", "F2026-0002"],
-                             instalments=[("2026-12-31", 75000), ("2027-01-30", 75000)],
-                             total_cents=150000, status="proposed", now="2026-11-30T09:00:00Z")
-    return w.item("payment_plan", "the debtor asks for a payment plan", debtor_id="ACME",
-                  invoice_numbers=["F2026-0001", "F2026-0002"], evidence={"plan_id": plan})
+    plan = add_proposed_plan(
+        w.store,
+        debtor_id="ACME",
+        case_id=None,
+        invoice_numbers=["F2026-0001", "F2026-0002"],
+        instalments=[("2026-12-31", 75000), ("2027-01-30", 75000)],
+        total_cents=150000,
+        status="proposed",
+        now="2026-11-30T09:00:00Z",
+    )
+    return w.item(
+        "payment_plan",
+        "the debtor asks for a payment plan",
+        debtor_id="ACME",
+        invoice_numbers=["F2026-0001", "F2026-0002"],
+        evidence={"plan_id": plan},
+    )
 
 
 def _check_plan(status: str, instalments: int) -> Callable[[World, int], None]:
@@ -141,12 +171,16 @@ def _check_plan(status: str, instalments: int) -> Callable[[World, int], None]:
         mailed = w.store.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'plan'")
         assert mailed == (1 if status == "active" else 0)
         assert w.case_status("ACME") == ("plan" if status == "active" else "active")
+
     return check
 
 
 def _shunted(w: World) -> int:
-    raw = eml("Re: F2026-0001", "We will pay invoice F2026-0001 on 15 December 2026.",
-              sender="ap@acme.test")
+    raw = eml(
+        "Re: F2026-0001",
+        "We will pay invoice F2026-0001 on 15 December 2026.",
+        sender="ap@acme.test",
+    )
     inbox = w.mail_in(None, raw, status="shunted")
     return w.item("shunted_mail", "processing failed: TemporaryGlitch", inbox_id=inbox)
 
@@ -166,51 +200,102 @@ CASES = [
     ("dispute-resume", _dispute, ["--action", "resume"], _check_resume),
     ("dispute-credit", _dispute, ["--action", "credit", "--amount", "250.00"], _check_credit),
     ("dispute-write-off", _dispute, ["--action", "write_off"], _check_write_off),
-    ("insolvency-handover", _insolvency,
-     ["--action", "handover", "--agency", "Incasso Noord", "--out", "{tmp}/dossiers"],
-     _check_handover),
-    ("unmatched-allocate", _payment("payment_unmatched", 50000),
-     ["--action", "allocate", "--invoice", "F2026-0002"], _check_allocated),
-    ("uncertain-allocate-part", _payment("payment_uncertain", 30000),
-     ["--action", "allocate", "--invoice", "F2026-0001:300.00"], _check_partial),
-    ("overpayment-ignore", _payment("overpayment", 999900), ["--action", "ignore"],
-     _check_ignored),
-    ("unknown-sender-dismiss", _unknown_sender, ["--action", "dismiss", "--text", "spam"],
-     _nothing),
+    (
+        "insolvency-handover",
+        _insolvency,
+        ["--action", "handover", "--agency", "Incasso Noord", "--out", "{tmp}/dossiers"],
+        _check_handover,
+    ),
+    (
+        "unmatched-allocate",
+        _payment("payment_unmatched", 50000),
+        ["--action", "allocate", "--invoice", "F2026-0002"],
+        _check_allocated,
+    ),
+    (
+        "uncertain-allocate-part",
+        _payment("payment_uncertain", 30000),
+        ["--action", "allocate", "--invoice", "F2026-0001:300.00"],
+        _check_partial,
+    ),
+    ("overpayment-ignore", _payment("overpayment", 999900), ["--action", "ignore"], _check_ignored),
+    (
+        "unknown-sender-dismiss",
+        _unknown_sender,
+        ["--action", "dismiss", "--text", "spam"],
+        _nothing,
+    ),
     ("shunted-retry", _shunted, ["--action", "retry"], _check_retried),
     ("bounce-fixed", _bounce, ["--action", "fix_address"], _check_address_ok),
-    ("send-failed-resend", _outbox_item("send_failed", "failed"), ["--action", "resend"],
-     _check_outbox("queued")),
-    ("delivery-uncertain-sent", _outbox_item("delivery_uncertain", "uncertain"),
-     ["--action", "mark_sent"], _check_outbox("sent")),
+    (
+        "send-failed-resend",
+        _outbox_item("send_failed", "failed"),
+        ["--action", "resend"],
+        _check_outbox("queued"),
+    ),
+    (
+        "delivery-uncertain-sent",
+        _outbox_item("delivery_uncertain", "uncertain"),
+        ["--action", "mark_sent"],
+        _check_outbox("sent"),
+    ),
     ("quarantined-dismiss", _simple("statement_quarantined"), ["--action", "dismiss"], _nothing),
-    ("promise-accept", _simple("promise", evidence={"promise_date": "2026-12-15"}),
-     ["--action", "promise"], _check_promise("2026-12-15")),
-    ("promise-broken-new-date", _simple("promise_broken"),
-     ["--action", "promise", "--date", "2026-12-15"], _check_promise("2026-12-15")),
+    (
+        "promise-accept",
+        _simple("promise", evidence={"promise_date": "2026-12-15"}),
+        ["--action", "promise"],
+        _check_promise("2026-12-15"),
+    ),
+    (
+        "promise-broken-new-date",
+        _simple("promise_broken"),
+        ["--action", "promise", "--date", "2026-12-15"],
+        _check_promise("2026-12-15"),
+    ),
     ("paid-claim-resume", _simple("paid_claim"), ["--action", "resume"], _nothing),
     ("plan-approve", _proposed_plan, ["--action", "approve"], _check_plan("active", 2)),
-    ("plan-change", _proposed_plan,
-     ["--action", "change", "--instalments", "3", "--date", "2026-12-20", "--every-days", "14"],
-     _check_plan("active", 3)),
-    ("plan-reject", _proposed_plan, ["--action", "reject", "--text", "too long"],
-     _check_plan("rejected", 2)),
-    ("handover-proposal", _simple("handover"),
-     ["--action", "handover", "--agency", "Incasso Noord", "--out", "{tmp}/dossiers"],
-     _check_handover),
+    (
+        "plan-change",
+        _proposed_plan,
+        ["--action", "change", "--instalments", "3", "--date", "2026-12-20", "--every-days", "14"],
+        _check_plan("active", 3),
+    ),
+    (
+        "plan-reject",
+        _proposed_plan,
+        ["--action", "reject", "--text", "too long"],
+        _check_plan("rejected", 2),
+    ),
+    (
+        "handover-proposal",
+        _simple("handover"),
+        ["--action", "handover", "--agency", "Incasso Noord", "--out", "{tmp}/dossiers"],
+        _check_handover,
+    ),
     ("call-task-done", _simple("call_task"), ["--action", "done", "--text", "no answer"], _nothing),
-    ("other-reply-promise", _simple("other_reply"),
-     ["--action", "promise", "--date", "2026-12-15"], _check_promise("2026-12-15")),
+    (
+        "other-reply-promise",
+        _simple("other_reply"),
+        ["--action", "promise", "--date", "2026-12-15"],
+        _check_promise("2026-12-15"),
+    ),
     ("invoice-request-done", _simple("invoice_request"), ["--action", "done"], _nothing),
-    ("refused-staff-reply-dismiss", _simple("staff_reply_refused"), ["--action", "dismiss"],
-     _nothing),
+    (
+        "refused-staff-reply-dismiss",
+        _simple("staff_reply_refused"),
+        ["--action", "dismiss"],
+        _nothing,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("make", "args", "check"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("make", "args", "check"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_each_type_from_creation_to_resolution(
-    w: World, make: Callable[[World], int], args: list[str],
+    w: World,
+    make: Callable[[World], int],
+    args: list[str],
     check: Callable[[World, int], None],
 ) -> None:
     item = make(w)
@@ -224,8 +309,12 @@ def test_each_type_from_creation_to_resolution(
     assert shown["state"] == "resolved"
     assert shown["resolved_by"] == "cli:ann"
     assert item not in [i["id"] for i in w.cli_json("queue", "list")]
-    actors = {e["actor"] for e in w.store.query(
-        "SELECT actor FROM case_events WHERE detail LIKE ?", (f'%"review_item": {item}%',))}
+    actors = {
+        e["actor"]
+        for e in w.store.query(
+            "SELECT actor FROM case_events WHERE detail LIKE ?", (f'%"review_item": {item}%',)
+        )
+    }
     assert actors == {"cli:ann"}
 
 
@@ -246,8 +335,9 @@ def test_snooze_assign_comment_keep_the_item_and_mine_filters(w: World) -> None:
     mine = w.cli_json("queue", "list", "--mine")
     assert [i["id"] for i in mine] == [item]
     assert [i["id"] for i in w.cli_json("queue", "list", "--type", "call_task")] == [other]
-    w.cli("queue", "resolve", str(item), "--action", "snooze", "--until", "2099-01-01",
-          "--now", NOW)
+    w.cli(
+        "queue", "resolve", str(item), "--action", "snooze", "--until", "2099-01-01", "--now", NOW
+    )
     assert item not in [i["id"] for i in w.cli_json("queue", "list")]
     shown = w.cli_json("queue", "show", str(item))
     assert (shown["state"], shown["assignee"]) == ("snoozed", "ann")

@@ -82,8 +82,17 @@ PLAN = (
         (20000, D("2027-02-02"), ["paid", "paid", "pending"]),  # due 30 Jan + 3 grace = 2 Feb
         (25000, D("2027-02-03"), ["paid", "paid", "missed"]),
     ],
-    ids=["nothing-yet", "first-paid", "paid-ahead", "in-grace", "missed-after-grace",
-         "partial-is-missed", "paid-off", "last-day-of-grace", "third-partly-paid-missed"],
+    ids=[
+        "nothing-yet",
+        "first-paid",
+        "paid-ahead",
+        "in-grace",
+        "missed-after-grace",
+        "partial-is-missed",
+        "paid-off",
+        "last-day-of-grace",
+        "third-partly-paid-missed",
+    ],
 )
 def test_fill_instalments(paid: int, today: date, statuses: list[str]) -> None:
     states = fill_instalments(PLAN, paid, today, grace_days=3)

@@ -23,8 +23,18 @@ D = date.fromisoformat
 
 @pytest.mark.parametrize(
     ("days", "bucket"),
-    [(-10, "not_due"), (0, "not_due"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"),
-     (61, "61-90"), (90, "61-90"), (91, "over_90"), (400, "over_90")],
+    [
+        (-10, "not_due"),
+        (0, "not_due"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, "over_90"),
+        (400, "over_90"),
+    ],
     ids=lambda v: str(v),
 )
 def test_bucket_edges(days: int, bucket: str) -> None:
@@ -55,8 +65,13 @@ def test_aging_on_a_date() -> None:
     report = aging(INVOICES, PAYMENTS, D("2026-07-15"))
     by_name = {b.name: (b.count, b.cents) for b in report.buckets}
     # A2 due 31 Mar: 106 days late; B2 due 1 Jul: 14 days late
-    assert by_name == {"not_due": (0, 0), "1-30": (1, 30000), "31-60": (0, 0),
-                       "61-90": (0, 0), "over_90": (1, 30000)}
+    assert by_name == {
+        "not_due": (0, 0),
+        "1-30": (1, 30000),
+        "31-60": (0, 0),
+        "61-90": (0, 0),
+        "over_90": (1, 30000),
+    }
     assert report.total_cents == 60000
     assert [d for d, _ in report.by_debtor] == ["alpha", "beta"]
 
@@ -84,12 +99,18 @@ def test_dso_without_sales_is_none() -> None:
 
 def test_debtor_behaviour() -> None:
     rows = debtor_behaviour(
-        INVOICES, PAYMENTS, D("2026-07-15"),
+        INVOICES,
+        PAYMENTS,
+        D("2026-07-15"),
         promises=[("alpha", "kept"), ("alpha", "broken"), ("beta", "broken"), ("beta", "open")],
         disputes=["beta"],
     )
     alpha, beta = rows
-    assert (alpha.debtor_id, alpha.settled, alpha.average_days_late) == ("alpha", 1, Decimal("10.0"))
+    assert (alpha.debtor_id, alpha.settled, alpha.average_days_late) == (
+        "alpha",
+        1,
+        Decimal("10.0"),
+    )
     assert (alpha.open_overdue, alpha.promises_kept, alpha.promises_broken) == (1, 1, 1)
     assert (beta.settled, beta.average_days_late, beta.open_overdue) == (1, Decimal("0.0"), 1)
     assert (beta.promises_broken, beta.disputes) == (1, 1)

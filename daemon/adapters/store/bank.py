@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, dumps, loads
 from daemon.domain.matching import InvoiceFacts
 from daemon.domain.money import from_cents
@@ -125,8 +126,9 @@ def entry_key(payment: Payment, occurrence: int) -> str:
         "R" if payment.reversal else "",
     ]
     if not payment.bank_reference:
+        # Not the entry reference: CAMT files without NtryRef number entries by position,
+        # which shifts when an overlapping statement starts earlier.
         parts += [
-            payment.entry_reference or "",
             (payment.counterparty_iban or "").replace(" ", "").upper(),
             " ".join(payment.remittance.split()),
             " ".join(payment.structured_references),
@@ -368,7 +370,9 @@ def find_returned_original(store: Store, row: dict[str, Any]) -> dict[str, Any] 
     return None
 
 
-def cancel_reminders_for_closed(store: Store, numbers: Iterable[str], now: str) -> list[int]:
+def cancel_reminders_for_closed(
+    store: Store, numbers: Iterable[str], now: str | None = None
+) -> list[int]:
     """Cancel queued reminders whose invoices are now all closed; returns the outbox ids."""
     wanted = sorted(set(numbers))
     if not wanted:
@@ -390,7 +394,7 @@ def cancel_reminders_for_closed(store: Store, numbers: Iterable[str], now: str) 
         store.execute(
             "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?"
             " AND status = 'queued'",
-            (f"invoices paid ({now})", outbox_id),
+            (f"invoices paid ({now or iso_utc()})", outbox_id),
         )
     return ids
 

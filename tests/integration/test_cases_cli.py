@@ -1,0 +1,134 @@
+"""`dunmail cases …` and `dunmail note`: the timeline, stored messages, hold/resume/close,
+phone notes with a promise and a mailed summary."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from tests.integration.human_world import NOW, World, eml
+
+
+@pytest.fixture
+def w(tmp_path: Path) -> World:
+    world = World(tmp_path)
+    world.debtor("ACME", email="ap@acme.test", lang="de")
+    world.invoice("F2026-0001", "ACME", 100000)
+    world.invoice("F2026-0002", "ACME", 20000, status="paid")
+    world.case("ACME")
+    world.mail_in("ACME", eml("Re: Mahnung", "Wir zahlen nächste Woche.", sender="ap@acme.test"))
+    world.mail_out("ACME", eml("Zahlungserinnerung F2026-0001", "Bitte zahlen"))
+    world.item("dispute", "ACME disputes", debtor_id="ACME")
+    return world
+
+
+def test_show_has_the_whole_timeline(w: World) -> None:
+    w.cli("note", "ACME", "--call", "--text", "Spoke to Mr Braun", "--now", NOW)
+    data = w.cli_json("cases", "show", "ACME")
+    assert [i["number"] for i in data["invoices"]] == ["F2026-0001", "F2026-0002"]
+    kinds = {e["kind"] for e in data["timeline"]}
+    assert {"mail_in", "mail_out", "note", "review"} <= kinds
+    refs = {e["ref"] for e in data["timeline"] if e["kind"] in ("mail_in", "mail_out")}
+    assert refs == {"in:1", "out:1"}
+    note = next(e for e in data["timeline"] if e["kind"] == "note")
+    assert note["summary"] == "Spoke to Mr Braun" and note["actor"] == "cli:ann"
+    # by invoice number too, and as text for people
+    assert w.cli_json("cases", "show", "F2026-0001")["focus_invoice"] == "F2026-0001"
+    text = w.cli("cases", "show", "ACME").output
+    assert "Re: Mahnung" in text and "in:1" in text
+
+
+def test_message_prints_the_stored_eml(w: World) -> None:
+    out = w.cli("cases", "message", "out:1").output
+    assert "Subject: Zahlungserinnerung F2026-0001" in out
+    assert w.cli("cases", "message", "in:7", ok=False).exit_code == 1
+    assert "use in:ID or out:ID" in w.cli("cases", "message", "7", ok=False).output
+
+
+def test_list_cases(w: World) -> None:
+    (row,) = w.cli_json("cases", "list")
+    assert (row["debtor_id"], row["open_invoices"], row["open_amount"], row["open_items"]) == (
+        "ACME",
+        1,
+        "1000.00",
+        1,
+    )
+
+
+def test_hold_resume_close(w: World) -> None:
+    w.cli(
+        "cases",
+        "hold",
+        "F2026-0001",
+        "--reason",
+        "checking the delivery note",
+        "--until",
+        "2026-12-31",
+        "--now",
+        NOW,
+    )
+    hold = w.store.one("SELECT * FROM holds")
+    assert hold is not None
+    assert (hold["scope"], hold["target"], hold["until"], hold["created_by"]) == (
+        "invoice",
+        "F2026-0001",
+        "2026-12-31",
+        "cli:ann",
+    )
+    w.cli("cases", "hold", "ACME", "--reason", "director ill", "--now", NOW)
+    w.store.execute("UPDATE cases SET status = 'paused', paused_until = '2027-01-04'")
+    w.cli("cases", "resume", "ACME", "--now", NOW)
+    assert w.store.scalar("SELECT COUNT(*) FROM holds WHERE released_at IS NULL") == 1
+    assert w.case_status("ACME") == "active"
+    result = w.cli("cases", "close", "ACME", "--now", NOW, ok=False)
+    assert result.exit_code == 1 and "--force" in result.output
+    w.cli("cases", "close", "ACME", "--force", "--reason", "settled by phone", "--now", NOW)
+    assert w.case_status("ACME") == "closed"
+    assert {e["event"] for e in w.store.query("SELECT event FROM case_events")} >= {
+        "hold_added",
+        "case_resumed",
+        "case_closed",
+    }
+
+
+def test_phone_note_with_promise_and_mailed_summary(w: World) -> None:
+    out = w.cli_json(
+        "note",
+        "ACME",
+        "--call",
+        "--text",
+        "Zahlt am Freitag",
+        "--promise",
+        "2026-12-04",
+        "--email",
+        "--now",
+        NOW,
+    )
+    promise = w.store.one("SELECT * FROM promises")
+    assert promise is not None
+    assert (promise["promised_date"], promise["grace_until"], promise["source"]) == (
+        "2026-12-04",
+        "2026-12-07",
+        "call",
+    )
+    event = w.store.one("SELECT * FROM case_events WHERE event = 'note'")
+    assert event is not None and '"kind": "call"' in event["detail"]
+    raw = bytes(w.store.scalar("SELECT raw FROM outbox WHERE id = ?", (out["outbox_id"],)))
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail["To"] == "ap@acme.test" and "Telefonat" in mail["Subject"]
+    body = mail.get_body(("plain",)).get_content()
+    assert "Zahlt am Freitag" in body and "4. Dezember 2026" in body and "F2026-0001" in body
+
+
+def test_note_email_without_address_saves_nothing(w: World) -> None:
+    w.store.execute("UPDATE debtor_emails SET status = 'undeliverable'")
+    result = w.cli("note", "ACME", "--call", "--text", "x", "--email", "--now", NOW, ok=False)
+    assert result.exit_code == 1 and "no deliverable e-mail" in result.output
+    assert w.store.scalar("SELECT COUNT(*) FROM case_events WHERE event = 'note'") == 0
+
+
+def test_unknown_target(w: World) -> None:
+    result = w.cli("cases", "show", "NOPE", ok=False)
+    assert result.exit_code == 1 and "no debtor or invoice 'NOPE'" in result.output
