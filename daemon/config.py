@@ -156,6 +156,7 @@ class InvoiceSettings:
             re.compile(self.number_pattern)
         except re.error as exc:
             raise ValueError(f"number_pattern: not a valid regular expression: {exc}") from exc
+
     reference_kind: Literal["rf", "kenmerk", "ogm"] = "rf"
 
 
@@ -293,6 +294,11 @@ class DaemonSettings:
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     watchdog: bool = True
     backoff_max_seconds: int = 300
+    tick_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.tick_seconds <= 60:
+            raise ValueError("tick_seconds: expected a number of seconds from 0.05 to 60")
 
 
 def _default_ladders() -> Mapping[str, LadderSettings]:

@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -90,6 +91,10 @@ class StageState:
     failures: int = 0
     last_ok: datetime | None = None
     last_error: str | None = None
+    busy_since: float | None = None  # time.monotonic() when the current run began
+
+    def hung(self, limit: float) -> bool:
+        return self.busy_since is not None and time.monotonic() - self.busy_since > limit
 
 
 @dataclass
@@ -131,15 +136,20 @@ class Daemon:
         clock: Clock = utc_now,
         notifier: SystemdNotifier | None = None,
         stages: dict[str, tuple[Stage, float]] | None = None,
-        tick_seconds: float = 1.0,
+        tick_seconds: float | None = None,
         max_cycles: int | None = None,
     ) -> None:
         self.config = config
         self.load_config = reload
         self.clock = clock
         self.notifier = notifier or SystemdNotifier.from_environment()
-        self.stage_table = stages if stages is not None else default_stages()
-        self.tick_seconds = tick_seconds
+        tick = config.daemon.tick_seconds
+        self.stage_table = stages if stages is not None else default_stages(tick)
+        # The health check (and watchdog ping) runs at least once a second.
+        self.tick_seconds = tick_seconds if tick_seconds is not None else min(1.0, tick)
+        # A stage busy for longer than this is hung: no more watchdog pings, so systemd
+        # restarts the daemon (a pass over a big mailbox or plan may take a while).
+        self.hang_seconds = max(120.0, 12 * tick)
         self.max_cycles = max_cycles
         self.lock = InstanceLock(config.database.path)
         self._reload = False
@@ -164,13 +174,15 @@ class Daemon:
             return
         try:
             fresh = self.load_config()
-        except ConfigError as exc:
-            log.error("config reload refused, keeping the running configuration: %s", exc)
+        except Exception as exc:  # ConfigError, an unreadable file, a missing secret …
+            why = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+            log.error("config reload refused, keeping the running configuration: %s", why)
             return
         if fresh.database.path != self.config.database.path:
             log.error("config reload refused: database.path cannot change while running")
             return
         self.config = self.runtime.config = fresh
+        set_log_level(fresh.daemon.log_level)
         log.info("configuration reloaded from %s", fresh.source or "built-in defaults")
 
     # -- the loop -------------------------------------------------------------------------
@@ -191,6 +203,7 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         store.set_state("daemon_pid", str(os.getpid()))
         store.set_state("daemon_started", iso_utc(self.clock()))
+        store.set_state("clock", iso_utc(self.clock()))
         recover_at_startup(self.runtime)
         states = {
             name: StageState(name, interval) for name, (_, interval) in self.stage_table.items()
@@ -213,12 +226,14 @@ class Daemon:
                 await wait_or_stop(self.runtime.stop, self.tick_seconds)
                 dead = [t for t in tasks if t.done()]
                 healthy = not dead and all(
-                    s.failures == 0 and s.last_ok is not None for s in states.values()
+                    s.failures == 0 and s.last_ok is not None and not s.hung(self.hang_seconds)
+                    for s in states.values()
                 )
                 cycles += 1
-                self._record_cycle(states, healthy)
+                await asyncio.to_thread(self._record_cycle, states, healthy)
                 if healthy:
-                    self.notifier.watchdog()
+                    if self.config.daemon.watchdog:
+                        self.notifier.watchdog()
                     self.notifier.status(f"healthy; {self._summary()}")
                 if self.max_cycles is not None and cycles >= self.max_cycles:
                     self.runtime.halt.set()
@@ -249,12 +264,13 @@ class Daemon:
         try:
             while not self.runtime.stop.is_set():
                 view.config = self.runtime.config  # pick up a reloaded configuration
+                state.busy_since = time.monotonic()
                 try:
                     await asyncio.to_thread(stage, view)
                 except Exception as exc:  # the stage's error boundary
                     state.failures += 1
                     state.last_error = f"{type(exc).__name__}: {exc}"
-                    delay = min(2**state.failures, self.runtime.config.daemon.backoff_max_seconds)
+                    delay = backoff_delay(state.failures, view.config)
                     log.error(
                         "stage %s failed (%s); retrying in %ss",
                         name,
@@ -264,10 +280,15 @@ class Daemon:
                     )
                     self.notifier.status(f"stage {name} failing: {state.last_error}")
                 else:
+                    if state.failures:
+                        log.info("stage %s recovered after %s failure(s)", name, state.failures)
                     state.failures = 0
                     state.last_error = None
                     state.last_ok = self.clock()
                     delay = state.interval
+                    log.debug("stage %s ok in %.3fs", name, time.monotonic() - state.busy_since)
+                finally:
+                    state.busy_since = None
                 await wait_or_stop(self.runtime.stop, delay)
         finally:
             await asyncio.to_thread(store.close)
@@ -282,10 +303,20 @@ class Daemon:
             }
             for name, s in states.items()
         }
-        store.set_state("last_cycle", iso_utc(self.clock()))
-        store.set_state("stages", dumps(summary))
-        if healthy:
-            store.set_state("last_healthy_cycle", iso_utc(self.clock()))
+        now = iso_utc(self.clock())
+        with store.transaction():
+            # "clock": the daemon's own (possibly accelerated) time, for status and tests.
+            store.set_state("clock", now)
+            store.set_state("last_cycle", now)
+            store.set_state("stages", dumps(summary))
+            if healthy:
+                store.set_state("last_healthy_cycle", now)
+
+
+def backoff_delay(failures: int, config: Config) -> float:
+    """Seconds before a failing stage runs again: doubling from min(tick, 2), capped."""
+    base = min(config.daemon.tick_seconds, 2.0)
+    return float(min(base * 2 ** (failures - 1), config.daemon.backoff_max_seconds))
 
 
 def _report_dead_stage(task: asyncio.Task[None]) -> None:
@@ -298,15 +329,32 @@ def _report_dead_stage(task: asyncio.Task[None]) -> None:
 
 
 def recover_at_startup(rt: Runtime) -> None:
-    """Resolve mail left 'sending' by a crash (never a blind resend)."""
+    """Resolve mail left 'sending' by a crash (never a blind resend). When IMAP is down
+    the rows stay 'sending' and the outbox stage tries again before it sends anything."""
     try:
-        from daemon.app.recovery import recover_outbox
-    except ImportError:
-        return
-    try:
-        recover_outbox(rt.store, rt.config, now=rt.now())
-    except Exception as exc:  # a broken IMAP server must not keep the daemon down
+        recover_interrupted(rt)
+    except Exception as exc:  # a broken database or IMAP must not keep the daemon down
         log.error("start-up recovery failed (%s); will retry before sending", exc)
+
+
+def recover_interrupted(rt: Runtime) -> None:
+    """Only the outbox stage claims rows, one at a time: when it starts a run, any row still
+    'sending' was interrupted (by a crash, or an error after the claim) and is resolved
+    from the Sent folder before the drain."""
+    from daemon.app.recovery import recover_outbox
+
+    if not rt.store.scalar("SELECT 1 FROM outbox WHERE status = 'sending' LIMIT 1"):
+        return
+    report = recover_outbox(rt.store, rt.config, now=rt.now())
+    log.info(
+        "outbox recovery: %s found in the Sent folder, %s uncertain (to review), %s left",
+        len(report.found_sent),
+        len(report.uncertain),
+        len(report.left),
+    )
+    if report.left:
+        # Those rows stay 'sending' (never resent); the next run asks the Sent folder again.
+        log.warning("outbox recovery incomplete: %s", "; ".join(report.errors))
 
 
 class InboundStage:
@@ -317,15 +365,19 @@ class InboundStage:
 
     def __init__(self, max_wait: float = 10.0) -> None:
         self.client: Any = None
+        self.settings: Any = None
         self.max_wait = max_wait
 
     def __call__(self, rt: Runtime) -> None:
+        if self.client is not None and self.settings != rt.config.imap:
+            self.close()  # SIGHUP changed the mailbox settings: reconnect with the new ones
         if not rt.config.imap.configured:
             return
         from daemon.adapters.imap import connect_with_retry
         from daemon.app.inbound import run_ingestion_pass, wait_for_mail
 
         if self.client is None:
+            self.settings = rt.config.imap
             self.client = connect_with_retry(rt.config.imap, attempts=1)
         try:
             report = run_ingestion_pass(rt.store, rt.config, self.client, now=rt.now())
@@ -365,12 +417,25 @@ def stage_dunning(rt: Runtime) -> None:
     rt.count("dunning_cycles")
 
 
+OUTBOX_BATCH = 20
+
+
 def stage_outbox(rt: Runtime) -> None:
+    """Resolve interrupted sends, then drain in small batches so that a stop request waits
+    for one batch at most, never for the whole queue."""
     if not rt.config.smtp.configured:
         return
     from daemon.app.outbox import drain_outbox
 
-    drain_outbox(rt.store, rt.config, now=rt.now())
+    recover_interrupted(rt)
+    while not rt.halt.is_set():
+        report = drain_outbox(rt.store, rt.config, now=rt.now(), limit=OUTBOX_BATCH)
+        rt.count("sent", len(report.sent))
+        for error in report.errors:
+            log.warning("outbox: %s", error)
+        handled = report.sent + report.deferred + report.failed + report.cancelled
+        if len(handled) < OUTBOX_BATCH or report.rate_limited:
+            return
 
 
 def stage_staff(rt: Runtime) -> None:
@@ -393,22 +458,29 @@ def stage_upkeep(rt: Runtime) -> None:
     rt.store.set_state("upkeep_last_day", key)
 
 
-def default_stages() -> dict[str, tuple[Stage, float]]:
+def default_stages(tick: float = 10.0) -> dict[str, tuple[Stage, float]]:
+    """The stages and their pauses between healthy runs, in ``tick`` units
+    (``[daemon] tick_seconds``); the inbound stage paces itself with IDLE or polling."""
     return {
-        "inbound": (InboundStage(), 0.0),
-        "dunning": (stage_dunning, 30.0),
-        "outbox": (stage_outbox, 10.0),
-        "staff": (stage_staff, 60.0),
-        "upkeep": (stage_upkeep, 300.0),
+        "inbound": (InboundStage(max_wait=tick), 0.0),
+        "dunning": (stage_dunning, tick),
+        "outbox": (stage_outbox, tick),
+        "staff": (stage_staff, 6 * tick),
+        "upkeep": (stage_upkeep, 30 * tick),
     }
 
 
 def configure_logging(level: str) -> None:
-    """One line per event for journald: level, component, message (ids, never bodies)."""
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    """One line per event for journald: level, component, message (ids, never bodies).
+
+    The level applies to dunmail's own logger only: libraries stay at WARNING whatever it
+    is, because their debug output carries protocol traffic (imaplib logs whole messages)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    set_log_level(level)
+
+
+def set_log_level(level: str) -> None:
+    log.setLevel(getattr(logging, level, logging.INFO))
 
 
 def accelerated_clock(start: datetime, factor: float) -> Clock:

@@ -68,10 +68,19 @@ class ImapServer:
             backend.add_subparser(name, sub).set_defaults(backend_type=backend)
         services["imap"].add_arguments(parser)
         parser.set_defaults(passlib_cfg=None, skip_services=[])
-        return parser.parse_args([
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "dict", "--demo-user", self.user, "--demo-password", self.password,
-        ])
+        return parser.parse_args(
+            [
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "dict",
+                "--demo-user",
+                self.user,
+                "--demo-password",
+                self.password,
+            ]
+        )
 
     def _run(self) -> None:
         try:
@@ -155,7 +164,7 @@ class SmtpSink:
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 with sink._lock:
                     sink.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
                 return "250 OK"
@@ -189,18 +198,72 @@ class DemoDebtor:
 
 
 DEBTORS = (
-    DemoDebtor("D001", "Bakkerij De Gouden Korst", "administratie@goudenkorst.example", "nl", "b2b",
-               "F2026-0801", "1234.50", 12, "promise"),
-    DemoDebtor("D002", "Larkfield Healthcare Ltd", "ap@larkfield.example", "en", "b2b",
-               "F2026-0802", "12950.00", 9, "dispute"),
-    DemoDebtor("D003", "Yılmaz Transport", "a.yilmaz@yilmaz-transport.example", "nl", "b2b",
-               "F2026-0803", "860.00", 15, "pays"),
-    DemoDebtor("D004", "Dupont Rénovation SARL", "compta@dupont-renovation.example", "fr", "b2b",
-               "F2026-0804", "2310.00", 10, "away"),
-    DemoDebtor("D005", "Jan de Vries", "jan.devries@mail.example", "nl", "b2c",
-               "F2026-0805", "489.95", 20, "silent"),
-    DemoDebtor("D006", "Müller Haustechnik GmbH", "buchhaltung@mueller-haustechnik.example", "de",
-               "b2b", "F2026-0806", "5120.00", -10, "silent"),
+    DemoDebtor(
+        "D001",
+        "Bakkerij De Gouden Korst",
+        "administratie@goudenkorst.example",
+        "nl",
+        "b2b",
+        "F2026-0801",
+        "1234.50",
+        12,
+        "promise",
+    ),
+    DemoDebtor(
+        "D002",
+        "Larkfield Healthcare Ltd",
+        "ap@larkfield.example",
+        "en",
+        "b2b",
+        "F2026-0802",
+        "12950.00",
+        9,
+        "dispute",
+    ),
+    DemoDebtor(
+        "D003",
+        "Yılmaz Transport",
+        "a.yilmaz@yilmaz-transport.example",
+        "nl",
+        "b2b",
+        "F2026-0803",
+        "860.00",
+        15,
+        "pays",
+    ),
+    DemoDebtor(
+        "D004",
+        "Dupont Rénovation SARL",
+        "compta@dupont-renovation.example",
+        "fr",
+        "b2b",
+        "F2026-0804",
+        "2310.00",
+        10,
+        "away",
+    ),
+    DemoDebtor(
+        "D005",
+        "Jan de Vries",
+        "jan.devries@mail.example",
+        "nl",
+        "b2c",
+        "F2026-0805",
+        "489.95",
+        20,
+        "silent",
+    ),
+    DemoDebtor(
+        "D006",
+        "Müller Haustechnik GmbH",
+        "buchhaltung@mueller-haustechnik.example",
+        "de",
+        "b2b",
+        "F2026-0806",
+        "5120.00",
+        -10,
+        "silent",
+    ),
 )
 
 
@@ -214,7 +277,8 @@ def demo_start(today: date) -> datetime:
 
 def write_config(folder: Path, imap_port: int, smtp_port: int, db: Path) -> Path:
     path = folder / "config.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [office]
 name = "Voorbeeld Installatietechniek B.V."
 email = "{OFFICE}"
@@ -252,26 +316,32 @@ authserv_id = "mx.voorbeeld-demo.example"
 [staff]
 notify_address = "ann@voorbeeld-demo.example"
 addresses = ["ann@voorbeeld-demo.example"]
-""".lstrip(), encoding="utf-8")
+""".lstrip(),
+        encoding="utf-8",
+    )
     os.chmod(path, 0o600)
     return path
 
 
 def invoices_csv(start: datetime) -> str:
     today = start.date()
-    lines = ["number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,language,"
-             "debtor_type"]
+    lines = [
+        "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,language,debtor_type"
+    ]
     for d in DEBTORS:
         due = today - timedelta(days=d.days_overdue)
         issue = due - timedelta(days=30)
-        lines.append(f"{d.invoice},{d.debtor_id},{d.name},{d.email},{issue},{due},{d.amount},"
-                     f"{d.language},{d.debtor_type}")
+        lines.append(
+            f"{d.invoice},{d.debtor_id},{d.name},{d.email},{issue},{due},{d.amount},"
+            f"{d.language},{d.debtor_type}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def camt_statement(booked: date, entries: list[tuple[str, str, str, str]], seq: int) -> bytes:
     """A small CAMT.053 for the office account: (amount, name, iban, remittance) credits."""
-    ntries = "".join(f"""
+    ntries = "".join(
+        f"""
     <Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
       <BookgDt><Dt>{booked}</Dt></BookgDt><ValDt><Dt>{booked}</Dt></ValDt>
       <AcctSvcrRef>DEMO{seq:03d}{i:03d}</AcctSvcrRef>
@@ -279,7 +349,8 @@ def camt_statement(booked: date, entries: list[tuple[str, str, str, str]], seq: 
       <NtryDtls><TxDtls><Refs><EndToEndId>E2E-DEMO-{seq}-{i}</EndToEndId></Refs>
         <RltdPties><Dbtr><Nm>{name}</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct></RltdPties>
         <RmtInf><Ustrd>{remittance}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
-        for i, (amount, name, iban, remittance) in enumerate(entries))
+        for i, (amount, name, iban, remittance) in enumerate(entries)
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
   <GrpHdr><MsgId>DEMO-{seq}</MsgId><CreDtTm>{booked}T18:00:00</CreDtTm></GrpHdr>
@@ -288,8 +359,16 @@ def camt_statement(booked: date, entries: list[tuple[str, str, str, str]], seq: 
   </Stmt></BkToCstmrStmt></Document>""".encode()
 
 
-def mail(sender: str, subject: str, body: str, when: datetime, *, in_reply_to: str | None = None,
-         headers: dict[str, str] | None = None, attachment: tuple[str, bytes] | None = None) -> bytes:
+def mail(
+    sender: str,
+    subject: str,
+    body: str,
+    when: datetime,
+    *,
+    in_reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> bytes:
     from email.message import EmailMessage
 
     msg = EmailMessage()
@@ -297,7 +376,9 @@ def mail(sender: str, subject: str, body: str, when: datetime, *, in_reply_to: s
     msg["To"] = OFFICE
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = f"<demo.{abs(hash((sender, subject, body))) % 10**12}@{sender.split('@')[1]}>"
+    msg["Message-ID"] = (
+        f"<demo.{abs(hash((sender, subject, body))) % 10**12}@{sender.split('@')[1]}>"
+    )
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
@@ -305,8 +386,9 @@ def mail(sender: str, subject: str, body: str, when: datetime, *, in_reply_to: s
         msg[name] = value
     msg.set_content(body)
     if attachment:
-        msg.add_attachment(attachment[1], maintype="application", subtype="xml",
-                           filename=attachment[0])
+        msg.add_attachment(
+            attachment[1], maintype="application", subtype="xml", filename=attachment[0]
+        )
     return msg.as_bytes()
 
 
@@ -336,7 +418,7 @@ class Narrator:
             self.seen_mail += 1
             message = message_from_bytes(raw, policy=policy.default)
             subject = str(message["Subject"])
-            self.say(f"sent to {', '.join(recipients)}: \"{subject}\"")
+            self.say(f'sent to {", ".join(recipients)}: "{subject}"')
             self.react(recipients, message)
         for item in store.query("SELECT id, type, reason FROM review_items ORDER BY id"):
             if item["id"] not in self.seen_items:
@@ -351,8 +433,10 @@ class Narrator:
             if pay["id"] not in self.seen_payments:
                 self.seen_payments.add(pay["id"])
                 where = f" → {pay['invoices']}" if pay["invoices"] else ""
-                self.say(f"bank: EUR {pay['amount']} from {pay['counterparty_name']}: "
-                         f"{pay['status']}{where}")
+                self.say(
+                    f"bank: EUR {pay['amount']} from {pay['counterparty_name']}: "
+                    f"{pay['status']}{where}"
+                )
         if "promise" in self.done and not self.statement_sent and self.local().hour >= 11:
             self.send_statement()
 
@@ -368,22 +452,31 @@ class Narrator:
             replies = {
                 "promise": (
                     "Goedemorgen,\n\nExcuses voor de vertraging. Wij betalen de factuur "
-                    f"{debtor.invoice} uiterlijk vrijdag.\n\nMet vriendelijke groet,\nMarieke"),
+                    f"{debtor.invoice} uiterlijk vrijdag.\n\nMet vriendelijke groet,\nMarieke"
+                ),
                 "dispute": (
                     f"Hello,\n\nWe dispute invoice {debtor.invoice}: the hours charged do not "
                     "match the signed timesheets (32 instead of 24 hours). Please send a "
-                    "corrected invoice.\n\nKind regards,\nAccounts Payable"),
+                    "corrected invoice.\n\nKind regards,\nAccounts Payable"
+                ),
                 "away": (
                     "Bonjour,\n\nJe suis absente du bureau jusqu'au lundi prochain inclus et "
-                    "n'ai pas accès à mes e-mails.\n\nCordialement,\nSophie Dupont"),
+                    "n'ai pas accès à mes e-mails.\n\nCordialement,\nSophie Dupont"
+                ),
             }
             if debtor.behaviour not in replies:
                 continue
             headers = {"Auto-Submitted": "auto-replied"} if debtor.behaviour == "away" else {}
             if debtor.behaviour == "away":
                 subject = "Réponse automatique : " + str(message["Subject"])
-            raw = mail(f"{debtor.name} <{debtor.email}>", subject, replies[debtor.behaviour],
-                       when, in_reply_to=message_id, headers=headers)
+            raw = mail(
+                f"{debtor.name} <{debtor.email}>",
+                subject,
+                replies[debtor.behaviour],
+                when,
+                in_reply_to=message_id,
+                headers=headers,
+            )
             self.imap.deliver(raw)
             self.done.add(debtor.behaviour)
             self.say(f"{debtor.name} replies ({debtor.behaviour})")
@@ -394,16 +487,23 @@ class Narrator:
         from daemon.domain.references import generate_rf
 
         booked = self.local().date()
-        camt = camt_statement(booked, [
-            (payer.amount, payer.name, "NL02ABNA0123456789", generate_rf(payer.invoice)),
-            ("75.00", "Onbekende Stichting", "NL69INGB0123456789", "donatie"),
-        ], seq=2)
+        camt = camt_statement(
+            booked,
+            [
+                (payer.amount, payer.name, "NL02ABNA0123456789", generate_rf(payer.invoice)),
+                ("75.00", "Onbekende Stichting", "NL69INGB0123456789", "donatie"),
+            ],
+            seq=2,
+        )
         raw = mail(
             "ABN AMRO Rekeningoverzicht <statements@bank.example>",
-            f"Dagafschrift {booked}", "Uw dagafschrift is bijgevoegd.", self.clock(),
-            headers={"Authentication-Results":
-                     "mx.voorbeeld-demo.example; dkim=pass header.d=bank.example; "
-                     "spf=pass smtp.mailfrom=bank.example"},
+            f"Dagafschrift {booked}",
+            "Uw dagafschrift is bijgevoegd.",
+            self.clock(),
+            headers={
+                "Authentication-Results": "mx.voorbeeld-demo.example; dkim=pass header.d=bank.example; "
+                "spf=pass smtp.mailfrom=bank.example"
+            },
             attachment=(f"camt053-{booked}.xml", camt),
         )
         self.imap.deliver(raw)
@@ -420,10 +520,14 @@ def prepare_database(config: Config, start: datetime) -> None:
         csv_path.write_text(invoices_csv(start), encoding="utf-8")
         import_invoices(store, [csv_path], now=iso_utc(start))
         yesterday = start.date() - timedelta(days=1)
-        statement = camt_statement(yesterday, [("42.00", "Kantoorartikelen BV",
-                                                "NL20INGB0001234567", "creditnota 2211")], seq=1)
-        import_statement_bytes(store, config, statement, filename="camt-yesterday.xml",
-                               now=iso_utc(start))
+        statement = camt_statement(
+            yesterday,
+            [("42.00", "Kantoorartikelen BV", "NL20INGB0001234567", "creditnota 2211")],
+            seq=1,
+        )
+        import_statement_bytes(
+            store, config, statement, filename="camt-yesterday.xml", now=iso_utc(start)
+        )
     finally:
         store.close()
 
@@ -431,8 +535,14 @@ def prepare_database(config: Config, start: datetime) -> None:
 def run_demo(
     *, keep: Path | None, seconds: float, factor: float, echo: Callable[[str], None]
 ) -> int:
-    from daemon.cycle import Daemon, InboundStage, accelerated_clock
-    from daemon.cycle import stage_dunning, stage_outbox, stage_staff
+    from daemon.cycle import (
+        Daemon,
+        InboundStage,
+        accelerated_clock,
+        stage_dunning,
+        stage_outbox,
+        stage_staff,
+    )
 
     work = Path(tempfile.mkdtemp(prefix="dunmail-demo-"))
     password = os.urandom(8).hex()
@@ -452,8 +562,10 @@ def run_demo(
         def say(text: str) -> None:
             echo(f"[{clock().astimezone(TZ):%a %d %b %H:%M}] {text}")
 
-        say(f"office mailbox on imap://127.0.0.1:{imap.port}, outgoing mail to "
-            f"smtp://127.0.0.1:{sink.port}; {len(DEBTORS)} debtors, clock ×{factor:.0f}")
+        say(
+            f"office mailbox on imap://127.0.0.1:{imap.port}, outgoing mail to "
+            f"smtp://127.0.0.1:{sink.port}; {len(DEBTORS)} debtors, clock ×{factor:.0f}"
+        )
         narrator = Narrator(imap, sink, clock, say)
         stages = {
             "inbound": (InboundStage(max_wait=0.5), 0.0),
@@ -462,8 +574,9 @@ def run_demo(
             "staff": (stage_staff, 1.0),
             "narrator": (narrator, 0.5),
         }
-        daemon = Daemon(config, clock=clock, stages=stages, tick_seconds=0.5,
-                        max_cycles=int(seconds / 0.5))
+        daemon = Daemon(
+            config, clock=clock, stages=stages, tick_seconds=0.5, max_cycles=int(seconds / 0.5)
+        )
         daemon.run()
         summary = summarise(config)
         for line in summary:
@@ -477,9 +590,11 @@ def run_demo(
             out.mkdir(exist_ok=True)
             for i, (_rcpt, raw) in enumerate(sink.received, start=1):
                 (out / f"{i:03d}.eml").write_bytes(raw)
-            echo(f"kept in {keep}: dunmail.db, config.toml, imap/ ({mailbox} messages), "
-                 f"smtp/ ({len(sink.received)} messages). Try: dunmail --db {keep}/dunmail.db "
-                 "queue list")
+            echo(
+                f"kept in {keep}: dunmail.db, config.toml, imap/ ({mailbox} messages), "
+                f"smtp/ ({len(sink.received)} messages). Try: dunmail --db {keep}/dunmail.db "
+                "queue list"
+            )
         echo(f"demo finished in {time.monotonic() - started:.0f} s")
         return 0
     finally:
@@ -498,6 +613,8 @@ def summarise(config: Config) -> list[str]:
         store.close()
     lines = ["", "summary:"]
     lines += [f"  {i['number']}: {i['status']} (ladder step {i['dunning_step']})" for i in invoices]
-    lines.append(f"  mails sent: {sent}; queue: "
-                 + (", ".join(f"{r['type']} {r['n']}" for r in items) or "empty"))
+    lines.append(
+        f"  mails sent: {sent}; queue: "
+        + (", ".join(f"{r['type']} {r['n']}" for r in items) or "empty")
+    )
     return lines

@@ -41,7 +41,9 @@ _BODY = re.compile(
     r"zustellung an folgende|konnte nicht zugestellt|nicht zugestellt werden|fehlgeschlagen|"
     r"kon niet worden afgeleverd|bezorging is mislukt|niet (worden )?afgeleverd|"
     r"n'a pas pu être (distribué|remis)|n'a pas pu etre|impossible de remettre|"
-    r"^\s*final-recipient:|^\s*action:\s*(failed|delayed)",
+    # [ \t]* not \s*: under MULTILINE "^\s*" re-scans every following blank line from each
+    # line start, which made a body of blank lines quadratic (a hostile mail stalled intake).
+    r"^[ \t]*final-recipient:|^[ \t]*action:[ \t]*(failed|delayed)",
     _I | _M,
 )
 _DELAY = re.compile(
@@ -82,7 +84,7 @@ _LIST_INTRO = re.compile(
 _SECTION_END = re.compile(r"transcript of session|^\s*-{3,}|^\s*>>>|^\s*<<<", _I)
 _EXPANDED = re.compile(r"expanded from:?\s*<?([^\s<>()]+@[^\s<>()]+?)>?\s*\)", _I)
 _BARE_NAME = re.compile(r"^\s*([A-Za-z0-9._-]{2,64})\s*$")
-_MSGID_LINE = re.compile(r"^\s*message-id:\s*(<[^>\s]+>)", _I | _M)
+_MSGID_LINE = re.compile(r"^[ \t]*message-id:\s*(<[^>\s]+>)", _I | _M)
 _FAILURE_TEXT = re.compile(
     r"user unknown|unknown user|no such (user|mailbox|recipient)|does not exist|not found|"
     r"unknown recipient|mailbox unavailable|invalid (recipient|address|mailbox)|"

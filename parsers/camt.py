@@ -13,10 +13,14 @@ refused outright: bank files never need one, and it is how XXE and billion-laugh
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import operator
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import IO
 
 from lxml import etree
@@ -165,7 +169,7 @@ def iter_camt(
                 if header is None:
                     header = _read_header(container, paths, version, local_of(container), source)
                 entry_no += 1
-                yield from _entry_payments(el, paths, header, entry_no, source)
+                yield from _entry_payments(el, header, entry_no, source)
                 el.clear()  # freeing the subtree first makes the removal cheap
                 container.remove(el)
             elif el is container:
@@ -336,7 +340,7 @@ def _finish(header: _Header) -> Statement:
 
 # What each Ntry is read for, as a tree of local names. A leaf names the key under which the
 # stripped text of its first element is kept; "*" keys keep every element's text, "@" keys keep
-# the element itself (amounts need their Ccy). _TX starts a payment record of its own.
+# an amount with its Ccy. _TX starts a payment record of its own.
 _TX = "TX"
 _TX_CODE = {
     "Domn": {"Cd": "domain", "Fmly": {"Cd": "family", "SubFmlyCd": "sub"}},
@@ -379,168 +383,241 @@ _TX_SPEC: dict[str, object] = {
     "AddtlTxInf": "AddtlTxInf",
 }
 
-_Spec = dict[object, object]
+# The order in which a plan hands an entry's and a transaction's texts over.
+_ENTRY_KEYS = (
+    "NtryRef", "CdtDbtInd", "RvslInd", "BookgDt", "BookgDtTm", "ValDt", "ValDtTm",
+    "AcctSvcrRef", "AddtlNtryInf", "domain", "family", "sub", "prtry",
+)  # fmt: skip
+_TX_KEYS = (
+    "CdtDbtInd", "EndToEndId", "AcctSvcrRef", "AddtlTxInf", "RtrCd", "RtrPrtry",
+    "DbtrNm", "DbtrPtyNm", "DbtrIBAN", "DbtrOthr", "DbtrBIC", "DbtrBICFI",
+    "CdtrNm", "CdtrPtyNm", "CdtrIBAN", "CdtrOthr", "CdtrBIC", "CdtrBICFI",
+    "domain", "family", "sub", "prtry",
+)  # fmt: skip
+
+# How an entry is read. lxml has parsed it (hardened) into a tree; touching that tree from
+# Python costs a proxy object per element, so the entry is serialised once, in C, and cut at
+# every "<" and ">": odd parts are tags, each even part is the text that follows a tag. Texts
+# are escaped (&lt; &gt; &amp; &#13; ...) and a tag never holds a raw ">", so the cut is exact.
+# The tags alone ("skeleton") fix the entry's structure, and entries of one file share a few
+# skeletons: which part holds which field is worked out once per skeleton (a _Plan) with the
+# spec trees above and reused for every entry that looks the same.
+
+_AMOUNT_NONE = -1  # an amount element without text (``<Amt/>``)
+_Amount = tuple[int, str | None]  # (index of its text, or _AMOUNT_NONE; its Ccy attribute)
 
 
-class _Found:
-    """What one Ntry (or one TxDtls) holds: first texts, repeated texts and amount elements."""
+@dataclass(frozen=True, slots=True)
+class _TxPlan:
+    texts: Callable[[list[str]], tuple[str, ...]]  # _TX_KEYS, in order
+    amount: _Amount | None  # TxDtls/Amt, else AmtDtls/TxAmt/Amt, else None
+    ustrd: tuple[int, ...]
+    refs: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    texts: Callable[[list[str]], tuple[str, ...]]  # _ENTRY_KEYS, in order
+    amount: _Amount | None
+    txs: tuple[_TxPlan, ...]
+
+
+class _Node:
+    """An element of the skeleton: its local name, its tag as written and where its text is."""
+
+    __slots__ = ("children", "local", "tag", "text")
+
+    def __init__(self, local: str, tag: str, text: int) -> None:
+        self.local = local
+        self.tag = tag
+        self.text = text  # index into the parts; _AMOUNT_NONE for an element without text
+        self.children: list[_Node] = []
+
+
+class _Keys:
+    """Where one Ntry (or one TxDtls) keeps each key: first texts, repeated texts, amounts."""
 
     __slots__ = ("amounts", "many", "text")
 
     def __init__(self) -> None:
-        self.text: dict[str, str] = {}  # stripped; "" when the first such element was empty
-        self.many: dict[str, list[str]] = {}
-        self.amounts: dict[str, etree._Element] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.text.get(key) or None
-
-    def all(self, key: str) -> tuple[str, ...]:
-        return tuple(t for t in self.many.get(key, ()) if t)
+        self.text: dict[str, int] = {}
+        self.many: dict[str, list[int]] = {}
+        self.amounts: dict[str, _Amount] = {}
 
 
-_LOCAL: dict[object, str] = {}  # tag -> local name, so each distinct tag is split once
-_SPECS: dict[tuple[int, str], _Spec] = {}  # (spec, namespace) -> spec keyed by full tag
+_PLANS: dict[str, _Plan] = {}
+_MAX_PLANS = 512
+_CCY = re.compile(r'\sCcy="([^"]*)"')
+_NAME = re.compile(r"[^\s/]+")
+_REFERENCE = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-def _spec_for(spec: dict[str, object], ns: str) -> _Spec:
-    """``spec`` keyed by full tag in namespace ``ns``, built once per namespace.
-
-    Looking an element's own tag up first saves splitting every tag into its local name.
-    """
-    key = (id(spec), ns)
-    got = _SPECS.get(key)
-    if got is None:
-        if len(_SPECS) > 256:
-            _SPECS.clear()
-        got = {}
-        for name, node in spec.items():
-            if isinstance(node, dict):
-                got[ns + name] = _spec_for(node, ns)
-            elif node is _TX:
-                got[ns + name] = node
-            else:
-                leaf = str(node)
-                got[ns + name] = (leaf[0], leaf[1:]) if leaf[0] in "*@" else leaf
-        _SPECS[key] = got
-    return got
+def _unescape_one(m: re.Match[str]) -> str:
+    dec, hexa, name = m.groups()
+    if name is not None:
+        return _NAMED[name]
+    return chr(int(dec) if dec is not None else int(hexa, 16))
 
 
-def _collect(
-    parent: etree._Element, spec: _Spec, found: _Found, txs: list[_Found], ns: str
-) -> None:
-    """Keep what ``spec`` asks for, matched by local name; skip every other subtree."""
-    for child in parent:
-        tag = child.tag
-        node = spec.get(tag)
-        if node is None:
-            # Another namespace (or none) still counts by its local name.
-            local = _LOCAL.get(tag)
-            if local is None:
-                if not isinstance(tag, str):
-                    continue
-                local = tag.rpartition("}")[2]
-                if len(_LOCAL) < 4096:
-                    _LOCAL[tag] = local
-            node = spec.get(ns + local)
-            if node is None:
-                continue
-        cls = node.__class__
-        if cls is str:
-            if node is _TX:
-                tx = _Found()
-                txs.append(tx)
-                _collect(child, _spec_for(_TX_SPEC, ns), tx, txs, ns)
-            elif node not in found.text:
-                text = child.text
-                found.text[node] = text.strip() if text else ""  # type: ignore[index]
-        elif cls is dict:
-            _collect(child, node, found, txs, ns)  # type: ignore[arg-type]
+def _unescape(text: str) -> str:
+    return _REFERENCE.sub(_unescape_one, text) if "&" in text else text
+
+
+def _skeleton(tags: list[str]) -> _Node:
+    """The element tree of one serialised entry; ``tags[j]`` is part ``2j + 1``."""
+    root: _Node | None = None
+    stack: list[_Node] = []
+    for j, tag in enumerate(tags):
+        if tag[:1] == "/":
+            stack.pop()
+            continue
+        closed = tag[-1:] == "/"
+        name = _NAME.match(tag)
+        local = name.group().rpartition(":")[2] if name else ""
+        node = _Node(local, tag, _AMOUNT_NONE if closed else 2 * j + 2)
+        if stack:
+            stack[-1].children.append(node)
         else:
-            kind: str
-            key: str
-            kind, key = node  # type: ignore[misc]
-            if kind == "@":
-                found.amounts.setdefault(key, child)
+            root = node
+        if not closed:
+            stack.append(node)
+    if root is None or stack:
+        raise ValueError("serialised entry is not one element")  # lxml never writes that
+    return root
+
+
+def _gather(node: _Node, spec: dict[str, object], keys: _Keys, txs: list[_Keys]) -> None:
+    """Keep where ``spec`` finds its keys, matched by local name; skip every other subtree."""
+    for child in node.children:
+        want = spec.get(child.local)
+        if want is None:
+            continue
+        if want is _TX:
+            tx = _Keys()
+            txs.append(tx)
+            _gather(child, _TX_SPEC, tx, txs)
+        elif isinstance(want, dict):
+            _gather(child, want, keys, txs)
+        else:
+            leaf = str(want)
+            # An element without text reads as "" (part 0 of every entry is "").
+            text = max(child.text, 0)
+            if leaf[0] == "*":
+                keys.many.setdefault(leaf[1:], []).append(text)
+            elif leaf[0] == "@":
+                ccy = _CCY.search(child.tag)
+                keys.amounts.setdefault(
+                    leaf[1:], (child.text, _unescape(ccy.group(1)) if ccy else None)
+                )
             else:
-                text = child.text
-                found.many.setdefault(key, []).append(text.strip() if text else "")
+                keys.text.setdefault(leaf, text)
 
 
-def _found_date(found: _Found, key: str, what: Callable[[], str], source: str) -> date | None:
-    raw = found.get(key) or found.get(key + "Tm")
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw[:10])
-    except ValueError:
-        raise BankFormatError(f"{source}: {what()} date {raw!r} is not YYYY-MM-DD") from None
+def _getter(keys: _Keys, order: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
+    return operator.itemgetter(*(keys.text.get(key, 0) for key in order))
 
 
-def _tx_code(found: _Found) -> str | None:
-    domain = found.get("domain")
-    if domain is not None:
-        family = found.get("family") or ""
-        sub = found.get("sub") or ""
-        return "/".join(part for part in (domain, family, sub) if part)
-    return found.get("prtry")
+def _plan(tags: list[str]) -> _Plan:
+    top = _Keys()
+    txs: list[_Keys] = []
+    _gather(_skeleton(tags), _ENTRY_SPEC, top, txs)
+    return _Plan(
+        texts=_getter(top, _ENTRY_KEYS),
+        amount=top.amounts.get("Amt"),
+        txs=tuple(
+            _TxPlan(
+                texts=_getter(tx, _TX_KEYS),
+                amount=tx.amounts.get("Amt") or tx.amounts.get("TxAmt"),
+                ustrd=tuple(tx.many.get("Ustrd", ())),
+                refs=tuple(tx.many.get("Ref", ())),
+            )
+            for tx in txs
+        ),
+    )
+
+
+_tostring = etree.tostring
+_strip = str.strip
+_DATES: dict[str, date] = {}
 
 
 def _entry_payments(
-    entry: etree._Element, p: _Paths, header: _Header, entry_no: int, source: str
-) -> Iterator[Payment]:
+    entry: etree._Element, header: _Header, entry_no: int, source: str
+) -> Iterable[Payment]:
+    """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
+    serialised = _tostring(entry, encoding=str, with_tail=False)
+    parts = serialised.replace(">", "<").split("<")
+    tags = parts[1::2]
+    skeleton = "<".join(tags)
+    plan = _PLANS.get(skeleton)
+    if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[skeleton] = _plan(tags)
+    if "&" in serialised:
+        parts = [_unescape(part) for part in parts]
+
     def what() -> str:
         return f"entry {entry_no}"
 
-    top = _Found()
-    txs: list[_Found] = []
-    _collect(entry, _spec_for(_ENTRY_SPEC, p.ns), top, txs, p.ns)
-    amt_el = top.amounts.get("Amt")
-    entry_amount = _amount(amt_el.text if amt_el is not None else None, what, source)
-    currency = (amt_el.get("Ccy") if amt_el is not None else None) or header.currency or ""
+    (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = map(
+        _strip, plan.texts(parts)
+    )
+    got = plan.amount
+    entry_amount = _amount(
+        parts[got[0]] if got is not None and got[0] >= 0 else None, what, source
+    )
+    currency = (got[1] if got is not None else None) or header.currency or ""
     if header.currency is None and currency:
         header.currency = currency  # a camt.054 may carry neither balances nor Acct/Ccy
-    direction = _direction(top.get("CdtDbtInd"), what, source)
+    direction = _direction(code or None, what, source)
     signed = entry_amount if direction is Direction.CREDIT else -entry_amount
     header.entries_sum += signed
+    booking_date = _day(bd or bdtm, what, source)
+    value_date = _day(vd or vdtm, what, source)
     base = _Base(
         account=header.account,
-        booking_date=_found_date(top, "BookgDt", what, source),
-        value_date=_found_date(top, "ValDt", what, source),
+        booking_date=booking_date,
+        value_date=value_date,
         amount=entry_amount,
         currency=currency,
         direction=direction,
-        reversal=(top.get("RvslInd") or "").lower() in ("true", "1"),
-        bank_reference=top.get("AcctSvcrRef"),
-        additional_info=top.get("AddtlNtryInf"),
-        transaction_code=_tx_code(top),
-        entry_reference=top.get("NtryRef") or str(entry_no),
+        reversal=rvsl.lower() in ("true", "1"),
+        bank_reference=bank_ref or None,
+        additional_info=info or None,
+        transaction_code=_tx_code(domain, family, sub, prtry),
+        entry_reference=ref or str(entry_no),
         statement_id=header.statement_id,
         signed=signed,
     )
+    txs = plan.txs
     if not txs:
-        yield Payment(
-            account_iban=base.account,
-            booking_date=base.booking_date,
-            value_date=base.value_date,
-            amount=entry_amount,
-            currency=currency,
-            direction=direction,
-            reversal=base.reversal,
-            bank_reference=base.bank_reference,
-            additional_info=base.additional_info,
-            transaction_code=base.transaction_code,
-            entry_reference=base.entry_reference,
-            statement_id=base.statement_id,
-            entry_signed_amount=signed,
-        )
-        return
+        return (
+            _payment(
+                base.account, booking_date, value_date, entry_amount, currency, direction,
+                base.reversal, None, base.bank_reference, None, None, None, None, (), (),
+                base.additional_info, base.transaction_code, base.entry_reference, 0,
+                base.statement_id, signed,
+            ),
+        )  # fmt: skip
     if len(txs) == 1:
-        got = _tx_amount(txs[0], lambda: f"{what()} TxDtls 1", source)
-        yield _tx_payment(txs[0], base, 0, got, source)
-        return
+        tx = txs[0]
+        amount = _tx_amount(parts, tx, lambda: f"{what()} TxDtls 1", source)
+        return (_tx_payment(parts, tx, base, 0, amount, source),)
+    return _batch_payments(parts, txs, base, header, what, source)
+
+
+def _batch_payments(
+    parts: list[str],
+    txs: tuple[_TxPlan, ...],
+    base: _Base,
+    header: _Header,
+    what: Callable[[], str],
+    source: str,
+) -> Iterator[Payment]:
     amounts = [
-        _tx_amount(tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
+        _tx_amount(parts, tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
         for i, tx in enumerate(txs)
     ]
     missing = [i for i, got in enumerate(amounts) if got is None]
@@ -553,9 +630,30 @@ def _entry_payments(
             "the entry amount was assigned to the first of them"
         )
         for n, i in enumerate(missing):
-            amounts[i] = (entry_amount - known if n == 0 else Decimal(0), None)
+            amounts[i] = (base.amount - known if n == 0 else Decimal(0), None)
     for index, (tx, got) in enumerate(zip(txs, amounts, strict=True)):
-        yield _tx_payment(tx, base, index, got, source)
+        yield _tx_payment(parts, tx, base, index, got, source)
+
+
+def _day(raw: str, what: Callable[[], str], source: str) -> date | None:
+    if not raw:
+        return None
+    got = _DATES.get(raw)
+    if got is None:
+        try:
+            got = date.fromisoformat(raw[:10])
+        except ValueError:
+            raise BankFormatError(f"{source}: {what()} date {raw!r} is not YYYY-MM-DD") from None
+        if len(_DATES) > 4096:
+            _DATES.clear()
+        _DATES[raw] = got
+    return got
+
+
+def _tx_code(domain: str, family: str, sub: str, prtry: str) -> str | None:
+    if domain:
+        return "/".join(part for part in (domain, family, sub) if part)
+    return prtry or None
 
 
 @dataclass(slots=True)
@@ -578,70 +676,89 @@ class _Base:
 
 
 def _tx_amount(
-    tx: _Found, what: Callable[[], str], source: str
+    parts: list[str], tx: _TxPlan, what: Callable[[], str], source: str
 ) -> tuple[Decimal, str | None] | None:
-    el = tx.amounts.get("Amt")
-    if el is None:
-        el = tx.amounts.get("TxAmt")
-        if el is None:
-            return None
-    return _amount(el.text, what, source), el.get("Ccy")
-
-
-def _party(tx: _Found, side: str) -> tuple[str | None, str | None, str | None]:
-    get = tx.get
-    name = get(side + "Nm") or get(side + "PtyNm")
-    iban = get(side + "IBAN") or get(side + "Othr")
-    bic = get(side + "BIC") or get(side + "BICFI")
-    return name, iban, bic
+    got = tx.amount
+    if got is None:
+        return None
+    return _amount(parts[got[0]] if got[0] >= 0 else None, what, source), got[1]
 
 
 def _tx_payment(
-    tx: _Found,
+    parts: list[str],
+    tx: _TxPlan,
     base: _Base,
     index: int,
     got: tuple[Decimal, str | None] | None,
     source: str,
 ) -> Payment:
     amount, currency = got if got is not None else (base.amount, base.currency)
-    get = tx.get
-    code = get("CdtDbtInd")
+    (
+        code, e2e, bank_ref, tx_info, rtr_cd, rtr_prtry,
+        dbtr_nm, dbtr_pty_nm, dbtr_iban, dbtr_othr, dbtr_bic, dbtr_bicfi,
+        cdtr_nm, cdtr_pty_nm, cdtr_iban, cdtr_othr, cdtr_bic, cdtr_bicfi,
+        domain, family, sub, prtry,
+    ) = map(_strip, tx.texts(parts))  # fmt: skip
     direction = _direction(code, lambda: "TxDtls", source) if code else base.direction
     # The counterparty is whoever is not us: the payer on a credit, the payee on a debit.
-    side = "Dbtr" if direction is Direction.CREDIT else "Cdtr"
-    name, iban, bic = _party(tx, side)
+    debtor = (
+        dbtr_nm or dbtr_pty_nm or None,
+        dbtr_iban or dbtr_othr or None,
+        dbtr_bic or dbtr_bicfi or None,
+    )
+    creditor = (
+        cdtr_nm or cdtr_pty_nm or None,
+        cdtr_iban or cdtr_othr or None,
+        cdtr_bic or cdtr_bicfi or None,
+    )
+    name, iban, bic = debtor if direction is Direction.CREDIT else creditor
     if name is None and iban is None:
         # Some banks fill only the other side; take it unless it is the office's own account.
-        other = _party(tx, "Cdtr" if side == "Dbtr" else "Dbtr")
+        other = creditor if direction is Direction.CREDIT else debtor
         if other[1] is None or other[1] != base.account:
             name, iban, bic = other
-    e2e = get("EndToEndId")
-    if e2e is not None and e2e.upper() == "NOTPROVIDED":
-        e2e = None
-    tx_info = get("AddtlTxInf")
+    if e2e.upper() == "NOTPROVIDED":
+        e2e = ""
     info = base.additional_info
     if tx_info:
         info = f"{info} {tx_info}" if info else tx_info
-    return Payment(
-        account_iban=base.account,
-        booking_date=base.booking_date,
-        value_date=base.value_date,
-        amount=amount,
-        currency=currency or base.currency,
-        direction=direction,
-        reversal=base.reversal,
-        return_reason=get("RtrCd") or get("RtrPrtry"),
-        bank_reference=base.bank_reference or get("AcctSvcrRef"),
-        end_to_end_id=e2e,
-        counterparty_name=name,
-        counterparty_iban=iban,
-        counterparty_bic=bic,
-        remittance_lines=tx.all("Ustrd") if tx.many else (),
-        structured_references=tx.all("Ref") if tx.many else (),
-        additional_info=info,
-        transaction_code=base.transaction_code or _tx_code(tx),
-        entry_reference=base.entry_reference,
-        batch_index=index,
-        statement_id=base.statement_id,
-        entry_signed_amount=base.signed,
+    return _payment(
+        base.account,
+        base.booking_date,
+        base.value_date,
+        amount,
+        currency or base.currency,
+        direction,
+        base.reversal,
+        rtr_cd or rtr_prtry or None,
+        base.bank_reference or bank_ref or None,
+        e2e or None,
+        name,
+        iban,
+        bic,
+        tuple(text for text in map(_strip, map(parts.__getitem__, tx.ustrd)) if text),
+        tuple(text for text in map(_strip, map(parts.__getitem__, tx.refs)) if text),
+        info,
+        base.transaction_code or _tx_code(domain, family, sub, prtry),
+        base.entry_reference,
+        index,
+        base.statement_id,
+        base.signed,
     )
+
+
+# A Payment built field by field in C: the dataclass __init__ would call object.__setattr__
+# once per field from Python, which costs more than the rest of reading a record.
+_PAYMENT_SLOTS = tuple(Payment.__dict__[f.name] for f in fields(Payment))
+_set_slot = type(_PAYMENT_SLOTS[0]).__set__
+_new = Payment.__new__
+_drain = deque(maxlen=0).extend
+
+
+def _payment(*values: object) -> Payment:
+    """Payment(*values) for all fields, in declaration order."""
+    if len(values) != len(_PAYMENT_SLOTS):
+        raise TypeError(f"Payment has {len(_PAYMENT_SLOTS)} fields, got {len(values)} values")
+    payment = _new(Payment)
+    _drain(map(_set_slot, _PAYMENT_SLOTS, repeat(payment), values))
+    return payment

@@ -34,7 +34,8 @@ from parsers.mail import MailFormatError, ParsedMail, parse
 
 PROCESSED_FLAGS = ("\\Seen", "$DunmailProcessed")
 REVIEW_FLAGS = ("\\Flagged", "$DunmailReview")
-FETCH_BATCH = 25
+# UIDs per FETCH: a few hundred keeps round trips rare; adapter chunks bodies by size.
+FETCH_BATCH = 200
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 # Hook points for crash-injection tests: "stored", "processed", "done" (with the inbox id).
@@ -384,7 +385,7 @@ def _server_action(
     client: MailboxClient, store: Store, inbox_id: int, uidvalidity: int, report: PassReport
 ) -> None:
     """Move or flag after the commit; recorded as done only once the server said OK."""
-    row = db.inbox_row(store, inbox_id)
+    row = db.server_action_row(store, inbox_id)
     if row is None or not row["server_action"] or row["server_done"]:
         return
     if row["uidvalidity"] == uidvalidity:

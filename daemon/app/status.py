@@ -35,9 +35,7 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
             " GROUP BY type ORDER BY type"
         )
     }
-    urgent = store.scalar(
-        "SELECT COUNT(*) FROM review_items WHERE state = 'open' AND priority = 0"
-    )
+    urgent = store.scalar("SELECT COUNT(*) FROM review_items WHERE state = 'open' AND priority = 0")
     outbox = {
         r["status"]: r["n"]
         for r in store.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")

@@ -39,8 +39,24 @@ def main(ctx: click.Context, config_path: str | None, db_path: str | None) -> No
 
 
 # Command modules, each exposing COMMANDS: a list of click commands or groups.
-_MODULES = ("setup", "invoices", "db", "status", "demo", "classify", "statements", "payments", "inbox", "dunning",
-            "queue", "cases", "plans", "handover", "reports", "gdpr")
+_MODULES = (
+    "setup",
+    "invoices",
+    "db",
+    "status",
+    "demo",
+    "classify",
+    "statements",
+    "payments",
+    "inbox",
+    "dunning",
+    "queue",
+    "cases",
+    "plans",
+    "handover",
+    "reports",
+    "gdpr",
+)
 
 for _name in _MODULES:
     for _command in importlib.import_module(f"daemon.cli.{_name}").COMMANDS:

@@ -8,12 +8,25 @@ import click
 
 
 @click.command("demo")
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
-              help="Leave the mailboxes, sent mail and database in this folder.")
-@click.option("--seconds", type=click.FloatRange(10, 600), default=75.0, show_default=True,
-              help="How long the demo runs (wall clock).")
-@click.option("--speed", type=click.FloatRange(1), default=1800.0, show_default=True,
-              help="How much faster than real time the demo clock runs.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Leave the mailboxes, sent mail and database in this folder.",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(10, 600),
+    default=75.0,
+    show_default=True,
+    help="How long the demo runs (wall clock).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(1),
+    default=1800.0,
+    show_default=True,
+    help="How much faster than real time the demo clock runs.",
+)
 def demo_command(keep: Path | None, seconds: float, speed: float) -> None:
     """Watch dunmail work: real IMAP and SMTP servers on loopback, sample debtors, the real
     daemon on an accelerated clock. Reminders go out, one debtor promises, one disputes,

@@ -79,34 +79,66 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     )
 
 
+def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> None:
+    from daemon.cycle import AlreadyRunning, Daemon, accelerated_clock, configure_logging
+
+    config = app.config
+    clock = utc_now
+    if now_text is not None or speed is not None:
+        clock = accelerated_clock(_now(now_text), speed or 1.0)
+    configure_logging(config.daemon.log_level)
+    try:
+        code = Daemon(config, app.load_fresh_config, clock=clock).run()
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from exc
+    raise SystemExit(code)
+
+
 @click.command("run")
 @click.option("--once", is_flag=True, help="Run one full cycle and exit.")
-@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Run as if at this moment.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO-DATETIME",
+    help="With --once: run as if at this moment. Without --once: start the daemon's clock "
+    "at this moment (it then runs on from there; see --speed).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="FACTOR",
+    help="Daemon only: run the clock FACTOR times faster than real time, from --now (or "
+    "from the real time). Default 1. For demos and tests; the daemon's current time is kept "
+    "in the state table (key 'clock').",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
 @pass_app
-def run_command(app: AppContext, once: bool, now_text: str | None, as_json: bool) -> None:
+def run_command(
+    app: AppContext, once: bool, now_text: str | None, speed: float | None, as_json: bool
+) -> None:
     """Run the daemon: inbound mail, the dunning cycle, the outbox, staff notices.
 
     Without --once it runs until SIGTERM (systemd: Type=notify, watchdog, SIGHUP reloads the
-    configuration); a second daemon on the same database refuses to start. With --once:
-    recover rows a crash left 'sending' (never a blind resend), run one cycle (review
-    promises, plan, queue, send what the window allows) and exit.
+    configuration); a second daemon on the same database refuses to start. --now and --speed
+    replay or fast-forward time: the clock starts at --now and runs --speed times faster
+    (the clock is then start + elapsed real time × speed). With --once: recover rows a crash
+    left 'sending' (never a blind resend), run one cycle (review promises, plan, queue, send
+    what the window allows) and exit.
 
     Example:
+
+        dunmail --config /etc/dunmail/config.toml run
+
+        dunmail --config test.toml run --now 2026-11-30T08:55+01:00 --speed 600
 
         dunmail --config /etc/dunmail/config.toml run --once --now 2026-12-01T10:00+01:00
     """
     if not once:
-        from daemon.cycle import AlreadyRunning, Daemon, configure_logging
-
-        if now_text:
-            raise click.UsageError("--now only goes with --once")
-        configure_logging(app.config.daemon.log_level)
-        try:
-            code = Daemon(app.config, app.load_fresh_config).run()
-        except AlreadyRunning as exc:
-            raise click.ClickException(str(exc)) from exc
-        raise SystemExit(code)
+        _run_daemon(app, now_text, speed)
+        return
+    if speed is not None:
+        raise click.UsageError("--speed only goes with the daemon (without --once)")
     if InstanceLock.holder(app.config.database.path) is not None:
         raise click.ClickException("the daemon is running on this database; stop it first")
     now = _now(now_text)

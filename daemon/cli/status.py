@@ -21,7 +21,9 @@ def status_command(app: AppContext, as_json: bool) -> None:
     """
     config = app.config
     now = utc_now()
-    info = daemon_status(app.store(), config, now=now, today=now.astimezone(config.office.tz).date())
+    info = daemon_status(
+        app.store(), config, now=now, today=now.astimezone(config.office.tz).date()
+    )
     if as_json:
         echo_json(info)
         return
@@ -35,16 +37,24 @@ def status_command(app: AppContext, as_json: bool) -> None:
     fresh = info["bank_freshness"]
     click.echo(f"bank:        {'fresh' if fresh['ok'] else 'STALE'}: {fresh['reason']}")
     for account in info["statements"]:
-        click.echo(f"  {account['account_iban']}: latest booking {account['latest']} "
-                   f"({account['age_days']} days old)")
+        click.echo(
+            f"  {account['account_iban']}: latest booking {account['latest']} "
+            f"({account['age_days']} days old)"
+        )
     queue = info["queue"]
     by_type = ", ".join(f"{k} {v}" for k, v in queue["by_type"].items()) or "empty"
     click.echo(f"queue:       {queue['open']} open ({queue['urgent']} urgent): {by_type}")
-    click.echo("outbox:      " + (", ".join(f"{k} {v}" for k, v in info["outbox"].items()) or "empty"))
-    click.echo("inbox:       " + (", ".join(f"{k} {v}" for k, v in info["inbox"].items()) or "empty"))
+    click.echo(
+        "outbox:      " + (", ".join(f"{k} {v}" for k, v in info["outbox"].items()) or "empty")
+    )
+    click.echo(
+        "inbox:       " + (", ".join(f"{k} {v}" for k, v in info["inbox"].items()) or "empty")
+    )
     for send in info["next_sends"]:
-        click.echo(f"  next: {send['not_before'] or 'now'} {send['kind']} to {send['debtor_id']}: "
-                   f"{send['subject']}")
+        click.echo(
+            f"  next: {send['not_before'] or 'now'} {send['kind']} to {send['debtor_id']}: "
+            f"{send['subject']}"
+        )
 
 
 COMMANDS = [status_command]

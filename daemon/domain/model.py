@@ -27,12 +27,16 @@ def open_cents(amount: int, paid: int, credited: int, written_off: int) -> int:
 def derive_status(
     amount: int, paid: int, credited: int, written_off: int, current: str
 ) -> InvoiceStatus:
-    """The status an invoice has after its amounts changed (all in cents)."""
+    """The status an invoice has after its amounts changed (all in cents).
+
+    A settled invoice is ``paid`` when payments carried it, even if a small rest was written
+    off (bank charges within the tolerance); ``written_off`` when the write-off is the larger
+    part; ``credited`` when credit notes cover it."""
     remaining = open_cents(amount, paid, credited, written_off)
     if remaining <= 0:
         if credited >= amount:
             return InvoiceStatus.CREDITED
-        if written_off > 0:
+        if written_off > 0 and written_off >= paid:
             return InvoiceStatus.WRITTEN_OFF
         return InvoiceStatus.PAID
     if current in MANUAL_STATES:

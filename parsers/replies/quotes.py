@@ -140,8 +140,11 @@ def split_reply(text: str) -> SplitReply:
     for line in head:
         (extra_quote if line.lstrip().startswith(">") else own).append(line)
     sig_at = len(own)
+    # "is there text above line i": tracked, not re-joined per line (that was quadratic in
+    # the line count, so one long hostile body stalled intake).
+    before = False
     for i, line in enumerate(own):
-        before = "\n".join(own[:i]).strip()
+        before = before or (i > 0 and bool(own[i - 1].strip()))
         if not before:
             continue
         if _DASHDASH.match(line) or _MOBILE.match(line) or _SIGN_OFF.match(line):

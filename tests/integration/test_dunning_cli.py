@@ -55,7 +55,7 @@ def test_pause_hold_and_run(tmp_path: Path) -> None:
     assert "global pause: audit" in json.loads(out.output)[0]["reason"]
     assert runner.invoke(main, ["--db", db, "unpause"]).exit_code == 0
     assert runner.invoke(main, ["--db", db, "unhold", "F2026-0001"]).exit_code == 0
-    run = runner.invoke(main, ["--db", db, "run"])
-    assert run.exit_code == 1 and "not available yet" in run.output
+    run = runner.invoke(main, ["--db", db, "run", "--once", "--now", "2026-05-20T10:00+02:00"])
+    assert run.exit_code == 0, run.output
     listed = runner.invoke(main, ["--db", db, "outbox", "list", "--json"])
     assert listed.exit_code == 0 and json.loads(listed.output) == []

@@ -78,12 +78,18 @@ def violations(path: Path) -> list[str]:
         if module == "os" or module.startswith("os."):
             problems.append(f"{rel}:{line} imports os (environment and files are I/O)")
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if (node.value.id, node.attr) in FORBIDDEN_CALLS:
-                problems.append(f"{rel}:{node.lineno} uses {node.value.id}.{node.attr}")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in {"open", "input", "print"}:
-                problems.append(f"{rel}:{node.lineno} calls {node.func.id}()")
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in FORBIDDEN_CALLS
+        ):
+            problems.append(f"{rel}:{node.lineno} uses {node.value.id}.{node.attr}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"open", "input", "print"}
+        ):
+            problems.append(f"{rel}:{node.lineno} calls {node.func.id}()")
     return problems
 
 

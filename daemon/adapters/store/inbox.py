@@ -50,6 +50,14 @@ def inbox_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
     return store.one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
 
 
+def server_action_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
+    """What the move/flag step needs, without reading the raw message again."""
+    return store.one(
+        "SELECT id, uidvalidity, uid, server_action, server_done FROM inbox WHERE id = ?",
+        (inbox_id,),
+    )
+
+
 def inbox_rows(
     store: Store, *, status: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:

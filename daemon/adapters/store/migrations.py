@@ -7,10 +7,9 @@ ISO dates in the office timezone. Append new migrations; never edit an applied o
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import sqlite3
 
 import sqlite_utils
 
