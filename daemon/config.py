@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.configschema import ConfigError, KeyLocator, build
@@ -404,13 +404,21 @@ def _world_readable(path: Path) -> bool:
         return False
 
 
-def _with_secret(settings: Any, section: str, env: Mapping[str, str], warnings: list[str]) -> Any:
+MailSettings = TypeVar("MailSettings", ImapSettings, SmtpSettings)
+
+
+def _with_secret(
+    settings: MailSettings, section: str, env: Mapping[str, str], warnings: list[str]
+) -> MailSettings:
     secret = resolve_secret(settings, section, env, warnings)
     return replace(settings, password=secret)
 
 
 def resolve_secret(
-    settings: Any, section: str, env: Mapping[str, str], warnings: list[str] | None = None
+    settings: ImapSettings | SmtpSettings,
+    section: str,
+    env: Mapping[str, str],
+    warnings: list[str] | None = None,
 ) -> str | None:
     """password_file, then password_env, then $CREDENTIALS_DIRECTORY/<credential>."""
     if settings.password_file:

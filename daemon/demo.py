@@ -538,6 +538,7 @@ def run_demo(
     from daemon.cycle import (
         Daemon,
         InboundStage,
+        Stage,
         accelerated_clock,
         stage_dunning,
         stage_outbox,
@@ -567,7 +568,7 @@ def run_demo(
             f"smtp://127.0.0.1:{sink.port}; {len(DEBTORS)} debtors, clock ×{factor:.0f}"
         )
         narrator = Narrator(imap, sink, clock, say)
-        stages = {
+        stages: dict[str, tuple[Stage, float]] = {
             "inbound": (InboundStage(max_wait=0.5), 0.0),
             "dunning": (stage_dunning, 0.5),
             "outbox": (stage_outbox, 0.5),

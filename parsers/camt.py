@@ -72,37 +72,39 @@ class _Paths:
         return got
 
 
-class _RefuseDoctype(io.RawIOBase):
-    """A byte stream that stops at any DOCTYPE/ENTITY declaration before lxml sees it."""
+class _RefuseDoctype:
+    """A byte stream that stops at any DOCTYPE/ENTITY declaration before lxml sees it.
+
+    lxml only calls ``read``; every declaration starts with "<!", which a bank file almost
+    never holds, so one scan per chunk decides.
+    """
 
     _MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype")
 
     def __init__(self, raw: IO[bytes], source: str) -> None:
         self._raw = raw
         self._source = source
-        self._tail = b""
+        self._tail = b""  # the last bytes read: a marker may straddle two chunks
         self._first = True
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        chunk = self._raw.read(len(buffer))
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
         if not chunk:
-            return 0
+            return b""
         if self._first:
             self._first = False
             if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]:
                 raise BankFormatError(f"{self._source}: UTF-16/32 XML is not a bank format")
-        window = self._tail + chunk
-        if any(marker in window for marker in self._MARKERS):
-            raise BankFormatError(
-                f"{self._source}: XML with a DOCTYPE or entity declaration is refused "
-                "(bank statements never need one)"
-            )
-        self._tail = window[-9:]
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
+        seam = self._tail + chunk[:9]
+        if b"<!" in chunk or b"<!" in seam:
+            window = self._tail + chunk
+            if any(marker in window for marker in self._MARKERS):
+                raise BankFormatError(
+                    f"{self._source}: XML with a DOCTYPE or entity declaration is refused "
+                    "(bank statements never need one)"
+                )
+        self._tail = chunk[-9:] if len(chunk) >= 9 else (self._tail + chunk)[-9:]
+        return chunk
 
 
 def iter_camt(

@@ -114,6 +114,11 @@ def _header_text(msg: Message, name: str, raw: str) -> tuple[str, str | None]:
             return _clean(raw), f"header {name}: {exc}"
 
 
+# A header value longer than this is cut before decoding: the email package's parsers are
+# quadratic in the number of encoded words / addresses, so one hostile multi-megabyte
+# Subject or To stalled intake for hours. Real headers stay far below it.
+MAX_HEADER_CHARS = 16_384
+
 # headers worth the email policy's full (slow) parsing; others are decoded cheaply
 _STRUCTURED = frozenset(
     ("from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to", "references")
@@ -264,6 +269,9 @@ def parse(
     headers: list[tuple[str, str]] = []
     for name, value in msg.raw_items():
         key = name.lower()
+        if len(value) > MAX_HEADER_CHARS:
+            defects.append(f"header {key} of {len(value)} characters cut to {MAX_HEADER_CHARS}")
+            value = value[:MAX_HEADER_CHARS]
         if key in _STRUCTURED:
             text, problem = _header_text(msg, name, value)
             if problem:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import tenacity
 from imapclient import IMAPClient
@@ -31,40 +31,12 @@ from daemon.adapters.mailerrors import (
     PermanentMailError,
     TransientMailError,
 )
+from daemon.config import ImapSettings
 
 DONE_KEYWORD = "$DunmailDone"
 # RFC 5530 response codes after which the same command may succeed later.
 _TRANSIENT_CODES = ("UNAVAILABLE", "INUSE", "OVERQUOTA", "LIMIT", "SERVERBUG", "EXPUNGEISSUED")
 _FETCH_CHUNK_BYTES = 32 * 1024 * 1024
-
-
-class ImapSettingsLike(Protocol):
-    """The fields of ``daemon.config.ImapSettings`` this adapter reads."""
-
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def security(self) -> str: ...
-    @property
-    def username(self) -> str: ...
-    @property
-    def password(self) -> str | None: ...
-    @property
-    def auth(self) -> str: ...
-    @property
-    def oauth2_token_file(self) -> str | None: ...
-    @property
-    def oauth2_token_command(self) -> str | None: ...
-    @property
-    def max_message_bytes(self) -> int: ...
-    @property
-    def timeout_seconds(self) -> int: ...
-    @property
-    def tls_verify(self) -> bool: ...
-    @property
-    def ca_file(self) -> str | None: ...
 
 
 PasswordResolver = Callable[[], str | None]
@@ -148,7 +120,7 @@ def _translated(what: str) -> Iterator[None]:
 class ImapMailbox:
     """One logged-in IMAP session. Create with ``ImapMailbox.connect``."""
 
-    def __init__(self, client: IMAPClient, settings: ImapSettingsLike) -> None:
+    def __init__(self, client: IMAPClient, settings: ImapSettings) -> None:
         self._client = client
         self._settings = settings
         self._selected: str | None = None
@@ -159,7 +131,7 @@ class ImapMailbox:
 
     @classmethod
     def connect(
-        cls, settings: ImapSettingsLike, password_resolver: PasswordResolver | None = None
+        cls, settings: ImapSettings, password_resolver: PasswordResolver | None = None
     ) -> ImapMailbox:
         """Resolve, connect, secure and log in; MailConnectError says which stage failed."""
         resolve_host(settings.host, settings.port)
@@ -419,7 +391,7 @@ def _is_new_mail(response: Any) -> bool:
 
 
 def _login(
-    client: IMAPClient, settings: ImapSettingsLike, password_resolver: PasswordResolver | None
+    client: IMAPClient, settings: ImapSettings, password_resolver: PasswordResolver | None
 ) -> None:
     try:
         if settings.auth == "xoauth2":
@@ -476,7 +448,7 @@ def _retryable(exc: BaseException) -> bool:
 
 
 def connect_with_retry(
-    settings: ImapSettingsLike,
+    settings: ImapSettings,
     *,
     attempts: int = 5,
     max_wait: float = 300.0,

@@ -16,7 +16,6 @@ import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import aiosmtplib
 
@@ -27,33 +26,7 @@ from daemon.adapters.mailerrors import (
     PermanentMailError,
     TransientMailError,
 )
-
-
-class SmtpSettingsLike(Protocol):
-    """The fields of ``daemon.config.SmtpSettings`` this adapter reads."""
-
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def security(self) -> str: ...
-    @property
-    def username(self) -> str: ...
-    @property
-    def password(self) -> str | None: ...
-    @property
-    def auth(self) -> str: ...
-    @property
-    def oauth2_token_file(self) -> str | None: ...
-    @property
-    def oauth2_token_command(self) -> str | None: ...
-    @property
-    def timeout_seconds(self) -> int: ...
-    @property
-    def tls_verify(self) -> bool: ...
-    @property
-    def ca_file(self) -> str | None: ...
+from daemon.config import SmtpSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +45,7 @@ def _caused_by_tls(exc: BaseException) -> bool:
     return False
 
 
-async def open_session(settings: SmtpSettingsLike) -> aiosmtplib.SMTP:
+async def open_session(settings: SmtpSettings) -> aiosmtplib.SMTP:
     """Connect, secure and authenticate; MailConnectError says which stage failed."""
     try:
         await asyncio.get_running_loop().getaddrinfo(
@@ -111,7 +84,7 @@ async def open_session(settings: SmtpSettingsLike) -> aiosmtplib.SMTP:
     return client
 
 
-async def _authenticate(client: aiosmtplib.SMTP, settings: SmtpSettingsLike) -> None:
+async def _authenticate(client: aiosmtplib.SMTP, settings: SmtpSettings) -> None:
     try:
         if settings.auth == "xoauth2":
             token = oauth2_token(
@@ -139,7 +112,7 @@ def _response_error(exc: aiosmtplib.SMTPResponseException, what: str) -> Excepti
 
 
 async def send_message(
-    settings: SmtpSettingsLike, raw: bytes, *, mail_from: str, recipients: Sequence[str]
+    settings: SmtpSettings, raw: bytes, *, mail_from: str, recipients: Sequence[str]
 ) -> SendResult:
     """Send ``raw`` as is (no header rewriting) to ``recipients``."""
     if not recipients:
@@ -184,7 +157,7 @@ async def _quit(client: aiosmtplib.SMTP) -> None:
 
 
 def send_message_sync(
-    settings: SmtpSettingsLike, raw: bytes, *, mail_from: str, recipients: Sequence[str]
+    settings: SmtpSettings, raw: bytes, *, mail_from: str, recipients: Sequence[str]
 ) -> SendResult:
     """``send_message`` for callers without an event loop (the CLI)."""
     return asyncio.run(send_message(settings, raw, mail_from=mail_from, recipients=recipients))

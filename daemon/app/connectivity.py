@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.mailerrors import MailConnectError, MailError
-from daemon.adapters.smtp import SmtpSettingsLike, open_session
-from daemon.config import ImapSettings
+from daemon.adapters.smtp import open_session
+from daemon.config import ImapSettings, SmtpSettings
 
 _STAGES = ("dns", "tcp", "tls", "auth")
 
@@ -98,12 +98,12 @@ def _check_folder(box: ImapMailbox, name: str, create: bool) -> CheckStep:
     )
 
 
-def check_smtp(settings: SmtpSettingsLike) -> list[CheckStep]:
+def check_smtp(settings: SmtpSettings) -> list[CheckStep]:
     """Connect, secure and authenticate; send nothing."""
     return asyncio.run(_check_smtp(settings))
 
 
-async def _check_smtp(settings: SmtpSettingsLike) -> list[CheckStep]:
+async def _check_smtp(settings: SmtpSettings) -> list[CheckStep]:
     try:
         client = await open_session(settings)
     except MailConnectError as exc:

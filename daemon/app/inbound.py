@@ -30,13 +30,14 @@ from daemon.app.replies import classification_json, handle_reply
 from daemon.config import Config, ImapSettings
 from daemon.domain.classify import classify
 from daemon.domain.workdays import is_business_day
-from parsers.mail import MailFormatError, ParsedMail, parse
+from parsers.mail import MAX_HEADER_CHARS, MailFormatError, ParsedMail, parse
 
 PROCESSED_FLAGS = ("\\Seen", "$DunmailProcessed")
 REVIEW_FLAGS = ("\\Flagged", "$DunmailReview")
 # UIDs per FETCH: a few hundred keeps round trips rare; adapter chunks bodies by size.
 FETCH_BATCH = 200
 _MSGID = re.compile(r"<[^<>\s]+>")
+_META_HEADERS = ("message-id", "from", "subject", "date")
 
 # Hook points for crash-injection tests: "stored", "processed", "done" (with the inbox id).
 Hook = Callable[[str, int], None]
@@ -176,10 +177,15 @@ def ingest(
 def _header_meta(raw: bytes) -> dict[str, str | None]:
     try:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-        message_id, sender, subject, date = (
-            str(headers.get(name) or "") or None
-            for name in ("message-id", "from", "subject", "date")
-        )
+        # First occurrence of each, cut like parsers.mail does: the policy's header parsers
+        # are quadratic in encoded words, and a hostile Subject must not stall ingestion.
+        first: dict[str, str] = {}
+        for name, value in headers.raw_items():
+            key = name.lower()
+            if key in _META_HEADERS and key not in first:
+                parsed = default_policy.header_fetch_parse(name, value[:MAX_HEADER_CHARS])
+                first[key] = str(parsed)
+        message_id, sender, subject, date = (first.get(name) or None for name in _META_HEADERS)
     except Exception:
         return {"message_id": None, "from": None, "subject": None, "date": None}
     found = _MSGID.search(message_id or "")

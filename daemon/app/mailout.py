@@ -100,8 +100,8 @@ def compose(mail: OutgoingMail) -> bytes:
     msg.set_content(mail.rendered.text)
     if mail.rendered.html is not None:
         msg.add_alternative(mail.rendered.html, subtype="html")
-        if mail.inline_png is not None:
-            html_part = msg.get_payload()[1]
+        html_part = msg.get_body(preferencelist=("html",))
+        if mail.inline_png is not None and isinstance(html_part, EmailMessage):
             html_part.add_related(
                 mail.inline_png,
                 maintype="image",
@@ -157,4 +157,4 @@ def enqueue(
             now or iso_utc(),
         ),
     )
-    return int(cursor.lastrowid) if cursor.rowcount else None
+    return int(cursor.lastrowid or 0) if cursor.rowcount else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -75,8 +75,9 @@ def _progress(items: Iterable[T]) -> Iterator[T]:
     if not is_terminal() or len(items) < 500:
         yield from items
         return
-    with click.progressbar(items, label="Importing", file=click.get_text_stream("stderr")) as bar:
-        yield from bar
+    bar: Any = click.progressbar(items, label="Importing", file=click.get_text_stream("stderr"))
+    with bar as shown:
+        yield from shown
 
 
 @invoices_group.command("list")

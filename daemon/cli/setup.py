@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from daemon.adapters.store.migrations import MIGRATIONS
@@ -44,10 +47,11 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp
 
-        for label, settings, check in (
+        servers: list[tuple[str, Any, Callable[[Any], list[Any]]]] = [
             ("imap", config.imap, check_imap),
             ("smtp", config.smtp, check_smtp),
-        ):
+        ]
+        for label, settings, check in servers:
             if not settings.configured:
                 checks.append(
                     {"name": f"{label}", "ok": False, "detail": f"{label}.host is not set"}
