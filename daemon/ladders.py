@@ -13,18 +13,28 @@ from types import MappingProxyType
 
 from daemon.config import LadderSettings, LadderStep
 
+# Both ladders open the same way: a receipt check, a friendly reminder, a phone call.
+_OPENING = (
+    LadderStep("courtesy", "courtesy", offset_days=3, relative_to="issue", optional=True),
+    LadderStep("reminder", "reminder1", offset_days=1, relative_to="due"),
+    LadderStep(
+        "call", "call", offset_days=7, relative_to="previous", business_days=True, channel="task"
+    ),
+)
+_HANDOVER = LadderStep(
+    "handover",
+    "handover",
+    offset_days=7,
+    relative_to="previous",
+    channel="task",
+    final=True,
+    costs=True,
+    interest=True,
+)
+
 B2B = LadderSettings(
     steps=(
-        LadderStep("courtesy", "courtesy", offset_days=3, relative_to="issue", optional=True),
-        LadderStep("reminder", "reminder1", offset_days=1, relative_to="due"),
-        LadderStep(
-            "call",
-            "call",
-            offset_days=7,
-            relative_to="previous",
-            business_days=True,
-            channel="task",
-        ),
+        *_OPENING,
         LadderStep(
             "formal",
             "reminder2",
@@ -44,31 +54,13 @@ B2B = LadderSettings(
             interest=True,
             deadline_days=7,
         ),
-        LadderStep(
-            "handover",
-            "handover",
-            offset_days=7,
-            relative_to="previous",
-            channel="task",
-            final=True,
-            costs=True,
-            interest=True,
-        ),
+        _HANDOVER,
     )
 )
 
 B2C = LadderSettings(
     steps=(
-        LadderStep("courtesy", "courtesy", offset_days=3, relative_to="issue", optional=True),
-        LadderStep("reminder", "reminder1", offset_days=1, relative_to="due"),
-        LadderStep(
-            "call",
-            "call",
-            offset_days=7,
-            relative_to="previous",
-            business_days=True,
-            channel="task",
-        ),
+        *_OPENING,
         LadderStep(
             "notice",
             "notice14",
@@ -88,16 +80,7 @@ B2C = LadderSettings(
             interest=True,
             deadline_days=7,
         ),
-        LadderStep(
-            "handover",
-            "handover",
-            offset_days=7,
-            relative_to="previous",
-            channel="task",
-            final=True,
-            costs=True,
-            interest=True,
-        ),
+        _HANDOVER,
     )
 )
 
