@@ -398,30 +398,35 @@ _TX_KEYS = (
 )  # fmt: skip
 
 # How an entry is read. lxml has parsed it (hardened) into a tree; touching that tree from
-# Python costs a proxy object per element, so the entry is serialised once, in C, and cut at
-# every "<" and ">": odd parts are tags, each even part is the text that follows a tag. Texts
-# are escaped (&lt; &gt; &amp; &#13; ...) and a tag never holds a raw ">", so the cut is exact.
-# The tags alone ("skeleton") fix the entry's structure, and entries of one file share a few
-# skeletons: which part holds which field is worked out once per skeleton (a _Plan) with the
-# spec trees above and reused for every entry that looks the same.
+# Python costs a proxy object per element, so the entry is serialised once, in C, and read as
+# text. In that text every "<" and ">" is markup: texts and attribute values are escaped
+# (&lt; &gt; &amp; &#13; ...). Its tags alone, the skeleton, fix the entry's structure, and the
+# entries of one file share a few skeletons: which text holds which field is worked out once
+# per skeleton (a _Plan) with the spec trees above. A skeleton seen again gets a regex of its
+# own, its tags as literals and ``[^<]*+`` for every text, which checks that an entry has
+# exactly that skeleton and captures the texts the plan needs in one pass.
 
-_AMOUNT_NONE = -1  # an amount element without text (``<Amt/>``)
-_Amount = tuple[int, str | None]  # (index of its text, or _AMOUNT_NONE; its Ccy attribute)
+_Amount = tuple[int | None, str | None]  # (position of its text or None for none, its Ccy)
+_Texts = Callable[[tuple[str, ...]], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
 class _TxPlan:
-    texts: Callable[[list[str]], tuple[str, ...]]  # _TX_KEYS, in order
+    texts: _Texts  # _TX_KEYS, in order
     amount: _Amount | None  # TxDtls/Amt, else AmtDtls/TxAmt/Amt, else None
     ustrd: tuple[int, ...]
     refs: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Plan:
-    texts: Callable[[list[str]], tuple[str, ...]]  # _ENTRY_KEYS, in order
+    indices: tuple[int, ...]  # the parts of the cut entry that it reads, in order
+    slots: Callable[[list[str]], tuple[str, ...]]  # those parts, after part 0 (always "")
+    texts: _Texts  # _ENTRY_KEYS, in order
     amount: _Amount | None
     txs: tuple[_TxPlan, ...]
+    tags: list[str]
+    pattern: re.Pattern[str] | None = None  # compiled once the skeleton is seen again
 
 
 class _Node:
@@ -429,10 +434,10 @@ class _Node:
 
     __slots__ = ("children", "local", "tag", "text")
 
-    def __init__(self, local: str, tag: str, text: int) -> None:
+    def __init__(self, local: str, tag: str, text: int | None) -> None:
         self.local = local
         self.tag = tag
-        self.text = text  # index into the parts; _AMOUNT_NONE for an element without text
+        self.text = text  # index of its text among the cut parts; None for ``<X/>``
         self.children: list[_Node] = []
 
 
@@ -442,13 +447,15 @@ class _Keys:
     __slots__ = ("amounts", "many", "text")
 
     def __init__(self) -> None:
-        self.text: dict[str, int] = {}
-        self.many: dict[str, list[int]] = {}
-        self.amounts: dict[str, _Amount] = {}
+        self.text: dict[str, int | None] = {}
+        self.many: dict[str, list[int | None]] = {}
+        self.amounts: dict[str, tuple[int | None, str | None]] = {}
 
 
 _PLANS: dict[str, _Plan] = {}
 _MAX_PLANS = 512
+_RECENT: list[_Plan] = []  # plans with a pattern, most recently matched first
+_MAX_RECENT = 4
 _CCY = re.compile(r'\sCcy="([^"]*)"')
 _NAME = re.compile(r"[^\s/]+")
 _REFERENCE = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
@@ -467,7 +474,7 @@ def _unescape(text: str) -> str:
 
 
 def _skeleton(tags: list[str]) -> _Node:
-    """The element tree of one serialised entry; ``tags[j]`` is part ``2j + 1``."""
+    """The element tree of one cut entry; ``tags[j]`` is part ``2j + 1``, its text ``2j + 2``."""
     root: _Node | None = None
     stack: list[_Node] = []
     for j, tag in enumerate(tags):
@@ -477,7 +484,7 @@ def _skeleton(tags: list[str]) -> _Node:
         closed = tag[-1:] == "/"
         name = _NAME.match(tag)
         local = name.group().rpartition(":")[2] if name else ""
-        node = _Node(local, tag, _AMOUNT_NONE if closed else 2 * j + 2)
+        node = _Node(local, tag, None if closed else 2 * j + 2)
         if stack:
             stack[-1].children.append(node)
         else:
@@ -503,52 +510,77 @@ def _gather(node: _Node, spec: dict[str, object], keys: _Keys, txs: list[_Keys])
             _gather(child, want, keys, txs)
         else:
             leaf = str(want)
-            # An element without text reads as "" (part 0 of every entry is "").
-            text = max(child.text, 0)
             if leaf[0] == "*":
-                keys.many.setdefault(leaf[1:], []).append(text)
+                keys.many.setdefault(leaf[1:], []).append(child.text)
             elif leaf[0] == "@":
                 ccy = _CCY.search(child.tag)
                 keys.amounts.setdefault(
                     leaf[1:], (child.text, _unescape(ccy.group(1)) if ccy else None)
                 )
             else:
-                keys.text.setdefault(leaf, text)
-
-
-def _getter(keys: _Keys, order: tuple[str, ...]) -> Callable[[list[str]], tuple[str, ...]]:
-    return operator.itemgetter(*(keys.text.get(key, 0) for key in order))
+                keys.text.setdefault(leaf, child.text)
 
 
 def _plan(tags: list[str]) -> _Plan:
     top = _Keys()
     txs: list[_Keys] = []
     _gather(_skeleton(tags), _ENTRY_SPEC, top, txs)
+    # Every text the plan reads gets a position; position 0 is "" and stands for an element
+    # without text or a key without element (the two read the same).
+    wanted = {*top.text.values(), *(a[0] for a in top.amounts.values())}
+    for tx in txs:
+        wanted |= {*tx.text.values(), *(a[0] for a in tx.amounts.values())}
+        wanted |= {i for many in tx.many.values() for i in many}
+    slots = sorted(i for i in wanted if i is not None)
+    position = {index: n + 1 for n, index in enumerate(slots)}
+
+    def at(keys: _Keys, order: tuple[str, ...]) -> _Texts:
+        return operator.itemgetter(*(position.get(keys.text.get(k) or -1, 0) for k in order))
+
+    def amount(got: tuple[int | None, str | None] | None) -> _Amount | None:
+        if got is None:
+            return None
+        return (position[got[0]] if got[0] is not None else None), got[1]
+
     return _Plan(
-        texts=_getter(top, _ENTRY_KEYS),
-        amount=top.amounts.get("Amt"),
+        indices=tuple(slots),
+        slots=operator.itemgetter(0, *slots),  # part 0 is always "": the entry starts with "<"
+        texts=at(top, _ENTRY_KEYS),
+        amount=amount(top.amounts.get("Amt")),
         txs=tuple(
             _TxPlan(
-                texts=_getter(tx, _TX_KEYS),
-                amount=tx.amounts.get("Amt") or tx.amounts.get("TxAmt"),
-                ustrd=tuple(tx.many.get("Ustrd", ())),
-                refs=tuple(tx.many.get("Ref", ())),
+                texts=at(tx, _TX_KEYS),
+                amount=amount(tx.amounts.get("Amt") or tx.amounts.get("TxAmt")),
+                ustrd=tuple(position.get(i or -1, 0) for i in tx.many.get("Ustrd", ())),
+                refs=tuple(position.get(i or -1, 0) for i in tx.many.get("Ref", ())),
             )
             for tx in txs
         ),
+        tags=tags,
     )
 
 
-_tostring = etree.tostring
-_strip = str.strip
-_DATES: dict[str, date] = {}
+def _pattern(plan: _Plan) -> re.Pattern[str]:
+    """A regex that matches exactly the entries of ``plan``'s skeleton; its groups are the
+    plan's positions (group 1, empty, is position 0)."""
+    wanted = set(plan.indices)
+    out = ["()"]
+    for j, tag in enumerate(plan.tags):
+        out.append(f"<{re.escape(tag)}>")
+        out.append("([^<]*+)" if 2 * j + 2 in wanted else "[^<]*+")
+    return re.compile("".join(out))
 
 
-def _entry_payments(
-    entry: etree._Element, header: _Header, entry_no: int, source: str
-) -> Iterable[Payment]:
-    """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
-    serialised = _tostring(entry, encoding=str, with_tail=False)
+def _read(serialised: str) -> tuple[_Plan, tuple[str, ...]]:
+    """The plan of one serialised entry and the texts it needs, by position."""
+    for plan in _RECENT:
+        assert plan.pattern is not None
+        m = plan.pattern.fullmatch(serialised)
+        if m is not None:
+            if plan is not _RECENT[0]:
+                _RECENT.remove(plan)
+                _RECENT.insert(0, plan)
+            return plan, m.groups()
     parts = serialised.replace(">", "<").split("<")
     tags = parts[1::2]
     skeleton = "<".join(tags)
@@ -556,62 +588,89 @@ def _entry_payments(
     if plan is None:
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
+            _RECENT.clear()
         plan = _PLANS[skeleton] = _plan(tags)
+    elif plan.pattern is None:
+        # Seen twice: worth a regex. A skeleton seen once (a hostile file can make every entry
+        # unique) never pays for one.
+        plan.pattern = _pattern(plan)
+        _RECENT.insert(0, plan)
+        del _RECENT[_MAX_RECENT:]
+    return plan, plan.slots(parts)
+
+
+_tostring = etree.tostring
+_strip = str.strip
+_DATES: dict[str, date] = {}
+_CREDIT = Direction.CREDIT
+
+# The entry-level values every record of one Ntry shares: account, booking date, value date,
+# amount, currency, direction, reversal, bank reference, additional info, transaction code,
+# entry reference, statement id, signed amount.
+_Base = tuple[
+    str, date | None, date | None, Decimal, str, Direction, bool, str | None, str | None,
+    str | None, str, str | None, Decimal,
+]  # fmt: skip
+
+
+def _entry_payments(
+    entry: etree._Element, header: _Header, entry_no: int, source: str
+) -> Iterable[Payment]:
+    """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
+    serialised = _tostring(entry, encoding=str, with_tail=False)
+    plan, texts = _read(serialised)
     if "&" in serialised:
-        parts = [_unescape(part) for part in parts]
+        texts = tuple(map(_unescape, texts))
 
     def what() -> str:
         return f"entry {entry_no}"
 
     (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = map(
-        _strip, plan.texts(parts)
+        _strip, plan.texts(texts)
     )
     got = plan.amount
     entry_amount = _amount(
-        parts[got[0]] if got is not None and got[0] >= 0 else None, what, source
+        texts[got[0]] if got is not None and got[0] is not None else None, what, source
     )
     currency = (got[1] if got is not None else None) or header.currency or ""
     if header.currency is None and currency:
         header.currency = currency  # a camt.054 may carry neither balances nor Acct/Ccy
     direction = _direction(code or None, what, source)
-    signed = entry_amount if direction is Direction.CREDIT else -entry_amount
+    signed = entry_amount if direction is _CREDIT else -entry_amount
     header.entries_sum += signed
-    booking_date = _day(bd or bdtm, what, source)
-    value_date = _day(vd or vdtm, what, source)
-    base = _Base(
-        account=header.account,
-        booking_date=booking_date,
-        value_date=value_date,
-        amount=entry_amount,
-        currency=currency,
-        direction=direction,
-        reversal=rvsl.lower() in ("true", "1"),
-        bank_reference=bank_ref or None,
-        additional_info=info or None,
-        transaction_code=_tx_code(domain, family, sub, prtry),
-        entry_reference=ref or str(entry_no),
-        statement_id=header.statement_id,
-        signed=signed,
+    base: _Base = (
+        header.account,
+        _day(bd or bdtm, what, source),
+        _day(vd or vdtm, what, source),
+        entry_amount,
+        currency,
+        direction,
+        rvsl.lower() in ("true", "1"),
+        bank_ref or None,
+        info or None,
+        _tx_code(domain, family, sub, prtry),
+        ref or str(entry_no),
+        header.statement_id,
+        signed,
     )
     txs = plan.txs
     if not txs:
+        account, booking, value, _, _, _, reversal, bank, extra, tx_code, entry_ref, sid, _ = base
         return (
             _payment(
-                base.account, booking_date, value_date, entry_amount, currency, direction,
-                base.reversal, None, base.bank_reference, None, None, None, None, (), (),
-                base.additional_info, base.transaction_code, base.entry_reference, 0,
-                base.statement_id, signed,
+                account, booking, value, entry_amount, currency, direction, reversal, None,
+                bank, None, None, None, None, (), (), extra, tx_code, entry_ref, 0, sid, signed,
             ),
         )  # fmt: skip
     if len(txs) == 1:
         tx = txs[0]
-        amount = _tx_amount(parts, tx, lambda: f"{what()} TxDtls 1", source)
-        return (_tx_payment(parts, tx, base, 0, amount, source),)
-    return _batch_payments(parts, txs, base, header, what, source)
+        amount = _tx_amount(texts, tx, lambda: f"{what()} TxDtls 1", source)
+        return (_tx_payment(texts, tx, base, 0, amount, source),)
+    return _batch_payments(texts, txs, base, header, what, source)
 
 
 def _batch_payments(
-    parts: list[str],
+    texts: tuple[str, ...],
     txs: tuple[_TxPlan, ...],
     base: _Base,
     header: _Header,
@@ -619,7 +678,7 @@ def _batch_payments(
     source: str,
 ) -> Iterator[Payment]:
     amounts = [
-        _tx_amount(parts, tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
+        _tx_amount(texts, tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
         for i, tx in enumerate(txs)
     ]
     missing = [i for i, got in enumerate(amounts) if got is None]
@@ -632,9 +691,9 @@ def _batch_payments(
             "the entry amount was assigned to the first of them"
         )
         for n, i in enumerate(missing):
-            amounts[i] = (base.amount - known if n == 0 else Decimal(0), None)
+            amounts[i] = (base[3] - known if n == 0 else Decimal(0), None)
     for index, (tx, got) in enumerate(zip(txs, amounts, strict=True)):
-        yield _tx_payment(parts, tx, base, index, got, source)
+        yield _tx_payment(texts, tx, base, index, got, source)
 
 
 def _day(raw: str, what: Callable[[], str], source: str) -> date | None:
@@ -658,94 +717,85 @@ def _tx_code(domain: str, family: str, sub: str, prtry: str) -> str | None:
     return prtry or None
 
 
-@dataclass(slots=True)
-class _Base:
-    """The entry-level values every record of one Ntry shares."""
-
-    account: str
-    booking_date: date | None
-    value_date: date | None
-    amount: Decimal
-    currency: str
-    direction: Direction
-    reversal: bool
-    bank_reference: str | None
-    additional_info: str | None
-    transaction_code: str | None
-    entry_reference: str
-    statement_id: str | None
-    signed: Decimal
-
-
 def _tx_amount(
-    parts: list[str], tx: _TxPlan, what: Callable[[], str], source: str
+    texts: tuple[str, ...], tx: _TxPlan, what: Callable[[], str], source: str
 ) -> tuple[Decimal, str | None] | None:
     got = tx.amount
     if got is None:
         return None
-    return _amount(parts[got[0]] if got[0] >= 0 else None, what, source), got[1]
+    return _amount(texts[got[0]] if got[0] is not None else None, what, source), got[1]
+
+
+def _kept(texts: tuple[str, ...], positions: tuple[int, ...]) -> tuple[str, ...]:
+    """The non-empty stripped texts at ``positions``, in order."""
+    if not positions:
+        return ()
+    return tuple(filter(None, map(_strip, map(texts.__getitem__, positions))))
 
 
 def _tx_payment(
-    parts: list[str],
+    texts: tuple[str, ...],
     tx: _TxPlan,
     base: _Base,
     index: int,
     got: tuple[Decimal, str | None] | None,
     source: str,
 ) -> Payment:
-    amount, currency = got if got is not None else (base.amount, base.currency)
+    account, booking, value, entry_amount, entry_ccy, entry_direction = base[:6]
+    amount, currency = got if got is not None else (entry_amount, entry_ccy)
     (
         code, e2e, bank_ref, tx_info, rtr_cd, rtr_prtry,
         dbtr_nm, dbtr_pty_nm, dbtr_iban, dbtr_othr, dbtr_bic, dbtr_bicfi,
         cdtr_nm, cdtr_pty_nm, cdtr_iban, cdtr_othr, cdtr_bic, cdtr_bicfi,
         domain, family, sub, prtry,
-    ) = map(_strip, tx.texts(parts))  # fmt: skip
-    direction = _direction(code, lambda: "TxDtls", source) if code else base.direction
+    ) = map(_strip, tx.texts(texts))  # fmt: skip
+    direction = _direction(code, lambda: "TxDtls", source) if code else entry_direction
     # The counterparty is whoever is not us: the payer on a credit, the payee on a debit.
-    debtor = (
-        dbtr_nm or dbtr_pty_nm or None,
-        dbtr_iban or dbtr_othr or None,
-        dbtr_bic or dbtr_bicfi or None,
-    )
-    creditor = (
-        cdtr_nm or cdtr_pty_nm or None,
-        cdtr_iban or cdtr_othr or None,
-        cdtr_bic or cdtr_bicfi or None,
-    )
-    name, iban, bic = debtor if direction is Direction.CREDIT else creditor
+    if direction is _CREDIT:
+        name = dbtr_nm or dbtr_pty_nm or None
+        iban = dbtr_iban or dbtr_othr or None
+        bic = dbtr_bic or dbtr_bicfi or None
+    else:
+        name = cdtr_nm or cdtr_pty_nm or None
+        iban = cdtr_iban or cdtr_othr or None
+        bic = cdtr_bic or cdtr_bicfi or None
     if name is None and iban is None:
         # Some banks fill only the other side; take it unless it is the office's own account.
-        other = creditor if direction is Direction.CREDIT else debtor
-        if other[1] is None or other[1] != base.account:
-            name, iban, bic = other
-    if e2e.upper() == "NOTPROVIDED":
+        if direction is _CREDIT:
+            other = (cdtr_nm or cdtr_pty_nm or None, cdtr_iban or cdtr_othr or None)
+            other_bic = cdtr_bic or cdtr_bicfi or None
+        else:
+            other = (dbtr_nm or dbtr_pty_nm or None, dbtr_iban or dbtr_othr or None)
+            other_bic = dbtr_bic or dbtr_bicfi or None
+        if other[1] is None or other[1] != account:
+            (name, iban), bic = other, other_bic
+    if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = ""
-    info = base.additional_info
+    _, _, _, _, _, _, reversal, entry_bank, info, tx_code, entry_ref, sid, signed = base
     if tx_info:
         info = f"{info} {tx_info}" if info else tx_info
     return _payment(
-        base.account,
-        base.booking_date,
-        base.value_date,
+        account,
+        booking,
+        value,
         amount,
-        currency or base.currency,
+        currency or entry_ccy,
         direction,
-        base.reversal,
+        reversal,
         rtr_cd or rtr_prtry or None,
-        base.bank_reference or bank_ref or None,
+        entry_bank or bank_ref or None,
         e2e or None,
         name,
         iban,
         bic,
-        tuple(text for text in map(_strip, map(parts.__getitem__, tx.ustrd)) if text),
-        tuple(text for text in map(_strip, map(parts.__getitem__, tx.refs)) if text),
+        _kept(texts, tx.ustrd),
+        _kept(texts, tx.refs),
         info,
-        base.transaction_code or _tx_code(domain, family, sub, prtry),
-        base.entry_reference,
+        tx_code or _tx_code(domain, family, sub, prtry),
+        entry_ref,
         index,
-        base.statement_id,
-        base.signed,
+        sid,
+        signed,
     )
 
 

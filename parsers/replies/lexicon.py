@@ -16,7 +16,7 @@ def _cues(*parts: str) -> re.Pattern[str]:
 INSOLVENCY = _cues(
     r"\bfailliss?ement\w*|\bfailliet\b|\bcurator\b|surs[eé]ance( van betaling)?|"
     r"schuldsanering\w*|\bwsnp\b|bewindvoerder",
-    r"\binsolven\w*|\bbankrupt\w*|in administration|(joint )?administrators? (were |have been |was )?appointed|"
+    r"\binsolven\w*|\bbankrupt\w*|(in|into) administration|entered administration|(joint )?administrators? (were |have been |was )?appointed|"
     r"\bliquidat(ion|or)\b|receivership|chapter 11",
     r"\binsolvenz\w*|\bkonkurs\w*|insolvenzverwalter\w*",
     r"redressement judiciaire|liquidation judiciaire|mandataire judiciaire|administrateur judiciaire|"
@@ -73,7 +73,7 @@ INVOICE_REQUEST = _cues(
     r"(send|provide|give|confirm|need|require)\w* (us |me )?(your |the )?bank details|(could not|couldn't|cannot|can't) find (the |this |your )?invoice|correct(ed)? address",
     r"liegt (uns )?(leider )?nicht vor|nicht erhalten|nie erhalten|(noch einmal|erneut) .{0,30}(senden|zusenden|schicken)|"
     r"\bkopie\b|bestellnummer|bankverbindung|rechnungsanschrift",
-    r"jamais re[çc]u|pas re[çc]u|\brenvoy\w*|\bcopie\b|bon de commande|\bRIB\b|coordonn[ée]es bancaires|"
+    r"jamais re[çc]u|pas re[çc]u|\brenvoy\w*|\bcopie\b|\bduplicata\b|bon de commande|\bRIB\b|coordonn[ée]es bancaires|"
     r"facture corrig[ée]e",
 )
 
@@ -88,7 +88,7 @@ PAID = _cues(
 )
 
 PAY_WORD = _cues(
-    r"\bbetaa?l\w*|\bovermak\w*|\bmaak\b.{0,25}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*",
+    r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*",
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
     r"sur votre compte",
@@ -118,7 +118,7 @@ VAGUE_PROMISE = _cues(
 
 NEGATION = re.compile(
     r"\bniet\b|\bgeen\b|\bnooit\b|\bnot\b|n't\b|\bunable\b|\bcannot\b|\bnicht\b|\bkein\w*\b|"
-    r"\bnie\b|\bne\b|\bn'|\bpas\b|\bjamais\b|\baucun\w*\b",
+    r"\bnie\b|\bne\b|\bn'|\bjamais\b|\baucun\w*\b",
     _I,
 )
 
