@@ -1,6 +1,6 @@
 """Inbound throughput: N generated mails in a real Dovecot INBOX → ingested and classified.
 
-    .venv/bin/python bench/bench_inbound.py                 # --count 10000 [--profile]
+    .venv/bin/python bench/bench_inbound.py         # --count 10000 [--mark-mode flag] [--profile]
 
 Starts a throw-away Dovecot on loopback (tests.servers), MULTIAPPENDs the mails from
 bench/gen_mail.py (not timed), imports the debtors/invoices they link to, then times one
@@ -15,6 +15,7 @@ import argparse
 import cProfile
 import json
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -96,7 +97,7 @@ def deliver(account: MailAccount, raws: Iterable[bytes], batch: int = 250) -> in
     return n
 
 
-def run(count: int, profile: bool) -> dict[str, Any]:
+def run(count: int, profile: bool, mark_mode: str = "move") -> dict[str, Any]:
     server = DovecotServer.start()
     try:
         account = wait_for_login(server.add_user())
@@ -109,7 +110,7 @@ def run(count: int, profile: bool) -> dict[str, Any]:
         import_invoices(store, [csv_path])
         setup_s = time.perf_counter() - t0
 
-        config = corpus_config(account.imap_settings())
+        config = corpus_config(account.imap_settings(), mark_mode=mark_mode)
         timings = Timings()
         originals = (inbound.ingest, inbound.process_message, inbound._server_action)
         inbound.ingest = timings.wrap("store (ingest)", inbound.ingest)
@@ -137,7 +138,9 @@ def run(count: int, profile: bool) -> dict[str, Any]:
         )
         linked = store.scalar("SELECT COUNT(*) FROM inbox WHERE debtor_id IS NOT NULL")
         store.close()
+        shutil.rmtree(work, ignore_errors=True)
         return {
+            "mark_mode": mark_mode,
             "mails": delivered,
             "invoices": invoices,
             "setup_seconds": round(setup_s, 1),
@@ -158,8 +161,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="cProfile the pass")
+    parser.add_argument("--mark-mode", choices=("move", "flag"), default="move")
     args = parser.parse_args()
-    result = run(args.count, args.profile)
+    result = run(args.count, args.profile, args.mark_mode)
     print(json.dumps(result, indent=2))
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import logging
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -60,6 +62,7 @@ def run(reminders: int, profile: bool) -> dict[str, Any]:
         sent_copies = len(account.uids("Sent"))
         received = len(smtp.received)
         store.close()
+        shutil.rmtree(work, ignore_errors=True)
         return {
             "debtors_due": reminders,
             "queued": len(queued.queued),
@@ -79,6 +82,8 @@ def run(reminders: int, profile: bool) -> dict[str, Any]:
 
 
 def main() -> None:
+    # aiosmtpd logs a deprecation per session for an attribute tests/servers.py reads.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reminders", type=int, default=5_000)
     parser.add_argument("--profile", action="store_true")

@@ -13,6 +13,7 @@ import argparse
 import cProfile
 import json
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -69,6 +70,7 @@ def run(invoices: int, repeat: int, profile: bool) -> dict[str, Any]:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     store.close()
+    shutil.rmtree(work, ignore_errors=True)
     return {
         **sizes,
         "setup_seconds": round(setup_s, 1),

@@ -91,7 +91,7 @@ def invoices_csv(target: Path, copies: int) -> int:
             numbers = sorted(n for n, d in owner.items() if d == debtor)
             if not numbers:
                 numbers = [f"{prefix(copy)}2026-9{len(rows) % 1000:03d}"]
-            for i, number in enumerate(numbers):
+            for number in numbers:
                 rows.append(
                     {
                         "number": number,

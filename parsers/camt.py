@@ -15,13 +15,11 @@ from __future__ import annotations
 import io
 import operator
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
-from typing import IO
+from typing import IO, Any, cast
 
 from lxml import etree
 
@@ -618,19 +616,20 @@ def _entry_payments(
 ) -> Iterable[Payment]:
     """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
     serialised = _tostring(entry, encoding=str, with_tail=False)
-    plan, texts = _read(serialised)
+    plan, raw = _read(serialised)
     if "&" in serialised:
-        texts = tuple(map(_unescape, texts))
+        raw = tuple(map(_unescape, raw))
+    texts = tuple(map(_strip, raw))  # amounts keep the raw text for their error message
 
     def what() -> str:
         return f"entry {entry_no}"
 
-    (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = map(
-        _strip, plan.texts(texts)
+    (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = (
+        plan.texts(texts)
     )
     got = plan.amount
     entry_amount = _amount(
-        texts[got[0]] if got is not None and got[0] is not None else None, what, source
+        raw[got[0]] if got is not None and got[0] is not None else None, what, source
     )
     currency = (got[1] if got is not None else None) or header.currency or ""
     if header.currency is None and currency:
@@ -645,7 +644,7 @@ def _entry_payments(
         entry_amount,
         currency,
         direction,
-        rvsl.lower() in ("true", "1"),
+        rvsl != "" and rvsl.lower() in ("true", "1"),
         bank_ref or None,
         info or None,
         _tx_code(domain, family, sub, prtry),
@@ -664,12 +663,13 @@ def _entry_payments(
         )  # fmt: skip
     if len(txs) == 1:
         tx = txs[0]
-        amount = _tx_amount(texts, tx, lambda: f"{what()} TxDtls 1", source)
+        amount = _tx_amount(raw, tx, lambda: f"{what()} TxDtls 1", source)
         return (_tx_payment(texts, tx, base, 0, amount, source),)
-    return _batch_payments(texts, txs, base, header, what, source)
+    return _batch_payments(raw, texts, txs, base, header, what, source)
 
 
 def _batch_payments(
+    raw: tuple[str, ...],
     texts: tuple[str, ...],
     txs: tuple[_TxPlan, ...],
     base: _Base,
@@ -678,7 +678,7 @@ def _batch_payments(
     source: str,
 ) -> Iterator[Payment]:
     amounts = [
-        _tx_amount(texts, tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
+        _tx_amount(raw, tx, lambda i=i: f"{what()} TxDtls {i + 1}", source)  # type: ignore[misc]
         for i, tx in enumerate(txs)
     ]
     missing = [i for i, got in enumerate(amounts) if got is None]
@@ -713,24 +713,27 @@ def _day(raw: str, what: Callable[[], str], source: str) -> date | None:
 
 def _tx_code(domain: str, family: str, sub: str, prtry: str) -> str | None:
     if domain:
-        return "/".join(part for part in (domain, family, sub) if part)
+        if family and sub:
+            return f"{domain}/{family}/{sub}"
+        return "/".join(filter(None, (domain, family, sub)))
     return prtry or None
 
 
 def _tx_amount(
-    texts: tuple[str, ...], tx: _TxPlan, what: Callable[[], str], source: str
+    raw: tuple[str, ...], tx: _TxPlan, what: Callable[[], str], source: str
 ) -> tuple[Decimal, str | None] | None:
     got = tx.amount
     if got is None:
         return None
-    return _amount(texts[got[0]] if got[0] is not None else None, what, source), got[1]
+    return _amount(raw[got[0]] if got[0] is not None else None, what, source), got[1]
 
 
 def _kept(texts: tuple[str, ...], positions: tuple[int, ...]) -> tuple[str, ...]:
-    """The non-empty stripped texts at ``positions``, in order."""
-    if not positions:
-        return ()
-    return tuple(filter(None, map(_strip, map(texts.__getitem__, positions))))
+    """The non-empty texts at ``positions``, in order."""
+    if len(positions) == 1:
+        text = texts[positions[0]]
+        return (text,) if text else ()
+    return tuple(filter(None, map(texts.__getitem__, positions)))
 
 
 def _tx_payment(
@@ -748,7 +751,7 @@ def _tx_payment(
         dbtr_nm, dbtr_pty_nm, dbtr_iban, dbtr_othr, dbtr_bic, dbtr_bicfi,
         cdtr_nm, cdtr_pty_nm, cdtr_iban, cdtr_othr, cdtr_bic, cdtr_bicfi,
         domain, family, sub, prtry,
-    ) = map(_strip, tx.texts(texts))  # fmt: skip
+    ) = tx.texts(texts)  # fmt: skip
     direction = _direction(code, lambda: "TxDtls", source) if code else entry_direction
     # The counterparty is whoever is not us: the payer on a credit, the payee on a debit.
     if direction is _CREDIT:
@@ -799,18 +802,73 @@ def _tx_payment(
     )
 
 
-# A Payment built field by field in C: the dataclass __init__ would call object.__setattr__
-# once per field from Python, which costs more than the rest of reading a record.
-_PAYMENT_SLOTS = tuple(Payment.__dict__[f.name] for f in fields(Payment))
-_set_slot = type(_PAYMENT_SLOTS[0]).__set__
-_new = Payment.__new__
-_drain = deque(maxlen=0).extend
+# Building a Payment through its frozen dataclass __init__ costs one object.__setattr__ call per
+# field, more than reading the record. _Fields has the same slots without the freeze: it is
+# filled with plain attribute stores and then becomes the Payment it was laid out as. Should
+# Payment's fields ever change, the layouts differ and the ordinary constructor is used.
 
 
-def _payment(*values: object) -> Payment:
-    """Payment(*values) for all fields, in declaration order."""
-    if len(values) != len(_PAYMENT_SLOTS):
-        raise TypeError(f"Payment has {len(_PAYMENT_SLOTS)} fields, got {len(values)} values")
-    payment = _new(Payment)
-    _drain(map(_set_slot, _PAYMENT_SLOTS, repeat(payment), values))
-    return payment
+class _Fields:
+    __slots__ = (
+        "account_iban", "booking_date", "value_date", "amount", "currency", "direction",
+        "reversal", "return_reason", "bank_reference", "end_to_end_id", "counterparty_name",
+        "counterparty_iban", "counterparty_bic", "remittance_lines", "structured_references",
+        "additional_info", "transaction_code", "entry_reference", "batch_index",
+        "statement_id", "entry_signed_amount",
+    )  # fmt: skip
+
+    def __init__(
+        self, account_iban: str, booking_date: date | None, value_date: date | None,
+        amount: Decimal, currency: str, direction: Direction, reversal: bool,
+        return_reason: str | None, bank_reference: str | None, end_to_end_id: str | None,
+        counterparty_name: str | None, counterparty_iban: str | None,
+        counterparty_bic: str | None, remittance_lines: tuple[str, ...],
+        structured_references: tuple[str, ...], additional_info: str | None,
+        transaction_code: str | None, entry_reference: str | None, batch_index: int,
+        statement_id: str | None, entry_signed_amount: Decimal | None,
+    ) -> None:  # fmt: skip
+        self.account_iban = account_iban
+        self.booking_date = booking_date
+        self.value_date = value_date
+        self.amount = amount
+        self.currency = currency
+        self.direction = direction
+        self.reversal = reversal
+        self.return_reason = return_reason
+        self.bank_reference = bank_reference
+        self.end_to_end_id = end_to_end_id
+        self.counterparty_name = counterparty_name
+        self.counterparty_iban = counterparty_iban
+        self.counterparty_bic = counterparty_bic
+        self.remittance_lines = remittance_lines
+        self.structured_references = structured_references
+        self.additional_info = additional_info
+        self.transaction_code = transaction_code
+        self.entry_reference = entry_reference
+        self.batch_index = batch_index
+        self.statement_id = statement_id
+        self.entry_signed_amount = entry_signed_amount
+
+
+def _fast_payment(*values: Any) -> Payment:
+    record = _Fields(*values)
+    record.__class__ = Payment  # type: ignore[assignment]
+    return cast(Payment, record)
+
+
+def _payment_builder() -> Callable[..., Payment]:
+    """_fast_payment when it builds exactly what Payment(...) builds, else Payment itself."""
+    if _Fields.__slots__ != tuple(f.name for f in fields(Payment)):
+        return Payment
+    sample = (
+        "A", date(2024, 1, 2), None, Decimal("1.5"), "EUR", Direction.CREDIT, True, "R", "B",
+        "E", "N", "I", "C", ("u",), ("r",), "X", "T", "1", 2, "S", Decimal("-1.5"),
+    )  # fmt: skip
+    try:
+        built = _fast_payment(*sample)
+    except TypeError:  # "object layout differs"
+        return Payment
+    return _fast_payment if built == Payment(*sample) and type(built) is Payment else Payment
+
+
+_payment = _payment_builder()

@@ -70,6 +70,7 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         "config": config.source or "built-in defaults",
         "global_pause": store.get_state("global_pause") == "1",
         "last_cycle": last_cycle,
+        "daemon_clock": store.get_state("clock"),  # differs from now under --now/--speed
         "last_cycle_age": _age(last_cycle, now),
         "last_healthy_cycle": healthy,
         "stages": loads(store.get_state("stages"), {}),

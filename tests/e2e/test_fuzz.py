@@ -302,7 +302,7 @@ def csv_mutation(draw: st.DrawFn) -> bytes:
         col = draw(st.integers(0, width - 1))
         op = draw(st.sampled_from(["dup-col", "drop-col", "swap-col", "cell", "row-width"]))
         if op == "dup-col":
-            rows = [r[: col + 1] + [r[col]] + r[col + 1 :] for r in rows]
+            rows = [[*r[: col + 1], r[col], *r[col + 1 :]] for r in rows]
         elif op == "drop-col":
             rows = [r[:col] + r[col + 1 :] for r in rows]
         elif op == "swap-col":

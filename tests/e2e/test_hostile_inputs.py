@@ -210,11 +210,13 @@ def zip_bomb(unpacked: int, *, lie_about_size: bool) -> bytes:
     """One member of ``unpacked`` zero bytes (deflates ~1000:1); optionally a header that
     claims the member is tiny, so only a bounded read can notice."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("statement.xml", "w", force_zip64=False) as member:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(unpacked >> 20):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("statement.xml", "w", force_zip64=False) as member,
+    ):
+        chunk = b"\0" * (1 << 20)
+        for _ in range(unpacked >> 20):
+            member.write(chunk)
     data = bytearray(buffer.getvalue())
     if lie_about_size:
         local = data.index(b"PK\x03\x04")
@@ -304,6 +306,7 @@ INJECTION_CSV = (
     'F2026-0003;D3;"Evil\rTo: other@x.example\nSubject: x";c@klant.example;'
     "2026-09-01;2026-10-01;300,00;nl\r\n"
 )
+ADDRESSES = {"D1": "a@klant.example", "D2": "b@klant.example", "D3": "c@klant.example"}
 WEDNESDAY = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
@@ -325,10 +328,8 @@ def reminders(tmp_path: Path, db: Path) -> dict[str, EmailMessage]:
     for row in rows:
         msg = email.message_from_bytes(row["raw"], policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
-        assert loads(row["recipients"]) == [f"{row['debtor_id'][1].lower()}@klant.example"] or (
-            loads(row["recipients"])
-            == [{"D1": "a", "D2": "b", "D3": "c"}[row["debtor_id"]] + "@klant.example"]
-        )
+        # the SMTP envelope: the debtor's own address and nothing from the name
+        assert loads(row["recipients"]) == [ADDRESSES[row["debtor_id"]]]
         mails[row["debtor_id"]] = msg
     assert set(mails) == {"D1", "D2", "D3"}
     return mails
@@ -346,8 +347,7 @@ def test_header_injection_through_a_debtor_name_adds_no_header(
     names = _header_names(msg)
     assert "bcc" not in names
     assert names.count("to") == 1 and names.count("subject") == 1
-    expected = {"D1": "a", "D3": "c"}[debtor] + "@klant.example"
-    assert [a.addr_spec for a in msg["To"].addresses] == [expected]
+    assert [a.addr_spec for a in msg["To"].addresses] == [ADDRESSES[debtor]]
     assert "x.example" not in str(msg["To"]) + str(msg["Subject"])
     head = msg.as_bytes().split(b"\n\n", 1)[0]
     assert b"\nBcc:" not in head and b"\nbcc:" not in head.lower()
