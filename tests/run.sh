@@ -10,8 +10,10 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   exit 1
 fi
 
-if [ ! -x .venv/bin/python ]; then
+# A venv left half-made by an interrupted run (no pip inside) is made again.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   echo "== creating .venv"
+  rm -rf .venv
   "$python" -m venv .venv
 fi
 stamp=.venv/.dunmail-installed
