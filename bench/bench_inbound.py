@@ -112,10 +112,10 @@ def run(count: int, profile: bool, mark_mode: str = "move") -> dict[str, Any]:
 
         config = corpus_config(account.imap_settings(), mark_mode=mark_mode)
         timings = Timings()
-        originals = (inbound.ingest, inbound.process_message, inbound._server_action)
+        originals = (inbound.ingest, inbound.process_message, inbound._server_actions)
         inbound.ingest = timings.wrap("store (ingest)", inbound.ingest)
         inbound.process_message = timings.wrap("process (parse+classify+act)", originals[1])
-        inbound._server_action = timings.wrap("server action (move + record)", originals[2])
+        inbound._server_actions = timings.wrap("server action (move + record)", originals[2])
         profiler = cProfile.Profile() if profile else None
         try:
             client = TimedMailbox(ImapMailbox.connect(config.imap), timings)
@@ -128,7 +128,7 @@ def run(count: int, profile: bool, mark_mode: str = "move") -> dict[str, Any]:
             total = time.perf_counter() - t1
             client.logout()
         finally:
-            inbound.ingest, inbound.process_message, inbound._server_action = originals
+            inbound.ingest, inbound.process_message, inbound._server_actions = originals
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(30)

@@ -157,6 +157,9 @@ def check_reference(text: str, number: str) -> tuple[tuple[str, str] | None, str
     return (found.value, str(found.kind)), None
 
 
+_AMOUNT_LIMIT = Decimal(10) ** 12
+
+
 def check_amount(text: str) -> tuple[Decimal | None, str | None]:
     s = text.strip()
     if not re.fullmatch(r"-?[0-9]+(?:[.,][0-9]+)?", s):
@@ -165,6 +168,10 @@ def check_amount(text: str) -> tuple[Decimal | None, str | None]:
         value = Decimal(s.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - regex already filtered
         return None, f"amount {text!r} is not a number"
+    # Beyond this quantize() raises InvalidOperation and the cents overflow SQLite's INTEGER:
+    # refuse it as a row error instead of crashing the import (found by fuzzing).
+    if abs(value) >= _AMOUNT_LIMIT:
+        return None, f"amount {text[:40]!r} is too large (limit {_AMOUNT_LIMIT:,})"
     if value != value.quantize(Decimal("0.01")):
         return None, f"amount {text!r} has more than two decimals"
     if value <= 0:

@@ -7,7 +7,9 @@ transaction; ``run_cycle`` is one full cycle: promises → plan → queue → dr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -272,11 +274,13 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
         jurisdiction = country if country in ("NL", "BE", "DE") else config.office.jurisdiction
         debtor_promise = promised_all.get(debtor_id)
         rows = by_debtor.get(debtor_id, [])
+        # A promise for all the debtor's invoices, else the per-invoice ones; never a merged
+        # copy of every promise per invoice (that was O(invoices x promises)).
         states = tuple(
             _invoice_state(
                 r,
                 invoice_holds,
-                {**promised, **({r["number"]: debtor_promise} if debtor_promise else {})},
+                {r["number"]: debtor_promise} if debtor_promise else promised,
                 planned,
             )
             for r in rows
@@ -327,10 +331,25 @@ def plan(store: Store, config: Config, today: date) -> DayPlan:
     ok, latest, reason = bank_freshness(store, config, today)
     pause = global_pause_reason(store, today)
     settings = plan_settings(config, global_pause=pause, bank_block=None if ok else reason)
-    snapshots = load_snapshots(store, config, today)
-    actions = plan_day(snapshots, today, settings)
+    with _cyclic_gc_paused():
+        snapshots = load_snapshots(store, config, today)
+        actions = plan_day(snapshots, today, settings)
     names = {s.debtor_id: s.name for s in snapshots}
     return DayPlan(today, actions, ok, latest, reason, pause, names)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Planning builds a few hundred thousand acyclic values (rows, snapshots, actions); the
+    cyclic collector walking them again and again cost ~1 s of a 4 s plan of 100,000
+    invoices (bench/bench_plan.py). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # -- write ----------------------------------------------------------------------------------

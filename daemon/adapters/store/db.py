@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.store._sqlite_utils import sqlite_utils
 from daemon.adapters.store.migrations import MIGRATIONS, applied_versions, migrate
 
 
