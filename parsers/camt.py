@@ -5,13 +5,19 @@ matched by local name under whatever namespace the document uses, so a new versi
 same element names needs no change here.
 
 The XML is read with a streaming, hardened ``lxml.etree.iterparse``: no DTD, no entities, no
-network, no huge-tree mode. Each ``Ntry`` is turned into records and then removed from the tree,
-so memory stays flat however many entries a file holds. A document that declares a DOCTYPE is
-refused outright: bank files never need one, and it is how XXE and billion-laughs arrive.
+network, no huge-tree mode. Each ``Ntry`` is turned into records and then removed from the tree
+(in sweeps of a few dozen), so memory stays flat however many entries a file holds. A document
+that declares a DOCTYPE is refused outright: bank files never need one, and it is how XXE and
+billion-laughs arrive.
+
+An entry is not walked element by element from Python: lxml serialises it (in C) and the
+fields are cut out of that text by a plan worked out once per tag skeleton; see "How an entry
+is read" below. The plan is built from the same local-name spec trees a walk would use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import operator
 import re
@@ -26,6 +32,7 @@ from lxml import etree
 from parsers.bank import Balance, BankFormatError, Direction, Payment, Statement
 
 _CONTAINERS = {"Stmt": "053", "Rpt": "052", "Ntfctn": "054"}
+_SWEEP = 64  # entries read between two removals from the tree
 _ROOTS = {"BkToCstmrStmt": "053", "BkToCstmrAcctRpt": "052", "BkToCstmrDbtCdtNtfctn": "054"}
 _OPENING = ("OPBD", "PRCD", "ITBD")
 _CLOSING = ("CLBD",)
@@ -73,8 +80,8 @@ class _Paths:
 class _RefuseDoctype:
     """A byte stream that stops at any DOCTYPE/ENTITY declaration before lxml sees it.
 
-    lxml only calls ``read``; every declaration starts with "<!", which a bank file almost
-    never holds, so one scan per chunk decides.
+    lxml only calls ``read``. Every declaration holds a "!", which a bank file almost never
+    does; a scan for it is one memchr, where a scan for "<" would stop at every tag.
     """
 
     _MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype")
@@ -93,8 +100,7 @@ class _RefuseDoctype:
             self._first = False
             if chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in chunk[:4]:
                 raise BankFormatError(f"{self._source}: UTF-16/32 XML is not a bank format")
-        seam = self._tail + chunk[:9]
-        if b"<!" in chunk or b"<!" in seam:
+        if b"!" in chunk or b"!" in self._tail:
             window = self._tail + chunk
             if any(marker in window for marker in self._MARKERS):
                 raise BankFormatError(
@@ -112,6 +118,18 @@ def iter_camt(
 
     Raises BankFormatError for anything that is not a readable CAMT message.
     """
+    return _iter_camt(data, source, True)
+
+
+def iter_camt_payments(data: bytes | IO[bytes], *, source: str = "<bytes>") -> Iterator[Payment]:
+    """Only the payments, in file order, in bounded memory."""
+    return cast(Iterator[Payment], _iter_camt(data, source, False))
+
+
+def _iter_camt(
+    data: bytes | IO[bytes], source: str, statements: bool
+) -> Iterator[Payment | StatementEnd]:
+    """:func:`iter_camt`; without ``statements`` the StatementEnds are left out."""
     raw: IO[bytes] = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     stream = _RefuseDoctype(raw, source)
     context = etree.iterparse(
@@ -131,10 +149,33 @@ def iter_camt(
     header: _Header | None = None
     container: etree._Element | None = None
     paths: _Paths | None = None
+    entry_tag = ""  # "{namespace}Ntry" of the current statement
     entry_no = 0
+    swept = 0  # entries read since the last sweep
     names: dict[str, tuple[str, str]] = {}  # tag -> (namespace with braces, local name)
     try:
         for event, el in context:
+            if container is not None and el.getparent() is container:
+                # A child of the statement: an entry, or (in a malformed file) a root or
+                # statement element, which starts nothing there.
+                if event == "start":
+                    continue
+                tag = el.tag
+                if tag != entry_tag and (not isinstance(tag, str) or local_of(el) != "Ntry"):
+                    continue
+                if header is None:
+                    assert paths is not None
+                    header = _read_header(container, paths, version, local_of(container), source)
+                entry_no += 1
+                yield from _entry_payments(el, header, entry_no, source)
+                swept += 1
+                if swept == _SWEEP:
+                    # Read elements go in bulk, by C: one Python call per entry would cost
+                    # more than freeing it. Nothing before an entry is read again.
+                    el.clear()
+                    del container[: container.index(el) + 1]
+                    swept = 0
+                continue
             tag = el.tag
             got = names.get(tag)
             if got is None:
@@ -161,21 +202,16 @@ def iter_camt(
                         container = el
                         header = None
                         paths = _Paths(ns)
-                        entry_no = 0
+                        entry_tag = ns + "Ntry"
+                        entry_no = swept = 0
                 continue
             if container is None or paths is None:
                 continue
-            if local == "Ntry" and el.getparent() is container:
+            if el is container:
                 if header is None:
                     header = _read_header(container, paths, version, local_of(container), source)
-                entry_no += 1
-                yield from _entry_payments(el, header, entry_no, source)
-                el.clear()  # freeing the subtree first makes the removal cheap
-                container.remove(el)
-            elif el is container:
-                if header is None:
-                    header = _read_header(container, paths, version, local_of(container), source)
-                yield StatementEnd(_finish(header))
+                if statements:
+                    yield StatementEnd(_finish(header))
                 container = None
                 header = None
                 el.clear()
@@ -187,13 +223,6 @@ def iter_camt(
         raise BankFormatError(f"{source}: unreadable XML: {exc}") from None
     if version is None:
         raise BankFormatError(f"{source}: not a CAMT message (no BkToCstmr... element)")
-
-
-def iter_camt_payments(data: bytes | IO[bytes], *, source: str = "<bytes>") -> Iterator[Payment]:
-    """Only the payments, in file order, in bounded memory."""
-    for item in iter_camt(data, source=source):
-        if isinstance(item, Payment):
-            yield item
 
 
 def parse_camt(data: bytes | IO[bytes], *, source: str = "<bytes>") -> list[Statement]:
@@ -401,8 +430,10 @@ _TX_KEYS = (
 # (&lt; &gt; &amp; &#13; ...). Its tags alone, the skeleton, fix the entry's structure, and the
 # entries of one file share a few skeletons: which text holds which field is worked out once
 # per skeleton (a _Plan) with the spec trees above. A skeleton seen again gets a regex of its
-# own, its tags as literals and ``[^<]*+`` for every text, which checks that an entry has
-# exactly that skeleton and captures the texts the plan needs in one pass.
+# own, its tags as literals and ``[^<]*+`` for the texts (none where they were empty), which
+# checks that an entry has exactly that skeleton and captures the texts the plan needs in one
+# pass. Comments, PIs and CDATA cannot appear: the parser drops or resolves them. The caches
+# are bounded (plans, regexes, skeleton size), so a hostile file costs time, not memory.
 
 _Amount = tuple[int | None, str | None]  # (position of its text or None for none, its Ccy)
 _Texts = Callable[[tuple[str, ...]], tuple[str, ...]]
@@ -424,7 +455,9 @@ class _Plan:
     amount: _Amount | None
     txs: tuple[_TxPlan, ...]
     tags: list[str]
-    pattern: re.Pattern[str] | None = None  # compiled once the skeleton is seen again
+    # Compiled once the skeleton is seen again, one per set of texts it reads that are not empty
+    # (None: a pattern that takes any texts).
+    patterns: dict[tuple[int, ...] | None, re.Pattern[str]] = field(default_factory=dict)
 
 
 class _Node:
@@ -452,8 +485,13 @@ class _Keys:
 
 _PLANS: dict[str, _Plan] = {}
 _MAX_PLANS = 512
-_RECENT: list[_Plan] = []  # plans with a pattern, most recently matched first
+# Plans with a pattern, with its bound fullmatch, tried in this order.
+_RECENT: list[tuple[_Plan, Callable[[str], re.Match[str] | None]]] = []
 _MAX_RECENT = 4
+_MAX_PATTERNS = 8  # per plan
+_MAX_SKELETON = 16_384  # characters; a real entry's tags take one or two thousand
+_MAX_COMPILED = 64  # regexes compiled since the cache was last emptied
+_COMPILED: list[None] = []  # one item per regex compiled: a counter threads can share
 _CCY = re.compile(r'\sCcy="([^"]*)"')
 _NAME = re.compile(r"[^\s/]+")
 _REFERENCE = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
@@ -519,6 +557,10 @@ def _gather(node: _Node, spec: dict[str, object], keys: _Keys, txs: list[_Keys])
                 keys.text.setdefault(leaf, child.text)
 
 
+def _no_texts(parts: list[str]) -> tuple[str, ...]:
+    return ("",)
+
+
 def _plan(tags: list[str]) -> _Plan:
     top = _Keys()
     txs: list[_Keys] = []
@@ -542,7 +584,8 @@ def _plan(tags: list[str]) -> _Plan:
 
     return _Plan(
         indices=tuple(slots),
-        slots=operator.itemgetter(0, *slots),  # part 0 is always "": the entry starts with "<"
+        # Part 0 is always "": the entry starts with "<". (One index would give no tuple.)
+        slots=operator.itemgetter(0, *slots) if slots else _no_texts,
         texts=at(top, _ENTRY_KEYS),
         amount=amount(top.amounts.get("Amt")),
         txs=tuple(
@@ -558,42 +601,72 @@ def _plan(tags: list[str]) -> _Plan:
     )
 
 
-def _pattern(plan: _Plan) -> re.Pattern[str]:
-    """A regex that matches exactly the entries of ``plan``'s skeleton; its groups are the
-    plan's positions (group 1, empty, is position 0)."""
+def _pattern(plan: _Plan, filled: tuple[int, ...] | None) -> re.Pattern[str]:
+    """A regex that matches exactly the entries of ``plan``'s skeleton whose unread texts are
+    not empty at ``filled`` and empty elsewhere (any texts for None); its groups are the plan's
+    positions (group 1, empty, is position 0). An empty text costs the regex nothing."""
     wanted = set(plan.indices)
     out = ["()"]
     for j, tag in enumerate(plan.tags):
         out.append(f"<{re.escape(tag)}>")
-        out.append("([^<]*+)" if 2 * j + 2 in wanted else "[^<]*+")
+        if 2 * j + 2 in wanted:
+            out.append("([^<]*+)")
+        elif filled is None or 2 * j + 2 in filled:
+            out.append("[^<]*+")
     return re.compile("".join(out))
+
+
+def _promote(n: int) -> None:
+    """Move the plan that matched one step forward: skeletons seen often are tried first."""
+    # Another thread may have emptied the list meanwhile: the order is only a hint.
+    with contextlib.suppress(IndexError):
+        _RECENT[n - 1], _RECENT[n] = _RECENT[n], _RECENT[n - 1]
 
 
 def _read(serialised: str) -> tuple[_Plan, tuple[str, ...]]:
     """The plan of one serialised entry and the texts it needs, by position."""
-    for plan in _RECENT:
-        assert plan.pattern is not None
-        m = plan.pattern.fullmatch(serialised)
+    for n, (known, fullmatch) in enumerate(_RECENT):
+        m = fullmatch(serialised)
         if m is not None:
-            if plan is not _RECENT[0]:
-                _RECENT.remove(plan)
-                _RECENT.insert(0, plan)
-            return plan, m.groups()
+            if n:
+                _promote(n)
+            return known, m.groups()
     parts = serialised.replace(">", "<").split("<")
     tags = parts[1::2]
     skeleton = "<".join(tags)
+    if len(skeleton) > _MAX_SKELETON:
+        # No bank writes entries like this: read it, but keep nothing of it around.
+        once = _plan(tags)
+        return once, once.slots(parts)
     plan = _PLANS.get(skeleton)
     if plan is None:
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
             _RECENT.clear()
+            _COMPILED.clear()
         plan = _PLANS[skeleton] = _plan(tags)
-    elif plan.pattern is None:
-        # Seen twice: worth a regex. A skeleton seen once (a hostile file can make every entry
-        # unique) never pays for one.
-        plan.pattern = _pattern(plan)
-        _RECENT.insert(0, plan)
-        del _RECENT[_MAX_RECENT:]
+    else:
+        # Seen twice: worth a regex (a skeleton seen once, and a hostile file can make every
+        # entry unique, never pays for one). It joins the recent ones at the back.
+        wanted = set(plan.indices)
+        filled: tuple[int, ...] | None = tuple(
+            j for j in range(2, len(parts), 2) if parts[j] and j not in wanted
+        )
+        if filled not in plan.patterns and len(plan.patterns) >= _MAX_PATTERNS:
+            filled = None
+        pattern = plan.patterns.get(filled)
+        if pattern is None:
+            _COMPILED.append(None)
+            if len(_COMPILED) > _MAX_COMPILED:
+                # Compiled regexes are the big part of the cache: start over with this one.
+                _COMPILED.clear()
+                _PLANS.clear()
+                _RECENT.clear()
+                _PLANS[skeleton] = plan
+                plan.patterns.clear()
+            pattern = plan.patterns[filled] = _pattern(plan, filled)
+        del _RECENT[_MAX_RECENT - 1 :]
+        _RECENT.append((plan, pattern.fullmatch))
     return plan, plan.slots(parts)
 
 
@@ -601,6 +674,8 @@ _tostring = etree.tostring
 _strip = str.strip
 _DATES: dict[str, date] = {}
 _CREDIT = Direction.CREDIT
+_DEBIT = Direction.DEBIT
+_DECIMAL = Decimal
 
 # The entry-level values every record of one Ntry shares: account, booking date, value date,
 # amount, currency, direction, reversal, bank reference, additional info, transaction code,
@@ -616,55 +691,98 @@ def _entry_payments(
 ) -> Iterable[Payment]:
     """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
     serialised = _tostring(entry, encoding=str, with_tail=False)
-    plan, raw = _read(serialised)
+    for n, recent in enumerate(_RECENT):  # _read, inline: it runs per entry
+        m = recent[1](serialised)
+        if m is not None:
+            if n:
+                _promote(n)
+            plan = recent[0]
+            raw = m.groups()
+            break
+    else:
+        plan, raw = _read(serialised)
     if "&" in serialised:
         raw = tuple(map(_unescape, raw))
+    # The common cases are spelt out inline; anything unusual goes through the helpers that
+    # word the errors.
     texts = tuple(map(_strip, raw))  # amounts keep the raw text for their error message
 
-    def what() -> str:
+    def what() -> str:  # only called to word an error
         return f"entry {entry_no}"
 
-    (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = (
-        plan.texts(texts)
+    (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = plan.texts(
+        texts
     )
     got = plan.amount
-    entry_amount = _amount(
-        raw[got[0]] if got is not None and got[0] is not None else None, what, source
-    )
+    # An empty text is an amount element whose first child comes before any text: for lxml
+    # its text is None, not "".
+    text = (raw[got[0]] or None) if got is not None and got[0] is not None else None
+    try:
+        entry_amount = _DECIMAL(text)  # type: ignore[arg-type]
+        if not entry_amount.is_finite():
+            raise InvalidOperation
+    except (TypeError, InvalidOperation):
+        entry_amount = _amount(text, what, source)  # raises the worded error
     currency = (got[1] if got is not None else None) or header.currency or ""
     if header.currency is None and currency:
         header.currency = currency  # a camt.054 may carry neither balances nor Acct/Ccy
-    direction = _direction(code or None, what, source)
-    signed = entry_amount if direction is _CREDIT else -entry_amount
+    if code == "CRDT":
+        direction = _CREDIT
+        signed = entry_amount
+    elif code == "DBIT":
+        direction = _DEBIT
+        signed = -entry_amount
+    else:
+        direction = _direction(code or None, what, source)  # raises
+        signed = entry_amount
     header.entries_sum += signed
+    raw_day = bd or bdtm
+    booking = (_DATES.get(raw_day) or _day(raw_day, what, source)) if raw_day else None
+    raw_day = vd or vdtm
+    value = (_DATES.get(raw_day) or _day(raw_day, what, source)) if raw_day else None
+    if domain and family and sub:
+        tx_code: str | None = f"{domain}/{family}/{sub}"
+    else:
+        tx_code = _tx_code(domain, family, sub, prtry)
     base: _Base = (
         header.account,
-        _day(bd or bdtm, what, source),
-        _day(vd or vdtm, what, source),
+        booking,
+        value,
         entry_amount,
         currency,
         direction,
         rvsl != "" and rvsl.lower() in ("true", "1"),
         bank_ref or None,
         info or None,
-        _tx_code(domain, family, sub, prtry),
+        tx_code,
         ref or str(entry_no),
         header.statement_id,
         signed,
     )
     txs = plan.txs
+    if len(txs) == 1:
+        tx = txs[0]
+        got = tx.amount
+        if got is None:
+            amount = None
+        else:
+            text = (raw[got[0]] or None) if got[0] is not None else None
+            try:
+                value_amount = _DECIMAL(text)  # type: ignore[arg-type]
+                if not value_amount.is_finite():
+                    raise InvalidOperation
+            except (TypeError, InvalidOperation):
+                value_amount = _amount(text, lambda: f"{what()} TxDtls 1", source)
+            amount = (value_amount, got[1])
+        return (_tx_payment(texts, tx, base, 0, amount, source),)
     if not txs:
-        account, booking, value, _, _, _, reversal, bank, extra, tx_code, entry_ref, sid, _ = base
+        account, _, _, _, _, _, reversal, bank, extra, _, entry_ref, sid, _ = base
         return (
             _payment(
                 account, booking, value, entry_amount, currency, direction, reversal, None,
                 bank, None, None, None, None, (), (), extra, tx_code, entry_ref, 0, sid, signed,
             ),
         )  # fmt: skip
-    if len(txs) == 1:
-        tx = txs[0]
-        amount = _tx_amount(raw, tx, lambda: f"{what()} TxDtls 1", source)
-        return (_tx_payment(texts, tx, base, 0, amount, source),)
     return _batch_payments(raw, texts, txs, base, header, what, source)
 
 
@@ -707,7 +825,8 @@ def _day(raw: str, what: Callable[[], str], source: str) -> date | None:
             raise BankFormatError(f"{source}: {what()} date {raw!r} is not YYYY-MM-DD") from None
         if len(_DATES) > 4096:
             _DATES.clear()
-        _DATES[raw] = got
+        if len(raw) <= 32:
+            _DATES[raw] = got
     return got
 
 
@@ -725,7 +844,8 @@ def _tx_amount(
     got = tx.amount
     if got is None:
         return None
-    return _amount(raw[got[0]] if got[0] is not None else None, what, source), got[1]
+    text = (raw[got[0]] or None) if got[0] is not None else None
+    return _amount(text, what, source), got[1]
 
 
 def _kept(texts: tuple[str, ...], positions: tuple[int, ...]) -> tuple[str, ...]:
@@ -744,7 +864,10 @@ def _tx_payment(
     got: tuple[Decimal, str | None] | None,
     source: str,
 ) -> Payment:
-    account, booking, value, entry_amount, entry_ccy, entry_direction = base[:6]
+    (
+        account, booking, value, entry_amount, entry_ccy, entry_direction,
+        reversal, entry_bank, info, tx_code, entry_ref, sid, signed,
+    ) = base  # fmt: skip
     amount, currency = got if got is not None else (entry_amount, entry_ccy)
     (
         code, e2e, bank_ref, tx_info, rtr_cd, rtr_prtry,
@@ -774,7 +897,6 @@ def _tx_payment(
             (name, iban), bic = other, other_bic
     if e2e and e2e.upper() == "NOTPROVIDED":
         e2e = ""
-    _, _, _, _, _, _, reversal, entry_bank, info, tx_code, entry_ref, sid, signed = base
     if tx_info:
         info = f"{info} {tx_info}" if info else tx_info
     return _payment(
@@ -791,8 +913,8 @@ def _tx_payment(
         name,
         iban,
         bic,
-        _kept(texts, tx.ustrd),
-        _kept(texts, tx.refs),
+        _kept(texts, tx.ustrd) if tx.ustrd else (),
+        _kept(texts, tx.refs) if tx.refs else (),
         info,
         tx_code or _tx_code(domain, family, sub, prtry),
         entry_ref,
@@ -809,7 +931,7 @@ def _tx_payment(
 
 
 class _Fields:
-    __slots__ = (
+    __slots__ = (  # noqa: RUF023 - Payment's field order: the layouts must be the same
         "account_iban", "booking_date", "value_date", "amount", "currency", "direction",
         "reversal", "return_reason", "bank_reference", "end_to_end_id", "counterparty_name",
         "counterparty_iban", "counterparty_bic", "remittance_lines", "structured_references",
@@ -871,4 +993,5 @@ def _payment_builder() -> Callable[..., Payment]:
     return _fast_payment if built == Payment(*sample) and type(built) is Payment else Payment
 
 
-_payment = _payment_builder()
+new_payment = _payment_builder()
+_payment = new_payment

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO
+from typing import IO, cast
 
 from parsers.bank import Balance, BankFormatError, Direction, Payment, Statement
-from parsers.camt import StatementEnd
+from parsers.camt import StatementEnd, new_payment
 from parsers.mt940_details import DetailFields, looks_like_iban, read_details
 
 _TAG = re.compile(r":(\d\d[A-Z]?):")
@@ -42,6 +42,7 @@ def decode(data: bytes) -> str:
 _CHUNK = 1 << 20  # characters split into lines at a time
 _CREDIT_MARKS = frozenset(("C", "EC", "RD"))
 _CREDIT, _DEBIT = Direction.CREDIT, Direction.DEBIT
+_DECIMAL = Decimal
 _GIRO = re.compile(r"P\d{9}")
 
 # A parsed :61: line: value date, entry date, mark, amount, type code, bank reference,
@@ -72,9 +73,10 @@ class _Draft:
 class _Reader:
     """Applies fields in order; what they complete is appended to ``out``."""
 
-    def __init__(self, fmt: str, source: str) -> None:
+    def __init__(self, fmt: str, source: str, statements: bool = True) -> None:
         self.fmt = fmt
         self.source = source
+        self.statements = statements  # False: only payments are wanted
         self.draft: _Draft | None = None
         self.out: list[Payment | StatementEnd] = []
         self.dates: dict[tuple[str, str | None], tuple[date, date]] = {}
@@ -137,7 +139,10 @@ class _Reader:
             cp_name = cp_name or name
             cp_iban = cp_iban or account
         home, currency = _home(draft)
-        amount = _amount(amt, line_no, source)
+        try:
+            amount = _DECIMAL(amt.replace(",", "."))
+        except InvalidOperation:
+            amount = _amount(amt, line_no, source)  # raises the worded error
         # SWIFT: RC is the reversal of a credit (money leaves), RD of a debit (money comes back).
         if mark in _CREDIT_MARKS:
             direction = _CREDIT
@@ -145,26 +150,28 @@ class _Reader:
         else:
             direction = _DEBIT
             draft.total -= amount
-        payment = Payment(
-            account_iban=home,
-            booking_date=got[1],
-            value_date=got[0],
-            amount=amount,
-            currency=currency,
-            direction=direction,
-            reversal=mark[0] == "R" or reversal_hint,
-            return_reason=reason,
-            bank_reference=bank,
-            end_to_end_id=e2e,
-            counterparty_name=cp_name,
-            counterparty_iban=cp_iban,
-            counterparty_bic=cp_bic,
-            remittance_lines=remittance,
-            structured_references=structured,
-            additional_info=text or extra,
-            transaction_code=tt.strip() or None,
-            entry_reference=customer if customer and customer != "NONREF" else None,
-            statement_id=draft.reference,
+        payment = new_payment(
+            home,
+            got[1],
+            got[0],
+            amount,
+            currency,
+            direction,
+            mark[0] == "R" or reversal_hint,
+            reason,
+            bank,
+            e2e,
+            cp_name,
+            cp_iban,
+            cp_bic,
+            remittance,
+            structured,
+            text or extra,
+            tt.strip() or None,
+            customer if customer and customer != "NONREF" else None,
+            0,
+            draft.reference,
+            None,
         )
         if draft.balances:
             self.out.append(payment)
@@ -201,7 +208,8 @@ class _Reader:
             to_date=closing.date if closing else (max(dates) if dates else None),
             warnings=tuple(warnings),
         )
-        self.out.append(StatementEnd(statement))
+        if self.statements:
+            self.out.append(StatementEnd(statement))
 
 
 _NO_DETAILS: DetailFields = ((), (), None, None, None, None, None, None, False, "")
@@ -216,13 +224,25 @@ def iter_mt940(
     final account and currency; a payment read before a later ``:25:`` changed them (not seen
     in real files) keeps the earlier account, which :func:`parse_mt940` corrects.
     """
+    return _iter_mt940(data, source, True)
+
+
+def iter_mt940_payments(data: bytes | IO[bytes], *, source: str = "<bytes>") -> Iterator[Payment]:
+    """Only the payments, in file order, in bounded memory."""
+    return cast(Iterator[Payment], _iter_mt940(data, source, False))
+
+
+def _iter_mt940(
+    data: bytes | IO[bytes], source: str, statements: bool
+) -> Iterator[Payment | StatementEnd]:
+    """:func:`iter_mt940`; without ``statements`` the StatementEnds are left out."""
     raw = data if isinstance(data, bytes | bytearray) else data.read()
     text = decode(bytes(raw))
     del raw
     if "\x1a" in text:
         text = text.replace("\x1a", "")
     fmt = "mt942" if ("{2:I942" in text or "{2:O942" in text or ":34F:" in text) else "mt940"
-    reader = _Reader(fmt, source)
+    reader = _Reader(fmt, source, statements)
     out = reader.out
     apply = reader.field
     tag_match = _TAG.match
@@ -233,14 +253,21 @@ def iter_mt940(
     lines: list[str] | None = None
     for line in _lines(text):
         line_no += 1
-        if line[:1] == "{":
+        first = line[:1]
+        if first == "{":
             # {1:...}{2:...}{4: may share a line with the first tag.
             cut = line.rfind("{4:")
             line = line[cut + 3 :] if cut >= 0 else ""
             lines = None
             if not line:
                 continue
-        match = tag_match(line) if line[:1] == ":" else None
+            first = line[:1]
+        elif first and first not in ":-" and not first.isspace():
+            # Neither a tag nor a "-" or ":940:" line: it continues the field.
+            if lines is not None:
+                lines.append(line)
+            continue
+        match = tag_match(line) if first == ":" else None
         if match is None:
             stripped = line.strip()
             if stripped[:1] == "-":
@@ -255,7 +282,11 @@ def iter_mt940(
             if lines is not None:
                 lines.append(line)
             continue
-        if tag:
+        if tag == "86" and reader.draft is not None:
+            # The most common field, applied here: it only waits for its :61: to be read.
+            if reader.draft.pending is not None:
+                reader.draft.info.extend(field_lines)
+        elif tag:
             apply(tag, tag_line, field_lines)
             if out:
                 yield from out
@@ -272,13 +303,6 @@ def iter_mt940(
         raise BankFormatError(f"{source}: no MT940 statement found (no :20: tag)")
     reader.finish(reader.draft)
     yield from out
-
-
-def iter_mt940_payments(data: bytes | IO[bytes], *, source: str = "<bytes>") -> Iterator[Payment]:
-    """Only the payments, in file order, in bounded memory."""
-    for item in iter_mt940(data, source=source):
-        if isinstance(item, Payment):
-            yield item
 
 
 def parse_mt940(data: bytes | IO[bytes], *, source: str = "<bytes>") -> list[Statement]:
@@ -381,7 +405,10 @@ def _line61(lines: list[str], line_no: int, source: str) -> _Line61:
         customer, extra = rest[:cut], rest[cut:].strip()
         bank = None
     if len(lines) > 1:
-        supplement = " ".join([part for part in map(str.strip, lines[1:]) if part])
+        if len(lines) == 2:
+            supplement = lines[1].strip()
+        else:
+            supplement = " ".join([part for part in map(str.strip, lines[1:]) if part])
         extra = f"{extra} {supplement}" if extra and supplement else extra or supplement
     return vd, ed, mark, amt, tt, bank, customer.strip() or None, extra or None
 

@@ -177,9 +177,10 @@ def _slash(text: str, parts: list[str]) -> DetailFields:
         # ING: /CNTP/account/BIC/name/id/
         cparts = cntp.split("/", 3)
         cparts += ("", "", "")
-        iban = iban or cparts[0].strip().strip("/").strip() or None
-        bic = bic or cparts[1].strip().strip("/").strip() or None
-        name = name or cparts[2].strip().strip("/").strip() or None
+        # The first three parts hold no "/": stripping blanks is all the cleaning they need.
+        iban = iban or cparts[0].strip() or None
+        bic = bic or cparts[1].strip() or None
+        name = name or cparts[2].strip() or None
     remi = get("REMI", "")
     structured: list[str] = []
     remittance = remi
