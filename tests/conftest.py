@@ -94,3 +94,25 @@ def smtp_server_factory(
 def smtp_server(smtp_server_factory: Callable[..., SmtpServer]) -> SmtpServer:
     """A plain SMTP server without AUTH that accepts everything unless told otherwise."""
     return smtp_server_factory()
+
+
+# -- corpus scores in the test output -----------------------------------------------------
+# The corpus tests print per-category tables (precision/recall per intent, checks per bank
+# source). pytest hides captured output of passing tests, so collect it and show it at the end
+# of every run, CI included.
+_SCORES: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and "tests/corpus/" in report.nodeid and report.capstdout.strip():
+        _SCORES.append((report.nodeid, report.capstdout.strip()))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _SCORES:
+        return
+    terminalreporter.section("corpus scores")
+    for nodeid, text in _SCORES:
+        terminalreporter.write_line(nodeid)
+        for line in text.splitlines():
+            terminalreporter.write_line("    " + line)
