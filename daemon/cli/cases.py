@@ -7,8 +7,16 @@ import sys
 import click
 
 from daemon.app import casefile
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
-from daemon.cli.queue import actor_of, parse_day, parse_now, today_of
+from daemon.cli.context import (
+    AppContext,
+    actor_of,
+    echo_json,
+    echo_table,
+    parse_day,
+    parse_now,
+    pass_app,
+    today_of,
+)
 
 
 def _fail(exc: Exception) -> click.ClickException:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
+from daemon.adapters.clock import parse_iso, utc_now
 from daemon.adapters.store.db import Store, StoreError, open_store
 from daemon.config import Config, ConfigError, DatabaseSettings, find_config_path, load_config
 
@@ -93,3 +96,34 @@ def echo_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 
 def is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def current_user(app: AppContext) -> str:
+    """$DUNMAIL_USER, then staff.me, then the login name."""
+    return app.env.get("DUNMAIL_USER") or app.config.staff.me or getpass.getuser()
+
+
+def actor_of(app: AppContext) -> str:
+    return f"cli:{current_user(app)}"
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return utc_now()
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise click.ClickException(f"--now: expected an ISO date-time, got {value!r}") from exc
+
+
+def today_of(app: AppContext, now: datetime) -> date:
+    return now.astimezone(app.config.office.tz).date()
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.ClickException(f"{option}: expected YYYY-MM-DD, got {value!r}") from exc

@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 
-from daemon.adapters.clock import iso_utc, parse_iso, utc_now
+from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.store.cases import add_hold, release_holds
 from daemon.adapters.store.events import record_event
 from daemon.app.dunning import run_cycle
 from daemon.app.outbox import outbox_rows
 from daemon.app.preview import preview
 from daemon.app.recovery import recover_outbox
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.context import (
+    AppContext,
+    echo_json,
+    echo_table,
+    parse_day,
+    parse_now,
+    pass_app,
+    today_of,
+)
 from daemon.cycle import InstanceLock
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
 
 
 def _date(value: str | None, app: AppContext) -> date:
-    if value is None:
-        return utc_now().astimezone(app.config.office.tz).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.ClickException(f"--date: expected YYYY-MM-DD, got {value!r}") from None
-
-
-def _now(value: str | None) -> datetime:
-    if value is None:
-        return utc_now()
-    try:
-        return parse_iso(value)
-    except ValueError:
-        raise click.ClickException(
-            f"--now: expected an ISO date-time such as 2026-12-01T10:00+01:00, got {value!r}"
-        ) from None
+    return parse_day(value, "--date") or today_of(app, utc_now())
 
 
 @click.command("preview")
@@ -85,7 +77,7 @@ def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> N
     config = app.config
     clock = utc_now
     if now_text is not None or speed is not None:
-        clock = accelerated_clock(_now(now_text), speed or 1.0)
+        clock = accelerated_clock(parse_now(now_text), speed or 1.0)
     configure_logging(config.daemon.log_level)
     try:
         code = Daemon(config, app.load_fresh_config, clock=clock).run()
@@ -141,7 +133,7 @@ def run_command(
         raise click.UsageError("--speed only goes with the daemon (without --once)")
     if InstanceLock.holder(app.config.database.path) is not None:
         raise click.ClickException("the daemon is running on this database; stop it first")
-    now = _now(now_text)
+    now = parse_now(now_text)
     store = app.store(daemon=True)
     recovered = recover_outbox(store, app.config, now=now)
     report = run_cycle(store, app.config, now=now)

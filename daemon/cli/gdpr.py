@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from daemon.app import gdpr
-from daemon.cli.context import AppContext, echo_json, pass_app
+from daemon.cli.context import AppContext, actor_of, echo_json, parse_now, pass_app, today_of
 from daemon.cli.invoices import debtors_group
-from daemon.cli.queue import actor_of, parse_now, today_of
 
 
 @click.command("export")

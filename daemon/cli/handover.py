@@ -6,8 +6,7 @@ import click
 
 from daemon.app.casefile import CaseError, resolve_target
 from daemon.app.handover import HandoverError, default_out_dir, hand_over
-from daemon.cli.context import AppContext, echo_json, pass_app
-from daemon.cli.queue import actor_of, parse_now, today_of
+from daemon.cli.context import AppContext, actor_of, echo_json, parse_now, pass_app, today_of
 
 
 @click.command("handover")

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import datetime
 from typing import Any
 
 import click
 
-from daemon.adapters.clock import iso_utc, parse_iso, utc_now
+from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.inbox import inbox_row, inbox_rows
 from daemon.app.inbound import PassReport, fetch_mail, retry_message
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
-
-
-def _now(value: str | None) -> datetime:
-    if not value:
-        return utc_now()
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise click.ClickException(f"--now: expected an ISO date-time, got {value!r}") from exc
 
 
 @click.group("inbox")
@@ -105,7 +95,7 @@ def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
         dunmail inbox retry 42
     """
     try:
-        status = retry_message(app.store(), app.config, inbox_id, now=_now(now_text))
+        status = retry_message(app.store(), app.config, inbox_id, now=parse_now(now_text))
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     row = inbox_row(app.store(), inbox_id) or {}
@@ -152,7 +142,7 @@ def fetch_command(app: AppContext, once: bool, now_text: str | None, as_json: bo
         for error in report.errors:
             click.echo(f"warning: {error}", err=True)
 
-    clock = (lambda: _now(now_text)) if now_text else utc_now
+    clock = (lambda: parse_now(now_text)) if now_text else utc_now
     try:
         fetch_mail(store, config, once=once, stop=stop, clock=clock, on_pass=show)
     except MailError as exc:

@@ -8,8 +8,16 @@ import click
 
 from daemon.app import plans as plan_app
 from daemon.app.casefile import CaseError, resolve_target
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
-from daemon.cli.queue import actor_of, parse_day, parse_now, today_of
+from daemon.cli.context import (
+    AppContext,
+    actor_of,
+    echo_json,
+    echo_table,
+    parse_day,
+    parse_now,
+    pass_app,
+    today_of,
+)
 
 
 @click.group("plans")

@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import getpass
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import click
 
-from daemon.adapters.clock import parse_iso, utc_now
+from daemon.adapters.clock import utc_now
 from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, review_item
 from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.context import (
+    AppContext,
+    actor_of,
+    current_user,
+    echo_json,
+    echo_table,
+    parse_day,
+    parse_now,
+    pass_app,
+    today_of,
+)
 from daemon.domain.money import parse_amount
-
-
-def current_user(app: AppContext) -> str:
-    """$DUNMAIL_USER, then staff.me, then the login name."""
-    return app.env.get("DUNMAIL_USER") or app.config.staff.me or getpass.getuser()
-
-
-def actor_of(app: AppContext) -> str:
-    return f"cli:{current_user(app)}"
-
-
-def parse_now(value: str | None) -> datetime:
-    if not value:
-        return utc_now()
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise click.ClickException(f"--now: expected an ISO date-time, got {value!r}") from exc
-
-
-def today_of(app: AppContext, now: datetime) -> date:
-    return now.astimezone(app.config.office.tz).date()
-
-
-def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.ClickException(f"{option}: expected YYYY-MM-DD, got {value!r}") from exc
 
 
 def parse_money(value: str | None, option: str) -> Decimal | None:

@@ -11,8 +11,7 @@ import click
 
 from daemon.adapters.clock import utc_now
 from daemon.app import reports as rep
-from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
-from daemon.cli.queue import parse_day, today_of
+from daemon.cli.context import AppContext, echo_json, echo_table, parse_day, pass_app, today_of
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
