@@ -8,6 +8,7 @@ the server's delimiter and personal namespace prefix (``dunmail/review`` becomes
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import re
 import socket
@@ -54,7 +55,10 @@ class FetchedMessage:
     header: bytes | None = None
 
 
+@functools.lru_cache(maxsize=8)
 def tls_context(verify: bool, ca_file: str | None) -> ssl.SSLContext:
+    """One context per setting: loading the system CA store costs ~50 ms, and a context
+    can be shared by any number of connections."""
     ctx = ssl.create_default_context(cafile=ca_file)
     if not verify:
         ctx.check_hostname = False

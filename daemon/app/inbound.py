@@ -1,5 +1,9 @@
 """Inbound mail, exactly once: fetch → store (row + cursor, one commit) → process (one commit)
-→ move or flag on the server (after the commit, recorded, repaired on the next pass).
+→ move or flag on the server (after the commits, recorded, repaired on the next pass).
+
+Throughput: the server actions of a fetch batch go out as one command per target folder, and
+the pure work on a message's bytes (header sniff, parse, classify) runs ahead in worker
+processes; both leave each message's commits and their order exactly as they were.
 
 A crash anywhere leaves a state the next pass finishes: a stored but unprocessed row is
 processed first, a recorded but unperformed server action is retried first, and a message
@@ -9,11 +13,15 @@ fetched again (UIDVALIDITY changed) is recognised by its Message-ID and marked d
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import parseaddr, parsedate_to_datetime
@@ -28,7 +36,7 @@ from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.replies import classification_json, handle_reply
 from daemon.config import Config, ImapSettings
-from daemon.domain.classify import classify
+from daemon.domain.classify import Classification, classify
 from daemon.domain.workdays import is_business_day
 from parsers.mail import MAX_HEADER_CHARS, MailFormatError, ParsedMail, parse
 
@@ -36,6 +44,10 @@ PROCESSED_FLAGS = ("\\Seen", "$DunmailProcessed")
 REVIEW_FLAGS = ("\\Flagged", "$DunmailReview")
 # UIDs per FETCH: a few hundred keeps round trips rare; adapter chunks bodies by size.
 FETCH_BATCH = 200
+# Parse + classify (pure CPU, ~7 ms a mail) runs in worker processes for batches at least this
+# large; smaller ones are not worth the pickling, and the result is the same either way.
+PARALLEL_MIN_BATCH = 8
+PARALLEL_WORKERS = 2
 _MSGID = re.compile(r"<[^<>\s]+>")
 _META_HEADERS = ("message-id", "from", "subject", "date")
 
@@ -100,25 +112,39 @@ def run_ingestion_pass(
     report = PassReport()
     account, mailbox = account_of(config.imap), config.imap.mailbox
     uidvalidity = client.select(mailbox)
-    for row in db.pending_server_actions(store, account, mailbox):
-        _server_action(client, store, row["id"], uidvalidity, report)
-    for inbox_id in db.unprocessed_ids(store, account, mailbox):
+    pending = [row["id"] for row in db.pending_server_actions(store, account, mailbox)]
+    _server_actions(client, store, pending, uidvalidity, report)
+    leftover = db.unprocessed_ids(store, account, mailbox)
+    for inbox_id in leftover:
         report.count(process_message(store, config, inbox_id, now=now))
-        _server_action(client, store, inbox_id, uidvalidity, report)
+    _server_actions(client, store, leftover, uidvalidity, report)
     uids = client.uids_after(db.cursor_uid(store, account, mailbox, uidvalidity))
+    if len(uids) < PARALLEL_MIN_BATCH:
+        shutdown_workers()  # quiet again: an idle daemon keeps no worker processes
     for start in range(0, len(uids), FETCH_BATCH):
-        for message in client.fetch(uids[start : start + FETCH_BATCH]):
+        done: list[int] = []
+        messages = client.fetch(uids[start : start + FETCH_BATCH])
+        understood = understand_ahead(config, messages)
+        for message in messages:
             report.fetched += 1
-            stored = ingest(store, config, account, mailbox, uidvalidity, message, now=now)
+            meta, pre = _result(understood.get(message.uid))
+            stored = ingest(
+                store, config, account, mailbox, uidvalidity, message, now=now, meta=meta
+            )
             if stored is None:
                 continue
             inbox_id = stored
             report.stored += 1
             _call(hook, "stored", inbox_id)
-            status = process_message(store, config, inbox_id, now=now)
+            status = process_message(store, config, inbox_id, now=now, understood=pre)
             report.count(status)
             _call(hook, "processed", inbox_id)
-            _server_action(client, store, inbox_id, uidvalidity, report)
+            done.append(inbox_id)
+        # One MOVE/STORE per target for the whole batch: Dovecot's cost of a MOVE is mostly
+        # per command, not per UID. Every row is committed first, so a crash before this line
+        # leaves recorded actions that the next pass performs before anything else.
+        _server_actions(client, store, done, uidvalidity, report)
+        for inbox_id in done:
             _call(hook, "done", inbox_id)
     return report
 
@@ -137,10 +163,12 @@ def ingest(
     message: FetchedMessage,
     *,
     now: datetime,
+    meta: HeaderMeta | None = None,
 ) -> int | None:
-    """Store one fetched message and advance the cursor past it, in one commit."""
+    """Store one fetched message and advance the cursor past it, in one commit. ``meta``:
+    ``_header_meta`` of the raw bytes, computed ahead."""
     raw = message.raw if message.raw is not None else (message.header or b"")
-    meta = _header_meta(raw)
+    meta = meta if meta is not None else _header_meta(raw)
     at = iso_utc(now)
     with store.transaction():
         inbox_id = db.insert_message(
@@ -174,7 +202,10 @@ def ingest(
     return inbox_id
 
 
-def _header_meta(raw: bytes) -> dict[str, str | None]:
+HeaderMeta = dict[str, str | None]
+
+
+def _header_meta(raw: bytes) -> HeaderMeta:
     try:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
         # First occurrence of each, cut like parsers.mail does: the policy's header parsers
@@ -207,14 +238,22 @@ def _header_meta(raw: bytes) -> dict[str, str | None]:
 # -- processing ---------------------------------------------------------------------------
 
 
-def process_message(store: Store, config: Config, inbox_id: int, *, now: datetime) -> str:
-    """Process one stored row; any failure shunts it (the pass goes on). Returns the status."""
+def process_message(
+    store: Store,
+    config: Config,
+    inbox_id: int,
+    *,
+    now: datetime,
+    understood: Understood | None = None,
+) -> str:
+    """Process one stored row; any failure shunts it (the pass goes on). Returns the status.
+    ``understood``: its parse + classification computed ahead (same raw bytes, same config)."""
     try:
         with store.transaction():
             row = db.inbox_row(store, inbox_id)
             if row is None or row["status"] != "new":
                 return row["status"] if row else "missing"
-            return _process(store, config, row, now=now)
+            return _process(store, config, row, now=now, understood=understood)
     except Exception as exc:
         with store.transaction():
             row = db.inbox_row(store, inbox_id)
@@ -242,7 +281,14 @@ def retry_message(store: Store, config: Config, inbox_id: int, *, now: datetime)
     return process_message(store, config, inbox_id, now=now)
 
 
-def _process(store: Store, config: Config, row: dict[str, Any], *, now: datetime) -> str:
+def _process(
+    store: Store,
+    config: Config,
+    row: dict[str, Any],
+    *,
+    now: datetime,
+    understood: Understood | None = None,
+) -> str:
     at = iso_utc(now)
     original = db.original_of(store, row["id"], row["message_id"], row["sha256"])
     if original is not None:
@@ -259,12 +305,16 @@ def _process(store: Store, config: Config, row: dict[str, Any], *, now: datetime
         return "duplicate"
     if row["raw"] is None:
         raise MalformedMail("the message body was purged")
-    try:
-        mail = parse(
-            bytes(row["raw"]), max_message_bytes=max(config.imap.max_message_bytes, len(row["raw"]))
-        )
-    except MailFormatError as exc:
-        raise MalformedMail(str(exc)) from exc
+    if understood is not None and understood[0] is not None:
+        mail = understood[0]
+    else:
+        try:
+            mail = parse(
+                bytes(row["raw"]),
+                max_message_bytes=max(config.imap.max_message_bytes, len(row["raw"])),
+            )
+        except MailFormatError as exc:
+            raise MalformedMail(str(exc)) from exc
     if not mail.headers or any(d.startswith("unparseable") for d in mail.defects):
         raise MalformedMail("no readable header: " + "; ".join(mail.defects)[:300])
     route = _route(config, mail)
@@ -285,14 +335,9 @@ def _process(store: Store, config: Config, row: dict[str, Any], *, now: datetime
         status = _hand_over(store, config, row, route, now=now)
         _finish(store, config, row, status, now, kind="statement" if route == "bank" else "staff")
         return status
-    country = config.office.jurisdiction
-    c = classify(
-        mail,
-        tz=config.office.tz,
-        invoice_pattern=config.invoices.number_pattern,
-        is_business_day=lambda d: is_business_day(d, country),
-        own_addresses=config.office.addresses,
-    )
+    c = understood[1] if understood is not None and understood[1] is not None else None
+    if c is None:
+        c = _classify(mail, understanding_of(config))
     outcome = handle_reply(store, config, row, mail, c, now=now)
     _finish(
         store,
@@ -310,16 +355,163 @@ def _process(store: Store, config: Config, row: dict[str, Any], *, now: datetime
 
 
 def _route(config: Config, mail: ParsedMail) -> str | None:
+    return _route_of(understanding_of(config), mail)
+
+
+def _route_of(u: Understanding, mail: ParsedMail) -> str | None:
     sender = mail.from_addr.lower()
-    if sender and sender in config.office.addresses:
+    if sender and sender in u.own_addresses:
         return "own"
     domain = sender.rpartition("@")[2]
-    trusted = {t.lower().lstrip("@") for t in config.bank.trusted_senders}
-    if sender and (sender in trusted or domain in trusted):
+    if sender and (sender in u.trusted or domain in u.trusted):
         return "bank"
-    if sender and sender in {a.lower() for a in config.staff.addresses}:
+    if sender and sender in u.staff:
         return "staff"
     return None
+
+
+# -- parse + classify ahead, in worker processes --------------------------------------------
+
+# (parsed mail, classification) — either may be None: the processing step then computes it.
+Understood = tuple[ParsedMail | None, Classification | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """The parts of the configuration parse + classify depend on; small, sent to workers."""
+
+    max_message_bytes: int
+    tz: tzinfo
+    invoice_pattern: str
+    country: str
+    own_addresses: tuple[str, ...]
+    trusted: frozenset[str]
+    staff: frozenset[str]
+
+
+def understanding_of(config: Config) -> Understanding:
+    return Understanding(
+        max_message_bytes=config.imap.max_message_bytes,
+        tz=config.office.tz,
+        invoice_pattern=config.invoices.number_pattern,
+        country=config.office.jurisdiction,
+        own_addresses=tuple(config.office.addresses),
+        trusted=frozenset(t.lower().lstrip("@") for t in config.bank.trusted_senders),
+        staff=frozenset(a.lower() for a in config.staff.addresses),
+    )
+
+
+def _classify(mail: ParsedMail, u: Understanding) -> Classification:
+    country = u.country
+
+    def business(d: date) -> bool:
+        return is_business_day(d, country)
+
+    return classify(
+        mail,
+        tz=u.tz,
+        invoice_pattern=u.invoice_pattern,
+        is_business_day=business,
+        own_addresses=u.own_addresses,
+    )
+
+
+def understand(raw: bytes, u: Understanding) -> Understood:
+    """What ``_process`` would compute from ``raw``, or None parts where it must do it itself
+    (unreadable mail, routed elsewhere): its own run then gives the same result or error."""
+    try:
+        mail = parse(raw, max_message_bytes=max(u.max_message_bytes, len(raw)))
+    except Exception:
+        return (None, None)
+    if not mail.headers or any(d.startswith("unparseable") for d in mail.defects):
+        return (mail, None)
+    if _route_of(u, mail) is not None:
+        return (mail, None)
+    try:
+        return (mail, _classify(mail, u))
+    except Exception:
+        return (mail, None)
+
+
+def _prepare(raw: bytes, u: Understanding) -> tuple[HeaderMeta, Understood]:
+    """Everything pure ingestion does with one message's bytes, for a worker."""
+    return _header_meta(raw), understand(raw, u)
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _workers() -> ProcessPoolExecutor | None:
+    """The daemon's parse/classify pool, created on the first large batch and kept while mail
+    keeps coming; None where processes are unavailable.
+
+    forkserver, not fork: a forked worker would inherit the daemon's open files — among them
+    the flock of the instance lock, which must die with the daemon under kill -9."""
+    global _pool
+    if _pool is None:
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            _pool = ProcessPoolExecutor(
+                max_workers=min(PARALLEL_WORKERS, os.cpu_count() or 1),
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(),
+            )
+        except (OSError, ValueError, NotImplementedError):
+            return None
+    return _pool
+
+
+def _exit_with_parent() -> None:
+    """A worker of a daemon killed with -9 would wait for work forever (and keep the fork
+    server alive): leave when the daemon's end of the sentinel pipe closes."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def shutdown_workers() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+
+
+def understand_ahead(
+    config: Config, messages: Sequence[FetchedMessage]
+) -> dict[int, Future[tuple[HeaderMeta, Understood]]]:
+    """Start header sniff + parse + classify of a fetched batch in the workers (UID → future);
+    empty for a small batch or without a pool — ingest and processing then do it in line."""
+    todo = [m for m in messages if m.raw is not None and not m.too_large]
+    if len(todo) < PARALLEL_MIN_BATCH or (pool := _workers()) is None:
+        return {}
+    u = understanding_of(config)
+    try:
+        return {m.uid: pool.submit(_prepare, m.raw, u) for m in todo if m.raw is not None}
+    except (BrokenProcessPool, RuntimeError, OSError):
+        shutdown_workers()
+        return {}
+
+
+def _result(
+    future: Future[tuple[HeaderMeta, Understood]] | None,
+) -> tuple[HeaderMeta | None, Understood | None]:
+    if future is None:
+        return None, None
+    try:
+        return future.result()
+    except BrokenProcessPool:  # a worker died: do it in line, start a new pool next time
+        shutdown_workers()
+    except Exception:  # could not pickle, …: do it in line instead
+        pass
+    return None, None
 
 
 def _hand_over(
@@ -387,27 +579,52 @@ def server_action_for(config: Config, status: str) -> str:
     return "move:" + (config.imap.review_folder if review else config.imap.processed_folder)
 
 
-def _server_action(
-    client: MailboxClient, store: Store, inbox_id: int, uidvalidity: int, report: PassReport
+def _server_actions(
+    client: MailboxClient,
+    store: Store,
+    inbox_ids: Sequence[int],
+    uidvalidity: int,
+    report: PassReport,
 ) -> None:
-    """Move or flag after the commit; recorded as done only once the server said OK."""
-    row = db.server_action_row(store, inbox_id)
-    if row is None or not row["server_action"] or row["server_done"]:
-        return
-    if row["uidvalidity"] == uidvalidity:
-        verb, _, arg = row["server_action"].partition(":")
+    """Move or flag after the commit, one command per target; recorded as done (in one
+    transaction) only for the rows whose command the server acknowledged."""
+    rows = db.server_action_rows(store, inbox_ids)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    finished: list[int] = []
+    for row in rows:
+        if not row["server_action"] or row["server_done"]:
+            continue
+        if row["uidvalidity"] != uidvalidity:
+            # Under another UIDVALIDITY the UID names nothing: the re-scan finds it again.
+            finished.append(row["id"])
+            continue
+        groups.setdefault(row["server_action"], []).append(row)
+    for action, members in groups.items():
         try:
-            if verb == "move":
-                client.move([row["uid"]], arg)
-            elif verb == "flag":
-                client.add_flags([row["uid"]], arg.split())
-        except PermanentMailError as exc:
-            report.errors.append(f"inbox {inbox_id}: {row['server_action']}: {exc}")
-            return
-        report.server_actions += 1
-    # Under another UIDVALIDITY the UID names nothing: the re-scan finds the message again.
-    with store.transaction():
-        db.mark_server_done(store, inbox_id)
+            _perform(client, action, [r["uid"] for r in members])
+            finished.extend(r["id"] for r in members)
+            report.server_actions += len(members)
+        except PermanentMailError:
+            # One refused UID must not hold back the rest: fall back to one command each.
+            for row in members:
+                try:
+                    _perform(client, action, [row["uid"]])
+                except PermanentMailError as exc:
+                    report.errors.append(f"inbox {row['id']}: {action}: {exc}")
+                    continue
+                finished.append(row["id"])
+                report.server_actions += 1
+    if finished:
+        with store.transaction():
+            db.mark_server_done(store, finished)
+
+
+def _perform(client: MailboxClient, action: str, uids: list[int]) -> None:
+    verb, _, arg = action.partition(":")
+    if verb == "move":
+        client.move(uids, arg)
+    elif verb == "flag":
+        client.add_flags(uids, arg.split())
 
 
 # -- waiting and the fetch loop -----------------------------------------------------------

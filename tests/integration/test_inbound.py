@@ -277,12 +277,13 @@ def test_a_crash_between_commit_and_move_is_repaired_first_on_the_next_pass(
 
     with pytest.raises(Crash):
         run_pass(store, config, hook=crash_after_second)
-    pending = store.query("SELECT id FROM inbox WHERE server_done = 0")
-    assert pending == [{"id": 2}]
-    assert len(account.uids("INBOX")) == 3  # message 2 processed but not yet moved
+    # The batch's moves come after all its commits: messages 1 and 2 are processed, not moved.
+    pending = store.query("SELECT id FROM inbox WHERE server_done = 0 ORDER BY id")
+    assert pending == [{"id": 1}, {"id": 2}]
+    assert len(account.uids("INBOX")) == 4
     events = store.scalar("SELECT COUNT(*) FROM case_events WHERE inbox_id = 2")
     report = run_pass(store, config)
-    assert report.server_actions == 3 and report.stored == 2
+    assert report.server_actions == 4 and report.stored == 2
     assert account.uids("INBOX") == []
     assert store.scalar("SELECT COUNT(*) FROM case_events WHERE inbox_id = 2") == events
 

@@ -50,12 +50,18 @@ def inbox_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
     return store.one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
 
 
-def server_action_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
-    """What the move/flag step needs, without reading the raw message again."""
-    return store.one(
-        "SELECT id, uidvalidity, uid, server_action, server_done FROM inbox WHERE id = ?",
-        (inbox_id,),
-    )
+def server_action_rows(store: Store, inbox_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """What the move/flag step needs, without reading the raw messages again; by id."""
+    rows: list[dict[str, Any]] = []
+    ids = list(inbox_ids)
+    for start in range(0, len(ids), 500):  # below SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        rows += store.query(
+            "SELECT id, uidvalidity, uid, server_action, server_done FROM inbox"
+            f" WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+            chunk,
+        )
+    return sorted(rows, key=lambda r: r["id"])
 
 
 def inbox_rows(
@@ -117,8 +123,10 @@ def pending_server_actions(store: Store, account: str, mailbox: str) -> list[dic
     )
 
 
-def mark_server_done(store: Store, inbox_id: int) -> None:
-    store.execute("UPDATE inbox SET server_done = 1 WHERE id = ?", (inbox_id,))
+def mark_server_done(store: Store, inbox_ids: Sequence[int]) -> None:
+    store.conn.executemany(
+        "UPDATE inbox SET server_done = 1 WHERE id = ?", [(i,) for i in inbox_ids]
+    )
 
 
 def reset_for_retry(store: Store, inbox_id: int) -> None:

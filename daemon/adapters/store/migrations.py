@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlite_utils
+from daemon.adapters.store._sqlite_utils import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +370,20 @@ CREATE TABLE state (
 );
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", SCHEMA_V1),)
+# Hot lookups of inbound ingestion. outbox_answers: the per-address rate limit on automatic
+# answers (answered_recently) reads a few hours of answers instead of the whole outbox.
+# inbox_server_pending: the pending move/flag repair at the start of every pass.
+INDEXES_V2 = """
+CREATE INDEX outbox_kind_created ON outbox(kind, created_at);
+CREATE INDEX inbox_server_pending ON inbox(account, mailbox, id)
+    WHERE server_action IS NOT NULL AND server_done = 0;
+CREATE INDEX inbox_sha256 ON inbox(sha256) WHERE message_id IS NULL;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", SCHEMA_V1),
+    Migration(2, "indexes for inbound ingestion", INDEXES_V2),
+)
 
 
 def applied_versions(db: sqlite_utils.Database) -> set[int]:
