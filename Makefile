@@ -2,7 +2,7 @@
 .PHONY: demo test lint bench
 
 demo:
-	@test -x .venv/bin/dunmail || (python3 -m venv .venv && .venv/bin/python -m pip install --quiet -e '.[demo]')
+	@bash tests/run.sh --setup
 	.venv/bin/dunmail demo
 
 test:

@@ -14,7 +14,21 @@ fi
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
   echo "== creating .venv"
   rm -rf .venv
-  "$python" -m venv .venv
+  if ! "$python" -m venv .venv >/dev/null 2>&1; then
+    # Debian and Ubuntu ship venv support in a separate package.
+    rm -rf .venv
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "== installing python3-venv"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq python3-venv >/dev/null
+      "$python" -m venv .venv
+    else
+      echo "Python cannot create a virtualenv here. Install it once, then run again:" >&2
+      echo "    sudo apt-get install python3-venv" >&2
+      exit 1
+    fi
+  fi
 fi
 stamp=.venv/.dunmail-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
@@ -23,6 +37,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[test,demo,reports]'
   echo "$want" > "$stamp"
+fi
+if [ "${1:-}" = "--setup" ]; then
+  exit 0  # `make demo`: the virtualenv is all it needs
 fi
 
 if ! command -v dovecot >/dev/null 2>&1; then
