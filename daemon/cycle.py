@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -493,8 +493,3 @@ def accelerated_clock(start: datetime, factor: float) -> Clock:
         return start + timedelta(seconds=(time.monotonic() - origin) * factor)
 
     return now
-
-
-def fixed_clock(moment: datetime) -> Clock:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return lambda: moment

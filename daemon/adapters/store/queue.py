@@ -88,14 +88,3 @@ def open_items(store: Store, type: str | None = None) -> list[dict[str, Any]]:
         params.append(type)
     sql += " ORDER BY priority, created_at, id"
     return [decode_item(r) for r in store.query(sql, params)]
-
-
-def resolve_item(
-    store: Store, item_id: int, resolution: str, *, by: str, now: str | None = None
-) -> None:
-    at = now or iso_utc()
-    store.execute(
-        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
-        " resolved_at = ?, updated_at = ? WHERE id = ?",
-        (resolution, by, at, at, item_id),
-    )
