@@ -366,24 +366,8 @@ def _review_plan(
     settled = bool(invoices) and all(r["status"] in CLOSED_STATES for r in invoices)
     case_id = plan["case_id"]
     if paid_off(states) or settled:
-        store.execute(
-            "UPDATE payment_plans SET status = 'completed', closed_at = ? WHERE id = ?",
-            (at, plan["id"]),
-        )
-        _case_back_to_active(store, plan, at)
-        record_event(
-            store,
-            "plan_completed",
-            debtor_id=plan["debtor_id"],
-            case_id=case_id,
-            detail={
-                "plan_id": plan["id"],
-                "reason": "every instalment paid"
-                if paid_off(states)
-                else "every invoice of the plan is settled",
-            },
-            at=at,
-        )
+        reason = "every instalment paid" if paid_off(states) else "every invoice is settled"
+        _end_plan(store, plan, "completed", {"plan_id": plan["id"], "reason": reason}, at=at)
         counts["completed"] = 1
         return counts
     late = missed(states)
@@ -399,19 +383,8 @@ def _review_plan(
             "action": config.plans.missed_action,
         }
         if config.plans.missed_action == "resume":
-            store.execute(
-                "UPDATE payment_plans SET status = 'broken', closed_at = ? WHERE id = ?",
-                (at, plan["id"]),
-            )
-            _case_back_to_active(store, plan, at)
-            record_event(
-                store,
-                "plan_broken",
-                debtor_id=plan["debtor_id"],
-                case_id=case_id,
-                detail={**detail, "reason": "instalment missed: the ladder resumes"},
-                at=at,
-            )
+            reason = "instalment missed: the ladder resumes"
+            _end_plan(store, plan, "broken", {**detail, "reason": reason}, at=at)
         else:
             add_review_item(
                 store,
@@ -485,10 +458,31 @@ def _review_plan(
     return counts
 
 
-def _case_back_to_active(store: Store, plan: dict[str, Any], at: str) -> None:
+def _end_plan(
+    store: Store,
+    plan: dict[str, Any],
+    status: str,
+    detail: dict[str, Any],
+    *,
+    at: str,
+    actor: str = "daemon",
+) -> None:
+    """Close the plan (completed or broken); the case leaves 'plan' and the ladder may go on."""
+    store.execute(
+        "UPDATE payment_plans SET status = ?, closed_at = ? WHERE id = ?", (status, at, plan["id"])
+    )
     case = store.one("SELECT * FROM cases WHERE id = ?", (plan["case_id"],))
     if case is not None and case["status"] == "plan" and case["closed_at"] is None:
         set_case_status(store, case["id"], "active", now=at)
+    record_event(
+        store,
+        f"plan_{status}",
+        actor=actor,
+        debtor_id=plan["debtor_id"],
+        case_id=plan["case_id"],
+        detail=detail,
+        at=at,
+    )
 
 
 def resume_after_missed(store: Store, plan_id: int, *, actor: str, now: datetime) -> None:
@@ -496,17 +490,5 @@ def resume_after_missed(store: Store, plan_id: int, *, actor: str, now: datetime
     plan = plan_row(store, plan_id)
     at = iso_utc(now)
     with store.transaction():
-        store.execute(
-            "UPDATE payment_plans SET status = 'broken', closed_at = ? WHERE id = ?",
-            (at, plan_id),
-        )
-        _case_back_to_active(store, plan, at)
-        record_event(
-            store,
-            "plan_broken",
-            actor=actor,
-            debtor_id=plan["debtor_id"],
-            case_id=plan["case_id"],
-            detail={"plan_id": plan_id, "reason": "decided by a person after a missed instalment"},
-            at=at,
-        )
+        reason = "decided by a person after a missed instalment"
+        _end_plan(store, plan, "broken", {"plan_id": plan_id, "reason": reason}, at=at, actor=actor)
