@@ -295,23 +295,43 @@ def _backoff(
     report.deferred.append(row["id"])
 
 
-def _fail(store: Store, row: dict[str, Any], at: str, why: str, item_type: str) -> None:
-    store.execute(
-        "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (why, row["id"])
-    )
-    revert_steps(store, row, at)
-    add_review_item(
+def review_outbox_row(
+    store: Store,
+    row: dict[str, Any],
+    item_type: str,
+    reason: str,
+    evidence: dict[str, Any],
+    *,
+    at: str,
+) -> int:
+    """A review item about one outbox row, once per row and type (crash-safe)."""
+    return add_review_item(
         store,
         item_type,
-        f"{row['kind']} {row['message_id']} was not delivered: {why}",
+        reason,
         priority=1,
-        evidence={"message_id": row["message_id"], "error": why},
+        evidence=evidence,
         debtor_id=row["debtor_id"],
         case_id=row["case_id"],
         invoice_numbers=loads(row["invoice_numbers"], []),
         outbox_id=row["id"],
         dedupe_key=f"{item_type}:outbox:{row['id']}",
         now=at,
+    )
+
+
+def _fail(store: Store, row: dict[str, Any], at: str, why: str, item_type: str) -> None:
+    store.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (why, row["id"])
+    )
+    revert_steps(store, row, at)
+    review_outbox_row(
+        store,
+        row,
+        item_type,
+        f"{row['kind']} {row['message_id']} was not delivered: {why}",
+        {"message_id": row["message_id"], "error": why},
+        at=at,
     )
     record_event(
         store,

@@ -17,8 +17,7 @@ from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.queue import add_review_item
-from daemon.app.outbox import ImapFactory, default_imap_factory, mark_sent
+from daemon.app.outbox import ImapFactory, default_imap_factory, mark_sent, review_outbox_row
 from daemon.config import Config
 
 
@@ -117,18 +116,13 @@ def _resolve(
             "UPDATE outbox SET status = 'uncertain', last_error = ? WHERE id = ?",
             (reason, row["id"]),
         )
-        add_review_item(
+        review_outbox_row(
             store,
+            row,
             "delivery_uncertain",
             reason,
-            priority=1,
-            evidence={"message_id": row["message_id"], "claimed_at": row["claimed_at"]},
-            debtor_id=row["debtor_id"],
-            case_id=row["case_id"],
-            invoice_numbers=loads(row["invoice_numbers"], []),
-            outbox_id=row["id"],
-            dedupe_key=f"delivery_uncertain:outbox:{row['id']}",
-            now=at,
+            {"message_id": row["message_id"], "claimed_at": row["claimed_at"]},
+            at=at,
         )
         record_event(
             store,
