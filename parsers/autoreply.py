@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from parsers.mail import ParsedMail
+from parsers.prefilter import with_prefilter
 from parsers.replies.dates import BusinessDay, find_dates, weekdays_only
 
 _I = re.IGNORECASE
@@ -36,45 +37,53 @@ class AutoReplyInfo:
     evidence: tuple[str, ...]
 
 
-SUBJECT_CUES = re.compile(
-    r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?respon|automatisch antwoord|"
-    r"automatische antwort|réponse automatique|reponse automatique|out of (the )?office|"
-    r"^\s*afwezig|abwesen|absence|^\s*away\b|vacation|vakantie|\bAUTO:|automatic response|"
-    r"automatyczna odpowied|ontvangstbevestiging|eingangsbestätigung|accusé de réception|"
-    r"request received|\[ticket#|thank you for your e-?mail|bedankt voor uw e-?mail|"
-    r"niet aanwezig|nicht im büro|urlaub",
-    _I,
+SUBJECT_CUES = with_prefilter(
+    re.compile(
+        r"automatic reply|auto[- ]?reply|autoreply|auto[- ]?respon|automatisch antwoord|"
+        r"automatische antwort|réponse automatique|reponse automatique|out of (the )?office|"
+        r"^\s*afwezig|abwesen|absence|^\s*away\b|vacation|vakantie|\bAUTO:|automatic response|"
+        r"automatyczna odpowied|ontvangstbevestiging|eingangsbestätigung|accusé de réception|"
+        r"request received|\[ticket#|thank you for your e-?mail|bedankt voor uw e-?mail|"
+        r"niet aanwezig|nicht im büro|urlaub",
+        _I,
+    )
 )
-OOO_CUES = re.compile(
-    r"out of (the )?office|i am away|i'm away|i am currently away|on (annual |parental |sick )?leave|"
-    r"on (vacation|holiday)|currently (away|out)|niet op kantoor|niet aanwezig|ben (ik )?afwezig|"
-    r"ik ben .{0,30}(met vakantie|met verlof|vrij)|met (ouderschaps|zwangerschaps)?verlof|"
-    r"weer aanwezig|weer op kantoor|ben ik weer|nicht im büro|abwesend|im urlaub|außer haus|"
-    r"bin ich wieder|wieder im büro|wieder erreichbar|absente? du bureau|en congés?|en vacances|"
-    r"de retour le|je serai de retour|limited access to (my )?e-?mail|geen toegang tot (mijn )?e-?mail|"
-    r"keinen zugriff auf (meine )?e-?mails?",
-    _I,
+OOO_CUES = with_prefilter(
+    re.compile(
+        r"out of (the )?office|i am away|i'm away|i am currently away|on (annual |parental |sick )?leave|"
+        r"on (vacation|holiday)|currently (away|out)|niet op kantoor|niet aanwezig|ben (ik )?afwezig|"
+        r"ik ben .{0,30}(met vakantie|met verlof|vrij)|met (ouderschaps|zwangerschaps)?verlof|"
+        r"weer aanwezig|weer op kantoor|ben ik weer|nicht im büro|abwesend|im urlaub|außer haus|"
+        r"bin ich wieder|wieder im büro|wieder erreichbar|absente? du bureau|en congés?|en vacances|"
+        r"de retour le|je serai de retour|limited access to (my )?e-?mail|geen toegang tot (mijn )?e-?mail|"
+        r"keinen zugriff auf (meine )?e-?mails?",
+        _I,
+    )
 )
-ACK_CUES = re.compile(
-    r"this is an? (automated|automatic|auto-generated) (message|response|reply)|"
-    r"automated response|automatically generated|auto-?generated|"
-    r"(dit|het) is een automatisch( gegenereerd)? bericht|automatisch (gegenereerd )?bericht|"
-    r"automatische (antwort|nachricht|e-mail)|message automatique|réponse automatique|"
-    r"we have received your (e-?mail|message|request)|(we|i) (have )?received your (e-?mail|message)|"
-    r"confirming that we have received|wij hebben uw (e-?mail|bericht)( in goede orde)? ontvangen|"
-    r"wir haben ihre (e-?mail|nachricht) erhalten|nous avons bien reçu votre (message|e-?mail|demande)|"
-    r"ticket ?(number|nummer|reference|#)|ticketnummer|"
-    r"no longer (with|monitored|in use|active)|not (being )?monitored|niet meer (in gebruik|actief)|"
-    r"wordt niet (meer )?gelezen|nicht mehr (besetzt|aktiv|gelesen)|n'est plus (utilisée|active|consultée)",
-    _I,
+ACK_CUES = with_prefilter(
+    re.compile(
+        r"this is an? (automated|automatic|auto-generated) (message|response|reply)|"
+        r"automated response|automatically generated|auto-?generated|"
+        r"(dit|het) is een automatisch( gegenereerd)? bericht|automatisch (gegenereerd )?bericht|"
+        r"automatische (antwort|nachricht|e-mail)|message automatique|réponse automatique|"
+        r"we have received your (e-?mail|message|request)|(we|i) (have )?received your (e-?mail|message)|"
+        r"confirming that we have received|wij hebben uw (e-?mail|bericht)( in goede orde)? ontvangen|"
+        r"wir haben ihre (e-?mail|nachricht) erhalten|nous avons bien reçu votre (message|e-?mail|demande)|"
+        r"ticket ?(number|nummer|reference|#)|ticketnummer|"
+        r"no longer (with|monitored|in use|active)|not (being )?monitored|niet meer (in gebruik|actief)|"
+        r"wordt niet (meer )?gelezen|nicht mehr (besetzt|aktiv|gelesen)|n'est plus (utilisée|active|consultée)",
+        _I,
+    )
 )
-CHALLENGE_CUES = re.compile(
-    r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
-    r"allowed list|approved senders|added to the recipient|whitelist|white-list|guest list|"
-    r"waitlisted|add yourself to|to be added\b|"
-    r"challenge[- ]response|confirm (that )?you are (a )?(human|real person)|"
-    r"awaiting (your )?(verification|confirmation)",
-    _I,
+CHALLENGE_CUES = with_prefilter(
+    re.compile(
+        r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
+        r"allowed list|approved senders|added to the recipient|whitelist|white-list|guest list|"
+        r"waitlisted|add yourself to|to be added\b|"
+        r"challenge[- ]response|confirm (that )?you are (a )?(human|real person)|"
+        r"awaiting (your )?(verification|confirmation)",
+        _I,
+    )
 )
 _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.mail import ParsedMail
+from parsers.prefilter import with_prefilter
 
 _I = re.IGNORECASE
 _M = re.MULTILINE
@@ -19,46 +20,54 @@ _MACHINE_LOCAL = re.compile(
     r"mail-daemon|bounce[s]?|noreply|no-reply|mailnull|root|admin|inetgw\d*|imss)$",
     _I,
 )
-_SUBJECT = re.compile(
-    r"undeliver|undelivered|delivery status notification|returned mail|failure notice|"
-    r"mail delivery failed|delivery fail|delivery notification|delivery report|non-?delivery|"
-    r"could not be delivered|delayed mail|message delayed|warning: message|mail not delivered|"
-    r"delivery problem|mail system error|failure delivery|permanent delivery failure|"
-    r"bounce notification|postmaster notify|failed mail|delivery has failed|"
-    r"unzustellbar|nicht zustellbar|unzustellbare|onbestelbaar|niet afgeleverd|"
-    r"échec de distribution|non remis|non distribu|utilisateur non recens|rapport de non-remise",
-    _I,
+_SUBJECT = with_prefilter(
+    re.compile(
+        r"undeliver|undelivered|delivery status notification|returned mail|failure notice|"
+        r"mail delivery failed|delivery fail|delivery notification|delivery report|non-?delivery|"
+        r"could not be delivered|delayed mail|message delayed|warning: message|mail not delivered|"
+        r"delivery problem|mail system error|failure delivery|permanent delivery failure|"
+        r"bounce notification|postmaster notify|failed mail|delivery has failed|"
+        r"unzustellbar|nicht zustellbar|unzustellbare|onbestelbaar|niet afgeleverd|"
+        r"échec de distribution|non remis|non distribu|utilisateur non recens|rapport de non-remise",
+        _I,
+    )
 )
-_BODY = re.compile(
-    r"could not be delivered|couldn't be delivered|was not delivered|undeliverable|"
-    r"delivery to the following recipient|did not reach the following recipient|"
-    r"permanent(ly)? (error|fatal|failure)|fatal errors?|unable to deliver|"
-    r"delivery (has )?failed|failed to deliver|message could not be|returned to sender|"
-    r"the following address(es)? failed|user unknown|unknown user|no such user|"
-    r"mailbox (unavailable|is full|full|not found)|recipient address rejected|"
-    r"host or domain name not found|not yet been delivered|delivery.{0,20}delayed|"
-    r"will (keep|continue) (trying|to try)|still being retried|"
-    r"zustellung an folgende|konnte nicht zugestellt|nicht zugestellt werden|fehlgeschlagen|"
-    r"kon niet worden afgeleverd|bezorging is mislukt|niet (worden )?afgeleverd|"
-    r"n'a pas pu être (distribué|remis)|n'a pas pu etre|impossible de remettre|"
-    # [ \t]* not \s*: under MULTILINE "^\s*" re-scans every following blank line from each
-    # line start, which made a body of blank lines quadratic (a hostile mail stalled intake).
-    r"^[ \t]*final-recipient:|^[ \t]*action:[ \t]*(failed|delayed)",
-    _I | _M,
+_BODY = with_prefilter(
+    re.compile(
+        r"could not be delivered|couldn't be delivered|was not delivered|undeliverable|"
+        r"delivery to the following recipient|did not reach the following recipient|"
+        r"permanent(ly)? (error|fatal|failure)|fatal errors?|unable to deliver|"
+        r"delivery (has )?failed|failed to deliver|message could not be|returned to sender|"
+        r"the following address(es)? failed|user unknown|unknown user|no such user|"
+        r"mailbox (unavailable|is full|full|not found)|recipient address rejected|"
+        r"host or domain name not found|not yet been delivered|delivery.{0,20}delayed|"
+        r"will (keep|continue) (trying|to try)|still being retried|"
+        r"zustellung an folgende|konnte nicht zugestellt|nicht zugestellt werden|fehlgeschlagen|"
+        r"kon niet worden afgeleverd|bezorging is mislukt|niet (worden )?afgeleverd|"
+        r"n'a pas pu être (distribué|remis)|n'a pas pu etre|impossible de remettre|"
+        # [ \t]* not \s*: under MULTILINE "^\s*" re-scans every following blank line from each
+        # line start, which made a body of blank lines quadratic (a hostile mail stalled intake).
+        r"^[ \t]*final-recipient:|^[ \t]*action:[ \t]*(failed|delayed)",
+        _I | _M,
+    )
 )
-_DELAY = re.compile(
-    r"action:\s*delayed|\bdelayed\b|will (keep|continue) (trying|to try)|still being retried|"
-    r"not yet been delivered|will (be )?retr(y|ied)|warning only|no action is required|"
-    r"this is (only )?a warning|is (only )?a warning|verzögert|vertraagd|retardé|"
-    r"wird weiterhin versucht|will try again",
-    _I,
+_DELAY = with_prefilter(
+    re.compile(
+        r"action:\s*delayed|\bdelayed\b|will (keep|continue) (trying|to try)|still being retried|"
+        r"not yet been delivered|will (be )?retr(y|ied)|warning only|no action is required|"
+        r"this is (only )?a warning|is (only )?a warning|verzögert|vertraagd|retardé|"
+        r"wird weiterhin versucht|will try again",
+        _I,
+    )
 )
-_CHALLENGE = re.compile(
-    r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
-    r"approve (your|the) (email|e-mail|message)|whitelist|white-list|challenge|"
-    r"confirm (that )?you are (a )?(human|real person)|spam (protection|filter).{0,80}(confirm|verify)|"
-    r"awaiting (your )?(verification|confirmation)|request (to be )?(added|authori[sz]ed)",
-    _I,
+_CHALLENGE = with_prefilter(
+    re.compile(
+        r"not pre-?approved|sender verification|verify (that )?you|verify your (email|e-mail|address)|"
+        r"approve (your|the) (email|e-mail|message)|whitelist|white-list|challenge|"
+        r"confirm (that )?you are (a )?(human|real person)|spam (protection|filter).{0,80}(confirm|verify)|"
+        r"awaiting (your )?(verification|confirmation)|request (to be )?(added|authori[sz]ed)",
+        _I,
+    )
 )
 _STATUS = re.compile(r"(?<![\d.])([45])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.-])([45])\d\d(?:[ -]|$)", _M)
@@ -85,12 +94,14 @@ _SECTION_END = re.compile(r"transcript of session|^\s*-{3,}|^\s*>>>|^\s*<<<", _I
 _EXPANDED = re.compile(r"expanded from:?\s*<?([^\s<>()]+@[^\s<>()]+?)>?\s*\)", _I)
 _BARE_NAME = re.compile(r"^\s*([A-Za-z0-9._-]{2,64})\s*$")
 _MSGID_LINE = re.compile(r"^[ \t]*message-id:\s*(<[^>\s]+>)", _I | _M)
-_FAILURE_TEXT = re.compile(
-    r"user unknown|unknown user|no such (user|mailbox|recipient)|does not exist|not found|"
-    r"unknown recipient|mailbox unavailable|invalid (recipient|address|mailbox)|"
-    r"address rejected|not recognized|permanent|niet worden gevonden|"
-    r"existiert nicht|unbekannt|inexistant|inconnu",
-    _I,
+_FAILURE_TEXT = with_prefilter(
+    re.compile(
+        r"user unknown|unknown user|no such (user|mailbox|recipient)|does not exist|not found|"
+        r"unknown recipient|mailbox unavailable|invalid (recipient|address|mailbox)|"
+        r"address rejected|not recognized|permanent|niet worden gevonden|"
+        r"existiert nicht|unbekannt|inexistant|inconnu",
+        _I,
+    )
 )
 
 

@@ -11,11 +11,12 @@ import email
 import email.policy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.parser import BytesHeaderParser
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
 
 DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
@@ -103,9 +104,9 @@ def _clean(text: str) -> str:
     return text
 
 
-def _header_text(msg: Message, name: str, raw: str) -> tuple[str, str | None]:
+def _header_text(name: str, raw: str) -> tuple[str, str | None]:
     try:
-        value = msg.policy.header_fetch_parse(name, raw)
+        value = email.policy.default.header_fetch_parse(name, raw)
         return _clean(str(value)), None
     except Exception as exc:
         try:
@@ -155,15 +156,17 @@ class _PartInfo:
 
 
 def _part_info(part: Message) -> _PartInfo:
+    # The message is parsed with compat32, whose header access is plain string splitting:
+    # the default policy re-parsed Content-Type a dozen times per message, the slowest step
+    # of reading mail. RFC 2231 values are collapsed and encoded words decoded, as the
+    # default policy would.
     params: dict[str, str] = {}
     ctype = "text/plain"
     try:
-        header = part.get("content-type")
-        if header is not None:
-            ctype = str(getattr(header, "content_type", "") or "text/plain").lower()
-            params = {k.lower(): str(v) for k, v in dict(getattr(header, "params", {})).items()}
-            if "/" not in ctype:
-                ctype = "text/plain"
+        if part.get("content-type") is not None:
+            ctype = part.get_content_type()
+            for key, value in part.get_params(failobj=[])[1:]:
+                params.setdefault(key.lower(), _param_text(value))
     except Exception:
         pass
     if part.get_default_type() == "message/rfc822" and part.get("content-type") is None:
@@ -173,11 +176,19 @@ def _part_info(part: Message) -> _PartInfo:
     try:
         disp = part.get("content-disposition")
         if disp is not None:
-            disposition = str(getattr(disp, "content_disposition", "") or "").lower() or None
-            filename = str(dict(getattr(disp, "params", {})).get("filename", "") or "")
+            disposition = part.get_content_disposition() or None
+            for key, value in part.get_params(failobj=[], header="content-disposition")[1:]:
+                if key.lower() == "filename":
+                    filename = _param_text(value)
+                    break
     except Exception:
         pass
     return _PartInfo(ctype, params, disposition, _clean(filename or params.get("name", "")))
+
+
+def _param_text(value: str | tuple[str | None, str | None, str]) -> str:
+    text = str(collapse_rfc2231_value(value, errors="replace", fallback_charset="latin-1"))
+    return _decode_words(text) if "=?" in text else text
 
 
 def _part_text(part: Message, info: _PartInfo | None = None) -> str:
@@ -258,48 +269,12 @@ def parse(
             f"message of {len(raw)} bytes exceeds the limit of {max_message_bytes}"
         )
     defects: list[str] = []
-    if raw[:1] in (b"\n", b"\r") and re.match(rb"[\r\n]+[A-Za-z-]+:", raw):
-        raw = raw.lstrip(b"\r\n")  # a stray blank line before the headers
-        defects.append("leading blank line before the headers")
+    raw = _without_leading_blank_line(raw, defects)
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:
         return ParsedMail(text=decode_bytes(raw, None), defects=(f"unparseable: {exc}",))
-
-    headers: list[tuple[str, str]] = []
-    for name, value in msg.raw_items():
-        key = name.lower()
-        if len(value) > MAX_HEADER_CHARS:
-            defects.append(f"header {key} of {len(value)} characters cut to {MAX_HEADER_CHARS}")
-            value = value[:MAX_HEADER_CHARS]
-        if key in _STRUCTURED:
-            text, problem = _header_text(msg, name, value)
-            if problem:
-                defects.append(problem)
-        elif "=?" in value:
-            text = _decode_words(value)
-        else:
-            text = _clean(value)  # Received, DKIM, ...: the policy's parsers are costly
-        headers.append((key, _unfold(text)))
-    defects.extend(type(d).__name__ for d in msg.defects)
-
-    def first(name: str) -> str | None:
-        return next((v for k, v in headers if k == name), None)
-
-    def all_of(name: str) -> tuple[str, ...]:
-        return tuple(v for k, v in headers if k == name)
-
-    from_name, from_addr = parseaddr(first("from") or "")
-    date: datetime | None = None
-    if first("date"):
-        try:
-            date = parsedate_to_datetime(first("date") or "")
-            if date.tzinfo is None:
-                date = None
-        except Exception:
-            defects.append("unparseable Date header")
-    msgid = _MSGID.search(first("message-id") or "")
-    irt = _MSGID.search(first("in-reply-to") or "")
+    head = _head(msg, defects)
 
     text_plain: str | None = None
     text_html: str | None = None
@@ -359,6 +334,77 @@ def parse(
     else:
         text = text_plain or ""
     ctype_main = _part_info(msg).ctype
+    return replace(
+        head,
+        content_type=ctype_main,
+        text=text,
+        text_from_html=from_html,
+        other_text=tuple(other_text),
+        attachments=tuple(attachments),
+        skipped_attachments=tuple(skipped),
+        delivery_status=tuple(status),
+        embedded=tuple(embedded),
+        defects=tuple(defects),
+    )
+
+
+def parse_headers(raw: bytes) -> ParsedMail:
+    """The header section only, read exactly as ``parse`` reads it, at a fraction of the cost
+    (no body, no parts): for storing and listing a message before it is processed."""
+    defects: list[str] = []
+    raw = _without_leading_blank_line(raw, defects)
+    try:
+        msg = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    except Exception as exc:
+        return ParsedMail(defects=(f"unparseable: {exc}",))
+    head = _head(msg, defects)
+    return replace(head, defects=tuple(defects))
+
+
+def _without_leading_blank_line(raw: bytes, defects: list[str]) -> bytes:
+    if raw[:1] in (b"\n", b"\r") and re.match(rb"[\r\n]+[A-Za-z-]+:", raw):
+        defects.append("leading blank line before the headers")
+        return raw.lstrip(b"\r\n")
+    return raw
+
+
+def _head(msg: Message, defects: list[str]) -> ParsedMail:
+    """Headers decoded (each cut at MAX_HEADER_CHARS) and the fields taken from them; their
+    problems are added to ``defects``."""
+    headers: list[tuple[str, str]] = []
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if len(value) > MAX_HEADER_CHARS:
+            defects.append(f"header {key} of {len(value)} characters cut to {MAX_HEADER_CHARS}")
+            value = value[:MAX_HEADER_CHARS]
+        if key in _STRUCTURED:
+            text, problem = _header_text(name, value)
+            if problem:
+                defects.append(problem)
+        elif "=?" in value:
+            text = _decode_words(value)
+        else:
+            text = _clean(value)  # Received, DKIM, ...: the policy's parsers are costly
+        headers.append((key, _unfold(text)))
+    defects.extend(type(d).__name__ for d in msg.defects)
+
+    def first(name: str) -> str | None:
+        return next((v for k, v in headers if k == name), None)
+
+    def all_of(name: str) -> tuple[str, ...]:
+        return tuple(v for k, v in headers if k == name)
+
+    from_name, from_addr = parseaddr(first("from") or "")
+    date: datetime | None = None
+    if first("date"):
+        try:
+            date = parsedate_to_datetime(first("date") or "")
+            if date.tzinfo is None:
+                date = None
+        except Exception:
+            defects.append("unparseable Date header")
+    msgid = _MSGID.search(first("message-id") or "")
+    irt = _MSGID.search(first("in-reply-to") or "")
     return ParsedMail(
         headers=tuple(headers),
         from_addr=from_addr.lower(),
@@ -370,15 +416,6 @@ def parse(
         message_id=msgid.group(0) if msgid else None,
         in_reply_to=irt.group(0) if irt else None,
         references=tuple(_MSGID.findall(" ".join(all_of("references")))),
-        content_type=ctype_main,
-        text=text,
-        text_from_html=from_html,
-        other_text=tuple(other_text),
-        attachments=tuple(attachments),
-        skipped_attachments=tuple(skipped),
-        delivery_status=tuple(status),
-        embedded=tuple(embedded),
-        defects=tuple(defects),
     )
 
 

@@ -1,13 +1,17 @@
-"""Inbound mail, exactly once: fetch → store (row + cursor, one commit) → process (one commit)
-→ move or flag on the server (after the commits, recorded, repaired on the next pass).
+"""Inbound mail, exactly once: fetch → store and process (rows + cursor + every effect, one
+commit per group of messages) → move or flag on the server (after the commit, recorded,
+repaired on the next pass).
 
-Throughput: the server actions of a fetch batch go out as one command per target folder, and
-the pure work on a message's bytes (header sniff, parse, classify) runs ahead in worker
-processes; both leave each message's commits and their order exactly as they were.
+Throughput: a group of messages shares one commit (each is an fsync), the server actions of a
+fetch batch go out as one command per target folder, and the pure work on a message's bytes
+(parse, classify) runs ahead in worker processes. Each message is its own savepoint inside
+the group, so one that fails is shunted alone.
 
-A crash anywhere leaves a state the next pass finishes: a stored but unprocessed row is
-processed first, a recorded but unperformed server action is retried first, and a message
-fetched again (UIDVALIDITY changed) is recognised by its Message-ID and marked duplicate.
+A crash anywhere leaves a state the next pass finishes: an uncommitted group is fetched again
+(the cursor moved in the same commit), a stored but unprocessed row (from before groups, or
+a retry) is processed first, a recorded but unperformed server action is retried first, and a
+message fetched again (UIDVALIDITY changed) is recognised by its Message-ID and marked
+duplicate.
 """
 
 from __future__ import annotations
@@ -22,9 +26,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
-from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any, Protocol
 
 from daemon.adapters.clock import iso_utc, utc_now
@@ -38,7 +39,7 @@ from daemon.app.replies import classification_json, handle_reply
 from daemon.config import Config, ImapSettings
 from daemon.domain.classify import Classification, classify
 from daemon.domain.workdays import is_business_day
-from parsers.mail import MAX_HEADER_CHARS, MailFormatError, ParsedMail, parse
+from parsers.mail import MailFormatError, ParsedMail, parse, parse_headers
 
 PROCESSED_FLAGS = ("\\Seen", "$DunmailProcessed")
 REVIEW_FLAGS = ("\\Flagged", "$DunmailReview")
@@ -48,10 +49,16 @@ FETCH_BATCH = 200
 # large; smaller ones are not worth the pickling, and the result is the same either way.
 PARALLEL_MIN_BATCH = 8
 PARALLEL_WORKERS = 2
+# Fetch the next batch while this one is processed only while this one holds less than this.
+PREFETCH_MAX_BYTES = 32 * 1024 * 1024
+# Messages stored + processed per commit: each commit is an fsync (synchronous=FULL), and a
+# group this size holds the write lock for about a tenth of a second.
+COMMIT_GROUP = 32
 _MSGID = re.compile(r"<[^<>\s]+>")
 _META_HEADERS = ("message-id", "from", "subject", "date")
 
-# Hook points for crash-injection tests: "stored", "processed", "done" (with the inbox id).
+# Hook points for crash-injection tests: "stored", "processed" (inside a commit group),
+# "committed" (after it, with its last inbox id), "done" (after the server action).
 Hook = Callable[[str, int], None]
 
 
@@ -121,25 +128,26 @@ def run_ingestion_pass(
     uids = client.uids_after(db.cursor_uid(store, account, mailbox, uidvalidity))
     if len(uids) < PARALLEL_MIN_BATCH:
         shutdown_workers()  # quiet again: an idle daemon keeps no worker processes
-    for start in range(0, len(uids), FETCH_BATCH):
+    batches = [uids[start : start + FETCH_BATCH] for start in range(0, len(uids), FETCH_BATCH)]
+    ahead = None
+    for index, batch in enumerate(batches):
+        messages, understood = ahead if ahead is not None else _fetch_ahead(client, config, batch)
+        # The next batch is fetched and handed to the workers before this one is processed,
+        # so they parse and classify it meanwhile (unless this one is big: two batches of
+        # large mail in memory at once is not worth it). Nothing of it is stored yet: after a
+        # crash it is simply fetched again.
+        ahead = None
+        held = sum(len(m.raw) for m in messages if m.raw is not None)
+        if index + 1 < len(batches) and held <= PREFETCH_MAX_BYTES:
+            ahead = _fetch_ahead(client, config, batches[index + 1])
         done: list[int] = []
-        messages = client.fetch(uids[start : start + FETCH_BATCH])
-        understood = understand_ahead(config, messages)
-        for message in messages:
-            report.fetched += 1
-            meta, pre = _result(understood.get(message.uid))
-            stored = ingest(
-                store, config, account, mailbox, uidvalidity, message, now=now, meta=meta
+        for group in range(0, len(messages), COMMIT_GROUP):
+            members = messages[group : group + COMMIT_GROUP]
+            done.extend(
+                _ingest_group(store, config, uidvalidity, members, understood, report, now, hook)
             )
-            if stored is None:
-                continue
-            inbox_id = stored
-            report.stored += 1
-            _call(hook, "stored", inbox_id)
-            status = process_message(store, config, inbox_id, now=now, understood=pre)
-            report.count(status)
-            _call(hook, "processed", inbox_id)
-            done.append(inbox_id)
+            if done:
+                _call(hook, "committed", done[-1])
         # One MOVE/STORE per target for the whole batch: Dovecot's cost of a MOVE is mostly
         # per command, not per UID. Every row is committed first, so a crash before this line
         # leaves recorded actions that the next pass performs before anything else.
@@ -147,6 +155,47 @@ def run_ingestion_pass(
         for inbox_id in done:
             _call(hook, "done", inbox_id)
     return report
+
+
+def _fetch_ahead(
+    client: MailboxClient, config: Config, uids: Sequence[int]
+) -> tuple[list[FetchedMessage], dict[int, Future[tuple[HeaderMeta, Understood]]]]:
+    messages = client.fetch(uids)
+    return messages, understand_ahead(config, messages)
+
+
+def _ingest_group(
+    store: Store,
+    config: Config,
+    uidvalidity: int,
+    messages: Sequence[FetchedMessage],
+    understood: dict[int, Future[tuple[HeaderMeta, Understood]]],
+    report: PassReport,
+    now: datetime,
+    hook: Hook | None,
+) -> list[int]:
+    """Store and process a few messages in ONE commit (synchronous=FULL makes each commit an
+    fsync). Exactly once still holds: the cursor moves in the same commit, nothing leaves the
+    database before it (server actions come after), and a crash undoes the whole group, which
+    the next pass fetches again. Each message is its own savepoint, so one that fails is
+    shunted alone."""
+    account, mailbox = account_of(config.imap), config.imap.mailbox
+    done: list[int] = []
+    with store.transaction():
+        for message in messages:
+            report.fetched += 1
+            meta, pre = _result(understood.get(message.uid))
+            inbox_id = ingest(
+                store, config, account, mailbox, uidvalidity, message, now=now, meta=meta
+            )
+            if inbox_id is None:
+                continue
+            report.stored += 1
+            _call(hook, "stored", inbox_id)
+            report.count(process_message(store, config, inbox_id, now=now, understood=pre))
+            _call(hook, "processed", inbox_id)
+            done.append(inbox_id)
+    return done
 
 
 def _call(hook: Hook | None, point: str, inbox_id: int) -> None:
@@ -206,32 +255,17 @@ HeaderMeta = dict[str, str | None]
 
 
 def _header_meta(raw: bytes) -> HeaderMeta:
-    try:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw)
-        # First occurrence of each, cut like parsers.mail does: the policy's header parsers
-        # are quadratic in encoded words, and a hostile Subject must not stall ingestion.
-        first: dict[str, str] = {}
-        for name, value in headers.raw_items():
-            key = name.lower()
-            if key in _META_HEADERS and key not in first:
-                parsed = default_policy.header_fetch_parse(name, value[:MAX_HEADER_CHARS])
-                first[key] = str(parsed)
-        message_id, sender, subject, date = (first.get(name) or None for name in _META_HEADERS)
-    except Exception:
-        return {"message_id": None, "from": None, "subject": None, "date": None}
-    found = _MSGID.search(message_id or "")
-    when = None
-    if date:
-        try:
-            parsed = parsedate_to_datetime(date)
-            when = iso_utc(parsed) if parsed.tzinfo else None
-        except (TypeError, ValueError):
-            when = None
+    return meta_of(parse_headers(raw))
+
+
+def meta_of(mail: ParsedMail) -> HeaderMeta:
+    """The columns a stored row shows before it is processed, read as parse() reads them (the
+    workers take them from their full parse; ingest in line from the header section only)."""
     return {
-        "message_id": found.group(0) if found else None,
-        "from": parseaddr(sender or "")[1].lower() or None,
-        "subject": (subject or "")[:500] or None,
-        "date": when,
+        "message_id": mail.message_id,
+        "from": mail.from_addr or None,
+        "subject": mail.subject[:500] or None,
+        "date": iso_utc(mail.date) if mail.date is not None else None,
     }
 
 
@@ -435,7 +469,9 @@ def understand(raw: bytes, u: Understanding) -> Understood:
 
 def _prepare(raw: bytes, u: Understanding) -> tuple[HeaderMeta, Understood]:
     """Everything pure ingestion does with one message's bytes, for a worker."""
-    return _header_meta(raw), understand(raw, u)
+    understood = understand(raw, u)
+    mail = understood[0]
+    return (meta_of(mail) if mail is not None else _header_meta(raw)), understood
 
 
 _pool: ProcessPoolExecutor | None = None

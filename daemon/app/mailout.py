@@ -1,7 +1,7 @@
 """Composing outgoing mail and putting it in the outbox (the outbox drain sends it).
 
-Headers are built with the email package's strict SMTP policy: a CR or LF smuggled into a
-name or subject is removed before it can start a header of its own.
+Every header value passes clean_header first: a CR or LF smuggled into a name or subject is
+removed before it can start a header of its own.
 """
 
 from __future__ import annotations
@@ -11,10 +11,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email import encoders
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
@@ -77,46 +82,91 @@ class OutgoingMail:
 
 
 def compose(mail: OutgoingMail) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = Address(clean_header(mail.from_name), addr_spec=mail.from_address)
+    """The wire form of ``mail``: text (+ HTML, + the QR code inline) (+ attachments).
+
+    Built with the email package's compat32 classes rather than EmailMessage: the same MIME
+    at a sixth of the cost (the header registry parsed and refolded every header, about 4 ms a
+    mail, most of an automatic answer's cost). Every header value passes clean_header, so no
+    CR or LF from a debtor's name or subject can start a header of its own."""
+    body: Message = _text_part(mail.rendered.text, "plain")
+    if mail.rendered.html is not None:
+        html: Message = _text_part(mail.rendered.html, "html")
+        if mail.inline_png is not None:
+            image = _binary_part(mail.inline_png, "image", "png")
+            image["Content-ID"] = "<epcqr>"
+            image.add_header("Content-Disposition", "inline", filename="betaal-qr.png")
+            html = _multipart("related", [html, image])
+        body = _multipart("alternative", [body, html])
+    if mail.attachments:
+        files = []
+        for attachment in mail.attachments:
+            part = _binary_part(attachment.content, attachment.maintype, attachment.subtype)
+            name = clean_header(attachment.filename)
+            # RFC 2231 for a name beyond ASCII, as mail clients expect
+            filename: str | tuple[str, str, str] = name if name.isascii() else ("utf-8", "", name)
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            files.append(part)
+        body = _multipart("mixed", [body, *files])
+    msg = Message()
+    msg["From"] = formataddr(
+        (clean_header(mail.from_name), clean_header(mail.from_address)), charset="utf-8"
+    )
     msg["To"] = ", ".join(clean_header(a) for a in mail.to)
     if mail.reply_to:
         msg["Reply-To"] = clean_header(mail.reply_to)
-    msg["Subject"] = clean_header(mail.rendered.subject)
+    msg["Subject"] = _encoded(clean_header(mail.rendered.subject))  # type: ignore[assignment]
     msg["Date"] = format_datetime(mail.date)
-    msg["Message-ID"] = mail.message_id
+    msg["Message-ID"] = clean_header(mail.message_id)
     if mail.in_reply_to:
         msg["In-Reply-To"] = clean_header(mail.in_reply_to)
     if mail.references:
         msg["References"] = " ".join(clean_header(r) for r in mail.references)
     if mail.auto_submitted:
-        msg["Auto-Submitted"] = mail.auto_submitted
+        msg["Auto-Submitted"] = clean_header(mail.auto_submitted)
         # Ask the other side's auto-responders not to answer us (Exchange honours this).
         msg["X-Auto-Response-Suppress"] = "All"
     if mail.language:
-        msg["Content-Language"] = mail.language
+        msg["Content-Language"] = clean_header(mail.language)
     for name, value in mail.extra_headers.items():
-        msg[name] = clean_header(value)
-    msg.set_content(mail.rendered.text)
-    if mail.rendered.html is not None:
-        msg.add_alternative(mail.rendered.html, subtype="html")
-        html_part = msg.get_body(preferencelist=("html",))
-        if mail.inline_png is not None and isinstance(html_part, EmailMessage):
-            html_part.add_related(
-                mail.inline_png,
-                maintype="image",
-                subtype="png",
-                cid="<epcqr>",
-                filename="betaal-qr.png",
-            )
-    for attachment in mail.attachments:
-        msg.add_attachment(
-            attachment.content,
-            maintype=attachment.maintype,
-            subtype=attachment.subtype,
-            filename=clean_header(attachment.filename),
-        )
-    return msg.as_bytes()
+        msg[name] = _encoded(clean_header(value))  # type: ignore[assignment]
+    msg["MIME-Version"] = "1.0"
+    for name, value in body.items():  # the body's Content-* headers move to the top
+        msg[name] = value
+    msg.set_payload(body.get_payload())
+    return msg.as_bytes(policy=_WIRE)
+
+
+# Text beyond ASCII goes out quoted-printable: readable, and safe through any relay (8bit
+# needs the server's 8BITMIME).
+_UTF8 = Charset("utf-8")
+_UTF8.header_encoding = QP
+_UTF8.body_encoding = QP
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=78)
+
+
+def _text_part(text: str, subtype: str) -> Message:
+    part = MIMEText(text, subtype, "us-ascii" if text.isascii() else _UTF8)  # type: ignore[arg-type]
+    del part["MIME-Version"]  # only the top level carries it
+    return part
+
+
+def _binary_part(content: bytes, maintype: str, subtype: str) -> Message:
+    part = MIMEBase(maintype, subtype)
+    del part["MIME-Version"]
+    part.set_payload(content)
+    encoders.encode_base64(part)
+    return part
+
+
+def _multipart(subtype: str, parts: list[Message]) -> Message:
+    msg = MIMEMultipart(subtype, _subparts=parts)
+    del msg["MIME-Version"]
+    return msg
+
+
+def _encoded(value: str) -> str | Header:
+    """RFC 2047 words where needed. Message takes a Header as a value (typeshed says str)."""
+    return value if value.isascii() else Header(value, _UTF8)
 
 
 def enqueue(

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 
+from parsers.prefilter import with_prefilter
+
 _I = re.IGNORECASE
 
 
 def _cues(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in parts), _I)
+    # The prefilter skips positions no cue starts at: classification's hottest loop.
+    return with_prefilter(re.compile("|".join(f"(?:{p})" for p in parts), _I))
 
 
 INSOLVENCY = _cues(
@@ -116,10 +119,9 @@ VAGUE_PROMISE = _cues(
     r"schnellstmöglich|d[èe]s que possible|au plus vite",
 )
 
-NEGATION = re.compile(
+NEGATION = _cues(
     r"\bniet\b|\bgeen\b|\bnooit\b|\bnot\b|n't\b|\bunable\b|\bcannot\b|\bnicht\b|\bkein\w*\b|"
     r"\bnie\b|\bne\b|\bn'|\bjamais\b|\baucun\w*\b",
-    _I,
 )
 
 # negators that sit right next to a dispute word ("wij betwisten de factuur niet",

@@ -264,19 +264,20 @@ class Crash(BaseException):
 
 
 def test_a_crash_between_commit_and_move_is_repaired_first_on_the_next_pass(
-    tmp_path: Path, account: MailAccount
+    tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = corpus_store(tmp_path)
     for path in corpus_files()[:4]:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
+    monkeypatch.setattr(inbound, "COMMIT_GROUP", 2)
 
-    def crash_after_second(point: str, inbox_id: int) -> None:
-        if point == "processed" and inbox_id == 2:
+    def crash_after_first_group(point: str, inbox_id: int) -> None:
+        if point == "committed" and inbox_id == 2:
             raise Crash
 
     with pytest.raises(Crash):
-        run_pass(store, config, hook=crash_after_second)
+        run_pass(store, config, hook=crash_after_first_group)
     # The batch's moves come after all its commits: messages 1 and 2 are processed, not moved.
     pending = store.query("SELECT id FROM inbox WHERE server_done = 0 ORDER BY id")
     assert pending == [{"id": 1}, {"id": 2}]
@@ -286,6 +287,31 @@ def test_a_crash_between_commit_and_move_is_repaired_first_on_the_next_pass(
     assert report.server_actions == 4 and report.stored == 2
     assert account.uids("INBOX") == []
     assert store.scalar("SELECT COUNT(*) FROM case_events WHERE inbox_id = 2") == events
+
+
+def test_a_crash_inside_a_commit_group_undoes_the_whole_group(
+    tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = corpus_store(tmp_path)
+    for path in corpus_files()[:5]:
+        account.deliver(path.read_bytes())
+    config = corpus_config(account.imap_settings())
+    monkeypatch.setattr(inbound, "COMMIT_GROUP", 2)
+
+    def crash_in_second_group(point: str, inbox_id: int) -> None:
+        if point == "processed" and inbox_id == 4:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run_pass(store, config, hook=crash_in_second_group)
+    # Group 1 (messages 1, 2) is committed; rows 3 and 4, their effects and the cursor past
+    # them were rolled back together, so the next pass fetches them again.
+    assert [r["id"] for r in store.query("SELECT id FROM inbox ORDER BY id")] == [1, 2]
+    assert store.scalar("SELECT COUNT(*) FROM case_events WHERE inbox_id > 2") == 0
+    report = run_pass(store, config)
+    assert report.stored == 3 and report.server_actions == 5
+    assert store.scalar("SELECT COUNT(*) FROM inbox") == 5
+    assert account.uids("INBOX") == []
 
 
 def test_linking_routing_and_answer_rules(tmp_path: Path, account: MailAccount) -> None:

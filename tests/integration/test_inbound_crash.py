@@ -17,6 +17,7 @@ import pytest
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, loads, open_store
+from daemon.app import inbound
 from daemon.app.inbound import run_ingestion_pass
 from tests.integration.inbound_corpus import (
     NOW,
@@ -28,7 +29,7 @@ from tests.integration.inbound_corpus import (
 )
 from tests.servers import DovecotServer, MailAccount
 
-KILL_AFTER = 15  # stored messages before the kill: well inside the batch of 90
+KILL_AFTER = 15  # stored before the kill: the first commit group (32) of the batch of 90
 DEADLINE_S = 60.0
 
 
@@ -149,18 +150,27 @@ def test_kill_9_mid_batch_then_run_again(
     assert outcome(store) == reference
 
 
+GROUP = 16  # messages per commit in these tests (inbound.COMMIT_GROUP)
+
+
 @pytest.mark.parametrize(
     ("point", "after"),
-    [("stored", 1), ("stored", 37), ("processed", 37), ("done", 37)],
+    [("stored", 1), ("stored", 37), ("processed", 37), ("committed", 32), ("done", 37)],
     ids=[
         "before-first-is-processed",
         "stored-not-processed",
-        "processed-not-moved",
+        "processed-not-committed",
+        "committed-not-moved",
         "batch-moved-crash-after",
     ],
 )
 def test_crash_at_each_commit_boundary(
-    tmp_path: Path, dovecot: MailAccount, reference: dict[str, Any], point: str, after: int
+    tmp_path: Path,
+    dovecot: MailAccount,
+    reference: dict[str, Any],
+    point: str,
+    after: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = wait_for_login(dovecot)
     store, _ = corpus_store(tmp_path)
@@ -168,6 +178,7 @@ def test_crash_at_each_commit_boundary(
     for path in files:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
+    monkeypatch.setattr(inbound, "COMMIT_GROUP", GROUP)
 
     def crash(at: str, inbox_id: int) -> None:
         if at == point and inbox_id == after:
@@ -179,12 +190,63 @@ def test_crash_at_each_commit_boundary(
             if hook is crash:
                 with pytest.raises(Crash):
                     run_ingestion_pass(store, config, client, now=NOW, hook=hook)
-                # "done" fires after the batch's single MOVE: the whole batch is stored.
-                stored = len(files) if point == "done" else after
+                # A crash inside a commit group undoes the group; "done" fires after the
+                # batch's single MOVE, when the whole batch is stored.
+                stored = {
+                    "done": len(files),
+                    "committed": after,
+                }.get(point, (after - 1) // GROUP * GROUP)
                 assert store.scalar("SELECT COUNT(*) FROM inbox") == stored
             else:
                 run_ingestion_pass(store, config, client, now=NOW)
         finally:
             client.logout()
+    assert_exactly_once(store, account, len(files))
+    assert outcome(store) == reference
+
+
+def test_crash_with_the_next_batch_fetched_ahead(
+    tmp_path: Path,
+    dovecot: MailAccount,
+    reference: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches of 20: while batch 3 is processed, batch 4 is already fetched and in the
+    workers. A crash then loses nothing of it (it was never stored) and doubles nothing."""
+    account = wait_for_login(dovecot)
+    store, _ = corpus_store(tmp_path)
+    files = corpus_files()
+    for path in files:
+        account.deliver(path.read_bytes())
+    config = corpus_config(account.imap_settings())
+    monkeypatch.setattr(inbound, "FETCH_BATCH", 20)
+    monkeypatch.setattr(inbound, "COMMIT_GROUP", 8)
+    fetched: list[int] = []
+    real_fetch = ImapMailbox.fetch
+
+    def counting_fetch(self: ImapMailbox, uids: Any) -> Any:
+        got = real_fetch(self, uids)
+        fetched.extend(m.uid for m in got)
+        return got
+
+    monkeypatch.setattr(ImapMailbox, "fetch", counting_fetch)
+
+    def crash(at: str, inbox_id: int) -> None:
+        if at == "processed" and inbox_id == 51:  # batch 3 (41-60), second group (49-56)
+            raise Crash
+
+    client = ImapMailbox.connect(config.imap)
+    try:
+        with pytest.raises(Crash):
+            run_ingestion_pass(store, config, client, now=NOW, hook=crash)
+    finally:
+        client.logout()
+    assert len(fetched) == 80  # batches 1-3 and the one ahead
+    assert store.scalar("SELECT COUNT(*) FROM inbox") == 40 + 8  # batches 1, 2 + a group
+    client = ImapMailbox.connect(config.imap)
+    try:
+        run_ingestion_pass(store, config, client, now=NOW)
+    finally:
+        client.logout()
     assert_exactly_once(store, account, len(files))
     assert outcome(store) == reference

@@ -24,6 +24,7 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: str) -> None:
         self.db = db
         self.path = path
+        self._depth = 0  # nesting of transaction(): names its savepoints
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -31,16 +32,34 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: one unit of work, written once or not at all."""
+        """BEGIN IMMEDIATE … COMMIT: one unit of work, written once or not at all.
+
+        Inside another unit of work it is a SAVEPOINT: a failure undoes only its own writes
+        (the caller may record the failure and go on), success leaves the outer unit to commit.
+        """
         conn = self.conn
-        if conn.in_transaction:  # nested use joins the outer unit of work
-            yield conn
+        if conn.in_transaction:
+            self._depth += 1
+            name = f"unit_{self._depth}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:  # SQLite may have rolled everything back already
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 

@@ -7,8 +7,6 @@ from typing import Any
 
 from daemon.adapters.store.db import Store, dumps, loads
 
-ANSWER_KINDS = ("confirmation", "auto_answer", "invoice_copy")
-
 # -- cursors ------------------------------------------------------------------------------
 
 
@@ -171,12 +169,14 @@ def case_row(store: Store, case_id: int) -> dict[str, Any] | None:
 
 
 def answered_recently(store: Store, address: str, since: str) -> bool:
-    """An automatic answer went (or is queued) to ``address`` since ``since``."""
+    """An automatic answer went (or is queued) to ``address`` since ``since``. Answers have one
+    recipient; the kinds are spelled out so that the partial index outbox_answer_recipient
+    (migration 3) applies."""
     found = store.scalar(
-        f"SELECT 1 FROM outbox, json_each(outbox.recipients) AS r WHERE r.value = ?"
-        f" AND outbox.kind IN ({','.join('?' * len(ANSWER_KINDS))}) AND outbox.created_at >= ?"
-        " AND outbox.status != 'cancelled' LIMIT 1",
-        (address.lower(), *ANSWER_KINDS, since),
+        "SELECT 1 FROM outbox WHERE json_extract(recipients, '$[0]') = ?"
+        " AND kind IN ('confirmation', 'auto_answer', 'invoice_copy') AND created_at >= ?"
+        " AND status != 'cancelled' LIMIT 1",
+        (address.lower(), since),
     )
     return found is not None
 

@@ -380,9 +380,18 @@ CREATE INDEX inbox_server_pending ON inbox(account, mailbox, id)
 CREATE INDEX inbox_sha256 ON inbox(sha256) WHERE message_id IS NULL;
 """
 
+# The per-address rate limit on automatic answers by recipient: an answer goes to exactly one
+# address, so its first recipient names it. Without this, a busy day's answers were scanned
+# (json_each over every recent answer) once per inbound mail.
+INDEXES_V3 = """
+CREATE INDEX outbox_answer_recipient ON outbox(json_extract(recipients, '$[0]'), created_at)
+    WHERE kind IN ('confirmation', 'auto_answer', 'invoice_copy');
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
+    Migration(3, "index of automatic answers by recipient", INDEXES_V3),
 )
 
 
