@@ -37,7 +37,7 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "bounce": ("fix_address",),
     "send_failed": ("fix_address", "resend"),
     "shunted_mail": ("retry",),
-    "statement_quarantined": (),
+    "statement_quarantined": ("import",),
     "delivery_uncertain": ("mark_sent", "resend"),
     "promise": ("promise", "resume"),
     "promise_broken": ("promise", "resume", "handover", "write_off"),
@@ -490,18 +490,34 @@ def retry(ctx: _Ctx) -> Result:
     inbox_id = ctx.item["inbox_id"]
     if inbox_id is None:
         raise ReviewError(f"item #{ctx.item['id']} has no stored mail to retry")
-    from daemon.app import inbound
+    from daemon.app.inbound import retry_message
 
-    retry_fn: Callable[..., Any] | None = None
-    for name in ("retry_inbox", "retry_message", "retry_mail", "retry"):
-        retry_fn = getattr(inbound, name, None)
-        if retry_fn is not None:
-            break
-    if retry_fn is None:
-        raise ReviewError("this version cannot re-process mail; run: dunmail inbox retry ID")
-    result = retry_fn(ctx.store, ctx.config, inbox_id, now=ctx.now)
+    result = retry_message(ctx.store, ctx.config, inbox_id, now=ctx.now)
     ctx.event("mail_retried", inbox_id=inbox_id, result=str(result))
     return f"mail {inbox_id} processed again", True, {"result": str(result)}
+
+
+def import_file(ctx: _Ctx) -> Result:
+    """A quarantined statement file, imported again from its kept bytes under the current
+    configuration. Resolved only when it is booked now; otherwise the item stays open with
+    the new reason."""
+    file_id = ctx.item["statement_file_id"]
+    if file_id is None:
+        raise ReviewError(f"item #{ctx.item['id']} has no kept statement file")
+    from daemon.app.statements import reimport_file
+
+    try:
+        outcomes = reimport_file(ctx.store, ctx.config, int(file_id), now=ctx.at)
+    except (LookupError, ValueError) as exc:
+        raise ReviewError(str(exc)) from exc
+    detail = {"files": [o.as_dict() for o in outcomes]}
+    ctx.event("statement_import_approved", file_id=file_id, **detail)
+    refused = [o for o in outcomes if o.status in ("failed", "quarantined")]
+    if refused:
+        reasons = "; ".join(f"{o.filename}: {o.reason}" for o in refused)
+        return f"still not importable: {reasons}", False, detail
+    booked = sum(o.new for o in outcomes)
+    return f"imported; {booked} new payment(s) booked", True, detail
 
 
 def fix_address(ctx: _Ctx) -> Result:
@@ -683,6 +699,7 @@ _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
     "allocate": allocate,
     "ignore": ignore,
     "retry": retry,
+    "import": import_file,
     "fix_address": fix_address,
     "mark_sent": mark_sent,
     "resend": resend,

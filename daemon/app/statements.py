@@ -128,6 +128,29 @@ def import_statement_bytes(
     ]
 
 
+def reimport_file(store: Store, config: Config, file_id: int, *, now: str) -> list[FileOutcome]:
+    """Import a quarantined or failed file again from its kept bytes, under the current
+    configuration (after a fix of bank.accounts, a parser, or once a person has checked that a
+    file from an unauthenticated mail is genuine). Raises LookupError/ValueError when there is
+    nothing to import."""
+    row = bank.file_row(store, file_id)
+    if row is None:
+        raise LookupError(f"no statement file {file_id}; see: dunmail statements list")
+    if row["status"] == "imported":
+        raise ValueError(f"statement file {file_id} ({row['filename']}) is already imported")
+    if row["raw"] is None:
+        raise ValueError(f"statement file {file_id} has no kept bytes to import")
+    return import_statement_bytes(
+        store,
+        config,
+        bytes(row["raw"]),
+        filename=row["filename"],
+        source=row["source"],
+        inbox_id=row["inbox_id"],
+        now=now,
+    )
+
+
 def unzip_members(data: bytes) -> list[tuple[str, bytes]]:
     """The files inside a zip archive, refusing anything that unpacks out of proportion."""
     try:
@@ -201,7 +224,10 @@ def quarantine(
             f"{filename}: {reason}",
             priority=1,
             evidence={"file": filename, "sha256": sha, "reason": reason, "source": source},
-            proposed_actions=["retry", "discard"],
+            proposed_actions=[
+                "import (after a fix, or once you know the file is genuine)",
+                "dismiss",
+            ],
             inbox_id=inbox_id,
             statement_file_id=file_id,
             dedupe_key=f"statement_file:{sha}",
@@ -293,6 +319,8 @@ def _import_one(
         outcome.new = len(new)
         bank.set_file_counts(store, file_id, outcome.statements, outcome.payments, outcome.new)
         outcome.by_status = book_payments(store, config.bank, new, now=now)
+        # An earlier attempt at the same bytes may have left a quarantine item open.
+        bank.resolve_file_items(store, file_id, "imported on a later attempt", now=now)
         record_event(
             store,
             "statement_imported",

@@ -208,8 +208,9 @@ def resolve_command(
 
     Actions: resume, promise (--date), credit (--amount), write_off [--amount], allocate
     (--invoice N[:AMOUNT]…), ignore, approve / change (--instalments --date [--every-days]) /
-    reject, handover (--agency), retry, fix_address [--email], mark_sent, resend, done,
-    snooze (--until), assign (--to), comment (--text), dismiss.
+    reject, handover (--agency), retry, fix_address [--email], mark_sent, resend, import (a
+    quarantined statement file, from its kept bytes), done, snooze (--until), assign (--to),
+    comment (--text), dismiss.
 
     Example:
 

@@ -8,6 +8,7 @@ import sqlite3
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -213,3 +214,68 @@ def test_overlapping_statement_books_only_new_entries(runner: CliRunner, tmp_pat
     ]
     # Two genuine twins without any bank reference stay two; the repeat adds only the new one.
     assert [o["new"] for o in outcomes] == [2, 1]
+
+
+def _quarantined(runner: CliRunner, config: Path) -> list[dict[str, Any]]:
+    items = json.loads(_run(runner, "--config", str(config), "queue", "list", "--json")[1])
+    return [i for i in items if i["type"] == "statement_quarantined"]
+
+
+def _config(tmp_path: Path, db: Path, accounts: list[str]) -> Path:
+    path = tmp_path / "dunmail.toml"
+    listed = ", ".join(f'"{a}"' for a in accounts)
+    path.write_text(
+        f'[office]\nname = "Office"\nemail = "office@example.nl"\n'
+        f'[database]\npath = "{db}"\n[bank]\naccounts = [{listed}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_quarantined_file_is_imported_from_the_queue_after_the_fix(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = tmp_path / "office.db"
+    statement = tmp_path / "a.xml"
+    statement.write_bytes(_camt())
+    config = _config(tmp_path, db, ["NL02RABO0123456789"])  # the account is not listed yet
+    code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
+    assert code == 1 and "not in bank.accounts" in err
+    statement.unlink()  # the office no longer has the file: its bytes are in the database
+    [item] = _quarantined(runner, config)
+    shown = _run(runner, "--config", str(config), "queue", "show", str(item["id"]))[1]
+    assert "import" in shown
+
+    # Before the fix the import is refused again, with the reason; the item stays open.
+    args = ["--config", str(config), "queue", "resolve", str(item["id"]), "--action", "import"]
+    code, out, err = _run(runner, *args)
+    assert "still not importable" in out + err and "not in bank.accounts" in out + err
+    assert len(_quarantined(runner, config)) == 1
+
+    _config(tmp_path, db, ["NL02RABO0123456789", ACCOUNT])
+    code, out, err = _run(runner, *args)
+    assert code == 0, err
+    assert "imported; 4 new payment(s) booked" in out
+    assert _quarantined(runner, config) == []
+    payments = json.loads(_run(runner, "--config", str(config), "payments", "list", "--json")[1])
+    assert len(payments) == 4
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status, raw FROM statement_files").fetchall() == [
+            ("imported", None)
+        ]
+    code, out, err = _run(runner, *args)  # resolved: nothing happens twice
+    assert code != 0 and "already resolved" in out + err
+
+
+def test_importing_the_same_file_again_closes_its_quarantine_item(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db = tmp_path / "office.db"
+    statement = tmp_path / "a.xml"
+    statement.write_bytes(_camt())
+    config = _config(tmp_path, db, ["NL02RABO0123456789"])
+    _run(runner, "--config", str(config), "statements", "import", str(statement))
+    _config(tmp_path, db, [ACCOUNT])
+    code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
+    assert code == 0, err
+    assert _quarantined(runner, config) == []

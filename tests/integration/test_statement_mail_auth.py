@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from daemon.adapters.store.db import Store, open_store
 from daemon.app.bankmail import import_statement_mail, parse_authentication_results
+from daemon.app.review import ActionRequest, ReviewError, act
 from daemon.config import BankSettings, Config
 from daemon.domain.references import generate_rf
 from tests.integration.bank_writers import Tx, camt053, single
@@ -210,6 +212,31 @@ def test_quarantined_file_is_booked_when_the_genuine_mail_arrives(store: Store) 
     )
     assert result.status == "imported"
     assert _invoice_status(store) == ("paid", 100000)
+    # the forgery's quarantine item is closed: the same bytes are booked now
+    assert store.scalar("SELECT state FROM review_items") == "resolved"
+
+
+def test_a_person_can_accept_a_quarantined_statement_after_checking_it(store: Store) -> None:
+    import_statement_mail(store, CONFIG, _mail(), inbox_id=None, now=NOW, dnsfunc=dnsfunc)
+    item_id = store.scalar("SELECT id FROM review_items WHERE type = 'statement_quarantined'")
+    when = datetime(2026, 3, 5, 9, tzinfo=UTC)
+    outcome = act(
+        store, CONFIG, item_id, ActionRequest("import"), actor="ann", today=when.date(), now=when
+    )
+    assert outcome.resolved and outcome.message == "imported; 1 new payment(s) booked"
+    assert _invoice_status(store) == ("paid", 100000)
+    row = store.one("SELECT state, resolved_by FROM review_items WHERE id = ?", (item_id,))
+    assert row == {"state": "resolved", "resolved_by": "ann"}
+    with pytest.raises(ReviewError, match="already resolved"):
+        act(
+            store,
+            CONFIG,
+            item_id,
+            ActionRequest("import"),
+            actor="ann",
+            today=when.date(),
+            now=when,
+        )
 
 
 def test_mail_from_other_senders_is_not_a_statement(store: Store) -> None:
