@@ -336,6 +336,34 @@ class ImapMailbox:
             with _translated("STORE +FLAGS"):
                 self._client.add_flags(uid_list, list(flags), silent=True)
 
+    def remove_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None:
+        uid_list = sorted(set(uids))
+        if uid_list:
+            with _translated("STORE -FLAGS"):
+                self._client.remove_flags(uid_list, list(flags), silent=True)
+
+    def refile(self, message_id: str, source: str, target: str) -> int:
+        """Move the message(s) with this Message-ID from folder ``source`` to ``target``, for
+        a decision that changed after the message was filed (a move gives it a new UID, so it
+        is found again by its header). The selected mailbox stays selected. Returns how many
+        were moved: 0 when it is no longer in ``source`` (someone moved it by hand)."""
+        uids = self.search_header(source, "Message-ID", message_id)
+        if not uids:
+            return 0
+        previous = self._selected
+        server_name = self.server_folder(source)
+        with _translated(f"SELECT {server_name}"):
+            self._client.select_folder(server_name)
+            self._selected = server_name
+        try:
+            self.move(uids, target)
+        finally:
+            if previous is not None and previous != server_name:
+                with _translated(f"SELECT {previous}"):
+                    self._client.select_folder(previous)
+                    self._selected = previous
+        return len(uids)
+
     def move(self, uids: Iterable[int], folder: str) -> None:
         """Move to ``folder``; without MOVE, copy and mark the originals $DunmailDone."""
         uid_list = sorted(set(uids))

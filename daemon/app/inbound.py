@@ -74,6 +74,8 @@ class MailboxClient(Protocol):
     def fetch(self, uids: Iterable[int]) -> list[FetchedMessage]: ...
     def move(self, uids: Iterable[int], folder: str) -> None: ...
     def add_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None: ...
+    def remove_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None: ...
+    def refile(self, message_id: str, source: str, target: str) -> int: ...
     def idle_wait(self, timeout_s: float) -> bool: ...
     @property
     def has_idle(self) -> bool: ...
@@ -578,10 +580,42 @@ def _finish(
     route_as: str | None = None,
     **values: Any,
 ) -> None:
-    action = row["server_action"] or server_action_for(config, route_as or status)
+    desired = server_action_for(config, route_as or status)
+    action, done = _next_server_action(row["server_action"], bool(row["server_done"]), desired)
     db.finish_message(
-        store, row["id"], status=status, processed_at=iso_utc(now), server_action=action, **values
+        store,
+        row["id"],
+        status=status,
+        processed_at=iso_utc(now),
+        server_action=action,
+        server_done=int(done),
+        **values,
     )
+
+
+def _next_server_action(current: str | None, done: bool, desired: str) -> tuple[str, bool]:
+    """(server action, already done) for a message whose outcome calls for ``desired``.
+
+    First processing: ``desired``. Processed again (a retry) after its copy was filed: from
+    where it is now to where ``desired`` puts it — ``refile:FROM>TO`` (found by Message-ID,
+    as the move gave it a new UID) or ``reflag:OLD>NEW``; nothing when it is there already,
+    or when the mark mode changed in between (it stays where it is)."""
+    if current is None:
+        return desired, False
+    verb, _, arg = current.partition(":")
+    if verb in ("refile", "reflag"):
+        source, _, target = arg.partition(">")
+        place = ("move" if verb == "refile" else "flag", target if done else source)
+    elif done:
+        place = (verb, arg)
+    else:
+        return desired, False  # never performed: the message is still in the mailbox
+    want, _, want_arg = desired.partition(":")
+    if place[0] != want:
+        return current, done
+    if place[1] == want_arg:
+        return desired, True
+    return f"{'refile' if want == 'move' else 'reflag'}:{place[1]}>{want_arg}", False
 
 
 def _shunt(store: Store, config: Config, row: dict[str, Any], error: str, *, now: datetime) -> None:
@@ -630,6 +664,10 @@ def _server_actions(
     for row in rows:
         if not row["server_action"] or row["server_done"]:
             continue
+        if row["server_action"].startswith("refile:"):
+            if _refile(client, row, report):
+                finished.append(row["id"])
+            continue
         if row["uidvalidity"] != uidvalidity:
             # Under another UIDVALIDITY the UID names nothing: the re-scan finds it again.
             finished.append(row["id"])
@@ -661,6 +699,29 @@ def _perform(client: MailboxClient, action: str, uids: list[int]) -> None:
         client.move(uids, arg)
     elif verb == "flag":
         client.add_flags(uids, arg.split())
+    elif verb == "reflag":
+        old, _, new = arg.partition(">")
+        client.remove_flags(uids, old.split())
+        client.add_flags(uids, new.split())
+
+
+def _refile(client: MailboxClient, row: dict[str, Any], report: PassReport) -> bool:
+    """Move a message filed earlier to the folder its new outcome belongs in. True when done
+    (or impossible: then the reason is in the report and the row is not tried again)."""
+    source, _, target = row["server_action"].removeprefix("refile:").partition(">")
+    if not row["message_id"]:
+        report.errors.append(
+            f"inbox {row['id']}: no Message-ID to find it by in {source}; move it to {target}"
+            " by hand"
+        )
+        return True
+    try:
+        moved = client.refile(row["message_id"], source, target)
+    except PermanentMailError as exc:
+        report.errors.append(f"inbox {row['id']}: refile {source} → {target}: {exc}")
+        return False
+    report.server_actions += moved
+    return True
 
 
 # -- waiting and the fetch loop -----------------------------------------------------------

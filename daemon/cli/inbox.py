@@ -90,6 +90,9 @@ def show_command(app: AppContext, inbox_id: int, show_raw: bool, as_json: bool) 
 def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
     """Process a shunted message again, after the cause was fixed.
 
+    When the new outcome belongs in another folder (or under other flags) than the one the
+    message was filed in, the daemon's next fetch moves it there.
+
     Example:
 
         dunmail inbox retry 42
@@ -100,6 +103,10 @@ def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     row = inbox_row(app.store(), inbox_id) or {}
     suffix = f": {row.get('error')}" if status == "shunted" else ""
+    action = str(row.get("server_action") or "")
+    if action.startswith("refile:") and not row.get("server_done"):
+        source, _, target = action.removeprefix("refile:").partition(">")
+        suffix += f" (the next fetch moves it from {source} to {target})"
     click.echo(f"inbox {inbox_id}: {status}{suffix}")
     if status == "shunted":
         raise SystemExit(1)

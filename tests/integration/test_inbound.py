@@ -253,10 +253,46 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
         main, ["--db", str(db_path), "inbox", "retry", str(shunted["id"]), "--now", NOW.isoformat()]
     )
     assert result.exit_code == 0, result.output
-    row = store.one("SELECT status, intent, error FROM inbox WHERE id = ?", (shunted["id"],))
-    assert row is not None and row["status"] in ("processed", "review") and row["error"] is None
+    assert "next fetch moves it from dunmail/review to dunmail/processed" in result.output
+    row = store.one("SELECT * FROM inbox WHERE id = ?", (shunted["id"],))
+    assert row is not None and row["status"] == "processed" and row["error"] is None
     listing = CliRunner().invoke(main, ["--db", str(db_path), "inbox", "list", "--json"])
     assert listing.exit_code == 0 and '"status": "shunted"' not in listing.output
+    # Its copy was filed in the review folder; the next pass moves it to processed.
+    assert (row["server_action"], row["server_done"]) == (
+        "refile:dunmail/review>dunmail/processed",
+        0,
+    )
+    assert (len(account.uids("dunmail/processed")), len(account.uids("dunmail/review"))) == (1, 4)
+    report = run_pass(store, config)
+    assert report.errors == [] and report.server_actions == 1
+    assert (len(account.uids("dunmail/processed")), len(account.uids("dunmail/review"))) == (2, 3)
+    moved = account.messages("dunmail/processed")
+    assert any(str(poison["Message-ID"]).strip().encode() in m for m in moved)
+    assert store.scalar("SELECT server_done FROM inbox WHERE id = ?", (shunted["id"],)) == 1
+    assert run_pass(store, config).server_actions == 0
+
+
+def test_in_flag_mode_a_retried_message_gets_the_flags_of_its_new_outcome(
+    tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = corpus_store(tmp_path)
+    raw = corpus_files()[2].read_bytes()  # a promise: processed once it can be classified
+    account.deliver(raw)
+    config = corpus_config(account.imap_settings(), mark_mode="flag")
+    real = inbound.classify
+
+    def failing(parsed: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("classifier bug")
+
+    monkeypatch.setattr(inbound, "classify", failing)
+    run_pass(store, config)
+    monkeypatch.setattr(inbound, "classify", real)
+    assert inbound.retry_message(store, config, 1, now=NOW) == "processed"
+    run_pass(store, config)
+    [flags] = account.flags("INBOX").values()
+    assert {"\\Seen", "$DunmailProcessed"} <= flags
+    assert not flags & {"\\Flagged", "$DunmailReview"}
 
 
 class Crash(BaseException):

@@ -55,7 +55,7 @@ def server_action_rows(store: Store, inbox_ids: Sequence[int]) -> list[dict[str,
     for start in range(0, len(ids), 500):  # below SQLite's bound-parameter limit
         chunk = ids[start : start + 500]
         rows += store.query(
-            "SELECT id, uidvalidity, uid, server_action, server_done FROM inbox"
+            "SELECT id, uidvalidity, uid, message_id, server_action, server_done FROM inbox"
             f" WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id",
             chunk,
         )
