@@ -216,8 +216,13 @@ class DunningSettings:
         for day in self.send_days:
             if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
                 raise ValueError(f"send_days: unknown day {day!r} (use mon … sun)")
-        for name in ("send_start", "send_end"):
-            _hhmm(getattr(self, name), name)
+        start, end = (_hhmm(getattr(self, name), name) for name in ("send_start", "send_end"))
+        if start >= end:
+            raise ValueError(
+                f"send_end: {self.send_end!r} must come after send_start {self.send_start!r}"
+            )
+        if end > (24, 0):
+            raise ValueError(f"send_end: expected HH:MM up to 24:00, got {self.send_end!r}")
         for t in self.cycle_times:
             _hhmm(t, "cycle_times")
 

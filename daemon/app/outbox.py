@@ -52,20 +52,20 @@ def crash_point(name: str) -> None:
 
 
 def sending_window(config: Config) -> SendingWindow:
-    """The window in whole hours: a start like 09:30 opens at 10:00, an end like 17:30
-    closes at 17:00 (never sends outside the configured minutes)."""
+    """The configured window (send_days, send_start … send_end) in the office timezone."""
     d = config.dunning
-    sh, sm = (int(p) for p in d.send_start.split(":"))
-    eh, _em = (int(p) for p in d.send_end.split(":"))
-    start = min(sh + (1 if sm else 0), 23)
-    end = max(min(eh, 24), start + 1)
     return SendingWindow(
         tz=config.office.tz,
         weekdays=frozenset(_DAYS[x] for x in d.send_days),
-        start_hour=start,
-        end_hour=end,
+        start=_minutes(d.send_start),
+        end=_minutes(d.send_end),
         country=config.office.jurisdiction,
     )
+
+
+def _minutes(hhmm: str) -> int:
+    hour, minute = (int(p) for p in hhmm.split(":"))
+    return hour * 60 + minute
 
 
 @dataclass

@@ -39,6 +39,13 @@ def next_business_day(d: date, country: str) -> date:
     return d
 
 
+MINUTES_PER_DAY = 24 * 60
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def add_business_days(d: date, n: int, country: str) -> date:
     """Move ``n`` business days forward (or back for negative ``n``); ``n=0`` returns ``d``."""
     step = timedelta(days=1 if n >= 0 else -1)
@@ -52,18 +59,22 @@ def add_business_days(d: date, n: int, country: str) -> date:
 
 @dataclass(frozen=True, slots=True)
 class SendingWindow:
-    """When reminders may go out: weekdays (0 = Monday) and ``[start_hour, end_hour)``
-    in the office timezone, optionally skipping the public holidays of ``country``."""
+    """When reminders may go out: weekdays (0 = Monday) and ``[start, end)`` in minutes after
+    midnight in the office timezone (``end`` 1440 = midnight), optionally skipping the public
+    holidays of ``country``."""
 
     tz: tzinfo
     weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
-    start_hour: int = 9
-    end_hour: int = 17
+    start: int = 9 * 60
+    end: int = 17 * 60
     country: str | None = None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.start_hour < self.end_hour <= 24:
-            raise ValueError(f"bad sending hours {self.start_hour}-{self.end_hour}")
+        if not 0 <= self.start < self.end <= MINUTES_PER_DAY:
+            raise ValueError(
+                f"bad sending window {_clock(self.start)}-{_clock(self.end)}: the start must"
+                " come before the end, within one day"
+            )
         if not self.weekdays or not self.weekdays <= frozenset(range(7)):
             raise ValueError(f"bad sending weekdays {sorted(self.weekdays)}")
 
@@ -79,7 +90,8 @@ class SendingWindow:
 
     def allows(self, moment: datetime) -> bool:
         local = self._local(moment)
-        return self._open_day(local.date()) and self.start_hour <= local.hour < self.end_hour
+        minute = local.hour * 60 + local.minute
+        return self._open_day(local.date()) and self.start <= minute < self.end
 
     def next_opening(self, moment: datetime) -> datetime:
         """``moment`` itself when the window is open, else the next window start (office tz)."""
@@ -87,9 +99,10 @@ class SendingWindow:
             return moment
         local = self._local(moment)
         d = local.date()
+        opening = time(self.start // 60, self.start % 60)
         # A year of lookahead covers any sane combination of weekdays and holidays.
         for _ in range(366):
-            start = datetime.combine(d, time(self.start_hour), tzinfo=self.tz)
+            start = datetime.combine(d, opening, tzinfo=self.tz)
             if self._open_day(d) and start > local:
                 return start
             d += timedelta(days=1)

@@ -87,6 +87,14 @@ def test_example_documents_every_key() -> None:
             "ladders.x.steps[0].template: required",
             id="ladder-step-missing-key",
         ),
+        pytest.param(
+            "[dunning]\nsend_start = '17:30'\nsend_end = '09:00'\n",
+            "dunning.send_end: '09:00' must come after send_start '17:30' (config.toml line 3)",
+            id="window-backwards",
+        ),
+        pytest.param(
+            "[dunning]\nsend_start = '9h'\n", "dunning.send_start: expected HH:MM", id="bad-time"
+        ),
         pytest.param("[imap\n", "not valid TOML", id="broken-toml"),
     ],
 )

@@ -56,7 +56,7 @@ def test_next_business_day() -> None:
     assert next_business_day(date(2026, 12, 31), "NL") == date(2027, 1, 4)
 
 
-WINDOW = SendingWindow(tz=AMS, start_hour=9, end_hour=17, country="NL")
+WINDOW = SendingWindow(tz=AMS, start=9 * 60, end=17 * 60, country="NL")
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,32 @@ def test_sending_window(moment: datetime, allowed: bool, opening: datetime) -> N
 def test_sending_window_rejects_naive_and_bad_config() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         WINDOW.allows(datetime(2026, 3, 4, 10))
-    with pytest.raises(ValueError, match="hours"):
-        SendingWindow(tz=AMS, start_hour=18, end_hour=9)
+    with pytest.raises(ValueError, match="start must come before the end"):
+        SendingWindow(tz=AMS, start=18 * 60, end=9 * 60)
     with pytest.raises(ValueError, match="weekdays"):
         SendingWindow(tz=AMS, weekdays=frozenset({7}))
+
+
+HALF_HOURS = SendingWindow(tz=AMS, start=8 * 60 + 30, end=17 * 60 + 30, country="NL")
+
+
+@pytest.mark.parametrize(
+    ("moment", "allowed", "opening"),
+    [
+        ((8, 29), False, (8, 30)),
+        ((8, 30), True, (8, 30)),
+        ((17, 29), True, (17, 29)),
+        ((17, 30), False, None),  # closed: the next opening is tomorrow 08:30
+    ],
+)
+def test_a_window_to_the_minute(
+    moment: tuple[int, int], allowed: bool, opening: tuple[int, int] | None
+) -> None:
+    at = datetime(2026, 3, 4, *moment, tzinfo=AMS)
+    assert HALF_HOURS.allows(at) is allowed
+    expected = (
+        datetime(2026, 3, 4, *opening, tzinfo=AMS)
+        if opening
+        else datetime(2026, 3, 5, 8, 30, tzinfo=AMS)
+    )
+    assert HALF_HOURS.next_opening(at) == expected
