@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, cast
 
 from parsers.bank import Balance, BankFormatError, Direction, Payment, Statement
-from parsers.camt import StatementEnd, new_payment
+from parsers.camt import StatementEnd
+from parsers.camt_entries import new_payment
 from parsers.mt940_details import DetailFields, looks_like_iban, read_details
 
 _TAG = re.compile(r":(\d\d[A-Z]?):")
