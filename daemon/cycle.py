@@ -380,7 +380,9 @@ class InboundStage:
             self.settings = rt.config.imap
             self.client = connect_with_retry(rt.config.imap, attempts=1)
         try:
-            report = run_ingestion_pass(rt.store, rt.config, self.client, now=rt.now())
+            report = run_ingestion_pass(
+                rt.store, rt.config, self.client, now=rt.now(), stop=rt.halt
+            )
             rt.count("mails", report.stored)
             if not rt.halt.is_set():
                 wait_for_mail(self.client, min(rt.config.imap.poll_seconds, self.max_wait), rt.halt)

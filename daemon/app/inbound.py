@@ -88,6 +88,7 @@ class PassReport:
     outcomes: dict[str, int] = field(default_factory=dict)
     server_actions: int = 0
     errors: list[str] = field(default_factory=list)
+    stopped_early: bool = False  # asked to stop; the rest waits for the next pass
 
     def count(self, status: str) -> None:
         self.outcomes[status] = self.outcomes.get(status, 0) + 1
@@ -99,6 +100,7 @@ class PassReport:
             "outcomes": self.outcomes,
             "server_actions": self.server_actions,
             "errors": self.errors,
+            "stopped_early": self.stopped_early,
         }
 
 
@@ -116,8 +118,11 @@ def run_ingestion_pass(
     *,
     now: datetime,
     hook: Hook | None = None,
+    stop: threading.Event | None = None,
 ) -> PassReport:
-    """One pass over the configured mailbox; safe to repeat after a crash at any point."""
+    """One pass over the configured mailbox; safe to repeat after a crash at any point.
+    ``stop`` set (SIGTERM) ends the pass after the fetch batch in hand, moved and recorded:
+    a backlog of thousands of mails must not outlast the service manager's stop timeout."""
     report = PassReport()
     account, mailbox = account_of(config.imap), config.imap.mailbox
     uidvalidity = client.select(mailbox)
@@ -133,6 +138,9 @@ def run_ingestion_pass(
     batches = [uids[start : start + FETCH_BATCH] for start in range(0, len(uids), FETCH_BATCH)]
     ahead = None
     for index, batch in enumerate(batches):
+        if stop is not None and stop.is_set():
+            report.stopped_early = True
+            break
         messages, understood = ahead if ahead is not None else _fetch_ahead(client, config, batch)
         # The next batch is fetched and handed to the workers before this one is processed,
         # so they parse and classify it meanwhile (unless this one is big: two batches of
@@ -754,7 +762,7 @@ def fetch_mail(
         client = connect_with_retry(config.imap, max_wait=config.daemon.backoff_max_seconds)
         try:
             while not stop.is_set():
-                report = run_ingestion_pass(store, config, client, now=clock())
+                report = run_ingestion_pass(store, config, client, now=clock(), stop=stop)
                 if on_pass is not None:
                     on_pass(report)
                 if once:

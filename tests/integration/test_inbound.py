@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import threading
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -414,3 +415,33 @@ def test_review_promises_marks_kept_and_broken(tmp_path: Path) -> None:
     again = review_promises(store, config, date(2026, 11, 24), NOW)
     assert again.kept == [] and again.broken == []
     assert store.scalar("SELECT COUNT(*) FROM review_items") == 1
+
+
+def test_a_stop_request_ends_the_pass_after_the_batch_in_hand(
+    tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = corpus_store(tmp_path)
+    for path in corpus_files()[:30]:
+        account.deliver(path.read_bytes())
+    config = corpus_config(account.imap_settings())
+    monkeypatch.setattr(inbound, "FETCH_BATCH", 10)
+    stop = threading.Event()
+
+    def sigterm_during_first_batch(point: str, inbox_id: int) -> None:
+        if point == "processed" and inbox_id == 3:
+            stop.set()
+
+    client = ImapMailbox.connect(config.imap)
+    try:
+        report = run_ingestion_pass(
+            store, config, client, now=NOW, hook=sigterm_during_first_batch, stop=stop
+        )
+    finally:
+        client.logout()
+    # The batch in hand is finished (stored, processed, moved); the rest waits.
+    assert report.stopped_early and report.stored == 10 and report.server_actions == 10
+    assert len(account.uids("INBOX")) == 20
+    assert store.scalar("SELECT COUNT(*) FROM inbox WHERE server_done = 1") == 10
+    report = run_pass(store, config)
+    assert report.stored == 20 and not report.stopped_early
+    assert account.uids("INBOX") == []
