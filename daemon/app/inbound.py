@@ -306,6 +306,49 @@ def process_message(
         return "shunted"
 
 
+# Messages handed over as files (`dunmail inbox import`) live under this account: no server
+# copy to move or flag, numbered in arrival order.
+FILE_ACCOUNT = "file"
+FILE_MAILBOX = "import"
+
+
+def import_message(store: Store, config: Config, raw: bytes, *, now: datetime) -> tuple[int, str]:
+    """Store and process one message that did not come through IMAP (a reply saved from
+    another mailbox, an .eml forwarded as attachment), exactly as a fetched one would be:
+    the same duplicate check by Message-ID, the same effects. Returns (inbox id, status)."""
+    limit = config.imap.max_message_bytes
+    if len(raw) > limit:
+        raise ValueError(f"{len(raw)} bytes is larger than imap.max_message_bytes ({limit})")
+    meta = _header_meta(raw)
+    at = iso_utc(now)
+    with store.transaction():
+        uid = 1 + int(
+            store.scalar(
+                "SELECT COALESCE(MAX(uid), 0) FROM inbox WHERE account = ? AND mailbox = ?",
+                (FILE_ACCOUNT, FILE_MAILBOX),
+            )
+        )
+        inbox_id = db.insert_message(
+            store,
+            account=FILE_ACCOUNT,
+            mailbox=FILE_MAILBOX,
+            uidvalidity=0,
+            uid=uid,
+            message_id=meta["message_id"],
+            received_at=at,
+            mail_date=meta["date"],
+            from_addr=meta["from"],
+            subject=meta["subject"],
+            size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(),
+            raw=raw,
+            status="new",
+        )
+        assert inbox_id is not None  # a fresh uid cannot collide
+        status = process_message(store, config, inbox_id, now=now)
+    return inbox_id, status
+
+
 def retry_message(store: Store, config: Config, inbox_id: int, *, now: datetime) -> str:
     """Process a shunted (or any) row again after a fix; its server action is not repeated."""
     with store.transaction():
@@ -589,7 +632,10 @@ def _finish(
     **values: Any,
 ) -> None:
     desired = server_action_for(config, route_as or status)
+    action: str | None
     action, done = _next_server_action(row["server_action"], bool(row["server_done"]), desired)
+    if row["account"] == FILE_ACCOUNT:
+        action, done = None, True  # imported from a file: there is no server copy
     db.finish_message(
         store,
         row["id"],
@@ -601,7 +647,7 @@ def _finish(
     )
 
 
-def _next_server_action(current: str | None, done: bool, desired: str) -> tuple[str, bool]:
+def _next_server_action(current: str | None, done: bool, desired: str) -> tuple[str | None, bool]:
     """(server action, already done) for a message whose outcome calls for ``desired``.
 
     First processing: ``desired``. Processed again (a retry) after its copy was filed: from

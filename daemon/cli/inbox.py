@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Any
@@ -12,7 +13,7 @@ from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.inbox import inbox_row, inbox_rows
-from daemon.app.inbound import PassReport, fetch_mail, retry_message
+from daemon.app.inbound import PassReport, fetch_mail, import_message, retry_message
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
@@ -20,7 +21,7 @@ STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
 
 @click.group("inbox")
 def inbox_group() -> None:
-    """Inbound mail: list, show, fetch from IMAP, retry a shunted message.
+    """Inbound mail: list, show, fetch from IMAP, import .eml files, retry a shunted message.
 
     Example:
 
@@ -109,6 +110,62 @@ def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
         suffix += f" (the next fetch moves it from {source} to {target})"
     click.echo(f"inbox {inbox_id}: {status}{suffix}")
     if status == "shunted":
+        raise SystemExit(1)
+
+
+@inbox_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--now", "now_text", metavar="ISO", help="Process as if at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of outcomes.")
+@pass_app
+def import_command(
+    app: AppContext, files: tuple[str, ...], now_text: str | None, as_json: bool
+) -> None:
+    """Process mail saved as files (.eml) as if it had arrived in the mailbox.
+
+    For a debtor's reply that reached another mailbox: it is linked, classified and acted on
+    like fetched mail, and recognised as a duplicate if the same message was fetched before.
+    Exits 1 when a file could not be read or a message was shunted.
+
+    Example:
+
+        dunmail inbox import ~/Downloads/re-factuur-F2026-0412.eml
+    """
+    now = parse_now(now_text)
+    store = app.store()
+    outcomes: list[dict[str, Any]] = []
+    for name in files:
+        try:
+            size, limit = os.path.getsize(name), app.config.imap.max_message_bytes
+            if size > limit:  # refused before reading it into memory
+                raise ValueError(f"{size} bytes is larger than imap.max_message_bytes ({limit})")
+            with open(name, "rb") as handle:
+                raw = handle.read()
+            inbox_id, status = import_message(store, app.config, raw, now=now)
+        except (OSError, ValueError) as exc:
+            outcomes.append({"file": name, "inbox_id": None, "status": "error", "error": str(exc)})
+            continue
+        row = inbox_row(store, inbox_id) or {}
+        outcomes.append(
+            {
+                "file": name,
+                "inbox_id": inbox_id,
+                "status": status,
+                "intent": row.get("intent"),
+                "debtor_id": row.get("debtor_id"),
+                "error": row.get("error"),
+            }
+        )
+    if as_json:
+        echo_json(outcomes)
+    else:
+        for o in outcomes:
+            where = f"inbox {o['inbox_id']}: " if o["inbox_id"] else ""
+            detail = o["error"] or ", ".join(
+                f"{k} {o[k]}" for k in ("intent", "debtor_id") if o.get(k)
+            )
+            click.echo(f"{o['file']}: {where}{o['status']}" + (f" ({detail})" if detail else ""))
+    if any(o["status"] in ("error", "shunted") for o in outcomes):
         raise SystemExit(1)
 
 

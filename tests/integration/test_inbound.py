@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import threading
 from collections import Counter
 from datetime import date
@@ -24,6 +25,7 @@ from tests.integration.inbound_corpus import (
     BOUNCED,
     NOW,
     OFFICE,
+    config_toml,
     corpus_config,
     corpus_files,
     corpus_store,
@@ -445,3 +447,33 @@ def test_a_stop_request_ends_the_pass_after_the_batch_in_hand(
     report = run_pass(store, config)
     assert report.stored == 20 and not report.stopped_early
     assert account.uids("INBOX") == []
+
+
+def test_mail_saved_as_a_file_is_processed_like_fetched_mail(
+    tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = corpus_store(tmp_path)
+    files = corpus_files()
+    fetched, saved = files[2], files[6]  # two promises to pay
+    account.deliver(fetched.read_bytes())
+    config = corpus_config(account.imap_settings())
+    run_pass(store, config)
+    config_path = tmp_path / "dunmail.toml"
+    toml = config_toml(account.imap_settings(), tmp_path / "dunmail.db", max_message_bytes=100_000)
+    config_path.write_text(toml)
+    monkeypatch.setenv("DUNMAIL_TEST_IMAP_PASSWORD", account.password)
+    big = tmp_path / "big.eml"
+    big.write_bytes(b"Subject: x\n\n" + b"x" * 100_001)
+    args = ["--config", str(config_path), "inbox", "import", "--json", "--now", NOW.isoformat()]
+    result = CliRunner().invoke(main, [*args, str(saved), str(fetched), str(big)])
+    assert result.exit_code == 1, result.output  # the oversized file; the others are processed
+    new, again, refused = json.loads(result.stdout)
+    assert (new["status"], new["intent"]) == ("processed", "promise_to_pay")
+    assert new["debtor_id"] is not None
+    assert again["status"] == "duplicate"  # the same message was fetched over IMAP before
+    assert refused["status"] == "error" and "max_message_bytes" in refused["error"]
+    row = store.one("SELECT * FROM inbox WHERE id = ?", (new["inbox_id"],))
+    assert row is not None and (row["server_action"], row["server_done"]) == (None, 1)
+    promises = store.scalar("SELECT COUNT(*) FROM promises WHERE inbox_id = ?", (row["id"],))
+    assert promises == 1
+    assert run_pass(store, config).server_actions == 0  # nothing to move for a file
