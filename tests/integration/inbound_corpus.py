@@ -19,7 +19,9 @@ from typing import Any
 
 from imapclient.exceptions import LoginError
 
+from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, open_store
+from daemon.app.inbound import PassReport, run_ingestion_pass
 from daemon.app.invoices import import_invoices
 from daemon.config import Config, ImapSettings, OfficeSettings
 from tests.servers import MailAccount
@@ -139,3 +141,12 @@ def wait_for_login(account: MailAccount, timeout_s: float = 3.0) -> MailAccount:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def run_pass(store: Store, config: Config, **kwargs: Any) -> PassReport:
+    """One ingestion pass over its own connection, as at NOW."""
+    client = ImapMailbox.connect(config.imap)
+    try:
+        return run_ingestion_pass(store, config, client, now=NOW, **kwargs)
+    finally:
+        client.logout()

@@ -30,17 +30,10 @@ from tests.integration.inbound_corpus import (
     corpus_files,
     corpus_store,
     labels,
+    run_pass,
     wait_for_login,
 )
 from tests.servers import MailAccount
-
-
-def run_pass(store: Store, config: Config, **kwargs: Any) -> inbound.PassReport:
-    client = ImapMailbox.connect(config.imap)
-    try:
-        return run_ingestion_pass(store, config, client, now=NOW, **kwargs)
-    finally:
-        client.logout()
 
 
 def mail(

@@ -19,12 +19,14 @@ from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, loads, open_store
 from daemon.app import inbound
 from daemon.app.inbound import run_ingestion_pass
+from daemon.config import Config
 from tests.integration.inbound_corpus import (
     NOW,
     config_toml,
     corpus_config,
     corpus_files,
     corpus_store,
+    run_pass,
     wait_for_login,
 )
 from tests.servers import DovecotServer, MailAccount
@@ -153,6 +155,18 @@ def test_kill_9_mid_batch_then_run_again(
 GROUP = 16  # messages per commit in these tests (inbound.COMMIT_GROUP)
 
 
+def corpus_in_mailbox(
+    tmp_path: Path, dovecot: MailAccount
+) -> tuple[MailAccount, Store, list[Path], Config]:
+    """The corpus delivered to a fresh mailbox, its debtors in a fresh database."""
+    account = wait_for_login(dovecot)
+    store, _ = corpus_store(tmp_path)
+    files = corpus_files()
+    for path in files:
+        account.deliver(path.read_bytes())
+    return account, store, files, corpus_config(account.imap_settings())
+
+
 @pytest.mark.parametrize(
     ("point", "after"),
     [("stored", 1), ("stored", 37), ("processed", 37), ("committed", 32), ("done", 37)],
@@ -172,12 +186,7 @@ def test_crash_at_each_commit_boundary(
     after: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    account = wait_for_login(dovecot)
-    store, _ = corpus_store(tmp_path)
-    files = corpus_files()
-    for path in files:
-        account.deliver(path.read_bytes())
-    config = corpus_config(account.imap_settings())
+    account, store, files, config = corpus_in_mailbox(tmp_path, dovecot)
     monkeypatch.setattr(inbound, "COMMIT_GROUP", GROUP)
 
     def crash(at: str, inbox_id: int) -> None:
@@ -213,12 +222,7 @@ def test_crash_with_the_next_batch_fetched_ahead(
 ) -> None:
     """Batches of 20: while batch 3 is processed, batch 4 is already fetched and in the
     workers. A crash then loses nothing of it (it was never stored) and doubles nothing."""
-    account = wait_for_login(dovecot)
-    store, _ = corpus_store(tmp_path)
-    files = corpus_files()
-    for path in files:
-        account.deliver(path.read_bytes())
-    config = corpus_config(account.imap_settings())
+    account, store, files, config = corpus_in_mailbox(tmp_path, dovecot)
     monkeypatch.setattr(inbound, "FETCH_BATCH", 20)
     monkeypatch.setattr(inbound, "COMMIT_GROUP", 8)
     fetched: list[int] = []
@@ -235,18 +239,10 @@ def test_crash_with_the_next_batch_fetched_ahead(
         if at == "processed" and inbox_id == 51:  # batch 3 (41-60), second group (49-56)
             raise Crash
 
-    client = ImapMailbox.connect(config.imap)
-    try:
-        with pytest.raises(Crash):
-            run_ingestion_pass(store, config, client, now=NOW, hook=crash)
-    finally:
-        client.logout()
+    with pytest.raises(Crash):
+        run_pass(store, config, hook=crash)
     assert len(fetched) == 80  # batches 1-3 and the one ahead
     assert store.scalar("SELECT COUNT(*) FROM inbox") == 40 + 8  # batches 1, 2 + a group
-    client = ImapMailbox.connect(config.imap)
-    try:
-        run_ingestion_pass(store, config, client, now=NOW)
-    finally:
-        client.logout()
+    run_pass(store, config)
     assert_exactly_once(store, account, len(files))
     assert outcome(store) == reference

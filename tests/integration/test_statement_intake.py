@@ -216,6 +216,17 @@ def test_overlapping_statement_books_only_new_entries(runner: CliRunner, tmp_pat
     assert [o["new"] for o in outcomes] == [2, 1]
 
 
+def _refused_for_its_account(runner: CliRunner, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A statement imported while its account is not in bank.accounts: quarantined."""
+    db = tmp_path / "office.db"
+    statement = tmp_path / "a.xml"
+    statement.write_bytes(_camt())
+    config = _config(tmp_path, db, ["NL02RABO0123456789"])
+    code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
+    assert code == 1 and "not in bank.accounts" in err
+    return db, statement, config
+
+
 def _quarantined(runner: CliRunner, config: Path) -> list[dict[str, Any]]:
     items = json.loads(_run(runner, "--config", str(config), "queue", "list", "--json")[1])
     return [i for i in items if i["type"] == "statement_quarantined"]
@@ -235,12 +246,7 @@ def _config(tmp_path: Path, db: Path, accounts: list[str]) -> Path:
 def test_a_quarantined_file_is_imported_from_the_queue_after_the_fix(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    db = tmp_path / "office.db"
-    statement = tmp_path / "a.xml"
-    statement.write_bytes(_camt())
-    config = _config(tmp_path, db, ["NL02RABO0123456789"])  # the account is not listed yet
-    code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
-    assert code == 1 and "not in bank.accounts" in err
+    db, statement, config = _refused_for_its_account(runner, tmp_path)
     statement.unlink()  # the office no longer has the file: its bytes are in the database
     [item] = _quarantined(runner, config)
     shown = _run(runner, "--config", str(config), "queue", "show", str(item["id"]))[1]
@@ -270,11 +276,7 @@ def test_a_quarantined_file_is_imported_from_the_queue_after_the_fix(
 def test_importing_the_same_file_again_closes_its_quarantine_item(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    db = tmp_path / "office.db"
-    statement = tmp_path / "a.xml"
-    statement.write_bytes(_camt())
-    config = _config(tmp_path, db, ["NL02RABO0123456789"])
-    _run(runner, "--config", str(config), "statements", "import", str(statement))
+    db, statement, config = _refused_for_its_account(runner, tmp_path)
     _config(tmp_path, db, [ACCOUNT])
     code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
     assert code == 0, err
