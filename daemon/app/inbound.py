@@ -647,6 +647,15 @@ def _finish(
     )
 
 
+def pending_refile_note(row: dict[str, Any]) -> str | None:
+    """For a person: where the next fetch will move a retried message's server copy."""
+    action = str(row.get("server_action") or "")
+    if not action.startswith("refile:") or row.get("server_done"):
+        return None
+    source, _, target = action.removeprefix("refile:").partition(">")
+    return f"the next fetch moves it from {source} to {target}"
+
+
 def _next_server_action(current: str | None, done: bool, desired: str) -> tuple[str | None, bool]:
     """(server action, already done) for a message whose outcome calls for ``desired``.
 

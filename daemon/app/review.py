@@ -17,6 +17,7 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.cases import add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
@@ -490,11 +491,13 @@ def retry(ctx: _Ctx) -> Result:
     inbox_id = ctx.item["inbox_id"]
     if inbox_id is None:
         raise ReviewError(f"item #{ctx.item['id']} has no stored mail to retry")
-    from daemon.app.inbound import retry_message
+    from daemon.app.inbound import pending_refile_note, retry_message
 
     result = retry_message(ctx.store, ctx.config, inbox_id, now=ctx.now)
     ctx.event("mail_retried", inbox_id=inbox_id, result=str(result))
-    return f"mail {inbox_id} processed again", True, {"result": str(result)}
+    note = pending_refile_note(inbox_row(ctx.store, inbox_id) or {})
+    message = f"mail {inbox_id} processed again: {result}" + (f"; {note}" if note else "")
+    return message, True, {"result": str(result)}
 
 
 def import_file(ctx: _Ctx) -> Result:

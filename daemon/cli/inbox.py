@@ -13,7 +13,13 @@ from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.inbox import inbox_row, inbox_rows
-from daemon.app.inbound import PassReport, fetch_mail, import_message, retry_message
+from daemon.app.inbound import (
+    PassReport,
+    fetch_mail,
+    import_message,
+    pending_refile_note,
+    retry_message,
+)
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
@@ -104,10 +110,8 @@ def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     row = inbox_row(app.store(), inbox_id) or {}
     suffix = f": {row.get('error')}" if status == "shunted" else ""
-    action = str(row.get("server_action") or "")
-    if action.startswith("refile:") and not row.get("server_done"):
-        source, _, target = action.removeprefix("refile:").partition(">")
-        suffix += f" (the next fetch moves it from {source} to {target})"
+    note = pending_refile_note(row)
+    suffix += f" ({note})" if note else ""
     click.echo(f"inbox {inbox_id}: {status}{suffix}")
     if status == "shunted":
         raise SystemExit(1)
