@@ -224,8 +224,8 @@ def ingest(
     now: datetime,
     meta: HeaderMeta | None = None,
 ) -> int | None:
-    """Store one fetched message and advance the cursor past it, in one commit. ``meta``:
-    ``_header_meta`` of the raw bytes, computed ahead."""
+    """Store one fetched message and advance the cursor past it, together (inside the
+    group's unit of work when there is one). ``meta``: the stored columns, computed ahead."""
     raw = message.raw if message.raw is not None else (message.header or b"")
     meta = meta if meta is not None else _header_meta(raw)
     at = iso_utc(now)
