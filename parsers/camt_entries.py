@@ -13,15 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 
 from parsers.bank import BankFormatError, Direction, Payment
-from parsers.camt_plans import _RECENT, _promote, _read, _TxPlan, _unescape
+from parsers.camt_plans import _RECENT, _body_start, _promote, _read, _TxPlan, _unescape
 
 if TYPE_CHECKING:
-    from parsers.camt import _Header  # only for the annotations: parsers.camt imports this
+    # Only for the annotations: parsers.camt imports this module.
+    from parsers.camt import _Header, _SourceText
 
 _tostring = etree.tostring
 _strip = str.strip
@@ -40,42 +41,60 @@ _Base = tuple[
 
 
 def _entry_payments(
-    entry: etree._Element, header: _Header, entry_no: int, source: str
+    entry: etree._Element, header: _Header, entry_no: int, source: str, doc: _SourceText
 ) -> Iterable[Payment]:
     """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
-    serialised = _tostring(entry, encoding=str, with_tail=False)
-    for n, recent in enumerate(_RECENT):  # _read, inline: it runs per entry
-        m = recent[1](serialised)
-        if m is not None:
-            if n:
-                _promote(n)
-            plan = recent[0]
-            raw = m.groups()
-            break
+    # Its texts by position, read where it stands in the document text when it can be and from
+    # its serialisation when not. The plan lookups are _read, inline: they run per entry.
+    m = None
+    start = doc.body
+    if start >= 0:
+        doc_text = doc.text
+        for n, recent in enumerate(_RECENT):
+            m = recent[2](doc_text, start)
+            if m is not None:
+                if n:
+                    _promote(n)
+                plan = recent[0]
+                break
+    if m is not None:
+        end = doc.cursor = m.end()  # the next Ntry start tag is after this entry
+        raw = m.groups()
+        escaped = doc_text.find("&", start, end) >= 0
     else:
-        plan, raw = _read(serialised)
-    if "&" in serialised:
+        serialised = _tostring(entry, encoding=str, with_tail=False)
+        start = _body_start(serialised)
+        for n, recent in enumerate(_RECENT):
+            m = recent[1](serialised, start)
+            if m is not None:
+                if n:
+                    _promote(n)
+                plan = recent[0]
+                raw = m.groups()
+                break
+        else:
+            plan, raw = _read(serialised)
+        escaped = "&" in serialised
+    doc.body = -1
+    if escaped:
         raw = tuple(map(_unescape, raw))
     # The common cases are spelt out inline; anything unusual goes through the helpers that
     # word the errors.
     texts = tuple(map(_strip, raw))  # amounts keep the raw text for their error message
-
-    def what() -> str:  # only called to word an error
-        return f"entry {entry_no}"
-
     (ref, code, rvsl, bd, bdtm, vd, vdtm, bank_ref, info, domain, family, sub, prtry) = plan.texts(
         texts
     )
     got = plan.amount
     # An empty text is an amount element whose first child comes before any text: for lxml
     # its text is None, not "".
-    text = (raw[got[0]] or None) if got is not None and got[0] is not None else None
+    entry_text = (raw[got[0]] or None) if got is not None and got[0] is not None else None
     try:
-        entry_amount = _DECIMAL(text)  # type: ignore[arg-type]
+        entry_amount = _DECIMAL(entry_text)  # type: ignore[arg-type]
         if not entry_amount.is_finite():
             raise InvalidOperation
     except (TypeError, InvalidOperation):
-        entry_amount = _amount(text, what, source)  # raises the worded error
+        # Raises the worded error.
+        entry_amount = _amount(entry_text, _entry_name(entry_no), source)
     currency = (got[1] if got is not None else None) or header.currency or ""
     if header.currency is None and currency:
         header.currency = currency  # a camt.054 may carry neither balances nor Acct/Ccy
@@ -86,13 +105,13 @@ def _entry_payments(
         direction = _DEBIT
         signed = -entry_amount
     else:
-        direction = _direction(code or None, what, source)  # raises
+        direction = _direction(code or None, _entry_name(entry_no), source)  # raises
         signed = entry_amount
     header.entries_sum += signed
     raw_day = bd or bdtm
-    booking = (_DATES.get(raw_day) or _day(raw_day, what, source)) if raw_day else None
+    booking = (_DATES.get(raw_day) or _new_day(raw_day, entry_no, source)) if raw_day else None
     raw_day = vd or vdtm
-    value = (_DATES.get(raw_day) or _day(raw_day, what, source)) if raw_day else None
+    value = (_DATES.get(raw_day) or _new_day(raw_day, entry_no, source)) if raw_day else None
     if domain and family and sub:
         tx_code: str | None = f"{domain}/{family}/{sub}"
     else:
@@ -120,12 +139,15 @@ def _entry_payments(
             amount = None
         else:
             text = (raw[got[0]] or None) if got[0] is not None else None
-            try:
-                value_amount = _DECIMAL(text)  # type: ignore[arg-type]
-                if not value_amount.is_finite():
-                    raise InvalidOperation
-            except (TypeError, InvalidOperation):
-                value_amount = _amount(text, lambda: f"{what()} TxDtls 1", source)
+            if text == entry_text:
+                value_amount = entry_amount  # the usual: the entry is the one transaction
+            else:
+                try:
+                    value_amount = _DECIMAL(text)  # type: ignore[arg-type]
+                    if not value_amount.is_finite():
+                        raise InvalidOperation
+                except (TypeError, InvalidOperation):
+                    value_amount = _amount(text, lambda: f"entry {entry_no} TxDtls 1", source)
             amount = (value_amount, got[1])
         return (_tx_payment(texts, tx, base, 0, amount, source),)
     if not txs:
@@ -136,7 +158,7 @@ def _entry_payments(
                 bank, None, None, None, None, (), (), extra, tx_code, entry_ref, 0, sid, signed,
             ),
         )  # fmt: skip
-    return _batch_payments(raw, texts, txs, base, header, what, source)
+    return _batch_payments(raw, texts, txs, base, header, _entry_name(entry_no), source)
 
 
 def _batch_payments(
@@ -165,6 +187,16 @@ def _batch_payments(
             amounts[i] = (base[3] - known if n == 0 else Decimal(0), None)
     for index, (tx, got) in enumerate(zip(txs, amounts, strict=True)):
         yield _tx_payment(texts, tx, base, index, got, source)
+
+
+def _entry_name(entry_no: int) -> Callable[[], str]:
+    """What an error message calls the entry: only built on the way to one."""
+    return lambda: f"entry {entry_no}"
+
+
+def _new_day(raw: str, entry_no: int, source: str) -> date | None:
+    """_day for a date not seen yet, which may be the one to word an error for."""
+    return _day(raw, _entry_name(entry_no), source)
 
 
 def _amount(text: str | None, what: Callable[[], str], source: str) -> Decimal:
@@ -300,8 +332,10 @@ def _tx_payment(
 
 # Building a Payment through its frozen dataclass __init__ costs one object.__setattr__ call per
 # field, more than reading the record. _Fields has the same slots without the freeze: it is
-# filled with plain attribute stores and then becomes the Payment it was laid out as. Should
-# Payment's fields ever change, the layouts differ and the ordinary constructor is used.
+# filled with plain attribute stores and then becomes the Payment it was laid out as, at the
+# end of its own __init__, so that calling _Fields is all it takes (no wrapper call that packs
+# and unpacks 21 arguments). Should Payment's fields ever change, the layouts differ and the
+# ordinary constructor is used.
 
 
 class _Fields:
@@ -344,16 +378,11 @@ class _Fields:
         self.batch_index = batch_index
         self.statement_id = statement_id
         self.entry_signed_amount = entry_signed_amount
-
-
-def _fast_payment(*values: Any) -> Payment:
-    record = _Fields(*values)
-    record.__class__ = Payment  # type: ignore[assignment]
-    return cast(Payment, record)
+        self.__class__ = Payment  # type: ignore[assignment]
 
 
 def _payment_builder() -> Callable[..., Payment]:
-    """_fast_payment when it builds exactly what Payment(...) builds, else Payment itself."""
+    """_Fields when it builds exactly what Payment(...) builds, else Payment itself."""
     if _Fields.__slots__ != tuple(f.name for f in fields(Payment)):
         return Payment
     sample = (
@@ -361,10 +390,12 @@ def _payment_builder() -> Callable[..., Payment]:
         "E", "N", "I", "C", ("u",), ("r",), "X", "T", "1", 2, "S", Decimal("-1.5"),
     )  # fmt: skip
     try:
-        built = _fast_payment(*sample)
+        built: object = _Fields(*sample)
     except TypeError:  # "object layout differs"
         return Payment
-    return _fast_payment if built == Payment(*sample) and type(built) is Payment else Payment
+    if built == Payment(*sample) and type(built) is Payment:
+        return cast(Callable[..., Payment], _Fields)
+    return Payment
 
 
 new_payment = _payment_builder()

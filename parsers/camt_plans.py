@@ -8,7 +8,6 @@ by position, in the key order below, and :mod:`parsers.camt_entries` makes recor
 
 from __future__ import annotations
 
-import contextlib
 import operator
 import re
 from collections.abc import Callable
@@ -81,6 +80,11 @@ _TX_KEYS = (
 # checks that an entry has exactly that skeleton and captures the texts the plan needs in one
 # pass. Comments, PIs and CDATA cannot appear: the parser drops or resolves them. The caches
 # are bounded (plans, regexes, skeleton size), so a hostile file costs time, not memory.
+#
+# The regex starts after the entry's own start tag, whose namespace declarations and attributes
+# no field is read from. That lets the same regex read an entry in the document text as lxml
+# read it (``<Ntry>...</Ntry>``, see "Reading entries from the source" in parsers.camt), where
+# the start tag carries no declarations: then there is nothing to serialise at all.
 
 _Amount = tuple[int | None, str | None]  # (position of its text or None for none, its Ccy)
 _Texts = Callable[[tuple[str, ...]], tuple[str, ...]]
@@ -132,8 +136,10 @@ class _Keys:
 
 _PLANS: dict[str, _Plan] = {}
 _MAX_PLANS = 512
-# Plans with a pattern, with its bound fullmatch, tried in this order.
-_RECENT: list[tuple[_Plan, Callable[[str], re.Match[str] | None]]] = []
+# Plans with a pattern, with its bound fullmatch (for a serialised entry, from the end of its
+# start tag) and match (for an entry in the document text, from the same place), in this order.
+_Matcher = Callable[[str, int], re.Match[str] | None]
+_RECENT: list[tuple[_Plan, _Matcher, _Matcher]] = []
 _MAX_RECENT = 4
 _MAX_PATTERNS = 8  # per plan
 _MAX_SKELETON = 16_384  # characters; a real entry's tags take one or two thousand
@@ -250,12 +256,14 @@ def _plan(tags: list[str]) -> _Plan:
 
 def _pattern(plan: _Plan, filled: tuple[int, ...] | None) -> re.Pattern[str]:
     """A regex that matches exactly the entries of ``plan``'s skeleton whose unread texts are
-    not empty at ``filled`` and empty elsewhere (any texts for None); its groups are the plan's
-    positions (group 1, empty, is position 0). An empty text costs the regex nothing."""
+    not empty at ``filled`` and empty elsewhere (any texts for None), from the end of the
+    entry's start tag to the end of its end tag; its groups are the plan's positions (group 1,
+    empty, is position 0). An empty text costs the regex nothing."""
     wanted = set(plan.indices)
     out = ["()"]
     for j, tag in enumerate(plan.tags):
-        out.append(f"<{re.escape(tag)}>")
+        if j:  # the start tag is left out: see "How an entry is read"
+            out.append(f"<{re.escape(tag)}>")
         if 2 * j + 2 in wanted:
             out.append("([^<]*+)")
         elif filled is None or 2 * j + 2 in filled:
@@ -265,15 +273,24 @@ def _pattern(plan: _Plan, filled: tuple[int, ...] | None) -> re.Pattern[str]:
 
 def _promote(n: int) -> None:
     """Move the plan that matched one step forward: skeletons seen often are tried first."""
-    # Another thread may have emptied the list meanwhile: the order is only a hint.
-    with contextlib.suppress(IndexError):
+    # Another thread may have emptied the list meanwhile: the order is only a hint. (A plain
+    # try costs less than contextlib.suppress, and this runs for many entries.)
+    try:  # noqa: SIM105 - see above
         _RECENT[n - 1], _RECENT[n] = _RECENT[n], _RECENT[n - 1]
+    except IndexError:
+        pass
+
+
+def _body_start(serialised: str) -> int:
+    """Where a serialised entry's start tag ends: ">" in an attribute value is escaped."""
+    return serialised.find(">") + 1
 
 
 def _read(serialised: str) -> tuple[_Plan, tuple[str, ...]]:
     """The plan of one serialised entry and the texts it needs, by position."""
-    for n, (known, fullmatch) in enumerate(_RECENT):
-        m = fullmatch(serialised)
+    start = _body_start(serialised)
+    for n, (known, fullmatch, _) in enumerate(_RECENT):
+        m = fullmatch(serialised, start)
         if m is not None:
             if n:
                 _promote(n)
@@ -281,8 +298,10 @@ def _read(serialised: str) -> tuple[_Plan, tuple[str, ...]]:
     parts = serialised.replace(">", "<").split("<")
     tags = parts[1::2]
     skeleton = "<".join(tags)
-    if len(skeleton) > _MAX_SKELETON:
-        # No bank writes entries like this: read it, but keep nothing of it around.
+    if len(skeleton) > _MAX_SKELETON or len(tags) == 1:
+        # No bank writes entries like this: read it, but keep nothing of it around. (An empty
+        # ``<Ntry/>`` has no amount, which is an error; a regex of its empty body would match
+        # at the start of any entry in the document text.)
         once = _plan(tags)
         return once, once.slots(parts)
     plan = _PLANS.get(skeleton)
@@ -313,5 +332,5 @@ def _read(serialised: str) -> tuple[_Plan, tuple[str, ...]]:
                 plan.patterns.clear()
             pattern = plan.patterns[filled] = _pattern(plan, filled)
         del _RECENT[_MAX_RECENT - 1 :]
-        _RECENT.append((plan, pattern.fullmatch))
+        _RECENT.append((plan, pattern.fullmatch, pattern.match))
     return plan, plan.slots(parts)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import IO, cast
 
 from parsers.bank import Balance, BankFormatError, Direction, Payment, Statement
@@ -28,6 +29,7 @@ _LINE61 = re.compile(
 _BALANCE = re.compile(r"(?P<cd>[CD])(?P<d>\d{6})(?P<ccy>[A-Z]{3})(?P<amt>\d[\d]*(?:[,.]\d*)?)")
 _OPENING = ("60F", "60M")
 _CLOSING = ("62F", "62M")
+_MT942_MARKERS = ("{2:I942", "{2:O942", ":34F:")
 
 
 def decode(data: bytes) -> str:
@@ -68,7 +70,9 @@ class _Draft:
     total: Decimal = Decimal(0)
     pending: tuple[int, _Line61] | None = None  # :61: awaiting its :86:
     info: list[str] = field(default_factory=list)  # raw :86: lines of the pending :61:
-    home: tuple[str, str, str] | None = None  # (:25:, currency, account), memoised
+    # (account, currency) as _home reads them, memoised: None again whenever a field changes
+    # what they are read from (the :25: account, the :34F: currency, the balances).
+    home: tuple[str, str] | None = None
 
 
 class _Reader:
@@ -106,16 +110,19 @@ class _Reader:
             raise BankFormatError(f"{self.source}: line {line_no}: :{tag}: before any :20:")
         if tag == "25":
             draft.account = value
+            draft.home = None
         elif tag in ("28", "28C"):
             draft.sequence = value
         elif tag == "13D":
             draft.created_at = value
         elif tag == "34F" and draft.currency is None:
             draft.currency = value[:3] or None
+            draft.home = None
         elif tag[:2] in ("60", "62", "64", "65"):
             if draft.pending is not None:
                 self.flush(draft)  # a :86: after the closing balance is the statement's own
             draft.balances.append(_balance(tag, value, line_no, self.source))
+            draft.home = None
             if draft.held:
                 account, currency = _home(draft)
                 self.out.extend(_rehome(p, account, currency) for p in draft.held)
@@ -139,7 +146,7 @@ class _Reader:
             account, name = _counterparty_from_61(customer or "", extra or "")
             cp_name = cp_name or name
             cp_iban = cp_iban or account
-        home, currency = _home(draft)
+        home, currency = draft.home or _home(draft)  # the memo, inline: this runs per entry
         try:
             amount = _DECIMAL(amt.replace(",", "."))
         except InvalidOperation:
@@ -242,18 +249,19 @@ def _iter_mt940(
     del raw
     if "\x1a" in text:
         text = text.replace("\x1a", "")
-    fmt = "mt942" if ("{2:I942" in text or "{2:O942" in text or ":34F:" in text) else "mt940"
+    # rfind, not "in": on a big text CPython's backward scan runs about three times faster, and
+    # these markers are mostly absent, so either reads the whole text.
+    fmt = "mt942" if any(text.rfind(marker) >= 0 for marker in _MT942_MARKERS) else "mt940"
     reader = _Reader(fmt, source, statements)
     out = reader.out
     apply = reader.field
     tag_match = _TAG.match
     # A field is applied when the next one starts, so its wrapped lines are complete by then.
     tag = last_tag = before_86 = ""
-    tag_line = line_no = 0
+    tag_line = 0
     field_lines: list[str] = []
     lines: list[str] | None = None
-    for line in _lines(text):
-        line_no += 1
+    for line_no, line in enumerate(_lines(text), 1):
         first = line[:1]
         if first == "{":
             # {1:...}{2:...}{4: may share a line with the first tag.
@@ -283,10 +291,20 @@ def _iter_mt940(
             if lines is not None:
                 lines.append(line)
             continue
-        if tag == "86" and reader.draft is not None:
-            # The most common field, applied here: it only waits for its :61: to be read.
-            if reader.draft.pending is not None:
-                reader.draft.info.extend(field_lines)
+        draft = reader.draft
+        if tag == "86" and draft is not None:
+            # The most common fields, applied here: this one only waits for its :61: to be read.
+            if draft.pending is not None:
+                draft.info.extend(field_lines)
+        elif tag == "61" and draft is not None:
+            # As _Reader.field applies it: the entry before is flushed, but yielded only after
+            # this :61: is read, so that a bad one raises before that entry is yielded.
+            if draft.pending is not None:
+                reader.flush(draft)
+            draft.pending = (tag_line, _line61(field_lines, tag_line, source))
+            if out:
+                yield from out
+                out.clear()
         elif tag:
             apply(tag, tag_line, field_lines)
             if out:
@@ -327,24 +345,29 @@ def parse_mt940(data: bytes | IO[bytes], *, source: str = "<bytes>") -> list[Sta
 
 def _lines(text: str) -> Iterator[str]:
     """``text.splitlines()`` a chunk at a time, each cut after a newline: the same lines,
-    without a list of every line of a big file."""
+    without a list of every line of a big file. (Chained in C: no Python frame per line.)"""
+    return chain.from_iterable(map(str.splitlines, _chunks(text)))
+
+
+def _chunks(text: str) -> Iterator[str]:
     start, size = 0, len(text)
     while start < size:
         end = text.find("\n", start + _CHUNK)
         if end < 0:
-            yield from text[start:].splitlines()
+            yield text[start:]
             return
-        yield from text[start : end + 1].splitlines()
+        yield text[start : end + 1]
         start = end + 1
 
 
 def _home(draft: _Draft) -> tuple[str, str]:
-    """The statement's own account and currency as far as they are known."""
-    currency = draft.balances[0].currency if draft.balances else (draft.currency or "")
+    """The statement's own account and currency as far as they are known (memoised on the
+    draft until a field changes them)."""
     home = draft.home
-    if home is None or home[0] != draft.account or home[1] != currency:
-        home = draft.home = (draft.account, currency, _account(draft.account, currency or None))
-    return home[2], currency
+    if home is None:
+        currency = draft.balances[0].currency if draft.balances else (draft.currency or "")
+        home = draft.home = (_account(draft.account, currency or None), currency)
+    return home
 
 
 def _amount(raw: str, line_no: int, source: str) -> Decimal:

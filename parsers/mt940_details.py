@@ -160,18 +160,22 @@ def _refs_in(text: str) -> list[str]:
 
 
 def _slash(text: str, parts: list[str]) -> DetailFields:
-    # ``parts`` is [lead, code, value, code, value, ...]; the first of a repeated code counts.
-    pairs = iter(parts)
-    next(pairs)
-    fields = dict(zip(pairs, pairs, strict=True))
-    if 2 * len(fields) + 1 != len(parts):
-        fields = {}
-        for i in range(1, len(parts), 2):
-            fields.setdefault(parts[i], parts[i + 1])
+    # ``parts`` is [lead, code, value, code, value, ...]; the first of a repeated code counts:
+    # the pairs go into the dict from last to first, so that the first is the one it keeps.
+    # (A plain loop: for the few codes a field has, cheaper than zipping slices.)
+    fields: dict[str, str] = {}
+    for i in range(len(parts) - 2, 0, -2):
+        fields[parts[i]] = parts[i + 1]
     get = fields.get
-    name = _none_if_empty(get("NAME")) if "NAME" in fields else None
-    iban = _none_if_empty(get("IBAN")) if "IBAN" in fields else None
-    bic = _none_if_empty(get("BIC")) if "BIC" in fields else None
+    name = get("NAME")
+    if name is not None:
+        name = _none_if_empty(name)
+    iban = get("IBAN")
+    if iban is not None:
+        iban = _none_if_empty(iban)
+    bic = get("BIC")
+    if bic is not None:
+        bic = _none_if_empty(bic)
     cntp = get("CNTP")
     if cntp is not None:
         # ING: /CNTP/account/BIC/name/id/

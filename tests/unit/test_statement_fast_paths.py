@@ -311,3 +311,58 @@ def test_camt_payments_only_equals_the_full_stream_filtered() -> None:
     data = document([entry(s, i, "") for i, s in zip(range(1, 11), itertools.cycle(SHAPES))], "")
     full = [p for p in iter_camt(data, source="t") if isinstance(p, Payment)]
     assert list(iter_camt_payments(data, source="t")) == full
+
+
+# -- entries read straight from the document text ------------------------------------------
+
+
+def _plain_document(entries: int) -> bytes:
+    """Written as lxml would serialise it (double quotes, no CR, comments or prefixes): the
+    form in which entries can be read from the document text without serialising them."""
+    body = "".join(
+        f'<Ntry><NtryRef>{i}</NtryRef><Amt Ccy="EUR">{i}.50</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
+        "<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-02</Dt></BookgDt>"
+        f"<NtryDtls><TxDtls><Refs><EndToEndId>E{i}</EndToEndId></Refs>"
+        f"<RltdPties><Dbtr><Nm>Klant &amp; Zn {i} &#233;</Nm></Dbtr></RltdPties>"
+        f"<RmtInf><Ustrd>Factuur {i}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+        for i in range(1, entries + 1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>M</MsgId></GrpHdr><Stmt><Id>S</Id><Acct><Id><IBAN>{IBAN}</IBAN></Id>"
+        f"<Ccy>EUR</Ccy></Acct>\n{body}</Stmt></BkToCstmrStmt></Document>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(lambda d: d.replace(b"\n", b"\r\n"), id="crlf"),
+        pytest.param(lambda d: d.replace(b"<Stmt>", b"<!-- c --><Stmt>", 1), id="comment"),
+        pytest.param(lambda d: d.replace(b'Ccy="EUR">', b"Ccy='EUR'>"), id="single-quotes"),
+        pytest.param(lambda d: d.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(
+            "é".encode(), "é".encode("latin-1")), id="latin-1"),
+    ],
+)  # fmt: skip
+def test_entries_read_from_the_document_text_equal_their_serialised_reading(
+    variant: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain document is read from its text (nearly no serialisation); each variant breaks
+    a rule of that path and is read by serialising every entry. Same payments either way."""
+    calls = 0
+    real = camt_entries._tostring
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(camt_entries, "_tostring", counting)
+    plain = _plain_document(300)
+    fast = list(iter_camt_payments(plain))
+    assert len(fast) == 300 and calls < 10  # a skeleton is learned from serialisations
+    calls = 0
+    slow = list(iter_camt_payments(variant(plain)))  # type: ignore[operator]
+    assert calls >= 290
+    assert slow == fast
+    assert fast[0].counterparty_name == "Klant & Zn 1 é"
