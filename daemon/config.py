@@ -230,6 +230,12 @@ class DunningSettings:
     def min_open(self) -> Decimal:
         return Decimal(self.min_open_amount)
 
+    @property
+    def send_window_minutes(self) -> tuple[int, int]:
+        """(send_start, send_end) in minutes after midnight, as validated above."""
+        (sh, sm), (eh, em) = (_hhmm(t, "") for t in (self.send_start, self.send_end))
+        return sh * 60 + sm, eh * 60 + em
+
 
 def _hhmm(value: str, name: str) -> tuple[int, int]:
     try:

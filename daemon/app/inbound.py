@@ -230,22 +230,8 @@ def ingest(
     meta = meta if meta is not None else _header_meta(raw)
     at = iso_utc(now)
     with store.transaction():
-        inbox_id = db.insert_message(
-            store,
-            account=account,
-            mailbox=mailbox,
-            uidvalidity=uidvalidity,
-            uid=message.uid,
-            message_id=meta["message_id"],
-            received_at=at,
-            mail_date=meta["date"],
-            from_addr=meta["from"],
-            subject=meta["subject"],
-            size=message.size,
-            sha256=hashlib.sha256(raw).hexdigest(),
-            raw=raw,
-            status="new",
-        )
+        where = (account, mailbox, uidvalidity, message.uid)
+        inbox_id = _insert_new(store, where, raw, message.size, meta, at)
         db.advance_cursor(store, account, mailbox, uidvalidity, message.uid, now=at)
         if inbox_id is not None and (message.too_large or message.raw is None):
             limit = config.imap.max_message_bytes
@@ -262,6 +248,35 @@ def ingest(
 
 
 HeaderMeta = dict[str, str | None]
+
+
+def _insert_new(
+    store: Store,
+    where: tuple[str, str, int, int],
+    raw: bytes,
+    size: int,
+    meta: HeaderMeta,
+    at: str,
+) -> int | None:
+    """The row of a message not yet processed; None when (account, mailbox, uidvalidity,
+    uid) is stored already."""
+    account, mailbox, uidvalidity, uid = where
+    return db.insert_message(
+        store,
+        account=account,
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        message_id=meta["message_id"],
+        received_at=at,
+        mail_date=meta["date"],
+        from_addr=meta["from"],
+        subject=meta["subject"],
+        size=size,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        raw=raw,
+        status="new",
+    )
 
 
 def _header_meta(raw: bytes) -> HeaderMeta:
@@ -319,31 +334,10 @@ def import_message(store: Store, config: Config, raw: bytes, *, now: datetime) -
     limit = config.imap.max_message_bytes
     if len(raw) > limit:
         raise ValueError(f"{len(raw)} bytes is larger than imap.max_message_bytes ({limit})")
-    meta = _header_meta(raw)
-    at = iso_utc(now)
     with store.transaction():
-        uid = 1 + int(
-            store.scalar(
-                "SELECT COALESCE(MAX(uid), 0) FROM inbox WHERE account = ? AND mailbox = ?",
-                (FILE_ACCOUNT, FILE_MAILBOX),
-            )
-        )
-        inbox_id = db.insert_message(
-            store,
-            account=FILE_ACCOUNT,
-            mailbox=FILE_MAILBOX,
-            uidvalidity=0,
-            uid=uid,
-            message_id=meta["message_id"],
-            received_at=at,
-            mail_date=meta["date"],
-            from_addr=meta["from"],
-            subject=meta["subject"],
-            size=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(),
-            raw=raw,
-            status="new",
-        )
+        uid = db.highest_uid(store, FILE_ACCOUNT, FILE_MAILBOX) + 1
+        where = (FILE_ACCOUNT, FILE_MAILBOX, 0, uid)
+        inbox_id = _insert_new(store, where, raw, len(raw), _header_meta(raw), iso_utc(now))
         assert inbox_id is not None  # a fresh uid cannot collide
         status = process_message(store, config, inbox_id, now=now)
     return inbox_id, status

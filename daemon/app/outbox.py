@@ -54,18 +54,14 @@ def crash_point(name: str) -> None:
 def sending_window(config: Config) -> SendingWindow:
     """The configured window (send_days, send_start … send_end) in the office timezone."""
     d = config.dunning
+    start, end = d.send_window_minutes
     return SendingWindow(
         tz=config.office.tz,
         weekdays=frozenset(_DAYS[x] for x in d.send_days),
-        start=_minutes(d.send_start),
-        end=_minutes(d.send_end),
+        start=start,
+        end=end,
         country=config.office.jurisdiction,
     )
-
-
-def _minutes(hhmm: str) -> int:
-    hour, minute = (int(p) for p in hhmm.split(":"))
-    return hour * 60 + minute
 
 
 @dataclass

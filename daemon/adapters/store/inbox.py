@@ -44,6 +44,16 @@ def insert_message(store: Store, **values: Any) -> int | None:
     return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
+def highest_uid(store: Store, account: str, mailbox: str) -> int:
+    """The highest UID stored for (account, mailbox) under any UIDVALIDITY; 0 for none."""
+    return int(
+        store.scalar(
+            "SELECT COALESCE(MAX(uid), 0) FROM inbox WHERE account = ? AND mailbox = ?",
+            (account, mailbox),
+        )
+    )
+
+
 def inbox_row(store: Store, inbox_id: int) -> dict[str, Any] | None:
     return store.one("SELECT * FROM inbox WHERE id = ?", (inbox_id,))
 
