@@ -22,7 +22,7 @@ from daemon.adapters.store import bank
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
-from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.store.queue import add_review_item, resolve_file_items
 from daemon.config import BankSettings, Config
 from daemon.domain.matching import (
     InvoiceBook,
@@ -320,7 +320,7 @@ def _import_one(
         bank.set_file_counts(store, file_id, outcome.statements, outcome.payments, outcome.new)
         outcome.by_status = book_payments(store, config.bank, new, now=now)
         # An earlier attempt at the same bytes may have left a quarantine item open.
-        bank.resolve_file_items(store, file_id, "imported on a later attempt", now=now)
+        resolve_file_items(store, file_id, "imported on a later attempt", now=now)
         record_event(
             store,
             "statement_imported",

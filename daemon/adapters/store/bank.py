@@ -99,16 +99,6 @@ def file_row(store: Store, file_id: int) -> dict[str, Any] | None:
     return store.one("SELECT * FROM statement_files WHERE id = ?", (file_id,))
 
 
-def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str) -> int:
-    """Close the open quarantine items of a file that has now been imported."""
-    return store.execute(
-        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = 'dunmail',"
-        " resolved_at = ?, updated_at = ? WHERE statement_file_id = ?"
-        " AND type = 'statement_quarantined' AND state != 'resolved'",
-        (resolution, now, now, file_id),
-    ).rowcount
-
-
 def file_rows(store: Store, status: str | None = None) -> list[dict[str, Any]]:
     sql = "SELECT id, sha256, filename, format, source, inbox_id, status, reason, n_statements,"
     sql += " n_payments, n_new, imported_at FROM statement_files"

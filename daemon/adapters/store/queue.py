@@ -88,3 +88,13 @@ def open_items(store: Store, type: str | None = None) -> list[dict[str, Any]]:
         params.append(type)
     sql += " ORDER BY priority, created_at, id"
     return [decode_item(r) for r in store.query(sql, params)]
+
+
+def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str) -> int:
+    """Close the open quarantine items of a file that has now been imported."""
+    return store.execute(
+        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = 'dunmail',"
+        " resolved_at = ?, updated_at = ? WHERE statement_file_id = ?"
+        " AND type = 'statement_quarantined' AND state != 'resolved'",
+        (resolution, now, now, file_id),
+    ).rowcount
