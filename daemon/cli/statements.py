@@ -77,7 +77,8 @@ def _parse_file(file: Path) -> list[Statement]:
     except OSError as exc:
         raise click.ClickException(f"{file}: cannot read: {exc.strerror}") from exc
     try:
-        members = unzip_members(data) if data.startswith(b"PK\x03\x04") else [("", data)]
+        # No config here: the default bank.zip_max_* limits.
+        members = unzip_members(data) if data.startswith(b"PK\x03\x04") else iter([("", data)])
         statements: list[Statement] = []
         for name, content in members:
             source = f"{file}!{name}" if name else str(file)
