@@ -63,15 +63,13 @@ def _quote_inner(match: re.Match[str]) -> str:
     return sep + piece if _plain_number(piece) else sep + "'" + piece
 
 
-def write_rows(
-    stream: TextIO,
-    rows: Iterable[Mapping[str, Any]],
-    columns: Sequence[str],
-    *,
-    lineterminator: str = "\r\n",
-) -> None:
-    """A header line and one line per row (keys outside ``columns`` are left out)."""
-    writer = csv.writer(stream, lineterminator=lineterminator)
+def write_rows(stream: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    """A header line and one line per row (keys outside ``columns`` are left out).
+
+    Lines end in CRLF (RFC 4180): the writer quotes a cell holding any character of the line
+    end, so with CRLF a lone CR or LF in a payer name stays inside its quoted cell instead of
+    starting a new row (with "\n" a CR went out unquoted)."""
+    writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])
     for row in rows:
         writer.writerow([neutralise(row.get(c)) for c in columns])

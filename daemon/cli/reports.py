@@ -18,7 +18,7 @@ def _csv(rows: list[dict[str, Any]]) -> None:
     """Debtor names are text from outside: cells a spreadsheet would run are neutralised."""
     if not rows:
         return
-    write_rows(sys.stdout, rows, list(rows[0]), lineterminator="\n")
+    write_rows(sys.stdout, rows, list(rows[0]))
 
 
 @click.command("report")
