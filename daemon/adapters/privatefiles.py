@@ -124,9 +124,9 @@ def private_dir(path: Path, policy: FilePolicy) -> Path:
 
 
 def tighten(path: Path, policy: FilePolicy) -> str | None:
-    """Take away the permissions an existing private file should not have (e.g. a database
-    made 0644 by an older dunmail) and give it the configured group; returns the warning
-    logged when the file was readable by others, or None."""
+    """Give an existing private file the configured mode and group: take away what others
+    may read (e.g. a database made 0644 by an older dunmail; logged as a warning) and, with
+    files.group, let that group read it. Returns the warning, or None."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -136,14 +136,16 @@ def tighten(path: Path, policy: FilePolicy) -> str | None:
         with contextlib.suppress(PermissionError):  # not our file: the mode still matters
             os.chown(path, -1, gid)
     current = stat.S_IMODE(st.st_mode)
-    wanted = current & policy.mode
+    wanted = policy.mode if policy.group else current & policy.mode
     if wanted == current:
         return None
     try:
         os.chmod(path, wanted)
     except PermissionError:
-        message = f"{path} is readable by others (mode {current:04o}) and not ours to change"
+        message = f"{path} has mode {current:04o} and is not ours to change to {wanted:04o}"
     else:
+        if not current & ~wanted:
+            return None  # only the configured group was let in
         message = f"{path} was readable by others: mode {current:04o} changed to {wanted:04o}"
     log.warning(message)
     return message
