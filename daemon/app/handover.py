@@ -61,8 +61,9 @@ def default_out_dir(store: Store) -> Path:
 
 
 def dossier_stem(debtor_id: str, today: date) -> str:
-    """``dossier-DATE-<safe id>-<hash of the exact id>``: one debtor's, whatever its id."""
-    return f"dossier-{today.isoformat()}-{slug(debtor_id)}-{short_hash(debtor_id)}"
+    """``dossier-<safe id>-DATE-<hash of the exact id>``: one debtor's, whatever its id (the
+    old ``dossier-<id>-`` prefix is kept for scripts that look for it)."""
+    return f"dossier-{slug(debtor_id)}-{today.isoformat()}-{short_hash(debtor_id)}"
 
 
 def hand_over(
