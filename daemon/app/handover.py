@@ -131,7 +131,8 @@ def hand_over(
             content, messages = build_dossier(
                 store, config, debtor_id, numbers, agency=agency, as_of=today, generated_at=at
             )
-            write_private(path, content, files)  # complete or absent, over our reserved name
+            # Over our own reserved name: the file is empty or the whole dossier, never a part.
+            write_private(path, content, files)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
