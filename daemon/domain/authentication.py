@@ -8,18 +8,19 @@ configured AND one of these holds:
   is aligned with the From domain verifies (the shell does the DNS and the crypto; it asks
   only for signatures :func:`dkim_candidate` accepts, so a forger cannot make us look up
   names of his choosing).
-* **Our own server's verdict**: the top-most ``Authentication-Results`` header that carries
-  ``bank.authserv_id`` says ``dkim=pass`` with an aligned ``header.d`` (or ``header.i``),
+* **Our own server's verdict**: the top-most ``Authentication-Results`` header carries
+  ``bank.authserv_id`` and says ``dkim=pass`` with an aligned ``header.d`` (or ``header.i``),
   ``spf=pass`` with an aligned ``smtp.mailfrom`` domain, or ``dmarc=pass`` with
   ``header.from`` equal to the From domain.
 
 Which Authentication-Results header counts: our MTA *prepends* its header, so the newest is
 on top and everything the sender brought lies below it. Exactly one header is read: the
-top-most one whose authserv-id is ours. Headers above it (from servers after ours) are
-skipped; every header below it — including further ones with our id, which a forger can
-write — is ignored. If a header above ours cannot be parsed we cannot tell whose it is,
-and the mail proves nothing; if ours cannot be parsed it proves nothing either. The MTA
-must remove incoming headers bearing our authserv-id (RFC 8601 §5); the README says so.
+top-most Authentication-Results field of the mail, and only when its authserv-id is ours.
+When a server after ours adds its own header on top, set ``bank.authserv_id`` to that
+server's id. We never read further down: our MTA may insert its header directly above the
+sender's first header, so a second header with our id just below ours looks exactly like our
+own. A top-most header that cannot be parsed proves nothing. The MTA must also remove
+incoming headers bearing our authserv-id (RFC 8601 §5); the README says so.
 
 Alignment is relaxed DMARC alignment: equal domains, or the same organisational domain as
 the Public Suffix List defines it (``mail.bank.example`` ~ ``bank.example``). A public
@@ -33,14 +34,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.errors import ObsoleteHeaderDefect
 from email.utils import getaddresses
 
+from daemon.domain.linking import is_public_domain
 from parsers.authentication_results import AuthResults, AuthResultsSyntaxError, MethodResult, parse
 
 # domain → its organisational (registrable) domain, None when it is itself a public suffix.
 OrgDomain = Callable[[str], str | None]
 
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_AR = "authentication-results"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,11 @@ def single_sender(from_values: Sequence[str]) -> str | None:
     try:
         header = policy.default.header_factory("From", value)
         strict = [a.addr_spec for a in getattr(header, "addresses", ())]
-        defects = list(getattr(header, "defects", ()))
+        # An obsolete-but-valid form ("Bank N.V. <a@bank.example>": a period in the display
+        # name) is fine; an invalid one means the parsers may disagree about the address.
+        defects = [
+            d for d in getattr(header, "defects", ()) if not isinstance(d, ObsoleteHeaderDefect)
+        ]
     except Exception:  # headerregistry raises assorted errors on hostile input
         return None
     if defects or len(simple) != 1 or strict != simple:
@@ -131,21 +139,30 @@ def dkim_candidate(
 def our_authentication_results(
     headers: Sequence[tuple[str, str]], authserv_id: str
 ) -> tuple[AuthResults | None, str]:
-    """The top-most Authentication-Results of our server (see the module docstring), or
-    (None, why). ``headers`` are (name, raw value) in message order, top first."""
+    """The top-most Authentication-Results header, when it is our server's (see the module
+    docstring), or (None, why). ``headers`` are (name, raw value) in message order, top first."""
     ours = authserv_id.strip().lower()
     if not ours:
         return None, "bank.authserv_id not configured: Authentication-Results not trusted"
-    for name, value in headers:
-        if name.strip().lower() != "authentication-results":
-            continue
+    fields = [value for name, value in headers if name.strip().lower() == _AR]
+    if not fields:
+        return None, f"no Authentication-Results header from {ours}"
+    try:
+        top = parse(fields[0])
+    except AuthResultsSyntaxError as exc:
+        return None, f"the top-most Authentication-Results header is unreadable ({exc})"
+    if top.authserv_id == ours:
+        return top, ""
+    for value in fields[1:]:
         try:
-            results = parse(value)
-        except AuthResultsSyntaxError as exc:
-            return None, f"unreadable Authentication-Results above or from {ours} ({exc})"
-        if results.authserv_id == ours:
-            return results, ""
-    return None, f"no Authentication-Results header from {ours}"
+            if parse(value).authserv_id == ours:
+                return None, (
+                    f"the top-most Authentication-Results header is from {top.authserv_id};"
+                    f" one from {ours} below it is not our server's (it may be forged)"
+                )
+        except AuthResultsSyntaxError:
+            continue
+    return None, f"no Authentication-Results header from {ours} on top"
 
 
 def _single(result: MethodResult, ptype: str, name: str) -> str | None:
@@ -197,3 +214,40 @@ def verdict_from_results(
         return Verdict(None, (why,))
     method, why = results_verdict(results, from_domain, org_domain)
     return Verdict(method, () if method else (why,))
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+SHARED_PROVIDER_NOTE = (
+    "this proves the sending domain, not the person; a shared provider's domain is never"
+    " a trusted sender"
+)
+
+
+def shared_provider_domain_entries(trusted_senders: Sequence[str]) -> list[str]:
+    """``@gmail.com``-style entries of bank.trusted_senders: every account holder of the
+    provider could send a statement that passes. Refused by the configuration."""
+    return [
+        entry
+        for entry in trusted_senders
+        if entry.strip().startswith("@") and is_public_domain(entry.strip()[1:])
+    ]
+
+
+def shared_provider_warnings(
+    trusted_senders: Sequence[str], staff_addresses: Sequence[str]
+) -> list[str]:
+    """A warning per trusted address at a public mail provider (gmail.com-like)."""
+    found: list[str] = []
+    for key, entries in (
+        ("bank.trusted_senders", trusted_senders),
+        ("staff.addresses", staff_addresses),
+    ):
+        for entry in entries:
+            local, at, domain = entry.strip().rpartition("@")
+            if at and local and is_public_domain(domain):
+                found.append(
+                    f"{key}: {entry} is at the shared provider {domain.lower()}: "
+                    f"{SHARED_PROVIDER_NOTE}"
+                )
+    return found
