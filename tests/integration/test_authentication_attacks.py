@@ -341,3 +341,49 @@ def test_genuine_staff_write_off_fetched_by_the_daemon_is_obeyed(
     assert fetch(w, config, STAFF_NOW).fetched == 1
     assert written_off(w) == 100000
     assert w.events("staff_reply_refused") == []
+
+
+def test_genuine_dkim_signed_staff_write_off_is_obeyed_and_l_tag_is_not(
+    staff_office: tuple[World, Config, bytes],
+) -> None:
+    """A staff reply signed by the office's own domain (real RSA key, DNS served by the
+    dnsfunc hook) is obeyed; the same signature with ``l=`` is refused."""
+    import dkim
+
+    from daemon.app.staffmail import handle_staff_reply
+    from tests.integration.test_statement_mail_auth import BANK_DNS, BANK_KEY
+
+    w, config, alert = staff_office
+
+    def dnsfunc(name: bytes | str, timeout: int = 5) -> bytes | None:
+        key = name.decode() if isinstance(name, bytes) else name
+        return BANK_DNS if key.rstrip(".") == "sel._domainkey.voorbeeld.test" else None
+
+    def signed(msgid: str, *, length: bool) -> bytes:
+        raw = staff_reply(alert, [], msgid)
+        headers = [b"from", b"to", b"subject", b"message-id", b"in-reply-to"]
+        sig = dkim.sign(
+            raw, b"sel", b"voorbeeld.test", BANK_KEY, include_headers=headers, length=length
+        )
+        return sig + raw
+
+    refused = handle_staff_reply(
+        w.store,
+        config,
+        signed("l-tag", length=True),
+        inbox_id=None,
+        now=STAFF_NOW,
+        dnsfunc=dnsfunc,
+    )
+    assert refused["status"] == "refused" and "only part of the body (l=)" in refused["reason"]
+    assert written_off(w) == 0
+    result = handle_staff_reply(
+        w.store,
+        config,
+        signed("dkim", length=False),
+        inbox_id=None,
+        now=STAFF_NOW,
+        dnsfunc=dnsfunc,
+    )
+    assert (result["ok"], result["authenticated_by"]) == (True, "dkim:voorbeeld.test"), result
+    assert written_off(w) == 100000
