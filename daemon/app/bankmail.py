@@ -76,9 +76,7 @@ def import_statement_mail(
         return MailImportResult("not_bank", f"sender {sender} is not a bank sender")
     else:
         domain = sender.rsplit("@", 1)[1]
-        method, why_not = authenticate(
-            raw_message, message, domain, config.bank.authserv_id, dnsfunc
-        )
+        method, why_not = authenticate(raw_message, domain, config.bank.authserv_id, dnsfunc)
     attachments = statement_attachments(message)
     if method is None:
         reason = f"statement mail from {sender} failed authentication: {why_not}"
@@ -163,17 +161,15 @@ def is_trusted_sender(address: str, trusted: tuple[str, ...] | list[str]) -> boo
 
 def authenticate(
     raw: bytes,
-    message: Message,
     from_domain: str,
     authserv_id: str,
     dnsfunc: Callable[..., bytes | None] | None,
 ) -> tuple[str | None, str]:
     """Return (method, "") when the mail proves it comes from ``from_domain``, else (None, why).
 
-    The headers are read from ``raw`` as they are (compat32: no encoded-word decoding, which
-    could turn ``=3B`` into a ``;``); ``message`` is kept for the callers' convenience. The
-    rules are in :mod:`daemon.domain.authentication`."""
-    del message  # the caller's parse may have decoded headers; only the raw bytes count
+    The headers are read from ``raw`` as they are (compat32): a parse that decodes
+    encoded-words would turn ``=?utf-8?q?=3B?=`` into a ``;``. The rules are in
+    :mod:`daemon.domain.authentication`."""
     headers = message_from_bytes(raw, policy=policy.compat32)
     sender = from_address(headers)
     if sender is None:

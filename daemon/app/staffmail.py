@@ -292,7 +292,6 @@ def handle_staff_reply(
 ) -> dict[str, Any]:
     """Act on a staff member's reply command; returns {"status": processed | refused, …}."""
     at = iso_utc(now)
-    message = message_from_bytes(raw, policy=policy.default)
     sender = sender_of(raw)
     staff = {a.lower() for a in config.staff.addresses}
     if sender is None:
@@ -302,9 +301,7 @@ def handle_staff_reply(
         )
     if sender not in staff:
         return _refuse(store, inbox_id, sender, "the sender is not a configured staff address", at)
-    method, why = authenticate(
-        raw, message, sender.rsplit("@", 1)[1], config.bank.authserv_id, dnsfunc
-    )
+    method, why = authenticate(raw, sender.rsplit("@", 1)[1], config.bank.authserv_id, dnsfunc)
     if method is None:
         return _refuse(store, inbox_id, sender, f"the mail does not prove its sender: {why}", at)
     mail = parse(raw)

@@ -55,10 +55,6 @@ class Verdict:
     method: str | None
     reasons: tuple[str, ...] = ()
 
-    @property
-    def why_not(self) -> str:
-        return "; ".join(self.reasons)
-
 
 def single_sender(from_values: Sequence[str]) -> str | None:
     """The one From address, lower-cased; None unless there is exactly one From field with

@@ -387,3 +387,22 @@ def test_genuine_dkim_signed_staff_write_off_is_obeyed_and_l_tag_is_not(
     )
     assert (result["ok"], result["authenticated_by"]) == (True, "dkim:voorbeeld.test"), result
     assert written_off(w) == 100000
+
+
+def test_daemon_fetch_quarantines_a_forged_statement_and_books_the_genuine_one(
+    tmp_path: Path, dovecot: Any
+) -> None:
+    """The same rules on the daemon's path: mail fetched from a real Dovecot INBOX."""
+    w = office(tmp_path)
+    config = replace(w.config, imap=dovecot.imap_settings())
+    forged = statement_mail(
+        [(AR, f"{OURS}; (a ((b) ; dkim=pass header.d=bank.example ; c) d)")]
+    ).replace(b"<stmt-1@bank.example>", b"<forged@bank.example>")
+    dovecot.deliver(forged)
+    assert fetch(w, config, STAFF_NOW).fetched == 1
+    assert w.invoice_status("F2026-0001") == "open"
+    assert w.store.scalar("SELECT status FROM statement_files") == "quarantined"
+
+    dovecot.deliver(statement_mail([(AR, f"{OURS}; dkim=pass header.d=bank.example")]))
+    assert fetch(w, config, STAFF_NOW).fetched == 1
+    assert w.invoice_status("F2026-0001") == "paid"
