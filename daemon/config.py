@@ -1,8 +1,10 @@
 """dunmail's configuration: TOML (tomllib) into frozen dataclasses.
 
 Every key is documented in config.example.toml. Secrets never live in the TOML: a
-``password_file``, an environment variable named by ``password_env``, or a file in systemd's
-$CREDENTIALS_DIRECTORY (LoadCredential=) named by ``credential``.
+``password_file``, an environment variable named by ``password_env``, or a systemd
+credential named by ``credential``. They are read when a mail server is logged in to
+(``ImapSettings.secret()``), never when the file is loaded: commands that talk to no mail
+server run without them.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from daemon.configcheck import identifier_problems
 from daemon.configschema import ConfigError, KeyLocator, build
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
     "Config",
     "ConfigError",
+    "SecretSource",
     "find_config_path",
     "load_config",
     "resolve_secret",
@@ -89,10 +93,34 @@ class DatabaseSettings:
 
 _SECRET_FORBIDDEN = MappingProxyType({"password": _SECRET_HINT, "secret": _SECRET_HINT})
 
+# Where systemd itself looks for a credential named without a path (LoadCredential=NAME),
+# in this order: an admin outside systemd finds the same file the service gets.
+CREDSTORE_PATH = ("/etc/credstore", "/run/credstore", "/usr/lib/credstore")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretSource:
+    """Where secrets are looked up when they are needed: the environment the config was
+    loaded with, an explicit credentials folder (--credentials-dir), and systemd's
+    credential store path for when $CREDENTIALS_DIRECTORY is not set."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    credentials_dir: str = ""
+    credstore: tuple[str, ...] = CREDSTORE_PATH
+
+    def credential_dirs(self) -> tuple[tuple[str, ...], str]:
+        """The folders to look in, and how they were chosen (for the error message)."""
+        if self.credentials_dir:
+            return (self.credentials_dir,), "--credentials-dir"
+        if self.env.get("CREDENTIALS_DIRECTORY"):
+            return (self.env["CREDENTIALS_DIRECTORY"],), "$CREDENTIALS_DIRECTORY"
+        return self.credstore, "$CREDENTIALS_DIRECTORY is not set; systemd's credential store"
+
 
 @dataclass(frozen=True, slots=True)
 class ImapSettings:
     _forbidden = _SECRET_FORBIDDEN
+    _section = "imap"
 
     host: str = ""
     port: int = 993
@@ -115,16 +143,28 @@ class ImapSettings:
     timeout_seconds: int = 30
     tls_verify: bool = True
     ca_file: str = ""
+    # An in-memory password (tests, the demo); otherwise secret() reads it at login.
     password: str | None = field(default=None, repr=False, metadata={"toml": False})
+    secrets: SecretSource | None = field(
+        default=None, repr=False, compare=False, metadata={"toml": False}
+    )
 
     @property
     def configured(self) -> bool:
         return bool(self.host)
 
+    def secret(self) -> str | None:
+        """The password, read now from where the configuration says (ConfigError names
+        the key when it cannot be had)."""
+        if self.password is not None:
+            return self.password
+        return resolve_secret(self, self._section, self.secrets or SecretSource(os.environ))
+
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
     _forbidden = _SECRET_FORBIDDEN
+    _section = "smtp"
 
     host: str = ""
     port: int = 587
@@ -140,11 +180,22 @@ class SmtpSettings:
     rate_limit_per_minute: int = 0
     tls_verify: bool = True
     ca_file: str = ""
+    # An in-memory password (tests, the demo); otherwise secret() reads it at login.
     password: str | None = field(default=None, repr=False, metadata={"toml": False})
+    secrets: SecretSource | None = field(
+        default=None, repr=False, compare=False, metadata={"toml": False}
+    )
 
     @property
     def configured(self) -> bool:
         return bool(self.host)
+
+    def secret(self) -> str | None:
+        """The password, read now from where the configuration says (ConfigError names
+        the key when it cannot be had)."""
+        if self.password is not None:
+            return self.password
+        return resolve_secret(self, self._section, self.secrets or SecretSource(os.environ))
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,38 +407,57 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | Non
 
 
 def parse_config(text: str, filename: str = "config.toml") -> Config:
-    """Parse TOML text into a Config without resolving secrets."""
+    """Parse TOML text into a Config without resolving secrets.
+
+    Every problem is collected first (types, unknown keys, ladders, identifiers such as
+    IBANs and e-mail addresses), then one ConfigError lists them all with key and line."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{filename}: not valid TOML: {exc}") from exc
     loc = KeyLocator(text, filename)
+    problems = identifier_problems(data, loc)
     ladders: dict[str, Any] = dict(_default_ladders())
     raw_ladders = data.pop("ladders", {})
     if not isinstance(raw_ladders, dict):
-        raise ConfigError(f"ladders: expected a table{loc.where('ladders')}")
+        problems.append(f"ladders: expected a table{loc.where('ladders')}")
+        raw_ladders = {}
     for name, table in raw_ladders.items():
-        ladders[name] = build(LadderSettings, table, f"ladders.{name}", loc)
-    config: Config = build(Config, data, "", loc)
-    config = replace(config, ladders=MappingProxyType(ladders), source=filename)
+        ladder = build(LadderSettings, table, f"ladders.{name}", loc, problems)
+        if ladder is not None:
+            ladders[name] = ladder
+    built: Config | None = build(Config, data, "", loc, problems)
+    if built is None:
+        raise ConfigError.of(problems)
+    config = replace(built, ladders=MappingProxyType(ladders), source=filename)
     for key in ("ladder_b2b", "ladder_b2c"):
         name = getattr(config.dunning, key)
-        if name not in ladders:
-            raise ConfigError(
-                f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}"
-            )
+        if name not in ladders and f"ladders.{name}" not in "".join(problems):
+            problems.append(f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}")
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")
-            raise ConfigError(f"dunning.tag_ladders.{tag}: no ladder named {name!r}{where}")
+            problems.append(f"dunning.tag_ladders.{tag}: no ladder named {name!r}{where}")
+    if problems:
+        raise ConfigError.of(problems)
     return config
 
 
-def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
-    """Load and validate a config file (or the defaults) and resolve its secrets."""
+def load_config(
+    path: Path | None, env: Mapping[str, str] | None = None, *, credentials_dir: str = ""
+) -> Config:
+    """Load and validate a config file (or the defaults). Secrets are not read here: the
+    mail settings carry where to find them (``secret()``), with ``env`` and
+    ``credentials_dir`` as they were at load time."""
     env = os.environ if env is None else env
+    source = SecretSource(MappingProxyType(dict(env)), credentials_dir)
     if path is None:
-        return Config()
+        config = Config()
+        return replace(
+            config,
+            imap=replace(config.imap, secrets=source),
+            smtp=replace(config.smtp, secrets=source),
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -396,8 +466,10 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
     config = parse_config(text, str(path))
     warnings: list[str] = []
-    imap = _with_secret(config.imap, "imap", env, warnings)
-    smtp = _with_secret(config.smtp, "smtp", env, warnings)
+    for section, settings in (("imap", config.imap), ("smtp", config.smtp)):
+        secret_file = Path(settings.password_file) if settings.password_file else None
+        if secret_file is not None and _world_readable(secret_file):
+            warnings.append(f"{section}.password_file: {secret_file} is readable by every user")
     names_secret = any(
         s.password_file or s.password_env or s.credential for s in (config.imap, config.smtp)
     )
@@ -405,7 +477,12 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         warnings.append(
             f"{path} is readable by every user and names a secret; run: chmod o-r {path}"
         )
-    return replace(config, imap=imap, smtp=smtp, warnings=tuple(warnings))
+    return replace(
+        config,
+        imap=replace(config.imap, secrets=source),
+        smtp=replace(config.smtp, secrets=source),
+        warnings=tuple(warnings),
+    )
 
 
 def _world_readable(path: Path) -> bool:
@@ -415,49 +492,46 @@ def _world_readable(path: Path) -> bool:
         return False
 
 
-MailSettings = TypeVar("MailSettings", ImapSettings, SmtpSettings)
-
-
-def _with_secret(
-    settings: MailSettings, section: str, env: Mapping[str, str], warnings: list[str]
-) -> MailSettings:
-    secret = resolve_secret(settings, section, env, warnings)
-    return replace(settings, password=secret)
-
-
 def resolve_secret(
-    settings: ImapSettings | SmtpSettings,
-    section: str,
-    env: Mapping[str, str],
-    warnings: list[str] | None = None,
+    settings: ImapSettings | SmtpSettings, section: str, source: SecretSource
 ) -> str | None:
-    """password_file, then password_env, then $CREDENTIALS_DIRECTORY/<credential>."""
+    """password_file, then password_env, then the credential file: in --credentials-dir,
+    else in $CREDENTIALS_DIRECTORY, else in systemd's credential store path."""
     if settings.password_file:
         path = Path(settings.password_file)
         try:
-            value = path.read_text(encoding="utf-8").strip()
+            return path.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(
                 f"{section}.password_file: cannot read {path}: {exc.strerror}"
             ) from exc
-        if warnings is not None and _world_readable(path):
-            warnings.append(f"{section}.password_file: {path} is readable by every user")
-        return value
     if settings.password_env:
-        if settings.password_env not in env:
+        if settings.password_env not in source.env:
             raise ConfigError(
                 f"{section}.password_env: environment variable {settings.password_env} is not set"
             )
-        return env[settings.password_env]
+        return source.env[settings.password_env]
     if settings.credential:
-        directory = env.get("CREDENTIALS_DIRECTORY")
-        if not directory:
-            raise ConfigError(
-                f"{section}.credential: $CREDENTIALS_DIRECTORY is not set "
-                "(use LoadCredential= in the systemd unit)"
-            )
-        try:
-            return (Path(directory) / settings.credential).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{section}.credential: {exc}") from exc
+        return _read_credential(settings.credential, section, source)
     return None
+
+
+def _read_credential(name: str, section: str, source: SecretSource) -> str:
+    if "/" in name or name in ("", ".", ".."):
+        raise ConfigError(f"{section}.credential: {name!r} is not a credential name")
+    folders, chosen = source.credential_dirs()
+    for folder in folders:
+        path = Path(folder) / name
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise ConfigError(
+                f"{section}.credential: cannot read {path}: {exc.strerror} (run as root, "
+                "or give --credentials-dir DIR)"
+            ) from exc
+    raise ConfigError(
+        f"{section}.credential: no credential {name!r} in {', '.join(folders)} ({chosen}; "
+        "outside systemd give --credentials-dir DIR or $DUNMAIL_CREDENTIALS_DIR)"
+    )

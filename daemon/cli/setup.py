@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from daemon.adapters.store.migrations import MIGRATIONS
+from daemon.adapters.templates import templates_dir
+from daemon.app.preflight import template_problems
 from daemon.cli.context import AppContext, echo_json, pass_app
 
 
@@ -20,7 +22,7 @@ def init_command(app: AppContext) -> None:
 
         dunmail --db /var/lib/dunmail/dunmail.db init
     """
-    store = app.store()
+    store = app.store(create=True)
     version = store.scalar("SELECT MAX(version) FROM schema_migrations")
     click.echo(
         f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})"
@@ -44,6 +46,12 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
     ]
     for warning in config.warnings:
         checks.append({"name": "config", "ok": True, "detail": f"warning: {warning}"})
+    problems = template_problems(config)
+    checks.append(
+        {"name": "templates", "ok": not problems, "detail": "; ".join(problems)}
+        if problems
+        else {"name": "templates", "ok": True, "detail": f"all found in {templates_dir()}"}
+    )
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp
 
