@@ -108,6 +108,12 @@ class SecretSource:
     credentials_dir: str = ""
     credstore: tuple[str, ...] = CREDSTORE_PATH
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], credentials_dir: str = "") -> SecretSource:
+        """$DUNMAIL_CREDSTORE_PATH replaces systemd's path (':'-separated; tests empty it)."""
+        credstore = _path_list(env, "DUNMAIL_CREDSTORE_PATH", CREDSTORE_PATH)
+        return cls(MappingProxyType(dict(env)), credentials_dir, credstore)
+
     def credential_dirs(self) -> tuple[tuple[str, ...], str]:
         """The folders to look in, and how they were chosen (for the error message)."""
         if self.credentials_dir:
@@ -158,7 +164,8 @@ class ImapSettings:
         the key when it cannot be had)."""
         if self.password is not None:
             return self.password
-        return resolve_secret(self, self._section, self.secrets or SecretSource(os.environ))
+        source = self.secrets or SecretSource.from_env(os.environ)
+        return resolve_secret(self, self._section, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +202,8 @@ class SmtpSettings:
         the key when it cannot be had)."""
         if self.password is not None:
             return self.password
-        return resolve_secret(self, self._section, self.secrets or SecretSource(os.environ))
+        source = self.secrets or SecretSource.from_env(os.environ)
+        return resolve_secret(self, self._section, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,15 +402,28 @@ class Config:
             raise ConfigError(f"dunning: unknown ladder {name!r}") from None
 
 
+CONFIG_SEARCH = ("config.toml", "/etc/dunmail/config.toml")
+
+
+def _path_list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A ':'-separated path list from ``env[name]`` ("" = none), else ``default``."""
+    if name not in env:
+        return default
+    return tuple(p for p in env[name].split(":") if p)
+
+
 def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | None:
-    """--config, then $DUNMAIL_CONFIG, then ./config.toml, then /etc/dunmail/config.toml."""
+    """--config, then $DUNMAIL_CONFIG, then ./config.toml, then /etc/dunmail/config.toml.
+
+    $DUNMAIL_CONFIG_SEARCH replaces the last two (a ':'-separated list; empty = no search):
+    the test suite sets it empty so that no test reads the machine's configuration."""
     if explicit:
         return Path(explicit)
     if env.get("DUNMAIL_CONFIG"):
         return Path(env["DUNMAIL_CONFIG"])
-    for candidate in (Path("config.toml"), Path("/etc/dunmail/config.toml")):
-        if candidate.is_file():
-            return candidate
+    for candidate in _path_list(env, "DUNMAIL_CONFIG_SEARCH", CONFIG_SEARCH):
+        if Path(candidate).is_file():
+            return Path(candidate)
     return None
 
 
@@ -450,7 +471,7 @@ def load_config(
     mail settings carry where to find them (``secret()``), with ``env`` and
     ``credentials_dir`` as they were at load time."""
     env = os.environ if env is None else env
-    source = SecretSource(MappingProxyType(dict(env)), credentials_dir)
+    source = SecretSource.from_env(env, credentials_dir)
     if path is None:
         config = Config()
         return replace(

@@ -59,16 +59,17 @@ def templates_dir() -> Path:
 
 
 def missing_templates(names: Iterable[str], directory: Path | None = None) -> list[str]:
-    """The templates among ``names`` that cannot be rendered in any language: render() falls
-    back to English, so each needs at least ``{name}.en.txt.j2``. Empty when all are there."""
+    """Why some of ``names`` cannot be rendered in any language (empty: all can). render()
+    falls back to English, so each needs at least ``{name}.en.txt.j2``."""
     base = directory or templates_dir()
     if not base.is_dir():
         return [f"the template folder {base} does not exist"]
-    return [
-        f"{name}.en.txt.j2 is missing in {base}"
-        for name in sorted(set(names))
-        if not template_exists(name, "en", base)
+    if not any(base.glob("*.j2")):
+        return [f"the template folder {base} holds no templates (*.j2)"]
+    missing = [
+        f"{name}.en.txt.j2" for name in sorted(set(names)) if not template_exists(name, "en", base)
     ]
+    return [f"{base} lacks {', '.join(missing)}"] if missing else []
 
 
 def format_money(amount: Decimal | str | int, currency: str = "EUR", lang: str = "nl") -> str:

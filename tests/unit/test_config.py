@@ -124,7 +124,7 @@ def test_password_from_environment(tmp_path: Path) -> None:
     conf.write_text("[smtp]\nhost = 'h'\npassword_env = 'SMTP_PW'\n")
     assert load_config(conf, {"SMTP_PW": "x"}).smtp.secret() == "x"
     unset = load_config(conf, {})  # loading never reads a secret ...
-    with pytest.raises(ConfigError, match="smtp.password_env: .*SMTP_PW is not set"):
+    with pytest.raises(ConfigError, match=r"smtp\.password_env: .*SMTP_PW is not set"):
         unset.smtp.secret()  # ... logging in does
 
 

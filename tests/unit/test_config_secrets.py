@@ -60,5 +60,5 @@ def test_a_missing_credential_names_the_key_and_where_it_looked(tmp_path: Path) 
 def test_a_credential_name_cannot_walk_out_of_the_folder(tmp_path: Path) -> None:
     conf = tmp_path / "c.toml"
     conf.write_text("[smtp]\nhost = 'h'\ncredential = '../../etc/shadow'\n")
-    with pytest.raises(ConfigError, match="smtp.credential: .* is not a credential name"):
+    with pytest.raises(ConfigError, match=r"smtp\.credential: .* is not a credential name"):
         load_config(conf, {}).smtp.secret()
