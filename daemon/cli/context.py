@@ -57,17 +57,25 @@ class AppContext:
         one: a mistyped --db must not quietly become an empty database."""
         if self._store is None:
             path = self.config.database.path
-            if not create and path != ":memory:" and not Path(path).exists():
-                where = "--db" if self.db_path else f"database.path in {self.config.source}"
-                raise click.ClickException(
-                    f"database {path} does not exist ({where}); create it with: "
-                    f"dunmail --db {path} init"
-                )
+            if not create:
+                self.require_database()
             try:
                 self._store = open_store(path, daemon=daemon)
             except StoreError as exc:
                 raise click.ClickException(f"{exc} (set --db PATH or database.path)") from exc
         return self._store
+
+    def require_database(self) -> None:
+        """Refuse a database that does not exist (only `dunmail init` creates one)."""
+        path = self.config.database.path
+        if not Path(path).exists():
+            where = (
+                "--db" if self.db_path else f"database.path in {self.config.source or 'defaults'}"
+            )
+            raise click.ClickException(
+                f"database {path} does not exist ({where}); create it with: "
+                f"dunmail --db {path} init"
+            )
 
     def close(self) -> None:
         if self._store is not None:

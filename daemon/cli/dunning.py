@@ -85,6 +85,7 @@ def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> N
     from daemon.cycle import AlreadyRunning, Daemon, accelerated_clock, configure_logging
 
     config = app.config
+    app.require_database()
     _require_templates(app)
     clock = utc_now
     if now_text is not None or speed is not None:

@@ -74,6 +74,9 @@ def test_a_missing_database_is_refused_not_created(tmp_path: Path, command: list
     assert f"database {nope} does not exist (--db)" in result.output
     assert f"dunmail --db {nope} init" in result.output
     assert not nope.exists()
+    daemon = dunmail("--db", str(nope), "run")
+    assert daemon.exit_code == 1 and "does not exist" in daemon.output
+    assert not nope.exists() and not Path(f"{nope}.lock").exists()
     # Positive control: init creates it, then the same command works.
     assert dunmail("--db", str(nope), "init").exit_code == 0
     assert dunmail("--db", str(nope), *command).exit_code == 0
