@@ -48,6 +48,8 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
 
         dunmail --db office.db preview --date 2026-12-01 --json
     """
+    for problem in template_problems(app.config):  # the daemon would refuse to start
+        click.echo(f"warning: templates missing: {problem}", err=True)
     result = preview(app.store(), app.config, _date(day, app))
     if as_json:
         echo_json(result.items)

@@ -109,6 +109,8 @@ def test_missing_templates_stop_check_config_and_run_before_any_cycle(
     assert run.exit_code == 1 and "templates are missing" in run.output
     daemon = dunmail("--config", config, "run")
     assert daemon.exit_code == 1 and "templates are missing" in daemon.output
+    previewed = dunmail("--config", config, "preview", "--date", "2026-05-20")
+    assert f"warning: templates missing: {empty} lacks" in previewed.output
     assert smtp_server.received == []
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
@@ -132,6 +134,12 @@ def test_run_once_exit_code_says_whether_the_sends_failed(
     assert "failed 1" in failed.output and "the cycle had failures" in failed.output
     as_json = dunmail("--config", refused, "run", "--once", "--now", NOW, "--json")
     assert as_json.exit_code == 0  # nothing left to send, nothing failed in this cycle
+    # A server that cannot be reached: the mail is deferred, and that is a failure too.
+    unreachable = office("unreachable")
+    text = Path(unreachable).read_text().replace(f"port = {smtp_server.port}", "port = 1")
+    Path(unreachable).write_text(text)
+    deferred = dunmail("--config", unreachable, "run", "--once", "--now", NOW)
+    assert deferred.exit_code == 1 and "deferred 1" in deferred.output, deferred.output
     # Positive control: the same office against a server that accepts.
     accepted = office("accepted")
     sent = dunmail("--config", accepted, "run", "--once", "--now", NOW, "--json")
