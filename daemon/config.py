@@ -23,6 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.configcheck import identifier_problems
 from daemon.configschema import ConfigError, KeyLocator, build
+from daemon.domain.authentication import (
+    SHARED_PROVIDER_NOTE,
+    shared_provider_domain_entries,
+    shared_provider_warnings,
+)
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
@@ -455,6 +460,12 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
         name = getattr(config.dunning, key)
         if name not in ladders and f"ladders.{name}" not in "".join(problems):
             problems.append(f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}")
+    for entry in shared_provider_domain_entries(config.bank.trusted_senders):
+        problems.append(
+            f"bank.trusted_senders: {entry!r} would trust every account at a shared mail"
+            f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
+            f"{loc.where('bank.trusted_senders')}"
+        )
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")
@@ -498,6 +509,7 @@ def load_config(
         warnings.append(
             f"{path} is readable by every user and names a secret; run: chmod o-r {path}"
         )
+    warnings += shared_provider_warnings(config.bank.trusted_senders, config.staff.addresses)
     return replace(
         config,
         imap=replace(config.imap, secrets=source),
