@@ -168,8 +168,8 @@ def test_check_config_reports_every_bad_identifier_in_one_run(tmp_path: Path) ->
     assert result.exit_code == 1
     out = result.output
     for expected in (
-        "8 problems in the configuration",
-        "office.email: 'not-an-address' is not a valid e-mail address",
+        "8 problem(s) in the configuration; fix them and check again",
+        "FAIL config: office.email: 'not-an-address' is not a valid e-mail address",
         f"({config} line 2)",
         "office.iban: 'NL00ABNA0000000000' is not a valid IBAN",
         f"({config} line 3)",
@@ -181,6 +181,13 @@ def test_check_config_reports_every_bad_identifier_in_one_run(tmp_path: Path) ->
         "staff.addresses[1]: 'piet(at)voorbeeld.test' is not a valid e-mail address",
     ):
         assert expected in out, f"{expected!r} missing in:\n{out}"
+    assert out.count("FAIL config: ") == 8
+    as_json = dunmail("--config", str(config), "check-config", "--json")
+    listed = json.loads(as_json.output[: as_json.output.rindex("]") + 1])
+    assert as_json.exit_code == 1 and len(listed) == 8 and not any(c["ok"] for c in listed)
+    # Every other command refuses the file the same way, listing all of it.
+    status = dunmail("--config", str(config), "--db", str(tmp_path / "x.db"), "status")
+    assert status.exit_code == 1 and "8 problems in the configuration:" in status.output
 
 
 @pytest.mark.parametrize(
