@@ -29,7 +29,8 @@ def test_admin_commands_work_with_the_shipped_config_outside_systemd(tmp_path: P
     db = str(tmp_path / "office.db")
     base = ["--config", str(EXAMPLE), "--db", db]
     assert dunmail(*base, "init").exit_code == 0
-    for command in (["status"], ["queue", "list"], ["preview", "--date", "2026-05-20"]):
+    backup = ["db", "backup", str(tmp_path / "backup"), "--keep", "2"]  # the backup unit's
+    for command in (["status"], ["queue", "list"], ["preview", "--date", "2026-05-20"], backup):
         result = dunmail(*base, *command)
         assert result.exit_code == 0, (command, result.output)
         assert "credential" not in result.output
