@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.configcheck import identifier_problems
 from daemon.configschema import ConfigError, KeyLocator, build
+from daemon.credentials import SecretSource, login_secret, path_list, resolve_secret
 from daemon.domain.authentication import (
     SHARED_PROVIDER_NOTE,
     shared_provider_domain_entries,
@@ -98,35 +99,6 @@ class DatabaseSettings:
 
 _SECRET_FORBIDDEN = MappingProxyType({"password": _SECRET_HINT, "secret": _SECRET_HINT})
 
-# Where systemd itself looks for a credential named without a path (LoadCredential=NAME),
-# in this order: an admin outside systemd finds the same file the service gets.
-CREDSTORE_PATH = ("/etc/credstore", "/run/credstore", "/usr/lib/credstore")
-
-
-@dataclass(frozen=True, slots=True)
-class SecretSource:
-    """Where secrets are looked up when they are needed: the environment the config was
-    loaded with, an explicit credentials folder (--credentials-dir), and systemd's
-    credential store path for when $CREDENTIALS_DIRECTORY is not set."""
-
-    env: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    credentials_dir: str = ""
-    credstore: tuple[str, ...] = CREDSTORE_PATH
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], credentials_dir: str = "") -> SecretSource:
-        """$DUNMAIL_CREDSTORE_PATH replaces systemd's path (':'-separated; tests empty it)."""
-        credstore = _path_list(env, "DUNMAIL_CREDSTORE_PATH", CREDSTORE_PATH)
-        return cls(MappingProxyType(dict(env)), credentials_dir, credstore)
-
-    def credential_dirs(self) -> tuple[tuple[str, ...], str]:
-        """The folders to look in, and how they were chosen (for the error message)."""
-        if self.credentials_dir:
-            return (self.credentials_dir,), "--credentials-dir"
-        if self.env.get("CREDENTIALS_DIRECTORY"):
-            return (self.env["CREDENTIALS_DIRECTORY"],), "$CREDENTIALS_DIRECTORY"
-        return self.credstore, "$CREDENTIALS_DIRECTORY is not set; systemd's credential store"
-
 
 @dataclass(frozen=True, slots=True)
 class ImapSettings:
@@ -165,12 +137,8 @@ class ImapSettings:
         return bool(self.host)
 
     def secret(self) -> str | None:
-        """The password, read now from where the configuration says (ConfigError names
-        the key when it cannot be had)."""
-        if self.password is not None:
-            return self.password
-        source = self.secrets or SecretSource.from_env(os.environ)
-        return resolve_secret(self, self._section, source)
+        """The password, read now (at login); ConfigError names the key when it cannot."""
+        return login_secret(self, self._section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +171,8 @@ class SmtpSettings:
         return bool(self.host)
 
     def secret(self) -> str | None:
-        """The password, read now from where the configuration says (ConfigError names
-        the key when it cannot be had)."""
-        if self.password is not None:
-            return self.password
-        source = self.secrets or SecretSource.from_env(os.environ)
-        return resolve_secret(self, self._section, source)
+        """The password, read now (at login); ConfigError names the key when it cannot."""
+        return login_secret(self, self._section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,13 +374,6 @@ class Config:
 CONFIG_SEARCH = ("config.toml", "/etc/dunmail/config.toml")
 
 
-def _path_list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """A ':'-separated path list from ``env[name]`` ("" = none), else ``default``."""
-    if name not in env:
-        return default
-    return tuple(p for p in env[name].split(":") if p)
-
-
 def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | None:
     """--config, then $DUNMAIL_CONFIG, then ./config.toml, then /etc/dunmail/config.toml.
 
@@ -426,7 +383,7 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | Non
         return Path(explicit)
     if env.get("DUNMAIL_CONFIG"):
         return Path(env["DUNMAIL_CONFIG"])
-    for candidate in _path_list(env, "DUNMAIL_CONFIG_SEARCH", CONFIG_SEARCH):
+    for candidate in path_list(env, "DUNMAIL_CONFIG_SEARCH", CONFIG_SEARCH):
         if Path(candidate).is_file():
             return Path(candidate)
     return None
@@ -448,9 +405,12 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
     if not isinstance(raw_ladders, dict):
         problems.append(f"ladders: expected a table{loc.where('ladders')}")
         raw_ladders = {}
+    broken: set[str] = set()  # ladders with problems of their own: not named again below
     for name, table in raw_ladders.items():
         ladder = build(LadderSettings, table, f"ladders.{name}", loc, problems)
-        if ladder is not None:
+        if ladder is None:
+            broken.add(name)
+        else:
             ladders[name] = ladder
     built: Config | None = build(Config, data, "", loc, problems)
     if built is None:
@@ -458,7 +418,7 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
     config = replace(built, ladders=MappingProxyType(ladders), source=filename)
     for key in ("ladder_b2b", "ladder_b2c"):
         name = getattr(config.dunning, key)
-        if name not in ladders and f"ladders.{name}" not in "".join(problems):
+        if name not in ladders and name not in broken:
             problems.append(f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}")
     for entry in shared_provider_domain_entries(config.bank.trusted_senders):
         problems.append(
@@ -523,48 +483,3 @@ def _world_readable(path: Path) -> bool:
         return bool(path.stat().st_mode & stat.S_IROTH)
     except OSError:
         return False
-
-
-def resolve_secret(
-    settings: ImapSettings | SmtpSettings, section: str, source: SecretSource
-) -> str | None:
-    """password_file, then password_env, then the credential file: in --credentials-dir,
-    else in $CREDENTIALS_DIRECTORY, else in systemd's credential store path."""
-    if settings.password_file:
-        path = Path(settings.password_file)
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"{section}.password_file: cannot read {path}: {exc.strerror}"
-            ) from exc
-    if settings.password_env:
-        if settings.password_env not in source.env:
-            raise ConfigError(
-                f"{section}.password_env: environment variable {settings.password_env} is not set"
-            )
-        return source.env[settings.password_env]
-    if settings.credential:
-        return _read_credential(settings.credential, section, source)
-    return None
-
-
-def _read_credential(name: str, section: str, source: SecretSource) -> str:
-    if "/" in name or name in ("", ".", ".."):
-        raise ConfigError(f"{section}.credential: {name!r} is not a credential name")
-    folders, chosen = source.credential_dirs()
-    for folder in folders:
-        path = Path(folder) / name
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise ConfigError(
-                f"{section}.credential: cannot read {path}: {exc.strerror} (run as root, "
-                "or give --credentials-dir DIR)"
-            ) from exc
-    raise ConfigError(
-        f"{section}.credential: no credential {name!r} in {', '.join(folders)} ({chosen}; "
-        "outside systemd give --credentials-dir DIR or $DUNMAIL_CREDENTIALS_DIR)"
-    )

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.config import CONFIG_SEARCH, CREDSTORE_PATH, find_config_path, load_config
+from daemon.config import CONFIG_SEARCH, find_config_path, load_config
+from daemon.credentials import CREDSTORE_PATH
 from tests.hermetic import require_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
