@@ -11,7 +11,7 @@ from daemon.adapters.store.cases import add_hold, release_holds
 from daemon.adapters.store.events import record_event
 from daemon.app.dunning import run_cycle
 from daemon.app.outbox import outbox_rows
-from daemon.app.preflight import template_problems
+from daemon.app.preflight import secret_problems, template_problems
 from daemon.app.preview import preview
 from daemon.app.recovery import recover_outbox
 from daemon.cli.context import (
@@ -74,13 +74,17 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     )
 
 
-def _require_templates(app: AppContext) -> None:
-    """Refuse to start when a mail could not be rendered: better now than every cycle."""
+def _preflight(app: AppContext) -> None:
+    """Refuse to start when a mail could not be rendered or a server not logged in to:
+    better now, with the key to fix, than in every cycle."""
     problems = template_problems(app.config)
     if problems:
         raise click.ClickException(
             "cannot send mail, templates are missing: " + "; ".join(problems)
         )
+    secrets = secret_problems(app.config)
+    if secrets:
+        raise click.ClickException("cannot log in: " + "; ".join(secrets))
 
 
 def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> None:
@@ -88,7 +92,7 @@ def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> N
 
     config = app.config
     app.require_database()
-    _require_templates(app)
+    _preflight(app)
     clock = utc_now
     if now_text is not None or speed is not None:
         clock = accelerated_clock(parse_now(now_text), speed or 1.0)
@@ -147,7 +151,7 @@ def run_command(
         raise click.UsageError("--speed only goes with the daemon (without --once)")
     if InstanceLock.holder(app.config.database.path) is not None:
         raise click.ClickException("the daemon is running on this database; stop it first")
-    _require_templates(app)
+    _preflight(app)
     now = parse_now(now_text)
     store = app.store(daemon=True)
     try:

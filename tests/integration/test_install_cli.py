@@ -48,6 +48,11 @@ def test_connect_reads_the_credential_from_credentials_dir(
         imap_port=dovecot.port,
         imap_user=dovecot.username,
     )
+    dunmail("--config", str(config), "init")
+    for run in (["run", "--once", "--now", NOW], ["run"]):  # refused before any cycle
+        refused = dunmail("--config", str(config), *run)
+        assert refused.exit_code == 1
+        assert "cannot log in: imap.credential: no credential 'imap-password'" in refused.output
     missing = dunmail("--config", str(config), "check-config", "--connect")
     assert missing.exit_code == 1
     assert "FAIL imap.auth: imap.credential: no credential 'imap-password'" in missing.output
@@ -57,6 +62,9 @@ def test_connect_reads_the_credential_from_credentials_dir(
     )
     assert ok.exit_code == 0, ok.output
     assert f"ok   imap.auth: logged in as {dovecot.username}" in ok.output
+    logged_in = ["--config", str(config), "--credentials-dir", str(creds)]
+    once = dunmail(*logged_in, "run", "--once", "--now", NOW)
+    assert once.exit_code == 0 and "sent 0" in once.output, once.output  # nothing imported
     # The same through the environment, as documented.
     env_ok = dunmail(
         "--config", str(config), "check-config", "--connect",
