@@ -93,6 +93,7 @@ def test_a_zip_that_unpacks_to_256_mib_is_refused_in_bounded_memory(tmp_path: Pa
     db = tmp_path / "office.db"
     good = tmp_path / "good.zip"
     good.write_bytes(statement_zip())
+    assert dunmail(tmp_path, "--db", str(db), "init")["code"] == 0
     control = dunmail(tmp_path, "--db", str(db), "statements", "import", str(good))
     assert control["code"] == 0, control["output"]  # positive control: a normal zip imports
 
@@ -122,6 +123,7 @@ def test_configured_zip_limits_refuse_with_the_key_and_let_a_normal_zip_in(
     config = _config(
         tmp_path, "zip_max_members = 2\nzip_max_unpacked_bytes = 8388608\nzip_max_ratio = 50"
     )
+    assert dunmail(tmp_path, "--config", str(config), "init")["code"] == 0
     cases = {
         "three.zip": (spread_bomb(3, 1), "bank.zip_max_members = 2"),
         "big.zip": (spread_bomb(1, 12, noise=65536), "bank.zip_max_unpacked_bytes = 8388608"),
