@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,43 @@ def test_note_email_without_address_saves_nothing(w: World) -> None:
 def test_unknown_target(w: World) -> None:
     result = w.cli("cases", "show", "NOPE", ok=False)
     assert result.exit_code == 1 and "no debtor or invoice 'NOPE'" in result.output
+
+
+def _outbox(w: World, kind: str) -> list[Any]:
+    rows = w.store.query("SELECT raw FROM outbox WHERE kind = ? ORDER BY id", (kind,))
+    return [message_from_bytes(bytes(r["raw"]), policy=policy.default) for r in rows]
+
+
+def test_call_note_closes_the_call_task_and_confirms_its_promise(w: World) -> None:
+    task = w.item("call_task", "step 'call': call the debtor", debtor_id="ACME")
+    other = w.item("call_task", "another debtor's call", debtor_id="OTHER")
+    out = w.cli_json(
+        "note",
+        "ACME",
+        "--call",
+        "--text",
+        "Zahlt am Freitag",
+        "--promise",
+        "2026-12-04",
+        "--now",
+        NOW,
+    )
+    assert out["closed_tasks"] == [task]
+    item = w.store.one("SELECT * FROM review_items WHERE id = ?", (task,))
+    assert item is not None and item["state"] == "resolved" and item["resolved_by"] == "cli:ann"
+    assert "Zahlt am Freitag" in item["resolution"]
+    assert w.store.scalar("SELECT state FROM review_items WHERE id = ?", (other,)) == "open"
+    # the same confirmation a promise recognised in a reply gets, in the debtor's language
+    (mail,) = _outbox(w, "confirmation")
+    assert mail["To"] == "ap@acme.test" and "Zahlungszusage" in mail["Subject"]
+    body = mail.get_body(("plain",)).get_content()
+    assert "4. Dezember 2026" in body and "F2026-0001" in body and "F2026-0002" not in body
+    assert "Telefonat" in body and "automatische Antwort" not in body
+    assert out["confirmation_outbox_id"] is not None
+
+
+def test_call_note_without_promise_mails_nothing(w: World) -> None:
+    task = w.item("call_task", "call the debtor", debtor_id="ACME")
+    w.cli("note", "ACME", "--call", "--text", "no answer, voicemail", "--now", NOW)
+    assert w.store.scalar("SELECT state FROM review_items WHERE id = ?", (task,)) == "resolved"
+    assert w.store.scalar("SELECT COUNT(*) FROM outbox WHERE kind != 'reminder'") == 0
