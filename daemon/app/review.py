@@ -632,6 +632,7 @@ def _plan_for_item(ctx: _Ctx) -> int:
         instalments=ctx.req.instalments or int(evidence.get("instalments") or 3),
         first=first,
         every_days=ctx.req.every_days or 30,
+        country=ctx.config.office.jurisdiction,
         actor=ctx.actor,
         now=ctx.now,
     )
@@ -648,6 +649,7 @@ def approve(ctx: _Ctx) -> Result:
                 instalments=ctx.req.instalments or 3,
                 first=ctx.req.date or ctx.today + timedelta(days=14),
                 every_days=ctx.req.every_days or 30,
+                country=ctx.config.office.jurisdiction,
                 actor=ctx.actor,
                 now=ctx.now,
             )
@@ -677,6 +679,7 @@ def change(ctx: _Ctx) -> Result:
             instalments=ctx.req.instalments,
             first=ctx.req.date,
             every_days=ctx.req.every_days or 30,
+            country=ctx.config.office.jurisdiction,
             actor=ctx.actor,
             now=ctx.now,
         )
