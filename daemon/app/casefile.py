@@ -34,12 +34,14 @@ def resolve_target(store: Store, key: str) -> tuple[str, str | None]:
 
 
 def list_cases(store: Store) -> list[dict[str, Any]]:
+    # What is open belongs to the debtor's open case; a closed case is a settled episode.
     rows = store.query(
         "SELECT c.*, d.name AS debtor_name,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  AND c.closed_at IS NULL"
         "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
-        "  FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  FROM invoices i WHERE i.debtor_id = c.debtor_id AND c.closed_at IS NULL"
         "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
         " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
         "  AND r.state != 'resolved') AS open_items"

@@ -173,3 +173,36 @@ def test_call_note_without_promise_mails_nothing(w: World) -> None:
     w.cli("note", "ACME", "--call", "--text", "no answer, voicemail", "--now", NOW)
     assert w.store.scalar("SELECT state FROM review_items WHERE id = ?", (task,)) == "resolved"
     assert w.store.scalar("SELECT COUNT(*) FROM outbox WHERE kind != 'reminder'") == 0
+
+
+def test_a_paid_debtor_keeps_one_case(tmp_path: Path) -> None:
+    """Everything paid, the case closed: a reply, a phone note or a hold reads that case and
+    does not open an empty second one; money open again starts a new episode."""
+    w = World(tmp_path)
+    w.debtor("ACME", email="ap@acme.example.com")
+    w.invoice("F2026-0001", "ACME", 100000, status="paid")
+    w.store.execute("UPDATE invoices SET paid_cents = 100000")
+    case_id = w.case("ACME", status="closed")
+    w.store.execute("UPDATE cases SET closed_at = '2026-11-30T10:00:00Z'")
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(
+        eml(
+            "Re: F2026-0001",
+            "Wir haben F2026-0001 am Freitag bezahlt. Danke!",
+            sender="ap@acme.example.com",
+        )
+    )
+    w.cli("inbox", "import", str(reply), "--now", NOW)
+    w.cli("note", "ACME", "--call", "--text", "confirmed the payment", "--now", NOW)
+    w.cli("cases", "hold", "ACME", "--reason", "audit", "--now", NOW)
+    rows = w.cli_json("cases", "list")
+    assert [(r["case_id"], r["status"]) for r in rows] == [(case_id, "closed")]
+    assert {e["case_id"] for e in w.events("note")} == {case_id}
+    # positive control: a new invoice is a new episode with its own case
+    w.invoice("F2026-0009", "ACME", 5000, due="2026-11-15")
+    w.cli("note", "ACME", "--call", "--text", "about the new invoice", "--now", NOW)
+    rows = w.cli_json("cases", "list")
+    assert [(r["status"], r["open_amount"]) for r in rows] == [
+        ("active", "50.00"),
+        ("closed", "0.00"),
+    ]

@@ -13,10 +13,20 @@ STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
 
 
 def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[str, Any]:
-    """The debtor's open case, opened now if there is none."""
+    """The debtor's case: its open case; else, while it owes nothing, its latest (closed)
+    case; a new case only when money is open again (or the debtor never had one).
+
+    One case is one episode of owing money. Reading a case for a thank-you, a reply from a
+    debtor that has paid, or a person's note must not start an empty second episode."""
     row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
     if row is not None:
         return row
+    if not _owes(store, debtor_id):
+        latest = store.one(
+            "SELECT * FROM cases WHERE debtor_id = ? ORDER BY id DESC LIMIT 1", (debtor_id,)
+        )
+        if latest is not None:
+            return latest
     at = now or iso_utc()
     store.execute(
         "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at)"
@@ -26,6 +36,17 @@ def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[s
     row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
     assert row is not None
     return row
+
+
+def _owes(store: Store, debtor_id: str) -> bool:
+    return bool(
+        store.scalar(
+            "SELECT 1 FROM invoices WHERE debtor_id = ?"
+            " AND status NOT IN ('paid', 'credited', 'written_off')"
+            " AND amount_cents - paid_cents - credited_cents - written_off_cents > 0 LIMIT 1",
+            (debtor_id,),
+        )
+    )
 
 
 def set_case_status(
