@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,7 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
+from daemon.app.progress import Progress
 from daemon.config import BankSettings, Config
 from daemon.domain.matching import (
     InvoiceBook,
@@ -38,9 +39,6 @@ from daemon.domain.money import from_cents, to_cents
 from parsers.bank import BankFormatError, Direction, Payment
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items, parse_statement_bytes, statement_items
-
-# Told how many bytes of the current statement file have been read.
-Progress = Callable[[int], None]
 
 # Zip bombs: a member may not unpack beyond these, whatever its header claims.
 MAX_ZIP_MEMBERS = 200
@@ -94,7 +92,7 @@ def import_statement_files(
 ) -> list[FileOutcome]:
     """Import statement files from disk. A plain file is hashed and parsed as a stream, so
     memory stays flat whatever its size; a .zip is unpacked (with its bomb limits) first.
-    ``progress`` is told how many bytes of the current file were read."""
+    ``progress`` is told how many bytes of the current file were read, of how many."""
     at = now or iso_utc()
     outcomes: list[FileOutcome] = []
     for path in paths:
@@ -277,7 +275,7 @@ class _FileSource:
             stream = (
                 handle
                 if self.progress is None
-                else cast(IO[bytes], _Reported(handle, self.progress))
+                else cast(IO[bytes], _Reported(handle, self.progress, self.path.stat().st_size))
             )
             yield from iter_statement_items(stream, source=filename)
 
@@ -302,8 +300,8 @@ class _BytesSource:
 class _Reported(io.RawIOBase):
     """A binary file that tells ``progress`` how far it has been read."""
 
-    def __init__(self, handle: IO[bytes], progress: Progress) -> None:
-        self.handle, self.progress = handle, progress
+    def __init__(self, handle: IO[bytes], progress: Progress, size: int) -> None:
+        self.handle, self.progress, self.size = handle, progress, size
 
     def readable(self) -> bool:
         return True
@@ -319,7 +317,7 @@ class _Reported(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.handle.read(size)
-        self.progress(self.handle.tell())
+        self.progress(self.handle.tell(), self.size)
         return chunk
 
     def readinto(self, buffer: Any) -> int:

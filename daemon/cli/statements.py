@@ -17,6 +17,7 @@ from daemon.adapters.store import bank
 from daemon.adapters.store.db import loads
 from daemon.app.statements import StatementError, import_statement_files, unzip_members
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.progress import Bar, watching
 from parsers.bank import BankFormatError, Direction, Payment, Statement
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items
@@ -242,7 +243,10 @@ def import_command(app: AppContext, files: tuple[Path, ...], as_json: bool) -> N
 
         dunmail --db office.db statements import camt053-*.xml mt940.sta
     """
-    outcomes = import_statement_files(app.store(), app.config, list(files))
+    outcomes = []
+    for path in files:
+        with Bar(f"Importing {path.name}", enabled=watching(as_json=as_json)) as bar:
+            outcomes += import_statement_files(app.store(), app.config, [path], progress=bar)
     if as_json:
         echo_json([o.as_dict() for o in outcomes])
     else:
