@@ -206,3 +206,17 @@ def test_a_paid_debtor_keeps_one_case(tmp_path: Path) -> None:
         ("active", "50.00"),
         ("closed", "0.00"),
     ]
+
+
+def test_a_debtor_owing_nothing_gets_no_open_case(tmp_path: Path) -> None:
+    """A note on a debtor that never owed anything belongs to a case that is closed from the
+    start: `cases list` shows no open case at 0.00."""
+    w = World(tmp_path)
+    w.debtor("NEW", email="ap@new.example.com")
+    w.cli("note", "NEW", "--call", "--text", "asked about our prices", "--now", NOW)
+    (row,) = w.cli_json("cases", "list")
+    assert (row["status"], row["closed_at"] is not None, row["open_amount"]) == (
+        "closed",
+        True,
+        "0.00",
+    )
