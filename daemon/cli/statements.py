@@ -44,7 +44,7 @@ def parse_command(file: Path, as_json: bool, summary: bool) -> None:
     of statements, entries (payment records), credits and debits and the signed total.
     The file is read as a stream: memory stays flat however many entries it holds, and
     --json writes each payment as it is read (a statement's header fields follow its
-    payments).
+    payments); a file that breaks part-way leaves the JSON unfinished and exits with 1.
 
     Example:
 
