@@ -76,11 +76,13 @@ n = 100_000
         "import contextlib, os, tempfile; from daemon.cli import main\n"
         "tmp = tempfile.mkdtemp()\n"
         "cfg = os.path.join(tmp, 'c.toml')\n"
-        "open(cfg, 'w').write('[office]\\nname = \"B\"\\nemail = \"b@example.com\"\\n')",
+        "open(cfg, 'w').write('[office]\\nname = \"B\"\\nemail = \"b@example.com\"\\n')\n"
+        "db = os.path.join(tmp, 'b.db')\n"
+        "with open(os.devnull, 'w') as out, contextlib.redirect_stdout(out):\n"
+        "    main(['--config', cfg, '--db', db, 'init'], standalone_mode=False)",
         """
 with open(os.devnull, "w") as out, contextlib.redirect_stdout(out):
-    main(["--config", cfg, "--db", os.path.join(tmp, "b.db"), "statements", "import", PATH],
-         standalone_mode=False)
+    main(["--config", cfg, "--db", db, "statements", "import", PATH], standalone_mode=False)
 n = 100_000
 """,
     ),

@@ -305,6 +305,7 @@ def test_a_file_broken_after_its_first_entries_books_nothing(
     broken = tmp_path / "broken.xml"
     broken.write_bytes(data[:cut] + b"<Ntry><Amt Ccy='EUR'>1.00</Amt></Ntry><Ntry><")
     db = tmp_path / "d.db"
+    _run(runner, "--db", str(db), "init")
     code, _, err = _run(runner, "--db", str(db), "statements", "import", str(broken))
     assert code == 1 and "broken.xml" in err
     assert _db_rows(db, "SELECT COUNT(*) FROM bank_transactions") == [(0,)]
@@ -323,18 +324,19 @@ def test_mt940_entries_before_the_account_line_are_booked_on_that_account(
         b":20:LATE\n:28C:1\n:60F:C260301EUR0,00\n"
         b":61:2603020302C12,50NTRFNONREF//B1\n:86:/EREF/E1//REMI/USTD//F-1/\n"
         b":61:2603020302C1,00NTRFNONREF//B2\n:86:/EREF/E2//REMI/USTD//F-2/\n"
-        b":25:NL77INGB0574908765EUR\n:62F:C260302EUR13,50\n-\n"
+        b":25:NL91ABNA0417164300EUR\n:62F:C260302EUR13,50\n-\n"
     )
     statement = tmp_path / "late.sta"
     statement.write_bytes(data)
     db = tmp_path / "d.db"
-    config = _config(tmp_path, db, ["NL77INGB0574908765"])
+    config = _config(tmp_path, db, [ACCOUNT])
+    _run(runner, "--config", str(config), "init")
     code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
     assert code == 0, err
     assert _db_rows(db, "SELECT account_iban, amount_cents, currency FROM bank_transactions") == [
-        ("NL77INGB0574908765", 1250, "EUR"),
-        ("NL77INGB0574908765", 100, "EUR"),
+        (ACCOUNT, 1250, "EUR"),
+        (ACCOUNT, 100, "EUR"),
     ]
     assert _db_rows(db, "SELECT account_iban, latest_booking_date FROM statements") == [
-        ("NL77INGB0574908765", "2026-03-02")
+        (ACCOUNT, "2026-03-02")
     ]
