@@ -19,6 +19,7 @@ from daemon.cli import main
 from daemon.cli.context import to_jsonable
 from daemon.cli.statements import _statement_json
 from parsers.statements import parse_statement_bytes
+from tests.hermetic import require_corpus
 from tests.integration.bank_writers import Tx, camt053, mt940, single
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +92,10 @@ def test_streamed_json_is_what_the_parsed_statements_say(tmp_path: Path) -> None
 BANK_CORPUS = ROOT.parent / "shared" / "corpus" / "bank"
 
 
-@pytest.mark.skipif(not BANK_CORPUS.is_dir(), reason="the shared bank corpus is not here")
+@pytest.mark.skipif(
+    not require_corpus(BANK_CORPUS / "expected.json", "the shared bank corpus"),
+    reason="the shared bank corpus is not here",
+)
 def test_streamed_json_matches_over_the_bank_corpus() -> None:
     names = sorted(json.loads((BANK_CORPUS / "expected.json").read_text()))
     assert len(names) > 40
