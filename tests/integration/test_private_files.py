@@ -115,3 +115,11 @@ def test_an_unknown_group_is_a_clear_error(tmp_path: Path) -> None:
     result = w.cli("init", ok=False)
     assert result.exit_code == 1 and "files.group" in result.output
     assert not w.db.exists()
+
+
+def test_report_debtors_chart_is_private(w: World, tmp_path: Path) -> None:
+    """The debtors chart names debtors: owner-only like the other files."""
+    pytest.importorskip("matplotlib")
+    chart = tmp_path / "debtors.png"
+    w.cli("report", "debtors", "--png", str(chart), "--date", "2026-12-10")
+    assert mode(chart) == 0o600 and chart.read_bytes().startswith(b"\x89PNG")
