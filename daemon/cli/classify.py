@@ -121,8 +121,10 @@ def train_classifier_command(corpora: tuple[str, ...], out: str | None, check: b
             raise click.ClickException(f"{path}: no labels.json (not a labelled corpus)")
     text, cv, hidden = ct.build(paths)
     click.echo(ct.report(cv.scored, f"{ct.FOLDS}-fold CV"))
-    click.echo(f"calibrated: auto-handle from p >= {cv.threshold}, review when "
-               f"P(dispute)+P(insolvency) >= {cv.guard}")
+    click.echo(
+        f"calibrated: auto-handle from p >= {cv.threshold}, review when "
+        f"P(dispute)+P(insolvency) >= {cv.guard}"
+    )
     if hidden:
         click.echo("")
         click.echo(ct.report(ct.score_held_out(text, hidden), "held-out"))

@@ -24,10 +24,10 @@ from daemon.domain.reply_rules import debtor_cues, payment_dates
 from parsers.autoreply import MachineKind, detect_auto_reply
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
-from parsers.replies.dates import weekdays_only
 from parsers.replies.concepts import concept_features
-from parsers.replies.features import text_features
+from parsers.replies.dates import weekdays_only
 from parsers.replies.facts import ReplyFacts, extract_facts
+from parsers.replies.features import fold, text_features
 from parsers.replies.learn import GUARDED, Outcome, auto_handled
 from parsers.replies.model import LinearModel, load, predict
 
@@ -191,21 +191,23 @@ def read(
             rule_feats.add("r:return_date")
     if mail.attachments:
         rule_feats.add("r:attachment")
-    rule_feats.update(concept_features(facts.split.new))
+    folded = fold(facts.split.new[:6000])
+    rule_feats.update(concept_features(facts.split.new, folded=folded))
     if not fired and promise is None and paid is None:
         rule_feats.add("r:none")
     verdict = next((i for i in PRIORITY if i in fired), None)
     if verdict is None:
-        verdict = (
-            Intent.PAID_CLAIM if paid else Intent.PROMISE_TO_PAY if promise else Intent.OTHER
-        )
+        verdict = Intent.PAID_CLAIM if paid else Intent.PROMISE_TO_PAY if promise else Intent.OTHER
     rule_feats.add(f"r:rule={verdict.value}")
     words = len(facts.split.new.split())
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     return Reading(
         facts,
         None,
-        features=tuple(text_features(facts.split.new, mail.subject)) + tuple(sorted(rule_feats)),
+        features=(
+            *text_features(facts.split.new, mail.subject, folded=folded),
+            *sorted(rule_feats),
+        ),
         rule_evidence=tuple(evidence),
         promise_date=promise,
         paid_date=paid,
@@ -281,5 +283,3 @@ class _Result:
             machine=machine,
             original_message_id=original_message_id,
         )
-
-

@@ -24,9 +24,42 @@ _OUR_SUBJECT = re.compile(
 _UMLAUT_PAIRS = re.compile(r"(ae|oe|ue)")
 _UMLAUT_BASE = {"ae": "a", "oe": "o", "ue": "u"}
 NEGATORS = frozenset(
-    "not no never niet geen nooit nicht kein keine keinen keiner nie ne pas jamais aucun aucune "
-    "ned nit noch_nicht cannot cant dont doesnt didnt isnt wasnt wont arent havent hasnt "
-    "couldnt wouldnt unable".split()
+    [
+        "not",
+        "no",
+        "never",
+        "niet",
+        "geen",
+        "nooit",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keiner",
+        "nie",
+        "ne",
+        "pas",
+        "jamais",
+        "aucun",
+        "aucune",
+        "ned",
+        "nit",
+        "noch_nicht",
+        "cannot",
+        "cant",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "wont",
+        "arent",
+        "havent",
+        "hasnt",
+        "couldnt",
+        "wouldnt",
+        "unable",
+    ]
 )
 _APOSTROPHE_NT = re.compile(r"(\w)n['’]t\b")
 _NEGATION_REACH = 3
@@ -50,10 +83,11 @@ def _shape(token: str) -> str:
     return token
 
 
-def text_features(own_text: str, subject: str = "") -> list[str]:
-    """Sorted, de-duplicated feature names of one reply (own text, then its subject)."""
+def text_features(own_text: str, subject: str = "", *, folded: str | None = None) -> list[str]:
+    """Sorted, de-duplicated feature names of one reply (own text, then its subject);
+    ``folded`` is ``fold(own_text[:6000])`` when the caller has it already."""
     feats: set[str] = set()
-    for piece in _SPLIT.split(fold(own_text[:6000])):
+    for piece in _SPLIT.split(folded if folded is not None else fold(own_text[:6000])):
         words = [_shape(w) for w in _WORD.findall(piece)]
         reach = 0
         prev = "^"

@@ -27,11 +27,14 @@ class TrainSettings:
     seed: int = 12
 
 
+DEFAULT_SETTINGS = TrainSettings()
+
+
 def train(
     docs: Sequence[Sequence[str]],
     labels: Sequence[str],
     classes: Sequence[str],
-    settings: TrainSettings = TrainSettings(),
+    settings: TrainSettings = DEFAULT_SETTINGS,
 ) -> LinearModel:
     """Fit a model; ``threshold`` and ``guard`` are left at 1.0 for ``calibrate`` to set."""
     k = len(classes)

@@ -57,23 +57,32 @@ def softmax(scores: Sequence[float]) -> list[float]:
 def predict(model: LinearModel, features: Sequence[str], explain: int = 6) -> Prediction:
     """Class probabilities of one reply and the strongest features for the winning class."""
     k = len(model.classes)
-    scores = list(model.bias)
     w = model.weights
-    rows: list[tuple[str, int, float]] = []
-    for feature, x in zip(features, values(features), strict=True):
-        row = model.index.get(feature)
-        if row is None:
-            continue
-        off = row * k
-        rows.append((feature, off, x))
-        for c in range(k):
-            scores[c] += w[off + c] * x
+    index = model.index
+    hits = [(f, index[f] * k) for f in features if f in index]
+    words = sum(1 for f in features if not f.startswith(RULE_PREFIX))
+    x_word = 1.0 / math.sqrt(words) if words else 0.0
+    word_rows = [w[off : off + k] for f, off in hits if not f.startswith(RULE_PREFIX)]
+    rule_rows = [w[off : off + k] for f, off in hits if f.startswith(RULE_PREFIX)]
+    # Column sums in C (zip/sum) instead of a Python loop per class: the hot path of inbound.
+    word_sum = [sum(col) for col in zip(*word_rows, strict=True)] if word_rows else [0.0] * k
+    rule_sum = [sum(col) for col in zip(*rule_rows, strict=True)] if rule_rows else [0.0] * k
+    scores = [
+        b + x_word * ws + RULE_VALUE * rs
+        for b, ws, rs in zip(model.bias, word_sum, rule_sum, strict=True)
+    ]
     probs = softmax(scores)
     best = max(range(k), key=lambda c: (probs[c], -c))
     ranked = sorted(
-        ((w[off + best] * x, feature) for feature, off, x in rows), key=lambda t: (-t[0], t[1])
+        (
+            (w[off + best] * (RULE_VALUE if f.startswith(RULE_PREFIX) else x_word), f)
+            for f, off in hits
+        ),
+        key=lambda t: (-t[0], t[1]),
     )
-    reasons = tuple(f"{feature}({weight:+.2f})" for weight, feature in ranked[:explain] if weight > 0)
+    reasons = tuple(
+        f"{feature}({weight:+.2f})" for weight, feature in ranked[:explain] if weight > 0
+    )
     return Prediction(
         probabilities=dict(zip(model.classes, probs, strict=True)),
         best=model.classes[best],

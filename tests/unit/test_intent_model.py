@@ -37,7 +37,9 @@ def test_negation_gets_its_own_feature() -> None:
 def test_concepts_by_meaning_and_negation() -> None:
     assert "r:c=defect" in concept_features("The radiator leaks since you installed it.")
     assert "r:c=money_gone" in concept_features("The money left our account on Tuesday.")
-    assert "r:c=money_gone" in concept_features("Hab's gestern ueberwiesen, die Zahlung ist bereits erfolgt")
+    assert "r:c=money_gone" in concept_features(
+        "Hab's gestern ueberwiesen, die Zahlung ist bereits erfolgt"
+    )
     assert "r:c=!defect" in concept_features("Die Heizung ist nicht kaputt, aber…")
 
 
