@@ -88,6 +88,10 @@ class Reading:
     date_evidence: tuple[str, ...] = ()
     return_date: date | None = None
     auto_body: bool = False
+    # Dates the sentence rules did not tie to a payment: used only when the model says the
+    # reply IS a promise (first future date) or a paid claim (first past date).
+    loose_future: date | None = None
+    loose_past: date | None = None
 
 
 def classify(
@@ -201,9 +205,15 @@ def read(
     rule_feats.add(f"r:rule={verdict.value}")
     words = len(facts.split.new.split())
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
+    base_day = facts.base_date
+    mentions = facts.dates if base_day is not None and (promise is None or paid is None) else ()
+    loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
+    loose_past = next((m.day for m in mentions if base_day and m.day <= base_day), None)
     return Reading(
         facts,
         None,
+        loose_future=loose_future,
+        loose_past=loose_past,
         features=(
             *text_features(facts.split.new, mail.subject, folded=folded),
             *sorted(rule_feats),
@@ -235,6 +245,13 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
         evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
     evidence += [f"rule:{e}" for e in reading.rule_evidence]
     promise = None if intent is Intent.PAYMENT_PLAN else reading.promise_date
+    paid = reading.paid_date
+    if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
+        promise = reading.loose_future
+        evidence.append(f"promise_date:only future date in the reply->{promise.isoformat()}")
+    if intent is Intent.PAID_CLAIM and paid is None and reading.loose_past:
+        paid = reading.loose_past
+        evidence.append(f"paid_date:only past date in the reply->{paid.isoformat()}")
     auto_reply = intent is Intent.AUTO_REPLY
     return _Result(reading.facts).build(
         intent,
@@ -242,7 +259,7 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
         (*evidence, *reading.date_evidence),
         machine="auto_reply" if auto_reply else None,
         promise_date=None if auto_reply else promise,
-        paid_date=None if auto_reply else reading.paid_date,
+        paid_date=None if auto_reply else paid,
         return_date=reading.return_date if auto_reply else None,
         needs_review=not automatic,
     )

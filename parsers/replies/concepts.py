@@ -5,15 +5,18 @@ is missing, that the money left their account on Tuesday. Each concept below is 
 such phrasings (general language, not copied from any corpus message); the learned model
 decides what a concept means in context. Patterns are written in natural spelling and folded
 like the text (no accents, ae/oe/ue → a/o/u), so "überwiesen", "ueberwiesen" and
-"uberwiesen" all match. A concept with a negator just before it becomes "!concept".
+"uberwiesen" all match. A concept with a negator just before it becomes "!concept", one
+inside a question "?concept".
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from parsers.replies.features import NEGATORS, fold
 
+# fmt: off
 _RAW: dict[str, tuple[str, ...]] = {
     "money_gone": (
         r"(left|gone from|went out of|debited from|taken from|out of) (my|our) (bank )?account",
@@ -35,6 +38,13 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(virement|paiement) (est parti|a ete (effectue|emis|execute|envoye))",
         r"(deja|bien) (paye|regle|vire)",
         r"nous avons (paye|regle|vire|effectue)",
+        r"already (done|sent|paid|settled|transferred)", r"just (sent|paid|transferred)",
+        r"sent it (through|via|by)", r"transfer (was )?made", r"\breleased\b", r"went through",
+        r"payment link", r"\bideal\b", r"direct debit", r"green tick",
+        r"(in de|de) (run|batch|betaalrun)", r"\bverwerkt\b", r"\bafgegaan\b", r"al (gedaan|geregeld)",
+        r"online-?banking", r"\berledigt\b", r"abgegangen", r"durchgegangen", r"\bzahllauf",
+        r"\blastschrift", r"\bincasso", r"\bverse\b", r"versement (a ete )?effectue",
+        r"(execute|passe) l'ordre", r"ordre (de virement )?(a ete )?execute", r"prelevement",
     ),
     "proof": (
         r"see attach",
@@ -220,6 +230,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(zahl|uberweis|beglei).{0,40}(sobald|erst wenn|erst nach)",
         r"(des que|lorsque|quand|une fois|apres).{0,60}(pai|pay|regl|vir)",
         r"(pai|pay|regl|vir).{0,40}(des que|lorsque|une fois|apres)",
+        r"erst .{0,40}\bdann\b", r"quand ce sera (fait|repare|fini)", r"eerst .{0,40}\bdan\b",
+        r"first (fix|repair|finish)",
     ),
     "copy": (
         r"\bcopy\b",
@@ -284,6 +296,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"numero de commande",
         r"tva intracom",
         r"fournisseur",
+        r"specification", r"specificatie", r"breakdown", r"detail (des|of the) (heures|hours)",
+        r"regiebericht", r"stundennachweis", r"abgezeichnet", r"timesheet", r"urenstaat",
+        r"x-?rechnung", r"zugferd", r"e-?invoic", r"e-?factur", r"peppol", r"chorus", r"portal",
+        r"btw-?nummer", r"ust-?idnr", r"steuerschuldnerschaft", r"reverse charge", r"\bverlegd\b",
+        r"autoliquidation", r"kvk", r"siret", r"\bbce\b", r"handelsregister",
     ),
     "readdress": (
         r"addressed to",
@@ -363,6 +380,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(chaque|par) mois",
         r"en (deux|trois|quatre|\d+) fois",
         r"\betal(er|ement)\b",
+        r"verteil", r"(a|per|each|every) week", r"wekelijks", r"wochentlich", r"par semaine",
+        r"(for|voor) (the|het) (balance|restant|rest)", r"den rest", r"le solde",
     ),
     "insolvent": (
         r"liquidat",
@@ -504,14 +523,64 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"nicht mehr (in gebrauch|aktiv)",
         r"n'est plus (utilise|active|consulte)",
     ),
+    "will_arrive": (
+        r"(money|payment|it|amount)('ll| will) be (with you|in your account|on your account)",
+        r"(be|is) with you by", r"i'?ll sort (it|this)", r"sort (it|this) out",
+        r"bei ihnen", r"geht .{0,20}\braus\b", r"(uberweise|zahle) (ich )?(morgen|heute|ubermorgen|am|bis|nachste|gleich)",
+        r"ich (uberweise|zahle|begleiche)", r"op uw rekening", r"komt .{0,30}\bgoed\b",
+        r"wordt .{0,20}geregeld", r"regel ik", r"komt eraan", r"sur votre compte",
+        r"je m'en occupe", r"on (regle|paie|vire)", r"\bpromis\b", r"\bpromise\b", r"beloofd",
+        r"versprochen",
+    ),
+    "paid_on_site": (
+        r"(paid|betaald|bezahlt|regle|gepind|pinned).{0,40}(engineer|monteur|technician|technicien|fitter)",
+        r"card (reader|machine)", r"kaartlezer", r"pinautomaat", r"apparaatje", r"\bgepind\b",
+        r"\breceipt\b", r"bonnetje", r"kwitantie", r"quittung", r"un recu", r"\bin bar\b",
+        r"\bwired\b", r"\bmt ?103\b", r"avis d'execution", r"zahlungsavis", r"ausfuhrungsdatum",
+        r"uitvoeringsdatum", r"ordre passe",
+    ),
+    "undisputed": (
+        r"not (disputing|contesting|questioning)", r"no (complaints?|dispute|issue with the work)",
+        r"nothing wrong with", r"(work|job) was (fine|good|great)", r"mankeert niets", r"niets mis met",
+        r"netjes uitgevoerd", r"geen bezwaar", r"klopt (verder|wel)", r"unstrittig", r"nicht strittig",
+        r"nichts auszusetzen", r"(war|ist) (vollig |vollkommen )?in ordnung", r"daran liegt es nicht",
+        r"ne (remets|conteste) pas", r"pas une contestation", r"rien a redire", r"travail (est )?impeccable",
+    ),
+    "third_party": (
+        r"main contractor", r"our (client|customer)s? (pays?|has paid|hasn)", r"when (they|our client) pay",
+        r"opdrachtgever", r"onze klant", r"aannemer", r"bauherr", r"erwerber", r"auftraggeber",
+        r"unser(e)? (kunde|kundin)", r"notre client", r"maitre d'ouvrage", r"donneur d'ordre",
+        r"cash ?flow", r"liquiditat", r"engpass", r"\btight\b", r"krap", r"tresorerie",
+    ),
+    "apology": (
+        r"\bsorry\b", r"apolog", r"excuses", r"excuseer", r"entschuldig", r"desole", r"excusez",
+        r"veuillez nous excuser",
+    ),
+    "fraud": (r"fraud", r"fraude", r"betrug", r"phishing", r"scam", r"oplichting", r"gefalscht"),
+    "new_contact": (
+        r"no longer (the right|in charge|responsible|dealing)", r"(copied|cc'?d?) (here|in)", r"in cc",
+        r"plus en charge", r"en copie", r"niet meer (verantwoordelijk|de juiste)", r"in de cc",
+        r"nicht mehr zustandig", r"in kopie", r"(please|kindly) (contact|send .{0,30} to)",
+        r"richten (aan|tot)", r"wenden sie sich", r"adresser (desormais )?vos",
+    ),
+    "invoice_fix": (
+        r"attach it", r"\blink\b", r"expired", r"new address", r"amend", r"moved (in|to|office)",
+        r"nieuwe? adres", r"verhuisd", r"ontbreekt in", r"factuur (mailen|sturen)",
+        r"neue(n)? (adresse|anschrift|steuernummer)", r"umgezogen", r"firmier", r"rechtsform",
+        r"getrennt ausgewiesen", r"muss .{0,30}\ban (die|den|uns)", r"rechnung an",
+        r"demenage", r"nouvelle adresse", r"doit etre (adressee|etablie)", r"must be (addressed|issued)",
+    ),
     "deceased": (r"passed away", r"deceased", r"overleden", r"verstorben", r"decede"),
     "thanks_only": (r"^[^a-z]*(thanks|thank you|bedankt|dank je|danke|merci)\b",),
 }
+# fmt: on
 
 _NEG_BEFORE = re.compile(r"(\w+)\W+(?:\w+\W+){0,2}$")
 
 
-def _compile() -> re.Pattern[str]:
+@cache
+def _compiled() -> re.Pattern[str]:
+    """Compiled on first use (~50 ms): a CLI command that reads no mail never pays it."""
     # One pass over the text for all concepts: a named group per concept.
     groups = (
         f"(?P<{name}>" + "|".join(f"(?:{fold(p)})" for p in patterns) + ")"
@@ -521,21 +590,28 @@ def _compile() -> re.Pattern[str]:
     return re.compile("(?<![a-z0-9])(?:" + "|".join(groups) + ")")
 
 
-CONCEPTS = _compile()
-
-
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 40) : start]
     clause = re.split(r"[.,;:!?\n]", window)[-1]
     return any(word in NEGATORS for word in re.findall(r"[a-z]+", clause)[-3:])
 
 
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _asked(text: str, end: int) -> bool:
+    """Inside a question ("have we already paid?"): asked, not stated."""
+    stop = _SENTENCE_END.search(text, end)
+    return stop is not None and stop.group(0) == "?"
+
+
 def concept_features(own_text: str, *, folded: str | None = None) -> list[str]:
     """'r:c=<concept>' per concept found in the folded text, '!' when negated."""
     text = folded if folded is not None else fold(own_text[:6000])
     found: set[str] = set()
-    for m in CONCEPTS.finditer(text):
-        found.add(f"r:c={'!' if _negated(text, m.start()) else ''}{m.lastgroup}")
+    for m in _compiled().finditer(text):
+        mark = "!" if _negated(text, m.start()) else "?" if _asked(text, m.end()) else ""
+        found.add(f"r:c={mark}{m.lastgroup}")
     if "?" in text:
         found.add("r:c=question")
     return sorted(found)

@@ -185,7 +185,7 @@ _BARE_DM = re.compile(
     r"(?<![\d/.,\-:€$£])(\d{1,2})([./-])(\d{1,2})(?:\.(?=\s|$))?(?![\d/\-:]|[.,]\d)"
 )
 _DAY_OF_MONTH = re.compile(
-    r"\b(?:de|the|le|den|am|on the)\s+(\d{1,2})(?:e|th|st|nd|rd|er|ste|\.)(?=\s|[,.!?]|$)"
+    r"\b(?:de|the|le|den|am|on the|on)\s+(\d{1,2})(?:e|th|st|nd|rd|er|ste|\.)(?=\s|[,.!?]|$)"
     r"(?!\s*(?:" + _MONTH_RE + r"))(?:\s+of this month|\s+dieses monats|\s+van deze maand)?",
     _I,
 )
@@ -231,7 +231,8 @@ _CHRISTMAS = re.compile(
 )
 _END_WEEK = re.compile(
     r"\b(end of (?:the|this) week|eind van de(?:ze)? week|einde van de week|ende (?:der|dieser) woche|"
-    r"fin de (?:la |cette )?semaine)\b",
+    r"fin de (?:la |cette )?semaine|before the weekend|voor het weekend|vor dem wochenende|"
+    r"avant le week-?end)\b",
     _I,
 )
 _AVANT_LE = re.compile(
@@ -259,7 +260,7 @@ _END_MONTH = re.compile(
 _YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
 _TODAY = re.compile(
     r"\b(this morning|today|tonight|this evening|vanochtend|vanmorgen|vandaag|vanavond|heden|"
-    r"heute morgen|heute abend|heute|gerade|grad|soeben|just now|zojuist|ce matin|ce soir|"
+    r"heute morgen|heute abend|heutigen|heutige|heute|gerade|grad|soeben|just now|zojuist|ce matin|ce soir|"
     r"aujourd'hui|ce jour|à l'instant)\b",
     _I,
 )

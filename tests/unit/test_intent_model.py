@@ -81,3 +81,9 @@ def test_calibration_keeps_disputes_away_from_automatic_other_intents() -> None:
     assert not auto_handled(outcomes[100], threshold, guard)
     assert not auto_handled(outcomes[101], threshold, guard)
     assert auto_handled(outcomes[0], threshold, guard)
+
+
+def test_a_question_about_payment_is_not_a_statement_of_payment() -> None:
+    assert "r:c=money_gone" in concept_features("Wir haben das schon bezahlt.")
+    asked = concept_features("Kannst du schauen, ob wir das schon bezahlt haben?")
+    assert "r:c=?money_gone" in asked and "r:c=money_gone" not in asked
