@@ -180,7 +180,8 @@ def read(
 
     sentences = facts.sentences
     fired, evidence = debtor_cues(facts, sentences, mail.subject)
-    promise, paid, date_evidence = payment_dates(facts, sentences)
+    mentions = facts.dates  # computed once: the costly part of the rules
+    promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
     auto_body = auto.kind is MachineKind.AUTO_REPLY
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
@@ -206,7 +207,6 @@ def read(
     words = len(facts.split.new.split())
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
-    mentions = facts.dates if base_day is not None and (promise is None or paid is None) else ()
     loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
     loose_past = next((m.day for m in mentions if base_day and m.day <= base_day), None)
     return Reading(

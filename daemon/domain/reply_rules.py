@@ -93,7 +93,9 @@ def _clause_kind(text: str) -> str | None:
 
 
 def payment_dates(
-    facts: ReplyFacts, sentences: tuple[Sentence, ...]
+    facts: ReplyFacts,
+    sentences: tuple[Sentence, ...],
+    mentions: tuple[DateMention, ...] | None = None,
 ) -> tuple[date | None, date | None, list[str]]:
     """(promise_date, paid_date, evidence) from dates in payment sentences."""
     base = facts.base_date
@@ -101,7 +103,7 @@ def payment_dates(
         return None, None, []
     promise: list[tuple[tuple[int, int, int], DateMention]] = []
     paid: list[tuple[tuple[int, int, int], DateMention]] = []
-    for mention in facts.dates:
+    for mention in facts.dates if mentions is None else mentions:
         sentence = _sentence_of(sentences, mention.start)
         if sentence is None:
             continue

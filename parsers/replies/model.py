@@ -54,19 +54,28 @@ def softmax(scores: Sequence[float]) -> list[float]:
     return [e / total for e in exps]
 
 
+def _column_sums(rows: Sequence[Sequence[float]], k: int) -> list[float]:
+    return [sum(col) for col in zip(*rows, strict=True)] if rows else [0.0] * k
+
+
 def predict(model: LinearModel, features: Sequence[str], explain: int = 6) -> Prediction:
     """Class probabilities of one reply and the strongest features for the winning class."""
     k = len(model.classes)
     w = model.weights
     index = model.index
-    hits = [(f, index[f] * k) for f in features if f in index]
-    words = sum(1 for f in features if not f.startswith(RULE_PREFIX))
+    words = 0
+    word_hits: list[tuple[str, int]] = []
+    rule_hits: list[tuple[str, int]] = []
+    for f in features:
+        rule = f.startswith(RULE_PREFIX)
+        words += not rule
+        row = index.get(f)
+        if row is not None:
+            (rule_hits if rule else word_hits).append((f, row * k))
     x_word = 1.0 / math.sqrt(words) if words else 0.0
-    word_rows = [w[off : off + k] for f, off in hits if not f.startswith(RULE_PREFIX)]
-    rule_rows = [w[off : off + k] for f, off in hits if f.startswith(RULE_PREFIX)]
     # Column sums in C (zip/sum) instead of a Python loop per class: the hot path of inbound.
-    word_sum = [sum(col) for col in zip(*word_rows, strict=True)] if word_rows else [0.0] * k
-    rule_sum = [sum(col) for col in zip(*rule_rows, strict=True)] if rule_rows else [0.0] * k
+    word_sum = _column_sums([w[o : o + k] for _, o in word_hits], k)
+    rule_sum = _column_sums([w[o : o + k] for _, o in rule_hits], k)
     scores = [
         b + x_word * ws + RULE_VALUE * rs
         for b, ws, rs in zip(model.bias, word_sum, rule_sum, strict=True)
@@ -74,10 +83,8 @@ def predict(model: LinearModel, features: Sequence[str], explain: int = 6) -> Pr
     probs = softmax(scores)
     best = max(range(k), key=lambda c: (probs[c], -c))
     ranked = sorted(
-        (
-            (w[off + best] * (RULE_VALUE if f.startswith(RULE_PREFIX) else x_word), f)
-            for f, off in hits
-        ),
+        [(w[off + best] * x_word, f) for f, off in word_hits]
+        + [(w[off + best] * RULE_VALUE, f) for f, off in rule_hits],
         key=lambda t: (-t[0], t[1]),
     )
     reasons = tuple(
