@@ -55,6 +55,14 @@ CASES = [
     ("na de 25e als het salaris binnen is", WED, date(2026, 11, 25), "na-de-25e"),
     ("after the 25th when salaries are in", date(2026, 11, 26), date(2026, 12, 25), "after-25th"),
     ("by the end of the week", WED, date(2026, 11, 20), "end-of-week-friday"),
+    ("will pay before the weekend", WED, date(2026, 11, 20), "before-the-weekend"),
+    ("executed on 14/09", date(2026, 9, 16), date(2026, 9, 14), "bare-day-month-slash"),
+    ("per Sammelüberweisung vom 28.09. beglichen", WED, date(2026, 9, 28), "bare-dm-trailing-dot"),
+    ("payment is done already at 12-10", date(2026, 10, 19), date(2026, 10, 12), "bare-dm-dash"),
+    ("scheduled for payment on 9/18", date(2026, 9, 9), date(2026, 9, 18), "us-month-first"),
+    ("mijn salaris komt de 24e binnen", WED, date(2026, 11, 24), "de-24e"),
+    ("hab's grad überwiesen", WED, WED, "grad-is-today"),
+    ("Nous avons viré ce jour", WED, WED, "ce-jour"),
     ("last Friday", WED, date(2026, 11, 13), "last-friday"),
     ("morgen", WED, date(2026, 11, 19), "tomorrow-nl"),
     ("demain", WED, date(2026, 11, 19), "tomorrow-fr"),
@@ -79,6 +87,7 @@ def test_resolves(text: str, base: date, expected: date) -> None:
         pytest.param("ik ben hier", id="hier-is-here-outside-french"),
         pytest.param("IBAN NL12 BANK 0123 4567 89", id="iban-digits"),
         pytest.param("EUR 1.234,50", id="amount"),
+        pytest.param("3.5 hours of work", id="decimal-is-not-a-date"),
     ],
 )
 def test_no_date(text: str) -> None:
