@@ -18,6 +18,7 @@ import pytest
 
 from daemon.domain.classify import Classification, classify, shipped_model
 from parsers.mail import parse
+from tests.hermetic import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "replies"
 LABELS: dict[str, dict[str, Any]] = (
@@ -25,7 +26,10 @@ LABELS: dict[str, dict[str, Any]] = (
 )
 TZ = ZoneInfo("Europe/Amsterdam")
 
-pytestmark = pytest.mark.skipif(not LABELS, reason="shared replies corpus not present")
+pytestmark = pytest.mark.skipif(
+    not require_corpus(CORPUS / "labels.json", "the shared replies corpus"),
+    reason="shared replies corpus not present",
+)
 
 
 def _iso(value: Any) -> str | None:
