@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 
 from daemon.app import classifier_training as ct
+from tests.hermetic import require_corpus
 
 pytestmark = pytest.mark.skipif(
-    not all((c / "labels.json").exists() for c in ct.CORPORA), reason="shared corpora not present"
+    not all(require_corpus(c / "labels.json", f"the shared corpus {c.name}") for c in ct.CORPORA),
+    reason="shared corpora not present",
 )
 
 
