@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from daemon.adapters.store.db import open_store
 from daemon.cli import main
 from tests.integration.dunning_support import add_debtor, add_invoice
+from tests.servers import SmtpServer
 
 REPLY = """\
 From: Debiteur D1 <d1@klant.example>
@@ -29,7 +30,7 @@ Groet, Piet
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> tuple[Path, Path]:
+def office(tmp_path: Path, smtp_server: SmtpServer) -> tuple[Path, Path]:
     db = tmp_path / "office.db"
     store = open_store(db)
     for debtor in ("D1", "D2"):  # D2 never writes: the positive control
@@ -43,6 +44,7 @@ def office(tmp_path: Path) -> tuple[Path, Path]:
         'name = "Voorbeeld B.V."\nemail = "debiteuren@voorbeeld-bv.nl"\n'
         'iban = "NL91ABNA0417164300"\n'
         f'[database]\npath = "{db}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "plain"\n'
         "[dunning]\nbank_freshness_business_days = 0\n"
         "[inbound]\nreview_wait_max_days = 3\n"
         '[staff]\nnotify_address = "office@voorbeeld-bv.nl"\n'
@@ -64,7 +66,7 @@ def _preview(config: Path, day: str) -> dict[str, dict]:
 
 
 def test_an_unresolved_reply_pauses_the_debtor_until_a_person_resolves_it(
-    office: tuple[Path, Path],
+    office: tuple[Path, Path], smtp_server: SmtpServer
 ) -> None:
     config, eml = office
     before = _preview(config, "2026-05-20")
@@ -96,6 +98,8 @@ def test_an_unresolved_reply_pauses_the_debtor_until_a_person_resolves_it(
         r["debtor_id"] for r in store.query("SELECT debtor_id FROM outbox WHERE kind = 'reminder'")
     }
     assert queued == {"D2"}
+    received = {rcpt for mail in smtp_server.received for rcpt in mail.rcpt_tos}
+    assert "d2@klant.example" in received and "d1@klant.example" not in received
     assert store.scalar("SELECT priority FROM review_items WHERE id = ?", (item["id"],)) == 2
 
     # Past review_wait_max_days the item escalates (urgent, staff alert) — and stays paused.
