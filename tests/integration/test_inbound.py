@@ -232,8 +232,8 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
     store, _ = corpus_store(tmp_path)
     files = corpus_files()
     # r008 (a promise the classifier handles automatically) is the poison; of the others
-    # only r001 (an auto-reply) is processed, the rest go to review.
-    picked = [files[1], files[4], files[7], files[3], files[0]]
+    # only r010 (an auto-reply) is processed, the rest go to review.
+    picked = [files[1], files[4], files[7], files[3], files[9]]
     for path in picked:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
