@@ -244,8 +244,10 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     if intent.value not in GUARDED and alarm >= model.guard:
         evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
     evidence += [f"rule:{e}" for e in reading.rule_evidence]
-    promise = None if intent is Intent.PAYMENT_PLAN else reading.promise_date
-    paid = reading.paid_date
+    # In the labelled replies a promise date belongs to a promise and a paid date to a paid
+    # claim (a handful of 500 disputes carry one): other intents drive no date.
+    promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
+    paid = reading.paid_date if intent is Intent.PAID_CLAIM else None
     if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
         promise = reading.loose_future
         evidence.append(f"promise_date:only future date in the reply->{promise.isoformat()}")

@@ -62,7 +62,13 @@ def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-_CLAUSE = re.compile(r",?\s+\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)
+# Clause joints: "but"-like words, ";", and a comma before a new subject ("the money left
+# on Tuesday, it will be with you tomorrow").
+_CLAUSE = re.compile(
+    r",?\s+\b(?:maar|but|mais|aber|doch|however|toch)\b|;|"
+    r",\s+(?=(?:it|we|i|you|het|dat|wij|we|ik|u|es|das|wir|ich|sie|il|elle|nous|je|vous|on)\b)",
+    re.IGNORECASE,
+)
 
 
 def _clauses(text: str) -> list[tuple[int, str]]:

@@ -207,6 +207,12 @@ _WITHIN_D = re.compile(
     rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b",
     _I,
 )
+_WITHIN_W = re.compile(
+    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous)\s+{_N}\s+"
+    r"(?:weken|weeks|wochen|semaines)\b",
+    _I,
+)
+_GREETING = re.compile(r"^\s*morgen\s*[,!]", _I | re.MULTILINE)  # Dutch/German "good morning"
 _HUITAINE = re.compile(r"\bsous (huitaine|quinzaine)\b", _I)
 _ISO_WEEK = re.compile(
     r"\b(?:in |during |vor |bis |en |op |tegen )?(?:week|kw|kalenderwoche|semaine|wk)\.?\s*(\d{1,2})\b",
@@ -265,7 +271,7 @@ _TODAY = re.compile(
     _I,
 )
 _TOMORROW = re.compile(
-    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag|früh))", _I
+    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
 )
 _LAST_WD = re.compile(
     rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
@@ -371,7 +377,14 @@ def find_dates(
         add(m, base - timedelta(days=1), "relative")
     for m in _TODAY.finditer(text):
         add(m, base, "relative")
+    for m in _WITHIN_W.finditer(text):
+        add(m, base + timedelta(days=7 * _num(m[1])), "period")
+    greetings = [
+        g.start(0) + len(g.group(0)) - len(g.group(0).lstrip()) for g in _GREETING.finditer(text)
+    ]
     for m in _TOMORROW.finditer(text):
+        if m.start() in greetings:
+            continue
         add(m, base + timedelta(days=1), "relative")
     for m in _WEEKDAY.finditer(text):
         # "vrijdag 6 november", "Montag, dem 23.11.2026": the explicit date decides

@@ -86,9 +86,11 @@ PAID = _cues(
     r"\bafgeschreven\b|\bafgegaan\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
-    r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b",
+    r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
+    r"\bwired\b|went through",
     r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
-    r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b",
+    r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
+    r"\babgegangen\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
 )
