@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from parsers.addresses import check_domain
 from parsers.references import classify_reference, generate_rf
 
 InvoiceFormat = Literal["csv", "ubl"]
@@ -47,6 +48,7 @@ OPTIONAL_COLUMNS = (
     "pdf",
     "tags",
     "country",
+    "debtor_domains",
 )
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
@@ -84,6 +86,8 @@ class InvoiceRecord:
     country: str | None
     kind: str = "invoice"  # "invoice" | "credit_note"
     credited_invoice: str | None = None
+    # Mail domains of the debtor's own: any address there may act for it (see README).
+    debtor_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,21 @@ def check_emails(text: str) -> tuple[tuple[str, ...], list[str]]:
             problems.append(problem or f"invalid e-mail address {p!r}")
         elif normal not in good:
             good.append(normal)
+    return tuple(good), problems
+
+
+def check_domains(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """The debtor's own mail domains, ``;``-separated (optional)."""
+    good: list[str] = []
+    problems = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        domain, problem = check_domain(part)
+        if domain is None:
+            problems.append(problem or f"invalid domain {part!r}")
+        elif domain not in good:
+            good.append(domain)
     return tuple(good), problems
 
 
@@ -265,6 +284,9 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     ibans, problems = check_ibans(row.get("debtor_iban"))
     for p in problems:
         row.fail("debtor_iban", p)
+    domains, problems = check_domains(row.get("debtor_domains"))
+    for p in problems:
+        row.fail("debtor_domains", p)
     country = row.get("country").upper() or None
     if country is not None and country not in COUNTRIES:
         row.fail("country", f"country {row.get('country')!r} is not NL, BE or DE")
@@ -287,6 +309,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         pdf=row.get("pdf") or None,
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
+        debtor_domains=domains,
     )
 
 

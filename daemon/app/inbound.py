@@ -440,7 +440,9 @@ def _route(config: Config, mail: ParsedMail) -> str | None:
 
 
 def _route_of(u: Understanding, mail: ParsedMail) -> str | None:
-    sender = mail.from_addr.lower()
+    # The strictly read sender: a From header with a second address, a look-alike or a
+    # hidden address is routed nowhere special (it becomes an unknown sender's reply).
+    sender = mail.sender.lower()
     if sender and sender in u.own_addresses:
         return "own"
     domain = sender.rpartition("@")[2]

@@ -154,6 +154,11 @@ def import_invoices(
     if dry_run:
         return report
 
+    # A debtor's declared mail domains may stand on any of its rows.
+    domains: dict[str, list[str]] = {}
+    for _, record in invoices:
+        known = domains.setdefault(record.debtor_id, [])
+        known.extend(d for d in record.debtor_domains if d not in known)
     with store.transaction():
         seen_debtors: set[str] = set()
         for source, record, old, change in progress(plan):
@@ -170,6 +175,7 @@ def import_invoices(
                     tags=record.tags,
                     country=record.country,
                     now=at,
+                    domains=domains[record.debtor_id],
                 )
             if old is None:
                 _insert_invoice(store, _invoice_columns(record, source), at)

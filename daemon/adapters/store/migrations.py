@@ -388,10 +388,23 @@ CREATE INDEX outbox_answer_recipient ON outbox(json_extract(recipients, '$[0]'),
     WHERE kind IN ('confirmation', 'auto_answer', 'invoice_copy');
 """
 
+# Mail domains a debtor has declared its own (CSV column debtor_domains): a sender at one of
+# them may act for that debtor like a registered address (daemon.domain.identity).
+DEBTOR_DOMAINS_V4 = """
+CREATE TABLE debtor_domains (
+    debtor_id TEXT NOT NULL REFERENCES debtors(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,                   -- lower-cased, no '@'
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (debtor_id, domain)
+);
+CREATE INDEX debtor_domains_domain ON debtor_domains(domain);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
     Migration(3, "index of automatic answers by recipient", INDEXES_V3),
+    Migration(4, "mail domains of debtors", DEBTOR_DOMAINS_V4),
 )
 
 
