@@ -291,9 +291,7 @@ def _encoded_word_problems(value: str) -> list[str]:
         if _CONTROL.search(decoded):
             problems.append(f"an encoded word in From decodes to control characters ({word[:60]})")
         elif _ENCODED_SPECIALS & set(decoded) or "@" in decoded:
-            problems.append(
-                f"an encoded word in From decodes to address syntax: {decoded[:80]!r}"
-            )
+            problems.append(f"an encoded word in From decodes to address syntax: {decoded[:80]!r}")
     return problems
 
 

@@ -161,10 +161,8 @@ class Recipients:
     def note(self) -> str:
         if not self.refused:
             return ""
-        return (
-            f"not sent to {', '.join(self.refused)}: not a registered address of the debtor"
-            + (f"; sent to {', '.join(self.to)}" if self.to else "")
-        )
+        sent = f"; sent to {', '.join(self.to)}" if self.to else ""
+        return f"not sent to {', '.join(self.refused)}: not a registered address{sent}"
 
 
 def choose_recipients(registered: Sequence[str], asked: Sequence[str] = ()) -> Recipients:
