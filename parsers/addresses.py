@@ -32,6 +32,7 @@ _ADDRESS_LIKE = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:@]+\.[^\s<>
 # comma or period stays allowed ("Müller, Hans" is often encoded), as the header registry
 # keeps a decoded display name one phrase; an '@' is judged by the address test instead.
 _ENCODED_SPECIALS = frozenset('<>";:\\')
+_HARMLESS_DEFECTS = (email_errors.ObsoleteHeaderDefect, email_errors.NonASCIILocalPartDefect)
 
 
 # Domains shared by many unrelated people: a match on them says nothing about the debtor.
@@ -113,8 +114,9 @@ def read_sender(values: Sequence[str]) -> SenderAddress:
             problems.append("control character in the From header")
         header = email_policy.default.header_factory("from", value)
         for defect in header.defects:
-            # Obsolete syntax ("Dr. Jan <…>" with an unquoted period) is common and harmless.
-            if not isinstance(defect, email_errors.ObsoleteHeaderDefect):
+            # Obsolete syntax ("Dr. Jan <…>" with an unquoted period) is common and harmless;
+            # a non-ASCII local part is RFC 6532 mail, judged by address_problems below.
+            if not isinstance(defect, _HARMLESS_DEFECTS):
                 problems.append(f"From header: {defect}")
         try:
             found.extend((a.display_name, a.addr_spec) for a in header.addresses)
