@@ -139,13 +139,14 @@ def sender_facts(store: Store, config: Config, mail: ParsedMail) -> SenderFacts:
         imitated = lookalike(domain, {*own_domains(config), *known_mail_domains(store)})
         if imitated:
             return SenderFacts(address, (f"the domain {domain} is a look-alike of {imitated}",))
-    public = is_public_domain(domain)
-    return SenderFacts(
-        address,
-        registered_for=tuple(registered_debtors(store, address)),
-        domain_of=() if public else tuple(debtors_of_domain(store, domain)),
-        colleague_of=() if public else tuple(debtors_by_domain(store, domain)),
-    )
+    registered = tuple(registered_debtors(store, address))
+    if registered or is_public_domain(domain):
+        return SenderFacts(address, registered_for=registered)
+    declared = tuple(debtors_of_domain(store, domain))
+    if declared:
+        return SenderFacts(address, domain_of=declared)
+    # The colleague lookup scans the addresses (LIKE '%@domain'): only for the unregistered.
+    return SenderFacts(address, colleague_of=tuple(debtors_by_domain(store, domain)))
 
 
 # -- context ------------------------------------------------------------------------------
