@@ -183,7 +183,8 @@ def address_problems(address: str) -> tuple[str, ...]:
     if unicode_domain is None:
         problems.append(f"the domain {domain!r} is not a valid internationalised name")
     else:
-        mixed = [label for label in unicode_domain.split(".") if _mixed_script(label)]
+        labels = unicode_domain.split(".")
+        mixed = [label for label in labels if not label.isascii() and _mixed_script(label)]
         if mixed:
             problems.append(
                 f"the domain {domain!r} mixes scripts ({unicode_domain}): a look-alike domain"
