@@ -126,6 +126,8 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
     rows = store.query(
         "SELECT d.*, (SELECT group_concat(email, ';') FROM debtor_emails e"
         "  WHERE e.debtor_id = d.id AND e.status = 'ok') AS emails,"
+        " (SELECT group_concat(domain, ';') FROM debtor_domains m"
+        "  WHERE m.debtor_id = d.id) AS domains,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = d.id"
         "  AND i.status IN ('open','partially_paid','disputed')) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
@@ -138,6 +140,7 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
             "id": r["id"],
             "name": r["name"],
             "emails": (r["emails"] or "").split(";") if r["emails"] else [],
+            "domains": (r["domains"] or "").split(";") if r["domains"] else [],
             "language": r["language"],
             "debtor_type": r["debtor_type"],
             "country": r["country"],

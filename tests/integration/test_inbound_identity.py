@@ -189,6 +189,12 @@ def test_the_debtors_own_copy_request_gets_the_pdf_at_its_registered_address_onl
 def test_a_declared_domain_acts_but_documents_go_to_the_registered_address(
     office: Office,
 ) -> None:
+    listed = json.loads(office.cli("debtors", "list", "--json").stdout)
+    assert {d["id"]: d["domains"] for d in listed} == {
+        "ALPHA": [],
+        "BETA": [],
+        "GAMMA": ["gamma.example"],
+    }
     body = "Could you send us a copy of invoice F2026-0003 please?"
     outcome = office.import_mail(mail("boss@gamma.example", body, "<g1@gamma.example>"))
     assert (outcome["status"], outcome["debtor_id"]) == ("processed", "GAMMA")
@@ -342,6 +348,8 @@ def test_fetched_attacks_change_no_other_debtor_and_send_nothing(fetching: Any) 
     assert office.answers() == []
     assert office.invoice_status("F2026-0002") == "open"
     assert "disputed" not in office.case_statuses("BETA")
+    for table in ("holds", "promises", "payment_plans"):  # nothing that stops B's reminders
+        assert office.store.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
     types = {mid: [i["type"] for i in office.items(r["id"])] for mid, r in rows.items()}
     assert types == {
         "<f1@gmail.com>": ["unknown_sender"],
