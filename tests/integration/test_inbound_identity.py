@@ -406,3 +406,28 @@ def _bounce(reminder_id: str, failed: str) -> bytes:
         f"From: {OFFICE}\r\nTo: {failed}\r\nSubject: Reminder\r\nMessage-ID: {reminder_id}\r\n"
         "\r\nPlease pay invoice F2026-0002.\r\n\r\n--b--\r\n"
     ).encode()
+
+
+def test_a_colleague_is_reviewed_then_acts_once_registered_and_retried(office: Office) -> None:
+    """The documented remedy: register the address, then retry the review item."""
+    body = "We will pay invoice F2026-0001 on 10 December 2026."
+    outcome = office.import_mail(mail("boss@alpha.example", body, "<c1@alpha.example>"))
+    assert (outcome["status"], outcome["debtor_id"]) == ("review", "ALPHA")
+    [item] = office.items(outcome["inbox_id"])
+    assert item["type"] == "unverified_sender"
+    assert office.store.scalar("SELECT COUNT(*) FROM promises") == 0
+    assert office.answers() == []
+    csv = office.tmp / "colleague.csv"
+    csv.write_text(
+        CSV_HEADER + f'F2026-0001,ALPHA,Alpha B.V.,"{ALPHA};boss@alpha.example",2026-09-01,'
+        f"2026-10-01,1000.00,en,{office.tmp / 'pdf' / 'F2026-0001.pdf'},\n",
+        encoding="utf-8",
+    )
+    office.cli("invoices", "import", str(csv))
+    office.cli("queue", "resolve", str(item["id"]), "--action", "retry", "--now", NOW)
+    row = office.store.one("SELECT * FROM inbox WHERE id = ?", (outcome["inbox_id"],))
+    assert row is not None and row["status"] == "processed"
+    promise = office.store.one("SELECT * FROM promises WHERE inbox_id = ?", (row["id"],))
+    assert promise is not None and promise["promised_date"] == "2026-12-10"
+    [answer] = office.answers()
+    assert answer["recipients"] == ["boss@alpha.example"]  # registered now
