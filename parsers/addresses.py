@@ -112,7 +112,11 @@ def read_sender(values: Sequence[str]) -> SenderAddress:
         value = re.sub(r"\r?\n(?=[ \t])", "", raw)
         if _CONTROL.search(value):
             problems.append("control character in the From header")
-        header = email_policy.default.header_factory("from", value)
+        try:
+            header = email_policy.default.header_factory("from", value)
+        except Exception as exc:  # the registry's parser gave up on this value
+            problems.append(f"unreadable From header: {exc}")
+            continue
         for defect in header.defects:
             # Obsolete syntax ("Dr. Jan <…>" with an unquoted period) is common and harmless;
             # a non-ASCII local part is RFC 6532 mail, judged by address_problems below.
@@ -175,6 +179,8 @@ def address_problems(address: str) -> tuple[str, ...]:
         )
     except EmailNotValidError as exc:
         return (f"invalid address {address!r}: {exc}",)
+    except Exception as exc:  # a hostile value must give a reason, never an exception
+        return (f"unreadable address {address!r}: {exc}",)
     local, _, domain = address.rpartition("@")
     problems: list[str] = []
     if not local.isascii() and _mixed_script(local):
@@ -288,7 +294,7 @@ def _encoded_word_problems(value: str) -> list[str]:
                 part.decode(charset or "ascii", "replace") if isinstance(part, bytes) else part
                 for part, charset in decode_header(word)
             )
-        except (LookupError, ValueError):
+        except (LookupError, ValueError, email_errors.HeaderParseError):
             problems.append(f"undecodable encoded word {word[:60]!r} in the From header")
             continue
         if _CONTROL.search(decoded):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parsers.addresses import (
     check_domain,
@@ -49,6 +51,7 @@ HOSTILE = [
     ("MAILER-DAEMON", "no domain", "no-domain"),
     ("Jan <finance@beta..example>", "invalid address", "double-dot"),
     ("", "no address", "empty"),
+    ("=?utf-8?b?0?= <finance@beta.example>", "undecodable encoded word", "bad-base64-word"),
 ]
 
 
@@ -181,3 +184,27 @@ def test_check_domain(text: str, domain: str | None, problem: str | None) -> Non
 
 def test_read_sender_without_headers() -> None:
     assert read_sender([]).problems == ("no From header",)
+
+
+_PIECES = st.sampled_from(
+    [
+        *("=?utf-8?q?", "=?utf-8?b?", "?=", "<", ">", "@", ",", ";", ":", '"', "\\", "(", ")"),
+        *("xn--", ".", " ", "\x00", "\u0430", "\uff42", "finance", "beta.example", "=40", "=2C"),
+    ]
+)
+_HEADER = st.lists(
+    st.one_of(_PIECES, st.text(st.characters(blacklist_categories=("Cs",)), max_size=4)),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_HEADER, max_size=3))
+def test_read_sender_never_raises_and_a_problem_means_no_sender(values: list[str]) -> None:
+    got = read_sender(values)
+    assert isinstance(got.problems, tuple)
+    read_addresses(values)
+    head = "".join("From: " + " ".join(v.splitlines()) + "\r\n" for v in values)
+    mail = parse((head + "To: a@b.example\r\n\r\nx\r\n").encode("utf-8", "replace"))
+    # either a sender without a problem, or problems and no sender: never both, never neither
+    assert bool(mail.sender) != bool(mail.sender_problems)
