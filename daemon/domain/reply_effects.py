@@ -387,13 +387,19 @@ def _identity_review(context: ReplyContext, intent: Intent) -> OpenReview:
             (),
             ("link to debtor", "ignore"),
         )
+    kind = context.identity_review or "unverified_sender"
+    first = (
+        "check whose invoice or mail it means; answer by hand"
+        if kind == "sender_mismatch"
+        else "register the sender for the debtor, then retry"
+    )
     return OpenReview(
-        context.identity_review or "unverified_sender",
+        kind,
         urgent,
         f"mail from {context.sender} may not act for debtor {context.debtor_id} "
         f"(classified as {intent.value}): {why}",
         _numbers(context.invoices),
-        ("register the sender for the debtor, then retry", "answer by hand", "ignore"),
+        (first, "ignore"),
     )
 
 
