@@ -270,6 +270,7 @@ HOSTILE_FROM = [
     pytest.param(f"{BETA} <mallory@gmail.com>", "From header", id="address-as-display-name"),
     pytest.param(f"{_b64(BETA + ', ' + MALLORY)}", "From header", id="encoded-two-addresses"),
     pytest.param(f"{BETA}, {MALLORY}", "2 addresses", id="two-addresses"),
+    pytest.param(f"{OFFICE}, {MALLORY}", "2 addresses", id="our-address-and-another"),
     pytest.param("finance@xn--bta-rdd.example", "mixes scripts", id="punycode-mixed-script"),
     pytest.param(
         "finance@ｂｅｔａ.example", "look-alike of beta.example", id="fullwidth-lookalike"
