@@ -62,6 +62,7 @@ class Office:
                 f"1000.00,en,{pdf},{domains}\n"
             )
         (tmp / "invoices.csv").write_text(CSV_HEADER + "".join(rows), encoding="utf-8")
+        self.cli("init")
         self.cli("invoices", "import", str(tmp / "invoices.csv"))
         self.store: Store = open_store(self.db)
 
