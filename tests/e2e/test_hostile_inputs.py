@@ -382,7 +382,10 @@ SENDER_CSV = (
     "F2026-0001,ALPHA,Alpha BV,ap@alpha.example,2026-09-01,2026-10-01,100.00,{pdf1}\n"
     "F2026-0002,BETA,Beta BV,finance@beta.example,2026-09-01,2026-10-01,200.00,{pdf2}\n"
 )
-COPY = "Please send me a copy of invoice F2026-0002."
+COPY = (  # a request the classifier answers without a person (confidence above threshold)
+    "Hallo,\n\nIk kan factuur F2026-0002 niet vinden in onze administratie. Kunnen jullie de"
+    " factuur nogmaals sturen als pdf? Dan betalen we hem direct.\n\nGroet,\nAdministratie"
+)
 DISPUTE = "We dispute invoice F2026-0002, the work was never done. We will not pay it."
 HOSTILE_SENDERS = {
     "stranger.eml": ("stranger@gmail.com", COPY, {"Reply-To": "mallory@evil.example"}),

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, dumps, loads, open_store
+from daemon.adapters.store.queue import debtor_reply_items
 from daemon.app.inbound import PassReport, run_ingestion_pass
 from daemon.cli import main
 from daemon.config import Config, OfficeSettings
@@ -138,7 +139,14 @@ def mail(
     ).encode()
 
 
-COPY_OF_BETA = "Hello, please send me a copy of invoice F2026-0002. Thanks."
+# Bodies the classifier handles without a person (confidence above its automatic threshold),
+# so that what decides the outcome here is the sender, not an unsure classification.
+COPY = (
+    "Hallo,\n\nIk kan factuur {} niet vinden in onze administratie. Kunnen jullie de factuur"
+    " nogmaals sturen als pdf? Dan betalen we hem direct.\n\nGroet,\nAdministratie"
+)
+COPY_OF_BETA = COPY.format("F2026-0002")
+PROMISE = "Hi,\n\nApologies for the delay. We will transfer the full amount{} on 10 December 2026."
 DISPUTE_BETA = "We dispute invoice F2026-0002: the work was never done. We will not pay it."
 
 
@@ -167,7 +175,7 @@ def test_a_stranger_asking_for_another_debtors_invoice_gets_no_pdf_and_goes_to_r
     assert item["invoice_numbers"] == []  # a stranger's words never attach to Beta's invoice
     assert {"via": "invoice", "value": "F2026-0002", "owner": "BETA"} in claims(item)
     assert "stranger@gmail.com" in item["reason"]
-    assert "copy of invoice F2026-0002" in item["evidence"]["excerpt"]
+    assert "factuur F2026-0002 niet vinden" in item["evidence"]["excerpt"]
 
 
 def test_the_debtors_own_copy_request_gets_the_pdf_at_its_registered_address_only(
@@ -196,7 +204,7 @@ def test_a_declared_domain_acts_but_documents_go_to_the_registered_address(
         "BETA": [],
         "GAMMA": ["gamma.example"],
     }
-    body = "Could you send us a copy of invoice F2026-0003 please?"
+    body = COPY.format("F2026-0003")
     outcome = office.import_mail(mail("boss@gamma.example", body, "<g1@gamma.example>"))
     assert (outcome["status"], outcome["debtor_id"]) == ("processed", "GAMMA")
     [answer] = office.answers()
@@ -247,7 +255,7 @@ def test_bs_own_dispute_marks_bs_invoice_disputed(office: Office) -> None:
 
 def test_bs_reply_in_the_thread_of_bs_reminder_links_through_the_thread(office: Office) -> None:
     reminder = office.sent_reminder("F2026-0002", "BETA", BETA)
-    body = "We will pay on 10 December 2026."
+    body = PROMISE.format("")  # names no invoice: the thread says which
     headers = {"In-Reply-To": reminder, "References": reminder}
     outcome = office.import_mail(mail(BETA, body, "<b3@beta.example>", headers=headers))
     assert (outcome["status"], outcome["debtor_id"]) == ("processed", "BETA")
@@ -352,6 +360,8 @@ def test_fetched_attacks_change_no_other_debtor_and_send_nothing(fetching: Any) 
     assert "disputed" not in office.case_statuses("BETA")
     for table in ("holds", "promises", "payment_plans"):  # nothing that stops B's reminders
         assert office.store.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
+    # The ladder waits for review items from a debtor's own words: Alpha's, never Beta's.
+    assert {r["debtor_id"] for r in debtor_reply_items(office.store)} == {"ALPHA"}
     types = {mid: [i["type"] for i in office.items(r["id"])] for mid, r in rows.items()}
     assert types == {
         "<f1@gmail.com>": ["unknown_sender"],
@@ -412,7 +422,7 @@ def _bounce(reminder_id: str, failed: str) -> bytes:
 
 def test_a_colleague_is_reviewed_then_acts_once_registered_and_retried(office: Office) -> None:
     """The documented remedy: register the address, then retry the review item."""
-    body = "We will pay invoice F2026-0001 on 10 December 2026."
+    body = PROMISE.format(" for invoice F2026-0001")
     outcome = office.import_mail(mail("boss@alpha.example", body, "<c1@alpha.example>"))
     assert (outcome["status"], outcome["debtor_id"]) == ("review", "ALPHA")
     [item] = office.items(outcome["inbox_id"])
