@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
 
 InvoiceFormat = Literal["csv", "ubl"]
@@ -84,6 +85,10 @@ class InvoiceRecord:
     country: str | None
     kind: str = "invoice"  # "invoice" | "credit_note"
     credited_invoice: str | None = None
+    # Where the record starts in its file, for errors found after parsing (the pdf file, a
+    # reference used by another debtor). Not part of equality: the same invoice on two lines
+    # is the same record.
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +235,9 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     for column in REQUIRED_COLUMNS:
         if not row.get(column):
             row.fail(column, f"{column} is empty")
+    number_problem = check_number(row.get("number")) if row.get("number") else None
+    if number_problem:
+        row.fail("number", number_problem)
     issue, problem = check_date(row.get("issue_date")) if row.get("issue_date") else (None, None)
     if problem:
         row.fail("issue_date", problem)
@@ -251,7 +259,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         row.fail("currency", f"currency {row.get('currency')!r} is not an ISO 4217 code")
     ref, problem = (
         check_reference(row.get("reference"), row.get("number"))
-        if row.get("number")
+        if row.get("number") and not number_problem
         else (None, None)
     )
     if problem:
@@ -287,6 +295,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         pdf=row.get("pdf") or None,
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
+        line=row.line,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
 from daemon.adapters.store import inbox as db
 from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store
@@ -30,6 +31,7 @@ from daemon.app.mailout import Attachment, OutgoingMail, derived_message_id, enq
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
 from daemon.domain.classify import Classification, Intent
+from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.linking import (
     domain_of,
     is_public_domain,
@@ -42,7 +44,6 @@ from daemon.domain.workdays import is_business_day
 from parsers.mail import ParsedMail
 from parsers.replies.quotes import split_reply
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 EXCERPT_CHARS = 1500
 
 
@@ -138,19 +139,14 @@ def link_message(store: Store, config: Config, mail: ParsedMail, c: Classificati
 # -- context ------------------------------------------------------------------------------
 
 
-def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
+def _facts(row: dict[str, Any], pdfs: PdfPolicy) -> fx.InvoiceFacts:
     open_cents = (
         row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row["written_off_cents"]
     )
     pdf = row.get("pdf_path")
-    usable = None
-    if pdf:
-        path = Path(pdf)
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES:
-                usable = str(path)
-        except OSError:
-            usable = None
+    # Checked again here, not only at import: the database may predate the rule, and the
+    # file may have changed since (issue #11).
+    problem = pdf_problem(pdf, pdfs) if pdf else None
     return fx.InvoiceFacts(
         row["number"],
         row["currency"],
@@ -158,7 +154,8 @@ def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
         open_cents,
         row["status"],
         date.fromisoformat(row["due_date"]),
-        usable,
+        pdf if pdf and problem is None else None,
+        pdf_problem=problem,
     )
 
 
@@ -185,7 +182,7 @@ def build_context(
     if case is None or case["closed_at"] is not None:
         case = open_case(store, link.debtor_id, now=iso_utc(now))
     rows = invoice_rows(store, debtor_id=link.debtor_id)
-    facts = [_facts(r) for r in rows]
+    facts = [_facts(r, config.invoices.pdf_policy) for r in rows]
     named = set(c.invoice_numbers) | set(link.invoice_numbers)
     linked = tuple(f for f in facts if f.number in named)
     open_invoices = tuple(f for f in facts if f.is_open)
@@ -431,7 +428,10 @@ def _queue_answer(
     rendered = render(cmd.template, lang, values)
     domain = mail_domain(office.email)
     seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
-    attachments = tuple(Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments)
+    # The checked read again (TOCTOU): a file changed since _facts raises PdfRefused, and the
+    # reply is shunted with that reason, to be retried after a fix.
+    pdfs = config.invoices.pdf_policy
+    attachments = tuple(Attachment(Path(p).name, read_pdf(p, pdfs)) for p in cmd.attachments)
     answer_to = mail.reply_to[0] if mail.reply_to else mail.from_addr
     outgoing = OutgoingMail(
         kind=cmd.kind,
