@@ -45,10 +45,7 @@ def check_number(text: str) -> str | None:
         return f"invoice number {shown} is longer than {MAX_NUMBER_LENGTH} characters"
     bad = next((ch for ch in text if not _ALLOWED.fullmatch(ch)), None)
     if bad is not None:
-        return (
-            f"invoice number {shown} contains {_describe(bad)}; "
-            f"allowed are {NUMBER_CHARACTERS}"
-        )
+        return f"invoice number {shown} contains {_describe(bad)}; allowed are {NUMBER_CHARACTERS}"
     if ".." in text:
         return f"invoice number {shown} contains '..'"
     if not _NUMBER.fullmatch(text):

@@ -43,16 +43,17 @@ def _opened(value: str, policy: PdfPolicy) -> Iterator[tuple[int, int]]:
     try:
         real_folder = os.path.realpath(policy.folder, strict=True)
     except OSError as exc:
-        raise PdfRefused(
-            f"invoices.pdf_dir {policy.folder}: {exc.strerror or exc}"
-        ) from exc
+        raise PdfRefused(f"invoices.pdf_dir {policy.folder}: {exc.strerror or exc}") from exc
     try:
         real = os.path.realpath(path, strict=True)
     except OSError as exc:
+        lexical = os.path.normpath(path)
+        if relative_parts(lexical, os.path.normpath(policy.folder)) is None:
+            raise PdfRefused(outside_message(value, lexical, real_folder, policy)) from exc
         raise PdfRefused(f"pdf file {value!r}: {exc.strerror or exc}") from exc
     parts = relative_parts(real, real_folder)
     if parts is None:
-        raise PdfRefused(outside_message(value, real, policy))
+        raise PdfRefused(outside_message(value, real, real_folder, policy))
     fd = _open_below(real_folder, parts, value)
     try:
         st = os.fstat(fd)

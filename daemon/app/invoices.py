@@ -21,6 +21,9 @@ from daemon.domain.money import from_cents, to_cents
 from daemon.domain.references import ReferenceClaim, foreign_claims
 from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
 
+# Without a configured invoices.pdf_dir every pdf value is refused.
+NO_PDFS = PdfPolicy("")
+
 # Columns compared to decide whether a re-import changes an invoice.
 _TRACKED = (
     "debtor_id",
@@ -109,7 +112,7 @@ def import_invoices(
     now: str | None = None,
     actor: str = "cli",
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
-    pdfs: PdfPolicy = PdfPolicy(""),
+    pdfs: PdfPolicy = NO_PDFS,
 ) -> ImportReport:
     """Import invoice files in one transaction. Bad rows anywhere → ImportRejected, no writes.
 

@@ -26,8 +26,7 @@ class PdfPolicy:
 
 
 NO_FOLDER = (
-    "invoice PDFs are not enabled: set invoices.pdf_dir in the config to the folder that "
-    "holds them"
+    "invoice PDFs are not enabled: set invoices.pdf_dir in the config to the folder that holds them"
 )
 
 
@@ -39,7 +38,7 @@ def candidate(value: str, policy: PdfPolicy) -> tuple[str | None, str | None]:
     if len(value) > MAX_VALUE_LENGTH:
         return None, f"pdf path is longer than {MAX_VALUE_LENGTH} characters"
     if any(not ch.isprintable() for ch in value):
-        return None, f"pdf path {ascii(value)} contains control characters"
+        return None, f"pdf path {value!a} contains control characters"
     if not value.strip():
         return None, "pdf path is empty"
     # Not normalised here: realpath must see "link/.." as the kernel would.
@@ -61,7 +60,9 @@ def relative_parts(real_path: str, real_folder: str) -> tuple[str, ...] | None:
     return parts
 
 
-def outside_message(value: str, real_path: str, policy: PdfPolicy) -> str:
+def outside_message(value: str, real_path: str, real_folder: str, policy: PdfPolicy) -> str:
+    if posixpath.normpath(real_path) == posixpath.normpath(real_folder):
+        return f"pdf path {value!r} names the folder invoices.pdf_dir itself, not a file"
     return (
         f"pdf path {value!r} resolves to {real_path}, outside invoices.pdf_dir "
         f"{policy.folder}; only files inside that folder may be attached"

@@ -26,10 +26,10 @@ from parsers.references import (
 __all__ = [
     "Reference",
     "ReferenceClaim",
-    "foreign_claims",
     "ReferenceKind",
     "classify_reference",
     "detect_reference",
+    "foreign_claims",
     "format_ogm",
     "generate_kenmerk",
     "generate_ogm",

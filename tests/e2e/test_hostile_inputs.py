@@ -373,3 +373,27 @@ def test_template_syntax_in_a_debtor_name_is_printed_not_executed(
     assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html
     assert "<b>Tom" not in html
     assert "Geachte 49" not in text and "Geachte 49" not in html
+
+
+# -- invoice files naming files, unsafe numbers, another debtor's reference (issue #11) ---
+
+TRUST_CSV = (
+    "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,reference,pdf\n"
+    "F2026-0001,D1,A,a@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0002,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,/proc/self/environ\n"
+    "../../../tmp/evil,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,\n"
+    "F2026-0003,D3,C,c@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0004,D4,D,d@klant.example,2026-09-01,2026-10-01,10.00,,/etc/passwd\n"
+)
+
+
+def test_invoice_file_naming_secrets_and_paths_imports_nothing(tmp_path: Path, db: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV, encoding="utf-8")
+    result = cli(db, "invoices", "import", str(path))
+    assert result.exit_code == 1
+    for line, column in ((3, "pdf"), (4, "number"), (5, "reference"), (6, "pdf")):
+        assert f"invoices.csv:{line} [{column}]" in result.output, result.output
+    assert "invoices.pdf_dir" in result.output
+    assert counts(db, "invoices", "debtors") == {"invoices": 0, "debtors": 0}
+    assert b"/proc/self/environ" not in stored_bytes(db)
