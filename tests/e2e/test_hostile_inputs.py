@@ -397,3 +397,31 @@ def test_invoice_file_naming_secrets_and_paths_imports_nothing(tmp_path: Path, d
     assert "invoices.pdf_dir" in result.output
     assert counts(db, "invoices", "debtors") == {"invoices": 0, "debtors": 0}
     assert b"/proc/self/environ" not in stored_bytes(db)
+
+
+def test_a_bad_number_stored_before_the_rule_sends_a_clean_reminder(
+    tmp_path: Path, db: Path
+) -> None:
+    """Databases from before issue #11 may hold any number: dunning neither crashes nor lets
+    it into a header."""
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV.splitlines()[0] + "\n" + TRUST_CSV.splitlines()[1] + "\n")
+    assert cli(db, "invoices", "import", str(path)).exit_code == 0
+    store: Store = open_store(db)
+    try:
+        store.execute(
+            "INSERT INTO invoices (number, debtor_id, amount_cents, issue_date, due_date,"
+            " reference, status, created_at, updated_at) VALUES (?, 'D1', 5000, '2026-09-01',"
+            " '2026-10-01', 'RF71OLD1', 'open', 'x', 'x')",
+            ("../../x\r\nBcc: evil@x.example>",),
+        )
+        add_statement(store, date(2026, 12, 1), WEDNESDAY)
+        queue_day(store, make_config(), WEDNESDAY)
+        (row,) = store.query("SELECT message_id, raw FROM outbox WHERE kind = 'reminder'")
+    finally:
+        store.close()
+    msg = email.message_from_bytes(row["raw"], policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    assert "bcc" not in _header_names(msg)
+    assert row["message_id"].count("<") == 1 and row["message_id"].count(">") == 1
+    assert "/" not in row["message_id"] and "\n" not in row["message_id"]
