@@ -18,7 +18,7 @@ from daemon.adapters.store.invoices import (
 )
 from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.money import from_cents, to_cents
-from daemon.domain.references import ReferenceClaim, foreign_claims
+from daemon.domain.references import ReferenceClaim, foreign_claims, generate_rf
 from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
 
 # Without a configured invoices.pdf_dir every pdf value is refused.
@@ -289,12 +289,25 @@ def _reference_problems(
             "reference",
             f"reference {record.reference} of invoice {record.number} is already used by "
             f"invoice {other.number} of debtor {other.debtor_id} ({other.where}); one "
-            "reference belongs to one debtor, or a payment is booked to the wrong one: give "
-            "this invoice its own reference, or leave the column empty to derive one",
+            "reference belongs to one debtor, or a payment is booked to the wrong one: "
+            + _reference_advice(record),
         )
         for (source, record), other in zip(invoices, foreign_claims(batch, stored), strict=True)
         if other is not None
     ]
+
+
+def _reference_advice(record: InvoiceRecord) -> str:
+    try:
+        derived = generate_rf(record.number)
+    except ValueError:
+        derived = ""
+    if record.reference == derived:
+        return (
+            "it is derived from the number, and numbers that differ only in punctuation "
+            "derive the same one; give this invoice a reference of its own"
+        )
+    return "give this invoice its own reference, or leave the column empty to derive one"
 
 
 def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:

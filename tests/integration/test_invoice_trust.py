@@ -372,3 +372,34 @@ def test_old_database_with_a_bad_number_still_answers(office: Office) -> None:
     assert office.cli("invoices", "list", "--json").exit_code == 0
     assert office.ask_copy("F2026-0001").exit_code == 0
     assert office.import_(row("F2026-0002")).exit_code == 0
+
+
+def test_numbers_differing_only_in_slash_and_underscore_get_their_own_reminders(
+    office: Office,
+) -> None:
+    """The Message-ID keeps the '/' of a valid number: A2026/1 and A2026_1 (two debtors)
+    were one Message-ID, so one reminder was never sent."""
+    from datetime import UTC, date, datetime
+
+    from daemon.adapters.store.db import open_store
+    from daemon.app.dunning import queue_day
+
+    from .dunning_support import add_statement, make_config
+
+    derived = office.import_(row("A2026/1"), row("A2026_1", debtor="D2"))
+    assert derived.exit_code == 1 and "derived from the number" in derived.output
+    result = office.import_(
+        row("A2026/1", reference=generate_rf("A2026-1")),
+        row("A2026_1", debtor="D2", reference=generate_rf("B2026-1")),
+    )
+    assert result.exit_code == 0, result.output
+    store = open_store(office.db)
+    try:
+        wednesday = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+        add_statement(store, date(2026, 12, 1), wednesday)
+        queue_day(store, make_config(), wednesday)
+        ids = {r["debtor_id"]: r["message_id"] for r in store.query("SELECT * FROM outbox")}
+    finally:
+        store.close()
+    assert set(ids) == {"D1", "D2"}, ids
+    assert ids["D1"].startswith("<reminder.A2026/1.") and ids["D1"] != ids["D2"]
