@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from daemon.adapters import invoice_pdfs
 from daemon.adapters.invoice_pdfs import PdfRefused, pdf_problem, read_pdf
 from daemon.domain.invoice_pdfs import PdfPolicy
 
@@ -56,7 +55,7 @@ def test_directory_swapped_for_a_symlink_after_realpath_is_not_followed(
     (folder / "2026" / "F1.pdf").unlink()
     (folder / "2026").rmdir()
     (folder / "2026").symlink_to(folder.parent / "outside")
-    monkeypatch.setattr(invoice_pdfs.os.path, "realpath", realpath_before_the_swap)
+    monkeypatch.setattr(os.path, "realpath", realpath_before_the_swap)
     with pytest.raises(PdfRefused, match="symbolic link"):
         read_pdf("2026/F1.pdf", policy)
 
@@ -68,7 +67,7 @@ def test_file_swapped_for_a_symlink_after_realpath_is_not_followed(
     target = str(folder / "2026" / "F1.pdf")
     real = os.path.realpath
     monkeypatch.setattr(
-        invoice_pdfs.os.path,
+        os.path,
         "realpath",
         lambda path, *, strict=False: target if path == target else real(path, strict=strict),
     )

@@ -5,16 +5,24 @@ one structured reference per debtor."""
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from daemon.adapters.invoice_pdfs import pdf_problem
+from daemon.adapters.store.db import open_store
 from daemon.app import replies
+from daemon.app.dunning import queue_day
 from daemon.cli import main
+from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.references import generate_kenmerk, generate_ogm, generate_rf
 
+from .dunning_support import add_statement, make_config
 from .human_world import AT, CONFIG, NOW
 
 PDF = b"%PDF-1.7\n% invoice F2026-0001\n1 0 obj << >> endobj\n%%EOF\n"
@@ -68,10 +76,12 @@ class Office:
         return self.cli("inbox", "import", "--json", "--now", NOW, str(mail))
 
     def sql(self, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        import sqlite3
-
-        with sqlite3.connect(self.db) as db:
-            return db.execute(query, params).fetchall()
+        db = sqlite3.connect(self.db)
+        try:
+            with db:
+                return db.execute(query, params).fetchall()
+        finally:
+            db.close()
 
     def attachments(self) -> list[tuple[str, bytes]]:
         found = []
@@ -162,9 +172,9 @@ HOSTILE_PDFS = [
 
 @pytest.mark.parametrize(("make", "reason"), HOSTILE_PDFS)
 def test_import_refuses_a_pdf_that_may_not_be_mailed(
-    office: Office, make: object, reason: str
+    office: Office, make: Callable[[Path, Path], str], reason: str
 ) -> None:
-    value = make(office.tmp, office.pdfs)  # type: ignore[operator]
+    value = make(office.tmp, office.pdfs)
     (office.pdfs / "ok.pdf").write_bytes(PDF)
     result = office.import_(row("F2026-0002", pdf="ok.pdf"), row("F2026-0001", pdf=value))
     assert result.exit_code == 1, result.output
@@ -230,10 +240,10 @@ def test_pdf_replaced_by_a_symlink_after_the_check_is_not_mailed(
     pdf = office.pdfs / "F2026-0001.pdf"
     pdf.write_bytes(PDF)
     assert office.import_(row("F2026-0001", pdf="F2026-0001.pdf")).exit_code == 0
-    checked = replies.pdf_problem
+    checked = pdf_problem
 
-    def check_then_swap(value: str, pdfs: object) -> str | None:
-        problem = checked(value, pdfs)  # type: ignore[arg-type]
+    def check_then_swap(value: str, pdfs: PdfPolicy) -> str | None:
+        problem = checked(value, pdfs)
         pdf.unlink()
         pdf.symlink_to("/etc/passwd")  # the race: after the check, before the read
         return problem
@@ -379,13 +389,6 @@ def test_numbers_differing_only_in_slash_and_underscore_get_their_own_reminders(
 ) -> None:
     """The Message-ID keeps the '/' of a valid number: A2026/1 and A2026_1 (two debtors)
     were one Message-ID, so one reminder was never sent."""
-    from datetime import UTC, date, datetime
-
-    from daemon.adapters.store.db import open_store
-    from daemon.app.dunning import queue_day
-
-    from .dunning_support import add_statement, make_config
-
     derived = office.import_(row("A2026/1"), row("A2026_1", debtor="D2"))
     assert derived.exit_code == 1 and "derived from the number" in derived.output
     result = office.import_(
