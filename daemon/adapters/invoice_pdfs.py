@@ -126,3 +126,15 @@ def read_pdf(value: str, policy: PdfPolicy) -> bytes:
     if problem:
         raise PdfRefused(f"pdf file {value!r} {problem}")
     return data
+
+
+def folder_problem(policy: PdfPolicy) -> str | None:
+    """None when invoices.pdf_dir is unset or a readable folder; else what is wrong."""
+    if not policy.folder:
+        return None
+    try:
+        fd = os.open(policy.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        return f"invoices.pdf_dir {policy.folder}: {exc.strerror or exc}"
+    os.close(fd)
+    return None

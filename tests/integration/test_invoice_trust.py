@@ -42,6 +42,8 @@ class Office:
         self.config.write_text(CONFIG + extra, encoding="utf-8")
         self.db = tmp / "office.db"
         self.n = 0
+        if folder != "pdfs":  # a relative folder is a config error, tested as such
+            assert self.cli("init").exit_code == 0
 
     def cli(self, *args: str) -> Result:
         return CliRunner().invoke(
@@ -406,3 +408,15 @@ def test_numbers_differing_only_in_slash_and_underscore_get_their_own_reminders(
         store.close()
     assert set(ids) == {"D1", "D2"}, ids
     assert ids["D1"].startswith("<reminder.A2026/1.") and ids["D1"] != ids["D2"]
+
+
+def test_check_config_reports_the_pdf_folder(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    good, gone = Office(tmp_path / "a"), Office(tmp_path / "b")
+    result = good.cli("check-config")
+    assert result.exit_code == 0 and f"ok   invoices.pdf_dir: {good.pdfs}" in result.output
+    gone.pdfs.rmdir()
+    result = gone.cli("check-config")
+    assert result.exit_code == 1
+    assert f"FAIL invoices.pdf_dir: invoices.pdf_dir {gone.pdfs}: No such file" in result.output
