@@ -24,6 +24,25 @@ def _age(moment: str | None, now: datetime) -> str | None:
     return f"{seconds // 86400}d ago"
 
 
+def _review_waits(store: Store, config: Config, today: date) -> list[dict[str, Any]]:
+    """Debtors whose ladder is paused because their own reply waits for a person."""
+    from daemon.app.review_wait import load_review_waits
+    from daemon.domain.cases import review_wait_overdue
+
+    limit = config.inbound.review_wait_max_days
+    return [
+        {
+            "debtor_id": debtor_id,
+            "review_item": wait.item_id,
+            "type": wait.item_type,
+            "since": wait.since.isoformat(),
+            "overdue": review_wait_overdue(wait, today, limit),
+            "reason": f"waiting for review #{wait.item_id} since {wait.since.isoformat()}",
+        }
+        for debtor_id, wait in sorted(load_review_waits(store, config).items())
+    ]
+
+
 def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -> dict[str, Any]:
     pid = InstanceLock.holder(config.database.path)
     last_cycle = store.get_state("last_cycle")
@@ -64,6 +83,7 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
     except ImportError:
         freshness = {"ok": None, "latest": None, "reason": "dunning engine not installed"}
     return {
+        "waiting_for_review": _review_waits(store, config, today),
         "running": pid is not None,
         "pid": pid,
         "database": config.database.path,

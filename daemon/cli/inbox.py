@@ -21,6 +21,7 @@ from daemon.app.inbound import (
     retry_message,
 )
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
+from daemon.cli.progress import progress_iter, watching
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
 
@@ -138,7 +139,7 @@ def import_command(
     now = parse_now(now_text)
     store = app.store()
     outcomes: list[dict[str, Any]] = []
-    for name in files:
+    for name in progress_iter(files, "Importing mail", enabled=watching(as_json=as_json)):
         try:
             size, limit = os.path.getsize(name), app.config.imap.max_message_bytes
             if size > limit:  # refused before reading it into memory

@@ -50,6 +50,9 @@ def status_command(app: AppContext, as_json: bool) -> None:
     click.echo(
         "inbox:       " + (", ".join(f"{k} {v}" for k, v in info["inbox"].items()) or "empty")
     )
+    for wait in info["waiting_for_review"]:
+        late = " (overdue: escalated)" if wait["overdue"] else ""
+        click.echo(f"  paused: {wait['debtor_id']} {wait['reason']}{late}")
     for send in info["next_sends"]:
         click.echo(
             f"  next: {send['not_before'] or 'now'} {send['kind']} to {send['debtor_id']}: "

@@ -326,7 +326,8 @@ def decide_reply(
     intent = classification.intent
     if intent is Intent.BOUNCE:
         return _finish(_bounce(context, classification))
-    if intent is Intent.AUTO_REPLY:
+    if intent is Intent.AUTO_REPLY and not classification.needs_review:
+        # An unsure "auto-reply" may be a person writing: it goes to review below.
         return _finish(_auto_reply(context, classification, today, settings))
     if classification.machine == "auto_generated":
         return _finish([Note("machine_mail", "automatic mail that is not an answer to us")])
@@ -546,7 +547,9 @@ def _payment_plan(
                 ("answer",),
             )
         ]
-    schedule = make_schedule(total, count, today + timedelta(days=30), 30)
+    schedule = make_schedule(
+        total, count, today + timedelta(days=30), 30, is_business_day=settings.is_business_day
+    )
     instalments = tuple((s.due_date, s.amount_cents) for s in schedule)
     months = (schedule[-1].due_date - today).days // 30
     accept = (

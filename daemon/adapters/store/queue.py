@@ -98,3 +98,52 @@ def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str)
         " AND type = 'statement_quarantined' AND state != 'resolved'",
         (resolution, now, now, file_id),
     ).rowcount
+
+
+# Review items opened from a debtor's own words: a reply (inbox row) linked to a debtor.
+# Bounces are machine notices about our mail, not the debtor's words.
+_DEBTOR_WORDS = (
+    "state != 'resolved' AND debtor_id IS NOT NULL AND inbox_id IS NOT NULL AND type != 'bounce'"
+)
+
+
+def debtor_reply_items(store: Store) -> list[dict[str, Any]]:
+    """Unresolved review items that come from a debtor's reply, oldest first."""
+    return store.query(
+        "SELECT id, type, debtor_id, created_at, priority FROM review_items"
+        f" WHERE {_DEBTOR_WORDS} ORDER BY created_at, id"
+    )
+
+
+def escalate_item(store: Store, item_id: int, *, now: str) -> bool:
+    """Raise an item to urgent and clear its notification mark so staff are alerted again.
+    False when it was already urgent (escalation happens once)."""
+    return (
+        store.execute(
+            "UPDATE review_items SET priority = 0, notified_at = NULL, updated_at = ?"
+            " WHERE id = ? AND priority > 0 AND state != 'resolved'",
+            (now, item_id),
+        ).rowcount
+        > 0
+    )
+
+
+def resolve_debtor_items(
+    store: Store, debtor_id: str, type: str, resolution: str, *, actor: str, now: str
+) -> list[int]:
+    """Close a debtor's open (or snoozed) items of one type; returns their ids."""
+    ids = [
+        int(r["id"])
+        for r in store.query(
+            "SELECT id FROM review_items WHERE debtor_id = ? AND type = ? AND state != 'resolved'"
+            " ORDER BY id",
+            (debtor_id, type),
+        )
+    ]
+    for item_id in ids:
+        store.execute(
+            "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
+            " resolved_at = ?, updated_at = ? WHERE id = ?",
+            (resolution, actor, now, now, item_id),
+        )
+    return ids
