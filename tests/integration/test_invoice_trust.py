@@ -72,7 +72,10 @@ class Office:
                 "Date: Tue, 01 Dec 2026 09:00:00 +0100\r\n"
                 f"Message-ID: <copy{self.n}@d1.example>\r\n"
                 "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                f"Hello, could you send us a copy of invoice {number}?\r\nRegards, Anna\r\n"
+                # Worded so that the learned classifier is sure enough to answer by itself.
+                "Goedemiddag,\r\n\r\nWij kunnen factuur "
+                f"{number} niet terugvinden in onze administratie. Kunt u ons een kopie van de"
+                " factuur mailen?\r\n\r\nMet vriendelijke groet,\r\nAnna\r\n"
             ).encode()
         )
         return self.cli("inbox", "import", "--json", "--now", NOW, str(mail))
