@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -26,6 +26,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from parsers.addresses import check_domain
+from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
 
 InvoiceFormat = Literal["csv", "ubl"]
@@ -88,6 +89,10 @@ class InvoiceRecord:
     credited_invoice: str | None = None
     # Mail domains of the debtor's own: any address there may act for it (see README).
     debtor_domains: tuple[str, ...] = ()
+    # Where the record starts in its file, for errors found after parsing (the pdf file, a
+    # reference used by another debtor). Not part of equality: the same invoice on two lines
+    # is the same record.
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +254,9 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     for column in REQUIRED_COLUMNS:
         if not row.get(column):
             row.fail(column, f"{column} is empty")
+    number_problem = check_number(row.get("number")) if row.get("number") else None
+    if number_problem:
+        row.fail("number", number_problem)
     issue, problem = check_date(row.get("issue_date")) if row.get("issue_date") else (None, None)
     if problem:
         row.fail("issue_date", problem)
@@ -270,7 +278,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         row.fail("currency", f"currency {row.get('currency')!r} is not an ISO 4217 code")
     ref, problem = (
         check_reference(row.get("reference"), row.get("number"))
-        if row.get("number")
+        if row.get("number") and not number_problem
         else (None, None)
     )
     if problem:
@@ -310,6 +318,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
         debtor_domains=domains,
+        line=row.line,
     )
 
 

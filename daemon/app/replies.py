@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
 from daemon.adapters.store import inbox as db
 from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store
@@ -41,6 +42,7 @@ from daemon.domain.identity import (
     bind_bounce,
     choose_recipients,
 )
+from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.linking import (
     domain_of,
     is_public_domain,
@@ -53,7 +55,6 @@ from parsers.addresses import is_international, lookalike
 from parsers.mail import ParsedMail
 from parsers.replies.quotes import split_reply
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 EXCERPT_CHARS = 1500
 
 
@@ -152,19 +153,14 @@ def sender_facts(store: Store, config: Config, mail: ParsedMail) -> SenderFacts:
 # -- context ------------------------------------------------------------------------------
 
 
-def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
+def _facts(row: dict[str, Any], pdfs: PdfPolicy) -> fx.InvoiceFacts:
     open_cents = (
         row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row["written_off_cents"]
     )
     pdf = row.get("pdf_path")
-    usable = None
-    if pdf:
-        path = Path(pdf)
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES:
-                usable = str(path)
-        except OSError:
-            usable = None
+    # Checked again here, not only at import: the database may predate the rule, and the
+    # file may have changed since (issue #11).
+    problem = pdf_problem(pdf, pdfs) if pdf else None
     return fx.InvoiceFacts(
         row["number"],
         row["currency"],
@@ -172,7 +168,8 @@ def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
         open_cents,
         row["status"],
         date.fromisoformat(row["due_date"]),
-        usable,
+        pdf if pdf and problem is None else None,
+        pdf_problem=problem,
     )
 
 
@@ -200,7 +197,8 @@ def build_context(
         return base, None
     if not link.acts:
         # Linked for a person only: no case is opened or changed, nothing is answered.
-        own = {f.number: f for f in map(_facts, invoice_rows(store, debtor_id=link.debtor_id))}
+        rows = invoice_rows(store, debtor_id=link.debtor_id)
+        own = {f.number: f for f in (_facts(r, config.invoices.pdf_policy) for r in rows)}
         about = tuple(own[n] for n in link.invoice_numbers if n in own)
         return dataclasses.replace(base, debtor_id=link.debtor_id, invoices=about), debtor
     # Anything we answer carries the debtor's data: it goes to registered addresses only.
@@ -221,7 +219,7 @@ def build_context(
     if case is None or case["closed_at"] is not None:
         case = open_case(store, link.debtor_id, now=iso_utc(now))
     rows = invoice_rows(store, debtor_id=link.debtor_id)
-    facts = [_facts(r) for r in rows]
+    facts = [_facts(r, config.invoices.pdf_policy) for r in rows]
     named = set(c.invoice_numbers) | set(link.invoice_numbers)
     linked = tuple(f for f in facts if f.number in named)
     open_invoices = tuple(f for f in facts if f.is_open)
@@ -479,9 +477,12 @@ def _queue_answer(
     rendered = render(cmd.template, lang, values)
     domain = mail_domain(office.email)
     seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
-    attachments = tuple(Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments)
     if not ctx.answer_to:  # the decision never answers without a registered address
         return None
+    # The checked read again (TOCTOU): a file changed since _facts raises PdfRefused, and the
+    # reply is shunted with that reason, to be retried after a fix.
+    pdfs = config.invoices.pdf_policy
+    attachments = tuple(Attachment(Path(p).name, read_pdf(p, pdfs)) for p in cmd.attachments)
     outgoing = OutgoingMail(
         kind=cmd.kind,
         message_id=derived_message_id("answer", seed, domain),

@@ -32,6 +32,7 @@ class InvoiceFacts:
     status: str
     due_date: date
     pdf_path: str | None = None  # set only when the file exists and may be attached
+    pdf_problem: str | None = None  # why a stored pdf may not be attached (issue #11)
 
     @property
     def is_open(self) -> bool:
@@ -608,10 +609,12 @@ def _invoice_request(
 ) -> list[Command]:
     targets = _targets(context) if context.invoices else ()
     pdfs = tuple(i.pdf_path for i in targets if i.pdf_path)
+    refused = "; ".join(f"{i.number}: {i.pdf_problem}" for i in targets if i.pdf_problem)
     review = OpenReview(
         "invoice_request",
         2,
-        "the debtor asks for an invoice (copy, reissue or details)",
+        "the debtor asks for an invoice (copy, reissue or details)"
+        + (f"; PDF not attached: {refused}" if refused else ""),
         _numbers(targets or context.open_invoices),
         ("send invoice copy", "reissue invoice"),
     )

@@ -12,6 +12,7 @@ import email
 import email.policy
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -426,7 +427,10 @@ def test_hostile_senders_get_no_document_and_change_no_other_debtors_case(
         pdfs[f"pdf{n}"].write_bytes(b"%PDF-1.4\n%%EOF\n")
     (tmp_path / "invoices.csv").write_text(SENDER_CSV.format(**pdfs))
     config = tmp_path / "config.toml"
-    config.write_text('[office]\nname = "Voorbeeld"\nemail = "debiteuren@voorbeeld-bv.nl"\n')
+    config.write_text(
+        '[office]\nname = "Voorbeeld"\nemail = "debiteuren@voorbeeld-bv.nl"\n'
+        f'[invoices]\npdf_dir = "{tmp_path}"\n'
+    )
     files = []
     for n, (name, (sender, body, headers)) in enumerate(HOSTILE_SENDERS.items()):
         files.append(tmp_path / name)
@@ -455,3 +459,54 @@ def test_hostile_senders_get_no_document_and_change_no_other_debtors_case(
         identity = loads(item["evidence"])["identity"]
         assert identity["problems"], item
         assert item["type"] in ("unknown_sender", "sender_mismatch")
+
+
+# -- invoice files naming files, unsafe numbers, another debtor's reference (issue #11) ---
+
+TRUST_CSV = (
+    "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,reference,pdf\n"
+    "F2026-0001,D1,A,a@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0002,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,/proc/self/environ\n"
+    "../../../tmp/evil,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,\n"
+    "F2026-0003,D3,C,c@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0004,D4,D,d@klant.example,2026-09-01,2026-10-01,10.00,,/etc/passwd\n"
+)
+
+
+def test_invoice_file_naming_secrets_and_paths_imports_nothing(tmp_path: Path, db: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV, encoding="utf-8")
+    result = cli(db, "invoices", "import", str(path))
+    assert result.exit_code == 1
+    for line, column in ((3, "pdf"), (4, "number"), (5, "reference"), (6, "pdf")):
+        assert f"invoices.csv:{line} [{column}]" in result.output, result.output
+    assert "invoices.pdf_dir" in result.output
+    assert counts(db, "invoices", "debtors") == {"invoices": 0, "debtors": 0}
+    assert b"/proc/self/environ" not in stored_bytes(db)
+
+
+def test_a_bad_number_stored_before_the_rule_sends_a_clean_reminder(
+    tmp_path: Path, db: Path
+) -> None:
+    """Databases from before issue #11 may hold any number: dunning neither crashes nor lets
+    it into a header."""
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV.splitlines()[0] + "\n" + TRUST_CSV.splitlines()[1] + "\n")
+    assert cli(db, "invoices", "import", str(path)).exit_code == 0
+    store: Store = open_store(db)
+    try:
+        store.execute(
+            "INSERT INTO invoices (number, debtor_id, amount_cents, issue_date, due_date,"
+            " reference, status, created_at, updated_at) VALUES (?, 'D1', 5000, '2026-09-01',"
+            " '2026-10-01', 'RF71OLD1', 'open', 'x', 'x')",
+            ("../../x\r\nBcc: evil@x.example>",),
+        )
+        add_statement(store, date(2026, 12, 1), WEDNESDAY)
+        queue_day(store, make_config(), WEDNESDAY)
+        (row,) = store.query("SELECT message_id, raw FROM outbox WHERE kind = 'reminder'")
+    finally:
+        store.close()
+    msg = email.message_from_bytes(row["raw"], policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    assert "bcc" not in _header_names(msg)
+    assert re.fullmatch(r"<reminder\.[A-Za-z0-9_]+\.2@[a-z0-9.-]+>", row["message_id"])

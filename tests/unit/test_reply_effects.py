@@ -423,3 +423,16 @@ def test_linking_helpers() -> None:
     )
     assert is_public_domain("Gmail.com") and not is_public_domain("debtor.example")
     assert unique(["D1", "D1"]) == "D1" and unique(["D1", "D2"]) is None and unique([]) is None
+
+
+def test_invoice_request_whose_pdf_was_refused_says_why() -> None:
+    """Issue #11: a stored PDF that fails the read-time check is not attached; the person
+    sees why."""
+    refused = replace(INV_B, pdf_path=None, pdf_problem="pdf path '/etc/passwd' … outside")
+    decision = fx.decide_reply(
+        replace(CTX, invoices=(refused,)), cls(Intent.INVOICE_REQUEST), TODAY, SETTINGS
+    )
+    assert [type(c).__name__ for c in decision.commands] == ["OpenReview"]
+    review = decision.commands[0]
+    assert isinstance(review, fx.OpenReview)
+    assert "PDF not attached: F2026-0002: pdf path '/etc/passwd' … outside" in review.reason

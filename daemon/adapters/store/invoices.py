@@ -208,3 +208,18 @@ def remember_iban(store: Store, debtor_id: str, iban: str, *, now: str | None = 
         " VALUES (?, ?, 'learned', ?)",
         (debtor_id, iban.replace(" ", "").upper(), now or iso_utc()),
     )
+
+
+def invoices_with_references(store: Store, references: Iterable[str]) -> list[dict[str, Any]]:
+    """number, debtor_id and reference of every stored invoice carrying one of
+    ``references`` (asked in chunks: SQLite bounds the parameters of one statement)."""
+    wanted = sorted(set(references))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows += store.query(
+            "SELECT number, debtor_id, reference FROM invoices"
+            f" WHERE reference IN ({','.join('?' * len(chunk))}) ORDER BY number",
+            chunk,
+        )
+    return rows
