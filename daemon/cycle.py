@@ -26,6 +26,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.notify import SystemdNotifier
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, dumps, open_store
 from daemon.config import Config, ConfigError
 
@@ -195,7 +196,7 @@ class Daemon:
 
     async def _main(self) -> int:
         path = self.config.database.path
-        store = open_store(path, daemon=True)
+        store = open_store(path, daemon=True, files=FilePolicy(self.config.files.group))
         self.runtime = Runtime(self.config, store, self.clock)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._on_term)
@@ -252,7 +253,9 @@ class Daemon:
         return ", ".join(f"{k} {v}" for k, v in sorted(counters.items())) or "idle"
 
     async def _stage_loop(self, name: str, stage: Stage, state: StageState, path: str) -> None:
-        store = await asyncio.to_thread(open_store, path, daemon=True)
+        store = await asyncio.to_thread(
+            open_store, path, daemon=True, files=FilePolicy(self.config.files.group)
+        )
         view = Runtime(
             self.runtime.config,
             store,

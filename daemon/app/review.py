@@ -439,6 +439,8 @@ def handover(ctx: _Ctx) -> Result:
         )
     except HandoverError as exc:
         raise ReviewError(str(exc)) from exc
+    except OSError as exc:  # the dossier folder, or files.group
+        raise ReviewError(f"cannot write the dossier: {exc}") from exc
     ctx.event("review_handover", agency=ctx.req.agency, dossier=str(result.path))
     return (
         f"handed over to {ctx.req.agency}; dossier {result.path}",

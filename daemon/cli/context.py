@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import parse_iso, utc_now
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, StoreError, open_store
 from daemon.config import Config, ConfigError, DatabaseSettings, find_config_path, load_config
 
@@ -60,7 +61,9 @@ class AppContext:
             if not create:
                 self.require_database()
             try:
-                self._store = open_store(path, daemon=daemon)
+                self._store = open_store(
+                    path, daemon=daemon, files=FilePolicy(self.config.files.group)
+                )
             except StoreError as exc:
                 raise click.ClickException(f"{exc} (set --db PATH or database.path)") from exc
         return self._store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.privatefiles import FilePolicy, create_private, tighten
 from daemon.adapters.store._sqlite_utils import sqlite_utils
 from daemon.adapters.store.migrations import MIGRATIONS, applied_versions, migrate
 
@@ -94,16 +96,45 @@ class Store:
         self.conn.close()
 
 
-def connect(path: str | Path, *, daemon: bool = False, create: bool = True) -> sqlite3.Connection:
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _private_database(path: Path, files: FilePolicy) -> None:
+    """Create the database file ourselves, private, before SQLite does (SQLite would use
+    0644 minus the umask). SQLite gives its -wal, -shm and -journal files the mode of the
+    database file, so they follow. An older database that others can read is tightened."""
+    try:
+        os.close(create_private(path, files))  # an empty file is an empty SQLite database
+    except FileExistsError:
+        for suffix in ("", *SIDE_FILES):
+            tighten(Path(f"{path}{suffix}"), files)
+
+
+def connect(
+    path: str | Path,
+    *,
+    daemon: bool = False,
+    create: bool = True,
+    files: FilePolicy | None = None,
+) -> sqlite3.Connection:
     path = str(path)
+    files = files or FilePolicy()
     if path != ":memory:":
         parent = Path(path).resolve().parent
         if not parent.is_dir():
             raise StoreError(f"database folder {parent} does not exist")
         if not create and not Path(path).exists():
             raise StoreError(f"database {path} does not exist; run: dunmail --db {path} init")
+        try:
+            _private_database(Path(path), files)
+        except OSError as exc:
+            raise StoreError(f"cannot make database {path} private: {exc}") from exc
     conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
+    if path != ":memory:":
+        # The group of -wal/-shm is the creating process's; give them the configured one.
+        for suffix in SIDE_FILES:
+            tighten(Path(f"{path}{suffix}"), files)
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
     # The daemon's writes must survive a power cut; the CLI may use NORMAL (still safe in WAL).
@@ -111,10 +142,16 @@ def connect(path: str | Path, *, daemon: bool = False, create: bool = True) -> s
     return conn
 
 
-def open_store(path: str | Path, *, daemon: bool = False, migrate_schema: bool = True) -> Store:
-    """Open (creating if needed) and migrate the database at ``path``."""
+def open_store(
+    path: str | Path,
+    *,
+    daemon: bool = False,
+    migrate_schema: bool = True,
+    files: FilePolicy | None = None,
+) -> Store:
+    """Open (creating it private if needed) and migrate the database at ``path``."""
     try:
-        conn = connect(path, daemon=daemon)
+        conn = connect(path, daemon=daemon, files=files)
         db = sqlite_utils.Database(conn)
         if migrate_schema:
             migrate(db, iso_utc)
