@@ -371,7 +371,7 @@ def apply_decision(
                 outbox_id=outbox_id,
             )
         elif isinstance(cmd, fx.OpenReview):
-            item = add_review_item(
+            add_review_item(
                 store,
                 cmd.type,
                 cmd.reason,
@@ -385,7 +385,6 @@ def apply_decision(
                 now=at,
                 **common,
             )
-            event("review_opened", type=cmd.type, item=item, reason=cmd.reason)
         elif isinstance(cmd, fx.Note):
             event(cmd.event, reason=cmd.reason)
 

@@ -56,6 +56,7 @@ _MODULES = (
     "handover",
     "reports",
     "gdpr",
+    "log",
 )
 
 for _name in _MODULES:

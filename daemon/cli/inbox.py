@@ -21,6 +21,7 @@ from daemon.app.inbound import (
     retry_message,
 )
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
+from daemon.cli.human import with_debtors
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
 
@@ -52,7 +53,8 @@ def list_command(app: AppContext, status: str | None, limit: int, as_json: bool)
         echo_json(rows)
     else:
         echo_table(
-            rows, ["id", "received_at", "from_addr", "status", "intent", "debtor_id", "subject"]
+            with_debtors(app.store(), rows),
+            ["id", "received_at", "from_addr", "status", "intent", "debtor", "subject"],
         )
 
 

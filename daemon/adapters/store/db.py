@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from daemon.adapters import auditlog
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store._sqlite_utils import sqlite_utils
 from daemon.adapters.store.migrations import MIGRATIONS, applied_versions, migrate
@@ -25,6 +26,8 @@ class Store:
         self.db = db
         self.path = path
         self._depth = 0  # nesting of transaction(): names its savepoints
+        # Audit events written in the open transaction: logged after COMMIT, dropped on rollback.
+        self._pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -41,6 +44,7 @@ class Store:
         if conn.in_transaction:
             self._depth += 1
             name = f"unit_{self._depth}"
+            mark = len(self._pending)
             conn.execute(f"SAVEPOINT {name}")
             try:
                 yield conn
@@ -48,20 +52,40 @@ class Store:
                 if conn.in_transaction:  # SQLite may have rolled everything back already
                     conn.execute(f"ROLLBACK TO {name}")
                     conn.execute(f"RELEASE {name}")
+                    del self._pending[mark:]
+                else:
+                    self._pending.clear()
                 raise
             else:
                 conn.execute(f"RELEASE {name}")
             finally:
                 self._depth -= 1
             return
+        self._pending.clear()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
+            self._pending.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            self._pending.clear()
+            raise
+        self._log_committed()
+
+    def committed_later(self, row: dict[str, Any], detail: dict[str, Any]) -> None:
+        """An audit event was written: log it once it is committed (at once in autocommit)."""
+        self._pending.append((row, detail))
+        if not self.conn.in_transaction:
+            self._log_committed()
+
+    def _log_committed(self) -> None:
+        pending, self._pending = self._pending, []
+        auditlog.emit(pending)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
