@@ -163,9 +163,13 @@ def key_values(fields: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def enabled() -> bool:
+    return AUDIT.isEnabledFor(logging.INFO)
+
+
 def emit(rows: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) -> None:
     """Log committed events: (case_events row, decoded detail) pairs, in order."""
-    if not AUDIT.isEnabledFor(logging.INFO):
+    if not enabled():
         return
     for row, detail in rows:
         try:

@@ -7,7 +7,7 @@ import click
 from daemon.adapters.auditlog import key_values
 from daemon.app.history import HistoryError, audit_story, parse_since
 from daemon.cli.context import AppContext, echo_json, parse_now, pass_app
-from daemon.cli.human import debtor_label
+from daemon.cli.human import debtor_label, is_moment, local_minute
 
 
 @click.command("log")
@@ -63,7 +63,11 @@ def log_command(
     who = [debtor_label(e.debtor_id, e.debtor_name) for e in entries]
     width = min(max(len(w) for w in who), 40)
     for entry, name in zip(entries, who, strict=True):
-        facts = {k: v for k, v in entry.fields.items() if k != "debtor"}
+        facts = {
+            k: local_minute(v, tz) if is_moment(v) else v
+            for k, v in entry.fields.items()
+            if k != "debtor"
+        }
         click.echo(f"{entry.at:%Y-%m-%d %H:%M}  {name:<{width}}  {key_values(facts)}".rstrip())
 
 

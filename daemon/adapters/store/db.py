@@ -27,7 +27,7 @@ class Store:
         self.path = path
         self._depth = 0  # nesting of transaction(): names its savepoints
         # Audit events written in the open transaction: logged after COMMIT, dropped on rollback.
-        self._pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self._pending: list[dict[str, Any]] = []
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -77,15 +77,19 @@ class Store:
             raise
         self._log_committed()
 
-    def committed_later(self, row: dict[str, Any], detail: dict[str, Any]) -> None:
-        """An audit event was written: log it once it is committed (at once in autocommit)."""
-        self._pending.append((row, detail))
+    def committed_later(self, row: dict[str, Any]) -> None:
+        """An audit event (a case_events row, detail as JSON text) was written: log it once
+        it is committed (at once in autocommit). Nothing is kept when nobody listens."""
+        if not auditlog.enabled():
+            return
+        self._pending.append(row)
         if not self.conn.in_transaction:
             self._log_committed()
 
     def _log_committed(self) -> None:
         pending, self._pending = self._pending, []
-        auditlog.emit(pending)
+        if pending:
+            auditlog.emit((row, loads(row["detail"], {})) for row in pending)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)

@@ -61,10 +61,11 @@ def record_event(
             transaction_id,
         ),
     )
-    row["id"] = int(cursor.lastrowid or 0)
-    # A copy of the detail as stored: the caller's dict may change after this call.
-    store.committed_later(row, loads(text, {}))
-    return row["id"]
+    event_id = int(cursor.lastrowid or 0)
+    row["id"] = event_id
+    row["detail"] = text  # as stored: the caller's dict may change after this call
+    store.committed_later(row)
+    return event_id
 
 
 def _debtor_of(
