@@ -652,7 +652,7 @@ def _finish(
                 "kind": values.get("kind") or status,
                 "intent": values.get("intent"),
                 "outcome": status,
-                "filed": desired,
+                "filed": action,
                 "error": values.get("error"),
             },
         )
