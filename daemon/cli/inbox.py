@@ -21,7 +21,7 @@ from daemon.app.inbound import (
     retry_message,
 )
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
-from daemon.cli.human import with_debtors
+from daemon.cli.human import human, with_debtors
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
 
@@ -82,9 +82,10 @@ def show_command(app: AppContext, inbox_id: int, show_raw: bool, as_json: bool) 
     if as_json:
         echo_json(view)
         return
+    tz = app.config.office.tz
     for key, value in view.items():
         if key != "classification" and value is not None:
-            click.echo(f"{key}: {value}")
+            click.echo(f"{key}: {human(value, tz)}")
     if view["classification"]:
         c = view["classification"]
         click.echo(f"confidence: {c.get('confidence')}")

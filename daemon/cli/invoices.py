@@ -12,6 +12,7 @@ from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, is_terminal, pass_app
+from daemon.cli.human import human
 from daemon.domain.money import from_cents
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
         f"{report.debtors} debtor(s)"
     )
     for change in report.updated:
-        click.echo(f"  {change['number']}: {change['changes']}")
+        click.echo(f"  {change['number']}: {human(change['changes'], None)}")
 
 
 def _progress(items: Iterable[T]) -> Iterator[T]:
