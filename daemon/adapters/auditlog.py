@@ -191,7 +191,8 @@ class TextFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: timestamp (ISO 8601 with offset), level, logger, message;
-    an audit line adds ``event``, ``at`` (the event's own time) and its ids and facts."""
+    an audit line adds ``event``, ``at`` (the event's own time) and its ids and facts as
+    keys of their own (lists stay lists, numbers numbers)."""
 
     def __init__(self, tz: tzinfo = UTC) -> None:
         super().__init__()
@@ -211,8 +212,7 @@ class JsonFormatter(logging.Formatter):
                 stamp = datetime.fromisoformat(at.replace("Z", "+00:00"))
                 out["at"] = stamp.astimezone(self.tz).isoformat(timespec="seconds")
             out.update(fields)
-        else:
-            out["message"] = record.getMessage()
+        out["message"] = record.getMessage()  # the text line too, for viewers that show it
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)
