@@ -35,7 +35,17 @@ def _span(seconds: int) -> str:
     return f"{seconds // 86400}d"
 
 
-def next_sends(store: Store, config: Config, today: date) -> dict[str, Any]:
+def next_cycle(config: Config, now: datetime) -> str | None:
+    """The next dunning cycle time today (office time, 'HH:MM'), or None after the last."""
+    local = now.astimezone(config.office.tz)
+    for slot in sorted(config.dunning.cycle_times):
+        hour, minute = (int(p) for p in slot.split(":"))
+        if (hour, minute) > (local.hour, local.minute):
+            return f"{hour:02d}:{minute:02d}"
+    return None
+
+
+def next_sends(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
     """What goes out next: mail already queued, then what the planner (the same plan()
     preview uses) would queue at the next dunning cycle of ``today``."""
     queued = store.query(
@@ -61,6 +71,7 @@ def next_sends(store: Store, config: Config, today: date) -> dict[str, Any]:
         "queued": queued,
         "planned": planned,
         "planned_date": today.isoformat(),
+        "next_cycle": next_cycle(config, now),
         "not_planned": others,
     }
 
@@ -112,5 +123,5 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         "inbox": inbox,
         "statements": accounts,
         "bank_freshness": freshness,
-        "next_sends": next_sends(store, config, today),
+        "next_sends": next_sends(store, config, today, now),
     }

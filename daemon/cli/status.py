@@ -91,11 +91,13 @@ def _echo_next(nexts: dict[str, Any], tz: Any) -> None:
     for send in queued:
         when = local_minute(send["not_before"], tz) or "as soon as the window opens"
         click.echo(f"  queued  {when}  {send['kind']} to {_recipient(send)}: {send['subject']}")
+    cycle = nexts["next_cycle"]
+    when = f"{nexts['planned_date']} {cycle}" if cycle else "at the next cycle"
     for item in planned:
         invoices = joined(item["invoices"])
         what = item["step_name"] or item["kind"]
         click.echo(
-            f"  planned {nexts['planned_date']} next cycle  {item['action']} {what} to "
+            f"  planned {when}  {item['action']} {what} to "
             f"{debtor_label(item['debtor_id'], item['debtor_name'])}"
             + (f" ({invoices}, {item['total']})" if invoices else "")
         )

@@ -56,7 +56,7 @@ def test_status_next_sends_are_the_planners_and_staff_mail_says_staff(world: Wor
     status = world.cli_json("status", "--now", RUN_AT)
     assert sorted(p["debtor_id"] for p in status["next_sends"]["planned"]) == acting
     text = world.cli("status", "--now", RUN_AT).output
-    assert "planned 2026-12-01 next cycle" in text and "D1 D1 Holding" in text
+    assert "planned 2026-12-01 13:30  email reminder to D1 D1 Holding" in text
     # A staff alert in the outbox: addressed to staff, never "to None".
     world.item("dispute", "disputes F2026-0101", priority=0, debtor_id="D1")
     world.cli("queue", "notify", "--now", RUN_AT)
