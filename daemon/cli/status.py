@@ -89,7 +89,7 @@ def _echo_next(nexts: dict[str, Any], tz: Any) -> None:
         return
     click.echo("next sends:")
     for send in queued:
-        when = local_minute(send["not_before"], tz) or "as soon as the window opens"
+        when = local_minute(send["not_before"], tz) or "next outbox run"
         click.echo(f"  queued  {when}  {send['kind']} to {_recipient(send)}: {send['subject']}")
     cycle = nexts["next_cycle"]
     when = f"{nexts['planned_date']} {cycle}" if cycle else "at the next cycle"
