@@ -24,7 +24,7 @@ from daemon.cli.human import debtor_label, joined, local_minute
 def status_command(app: AppContext, now_text: str | None, as_json: bool) -> None:
     """Running or not, last cycle, queue sizes, outbox, bank statement age, next sends.
 
-    Times are shown in the office timezone (office.tz); the next sends are the queued mail
+    Times are shown in the office timezone (office.timezone); the next sends are the queued mail
     and what the planner — the one `dunmail preview` uses — would do at the next cycle.
 
     Example:
