@@ -20,6 +20,11 @@ from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.configschema import ConfigError, KeyLocator, build
+from daemon.domain.authentication import (
+    SHARED_PROVIDER_NOTE,
+    shared_provider_domain_entries,
+    shared_provider_warnings,
+)
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
@@ -376,6 +381,12 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
             raise ConfigError(
                 f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}"
             )
+    for entry in shared_provider_domain_entries(config.bank.trusted_senders):
+        raise ConfigError(
+            f"bank.trusted_senders: {entry!r} would trust every account at a shared mail"
+            f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
+            f"{loc.where('bank.trusted_senders')}"
+        )
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")
@@ -405,6 +416,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         warnings.append(
             f"{path} is readable by every user and names a secret; run: chmod o-r {path}"
         )
+    warnings += shared_provider_warnings(config.bank.trusted_senders, config.staff.addresses)
     return replace(config, imap=imap, smtp=smtp, warnings=tuple(warnings))
 
 

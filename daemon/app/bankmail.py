@@ -1,12 +1,11 @@
 """Statement mails: attachments from the bank are booked only when the mail proves its sender.
 
-A mail from a configured bank sender (``bank.trusted_senders``: addresses or ``@domains``)
-counts as the bank only when
-
-* a DKIM signature verifies for the From domain (or a parent of it), or
-* the top-most ``Authentication-Results`` header carrying the office's own ``bank.authserv_id``
-  says ``dkim=pass`` for that domain (``header.d`` / ``header.i``) or ``spf=pass`` with an
-  aligned ``smtp.mailfrom``. Headers from other servers are ignored: anyone can write one.
+A mail whose single From address is a configured bank sender (``bank.trusted_senders``:
+addresses or ``@domains``) counts as the bank only when it proves its From domain: an aligned
+DKIM signature that verifies, or a pass in the top-most ``Authentication-Results`` header of
+the office's own server (``bank.authserv_id``). The rules, and why exactly those, are in
+:mod:`daemon.domain.authentication`; this module does the I/O (DNS through dkimpy, the Public
+Suffix List) and the booking.
 
 Anything else is quarantined with the reason (``statement_files.status = 'quarantined'`` and a
 review item); it never touches an invoice.
@@ -14,7 +13,6 @@ review item); it never touches an invoice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -22,14 +20,15 @@ from email.message import Message
 from email.utils import getaddresses
 from typing import Any
 
+from daemon.adapters.publicsuffix import organisational_domain
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.statements import FileOutcome, import_statement_bytes, quarantine
 from daemon.config import Config
+from daemon.domain.authentication import dkim_candidate, single_sender, verdict_from_results
 
 # Attachments that are never statements (a PDF copy of the statement, a logo).
 _SKIP_TYPES = ("image/", "application/pdf")
-_COMMENT = re.compile(r"\([^()]*\)")
 
 
 @dataclass
@@ -62,11 +61,22 @@ def import_statement_mail(
     Returns ``not_bank`` for mail whose From is not a configured bank sender (the caller
     handles it as ordinary mail). ``dnsfunc`` replaces DNS for the DKIM key lookup (tests)."""
     message = message_from_bytes(raw_message, policy=policy.compat32)
+    trusted = config.bank.trusted_senders
     sender = from_address(message)
-    if sender is None or not is_trusted_sender(sender, config.bank.trusted_senders):
-        return MailImportResult("not_bank", f"sender {sender or '?'} is not a bank sender")
-    domain = sender.rsplit("@", 1)[1]
-    method, why_not = authenticate(raw_message, message, domain, config.bank.authserv_id, dnsfunc)
+    method: str | None
+    if sender is None:
+        # Several From fields or addresses prove nothing. When one of them names the bank the
+        # mail is still kept, in quarantine, for a person: never booked, never lost.
+        claimed = claimed_senders(message)
+        if not any(is_trusted_sender(a, trusted) for a in claimed):
+            return MailImportResult("not_bank", "the mail has no single From address")
+        sender = ", ".join(claimed)
+        method, why_not = None, "the mail has no single, unambiguous From address"
+    elif not is_trusted_sender(sender, trusted):
+        return MailImportResult("not_bank", f"sender {sender} is not a bank sender")
+    else:
+        domain = sender.rsplit("@", 1)[1]
+        method, why_not = authenticate(raw_message, domain, config.bank.authserv_id, dnsfunc)
     attachments = statement_attachments(message)
     if method is None:
         reason = f"statement mail from {sender} failed authentication: {why_not}"
@@ -122,16 +132,24 @@ def import_statement_mail(
 
 
 def from_address(message: Message) -> str | None:
-    """The single From address, lower-cased; None when absent or ambiguous."""
-    values = message.get_all("From") or []
-    addresses = [a for _, a in getaddresses([str(v) for v in values]) if a]
-    if len(values) != 1 or len(addresses) != 1 or "@" not in addresses[0]:
-        return None
-    return addresses[0].strip().lower()
+    """The single From address, lower-cased; None when absent, repeated or ambiguous."""
+    return single_sender([str(v) for v in message.get_all("From") or []])
+
+
+def claimed_senders(message: Message) -> list[str]:
+    """Every address any From field names (for the record when there is more than one)."""
+    values = [str(v) for v in message.get_all("From") or []]
+    return [a.strip().lower() for _, a in getaddresses(values) if "@" in a]
+
+
+def sender_of(raw: bytes) -> str | None:
+    """:func:`from_address` of the raw bytes, read without decoding anything."""
+    return from_address(message_from_bytes(raw, policy=policy.compat32))
 
 
 def is_trusted_sender(address: str, trusted: tuple[str, ...] | list[str]) -> bool:
-    domain = address.rsplit("@", 1)[1]
+    address = address.strip().lower()
+    domain = address.rpartition("@")[2]
     for entry in trusted:
         entry = entry.strip().lower()
         if entry.startswith("@") and domain == entry[1:]:
@@ -141,116 +159,75 @@ def is_trusted_sender(address: str, trusted: tuple[str, ...] | list[str]) -> boo
     return False
 
 
-def aligned(claimed: str, from_domain: str) -> bool:
-    """Relaxed alignment: the same domain, or one is a subdomain of the other (with a dot)."""
-    claimed = claimed.strip().strip(".").lower()
-    if not claimed or "." not in claimed:
-        return False
-    return (
-        claimed == from_domain
-        or from_domain.endswith("." + claimed)
-        or claimed.endswith("." + from_domain)
-    )
-
-
 def authenticate(
     raw: bytes,
-    message: Message,
     from_domain: str,
     authserv_id: str,
     dnsfunc: Callable[..., bytes | None] | None,
 ) -> tuple[str | None, str]:
-    """Return (method, "") when the mail proves it comes from ``from_domain``, else (None, why)."""
+    """Return (method, "") when the mail proves it comes from ``from_domain``, else (None, why).
+
+    The headers are read from ``raw`` as they are (compat32): a parse that decodes
+    encoded-words would turn ``=?utf-8?q?=3B?=`` into a ``;``. The rules are in
+    :mod:`daemon.domain.authentication`."""
+    headers = message_from_bytes(raw, policy=policy.compat32)
+    sender = from_address(headers)
+    if sender is None:
+        return None, "the mail has no single, unambiguous From address"
+    if sender.rsplit("@", 1)[1] != from_domain.lower():
+        return None, f"the From domain is not {from_domain}"
     reasons: list[str] = []
     method = _dkim(raw, from_domain, dnsfunc, reasons)
     if method:
         return method, ""
-    method = _authentication_results(message, from_domain, authserv_id, reasons)
-    if method:
-        return method, ""
-    return None, "; ".join(reasons)
+    verdict = verdict_from_results(
+        [(name, str(value)) for name, value in headers.items()],
+        authserv_id,
+        from_domain,
+        organisational_domain,
+    )
+    if verdict.method:
+        return verdict.method, ""
+    return None, "; ".join([*reasons, *verdict.reasons])
 
 
 def _dkim(
     raw: bytes, from_domain: str, dnsfunc: Callable[..., bytes | None] | None, reasons: list[str]
 ) -> str | None:
     import dkim  # lazy: ~12 MB resident, and only bank mail needs it (idle daemon < 80 MB)
+    from dkim.util import parse_tag_value
 
     try:
         signer = dkim.DKIM(raw)
-        count = sum(1 for name, _ in signer.headers if name.lower() == b"dkim-signature")
+        signatures = [v for name, v in signer.headers if name.lower() == b"dkim-signature"]
     except Exception as exc:  # dkimpy raises many types on malformed mail
         reasons.append(f"DKIM unreadable ({exc})")
         return None
-    if count == 0:
+    if not signatures:
         reasons.append("no DKIM signature")
     kwargs: dict[str, Any] = {} if dnsfunc is None else {"dnsfunc": dnsfunc}
-    for idx in range(count):
+    for idx, value in enumerate(signatures):
+        try:
+            tags = {
+                k.decode("ascii").lower(): v.decode("ascii", "replace")
+                for k, v in parse_tag_value(value).items()
+            }
+        except Exception as exc:
+            reasons.append(f"DKIM signature {idx + 1} unreadable ({exc})")
+            continue
+        domain, why_not = dkim_candidate(tags, from_domain, organisational_domain)
+        if why_not:  # not worth a DNS query: it could not prove the From domain anyway
+            reasons.append(why_not)
+            continue
         try:
             valid = signer.verify(idx=idx, **kwargs)
         except Exception as exc:  # a bad signature must never crash intake
             reasons.append(f"DKIM signature {idx + 1} invalid ({exc})")
             continue
-        domain = (signer.domain or b"").decode("ascii", "replace").lower()
-        if not valid:
-            reasons.append(f"DKIM signature by {domain} does not verify")
-        elif not aligned(domain, from_domain):
-            reasons.append(f"DKIM signature by {domain}, not by {from_domain}")
-        else:
+        if valid:
             return f"dkim:{domain}"
+        reasons.append(f"DKIM signature by {domain} does not verify")
     return None
-
-
-def _authentication_results(
-    message: Message, from_domain: str, authserv_id: str, reasons: list[str]
-) -> str | None:
-    if not authserv_id:
-        reasons.append("bank.authserv_id not configured: Authentication-Results not trusted")
-        return None
-    for header in message.get_all("Authentication-Results") or []:
-        server, results = parse_authentication_results(str(header))
-        if server != authserv_id.lower():
-            continue
-        # Only the top-most header of our own server counts: lower ones may be forged.
-        for method, result, props in results:
-            if result != "pass":
-                continue
-            if method == "dkim":
-                identity = props.get("header.d") or props.get("header.i", "").rsplit("@", 1)[-1]
-                if aligned(identity, from_domain):
-                    return f"authentication-results:dkim:{identity}"
-            if method == "spf":
-                mailfrom = props.get("smtp.mailfrom", "").rsplit("@", 1)[-1]
-                if aligned(mailfrom, from_domain):
-                    return f"authentication-results:spf:{mailfrom}"
-        reasons.append(
-            f"Authentication-Results of {authserv_id} show no dkim/spf pass for {from_domain}"
-        )
-        return None
-    reasons.append(f"no Authentication-Results header from {authserv_id}")
-    return None
-
-
-def parse_authentication_results(
-    text: str,
-) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """``authserv-id; dkim=pass header.d=x; spf=fail …`` → (id, [(method, result, props)])."""
-    unfolded = _COMMENT.sub(" ", " ".join(text.split()))
-    parts = [p.strip() for p in unfolded.split(";")]
-    server = parts[0].split()[0].lower() if parts and parts[0] else ""
-    results: list[tuple[str, str, dict[str, str]]] = []
-    for part in parts[1:]:
-        words = part.split()
-        if not words or "=" not in words[0]:
-            continue
-        method, _, result = words[0].partition("=")
-        props: dict[str, str] = {}
-        for word in words[1:]:
-            key, sep, value = word.partition("=")
-            if sep:
-                props[key.lower()] = value.strip('"').lower()
-        results.append((method.lower(), result.lower(), props))
-    return server, results
 
 
 def statement_attachments(message: Message) -> list[tuple[str, bytes]]:

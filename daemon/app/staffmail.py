@@ -21,7 +21,7 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item, decode_item, review_item
 from daemon.adapters.templates import render
-from daemon.app.bankmail import authenticate, from_address
+from daemon.app.bankmail import authenticate, claimed_senders, sender_of
 from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
 from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
 from daemon.config import Config
@@ -292,14 +292,16 @@ def handle_staff_reply(
 ) -> dict[str, Any]:
     """Act on a staff member's reply command; returns {"status": processed | refused, …}."""
     at = iso_utc(now)
-    message = message_from_bytes(raw, policy=policy.default)
-    sender = from_address(message)
+    sender = sender_of(raw)
     staff = {a.lower() for a in config.staff.addresses}
-    if sender is None or sender not in staff:
+    if sender is None:
+        claimed = ", ".join(claimed_senders(message_from_bytes(raw, policy=policy.compat32)))
+        return _refuse(
+            store, inbox_id, claimed, "the mail has no single, unambiguous From address", at
+        )
+    if sender not in staff:
         return _refuse(store, inbox_id, sender, "the sender is not a configured staff address", at)
-    method, why = authenticate(
-        raw, message, sender.rsplit("@", 1)[1], config.bank.authserv_id, dnsfunc
-    )
+    method, why = authenticate(raw, sender.rsplit("@", 1)[1], config.bank.authserv_id, dnsfunc)
     if method is None:
         return _refuse(store, inbox_id, sender, f"the mail does not prove its sender: {why}", at)
     mail = parse(raw)

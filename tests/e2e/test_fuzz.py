@@ -444,3 +444,119 @@ def _nested_xml(depth: int) -> bytes:
 def test_pathological_shapes(check: object, data: bytes) -> None:
     assert callable(check)
     check(data)
+
+
+# -- Authentication-Results: nothing an attacker writes is read as a pass for the bank ----------
+
+AUTHSERV = "mx.voorbeeld.test"
+# Headers of our own server about a mail from evil.example; "bank.example" appears only where
+# the attacker controls the text (quoted local-parts, comments, reason strings).
+AR_SEEDS = [
+    f'{AUTHSERV}; spf=pass smtp.mailfrom="x; dkim=pass header.d=bank.example x"@evil.example',
+    f"{AUTHSERV}; (a ((b) ; dkim=pass header.d=bank.example ; c) d)",
+    f"{AUTHSERV}; dkim=none (\\) ; dkim=pass header.d=bank.example ; \\()",
+    f'{AUTHSERV}; dkim=fail reason="x; dkim=pass header.d=bank.example"',
+    f'{AUTHSERV}; dkim=pass header.d=evil.example header.i="dmarc=pass header.from=bank.example"'
+    "@evil.example; spf=pass smtp.mailfrom=evil.example",
+]
+_STRUCTURE = ';()"\\ =.@'
+_PASS_FOR_BANK = re.compile(
+    r";\s*(?:dkim\s*=\s*pass\b[^;]*\bheader\s*\.\s*[di]\s*=\s*(?:\S*@)?"
+    r"|spf\s*=\s*pass\b[^;]*\bsmtp\s*\.\s*mailfrom\s*=\s*(?:\S*@)?"
+    r"|dmarc\s*=\s*pass\b[^;]*\bheader\s*\.\s*from\s*=\s*)"
+    r"(?:[a-z0-9-]+\.)*bank\.example(?![a-z0-9.-])",
+    re.IGNORECASE,
+)
+
+
+def _outside_quotes_and_comments(text: str) -> str:
+    """An independent, deliberately simple reading of the header's structure: quoted strings
+    become ``Q`` and comments vanish (nested, with quoted-pairs)."""
+    out: list[str] = []
+    depth, quoted, i = 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and (depth or quoted):
+            i += 2
+            continue
+        if quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif depth == 0:
+            if char == '"':
+                quoted = True
+                out.append("Q")
+            else:
+                out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _authenticate_statement_mail(ar_value: str) -> str | None:
+    from daemon.app.bankmail import authenticate
+
+    raw = (
+        f"Authentication-Results: {ar_value}\r\nFrom: afschriften@bank.example\r\n"
+        "To: debiteuren@voorbeeld-bv.nl\r\nSubject: Dagafschrift\r\n\r\nbody\r\n"
+    ).encode("utf-8", "surrogateescape")
+    method, why = authenticate(raw, "bank.example", AUTHSERV, None)
+    assert method or why  # a refusal always says why
+    return method
+
+
+@st.composite
+def ar_mutation(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(AR_SEEDS))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "duplicate", "swap"]))
+        if kind == "insert":
+            text = text[:at] + draw(st.sampled_from(_STRUCTURE)) + text[at:]
+        elif kind == "delete":
+            text = text[:at] + text[at + 1 :]
+        elif kind == "duplicate":
+            end = draw(st.integers(at, min(len(text), at + 30)))
+            text = text[:end] + text[at:end] + text[end:]
+        elif at + 1 < len(text):
+            text = text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+    return text
+
+
+@FUZZ
+@given(ar_mutation())
+def test_mutated_authentication_results_never_pass_for_the_wrong_domain(value: str) -> None:
+    """A mutation may genuinely create a pass for bank.example (delete the quote that hid
+    it); then the simple structural reading must see it too. Anything else is a forgery."""
+    genuine = f"{AUTHSERV}; dkim=pass header.d=bank.example"  # the oracle sees a real pass
+    assert _authenticate_statement_mail(genuine)
+    assert _PASS_FOR_BANK.search(_outside_quotes_and_comments(genuine))
+    method = _authenticate_statement_mail(value)
+    if method is not None:
+        assert _PASS_FOR_BANK.search(_outside_quotes_and_comments(value)), (value, method)
+
+
+_WORDS = ("dkim", "spf", "dmarc", "pass", "header.d", "smtp.mailfrom", "header.from")
+_PHRASES = ("; dkim=pass header.d=bank.example ", "; spf=pass smtp.mailfrom=bank.example ")
+_ATTACKER_TEXT = st.lists(
+    st.sampled_from([*_STRUCTURE, *_WORDS, *_PHRASES, "bank.example", "x", "\t"]),
+    max_size=20,
+).map("".join)
+
+
+@FUZZ
+@given(_ATTACKER_TEXT, st.sampled_from(["local-part", "comment", "reason", "header.i"]))
+def test_attacker_text_our_server_quotes_never_passes(text: str, where: str) -> None:
+    """Whatever the sender writes (his MAIL FROM local-part, a comment, a reason), once our
+    server quotes it as RFC 8601 says, it is never read as a result."""
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    comment = "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+    value = {
+        "local-part": f"{AUTHSERV}; spf=pass smtp.mailfrom={quoted}@evil.example",
+        "comment": f"{AUTHSERV}; spf=fail {comment} smtp.mailfrom=evil.example",
+        "reason": f"{AUTHSERV}; dkim=fail reason={quoted} header.d=evil.example",
+        "header.i": f"{AUTHSERV}; dkim=pass header.d=evil.example header.i={quoted}@evil.example",
+    }[where]
+    assert _authenticate_statement_mail(value) is None

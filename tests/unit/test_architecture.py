@@ -29,6 +29,7 @@ FORBIDDEN_IMPORTS = {
     "tempfile",
     "segno",
     "dkim",
+    "publicsuffixlist",
     "daemon.adapters",
     "daemon.app",
     "daemon.cli",
