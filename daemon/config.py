@@ -1,8 +1,10 @@
 """dunmail's configuration: TOML (tomllib) into frozen dataclasses.
 
 Every key is documented in config.example.toml. Secrets never live in the TOML: a
-``password_file``, an environment variable named by ``password_env``, or a file in systemd's
-$CREDENTIALS_DIRECTORY (LoadCredential=) named by ``credential``.
+``password_file``, an environment variable named by ``password_env``, or a systemd
+credential named by ``credential``. They are read when a mail server is logged in to
+(``ImapSettings.secret()``), never when the file is loaded: commands that talk to no mail
+server run without them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from daemon.configcheck import identifier_problems
 from daemon.configschema import ConfigError, KeyLocator, build
+from daemon.credentials import SecretSource, login_secret, path_list, resolve_secret
 from daemon.domain.authentication import (
     SHARED_PROVIDER_NOTE,
     shared_provider_domain_entries,
@@ -30,6 +34,7 @@ from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 __all__ = [
     "Config",
     "ConfigError",
+    "SecretSource",
     "find_config_path",
     "load_config",
     "resolve_secret",
@@ -98,6 +103,7 @@ _SECRET_FORBIDDEN = MappingProxyType({"password": _SECRET_HINT, "secret": _SECRE
 @dataclass(frozen=True, slots=True)
 class ImapSettings:
     _forbidden = _SECRET_FORBIDDEN
+    _section = "imap"
 
     host: str = ""
     port: int = 993
@@ -120,16 +126,25 @@ class ImapSettings:
     timeout_seconds: int = 30
     tls_verify: bool = True
     ca_file: str = ""
+    # An in-memory password (tests, the demo); otherwise secret() reads it at login.
     password: str | None = field(default=None, repr=False, metadata={"toml": False})
+    secrets: SecretSource | None = field(
+        default=None, repr=False, compare=False, metadata={"toml": False}
+    )
 
     @property
     def configured(self) -> bool:
         return bool(self.host)
 
+    def secret(self) -> str | None:
+        """The password, read now (at login); ConfigError names the key when it cannot."""
+        return login_secret(self, self._section)
+
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
     _forbidden = _SECRET_FORBIDDEN
+    _section = "smtp"
 
     host: str = ""
     port: int = 587
@@ -145,11 +160,19 @@ class SmtpSettings:
     rate_limit_per_minute: int = 0
     tls_verify: bool = True
     ca_file: str = ""
+    # An in-memory password (tests, the demo); otherwise secret() reads it at login.
     password: str | None = field(default=None, repr=False, metadata={"toml": False})
+    secrets: SecretSource | None = field(
+        default=None, repr=False, compare=False, metadata={"toml": False}
+    )
 
     @property
     def configured(self) -> bool:
         return bool(self.host)
+
+    def secret(self) -> str | None:
+        """The password, read now (at login); ConfigError names the key when it cannot."""
+        return login_secret(self, self._section)
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,41 +371,57 @@ class Config:
             raise ConfigError(f"dunning: unknown ladder {name!r}") from None
 
 
+CONFIG_SEARCH = ("config.toml", "/etc/dunmail/config.toml")
+
+
 def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path | None:
-    """--config, then $DUNMAIL_CONFIG, then ./config.toml, then /etc/dunmail/config.toml."""
+    """--config, then $DUNMAIL_CONFIG, then ./config.toml, then /etc/dunmail/config.toml.
+
+    $DUNMAIL_CONFIG_SEARCH replaces the last two (a ':'-separated list; empty = no search):
+    the test suite sets it empty so that no test reads the machine's configuration."""
     if explicit:
         return Path(explicit)
     if env.get("DUNMAIL_CONFIG"):
         return Path(env["DUNMAIL_CONFIG"])
-    for candidate in (Path("config.toml"), Path("/etc/dunmail/config.toml")):
-        if candidate.is_file():
-            return candidate
+    for candidate in path_list(env, "DUNMAIL_CONFIG_SEARCH", CONFIG_SEARCH):
+        if Path(candidate).is_file():
+            return Path(candidate)
     return None
 
 
 def parse_config(text: str, filename: str = "config.toml") -> Config:
-    """Parse TOML text into a Config without resolving secrets."""
+    """Parse TOML text into a Config without resolving secrets.
+
+    Every problem is collected first (types, unknown keys, ladders, identifiers such as
+    IBANs and e-mail addresses), then one ConfigError lists them all with key and line."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{filename}: not valid TOML: {exc}") from exc
     loc = KeyLocator(text, filename)
+    problems = identifier_problems(data, loc)
     ladders: dict[str, Any] = dict(_default_ladders())
     raw_ladders = data.pop("ladders", {})
     if not isinstance(raw_ladders, dict):
-        raise ConfigError(f"ladders: expected a table{loc.where('ladders')}")
+        problems.append(f"ladders: expected a table{loc.where('ladders')}")
+        raw_ladders = {}
+    broken: set[str] = set()  # ladders with problems of their own: not named again below
     for name, table in raw_ladders.items():
-        ladders[name] = build(LadderSettings, table, f"ladders.{name}", loc)
-    config: Config = build(Config, data, "", loc)
-    config = replace(config, ladders=MappingProxyType(ladders), source=filename)
+        ladder = build(LadderSettings, table, f"ladders.{name}", loc, problems)
+        if ladder is None:
+            broken.add(name)
+        else:
+            ladders[name] = ladder
+    built: Config | None = build(Config, data, "", loc, problems)
+    if built is None:
+        raise ConfigError.of(problems)
+    config = replace(built, ladders=MappingProxyType(ladders), source=filename)
     for key in ("ladder_b2b", "ladder_b2c"):
         name = getattr(config.dunning, key)
-        if name not in ladders:
-            raise ConfigError(
-                f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}"
-            )
+        if name not in ladders and name not in broken:
+            problems.append(f"dunning.{key}: no ladder named {name!r}{loc.where('dunning.' + key)}")
     for entry in shared_provider_domain_entries(config.bank.trusted_senders):
-        raise ConfigError(
+        problems.append(
             f"bank.trusted_senders: {entry!r} would trust every account at a shared mail"
             f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
             f"{loc.where('bank.trusted_senders')}"
@@ -390,15 +429,27 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")
-            raise ConfigError(f"dunning.tag_ladders.{tag}: no ladder named {name!r}{where}")
+            problems.append(f"dunning.tag_ladders.{tag}: no ladder named {name!r}{where}")
+    if problems:
+        raise ConfigError.of(problems)
     return config
 
 
-def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
-    """Load and validate a config file (or the defaults) and resolve its secrets."""
+def load_config(
+    path: Path | None, env: Mapping[str, str] | None = None, *, credentials_dir: str = ""
+) -> Config:
+    """Load and validate a config file (or the defaults). Secrets are not read here: the
+    mail settings carry where to find them (``secret()``), with ``env`` and
+    ``credentials_dir`` as they were at load time."""
     env = os.environ if env is None else env
+    source = SecretSource.from_env(env, credentials_dir)
     if path is None:
-        return Config()
+        config = Config()
+        return replace(
+            config,
+            imap=replace(config.imap, secrets=source),
+            smtp=replace(config.smtp, secrets=source),
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -407,8 +458,10 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         raise ConfigError(f"{path}: cannot read config file: {exc}") from exc
     config = parse_config(text, str(path))
     warnings: list[str] = []
-    imap = _with_secret(config.imap, "imap", env, warnings)
-    smtp = _with_secret(config.smtp, "smtp", env, warnings)
+    for section, settings in (("imap", config.imap), ("smtp", config.smtp)):
+        secret_file = Path(settings.password_file) if settings.password_file else None
+        if secret_file is not None and _world_readable(secret_file):
+            warnings.append(f"{section}.password_file: {secret_file} is readable by every user")
     names_secret = any(
         s.password_file or s.password_env or s.credential for s in (config.imap, config.smtp)
     )
@@ -417,7 +470,12 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
             f"{path} is readable by every user and names a secret; run: chmod o-r {path}"
         )
     warnings += shared_provider_warnings(config.bank.trusted_senders, config.staff.addresses)
-    return replace(config, imap=imap, smtp=smtp, warnings=tuple(warnings))
+    return replace(
+        config,
+        imap=replace(config.imap, secrets=source),
+        smtp=replace(config.smtp, secrets=source),
+        warnings=tuple(warnings),
+    )
 
 
 def _world_readable(path: Path) -> bool:
@@ -425,51 +483,3 @@ def _world_readable(path: Path) -> bool:
         return bool(path.stat().st_mode & stat.S_IROTH)
     except OSError:
         return False
-
-
-MailSettings = TypeVar("MailSettings", ImapSettings, SmtpSettings)
-
-
-def _with_secret(
-    settings: MailSettings, section: str, env: Mapping[str, str], warnings: list[str]
-) -> MailSettings:
-    secret = resolve_secret(settings, section, env, warnings)
-    return replace(settings, password=secret)
-
-
-def resolve_secret(
-    settings: ImapSettings | SmtpSettings,
-    section: str,
-    env: Mapping[str, str],
-    warnings: list[str] | None = None,
-) -> str | None:
-    """password_file, then password_env, then $CREDENTIALS_DIRECTORY/<credential>."""
-    if settings.password_file:
-        path = Path(settings.password_file)
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"{section}.password_file: cannot read {path}: {exc.strerror}"
-            ) from exc
-        if warnings is not None and _world_readable(path):
-            warnings.append(f"{section}.password_file: {path} is readable by every user")
-        return value
-    if settings.password_env:
-        if settings.password_env not in env:
-            raise ConfigError(
-                f"{section}.password_env: environment variable {settings.password_env} is not set"
-            )
-        return env[settings.password_env]
-    if settings.credential:
-        directory = env.get("CREDENTIALS_DIRECTORY")
-        if not directory:
-            raise ConfigError(
-                f"{section}.credential: $CREDENTIALS_DIRECTORY is not set "
-                "(use LoadCredential= in the systemd unit)"
-            )
-        try:
-            return (Path(directory) / settings.credential).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{section}.credential: {exc}") from exc
-    return None

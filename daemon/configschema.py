@@ -16,7 +16,25 @@ from typing import Any, Union, get_args, get_origin
 
 
 class ConfigError(ValueError):
-    """A configuration problem, phrased so that the user knows which key to fix."""
+    """A configuration problem, phrased so that the user knows which key to fix.
+
+    ``problems`` holds every problem found in one pass (one line each, with key and line);
+    the message lists them all, so one run of check-config shows everything to fix."""
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = problems or (message,)
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        unique = tuple(dict.fromkeys(problems))
+        if len(unique) == 1:
+            return cls(unique[0])
+        return cls(f"{len(unique)} problems in the configuration:\n" + "\n".join(unique), unique)
+
+
+class _Recorded(Exception):
+    """A value could not be built; its problems are already in the list."""
 
 
 class KeyLocator:
@@ -72,48 +90,82 @@ def describe(tp: Any) -> str:
     return str(tp)
 
 
-def build(cls: type[Any], data: Mapping[str, Any], path: str, loc: KeyLocator) -> Any:
-    """Build dataclass ``cls`` from ``data``; ``path`` is the dotted key of the table."""
+def build(
+    cls: type[Any],
+    data: Mapping[str, Any],
+    path: str,
+    loc: KeyLocator,
+    problems: list[str] | None = None,
+) -> Any:
+    """Build dataclass ``cls`` from ``data``; ``path`` is the dotted key of the table.
+
+    Every problem is collected before anything is raised: with ``problems`` given they are
+    appended there (the caller raises), else one ConfigError lists them all."""
+    collected: list[str] = [] if problems is None else problems
+    try:
+        result = _build(cls, data, path, loc, collected)
+    except _Recorded:
+        result = None
+    if problems is None and collected:
+        raise ConfigError.of(collected)
+    return result
+
+
+def _build(
+    cls: type[Any], data: Mapping[str, Any], path: str, loc: KeyLocator, problems: list[str]
+) -> Any:
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}: expected a table{loc.where(path)}")
+        problems.append(f"{path}: expected a table{loc.where(path)}")
+        raise _Recorded
     hints = typing.get_type_hints(cls)
     # Fields marked metadata={"toml": False} are filled by the program, never by the file.
     fields = {f.name: f for f in dataclasses.fields(cls) if f.metadata.get("toml", True)}
     forbidden = getattr(cls, "_forbidden", {})
-    for name in data:
-        if name in forbidden:
-            key = f"{path}.{name}" if path else name
-            raise ConfigError(f"{key}: {forbidden[name]}{loc.where(key)}")
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        key = f"{path}.{unknown[0]}" if path else unknown[0]
-        known = ", ".join(sorted(n for n in fields if n not in forbidden))
-        raise ConfigError(f"{key}: unknown key (known keys here: {known}){loc.where(key)}")
+    known = ", ".join(sorted(n for n in fields if n not in forbidden))
     values: dict[str, Any] = {}
+    failed = False
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
-        values[name] = convert(hints[name], value, key, loc)
+        if name in forbidden:
+            problems.append(f"{key}: {forbidden[name]}{loc.where(key)}")
+        elif name not in fields:
+            problems.append(f"{key}: unknown key (known keys here: {known}){loc.where(key)}")
+        else:
+            try:
+                values[name] = convert(hints[name], value, key, loc, problems)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                failed = True
+            except _Recorded:
+                failed = True
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in data
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    for name in missing:
+        key = f"{path}.{name}" if path else name
+        problems.append(f"{key}: required key is missing{loc.where(path)}")
+    if failed or missing:
+        raise _Recorded
     try:
         return cls(**values)
-    except TypeError as exc:  # a required field is missing
-        missing = [
-            f.name
-            for f in dataclasses.fields(cls)
-            if f.name not in values
-            and f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING
-        ]
-        key = f"{path}.{missing[0]}" if missing and path else (missing[0] if missing else path)
-        raise ConfigError(f"{key}: required key is missing{loc.where(path)}") from exc
     except ValueError as exc:  # __post_init__ validation: "field: message" names the key
         name, sep, message = str(exc).partition(": ")
         if sep and name in fields:
             key = f"{path}.{name}" if path else name
-            raise ConfigError(f"{key}: {message}{loc.where(key)}") from exc
-        raise ConfigError(f"{path}: {exc}{loc.where(path)}") from exc
+            problems.append(f"{key}: {message}{loc.where(key)}")
+        else:
+            problems.append(f"{path}: {exc}{loc.where(path)}")
+        raise _Recorded from exc
 
 
-def convert(tp: Any, value: Any, key: str, loc: KeyLocator) -> Any:
+def convert(
+    tp: Any, value: Any, key: str, loc: KeyLocator, problems: list[str] | None = None
+) -> Any:
+    """One TOML value as type ``tp``; nested tables append their problems to ``problems``."""
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(tp) if a is not type(None)]
@@ -127,13 +179,28 @@ def convert(tp: Any, value: Any, key: str, loc: KeyLocator) -> Any:
     if tp is Any:
         return value
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        return build(tp, value, key, loc)
+        if problems is None:
+            return build(tp, value, key, loc)
+        return _build(tp, value, key, loc, problems)
     if origin is tuple:
         if not isinstance(value, list):
             raise _wrong(tp, value, key, loc)
         args = get_args(tp)
         item = args[0] if args else Any
-        return tuple(convert(item, v, f"{key}[{i}]", loc) for i, v in enumerate(value))
+        items, failed = [], False
+        for i, v in enumerate(value):
+            try:
+                items.append(convert(item, v, f"{key}[{i}]", loc, problems))
+            except ConfigError as exc:
+                if problems is None:
+                    raise
+                problems.extend(exc.problems)
+                failed = True
+            except _Recorded:
+                failed = True
+        if failed:
+            raise _Recorded
+        return tuple(items)
     if origin in (dict, Mapping) or tp is dict:
         if not isinstance(value, Mapping):
             raise _wrong(tp, value, key, loc)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, open_store
+from daemon.app.preflight import template_problems
 from daemon.config import Config, load_config
 
 OFFICE = "debiteuren@voorbeeld-demo.example"
@@ -556,6 +557,10 @@ def run_demo(
         db = work / "dunmail.db"
         config_path = write_config(work, imap.port, sink.port, db)
         config = load_config(config_path)
+        missing = template_problems(config)
+        if missing:
+            echo("the demo cannot run, templates are missing: " + "; ".join(missing))
+            return 1
         start = demo_start(datetime.now(UTC).astimezone(TZ).date())
         clock = accelerated_clock(start.astimezone(UTC), factor)
         prepare_database(config, start)
@@ -582,6 +587,7 @@ def run_demo(
         summary = summarise(config)
         for line in summary:
             echo(line)
+        gaps = story_gaps(config, narrator)
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copy2(db, keep / "dunmail.db")
@@ -597,11 +603,42 @@ def run_demo(
                 "queue list"
             )
         echo(f"demo finished in {time.monotonic() - started:.0f} s")
+        if gaps:
+            # The demo is also a smoke test of an install: a story that did not happen is a
+            # failure, with exit code 1, not a quiet "mails sent: 0".
+            echo("the demo's story did not happen: " + "; ".join(gaps))
+            return 1
         return 0
     finally:
         imap.stop()
         sink.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def story_gaps(config: Config, narrator: Narrator) -> list[str]:
+    """What of the story told in the README did not happen (empty: all of it did)."""
+    payer = next(d for d in DEBTORS if d.behaviour == "pays")
+    disputer = next(d for d in DEBTORS if d.behaviour == "dispute")
+    store = open_store(config.database.path)
+    try:
+        sent = int(store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'") or 0)
+        paid = store.scalar("SELECT status FROM invoices WHERE number = ?", (payer.invoice,))
+        disputed = store.scalar("SELECT status FROM invoices WHERE number = ?", (disputer.invoice,))
+    finally:
+        store.close()
+    gaps = [] if sent else ["no mail was sent (see the stage errors above)"]
+    gaps += [
+        f"no debtor reply of kind {kind!r} (no reminder reached that debtor)"
+        for kind in ("promise", "dispute", "away")
+        if kind not in narrator.done
+    ]
+    if not narrator.statement_sent:
+        gaps.append("the bank statement was never mailed")
+    if paid != "paid":
+        gaps.append(f"{payer.invoice} was not matched to the bank payment (status {paid})")
+    if disputed != "disputed":
+        gaps.append(f"{disputer.invoice} was not marked disputed (status {disputed})")
+    return gaps
 
 
 def summarise(config: Config) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from tests.hermetic import CLEARED, SET, in_ci, make_hermetic
 from tests.servers import (
     MINIMAL_IMAP_CAPABILITY,
     DovecotServer,
@@ -23,10 +24,23 @@ from tests.servers import (
     make_self_signed_cert,
 )
 
+# Hermetic from the first import on: session fixtures and subprocesses see it too.
+make_hermetic(os.environ)
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Again for every test (a test may have changed os.environ): no test reads the
+    machine's /etc/dunmail, a ./config.toml, /etc/credstore or DUNMAIL_* settings."""
+    for name in CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in SET.items():
+        monkeypatch.setenv(name, value)
+
 
 def unavailable(reason: str) -> NoReturn:
     """In CI a missing server is a failure; on a workstation it is a skip."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if in_ci():
         pytest.fail(reason)
     pytest.skip(reason)
 

@@ -32,7 +32,7 @@ from daemon.adapters.mailerrors import (
     PermanentMailError,
     TransientMailError,
 )
-from daemon.config import ImapSettings
+from daemon.config import ConfigError, ImapSettings
 
 DONE_KEYWORD = "$DunmailDone"
 # RFC 5530 response codes after which the same command may succeed later.
@@ -434,8 +434,10 @@ def _login(
             )
             client.oauth2_login(settings.username, token)
         else:
-            password = password_resolver() if password_resolver else settings.password
+            password = password_resolver() if password_resolver else settings.secret()
             client.login(settings.username, password or "")
+    except ConfigError as exc:  # the secret could not be read: say which key
+        raise MailAuthError(str(exc)) from exc
     except imap_exc.LoginError as exc:
         raise MailAuthError(f"IMAP login as {settings.username!r} refused: {exc}") from exc
     except (imaplib.IMAP4.error, OSError, EOFError) as exc:

@@ -26,7 +26,7 @@ from daemon.adapters.mailerrors import (
     PermanentMailError,
     TransientMailError,
 )
-from daemon.config import SmtpSettings
+from daemon.config import ConfigError, SmtpSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,9 @@ async def _authenticate(client: aiosmtplib.SMTP, settings: SmtpSettings) -> None
             await client.ehlo()
             await client.auth_xoauth2(settings.username, token)
         else:
-            await client.login(settings.username, settings.password or "")
+            await client.login(settings.username, settings.secret() or "")
+    except ConfigError as exc:  # the secret could not be read: say which key
+        raise MailAuthError(str(exc)) from exc
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise MailAuthError(f"SMTP login as {settings.username!r} refused: {exc}") from exc
     except aiosmtplib.SMTPException as exc:

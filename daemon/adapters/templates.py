@@ -8,6 +8,7 @@ variables, so template syntax inside a debtor name is printed, never executed.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,10 +37,39 @@ class RenderedMail:
 
 
 def templates_dir() -> Path:
+    """Where the mail templates are.
+
+    ``$DUNMAIL_TEMPLATES`` when set; else the copy inside the installed package (the wheel
+    maps the repository's top-level ``templates/`` to ``daemon/templates``, see
+    pyproject.toml); else ``templates/`` of the source tree the package runs from (a
+    checkout or an editable install: the folder beside ``daemon/`` and pyproject.toml).
+    When none exists the packaged path is returned, and :func:`missing_templates` says so.
+    """
     override = os.environ.get("DUNMAIL_TEMPLATES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "templates"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "templates"
+    if installed.is_dir():
+        return installed
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "templates").is_dir():
+        return checkout / "templates"
+    return installed
+
+
+def missing_templates(names: Iterable[str], directory: Path | None = None) -> list[str]:
+    """Why some of ``names`` cannot be rendered in any language (empty: all can). render()
+    falls back to English, so each needs at least ``{name}.en.txt.j2``."""
+    base = directory or templates_dir()
+    if not base.is_dir():
+        return [f"the template folder {base} does not exist"]
+    if not any(base.glob("*.j2")):
+        return [f"the template folder {base} holds no templates (*.j2)"]
+    missing = [
+        f"{name}.en.txt.j2" for name in sorted(set(names)) if not template_exists(name, "en", base)
+    ]
+    return [f"{base} lacks {', '.join(missing)}"] if missing else []
 
 
 def format_money(amount: Decimal | str | int, currency: str = "EUR", lang: str = "nl") -> str:

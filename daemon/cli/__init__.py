@@ -24,16 +24,26 @@ from daemon.cli.context import AppContext
     metavar="PATH",
     help="SQLite database (overrides database.path).",
 )
+@click.option(
+    "--credentials-dir",
+    "credentials_dir",
+    envvar="DUNMAIL_CREDENTIALS_DIR",
+    metavar="DIR",
+    help="Read `credential = NAME` secrets from DIR/NAME (default: $CREDENTIALS_DIRECTORY "
+    "under systemd, else /etc/credstore, /run/credstore, /usr/lib/credstore).",
+)
 @click.version_option(package_name="dunmail")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, db_path: str | None) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, db_path: str | None, credentials_dir: str | None
+) -> None:
     """dunmail: credit control for small offices, run from the office mailbox.
 
     Example:
 
         dunmail --db office.db init && dunmail --db office.db invoices import invoices.csv
     """
-    app = AppContext(config_path=config_path, db_path=db_path)
+    app = AppContext(config_path=config_path, db_path=db_path, credentials_dir=credentials_dir)
     ctx.obj = app
     ctx.call_on_close(app.close)
 

@@ -25,6 +25,7 @@ from daemon.config import Config, ConfigError, DatabaseSettings, find_config_pat
 class AppContext:
     config_path: str | None
     db_path: str | None
+    credentials_dir: str | None = None
     _config: Config | None = None
     _store: Store | None = None
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -43,20 +44,39 @@ class AppContext:
 
     def load_fresh_config(self) -> Config:
         """Read the configuration again with the command line's overrides (SIGHUP)."""
-        config = load_config(find_config_path(self.config_path, self.env), self.env)
+        config = load_config(
+            find_config_path(self.config_path, self.env),
+            self.env,
+            credentials_dir=self.credentials_dir or "",
+        )
         if self.db_path:
             config = replace(config, database=DatabaseSettings(path=self.db_path))
         return config
 
-    def store(self, *, daemon: bool = False) -> Store:
-        """The database, created and migrated if needed."""
+    def store(self, *, daemon: bool = False, create: bool = False) -> Store:
+        """The database, migrated if needed. Only ``create`` (``dunmail init``) makes a new
+        one: a mistyped --db must not quietly become an empty database."""
         if self._store is None:
             path = self.config.database.path
+            if not create:
+                self.require_database()
             try:
                 self._store = open_store(path, daemon=daemon)
             except StoreError as exc:
                 raise click.ClickException(f"{exc} (set --db PATH or database.path)") from exc
         return self._store
+
+    def require_database(self) -> None:
+        """Refuse a database that does not exist (only `dunmail init` creates one)."""
+        path = self.config.database.path
+        if not Path(path).exists():
+            where = (
+                "--db" if self.db_path else f"database.path in {self.config.source or 'defaults'}"
+            )
+            raise click.ClickException(
+                f"database {path} does not exist ({where}); create it with: "
+                f"dunmail --db {path} init"
+            )
 
     def close(self) -> None:
         if self._store is not None:

@@ -12,6 +12,7 @@ from daemon.adapters.store.cases import add_hold, release_holds
 from daemon.adapters.store.events import record_event
 from daemon.app.dunning import run_cycle
 from daemon.app.outbox import outbox_rows
+from daemon.app.preflight import secret_problems, template_problems
 from daemon.app.preview import preview
 from daemon.app.recovery import recover_outbox
 from daemon.cli.context import (
@@ -49,6 +50,8 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
 
         dunmail --db office.db preview --date 2026-12-01 --json
     """
+    for problem in template_problems(app.config):  # the daemon would refuse to start
+        click.echo(f"warning: templates missing: {problem}", err=True)
     result = preview(app.store(), app.config, _date(day, app))
     if as_json:
         echo_json(result.items)
@@ -74,12 +77,27 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     )
 
 
+def _preflight(app: AppContext) -> None:
+    """Refuse to start when a mail could not be rendered or a server not logged in to:
+    better now, with the key to fix, than in every cycle."""
+    problems = template_problems(app.config)
+    if problems:
+        raise click.ClickException(
+            "cannot send mail, templates are missing: " + "; ".join(problems)
+        )
+    secrets = secret_problems(app.config)
+    if secrets:
+        raise click.ClickException("cannot log in: " + "; ".join(secrets))
+
+
 def _run_daemon(
     app: AppContext, now_text: str | None, speed: float | None, log_format: str
 ) -> None:
     from daemon.cycle import AlreadyRunning, Daemon, accelerated_clock, configure_logging
 
     config = app.config
+    app.require_database()
+    _preflight(app)
     clock = utc_now
     if now_text is not None or speed is not None:
         clock = accelerated_clock(parse_now(now_text), speed or 1.0)
@@ -154,10 +172,14 @@ def run_command(
         raise click.UsageError("--speed only goes with the daemon (without --once)")
     if InstanceLock.holder(app.config.database.path) is not None:
         raise click.ClickException("the daemon is running on this database; stop it first")
+    _preflight(app)
     now = parse_now(now_text)
     store = app.store(daemon=True)
-    recovered = recover_outbox(store, app.config, now=now)
-    report = run_cycle(store, app.config, now=now)
+    try:
+        recovered = recover_outbox(store, app.config, now=now)
+        report = run_cycle(store, app.config, now=now)
+    except Exception as exc:  # a failed stage: say what broke, exit 1 (the trace at DEBUG)
+        raise click.ClickException(f"the cycle failed: {type(exc).__name__}: {exc}") from exc
     summary = {
         "now": iso_utc(now),
         "date": report.today.isoformat(),
@@ -167,10 +189,16 @@ def run_command(
         "tasks": report.queued.tasks,
         "drain": report.drained.as_dict(),
     }
+    d = report.drained
+    # Exit codes tell the truth: 1 when a mail failed or was deferred after a send error, a
+    # Sent-folder copy failed, or an interrupted send stayed unresolved (cron and
+    # monitoring read only the code).
+    problems = d.failed or d.deferred or d.errors or recovered.errors or recovered.left
     if as_json:
         echo_json(summary)
+        if problems:
+            raise SystemExit(1)
         return
-    d = report.drained
     click.echo(
         f"{summary['date']}: {len(report.queued.queued)} mail(s) queued, "
         f"{len(report.queued.tasks)} task(s); sent {len(d.sent)}, deferred {len(d.deferred)}, "
@@ -184,6 +212,12 @@ def run_command(
         )
     for error in d.errors + recovered.errors:
         click.echo(f"warning: {error}", err=True)
+    if problems:
+        raise click.ClickException(
+            f"the cycle had failures: {len(d.failed)} mail(s) failed, {len(d.deferred)} "
+            f"deferred after an error, {len(d.errors) + len(recovered.errors)} other error(s), "
+            f"{len(recovered.left)} interrupted send(s) unresolved"
+        )
 
 
 @click.group("outbox")

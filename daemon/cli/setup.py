@@ -8,7 +8,10 @@ from typing import Any
 import click
 
 from daemon.adapters.store.migrations import MIGRATIONS
+from daemon.adapters.templates import templates_dir
+from daemon.app.preflight import template_problems
 from daemon.cli.context import AppContext, echo_json, pass_app
+from daemon.config import ConfigError
 
 
 @click.command("init")
@@ -20,7 +23,7 @@ def init_command(app: AppContext) -> None:
 
         dunmail --db /var/lib/dunmail/dunmail.db init
     """
-    store = app.store()
+    store = app.store(create=True)
     version = store.scalar("SELECT MAX(version) FROM schema_migrations")
     click.echo(
         f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})"
@@ -38,12 +41,25 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
 
         dunmail --config /etc/dunmail/config.toml check-config --connect
     """
-    config = app.config
+    try:
+        config = app.load_fresh_config()
+    except ConfigError as exc:  # every problem of the file, one line each with key and line
+        failed = [{"name": "config", "ok": False, "detail": p} for p in exc.problems]
+        _report(failed, as_json)
+        raise click.ClickException(
+            f"{len(failed)} problem(s) in the configuration; fix them and check again"
+        ) from exc
     checks: list[dict[str, object]] = [
         {"name": "config", "ok": True, "detail": config.source or "built-in defaults"}
     ]
     for warning in config.warnings:
         checks.append({"name": "config", "ok": True, "detail": f"warning: {warning}"})
+    problems = template_problems(config)
+    checks.append(
+        {"name": "templates", "ok": not problems, "detail": "; ".join(problems)}
+        if problems
+        else {"name": "templates", "ok": True, "detail": f"all found in {templates_dir()}"}
+    )
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp
 
@@ -62,16 +78,20 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
                     {"name": f"{label}.{step.name}", "ok": step.ok, "detail": step.detail}
                 )
     failed = [c for c in checks if not c["ok"]]
-    if as_json:
-        echo_json(checks)
-    else:
-        for c in checks:
-            mark = "ok  " if c["ok"] else "FAIL"
-            click.echo(f"{mark} {c['name']}: {c['detail']}")
+    _report(checks, as_json)
     if failed:
         raise click.ClickException(
             f"{len(failed)} check(s) failed: {failed[0]['name']}: {failed[0]['detail']}"
         )
+
+
+def _report(checks: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        echo_json(checks)
+        return
+    for c in checks:
+        mark = "ok  " if c["ok"] else "FAIL"
+        click.echo(f"{mark} {c['name']}: {c['detail']}")
 
 
 COMMANDS = [init_command, check_config_command]

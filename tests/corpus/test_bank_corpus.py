@@ -21,6 +21,7 @@ from lxml import etree
 
 from parsers.bank import Payment, Statement
 from parsers.statements import detect_format, parse_statement_bytes
+from tests.hermetic import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "bank"
 EXPECTED: dict[str, dict[str, Any]] = (
@@ -30,7 +31,10 @@ EXPECTED: dict[str, dict[str, Any]] = (
 )
 RESULTS: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-pytestmark = pytest.mark.skipif(not EXPECTED, reason="shared bank corpus not present")
+pytestmark = pytest.mark.skipif(
+    not require_corpus(CORPUS / "expected.json", "the shared bank corpus"),
+    reason="shared bank corpus not present",
+)
 
 
 class Checker:

@@ -22,6 +22,7 @@ import pytest
 from daemon.domain.classify import Classification, classify
 from parsers.mail import parse, parse_body_text
 from parsers.replies.quotes import split_reply
+from tests.hermetic import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "mail"
 EXPECTED: dict[str, dict[str, Any]] = (
@@ -32,7 +33,10 @@ EXPECTED: dict[str, dict[str, Any]] = (
 TZ = ZoneInfo("Europe/Amsterdam")
 COMPLETE = sorted(n for n, v in EXPECTED.items() if not v.get("body_only"))
 
-pytestmark = pytest.mark.skipif(not EXPECTED, reason="shared mail corpus not present")
+pytestmark = pytest.mark.skipif(
+    not require_corpus(CORPUS / "expected.json", "the shared mail corpus"),
+    reason="shared mail corpus not present",
+)
 
 
 def agrees(label: dict[str, Any], result: Classification) -> bool:

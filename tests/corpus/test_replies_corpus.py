@@ -14,6 +14,7 @@ import pytest
 
 from daemon.domain.classify import Classification, classify
 from parsers.mail import parse
+from tests.hermetic import require_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "replies"
 LABELS: dict[str, dict[str, Any]] = (
@@ -21,7 +22,10 @@ LABELS: dict[str, dict[str, Any]] = (
 )
 TZ = ZoneInfo("Europe/Amsterdam")
 
-pytestmark = pytest.mark.skipif(not LABELS, reason="shared replies corpus not present")
+pytestmark = pytest.mark.skipif(
+    not require_corpus(CORPUS / "labels.json", "the shared replies corpus"),
+    reason="shared replies corpus not present",
+)
 
 
 def _iso(value: Any) -> str | None:

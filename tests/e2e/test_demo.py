@@ -37,3 +37,26 @@ def test_demo_tells_the_whole_story_and_keeps_its_files(tmp_path: Path) -> None:
     assert sent >= 8 and inbox >= 4
     assert len(list((keep / "smtp").glob("*.eml"))) == sent
     assert list((keep / "imap").rglob("*.eml"))
+
+
+def test_the_demo_names_what_of_its_story_did_not_happen(tmp_path: Path) -> None:
+    """A demo in which nothing happened (no mail sent, no replies, no statement) must not
+    pass for a success: story_gaps names each missing part, and run_demo exits 1 on it."""
+    from datetime import UTC, datetime
+
+    from daemon.config import load_config
+    from daemon.demo import Narrator, demo_start, prepare_database, story_gaps, write_config
+
+    config = load_config(write_config(tmp_path, 1, 1, tmp_path / "dunmail.db"), {})
+    prepare_database(config, demo_start(datetime.now(UTC).date()))
+    narrator = Narrator(None, None, None, None)  # type: ignore[arg-type]
+    gaps = story_gaps(config, narrator)
+    assert gaps[0] == "no mail was sent (see the stage errors above)"
+    for part in ("'promise'", "'dispute'", "'away'", "bank statement was never mailed"):
+        assert any(part in gap for gap in gaps), (part, gaps)
+    assert any("F2026-0803 was not matched" in gap for gap in gaps)
+    # Positive control: a told story has no gaps left for the parts it covers.
+    narrator.done |= {"promise", "dispute", "away"}
+    narrator.statement_sent = True
+    told = story_gaps(config, narrator)
+    assert not any("reply of kind" in gap or "never mailed" in gap for gap in told)

@@ -144,6 +144,7 @@ def test_300_invoices_round_trip_exactly_and_reimport_changes_nothing(tmp_path: 
 
 def test_amount_change_is_logged_and_dry_run_writes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    dunmail(db, "init")
     rows = make_rows(5)
     dunmail(db, "invoices", "import", str(write_csv(tmp_path / "a.csv", rows)))
     rows[2]["amount"] = "999.99"
@@ -184,6 +185,7 @@ def test_bad_csv_lists_every_row_and_imports_nothing(
     tmp_path: Path, content: str, expected: list[str]
 ) -> None:
     db = tmp_path / "office.db"
+    dunmail(db, "init")
     bad = tmp_path / "bad.csv"
     bad.write_text(content)
     result = dunmail(db, "invoices", "import", str(bad), check=False)
@@ -196,6 +198,7 @@ def test_bad_csv_lists_every_row_and_imports_nothing(
 
 def test_broken_ubl_is_refused_with_the_reason(tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    dunmail(db, "init")
     bad = tmp_path / "bad.xml"
     bad.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'

@@ -100,6 +100,7 @@ def test_parse_of_a_broken_file_names_it_without_traceback(
 
 def test_import_counts_and_lists_statements(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     (tmp_path / "a.xml").write_bytes(_camt())
     code, out, _ = _run(
         runner, "--db", str(db), "statements", "import", str(tmp_path / "a.xml"), "--json"
@@ -132,6 +133,7 @@ def test_bad_file_is_kept_for_review_and_named(
     runner: CliRunner, tmp_path: Path, data: bytes, needle: str
 ) -> None:
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     good, bad = tmp_path / "good.sta", tmp_path / "bad.dat"
     good.write_bytes(_mt())
     bad.write_bytes(data)
@@ -169,6 +171,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def test_zip_members_are_imported_by_content(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     archive = tmp_path / "statements.zip"
     archive.write_bytes(_zip({"one.bin": _camt(), "two.bin": _mt(), "dir/": b""}))
     code, out, _ = _run(runner, "--db", str(db), "statements", "import", "--json", str(archive))
@@ -181,6 +184,7 @@ def test_zip_members_are_imported_by_content(runner: CliRunner, tmp_path: Path) 
 
 def test_zip_bomb_is_refused_with_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     bomb = _zip({"huge.xml": b"0" * (8 * 1024 * 1024)})  # ~8 MB of zeros: ratio ~1000
     with pytest.raises(StatementError, match="zip bomb"):
         unzip_members(bomb)
@@ -192,6 +196,7 @@ def test_zip_bomb_is_refused_with_a_clear_error(runner: CliRunner, tmp_path: Pat
 
 def test_overlapping_statement_books_only_new_entries(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     day = date(2026, 3, 2)
     same = [
         Tx("20.00", booked=day, text="same amount, same day", name="A"),
@@ -219,9 +224,10 @@ def test_overlapping_statement_books_only_new_entries(runner: CliRunner, tmp_pat
 def _refused_for_its_account(runner: CliRunner, tmp_path: Path) -> tuple[Path, Path, Path]:
     """A statement imported while its account is not in bank.accounts: quarantined."""
     db = tmp_path / "office.db"
+    _run(runner, "--db", str(db), "init")
     statement = tmp_path / "a.xml"
     statement.write_bytes(_camt())
-    config = _config(tmp_path, db, ["NL02RABO0123456789"])
+    config = _config(tmp_path, db, ["NL44RABO0123456789"])
     code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
     assert code == 1 and "not in bank.accounts" in err
     return db, statement, config
@@ -258,7 +264,7 @@ def test_a_quarantined_file_is_imported_from_the_queue_after_the_fix(
     assert "still not importable" in out + err and "not in bank.accounts" in out + err
     assert len(_quarantined(runner, config)) == 1
 
-    _config(tmp_path, db, ["NL02RABO0123456789", ACCOUNT])
+    _config(tmp_path, db, ["NL44RABO0123456789", ACCOUNT])
     code, out, err = _run(runner, *args)
     assert code == 0, err
     assert "imported; 4 new payment(s) booked" in out

@@ -31,8 +31,8 @@ def test_example_config_loads_with_its_secrets(tmp_path: Path) -> None:
     (tmp_path / "imap-password").write_text("s3cret\n")
     (tmp_path / "smtp-password").write_text("other\n")
     config = load_config(EXAMPLE, {"CREDENTIALS_DIRECTORY": str(tmp_path)})
-    assert config.imap.password == "s3cret"
-    assert config.smtp.password == "other"
+    assert config.imap.secret() == "s3cret"
+    assert config.smtp.secret() == "other"
     assert config.office.tz.key == "Europe/Amsterdam"
     assert "key-account" in config.ladders
 
@@ -112,7 +112,7 @@ def test_password_from_file_and_world_readable_warning(tmp_path: Path) -> None:
     conf.write_text(f"[imap]\nhost = 'h'\npassword_file = '{secret}'\n")
     os.chmod(conf, 0o644)
     config = load_config(conf, {})
-    assert config.imap.password == "pw"
+    assert config.imap.secret() == "pw"
     assert any("readable by every user" in w for w in config.warnings)
     os.chmod(conf, 0o600)
     os.chmod(secret, 0o600)
@@ -122,9 +122,10 @@ def test_password_from_file_and_world_readable_warning(tmp_path: Path) -> None:
 def test_password_from_environment(tmp_path: Path) -> None:
     conf = tmp_path / "c.toml"
     conf.write_text("[smtp]\nhost = 'h'\npassword_env = 'SMTP_PW'\n")
-    assert load_config(conf, {"SMTP_PW": "x"}).smtp.password == "x"
-    with pytest.raises(ConfigError, match="SMTP_PW is not set"):
-        load_config(conf, {})
+    assert load_config(conf, {"SMTP_PW": "x"}).smtp.secret() == "x"
+    unset = load_config(conf, {})  # loading never reads a secret ...
+    with pytest.raises(ConfigError, match=r"smtp\.password_env: .*SMTP_PW is not set"):
+        unset.smtp.secret()  # ... logging in does
 
 
 def test_defaults_without_a_file() -> None:
