@@ -80,6 +80,20 @@ class OfficeSettings:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if self.jurisdiction == "BE" and not (self.registration or self.enterprise_number):
+            raise ValueError(
+                "registration: a Belgian office must give its enterprise number"
+                " (ondernemingsnummer, e.g. 0123.456.749): reminders must name it"
+            )
+
+    @property
+    def enterprise_number(self) -> str:
+        """A Belgian enterprise number read from a BE VAT number (BE0123456749 →
+        0123.456.749), for an office that gave only its VAT number; else empty."""
+        digits = "".join(ch for ch in self.vat_number.upper().removeprefix("BE") if ch.isdigit())
+        if not self.vat_number.upper().startswith("BE") or len(digits) != 10:
+            return ""
+        return f"{digits[:4]}.{digits[4:7]}.{digits[7:]}"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -84,6 +84,12 @@ def format_day(day: date | str, lang: str = "nl") -> str:
     return format_date(value, format="long", locale=_LOCALES.get(lang, "nl_NL"))
 
 
+def format_month(day: date | str, lang: str = "nl") -> str:
+    """'dec. 2026' (nl), 'Dec 2026' (en), 'Dez. 2026' (de): a month on a chart axis."""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return format_date(value, format="MMM yyyy", locale=_LOCALES.get(lang, "nl_NL"))
+
+
 def format_number(value: Decimal | str, lang: str = "nl") -> str:
     return format_decimal(Decimal(str(value)), locale=_LOCALES.get(lang, "nl_NL"))
 

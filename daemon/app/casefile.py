@@ -11,8 +11,10 @@ from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_ca
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
+from daemon.adapters.store.queue import resolve_debtor_items
 from daemon.app.invoices import invoice_view
 from daemon.app.plans import mail_debtor
+from daemon.app.promises import confirm_promise
 from daemon.config import Config
 from daemon.domain.money import from_cents
 
@@ -32,12 +34,14 @@ def resolve_target(store: Store, key: str) -> tuple[str, str | None]:
 
 
 def list_cases(store: Store) -> list[dict[str, Any]]:
+    # What is open belongs to the debtor's open case; a closed case is a settled episode.
     rows = store.query(
         "SELECT c.*, d.name AS debtor_name,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  AND c.closed_at IS NULL"
         "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
-        "  FROM invoices i WHERE i.debtor_id = c.debtor_id"
+        "  FROM invoices i WHERE i.debtor_id = c.debtor_id AND c.closed_at IS NULL"
         "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
         " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
         "  AND r.state != 'resolved') AS open_items"
@@ -336,6 +340,11 @@ def record_call(
                 source="call",
                 now=at,
             )
+        # The call was the task: the debtor's open call tasks are done with it.
+        closed = resolve_debtor_items(
+            store, debtor_id, "call_task", f"done: call noted — {text}", actor=actor, now=at
+        )
+        out["closed_tasks"] = closed
         out["event_id"] = record_event(
             store,
             "note",
@@ -347,9 +356,21 @@ def record_call(
                 "kind": "call",
                 "text": text,
                 "promise_date": promise.isoformat() if promise else None,
+                "closed_tasks": closed,
             },
             at=at,
         )
+        if promise is not None:
+            out["confirmation_outbox_id"] = confirm_promise(
+                store,
+                config,
+                debtor_id,
+                promise_id=out["promise_id"],
+                promised_date=promise,
+                invoice_numbers=invoices,
+                source="call",
+                now=now,
+            )
         if email:
             open_rows = [
                 r

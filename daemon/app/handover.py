@@ -25,6 +25,7 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows, set_invoice_status
 from daemon.app.plans import invoice_open_cents
+from daemon.app.progress import Progress, silent
 from daemon.config import Config
 from daemon.domain import interest as rates
 from daemon.domain.fees import collection_costs
@@ -70,6 +71,7 @@ def hand_over(
     actor: str,
     today: date,
     now: datetime,
+    progress: Progress = silent,
 ) -> HandoverResult:
     """Hand the debtor's open invoices (or the named ones) to ``agency`` and write the dossier."""
     debtor = debtor_row(store, debtor_id)
@@ -117,7 +119,14 @@ def hand_over(
             at=at,
         )
         content, messages = build_dossier(
-            store, config, debtor_id, numbers, agency=agency, as_of=today, generated_at=at
+            store,
+            config,
+            debtor_id,
+            numbers,
+            agency=agency,
+            as_of=today,
+            generated_at=at,
+            progress=progress,
         )
         tmp = path.with_suffix(".zip.tmp")
         tmp.write_bytes(content)
@@ -229,8 +238,10 @@ def build_dossier(
     agency: str,
     as_of: date,
     generated_at: str,
+    progress: Progress = silent,
 ) -> tuple[bytes, int]:
-    """The dossier ZIP in memory, and the number of messages in it."""
+    """The dossier ZIP in memory, and the number of messages in it; ``progress`` counts the
+    messages written (each is a stored mail, the slow part of a long case)."""
     debtor = debtor_row(store, debtor_id)
     assert debtor is not None
     invoices = invoice_rows(store, numbers=list(numbers))
@@ -288,8 +299,11 @@ def build_dossier(
                 z.write(pdf, f"invoices/{row['number']}.pdf")
         z.writestr("invoices/invoices.json", _json(invoice_data))
         z.writestr("invoices/invoices.csv", _csv(invoice_data, list(invoice_data[0])))
+        written, total = 0, len(inbox) + len(outbox)
         for direction, rows in (("in", inbox), ("out", outbox)):
             for m in rows:
+                written += 1
+                progress(written, total)
                 name = f"mail/{direction}-{m['id']:06d}.eml"
                 kept = m["raw"] is not None and not m["purged_at"] and len(m["raw"]) > 0
                 when = m.get("received_at") or m.get("sent_at") or m.get("created_at")

@@ -6,7 +6,7 @@ While a plan is active the case status is 'plan' and the planner skips the plan'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from daemon.domain.plans import (
     paid_off,
     reminder_due,
 )
+from daemon.domain.workdays import is_business_day
 
 
 class PlanError(ValueError):
@@ -147,6 +148,11 @@ def _write_schedule(store: Store, plan_id: int, schedule: Sequence[Instalment]) 
         )
 
 
+def business_day(country: str) -> Callable[[date], bool]:
+    """Instalments fall due on the business days of the office's jurisdiction."""
+    return lambda day: is_business_day(day, country)
+
+
 def create_plan(
     store: Store,
     debtor_id: str,
@@ -155,6 +161,7 @@ def create_plan(
     instalments: int,
     first: date,
     every_days: int,
+    country: str,
     actor: str,
     now: datetime,
 ) -> int:
@@ -171,7 +178,9 @@ def create_plan(
         raise PlanError(f"debtor {debtor_id} has no open invoices for a plan")
     total = sum(invoice_open_cents(r) for r in rows)
     try:
-        schedule = make_schedule(total, instalments, first, every_days)
+        schedule = make_schedule(
+            total, instalments, first, every_days, is_business_day=business_day(country)
+        )
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
     with store.transaction():
@@ -208,6 +217,7 @@ def change_plan(
     instalments: int,
     first: date,
     every_days: int,
+    country: str,
     actor: str,
     now: datetime,
 ) -> None:
@@ -217,7 +227,13 @@ def change_plan(
             f"plan #{plan_id} is {plan['status']}; only proposed or active plans change"
         )
     try:
-        schedule = make_schedule(plan["total_cents"], instalments, first, every_days)
+        schedule = make_schedule(
+            plan["total_cents"],
+            instalments,
+            first,
+            every_days,
+            is_business_day=business_day(country),
+        )
     except ValueError as exc:
         raise PlanError(str(exc)) from exc
     with store.transaction():

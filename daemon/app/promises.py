@@ -16,8 +16,12 @@ from daemon.adapters.store import inbox as db
 from daemon.adapters.store.cases import set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.plans import mail_debtor
 from daemon.config import Config
+from daemon.domain.model import CLOSED_STATES, open_cents
+from daemon.domain.money import from_cents
 
 
 @dataclass
@@ -30,6 +34,74 @@ class PromiseReview:
 
     def as_dict(self) -> dict[str, list[int]]:
         return {k: list(v) for k, v in self.__dict__.items()}
+
+
+def confirm_promise(
+    store: Store,
+    config: Config,
+    debtor_id: str,
+    *,
+    promise_id: int,
+    promised_date: date,
+    invoice_numbers: list[str],
+    source: str,
+    now: datetime,
+) -> int | None:
+    """Queue the written confirmation of a promise a person registered (phone call, review
+    queue, staff mail): the same ``promise_confirmation`` mail a promise recognised in a
+    debtor's reply gets. None when the debtor has no deliverable address."""
+    rows = [
+        r
+        for r in invoice_rows(store, debtor_id=debtor_id, numbers=invoice_numbers or None)
+        if r["status"] not in CLOSED_STATES
+    ]
+    office = config.office
+    context = {
+        "office": {
+            "name": office.name,
+            "email": office.email,
+            "iban": office.iban,
+            "bic": office.bic,
+            "phone": office.phone,
+        },
+        "invoices": [
+            {
+                "number": r["number"],
+                "currency": r["currency"],
+                "amount": from_cents(r["amount_cents"]),
+                "open_amount": from_cents(
+                    open_cents(
+                        r["amount_cents"],
+                        r["paid_cents"],
+                        r["credited_cents"],
+                        r["written_off_cents"],
+                    )
+                ),
+                "due_date": r["due_date"],
+            }
+            for r in rows
+        ],
+        "promise_date": promised_date,
+        "until": None,
+        "subject": "",
+        "source": source,
+    }
+    return mail_debtor(
+        store,
+        config,
+        debtor_id,
+        kind="confirmation",
+        template="promise_confirmation",
+        context=context,
+        seed=f"promise:{promise_id}",
+        now=now,
+        invoice_numbers=[r["number"] for r in rows],
+        decision={
+            "template": "promise_confirmation",
+            "promise_id": promise_id,
+            "reason": f"promise registered by a person ({source})",
+        },
+    )
 
 
 def review_promises(store: Store, config: Config, today: date, now: datetime) -> PromiseReview:

@@ -426,6 +426,7 @@ def _queue_answer(
         "promise_date": cmd.promise_date,
         "until": cmd.until,
         "subject": mail.subject,
+        "source": "mail",
     }
     rendered = render(cmd.template, lang, values)
     domain = mail_domain(office.email)

@@ -7,10 +7,12 @@ chart is asked for, with the Agg backend so no display is needed.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from daemon.adapters.store.db import Store
+from daemon.adapters.templates import format_money, format_month, format_number
 from daemon.domain import reports as r
 from daemon.domain.money import from_cents
 
@@ -112,6 +114,13 @@ def debtors_report(store: Store, as_of: date) -> list[dict[str, Any]]:
     ]
 
 
+def report_currency(store: Store) -> str | None:
+    """The one currency the office invoices in, or None when its invoices mix currencies
+    (the reports add cents across invoices; a chart must not call that sum euros)."""
+    found = [r["currency"] for r in store.query("SELECT DISTINCT currency FROM invoices")]
+    return found[0] if len(found) == 1 else (None if found else "EUR")
+
+
 def _pyplot() -> Any:
     try:
         import matplotlib
@@ -123,27 +132,130 @@ def _pyplot() -> Any:
     return plt
 
 
-def aging_png(report: dict[str, Any], path: Path) -> None:
+def _amount(value: str, currency: str | None, lang: str) -> str:
+    if currency is None:
+        return format_number(value, lang)
+    return format_money(value, currency, lang)
+
+
+def _save(fig: Any, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=120)
+    _pyplot().close(fig)
+
+
+# Charts are read at a glance by people who do not read axes closely: every axis starts at
+# zero (a 3-day DSO change must not look like a collapse), every period has its place even
+# when it is empty, and the values are written on the marks, with their currency.
+
+
+def aging_figure(report: dict[str, Any], currency: str | None, lang: str) -> Any:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    labels = [b["bucket"].replace("_", " ") for b in report["buckets"]]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    buckets = report["buckets"]
+    labels = [_BUCKET_LABELS.get(b["bucket"], b["bucket"]) for b in buckets]
     # Chart heights only: display, never bookkeeping, so float is fine here.
-    ax.bar(labels, [float(b["amount"]) for b in report["buckets"]], color="#4a7ab5")
-    ax.set_title(f"Open amounts by days past due, {report['as_of']}")
-    ax.set_ylabel("amount")
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    heights = [float(b["amount"]) for b in buckets]
+    bars = ax.bar(labels, heights, color=["#7a9cc6", "#e0b040", "#e08a30", "#d0602a", "#b02a2a"])
+    ax.bar_label(
+        bars,
+        labels=[
+            f"{_amount(b['amount'], currency, lang)}\n{b['count']} invoice"
+            + ("" if b["count"] == 1 else "s")
+            for b in buckets
+        ],
+        padding=3,
+        fontsize=9,
+    )
+    ax.set_ylim(0, max(heights, default=0) * 1.25 or 1)
+    ax.set_ylabel(f"open amount ({currency})" if currency else "open amount (mixed currencies)")
+    ax.set_xlabel("days past due")
+    total = _amount(report["total"], currency, lang)
+    ax.set_title(f"Open invoices by days past due on {report['as_of']}: {total} in total")
+    ax.yaxis.set_major_formatter(lambda v, _pos: format_number(str(round(v)), lang))
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
 
 
-def dso_png(points: list[dict[str, Any]], path: Path) -> None:
+def aging_png(report: dict[str, Any], path: Path, currency: str | None, lang: str) -> None:
+    _save(aging_figure(report, currency, lang), path)
+
+
+def dso_figure(points: list[dict[str, Any]], lang: str) -> Any:
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    shown = [p for p in points if p["dso"] is not None]
-    ax.plot([p["month_end"][:7] for p in shown], [float(p["dso"]) for p in shown], marker="o")
-    ax.set_title("Days sales outstanding (trailing 90 days)")
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = list(range(len(points)))
+    values = [float(p["dso"]) if p["dso"] is not None else float("nan") for p in points]
+    ax.plot(x, values, marker="o", color="#4a7ab5")
+    for i, p in enumerate(points):
+        if p["dso"] is None:
+            ax.annotate(
+                "no sales",
+                (i, 0),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color="#888888",
+            )
+        else:
+            ax.annotate(format_number(p["dso"], lang), (i, float(p["dso"])), xytext=(0, 6),
+                        textcoords="offset points", ha="center", fontsize=9)  # fmt: skip
+    ax.set_xticks(x, [format_month(p["month_end"], lang) for p in points], rotation=45, ha="right")
+    known = [v for v in values if v == v]  # NaN is the one value not equal to itself
+    ax.set_ylim(0, max(known, default=0) * 1.2 or 10)
     ax.set_ylabel("days")
-    ax.tick_params(axis="x", rotation=45)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    ax.set_title("Days sales outstanding at each month end (trailing 90 days of sales)")
+    ax.grid(axis="y", color="#dddddd")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def dso_png(points: list[dict[str, Any]], path: Path, lang: str) -> None:
+    _save(dso_figure(points, lang), path)
+
+
+def debtors_figure(rows: list[dict[str, Any]], as_of: str, lang: str, top: int = 15) -> Any:
+    """The debtors who pay latest, by average days late on settled invoices."""
+    plt = _pyplot()
+    known = [r for r in rows if r["average_days_late"] is not None]
+    shown = sorted(known, key=lambda r: (-Decimal(r["average_days_late"]), r["debtor_id"]))[:top]
+    fig, ax = plt.subplots(figsize=(8, max(2.4, 1.2 + 0.42 * len(shown))))
+    names = [f"{r['name'] or r['debtor_id']} ({r['debtor_id']})" for r in shown]
+    days = [float(r["average_days_late"]) for r in shown]
+    bars = ax.barh(names, days, color="#4a7ab5")
+    ax.bar_label(
+        bars,
+        labels=[
+            f"{format_number(r['average_days_late'], lang)} days"
+            + (f", {r['open_overdue']} open overdue" if r["open_overdue"] else "")
+            for r in shown
+        ],
+        padding=3,
+        fontsize=9,
+    )
+    ax.invert_yaxis()  # the latest payer on top
+    ax.set_xlim(0, max(days, default=0) * 1.35 or 10)
+    ax.set_xlabel("average days late (settled invoices)")
+    left_out = len(known) - len(shown)
+    more = f"; {left_out} more not shown" if left_out > 0 else ""
+    ax.set_title(f"Who pays late, as of {as_of}{more}")
+    if not shown:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no settled invoices yet", ha="center", va="center",
+                transform=ax.transAxes, color="#888888")  # fmt: skip
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def debtors_png(rows: list[dict[str, Any]], path: Path, as_of: str, lang: str) -> None:
+    _save(debtors_figure(rows, as_of, lang), path)
+
+
+_BUCKET_LABELS = {
+    "not_due": "not due",
+    "1-30": "1–30",
+    "31-60": "31–60",
+    "61-90": "61–90",
+    "over_90": "over 90",
+}

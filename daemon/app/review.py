@@ -21,6 +21,7 @@ from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
+from daemon.app.promises import confirm_promise
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES
 from daemon.domain.money import from_cents, to_cents
@@ -311,6 +312,7 @@ def promise(ctx: _Ctx) -> Result:
         " AND status = 'open'",
         (ctx.at, debtor_id),
     ).rowcount
+    source = "staff-mail" if ctx.actor.startswith("mail:") else "queue"
     promise_id = add_promise(
         ctx.store,
         debtor_id,
@@ -318,8 +320,19 @@ def promise(ctx: _Ctx) -> Result:
         invoice_numbers=list(ctx.item["invoice_numbers"]),
         promised_date=day.isoformat(),
         grace_until=grace.isoformat(),
-        source="staff-mail" if ctx.actor.startswith("mail:") else "queue",
+        source=source,
         now=ctx.at,
+    )
+    # The debtor gets the same written confirmation as for a promise read from its reply.
+    outbox_id = confirm_promise(
+        ctx.store,
+        ctx.config,
+        debtor_id,
+        promise_id=promise_id,
+        promised_date=day,
+        invoice_numbers=list(ctx.item["invoice_numbers"]),
+        source=source,
+        now=ctx.now,
     )
     ctx.event(
         "promise_registered",
@@ -327,11 +340,14 @@ def promise(ctx: _Ctx) -> Result:
         promised_date=day.isoformat(),
         grace_until=grace.isoformat(),
         replaced=cancelled,
+        confirmation_outbox_id=outbox_id,
     )
+    confirmed = "; confirmation mailed" if outbox_id else "; no deliverable address to confirm"
     return (
-        f"promise to pay by {day.isoformat()} registered (grace until {grace.isoformat()})",
+        f"promise to pay by {day.isoformat()} registered (grace until {grace.isoformat()})"
+        + confirmed,
         True,
-        {"promise_id": promise_id},
+        {"promise_id": promise_id, "confirmation_outbox_id": outbox_id},
     )
 
 
@@ -635,6 +651,7 @@ def _plan_for_item(ctx: _Ctx) -> int:
         instalments=ctx.req.instalments or int(evidence.get("instalments") or 3),
         first=first,
         every_days=ctx.req.every_days or 30,
+        country=ctx.config.office.jurisdiction,
         actor=ctx.actor,
         now=ctx.now,
     )
@@ -651,6 +668,7 @@ def approve(ctx: _Ctx) -> Result:
                 instalments=ctx.req.instalments or 3,
                 first=ctx.req.date or ctx.today + timedelta(days=14),
                 every_days=ctx.req.every_days or 30,
+                country=ctx.config.office.jurisdiction,
                 actor=ctx.actor,
                 now=ctx.now,
             )
@@ -680,6 +698,7 @@ def change(ctx: _Ctx) -> Result:
             instalments=ctx.req.instalments,
             first=ctx.req.date,
             every_days=ctx.req.every_days or 30,
+            country=ctx.config.office.jurisdiction,
             actor=ctx.actor,
             now=ctx.now,
         )

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import bank
@@ -23,6 +24,7 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
+from daemon.app.progress import Progress
 from daemon.config import BankSettings, Config
 from daemon.domain.matching import (
     InvoiceBook,
@@ -35,7 +37,8 @@ from daemon.domain.matching import (
 )
 from daemon.domain.money import from_cents, to_cents
 from parsers.bank import BankFormatError, Direction, Payment
-from parsers.statements import detect_format, parse_statement_bytes
+from parsers.camt import StatementEnd
+from parsers.statements import iter_statement_items, parse_statement_bytes, statement_items
 
 # Zip bombs: a member may not unpack beyond these, whatever its header claims.
 MAX_ZIP_MEMBERS = 200
@@ -80,16 +83,34 @@ def match_settings(settings: BankSettings) -> MatchSettings:
 
 
 def import_statement_files(
-    store: Store, config: Config, paths: Sequence[Path], *, now: str | None = None
+    store: Store,
+    config: Config,
+    paths: Sequence[Path],
+    *,
+    now: str | None = None,
+    progress: Progress | None = None,
 ) -> list[FileOutcome]:
+    """Import statement files from disk. A plain file is hashed and parsed as a stream, so
+    memory stays flat whatever its size; a .zip is unpacked (with its bomb limits) first.
+    ``progress`` is told how many bytes of the current file were read, of how many."""
+    at = now or iso_utc()
     outcomes: list[FileOutcome] = []
     for path in paths:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                is_zip = handle.read(4) == b"PK\x03\x04"
+                handle.seek(0)
+                sha = "" if is_zip else hashlib.file_digest(handle, "sha256").hexdigest()
+            if is_zip:
+                data = path.read_bytes()
         except OSError as exc:
             outcomes.append(FileOutcome(str(path), "failed", f"cannot read: {exc.strerror}"))
             continue
-        outcomes += import_statement_bytes(store, config, data, filename=str(path), now=now)
+        if is_zip:
+            outcomes += import_statement_bytes(store, config, data, filename=str(path), now=at)
+            continue
+        source = _FileSource(path, sha, progress)
+        outcomes.append(_import_one(store, config, source, str(path), "cli", None, at))
     return outcomes
 
 
@@ -106,7 +127,7 @@ def import_statement_bytes(
     """Import one file: a bank statement, or a .zip of them (one outcome per member)."""
     at = now or iso_utc()
     if not data.startswith(b"PK\x03\x04"):
-        return [_import_one(store, config, data, filename, source, inbox_id, at)]
+        return [_import_one(store, config, _BytesSource(data), filename, source, inbox_id, at)]
     try:
         members = unzip_members(data)
     except StatementError as exc:
@@ -123,7 +144,7 @@ def import_statement_bytes(
             )
         ]
     return [
-        _import_one(store, config, member, f"{filename}!{name}", source, inbox_id, at)
+        _import_one(store, config, _BytesSource(member), f"{filename}!{name}", source, inbox_id, at)
         for name, member in members
     ]
 
@@ -243,17 +264,89 @@ def quarantine(
     return FileOutcome(filename, status, reason, None, file_id)
 
 
+class _FileSource:
+    """A statement file on disk: parsed as a stream, read whole only to be kept."""
+
+    def __init__(self, path: Path, sha256: str, progress: Progress | None) -> None:
+        self.path, self.sha256, self.progress = path, sha256, progress
+
+    def items(self, filename: str) -> Iterator[Payment | StatementEnd]:
+        with self.path.open("rb") as handle:
+            stream = (
+                handle
+                if self.progress is None
+                else cast(IO[bytes], _Reported(handle, self.progress, self.path.stat().st_size))
+            )
+            yield from iter_statement_items(stream, source=filename)
+
+    def whole(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class _BytesSource:
+    """Statement bytes already in memory (a mail attachment, a zip member, kept bytes)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+    def items(self, filename: str) -> Iterator[Payment | StatementEnd]:
+        return iter_statement_items(self.data, source=filename)
+
+    def whole(self) -> bytes:
+        return self.data
+
+
+class _Reported(io.RawIOBase):
+    """A binary file that tells ``progress`` how far it has been read."""
+
+    def __init__(self, handle: IO[bytes], progress: Progress, size: int) -> None:
+        self.handle, self.progress, self.size = handle, progress, size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.handle.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.progress(self.handle.tell(), self.size)
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+_BATCH = 1000  # payments parsed, then stored, then matched together
+
+
+class _Refused(Exception):
+    """The file must not be booked; its writes are rolled back and it goes to a person."""
+
+
+class _NeedsWholeFile(Exception):
+    """An MT940 payment came before the :25: account that owns it: read the file whole."""
+
+
 def _import_one(
     store: Store,
     config: Config,
-    data: bytes,
+    file: _FileSource | _BytesSource,
     filename: str,
     source: str,
     inbox_id: int | None,
     now: str,
 ) -> FileOutcome:
-    sha = hashlib.sha256(data).hexdigest()
-    existing = bank.file_by_sha(store, sha)
+    existing = bank.file_by_sha(store, file.sha256)
     if existing is not None and existing["status"] == "imported":
         return FileOutcome(
             filename,
@@ -262,104 +355,134 @@ def _import_one(
             existing["format"],
             int(existing["id"]),
         )
+    kept: dict[str, Any] = {
+        "filename": filename,
+        "source": source,
+        "inbox_id": inbox_id,
+        "now": now,
+    }
     try:
-        kind = detect_format(data)
-        statements = parse_statement_bytes(data, source=filename)
+        try:
+            with store.transaction():
+                return _book_file(store, config, file, file.items(filename), kept)
+        except _NeedsWholeFile:
+            statements = parse_statement_bytes(file.whole(), source=filename)
+            with store.transaction():
+                return _book_file(store, config, file, statement_items(statements), kept)
     except BankFormatError as exc:
-        return quarantine(
-            store,
-            data,
-            filename=filename,
-            source=source,
-            inbox_id=inbox_id,
-            reason=str(exc),
-            status="failed",
-            now=now,
-        )
-    foreign = _foreign_accounts([s.account_iban for s in statements], config.bank.accounts)
-    if foreign:
-        return quarantine(
-            store,
-            data,
-            filename=filename,
-            source=source,
-            inbox_id=inbox_id,
-            reason=f"statement for an account not in bank.accounts: {foreign[0]}",
-            now=now,
-        )
-    fmt = statements[0].format if statements else kind
-    outcome = FileOutcome(filename, "imported", None, fmt)
-    with store.transaction():
-        file_id = bank.save_file(
-            store,
-            sha256=sha,
-            filename=filename,
-            fmt=fmt,
-            source=source,
-            inbox_id=inbox_id,
-            status="imported",
-            reason=None,
-            raw=None,
-            now=now,
-        )
-        outcome.file_id = file_id
-        seen: dict[str, int] = {}
+        return quarantine(store, file.whole(), reason=str(exc), status="failed", **kept)
+    except _Refused as exc:
+        return quarantine(store, file.whole(), reason=str(exc), **kept)
+
+
+def _book_file(
+    store: Store,
+    config: Config,
+    file: _FileSource | _BytesSource,
+    items: Iterator[Payment | StatementEnd],
+    kept: dict[str, Any],
+) -> FileOutcome:
+    """Store and book a file's payments as they are read, in batches, each matched in file
+    order; call inside a transaction. A refused or unreadable file raises, and the caller
+    rolls back."""
+    filename, now = str(kept["filename"]), str(kept["now"])
+    file_id = bank.save_file(
+        store,
+        sha256=file.sha256,
+        filename=filename,
+        fmt=None,
+        source=kept["source"],
+        inbox_id=kept["inbox_id"],
+        status="imported",
+        reason=None,
+        raw=None,
+        now=now,
+    )
+    outcome = FileOutcome(filename, "imported", None, None, file_id)
+    allowed = {a.replace(" ", "").upper() for a in config.bank.accounts}
+    book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
+    ms = match_settings(config.bank)
+    touched: set[str] = set()
+    seen: dict[str, int] = {}
+    batch: list[Payment] = []
+    latest: date | None = None  # the statement's newest booking date
+    accounts: set[tuple[str, bool]] = set()  # (account, has a currency) of its payments
+
+    def book_batch() -> None:
+        # Store a batch, then match it: parsing, storing and matching each run in a stretch
+        # (interleaving them per payment cost a third more time), memory stays one batch.
         new: list[tuple[int, Payment]] = []
-        for statement in statements:
-            bank.insert_statement(store, file_id, statement, now)
-            for payment in statement.payments:
-                base = bank.entry_key(payment, 0)
-                seen[base] = seen.get(base, -1) + 1
-                key = bank.entry_key(payment, seen[base])
-                tx_id = bank.insert_transaction(store, payment, key=key, file_id=file_id, now=now)
-                if tx_id is not None:
-                    new.append((tx_id, payment))
-        outcome.statements = len(statements)
-        outcome.payments = sum(len(s.payments) for s in statements)
-        outcome.new = len(new)
-        bank.set_file_counts(store, file_id, outcome.statements, outcome.payments, outcome.new)
-        outcome.by_status = book_payments(store, config.bank, new, now=now)
-        # An earlier attempt at the same bytes may have left a quarantine item open.
-        resolve_file_items(store, file_id, "imported on a later attempt", now=now)
-        record_event(
-            store,
-            "statement_imported",
-            inbox_id=inbox_id,
-            at=now,
-            detail={"file": filename, "format": fmt, **outcome.as_dict()},
-        )
+        for payment in batch:
+            base = bank.entry_key(payment, 0)
+            seen[base] = seen.get(base, -1) + 1
+            key = bank.entry_key(payment, seen[base])
+            tx_id = bank.insert_transaction(store, payment, key=key, file_id=file_id, now=now)
+            if tx_id is not None:
+                new.append((tx_id, payment))
+        for tx_id, payment in new:
+            status = _book_payment(store, tx_id, payment, book, ms, touched, now)
+            outcome.by_status[status] = outcome.by_status.get(status, 0) + 1
+        outcome.payments += len(batch)
+        outcome.new += len(new)
+        batch.clear()
+
+    for item in items:
+        if isinstance(item, StatementEnd):
+            statement = item.statement
+            if any(a != statement.account_iban or not c for a, c in accounts):
+                raise _NeedsWholeFile
+            if allowed and statement.account_iban.replace(" ", "").upper() not in allowed:
+                raise _Refused(
+                    f"statement for an account not in bank.accounts: {statement.account_iban}"
+                )
+            book_batch()
+            bank.insert_statement(store, file_id, statement, now, latest_booking=latest)
+            outcome.format = outcome.format or statement.format
+            outcome.statements += 1
+            latest, accounts = None, set()
+            continue
+        accounts.add((item.account_iban, bool(item.currency)))
+        if item.booking_date is not None and (latest is None or item.booking_date > latest):
+            latest = item.booking_date
+        batch.append(item)
+        if len(batch) == _BATCH:
+            book_batch()
+    book_batch()  # a file's last statement always ends it; this is only for safety
+    settle_effects(store, touched, now)
+    bank.set_file_counts(
+        store, file_id, outcome.statements, outcome.payments, outcome.new, fmt=outcome.format
+    )
+    # An earlier attempt at the same bytes may have left a quarantine item open.
+    resolve_file_items(store, file_id, "imported on a later attempt", now=now)
+    record_event(
+        store,
+        "statement_imported",
+        inbox_id=kept["inbox_id"],
+        at=now,
+        detail={"file": filename, "format": outcome.format, **outcome.as_dict()},
+    )
     return outcome
-
-
-def _foreign_accounts(accounts: Sequence[str], allowed: Sequence[str]) -> list[str]:
-    if not allowed:
-        return []
-    known = {a.replace(" ", "").upper() for a in allowed}
-    return [a for a in accounts if a.replace(" ", "").upper() not in known]
 
 
 # -- matching and applying -------------------------------------------------------------------
 
 
-def book_payments(
-    store: Store, settings: BankSettings, new: Sequence[tuple[int, Payment]], *, now: str
-) -> dict[str, int]:
-    """Match and apply newly stored payments, in file order. Call inside a transaction."""
-    book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
-    ms = match_settings(settings)
-    counts: dict[str, int] = {}
-    touched: set[str] = set()
-    for tx_id, payment in new:
-        if is_return(payment):
-            status = _book_return(store, tx_id, payment, book, touched, now)
-        else:
-            result = match(payment, book, ms)
-            _write_result(store, tx_id, payment, result, touched, now)
-            apply(book, result)
-            status = result.status.value
-        counts[status] = counts.get(status, 0) + 1
-    settle_effects(store, touched, now)
-    return counts
+def _book_payment(
+    store: Store,
+    tx_id: int,
+    payment: Payment,
+    book: InvoiceBook,
+    ms: MatchSettings,
+    touched: set[str],
+    now: str,
+) -> str:
+    """Match and apply one newly stored payment; the book follows what it allocated."""
+    if is_return(payment):
+        return _book_return(store, tx_id, payment, book, touched, now)
+    result = match(payment, book, ms)
+    _write_result(store, tx_id, payment, result, touched, now)
+    apply(book, result)
+    return result.status.value
 
 
 def settle_effects(store: Store, invoices: set[str], now: str) -> None:

@@ -215,7 +215,9 @@ def note_command(
     now_text: str | None,
     as_json: bool,
 ) -> None:
-    """Record a phone call; optionally register a promise and mail the debtor its summary.
+    """Record a phone call: it closes the debtor's open call tasks; a --promise is registered
+    and confirmed to the debtor by mail like a promise read from a reply; --email also mails
+    the call's summary.
 
     Example:
 
@@ -242,8 +244,12 @@ def note_command(
     extra = []
     if "promise_id" in result:
         extra.append(f"promise #{result['promise_id']}")
+    if result.get("confirmation_outbox_id"):
+        extra.append("promise confirmation mailed")
     if "outbox_id" in result:
         extra.append("summary mailed")
+    if result["closed_tasks"]:
+        extra.append("call task " + ", ".join(f"#{i}" for i in result["closed_tasks"]) + " done")
     click.echo(
         f"call noted for {result['debtor_id']}" + (f" ({', '.join(extra)})" if extra else "")
     )

@@ -7,6 +7,7 @@ import click
 from daemon.app.casefile import CaseError, resolve_target
 from daemon.app.handover import HandoverError, default_out_dir, hand_over
 from daemon.cli.context import AppContext, actor_of, echo_json, parse_now, pass_app, today_of
+from daemon.cli.progress import Bar, watching
 
 
 @click.command("handover")
@@ -35,17 +36,19 @@ def handover_command(
     now = parse_now(now_text)
     try:
         debtor_id, invoice = resolve_target(store, key)
-        result = hand_over(
-            store,
-            app.config,
-            debtor_id,
-            agency=agency,
-            invoice_numbers=(invoice,) if invoice else (),
-            out_dir=out_dir or default_out_dir(store),
-            actor=actor_of(app),
-            today=today_of(app, now),
-            now=now,
-        )
+        with Bar("Writing the dossier", enabled=watching(as_json=as_json)) as bar:
+            result = hand_over(
+                store,
+                app.config,
+                debtor_id,
+                agency=agency,
+                invoice_numbers=(invoice,) if invoice else (),
+                out_dir=out_dir or default_out_dir(store),
+                actor=actor_of(app),
+                today=today_of(app, now),
+                now=now,
+                progress=bar,
+            )
     except (CaseError, HandoverError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

@@ -22,6 +22,7 @@ from daemon.app.inbound import (
 )
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
 from daemon.cli.human import human, with_debtors
+from daemon.cli.progress import progress_iter, watching
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
 
@@ -141,7 +142,7 @@ def import_command(
     now = parse_now(now_text)
     store = app.store()
     outcomes: list[dict[str, Any]] = []
-    for name in files:
+    for name in progress_iter(files, "Importing mail", enabled=watching(as_json=as_json)):
         try:
             size, limit = os.path.getsize(name), app.config.imap.max_message_bytes
             if size > limit:  # refused before reading it into memory

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
-from daemon.cli.context import AppContext, echo_json, echo_table, is_terminal, pass_app
+from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import human
+from daemon.cli.progress import progress_iter, watching
 from daemon.domain.money import from_cents
 
 T = TypeVar("T")
@@ -50,7 +50,13 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
         dunmail --db office.db invoices import invoices-2026-11.csv --dry-run
     """
     try:
-        report = import_invoices(app.store(), list(files), dry_run=dry_run, progress=_progress)
+        shown = watching(as_json=as_json)
+        report = import_invoices(
+            app.store(),
+            list(files),
+            dry_run=dry_run,
+            progress=lambda plan: progress_iter(list(plan), "Importing invoices", enabled=shown),
+        )
     except ImportRejected as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -68,17 +74,6 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
     )
     for change in report.updated:
         click.echo(f"  {change['number']}: {human(change['changes'], None)}")
-
-
-def _progress(items: Iterable[T]) -> Iterator[T]:
-    """A progress bar on stderr for long imports, only when a person is watching."""
-    items = list(items)
-    if not is_terminal() or len(items) < 500:
-        yield from items
-        return
-    bar: Any = click.progressbar(items, label="Importing", file=click.get_text_stream("stderr"))
-    with bar as shown:
-        yield from shown
 
 
 @invoices_group.command("list")

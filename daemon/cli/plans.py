@@ -129,6 +129,7 @@ def create_command(
             instalments=instalments,
             first=parse_day(first, "--first") or today + timedelta(days=14),
             every_days=every_days,
+            country=app.config.office.jurisdiction,
             actor=actor_of(app),
             now=now,
         )

@@ -29,16 +29,18 @@ def derive_status(
 ) -> InvoiceStatus:
     """The status an invoice has after its amounts changed (all in cents).
 
-    A settled invoice is ``paid`` when payments carried it, even if a small rest was written
-    off (bank charges within the tolerance); ``written_off`` when the write-off is the larger
-    part; ``credited`` when credit notes cover it."""
+    A settled invoice is named after what carried it: ``credited`` when credit notes cover it
+    or are its larger part, ``written_off`` when the write-off is larger than the payments,
+    else ``paid`` (a small rest written off as bank charges within the tolerance stays
+    ``paid``). While money is open, only a payment makes an invoice ``partially_paid``: a
+    credit note lowers what is owed but the invoice is still simply ``open`` for the rest."""
     remaining = open_cents(amount, paid, credited, written_off)
     if remaining <= 0:
-        if credited >= amount:
+        if credited >= amount or (credited > 0 and credited >= max(paid, written_off)):
             return InvoiceStatus.CREDITED
         if written_off > 0 and written_off >= paid:
             return InvoiceStatus.WRITTEN_OFF
         return InvoiceStatus.PAID
     if current in MANUAL_STATES:
         return InvoiceStatus(current)
-    return InvoiceStatus.PARTIALLY_PAID if paid > 0 or credited > 0 else InvoiceStatus.OPEN
+    return InvoiceStatus.PARTIALLY_PAID if paid > 0 else InvoiceStatus.OPEN

@@ -7,7 +7,7 @@ second instalment early has paid ahead, never "skipped" the first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -48,9 +48,18 @@ class InstalmentState:
 
 
 def make_schedule(
-    total_cents: int, count: int, first: date, every_days: int
+    total_cents: int,
+    count: int,
+    first: date,
+    every_days: int,
+    *,
+    is_business_day: Callable[[date], bool],
 ) -> tuple[Instalment, ...]:
     """``count`` instalments of equal size, ``every_days`` apart from ``first``.
+
+    An instalment whose day is not a business day (weekend, public holiday of the office's
+    jurisdiction) falls due on the next business day: a debtor cannot pay a bank transfer on
+    a Sunday. The shift is per instalment, so the rhythm does not drift.
 
     Cents that do not divide evenly go to the first instalments (one cent each), so the
     instalments always add up to the total exactly and never differ by more than a cent.
@@ -66,10 +75,21 @@ def make_schedule(
     base, extra = divmod(total_cents, count)
     return tuple(
         Instalment(
-            seq, first + timedelta(days=every_days * (seq - 1)), base + (1 if seq <= extra else 0)
+            seq,
+            _business_day_from(first + timedelta(days=every_days * (seq - 1)), is_business_day),
+            base + (1 if seq <= extra else 0),
         )
         for seq in range(1, count + 1)
     )
+
+
+def _business_day_from(day: date, is_business_day: Callable[[date], bool]) -> date:
+    """``day`` itself when it is a business day, else the next one."""
+    for _ in range(31):  # no calendar has a month without a business day
+        if is_business_day(day):
+            return day
+        day += timedelta(days=1)
+    raise ValueError(f"no business day within a month of {day.isoformat()}")
 
 
 def fill_instalments(

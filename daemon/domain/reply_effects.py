@@ -545,7 +545,9 @@ def _payment_plan(
                 ("answer",),
             )
         ]
-    schedule = make_schedule(total, count, today + timedelta(days=30), 30)
+    schedule = make_schedule(
+        total, count, today + timedelta(days=30), 30, is_business_day=settings.is_business_day
+    )
     instalments = tuple((s.due_date, s.amount_cents) for s in schedule)
     months = (schedule[-1].due_date - today).days // 30
     accept = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,90 @@ def test_note_email_without_address_saves_nothing(w: World) -> None:
 def test_unknown_target(w: World) -> None:
     result = w.cli("cases", "show", "NOPE", ok=False)
     assert result.exit_code == 1 and "no debtor or invoice 'NOPE'" in result.output
+
+
+def _outbox(w: World, kind: str) -> list[Any]:
+    rows = w.store.query("SELECT raw FROM outbox WHERE kind = ? ORDER BY id", (kind,))
+    return [message_from_bytes(bytes(r["raw"]), policy=policy.default) for r in rows]
+
+
+def test_call_note_closes_the_call_task_and_confirms_its_promise(w: World) -> None:
+    task = w.item("call_task", "step 'call': call the debtor", debtor_id="ACME")
+    other = w.item("call_task", "another debtor's call", debtor_id="OTHER")
+    out = w.cli_json(
+        "note",
+        "ACME",
+        "--call",
+        "--text",
+        "Zahlt am Freitag",
+        "--promise",
+        "2026-12-04",
+        "--now",
+        NOW,
+    )
+    assert out["closed_tasks"] == [task]
+    item = w.store.one("SELECT * FROM review_items WHERE id = ?", (task,))
+    assert item is not None and item["state"] == "resolved" and item["resolved_by"] == "cli:ann"
+    assert "Zahlt am Freitag" in item["resolution"]
+    assert w.store.scalar("SELECT state FROM review_items WHERE id = ?", (other,)) == "open"
+    # the same confirmation a promise recognised in a reply gets, in the debtor's language
+    (mail,) = _outbox(w, "confirmation")
+    assert mail["To"] == "ap@acme.test" and "Zahlungszusage" in mail["Subject"]
+    body = mail.get_body(("plain",)).get_content()
+    assert "4. Dezember 2026" in body and "F2026-0001" in body and "F2026-0002" not in body
+    assert "Telefonat" in body and "automatische Antwort" not in body
+    assert out["confirmation_outbox_id"] is not None
+
+
+def test_call_note_without_promise_mails_nothing(w: World) -> None:
+    task = w.item("call_task", "call the debtor", debtor_id="ACME")
+    w.cli("note", "ACME", "--call", "--text", "no answer, voicemail", "--now", NOW)
+    assert w.store.scalar("SELECT state FROM review_items WHERE id = ?", (task,)) == "resolved"
+    assert w.store.scalar("SELECT COUNT(*) FROM outbox WHERE kind != 'reminder'") == 0
+
+
+def test_a_paid_debtor_keeps_one_case(tmp_path: Path) -> None:
+    """Everything paid, the case closed: a reply, a phone note or a hold reads that case and
+    does not open an empty second one; money open again starts a new episode."""
+    w = World(tmp_path)
+    w.debtor("ACME", email="ap@acme.example.com")
+    w.invoice("F2026-0001", "ACME", 100000, status="paid")
+    w.store.execute("UPDATE invoices SET paid_cents = 100000")
+    case_id = w.case("ACME", status="closed")
+    w.store.execute("UPDATE cases SET closed_at = '2026-11-30T10:00:00Z'")
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(
+        eml(
+            "Re: F2026-0001",
+            "Wir haben F2026-0001 am Freitag bezahlt. Danke!",
+            sender="ap@acme.example.com",
+        )
+    )
+    w.cli("inbox", "import", str(reply), "--now", NOW)
+    w.cli("note", "ACME", "--call", "--text", "confirmed the payment", "--now", NOW)
+    w.cli("cases", "hold", "ACME", "--reason", "audit", "--now", NOW)
+    rows = w.cli_json("cases", "list")
+    assert [(r["case_id"], r["status"]) for r in rows] == [(case_id, "closed")]
+    assert {e["case_id"] for e in w.events("note")} == {case_id}
+    # positive control: a new invoice is a new episode with its own case
+    w.invoice("F2026-0009", "ACME", 5000, due="2026-11-15")
+    w.cli("note", "ACME", "--call", "--text", "about the new invoice", "--now", NOW)
+    rows = w.cli_json("cases", "list")
+    assert [(r["status"], r["open_amount"]) for r in rows] == [
+        ("active", "50.00"),
+        ("closed", "0.00"),
+    ]
+
+
+def test_a_debtor_owing_nothing_gets_no_open_case(tmp_path: Path) -> None:
+    """A note on a debtor that never owed anything belongs to a case that is closed from the
+    start: `cases list` shows no open case at 0.00."""
+    w = World(tmp_path)
+    w.debtor("NEW", email="ap@new.example.com")
+    w.cli("note", "NEW", "--call", "--text", "asked about our prices", "--now", NOW)
+    (row,) = w.cli_json("cases", "list")
+    assert (row["status"], row["closed_at"] is not None, row["open_amount"]) == (
+        "closed",
+        True,
+        "0.00",
+    )

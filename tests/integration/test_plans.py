@@ -66,7 +66,7 @@ def test_create_mails_the_schedule_and_sets_the_case_to_plan(w: World) -> None:
     assert [(i["due_date"], i["amount"]) for i in shown["instalments"]] == [
         ("2026-12-15", "300.00"),
         ("2027-01-14", "300.00"),
-        ("2027-02-13", "300.00"),
+        ("2027-02-15", "300.00"),  # 13 February is a Saturday: due Monday
     ]
     assert w.case_status("ACME") == "plan"
     (raw,) = [bytes(r["raw"]) for r in w.store.query("SELECT raw FROM outbox WHERE kind = 'plan'")]

@@ -3,7 +3,9 @@ database file."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ def _check_resume(w: World, _: int) -> None:
 
 def _check_credit(w: World, _: int) -> None:
     row = w.store.one("SELECT * FROM invoices WHERE number = 'F2026-0001'")
-    assert row is not None and (row["credited_cents"], row["status"]) == (25000, "partially_paid")
+    assert row is not None and (row["credited_cents"], row["status"]) == (25000, "open")
     assert w.store.scalar("SELECT number FROM credit_notes") == "CN-F2026-0001-1"
     assert w.case_status("ACME") == "active"
 
@@ -352,3 +354,29 @@ def test_unknown_item_and_missing_option_are_one_line_errors(w: World) -> None:
     item = _dispute(w)
     result = w.cli("queue", "resolve", str(item), "--action", "credit", "--now", NOW, ok=False)
     assert result.exit_code == 1 and "credit needs --amount" in result.output
+
+
+@pytest.mark.parametrize("item_type", ["promise_broken", "call_task", "other_reply"])
+def test_promise_from_the_queue_is_confirmed_to_the_debtor(w: World, item_type: str) -> None:
+    item = w.item(item_type, "needs a person", debtor_id="ACME", invoice_numbers=["F2026-0001"])
+    out = w.cli(
+        "queue", "resolve", str(item), "--action", "promise", "--date", "2026-12-15", "--now", NOW
+    ).output
+    assert "confirmation mailed" in out
+    (row,) = w.store.query("SELECT * FROM outbox WHERE kind = 'confirmation'")
+    assert json.loads(row["recipients"]) == ["ap@acme.test"]
+    mail = message_from_bytes(bytes(row["raw"]), policy=policy.default)
+    assert "payment promise F2026-0001" in mail["Subject"]
+    body = mail.get_body(("plain",)).get_content()
+    assert "15 December 2026" in body and "automatic answer" not in body
+
+
+def test_promise_from_the_queue_without_address_is_still_registered(w: World) -> None:
+    w.store.execute("UPDATE debtor_emails SET status = 'undeliverable'")
+    item = w.item("promise_broken", "broken", debtor_id="ACME")
+    out = w.cli(
+        "queue", "resolve", str(item), "--action", "promise", "--date", "2026-12-15", "--now", NOW
+    ).output
+    assert "no deliverable address" in out
+    assert w.store.scalar("SELECT COUNT(*) FROM promises WHERE status = 'open'") == 1
+    assert w.store.scalar("SELECT COUNT(*) FROM outbox") == 0

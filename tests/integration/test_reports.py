@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from daemon.app import reports as rep
 from daemon.app.statements import allocate_manually
 from tests.integration.human_world import World
 
@@ -75,8 +76,69 @@ def test_debtors(w: World) -> None:
 
 def test_png_charts(w: World, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    for kind in ("aging", "dso"):
+    for kind in ("aging", "dso", "debtors"):
         png = tmp_path / f"{kind}.png"
         w.cli("report", kind, "--png", str(png), "--date", "2026-12-10")
         assert png.read_bytes().startswith(b"\x89PNG")
-    assert w.cli("report", "debtors", "--png", str(tmp_path / "x.png"), ok=False).exit_code == 1
+
+
+def test_aging_chart_names_currency_and_values(w: World) -> None:
+    pytest.importorskip("matplotlib")
+    report = w.cli_json("report", "aging", "--date", "2026-12-10")
+    fig = rep.aging_figure(report, rep.report_currency(w.store), "en")
+    (ax,) = fig.axes
+    assert ax.get_ylim()[0] == 0
+    assert "EUR" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.texts]
+    assert "€200.00\n1 invoice" in labels and "€500.00\n1 invoice" in labels
+    assert "€0.00\n0 invoices" in labels  # an empty bucket still says so
+    assert "€700.00" in ax.get_title()
+
+
+def test_aging_chart_does_not_call_mixed_currencies_euros(w: World) -> None:
+    pytest.importorskip("matplotlib")
+    w.store.execute("UPDATE invoices SET currency = 'USD' WHERE number = 'B1'")
+    assert rep.report_currency(w.store) is None
+    report = w.cli_json("report", "aging", "--date", "2026-12-10")
+    (ax,) = rep.aging_figure(report, None, "en").axes
+    assert "mixed currencies" in ax.get_ylabel()
+    assert not any("€" in t.get_text() for t in ax.texts)
+
+
+def test_dso_chart_starts_at_zero_and_keeps_every_month(w: World) -> None:
+    pytest.importorskip("matplotlib")
+    points = w.cli_json("report", "dso", "--date", "2026-12-10", "--months", "12")
+    empty = [p for p in points if p["dso"] is None]
+    assert len(points) == 12 and empty  # no sales in the first months of the year
+    (ax,) = rep.dso_figure(points, "en").axes
+    assert ax.get_ylim()[0] == 0
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0] == "Jan 2026" and ticks[-1] == "Dec 2026" and len(ticks) == 12
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("no sales") == len(empty)
+    assert points[-1]["dso"].removesuffix(".0") in texts
+
+
+def test_dso_chart_of_a_small_change_is_a_small_change() -> None:
+    """86.5 to 90 days on an axis from 86.5 to 90 looked like a collapse."""
+    pytest.importorskip("matplotlib")
+    points = [
+        {"month_end": f"2026-{m:02d}-28", "receivables": "1", "sales_90_days": "1", "dso": d}
+        for m, d in ((1, "90.0"), (2, "86.5"), (3, "88.0"))
+    ]
+    (ax,) = rep.dso_figure(points, "en").axes
+    bottom, top = ax.get_ylim()
+    assert bottom == 0 and (90 - 86.5) / (top - bottom) < 0.05
+
+
+def test_debtors_chart_shows_who_pays_latest(w: World) -> None:
+    pytest.importorskip("matplotlib")
+    rows = w.cli_json("report", "debtors", "--date", "2026-12-10")
+    (ax,) = rep.debtors_figure(rows, "2026-12-10", "en").axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "ACME Holding (ACME)",
+        "BETA Holding (BETA)",
+    ]
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["20 days, 1 open overdue", "0 days"]
+    assert ax.get_xlim()[0] == 0

@@ -287,3 +287,56 @@ def test_importing_the_same_file_again_closes_its_quarantine_item(
     code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
     assert code == 0, err
     assert _quarantined(runner, config) == []
+
+
+def _db_rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_file_broken_after_its_first_entries_books_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """Payments are booked as they are read; a break further on rolls every one of them back
+    and keeps the file for review."""
+    entries = [single(Tx(f"{n}.00", e2e=f"E{n}", text=f"F{n}"), f"R{n}") for n in range(1, 50)]
+    data = camt053(ACCOUNT, "S-9", entries)
+    cut = data.index(b"<Ntry>", len(data) // 2)
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(data[:cut] + b"<Ntry><Amt Ccy='EUR'>1.00</Amt></Ntry><Ntry><")
+    db = tmp_path / "d.db"
+    _run(runner, "--db", str(db), "init")
+    code, _, err = _run(runner, "--db", str(db), "statements", "import", str(broken))
+    assert code == 1 and "broken.xml" in err
+    assert _db_rows(db, "SELECT COUNT(*) FROM bank_transactions") == [(0,)]
+    assert _db_rows(db, "SELECT COUNT(*) FROM statements") == [(0,)]
+    assert _db_rows(db, "SELECT status, length(raw) FROM statement_files") == [
+        ("failed", len(broken.read_bytes()))
+    ]
+
+
+def test_mt940_entries_before_the_account_line_are_booked_on_that_account(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A :25: after the entries (not seen in real files): the streamed entries do not know
+    the account yet, so the file is read whole and booked as the parsed statement says."""
+    data = (
+        b":20:LATE\n:28C:1\n:60F:C260301EUR0,00\n"
+        b":61:2603020302C12,50NTRFNONREF//B1\n:86:/EREF/E1//REMI/USTD//F-1/\n"
+        b":61:2603020302C1,00NTRFNONREF//B2\n:86:/EREF/E2//REMI/USTD//F-2/\n"
+        b":25:NL91ABNA0417164300EUR\n:62F:C260302EUR13,50\n-\n"
+    )
+    statement = tmp_path / "late.sta"
+    statement.write_bytes(data)
+    db = tmp_path / "d.db"
+    config = _config(tmp_path, db, [ACCOUNT])
+    _run(runner, "--config", str(config), "init")
+    code, _, err = _run(runner, "--config", str(config), "statements", "import", str(statement))
+    assert code == 0, err
+    assert _db_rows(db, "SELECT account_iban, amount_cents, currency FROM bank_transactions") == [
+        (ACCOUNT, 1250, "EUR"),
+        (ACCOUNT, 100, "EUR"),
+    ]
+    assert _db_rows(db, "SELECT account_iban, latest_booking_date FROM statements") == [
+        (ACCOUNT, "2026-03-02")
+    ]

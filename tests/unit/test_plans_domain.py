@@ -17,8 +17,13 @@ from daemon.domain.plans import (
     paid_off,
     reminder_due,
 )
+from daemon.domain.workdays import is_business_day
 
 D = date.fromisoformat
+
+
+def EVERY_DAY(_: date) -> bool:
+    return True
 
 
 @pytest.mark.parametrize(
@@ -33,14 +38,50 @@ D = date.fromisoformat
     ids=["even-split", "one-odd-cent", "two-odd-cents", "one-cent-each", "single-instalment"],
 )
 def test_schedule_amounts(total: int, count: int, amounts: list[int]) -> None:
-    schedule = make_schedule(total, count, D("2026-12-01"), 30)
+    schedule = make_schedule(total, count, D("2026-12-01"), 30, is_business_day=EVERY_DAY)
     assert [i.amount_cents for i in schedule] == amounts
     assert [i.seq for i in schedule] == list(range(1, count + 1))
 
 
 def test_schedule_dates_every_n_days() -> None:
-    schedule = make_schedule(9000, 3, D("2026-12-01"), 30)
+    schedule = make_schedule(9000, 3, D("2026-12-01"), 30, is_business_day=EVERY_DAY)
     assert [i.due_date for i in schedule] == [D("2026-12-01"), D("2026-12-31"), D("2027-01-30")]
+
+
+@pytest.mark.parametrize(
+    ("country", "first", "every", "dues"),
+    [
+        # 2027-01-30 is a Saturday: the third instalment moves to Monday 1 February
+        ("NL", "2026-12-01", 30, ["2026-12-01", "2026-12-31", "2027-02-01"]),
+        # a Sunday start moves to Monday; the rhythm keeps counting from the nominal day
+        ("NL", "2026-12-06", 7, ["2026-12-07", "2026-12-14", "2026-12-21"]),
+        # Christmas (Fri) and Boxing Day/Tweede Kerstdag (Sat): due Monday 28 December
+        ("NL", "2026-11-25", 30, ["2026-11-25", "2026-12-28", "2027-01-25"]),
+        # 21 July is the Belgian national day (a Tuesday in 2026), not a Dutch holiday
+        ("BE", "2026-06-21", 30, ["2026-06-22", "2026-07-22", "2026-08-20"]),
+        ("BE", "2026-07-21", 30, ["2026-07-22", "2026-08-20", "2026-09-21"]),
+        ("NL", "2026-07-21", 30, ["2026-07-21", "2026-08-20", "2026-09-21"]),
+        # Tag der Deutschen Einheit, Saturday 3 October 2026 -> Monday 5 October
+        ("DE", "2026-09-03", 30, ["2026-09-03", "2026-10-05", "2026-11-02"]),
+    ],
+    ids=[
+        "saturday-to-monday",
+        "sunday-start",
+        "christmas-weekend",
+        "be-national-day-start",
+        "be-national-day",
+        "nl-works-on-be-national-day",
+        "de-unity-day-saturday",
+    ],
+)
+def test_schedule_falls_on_business_days(
+    country: str, first: str, every: int, dues: list[str]
+) -> None:
+    schedule = make_schedule(
+        9000, 3, D(first), every, is_business_day=lambda d: is_business_day(d, country)
+    )
+    assert [i.due_date.isoformat() for i in schedule] == dues
+    assert all(is_business_day(i.due_date, country) for i in schedule)
 
 
 @pytest.mark.parametrize(
@@ -50,14 +91,14 @@ def test_schedule_dates_every_n_days() -> None:
 )
 def test_schedule_refuses_nonsense(total: int, count: int, every: int) -> None:
     with pytest.raises(ValueError):
-        make_schedule(total, count, D("2026-12-01"), every)
+        make_schedule(total, count, D("2026-12-01"), every, is_business_day=EVERY_DAY)
 
 
 @given(st.integers(1, 10**9), st.integers(1, 60))
 def test_schedule_always_adds_up(total: int, count: int) -> None:
     if count > total:
         return
-    schedule = make_schedule(total, count, D("2026-01-01"), 7)
+    schedule = make_schedule(total, count, D("2026-01-01"), 7, is_business_day=EVERY_DAY)
     assert sum(i.amount_cents for i in schedule) == total
     assert max(i.amount_cents for i in schedule) - min(i.amount_cents for i in schedule) <= 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ import pytest
 from daemon.adapters.templates import LANGUAGES, template_exists, templates_dir
 from daemon.app.mailout import compose
 from daemon.app.reminder_mail import build_mail
-from daemon.config import Config
+from daemon.config import Config, ConfigError, OfficeSettings, parse_config
 from daemon.domain.cases import Action, ActionKind
 from daemon.domain.statement_of_account import Charges, InvoiceItem
 
@@ -166,3 +167,93 @@ def test_reply_to_plus_tag_carries_the_case_token() -> None:
         message_id="<m@x>",
     )
     assert mail.reply_to == "debiteuren+c0ffee@example.invalid"
+
+
+OFFICE_NL = OfficeSettings(
+    name="Voorbeeld B.V.",
+    email="debiteuren@voorbeeld.nl",
+    address=("Installatieweg 12", "1234 AB Voorbeeldstad"),
+    phone="+31 123 45 67 89",
+    registration="12345678",
+    vat_number="NL123456789B01",
+)
+REG_LABEL_NL = {
+    "nl": "KvK-nummer: 12345678",
+    "en": "Chamber of Commerce (KvK) no.: 12345678",
+    "de": "Handelsregister (KvK) Nr.: 12345678",
+    "fr": "N° Chambre de commerce (KvK): 12345678",
+}
+VAT_LABEL = {"nl": "Btw-nummer", "en": "VAT number", "de": "USt-IdNr.", "fr": "N° TVA"}
+
+
+def _render(template: str, lang: str, office: OfficeSettings) -> tuple[str, str]:
+    mail, _ = build_mail(
+        action(template, lang),
+        dataclasses.replace(CONFIG, office=office),
+        debtor_name="X",
+        case_token=None,
+        now=datetime(2026, 4, 20, 9, tzinfo=UTC),
+        today=date(2026, 4, 20),
+        message_id="<m@x>",
+    )
+    assert mail.rendered.html is not None
+    return mail.rendered.text, mail.rendered.html
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("template", MAIL_TEMPLATES)
+def test_letter_foot_names_the_office_legal_details(template: str, lang: str) -> None:
+    text, html = _render(template, lang, OFFICE_NL)
+    foot = text[text.rindex("Voorbeeld B.V.\n") :]
+    for detail in (
+        "Installatieweg 12",
+        "1234 AB Voorbeeldstad",
+        "+31 123 45 67 89",
+        "debiteuren@voorbeeld.nl",
+        REG_LABEL_NL[lang],
+        f"{VAT_LABEL[lang]}: NL123456789B01",
+    ):
+        assert detail in foot, (detail, foot)
+        assert detail in html
+    assert "<br>1234 AB Voorbeeldstad" in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [
+        ("nl", "Ondernemingsnummer: 0123.456.749"),
+        ("fr", "Numéro d'entreprise: 0123.456.749"),
+        ("de", "Unternehmensnummer: 0123.456.749"),
+        ("en", "Enterprise number: 0123.456.749"),
+    ],
+)
+def test_belgian_consumer_reminder_names_the_enterprise_number(lang: str, label: str) -> None:
+    office = dataclasses.replace(
+        OFFICE_NL, jurisdiction="BE", registration="0123.456.749", vat_number="BE0123456749"
+    )
+    for template in ("reminder1", "notice14"):
+        text, html = _render(template, lang, office)
+        assert label in text and label.replace("'", "&#39;") in html
+
+
+def test_belgian_enterprise_number_from_the_vat_number() -> None:
+    office = dataclasses.replace(
+        OFFICE_NL, jurisdiction="BE", registration="", vat_number="BE 0123.456.749"
+    )
+    assert office.enterprise_number == "0123.456.749"
+    text, _ = _render("reminder1", "nl", office)
+    assert "Ondernemingsnummer: 0123.456.749" in text
+
+
+def test_belgian_office_without_enterprise_number_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"office\.registration.*enterprise number"):
+        parse_config('[office]\njurisdiction = "BE"\nvat_number = "NL123456789B01"\n')
+
+
+def test_registration_with_its_own_label_is_printed_as_is() -> None:
+    office = dataclasses.replace(
+        OFFICE_NL, jurisdiction="DE", registration="HRB 12345, Amtsgericht Köln"
+    )
+    text, _ = _render("reminder1", "de", office)
+    assert "\nHRB 12345, Amtsgericht Köln\n" in text
+    assert "Handelsregister: HRB" not in text

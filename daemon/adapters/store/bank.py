@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
@@ -52,17 +53,23 @@ def save_file(
     return int(cursor.lastrowid or 0)
 
 
-def set_file_counts(store: Store, file_id: int, statements: int, payments: int, new: int) -> None:
+def set_file_counts(
+    store: Store, file_id: int, statements: int, payments: int, new: int, *, fmt: str | None
+) -> None:
     store.execute(
-        "UPDATE statement_files SET n_statements = ?, n_payments = ?, n_new = ? WHERE id = ?",
-        (statements, payments, new, file_id),
+        "UPDATE statement_files SET n_statements = ?, n_payments = ?, n_new = ?,"
+        " format = COALESCE(?, format) WHERE id = ?",
+        (statements, payments, new, fmt, file_id),
     )
 
 
-def insert_statement(store: Store, file_id: int, statement: Statement, now: str) -> int:
+def insert_statement(
+    store: Store, file_id: int, statement: Statement, now: str, *, latest_booking: date | None
+) -> int:
+    """The statement's header; ``latest_booking`` is the newest booking date of its payments
+    (they are streamed, so the statement itself carries none)."""
     opening = statement.balance("OPBD", "PRCD", "ITBD", "60F", "60M")
     closing = statement.balance("CLBD", "62F", "62M")
-    bookings = [p.booking_date for p in statement.payments if p.booking_date is not None]
     cursor = store.execute(
         "INSERT INTO statements (file_id, account_iban, statement_id, sequence, format, currency,"
         " opening_cents, closing_cents, closing_date, from_date, to_date, latest_booking_date,"
@@ -79,7 +86,7 @@ def insert_statement(store: Store, file_id: int, statement: Statement, now: str)
             None if closing is None or closing.date is None else closing.date.isoformat(),
             _iso(statement.from_date),
             _iso(statement.to_date),
-            max(bookings).isoformat() if bookings else _iso(statement.to_date),
+            latest_booking.isoformat() if latest_booking else _iso(statement.to_date),
             dumps(list(statement.warnings)),
             now,
         ),

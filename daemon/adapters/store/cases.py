@@ -14,20 +14,58 @@ STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
 
 
 def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[str, Any]:
-    """The debtor's open case, opened now if there is none."""
+    """The debtor's case: its open case; else, while it owes nothing, its latest (closed)
+    case; a new open case only when money is open again.
+
+    One case is one episode of owing money. Reading a case for a thank-you, a reply from a
+    debtor that has paid, or a person's note must not start an empty second episode. A
+    debtor that owes nothing and never had a case gets one that is closed from the start,
+    so what it says or is told still has a case to belong to."""
     row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
     if row is not None:
         return row
+    owes = _owes(store, debtor_id)
+    if not owes:
+        latest = store.one(
+            "SELECT * FROM cases WHERE debtor_id = ? ORDER BY id DESC LIMIT 1", (debtor_id,)
+        )
+        if latest is not None:
+            return latest
     at = now or iso_utc()
-    store.execute(
-        "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at)"
-        " VALUES (?, 'active', ?, ?, ?)",
-        (debtor_id, secrets.token_hex(6), at, at),
+    cursor = store.execute(
+        "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at, closed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            debtor_id,
+            "active" if owes else "closed",
+            secrets.token_hex(6),
+            at,
+            at,
+            None if owes else at,
+        ),
     )
-    row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
+    row = store.one("SELECT * FROM cases WHERE id = ?", (cursor.lastrowid,))
     assert row is not None
-    record_event(store, "case_opened", debtor_id=debtor_id, case_id=row["id"], at=at)
+    record_event(
+        store,
+        "case_opened",
+        debtor_id=debtor_id,
+        case_id=row["id"],
+        detail={} if owes else {"status": "closed", "reason": "owes nothing"},
+        at=at,
+    )
     return row
+
+
+def _owes(store: Store, debtor_id: str) -> bool:
+    return bool(
+        store.scalar(
+            "SELECT 1 FROM invoices WHERE debtor_id = ?"
+            " AND status NOT IN ('paid', 'credited', 'written_off')"
+            " AND amount_cents - paid_cents - credited_cents - written_off_cents > 0 LIMIT 1",
+            (debtor_id,),
+        )
+    )
 
 
 def set_case_status(

@@ -388,10 +388,21 @@ CREATE INDEX outbox_answer_recipient ON outbox(json_extract(recipients, '$[0]'),
     WHERE kind IN ('confirmation', 'auto_answer', 'invoice_copy');
 """
 
+# Credit notes are not payments (issue 13): an invoice only credited in part is open for the
+# rest, and one settled mostly by credit notes is credited. Same rule as domain.model.
+STATUS_V4 = """
+UPDATE invoices SET status = 'open'
+    WHERE status = 'partially_paid' AND paid_cents = 0;
+UPDATE invoices SET status = 'credited'
+    WHERE status = 'paid' AND credited_cents > 0
+    AND credited_cents >= paid_cents AND credited_cents >= written_off_cents;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
     Migration(3, "index of automatic answers by recipient", INDEXES_V3),
+    Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
 )
 
 

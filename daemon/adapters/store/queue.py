@@ -135,3 +135,33 @@ def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str)
             at=now,
         )
     return len(items)
+
+
+def resolve_debtor_items(
+    store: Store, debtor_id: str, type: str, resolution: str, *, actor: str, now: str
+) -> list[int]:
+    """Close a debtor's open (or snoozed) items of one type; returns their ids."""
+    ids = [
+        int(r["id"])
+        for r in store.query(
+            "SELECT id FROM review_items WHERE debtor_id = ? AND type = ? AND state != 'resolved'"
+            " ORDER BY id",
+            (debtor_id, type),
+        )
+    ]
+    for item_id in ids:
+        store.execute(
+            "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
+            " resolved_at = ?, updated_at = ? WHERE id = ?",
+            (resolution, actor, now, now, item_id),
+        )
+        record_event(
+            store,
+            "review_item_resolved",
+            actor=actor,
+            debtor_id=debtor_id,
+            # Not the resolution: it may quote what a person typed (a call note).
+            detail={"review_item": item_id, "type": type},
+            at=now,
+        )
+    return ids
