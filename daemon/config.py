@@ -299,6 +299,7 @@ class InboundSettings:
     min_confidence: float = 0.6
     plan_auto_accept_max_instalments: int = 0
     plan_auto_accept_max_months: int = 0
+    review_wait_max_days: int = 5
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from daemon.adapters.store.queue import add_review_item
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
+from daemon.app.review_wait import escalate_review_waits, load_review_waits
 from daemon.config import Config
 from daemon.domain.cases import (
     Action,
@@ -113,6 +114,7 @@ def plan_settings(
         enabled=d.enabled,
         global_pause=global_pause,
         bank_block=bank_block,
+        review_wait_max_days=config.inbound.review_wait_max_days,
     )
 
 
@@ -263,6 +265,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
             f"SELECT * FROM cases WHERE closed_at IS NULL AND debtor_id IN ({marks})", ids
         )
     }
+    waits = load_review_waits(store, config)
     snapshots = []
     for debtor_id in ids:
         d = debtors.get(debtor_id)
@@ -307,6 +310,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 mail_pending=bool(info.get("pending")),
                 last_reminder=last,
                 thank_you_sent=False,
+                review_wait=waits.get(debtor_id),
             )
         )
     return snapshots
@@ -555,13 +559,15 @@ class CycleReport:
 
 def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
     """What must be settled before planning: promises kept or broken, paid-claim pauses
-    that ran out, payment-plan instalments paid or missed."""
+    that ran out, payment-plan instalments paid or missed, replies waiting too long for a
+    person (escalated)."""
     from daemon.app.plans import review_plans
     from daemon.app.promises import review_promises
 
     return {
         "promises": review_promises(store, config, today, now),
         "plans": review_plans(store, config, today, now),
+        "escalated_reviews": escalate_review_waits(store, config, today, now),
     }
 
 

@@ -76,6 +76,25 @@ def next_sends(store: Store, config: Config, today: date, now: datetime) -> dict
     }
 
 
+def _review_waits(store: Store, config: Config, today: date) -> list[dict[str, Any]]:
+    """Debtors whose ladder is paused because their own reply waits for a person."""
+    from daemon.app.review_wait import load_review_waits
+    from daemon.domain.cases import review_wait_overdue
+
+    limit = config.inbound.review_wait_max_days
+    return [
+        {
+            "debtor_id": debtor_id,
+            "review_item": wait.item_id,
+            "type": wait.item_type,
+            "since": wait.since.isoformat(),
+            "overdue": review_wait_overdue(wait, today, limit),
+            "reason": f"waiting for review #{wait.item_id} since {wait.since.isoformat()}",
+        }
+        for debtor_id, wait in sorted(load_review_waits(store, config).items())
+    ]
+
+
 def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -> dict[str, Any]:
     pid = InstanceLock.holder(config.database.path)
     last_cycle = store.get_state("last_cycle")
@@ -106,6 +125,7 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
     ok, latest, reason = bank_freshness(store, config, today)
     freshness = {"ok": ok, "latest": latest.isoformat() if latest else None, "reason": reason}
     return {
+        "waiting_for_review": _review_waits(store, config, today),
         "running": pid is not None,
         "pid": pid,
         "database": config.database.path,

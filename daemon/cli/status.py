@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import parse_iso
+from daemon.adapters.store.invoices import debtor_names
 from daemon.app.status import daemon_status
 from daemon.cli.context import AppContext, echo_json, parse_now, pass_app
 from daemon.cli.human import debtor_label, joined, local_minute
@@ -68,6 +69,13 @@ def status_command(app: AppContext, now_text: str | None, as_json: bool) -> None
     click.echo(f"queue:       {queue['open']} open ({queue['urgent']} urgent): {by_type}")
     click.echo("outbox:      " + (joined(f"{k} {v}" for k, v in info["outbox"].items()) or "empty"))
     click.echo("inbox:       " + (joined(f"{k} {v}" for k, v in info["inbox"].items()) or "empty"))
+    names = debtor_names(app.store(), (w["debtor_id"] for w in info["waiting_for_review"]))
+    for wait in info["waiting_for_review"]:
+        late = " (overdue: escalated)" if wait["overdue"] else ""
+        name = names.get(wait["debtor_id"])
+        click.echo(
+            f"  paused: {wait['debtor_id']} {wait['reason']}{late}" + (f" ({name})" if name else "")
+        )
     _echo_next(info["next_sends"], tz)
 
 

@@ -56,6 +56,15 @@ class LastReminder:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewWait:
+    """The oldest unresolved review item opened from the debtor's own words (a reply)."""
+
+    item_id: int
+    item_type: str
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
 class DebtorSnapshot:
     debtor_id: str
     name: str
@@ -75,6 +84,7 @@ class DebtorSnapshot:
     mail_pending: bool = False  # a reminder is queued and not yet sent
     last_reminder: LastReminder | None = None
     thank_you_sent: bool = False
+    review_wait: ReviewWait | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +102,7 @@ class PlanSettings:
     enabled: bool = True
     global_pause: str | None = None  # reason when paused
     bank_block: str | None = None  # reason when the bank-freshness gate is closed
+    review_wait_max_days: int = 5  # then the waiting review item escalates (never resumes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +187,24 @@ def _excluded(inv: InvoiceState, today: date) -> str | None:
     return None
 
 
+def review_wait_overdue(wait: ReviewWait, today: date, max_days: int) -> bool:
+    """True once the item has waited longer than ``max_days``: it escalates to a person."""
+    return (today - wait.since).days > max_days
+
+
+def review_wait_reason(wait: ReviewWait, today: date, settings: PlanSettings) -> str:
+    reason = (
+        f"waiting for review #{wait.item_id} ({wait.item_type}) since {wait.since.isoformat()}:"
+        " the debtor's reply needs a person before the ladder goes on"
+    )
+    if review_wait_overdue(wait, today, settings.review_wait_max_days):
+        reason += (
+            f"; overdue (more than {settings.review_wait_max_days} days,"
+            " inbound.review_wait_max_days): escalated, the ladder stays paused"
+        )
+    return reason
+
+
 def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
     """The actions for one debtor on ``today`` (an empty list never: at least a reason)."""
     if not settings.enabled:
@@ -184,6 +213,10 @@ def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[
         return [_base(s, ActionKind.HOLD, f"global pause: {settings.global_pause}")]
     if s.case_status in STOPPED_CASES:
         return [_base(s, ActionKind.SKIP, f"case is {s.case_status}")]
+    if s.review_wait is not None:
+        # Fail safe: what the debtor wrote is not understood (or needs a decision) — nothing
+        # automated goes to this debtor until a person has read it.
+        return [_base(s, ActionKind.HOLD, review_wait_reason(s.review_wait, today, settings))]
     open_invoices = [i for i in s.invoices if i.status in OPEN_STATES | {"disputed"}]
     open_invoices = [i for i in open_invoices if i.item.open > 0]
     if not open_invoices:

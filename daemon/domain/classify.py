@@ -1,11 +1,13 @@
 """Intent of an inbound mail, from its parsed facts. Pure and explainable: every result
-carries the rules and phrases that fired, and a confidence; low confidence goes to a person.
+carries the rules, phrases and model features that decided it, and a calibrated confidence;
+a reply the model is not sure about goes to a person.
 
-Order: bounce (before auto-reply: bounces often carry Auto-Submitted), then auto-reply /
-machine mail, then the debtor intents by priority
-insolvency > dispute > paid_claim > payment_plan > promise_to_pay > invoice_request > other.
-Machine mail that is not an answer to us (lists, bulk, Auto-Submitted: auto-generated)
-becomes ``other`` with ``machine="auto_generated"`` and no review: it never drives a case.
+Rules first, where rules are exact: bounces (before auto-replies: bounces often carry
+Auto-Submitted), auto-replies marked in headers or subject, and machine mail that is not an
+answer to us (lists, bulk, Auto-Submitted: auto-generated) — the last becomes ``other`` with
+``machine="auto_generated"`` and never drives a case. Everything a person wrote is read by a
+linear model (``parsers.replies.model``) trained on labelled replies; the cue lexicon, the
+negation handling and the date finder feed it features and fill the dates.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta, tzinfo
+from datetime import date, tzinfo
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
+from daemon.domain.reply_rules import debtor_cues, payment_dates
 from parsers.autoreply import MachineKind, detect_auto_reply
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
-from parsers.replies import lexicon as lx
-from parsers.replies.dates import DateMention, weekdays_only
-from parsers.replies.facts import ReplyFacts, Sentence, extract_facts
+from parsers.replies.concepts import concept_features
+from parsers.replies.dates import weekdays_only
+from parsers.replies.facts import ReplyFacts, extract_facts
+from parsers.replies.features import fold, text_features
+from parsers.replies.learn import GUARDED, Outcome, auto_handled
+from parsers.replies.model import LinearModel, load, predict
 
 REVIEW_BELOW = 0.7
 
@@ -67,6 +74,26 @@ class Classification:
     original_message_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the rules found in one mail; the model's input (and its verdict when a
+    rule is exact: ``ruled``)."""
+
+    facts: ReplyFacts
+    ruled: Classification | None
+    features: tuple[str, ...] = ()
+    rule_evidence: tuple[str, ...] = ()
+    promise_date: date | None = None
+    paid_date: date | None = None
+    date_evidence: tuple[str, ...] = ()
+    return_date: date | None = None
+    auto_body: bool = False
+    # Dates the sentence rules did not tie to a payment: used only when the model says the
+    # reply IS a promise (first future date) or a paid claim (first past date).
+    loose_future: date | None = None
+    loose_past: date | None = None
+
+
 def classify(
     mail: ParsedMail,
     *,
@@ -74,8 +101,37 @@ def classify(
     invoice_pattern: str | re.Pattern[str] | None = None,
     is_business_day: Callable[[date], bool] | None = None,
     own_addresses: tuple[str, ...] = (),
+    model: LinearModel | None = None,
 ) -> Classification:
     """Classify one parsed mail; ``tz`` is the office timezone for relative dates."""
+    reading = read(
+        mail,
+        tz=tz,
+        invoice_pattern=invoice_pattern,
+        is_business_day=is_business_day,
+        own_addresses=own_addresses,
+    )
+    return decide(reading, model or shipped_model())
+
+
+@cache
+def shipped_model() -> LinearModel:
+    """The trained weights shipped with the code (parsed once, on first use: a daemon that
+    receives no mail never holds them)."""
+    from parsers.replies.model_data import MODEL
+
+    return load(MODEL)
+
+
+def read(
+    mail: ParsedMail,
+    *,
+    tz: tzinfo,
+    invoice_pattern: str | re.Pattern[str] | None = None,
+    is_business_day: Callable[[date], bool] | None = None,
+    own_addresses: tuple[str, ...] = (),
+) -> Reading:
+    """The rules' findings for one mail (the costly, model-independent part)."""
     business = is_business_day or weekdays_only
     facts = extract_facts(mail, tz=tz, invoice_pattern=invoice_pattern, is_business_day=business)
     base = _Result(facts)
@@ -83,14 +139,17 @@ def classify(
     bounce = detect_bounce(mail, own_addresses)
     if bounce is not None:
         confidence = 0.95 if bounce.recipients else 0.8
-        return base.build(
-            Intent.BOUNCE,
-            confidence,
-            ("kind:bounce", *bounce.evidence),
-            machine="bounce",
-            bounce_recipients=bounce.recipients,
-            bounce_permanent=bounce.permanent,
-            original_message_id=bounce.original_message_id,
+        return Reading(
+            facts,
+            base.build(
+                Intent.BOUNCE,
+                confidence,
+                ("kind:bounce", *bounce.evidence),
+                machine="bounce",
+                bounce_recipients=bounce.recipients,
+                bounce_permanent=bounce.permanent,
+                original_message_id=bounce.original_message_id,
+            ),
         )
 
     auto = detect_auto_reply(
@@ -101,54 +160,110 @@ def classify(
         is_business_day=business,
     )
     if auto.kind is MachineKind.AUTO_GENERATED:
-        return base.build(
-            Intent.OTHER, 0.8, ("kind:auto_generated", *auto.evidence), machine="auto_generated"
+        return Reading(
+            facts,
+            base.build(
+                Intent.OTHER, 0.8, ("kind:auto_generated", *auto.evidence), machine="auto_generated"
+            ),
         )
     if auto.kind is MachineKind.AUTO_REPLY and auto.strong:
-        return base.build(
-            Intent.AUTO_REPLY,
-            0.95,
-            ("kind:auto_reply", *auto.evidence),
-            machine="auto_reply",
-            return_date=auto.return_date,
+        return Reading(
+            facts,
+            base.build(
+                Intent.AUTO_REPLY,
+                0.95,
+                ("kind:auto_reply", *auto.evidence),
+                machine="auto_reply",
+                return_date=auto.return_date,
+            ),
         )
 
     sentences = facts.sentences
-    fired, evidence = _debtor_cues(facts, sentences, mail.subject)
-    if auto.kind is MachineKind.AUTO_REPLY and not fired:
-        # body wording alone ("I am out of the office") and nothing a debtor would say
-        return base.build(
-            Intent.AUTO_REPLY,
-            0.8,
-            ("kind:auto_reply(body)", *auto.evidence),
-            machine="auto_reply",
-            return_date=auto.return_date,
-        )
-    promise, paid, date_evidence = _payment_dates(facts, sentences)
-    if promise is not None and Intent.PROMISE_TO_PAY not in fired:
-        fired.add(Intent.PROMISE_TO_PAY)
-        evidence.append("promise:dated payment sentence")
-    if paid is not None and Intent.PAID_CLAIM not in fired:
-        fired.add(Intent.PAID_CLAIM)
-        evidence.append("paid:dated past payment")
-    intent = next((i for i in PRIORITY if i in fired), Intent.OTHER)
-    if intent is Intent.PAYMENT_PLAN:
-        promise = None  # an instalment proposal is a request, not a commitment
-    if intent is Intent.OTHER:
-        confidence = 0.5
-    elif len(fired) == 1:
-        confidence = 0.95
-    else:
-        confidence = 0.8
-    if auto.kind is MachineKind.AUTO_REPLY:
-        evidence.append("note:auto-reply wording overruled by debtor cues")
-        confidence = min(confidence, 0.5)
-    return base.build(
-        intent,
-        confidence,
-        (f"intent:{intent.value}", *evidence, *date_evidence),
+    fired, evidence = debtor_cues(facts, sentences, mail.subject)
+    mentions = facts.dates  # computed once: the costly part of the rules
+    promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
+    auto_body = auto.kind is MachineKind.AUTO_REPLY
+    if auto_body:
+        evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
+    rule_feats = {f"r:{intent}" for intent in fired}
+    if promise is not None:
+        rule_feats.add("r:promise_date")
+    if paid is not None:
+        rule_feats.add("r:paid_date")
+    if auto_body:
+        rule_feats.add("r:auto_body")
+        if auto.return_date is not None:
+            rule_feats.add("r:return_date")
+    if mail.attachments:
+        rule_feats.add("r:attachment")
+    folded = fold(facts.split.new[:6000])
+    rule_feats.update(concept_features(facts.split.new, folded=folded))
+    if not fired and promise is None and paid is None:
+        rule_feats.add("r:none")
+    verdict = next((i for i in PRIORITY if i in fired), None)
+    if verdict is None:
+        verdict = Intent.PAID_CLAIM if paid else Intent.PROMISE_TO_PAY if promise else Intent.OTHER
+    rule_feats.add(f"r:rule={verdict.value}")
+    words = len(facts.split.new.split())
+    rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
+    base_day = facts.base_date
+    loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
+    loose_past = next((m.day for m in mentions if base_day and m.day <= base_day), None)
+    return Reading(
+        facts,
+        None,
+        loose_future=loose_future,
+        loose_past=loose_past,
+        features=(
+            *text_features(facts.split.new, mail.subject, folded=folded),
+            *sorted(rule_feats),
+        ),
+        rule_evidence=tuple(evidence),
         promise_date=promise,
         paid_date=paid,
+        date_evidence=tuple(date_evidence),
+        return_date=auto.return_date,
+        auto_body=auto_body,
+    )
+
+
+def decide(reading: Reading, model: LinearModel) -> Classification:
+    """The model's verdict on what a person wrote (or the rule's, where a rule is exact)."""
+    if reading.ruled is not None:
+        return reading.ruled
+    prediction = predict(model, reading.features)
+    intent = Intent(prediction.best)
+    alarm = sum(prediction.probabilities.get(i, 0.0) for i in GUARDED)
+    outcome = Outcome("", intent.value, prediction.confidence, alarm)
+    automatic = auto_handled(outcome, model.threshold, model.guard)
+    evidence = [
+        f"intent:{intent.value}",
+        f"model:p={prediction.confidence:.2f} (auto from {model.threshold:.2f})",
+        *(f"feature:{r}" for r in prediction.reasons),
+    ]
+    if intent.value not in GUARDED and alarm >= model.guard:
+        evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
+    evidence += [f"rule:{e}" for e in reading.rule_evidence]
+    # In the labelled replies a promise date belongs to a promise and a paid date to a paid
+    # claim (a handful of 500 disputes carry one): other intents drive no date.
+    promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
+    paid = reading.paid_date if intent is Intent.PAID_CLAIM else None
+    if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
+        promise = reading.loose_future
+        evidence.append(f"promise_date:only future date in the reply->{promise.isoformat()}")
+    if intent is Intent.PAID_CLAIM and paid is None and reading.loose_past:
+        paid = reading.loose_past
+        evidence.append(f"paid_date:only past date in the reply->{paid.isoformat()}")
+    auto_reply = intent is Intent.AUTO_REPLY
+    return _Result(reading.facts).build(
+        intent,
+        round(prediction.confidence, 4),
+        (*evidence, *reading.date_evidence),
+        machine="auto_reply" if auto_reply else None,
+        promise_date=None if auto_reply else promise,
+        paid_date=None if auto_reply else paid,
+        return_date=reading.return_date if auto_reply else None,
+        needs_review=not automatic,
     )
 
 
@@ -169,6 +284,7 @@ class _Result:
         bounce_recipients: tuple[str, ...] = (),
         bounce_permanent: bool | None = None,
         original_message_id: str | None = None,
+        needs_review: bool | None = None,
     ) -> Classification:
         return Classification(
             intent=intent,
@@ -182,140 +298,7 @@ class _Result:
             amounts=tuple(a.value for a in self.facts.amounts),
             confidence=confidence,
             evidence=evidence,
-            needs_review=confidence < REVIEW_BELOW,
+            needs_review=confidence < REVIEW_BELOW if needs_review is None else needs_review,
             machine=machine,
             original_message_id=original_message_id,
         )
-
-
-def _negated(text: str, start: int, end: int) -> bool:
-    return bool(
-        lx.DISPUTE_NEGATED.search(text[max(0, start - 30) : start])
-        or lx.DISPUTE_NEGATED_AFTER.search(text[end : end + 40])
-    )
-
-
-def _debtor_cues(
-    facts: ReplyFacts, sentences: tuple[Sentence, ...], subject: str
-) -> tuple[set[Intent], list[str]]:
-    fired: set[Intent] = set()
-    evidence: list[str] = []
-    own = facts.split.new
-    subject_text = re.sub(r"^\s*((re|aw|antw|réf|ref|fw|fwd|wg)\s*:\s*)+", "", subject, flags=re.I)
-    for intent, regex, check_negation in (
-        (Intent.INSOLVENCY, lx.INSOLVENCY, False),
-        (Intent.DISPUTE, lx.DISPUTE, True),
-        (Intent.PAYMENT_PLAN, lx.PAYMENT_PLAN, False),
-        (Intent.INVOICE_REQUEST, lx.INVOICE_REQUEST, False),
-    ):
-        for source, text in (("body", own), ("subject", subject_text)):
-            for m in regex.finditer(text):
-                if check_negation and _negated(text, m.start(), m.end()):
-                    evidence.append(f"negated:{m.group(0).lower()}")
-                    continue
-                fired.add(intent)
-                evidence.append(f"{intent.value}:{source}:{m.group(0).strip().lower()}")
-                break
-    for sentence in sentences:
-        kind = _payment_kind(sentence.text)
-        if kind == "paid":
-            fired.add(Intent.PAID_CLAIM)
-            evidence.append(f"paid_claim:{_short(sentence.text)}")
-        elif kind == "promise":
-            fired.add(Intent.PROMISE_TO_PAY)
-            evidence.append(f"promise_to_pay:{_short(sentence.text)}")
-    if lx.PAID.search(subject_text) and not lx.NEGATION.search(subject_text):
-        fired.add(Intent.PAID_CLAIM)
-        evidence.append(f"paid_claim:subject:{_short(subject_text)}")
-    return fired, evidence
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-_CLAUSE = re.compile(r",?\s+\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)
-
-
-def _clauses(text: str) -> list[tuple[int, str]]:
-    """A sentence cut at "but"-like joints: a negation before "maar" stays on its side."""
-    out: list[tuple[int, str]] = []
-    pos = 0
-    for m in _CLAUSE.finditer(text):
-        out.append((pos, text[pos : m.start()]))
-        pos = m.end()
-    out.append((pos, text[pos:]))
-    return out
-
-
-def _payment_kind(text: str) -> str | None:
-    """'paid' (past payment), 'promise' (commitment to pay) or None for one sentence."""
-    kinds = {_clause_kind(clause) for _, clause in _clauses(text)}
-    return "paid" if "paid" in kinds else "promise" if "promise" in kinds else None
-
-
-def _clause_kind(text: str) -> str | None:
-    negated = bool(lx.NEGATION.search(text))
-    future = bool(lx.FUTURE.search(text))
-    if lx.PAID.search(text) and not future and not negated:
-        return "paid"
-    if lx.PAY_WORD.search(text) and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
-        return "promise"
-    return None
-
-
-def _payment_dates(
-    facts: ReplyFacts, sentences: tuple[Sentence, ...]
-) -> tuple[date | None, date | None, list[str]]:
-    """(promise_date, paid_date, evidence) from dates in payment sentences."""
-    base = facts.base_date
-    if base is None:
-        return None, None, []
-    promise: list[tuple[tuple[int, int, int], DateMention]] = []
-    paid: list[tuple[tuple[int, int, int], DateMention]] = []
-    for mention in facts.dates:
-        sentence = _sentence_of(sentences, mention.start)
-        if sentence is None:
-            continue
-        rel = mention.start - sentence.start
-        clause_start, text = next(
-            (start, clause) for start, clause in reversed(_clauses(sentence.text)) if start <= rel
-        )
-        rel -= clause_start
-        pay_spans = [m.span() for m in lx.PAY_WORD.finditer(text)] + [
-            m.span() for m in lx.PAID.finditer(text)
-        ]
-        if not pay_spans or lx.NEGATION.search(text):
-            continue
-        after = [rel - e for _, e in pay_spans if e <= rel]
-        before = [s - (rel + len(mention.text)) for s, _ in pay_spans if s >= rel]
-        score = (
-            (0, min(after), mention.start) if after else (1, min(before or [999]), mention.start)
-        )
-        day = mention.day
-        past_sentence = bool(lx.PAID.search(text)) and not lx.FUTURE.search(text)
-        if mention.kind == "weekday" and past_sentence:
-            day = day - timedelta(days=7)  # "paid on Friday": the one before, not the next
-        if day < base or (day == base and past_sentence):
-            paid.append(
-                (score, DateMention(mention.start, mention.end, day, mention.text, mention.kind))
-            )
-        else:
-            promise.append((score, mention))
-    promise.sort(key=lambda x: x[0])
-    paid.sort(key=lambda x: x[0])
-    evidence = [f"promise_date:{m.text!r}->{m.day.isoformat()}" for _, m in promise[:1]]
-    evidence += [f"paid_date:{m.text!r}->{m.day.isoformat()}" for _, m in paid[:1]]
-    return (
-        promise[0][1].day if promise else None,
-        paid[0][1].day if paid else None,
-        evidence,
-    )
-
-
-def _sentence_of(sentences: tuple[Sentence, ...], pos: int) -> Sentence | None:
-    for s in sentences:
-        if s.start <= pos < s.start + len(s.text):
-            return s
-    return None

@@ -325,7 +325,8 @@ def decide_reply(
     intent = classification.intent
     if intent is Intent.BOUNCE:
         return _finish(_bounce(context, classification))
-    if intent is Intent.AUTO_REPLY:
+    if intent is Intent.AUTO_REPLY and not classification.needs_review:
+        # An unsure "auto-reply" may be a person writing: it goes to review below.
         return _finish(_auto_reply(context, classification, today, settings))
     if classification.machine == "auto_generated":
         return _finish([Note("machine_mail", "automatic mail that is not an answer to us")])

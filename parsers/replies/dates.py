@@ -68,7 +68,10 @@ _NUM_WORDS = {
     "een": 1, "één": 1, "one": 1, "ein": 1, "einem": 1, "un": 1, "twee": 2, "two": 2,
     "zwei": 2, "deux": 2, "drie": 3, "three": 3, "drei": 3, "trois": 3, "vier": 4, "four": 4,
     "quatre": 4, "vijf": 5, "five": 5, "fünf": 5, "cinq": 5, "tien": 10, "ten": 10,
-    "zehn": 10, "dix": 10,
+    "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
+    "sieben": 7, "sept": 7, "acht": 8, "eight": 8, "huit": 8, "negen": 9, "nine": 9,
+    "neun": 9, "neuf": 9, "veertien": 14, "fourteen": 14, "vierzehn": 14, "quatorze": 14,
+    "vijftien": 15, "fifteen": 15, "quinze": 15,
 }  # fmt: skip
 _N = r"(\d{1,2}|" + "|".join(_NUM_WORDS) + r")"
 
@@ -79,7 +82,7 @@ class DateMention:
     end: int
     day: date
     text: str
-    kind: str  # "absolute", "relative", "weekday", "period"
+    kind: str  # "absolute", "relative", "weekday", "day" (of the month), "period"
 
 
 def _num(token: str) -> int:
@@ -123,6 +126,48 @@ def _friday_next_week(base: date) -> date:
     return base + timedelta(days=7 - base.weekday() + 4)
 
 
+def _next_date(base: date, month: int, day: int) -> date:
+    """The first such calendar day on or after ``base``."""
+    this = date(base.year, month, day)
+    return this if this >= base else date(base.year + 1, month, day)
+
+
+def _next_day_of_month(base: date, day: int) -> date | None:
+    """The next such day of a month strictly after ``base`` ("de 24e", "on the 9th")."""
+    cand = base + timedelta(days=1)
+    while cand.day != day and (cand - base).days < 62:
+        cand += timedelta(days=1)
+    return cand if cand.day == day else None
+
+
+def _first_week_friday(base: date, month: int) -> date:
+    """Friday of the first full working week (Monday to Friday) of ``month``."""
+    first = _next_date(base, month, 1)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    return monday + timedelta(days=4)
+
+
+def _first_business_day(base: date, month: int, is_business_day: BusinessDay) -> date:
+    day = _next_date(base, month, 1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _iso_week_friday(base: date, week: int) -> date | None:
+    """Friday of ISO week ``week``: this year's, or next year's once it has passed."""
+    if not 1 <= week <= 53:
+        return None
+    for year in (base.isocalendar()[0], base.isocalendar()[0] + 1):
+        try:
+            friday = date.fromisocalendar(year, week, 5)
+        except ValueError:
+            continue
+        if friday >= base - timedelta(days=4):
+            return friday
+    return None
+
+
 def _end_of_month(base: date) -> date:
     return date(base.year, base.month, calendar.monthrange(base.year, base.month)[1])
 
@@ -132,6 +177,16 @@ _NUMERIC = re.compile(r"(?<![\d/.\-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!
 _ISO = re.compile(r"(?<![\d/.\-])(\d{4})-(\d{2})-(\d{2})(?![\d])")
 _DAY_MONTH_SHORT = re.compile(
     r"\b(?:op|on|am|le|per|vom|du|since|sinds|seit)\s+(\d{1,2})[-/.](\d{1,2})(?![\d/.\-])(?!\.\d)",
+    _I,
+)
+# "executed on 14/09", "am 28.09. beglichen", "at 12-10": day and month without a year,
+# anywhere (not inside amounts, times or longer numbers).
+_BARE_DM = re.compile(
+    r"(?<![\d/.,\-:€$£])(\d{1,2})([./-])(\d{1,2})(?:\.(?=\s|$))?(?![\d/\-:]|[.,]\d)"
+)
+_DAY_OF_MONTH = re.compile(
+    r"\b(?:de|the|le|den|am|on the|on)\s+(\d{1,2})(?:e|th|st|nd|rd|er|ste|\.)(?=\s|[,.!?]|$)"
+    r"(?!\s*(?:" + _MONTH_RE + r"))(?:\s+of this month|\s+dieses monats|\s+van deze maand)?",
     _I,
 )
 _TEXT_DM = re.compile(
@@ -148,11 +203,47 @@ _WITHIN_BD = re.compile(
     _I,
 )
 _WITHIN_D = re.compile(
-    rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+(?:dagen|days|tagen|jours)\b",
+    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b",
+    _I,
+)
+_WITHIN_W = re.compile(
+    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous)\s+{_N}\s+"
+    r"(?:weken|weeks|wochen|semaines)\b",
+    _I,
+)
+_GREETING = re.compile(r"^\s*morgen\s*[,!]", _I | re.MULTILINE)  # Dutch/German "good morning"
+_HUITAINE = re.compile(r"\bsous (huitaine|quinzaine)\b", _I)
+_ISO_WEEK = re.compile(
+    r"\b(?:in |during |vor |bis |en |op |tegen )?(?:week|kw|kalenderwoche|semaine|wk)\.?\s*(\d{1,2})\b",
+    _I,
+)
+_FIRST_WEEK = re.compile(
+    rf"\b(?:(?:the )?first week of|(?:de )?eerste week van|(?:la )?premi[eè]re semaine de|"
+    rf"d[ée]but|begin|early|anfang|in der ersten woche im|erste woche im)\s+({_MONTH_RE})\b",
+    _I,
+)
+_ERSTE_WOCHE = re.compile(rf"\berste[n]?\s+({_MONTH_RE})woche\b", _I)
+_MID_MONTH = re.compile(
+    rf"\b(?:mid|mid-|midden|half|medio|mitte|mi-|mi )\s*({_MONTH_RE})\b|"
+    r"\b(mid next month|midden volgende maand|half volgende maand|mitte (?:des )?n[äa]chsten monats|"
+    r"mi-mois prochain|au milieu du mois prochain|medio volgende maand)\b",
+    _I,
+)
+_CHRISTMAS = re.compile(
+    r"\b(?:before|voor|vóór|vor|avant)\s+(?:the\s+|de\s+|den\s+|les\s+|la\s+)?"
+    r"(christmas|xmas|kerst\w*|weihnachten|no[eë]l|holidays|feestdagen|feiertagen|f[eê]tes)\b",
+    _I,
+)
+_END_WEEK = re.compile(
+    r"\b(end of (?:the|this) week|eind van de(?:ze)? week|einde van de week|ende (?:der|dieser) woche|"
+    r"fin de (?:la |cette )?semaine|before the weekend|voor het weekend|vor dem wochenende|"
+    r"avant le week-?end)\b",
     _I,
 )
 _AVANT_LE = re.compile(
-    r"\b(?:avant le|before the|vóór de|voor de|bis zum)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:"
+    r"\b(?:avant le|before the|vóór de|voor de|bis zum|after the|na de|nach dem|apr[eè]s le|"
+    r"on the|op de|jusqu'au|until the|tot de|by the|ab dem|vanaf de)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:"
     + _MONTH_RE
     + r"))",
     _I,
@@ -169,16 +260,18 @@ _NEXT_WEEK = re.compile(
 _END_MONTH = re.compile(
     r"\b(eind van de maand|einde van de maand|eind deze maand|einde maand|eind van deze maand|"
     r"end of the month|end of this month|month end|month-end|ende des monats|monatsende|ende dieses monats|"
-    r"fin du mois|fin de ce mois|fin de mois)\b",
+    r"fin du mois|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b",
     _I,
 )
 _YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
 _TODAY = re.compile(
-    r"\b(this morning|today|vanochtend|vanmorgen|vandaag|heute morgen|heute|ce matin|aujourd'hui)\b",
+    r"\b(this morning|today|tonight|this evening|vanochtend|vanmorgen|vandaag|vanavond|heden|"
+    r"heute morgen|heute abend|heutigen|heutige|heute|gerade|grad|soeben|just now|zojuist|ce matin|ce soir|"
+    r"aujourd'hui|ce jour|à l'instant)\b",
     _I,
 )
 _TOMORROW = re.compile(
-    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag|früh))", _I
+    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
 )
 _LAST_WD = re.compile(
     rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
@@ -224,10 +317,43 @@ def find_dates(
         add(m, _safe(int(m[3]), mon, day) if m[3] else _nearest_year(base, mon, day), "absolute")
     for m in _DAY_MONTH_SHORT.finditer(text):
         add(m, _nearest_year(base, int(m[2]), int(m[1])), "absolute")
+    for m in _BARE_DM.finditer(text):
+        first, second = int(m[1]), int(m[3])
+        sep, whole = m[2], m.group(0)
+        if (sep == "." and not whole.endswith(".")) or (sep == "-" and len(m[3]) < 2):
+            continue  # "3.5 hours", "1-2 days": numbers, not dates
+        if sep == "/" and second > 12 >= first:  # "9/18": a US writer, month first
+            first, second = second, first
+        if 1 <= first <= 31 and 1 <= second <= 12:
+            add(m, _nearest_year(base, second, first), "absolute")
+    for m in _DAY_OF_MONTH.finditer(text):
+        add(m, _next_day_of_month(base, int(m[1])), "day")
     for m in _WITHIN_BD.finditer(text):
         add(m, add_business_days(base, _num(m[1]), is_business_day), "period")
     for m in _WITHIN_D.finditer(text):
         add(m, base + timedelta(days=_num(m[1])), "period")
+    for m in _HUITAINE.finditer(text):
+        add(m, base + timedelta(days=8 if m[1].lower() == "huitaine" else 15), "period")
+    for m in _CHRISTMAS.finditer(text):
+        add(m, _next_date(base, 12, 24), "relative")
+    for m in _FIRST_WEEK.finditer(text):
+        month = MONTHS[m[1].lower()]
+        if m.group(0).lower().startswith("anfang"):
+            add(m, _first_business_day(base, month, is_business_day), "relative")
+        else:
+            add(m, _first_week_friday(base, month), "relative")
+    for m in _ERSTE_WOCHE.finditer(text):
+        add(m, _first_week_friday(base, MONTHS[m[1].lower()]), "relative")
+    for m in _MID_MONTH.finditer(text):
+        if m[1]:
+            add(m, _next_date(base, MONTHS[m[1].lower()], 15), "relative")
+        else:
+            nxt = date(base.year + base.month // 12, base.month % 12 + 1, 15)
+            add(m, nxt, "relative")
+    for m in _ISO_WEEK.finditer(text):
+        add(m, _iso_week_friday(base, int(m[1])), "relative")
+    for m in _END_WEEK.finditer(text):
+        add(m, base + timedelta(days=(4 - base.weekday()) % 7), "relative")
     for m in _AVANT_LE.finditer(text):
         d = int(m[1])
         cand = base + timedelta(days=1)
@@ -251,7 +377,14 @@ def find_dates(
         add(m, base - timedelta(days=1), "relative")
     for m in _TODAY.finditer(text):
         add(m, base, "relative")
+    for m in _WITHIN_W.finditer(text):
+        add(m, base + timedelta(days=7 * _num(m[1])), "period")
+    greetings = [
+        g.start(0) + len(g.group(0)) - len(g.group(0).lstrip()) for g in _GREETING.finditer(text)
+    ]
     for m in _TOMORROW.finditer(text):
+        if m.start() in greetings:
+            continue
         add(m, base + timedelta(days=1), "relative")
     for m in _WEEKDAY.finditer(text):
         # "vrijdag 6 november", "Montag, dem 23.11.2026": the explicit date decides

@@ -82,10 +82,15 @@ INVOICE_REQUEST = _cues(
 
 # "already paid": past tense; sentences with a future marker are promises instead
 PAID = _cues(
-    r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b",
+    r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b|\buitgevoerd\b|"
+    r"\bafgeschreven\b|\bafgegaan\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
-    r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b",
-    r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)",
+    r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
+    r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
+    r"\bwired\b|went through",
+    r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
+    r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
+    r"\babgegangen\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
 )

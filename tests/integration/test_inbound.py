@@ -128,13 +128,21 @@ def test_corpus_batch_is_processed_once_with_its_effects(corpus: Any) -> None:
                 "SELECT status FROM debtor_emails WHERE email = ?", (BOUNCED[name],)
             )
             assert status == "undeliverable", name
+    dated = [n for n in rows if lab[n]["intent"] == "promise_to_pay" and lab[n]["promise_date"]]
     promised = {
-        n: store.scalar("SELECT promised_date FROM promises WHERE inbox_id = ?", (r["id"],))
-        for n, r in rows.items()
-        if lab[n]["intent"] == "promise_to_pay" and lab[n]["promise_date"]
+        n: store.scalar("SELECT promised_date FROM promises WHERE inbox_id = ?", (rows[n]["id"],))
+        for n in dated
+        if rows[n]["status"] == "processed"
     }
     agree = sum(1 for n, d in promised.items() if d == lab[n]["promise_date"])
-    assert agree >= 0.9 * len(promised), promised
+    assert promised and agree >= 0.9 * len(promised), promised
+    # A promise the classifier is not sure of is never recorded blindly: a person reads it.
+    for n in dated:
+        if rows[n]["status"] != "processed":
+            items = store.query(
+                "SELECT type FROM review_items WHERE inbox_id = ?", (rows[n]["id"],)
+            )
+            assert items, n
 
     # every automatic answer: one per inbound message, marked as automatic, threaded
     answers = store.query("SELECT * FROM outbox")
@@ -222,7 +230,10 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
     tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = corpus_store(tmp_path)
-    picked = corpus_files()[:5]
+    files = corpus_files()
+    # r008 (a promise the classifier handles automatically) is the poison; of the others
+    # only r010 (an auto-reply) is processed, the rest go to review.
+    picked = [files[1], files[4], files[7], files[3], files[9]]
     for path in picked:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
@@ -273,7 +284,7 @@ def test_in_flag_mode_a_retried_message_gets_the_flags_of_its_new_outcome(
     tmp_path: Path, account: MailAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = corpus_store(tmp_path)
-    raw = corpus_files()[2].read_bytes()  # a promise: processed once it can be classified
+    raw = corpus_files()[7].read_bytes()  # a promise: processed once it can be classified
     account.deliver(raw)
     config = corpus_config(account.imap_settings(), mark_mode="flag")
     real = inbound.classify
@@ -447,7 +458,7 @@ def test_mail_saved_as_a_file_is_processed_like_fetched_mail(
 ) -> None:
     store, _ = corpus_store(tmp_path)
     files = corpus_files()
-    fetched, saved = files[2], files[6]  # two promises to pay
+    fetched, saved = files[2], files[7]  # two promises to pay (r008 is handled automatically)
     account.deliver(fetched.read_bytes())
     config = corpus_config(account.imap_settings())
     run_pass(store, config)

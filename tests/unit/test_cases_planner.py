@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from daemon.domain.cases import (
     InvoiceState,
     LastReminder,
     PlanSettings,
+    ReviewWait,
     plan_day,
     plan_debtor,
 )
@@ -265,3 +266,19 @@ def test_plan_day_is_deterministic_and_sorted() -> None:
     a = debtor(inv("F1", date(2026, 4, 15)), debtor_id="B")
     b = debtor(inv("F2", date(2026, 4, 15)), debtor_id="A")
     assert [x.debtor_id for x in plan_day([a, b], TODAY, SETTINGS)] == ["A", "B"]
+
+
+def test_a_reply_waiting_for_review_holds_every_automated_step() -> None:
+    wait = ReviewWait(item_id=42, item_type="other_reply", since=TODAY - timedelta(days=2))
+    s = debtor(inv("F1", date(2026, 4, 15), done=1, last=date(2026, 4, 10)), review_wait=wait)
+    act = only(plan_debtor(s, TODAY, SETTINGS))
+    assert act.action == ActionKind.HOLD
+    assert "waiting for review #42 (other_reply) since" in act.reason
+    assert "overdue" not in act.reason
+    late = replace(s, review_wait=replace(wait, since=TODAY - timedelta(days=6)))
+    act = only(plan_debtor(late, TODAY, replace(SETTINGS, review_wait_max_days=5)))
+    assert act.action == ActionKind.HOLD and "overdue" in act.reason  # escalated, still held
+    # positive control: without the waiting item the same debtor gets its reminder
+    assert (
+        only(plan_debtor(replace(s, review_wait=None), TODAY, SETTINGS)).action == ActionKind.EMAIL
+    )

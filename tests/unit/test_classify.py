@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from daemon.cli.classify import classify_command
-from daemon.domain.classify import Classification, Intent, classify
+from daemon.domain.classify import Classification, Intent, classify, shipped_model
 from parsers.mail import parse
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -162,7 +162,19 @@ def test_evidence_and_confidence() -> None:
     result = run("Wij betalen de factuur vrijdag.")
     assert result.evidence[0] == "intent:promise_to_pay"
     assert any(e.startswith("promise_date:") for e in result.evidence)
-    assert result.confidence == 0.95 and not result.needs_review
+    assert any(e.startswith("model:p=") for e in result.evidence)
+    assert any(e.startswith("feature:") for e in result.evidence)  # which features decided
+    threshold = shipped_model().threshold
+    assert result.needs_review == (result.confidence < threshold)
+
+
+def test_a_likely_dispute_is_never_handled_automatically_as_something_else() -> None:
+    for body in (
+        "We will pay the balance once the credit note for the returned radiator arrives.",
+        "The radiator leaks since you installed it.",
+    ):
+        result = run(body)
+        assert result.intent is Intent.DISPUTE or result.needs_review, result.evidence
 
 
 def test_other_goes_to_a_person() -> None:

@@ -157,6 +157,13 @@ CASES = [
         ["PauseCase"],
     ),
     (
+        "unsure-auto-reply-may-be-a-person-and-goes-to-review",
+        CTX,
+        cls(Intent.AUTO_REPLY, confidence=0.4, needs_review=True, machine="auto_reply"),
+        "review",
+        ["OpenReview"],
+    ),
+    (
         "auto-reply-never-shortens-a-pause",
         replace(CTX, paused_until=date(2027, 1, 4)),
         cls(Intent.AUTO_REPLY, return_date=date(2026, 12, 4), machine="auto_reply"),

@@ -137,6 +137,34 @@ def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str)
     return len(items)
 
 
+# Review items opened from a debtor's own words: a reply (inbox row) linked to a debtor.
+# Bounces are machine notices about our mail, not the debtor's words.
+_DEBTOR_WORDS = (
+    "state != 'resolved' AND debtor_id IS NOT NULL AND inbox_id IS NOT NULL AND type != 'bounce'"
+)
+
+
+def debtor_reply_items(store: Store) -> list[dict[str, Any]]:
+    """Unresolved review items that come from a debtor's reply, oldest first."""
+    return store.query(
+        "SELECT id, type, debtor_id, created_at, priority FROM review_items"
+        f" WHERE {_DEBTOR_WORDS} ORDER BY created_at, id"
+    )
+
+
+def escalate_item(store: Store, item_id: int, *, now: str) -> bool:
+    """Raise an item to urgent and clear its notification mark so staff are alerted again.
+    False when it was already urgent (escalation happens once)."""
+    return (
+        store.execute(
+            "UPDATE review_items SET priority = 0, notified_at = NULL, updated_at = ?"
+            " WHERE id = ? AND priority > 0 AND state != 'resolved'",
+            (now, item_id),
+        ).rowcount
+        > 0
+    )
+
+
 def resolve_debtor_items(
     store: Store, debtor_id: str, type: str, resolution: str, *, actor: str, now: str
 ) -> list[int]:

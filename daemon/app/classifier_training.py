@@ -1,0 +1,238 @@
+"""Training the intent model from labelled replies, and measuring it honestly.
+
+One command (``dunmail train-classifier``) reads the labelled corpora, sets aside a fixed
+held-out part, cross-validates on the rest (each reply scored by a model that never saw it),
+calibrates the auto-handling threshold on those out-of-fold results, fits the final model
+and writes it as ``parsers/replies/model_data.py``. Deterministic: same corpora, same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from daemon.domain.classify import Classification, Intent, Reading, decide, read
+from parsers.mail import parse
+from parsers.replies.learn import Outcome, TrainSettings, calibrate, train
+from parsers.replies.model import LinearModel, dump, load
+
+TZ = ZoneInfo("Europe/Amsterdam")
+REPO = Path(__file__).resolve().parents[2]
+CORPORA = (
+    REPO / ".." / "shared" / "corpus" / "replies-train",
+    REPO / ".." / "shared" / "corpus" / "replies",
+)
+ARTEFACT = REPO / "parsers" / "replies" / "model_data.py"
+CLASSES = tuple(i.value for i in Intent if i is not Intent.BOUNCE)
+FOLDS = 5
+HELD_OUT_SHARE = 0.2
+HELD_OUT_CORPUS = "replies-train"  # the development corpus is too small to split
+DATE_FIELDS = ("promise_date", "paid_date", "return_date")
+DEFAULT_SETTINGS = TrainSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    corpus: str
+    name: str
+    label: dict[str, Any]
+    reading: Reading
+
+    @property
+    def key(self) -> str:
+        return f"{self.corpus}/{self.name}"
+
+
+def _rank(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def stratified(examples: Sequence[Example], parts: int) -> dict[str, int]:
+    """Part number (0 … parts-1) per example key: within each intent, by the hash of the
+    file name — fixed, independent of any result, and balanced over intents."""
+    by_intent: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_intent.setdefault(ex.label["intent"], []).append(ex)
+    out: dict[str, int] = {}
+    for group in by_intent.values():
+        for i, ex in enumerate(sorted(group, key=lambda e: _rank(e.key))):
+            out[ex.key] = i % parts
+    return out
+
+
+def held_out(examples: Sequence[Example]) -> set[str]:
+    """The fixed ~20 % of replies-train that training and cross-validation never see."""
+    parts = round(1 / HELD_OUT_SHARE)
+    pool = [ex for ex in examples if ex.corpus == HELD_OUT_CORPUS]
+    return {key for key, part in stratified(pool, parts).items() if part == parts - 1}
+
+
+def load_examples(corpora: Iterable[Path]) -> list[Example]:
+    """Every labelled reply of the corpora, parsed and read by the rules (once)."""
+    out: list[Example] = []
+    for corpus in corpora:
+        labels = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
+        for name in sorted(labels):
+            mail = parse((corpus / name).read_bytes())
+            out.append(Example(corpus.resolve().name, name, labels[name], read(mail, tz=TZ)))
+    return out
+
+
+def fit(examples: Sequence[Example], settings: TrainSettings = DEFAULT_SETTINGS) -> LinearModel:
+    """A model from the replies the rules leave to it (bounces are the rules' alone)."""
+    docs = [ex for ex in examples if ex.reading.ruled is None and ex.label["intent"] in CLASSES]
+    return train(
+        [d.reading.features for d in docs], [d.label["intent"] for d in docs], CLASSES, settings
+    )
+
+
+@dataclass
+class Scored:
+    example: Example
+    result: Classification
+
+    @property
+    def right(self) -> bool:
+        return self.result.intent.value == self.example.label["intent"]
+
+    @property
+    def dates_right(self) -> bool:
+        return all(_iso(getattr(self.result, f)) == self.example.label.get(f) for f in DATE_FIELDS)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class CrossValidation:
+    scored: list[Scored] = field(default_factory=list)
+    threshold: float = 1.0
+    guard: float = 0.0
+
+
+def cross_validate(
+    examples: Sequence[Example], settings: TrainSettings = DEFAULT_SETTINGS
+) -> CrossValidation:
+    """k-fold: every reply is scored by a model fitted on the other folds; the threshold
+    and guard are then calibrated on these out-of-fold results."""
+    fold_of = stratified(examples, FOLDS)
+    models = [fit([ex for ex in examples if fold_of[ex.key] != k], settings) for k in range(FOLDS)]
+    raw = [(ex, models[fold_of[ex.key]]) for ex in examples]
+    outcomes = []
+    for ex, model in raw:
+        if ex.reading.ruled is None:
+            result = decide(ex.reading, model)
+            alarm = _alarm(ex.reading, model)
+            outcomes.append(
+                Outcome(ex.label["intent"], result.intent.value, result.confidence, alarm)
+            )
+    threshold, guard = calibrate(outcomes)
+    cv = CrossValidation(threshold=threshold, guard=guard)
+    for ex, model in raw:
+        tuned = replace(model, threshold=threshold, guard=guard)
+        cv.scored.append(Scored(ex, decide(ex.reading, tuned)))
+    return cv
+
+
+def _alarm(reading: Reading, model: LinearModel) -> float:
+    from parsers.replies.model import predict
+
+    probs = predict(model, reading.features, explain=0).probabilities
+    return probs.get("dispute", 0.0) + probs.get("insolvency", 0.0)
+
+
+def build(
+    corpora: Iterable[Path] = CORPORA, settings: TrainSettings = DEFAULT_SETTINGS
+) -> tuple[str, CrossValidation, list[Example]]:
+    """(artefact text, cross-validation, held-out examples): the whole training run."""
+    examples = load_examples(corpora)
+    hidden = held_out(examples)
+    training = [ex for ex in examples if ex.key not in hidden]
+    cv = cross_validate(training, settings)
+    model = replace(
+        fit(training, settings),
+        threshold=cv.threshold,
+        guard=cv.guard,
+        meta=(
+            ("trained_on", str(len(training))),
+            ("held_out", str(len(hidden))),
+            ("folds", str(FOLDS)),
+        ),
+    )
+    return artefact(dump(model)), cv, [ex for ex in examples if ex.key in hidden]
+
+
+def model_of(artefact_text: str) -> LinearModel:
+    """The model inside an artefact's text (as the shipped module holds it)."""
+    start = artefact_text.index(_OPEN) + len(_OPEN)
+    return load(artefact_text[start : artefact_text.rindex('"""')])
+
+
+def score_held_out(artefact_text: str, examples: Sequence[Example]) -> list[Scored]:
+    model = model_of(artefact_text)
+    return [Scored(ex, decide(ex.reading, model)) for ex in examples]
+
+
+def artefact(model_text: str) -> str:
+    return (
+        '"""The trained intent model (parsers.replies.model format). GENERATED by\n'
+        "`dunmail train-classifier` from the labelled corpora; do not edit — retrain.\n"
+        '"""\n\n'
+        f'{_OPEN}{model_text}"""\n'
+    )
+
+
+_OPEN = 'MODEL = """\\\n'
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+def table(scored: Sequence[Scored], by: str) -> list[dict[str, Any]]:
+    """Rows per language or per intent (of the label), plus 'all'."""
+    groups: dict[str, list[Scored]] = {}
+    for s in scored:
+        groups.setdefault(str(s.example.label[by]), []).append(s)
+    rows = [_row(name, groups[name]) for name in sorted(groups)]
+    return [*rows, _row("all", list(scored))]
+
+
+def _row(name: str, group: Sequence[Scored]) -> dict[str, Any]:
+    auto = [s for s in group if not s.result.needs_review]
+    dated = [s for s in group if any(s.example.label.get(f) for f in DATE_FIELDS)]
+    return {
+        "group": name,
+        "n": len(group),
+        "accuracy": sum(s.right for s in group) / len(group),
+        "auto": len(auto) / len(group),
+        "auto_wrong": (sum(not s.right for s in auto) / len(auto)) if auto else 0.0,
+        "dates": sum(s.dates_right for s in group) / len(group),
+        "dated_n": len(dated),
+        "dated_exact": (sum(s.dates_right for s in dated) / len(dated)) if dated else 1.0,
+    }
+
+
+def format_table(rows: Sequence[dict[str, Any]], title: str) -> str:
+    head = f"{title:<16}{'n':>5}{'acc':>7}{'auto':>7}{'auto-wrong':>11}{'dates':>7}{'dated':>7}"
+    lines = [head]
+    for r in rows:
+        lines.append(
+            f"{r['group']:<16}{r['n']:>5}{r['accuracy']:>7.3f}{r['auto']:>7.3f}"
+            f"{r['auto_wrong']:>11.3f}{r['dates']:>7.3f}{r['dated_exact']:>7.3f}"
+        )
+    return "\n".join(lines)
+
+
+def report(scored: Sequence[Scored], title: str) -> str:
+    return "\n\n".join(
+        [
+            format_table(table(scored, "language"), f"{title}: lang"),
+            format_table(table(scored, "intent"), f"{title}: intent"),
+        ]
+    )

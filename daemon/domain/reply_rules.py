@@ -1,0 +1,165 @@
+"""The hand-written rules of reply understanding: cue phrases per intent with negation, the
+"paid" / "promise" reading of each sentence, and which dates belong to a payment. Pure.
+
+They decide nothing on their own any more: their findings are features of the learned model
+(``daemon.domain.classify``) and their dates fill the promise and paid fields.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from parsers.replies import lexicon as lx
+from parsers.replies.dates import DateMention
+from parsers.replies.facts import ReplyFacts, Sentence
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    return bool(
+        lx.DISPUTE_NEGATED.search(text[max(0, start - 30) : start])
+        or lx.DISPUTE_NEGATED_AFTER.search(text[end : end + 40])
+    )
+
+
+def debtor_cues(
+    facts: ReplyFacts, sentences: tuple[Sentence, ...], subject: str
+) -> tuple[set[str], list[str]]:
+    fired: set[str] = set()
+    evidence: list[str] = []
+    own = facts.split.new
+    subject_text = re.sub(r"^\s*((re|aw|antw|réf|ref|fw|fwd|wg)\s*:\s*)+", "", subject, flags=re.I)
+    for intent, regex, check_negation in (
+        ("insolvency", lx.INSOLVENCY, False),
+        ("dispute", lx.DISPUTE, True),
+        ("payment_plan", lx.PAYMENT_PLAN, False),
+        ("invoice_request", lx.INVOICE_REQUEST, False),
+    ):
+        for source, text in (("body", own), ("subject", subject_text)):
+            for m in regex.finditer(text):
+                if check_negation and _negated(text, m.start(), m.end()):
+                    evidence.append(f"negated:{m.group(0).lower()}")
+                    continue
+                fired.add(intent)
+                evidence.append(f"{intent}:{source}:{m.group(0).strip().lower()}")
+                break
+    for sentence in sentences:
+        kind = _payment_kind(sentence.text)
+        if kind == "paid":
+            fired.add("paid_claim")
+            evidence.append(f"paid_claim:{_short(sentence.text)}")
+        elif kind == "promise":
+            fired.add("promise_to_pay")
+            evidence.append(f"promise_to_pay:{_short(sentence.text)}")
+    if lx.PAID.search(subject_text) and not lx.NEGATION.search(subject_text):
+        fired.add("paid_claim")
+        evidence.append(f"paid_claim:subject:{_short(subject_text)}")
+    return fired, evidence
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# Clause joints: "but"-like words, ";", and a comma before a new subject ("the money left
+# on Tuesday, it will be with you tomorrow").
+_CLAUSE = re.compile(
+    r",?\s+\b(?:maar|but|mais|aber|doch|however|toch)\b|;|"
+    r",\s+(?=(?:it|we|i|you|het|dat|wij|we|ik|u|es|das|wir|ich|sie|il|elle|nous|je|vous|on)\b)",
+    re.IGNORECASE,
+)
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    """A sentence cut at "but"-like joints: a negation before "maar" stays on its side."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _CLAUSE.finditer(text):
+        out.append((pos, text[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, text[pos:]))
+    return out
+
+
+def _payment_kind(text: str) -> str | None:
+    """'paid' (past payment), 'promise' (commitment to pay) or None for one sentence."""
+    kinds = {_clause_kind(clause) for _, clause in _clauses(text)}
+    return "paid" if "paid" in kinds else "promise" if "promise" in kinds else None
+
+
+def _clause_kind(text: str) -> str | None:
+    negated = bool(lx.NEGATION.search(text))
+    future = bool(lx.FUTURE.search(text))
+    if lx.PAID.search(text) and not future and not negated:
+        return "paid"
+    if lx.PAY_WORD.search(text) and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
+        return "promise"
+    return None
+
+
+def payment_dates(
+    facts: ReplyFacts,
+    sentences: tuple[Sentence, ...],
+    mentions: tuple[DateMention, ...] | None = None,
+) -> tuple[date | None, date | None, list[str]]:
+    """(promise_date, paid_date, evidence) from dates in payment sentences."""
+    base = facts.base_date
+    if base is None:
+        return None, None, []
+    promise: list[tuple[tuple[int, int, int], DateMention]] = []
+    paid: list[tuple[tuple[int, int, int], DateMention]] = []
+    for mention in facts.dates if mentions is None else mentions:
+        sentence = _sentence_of(sentences, mention.start)
+        if sentence is None:
+            continue
+        rel = mention.start - sentence.start
+        clause_start, text = next(
+            (start, clause) for start, clause in reversed(_clauses(sentence.text)) if start <= rel
+        )
+        rel -= clause_start
+        pay_spans = [m.span() for m in lx.PAY_WORD.finditer(text)] + [
+            m.span() for m in lx.PAID.finditer(text)
+        ]
+        if not pay_spans or lx.NEGATION.search(text):
+            continue
+        after = [rel - e for _, e in pay_spans if e <= rel]
+        before = [s - (rel + len(mention.text)) for s, _ in pay_spans if s >= rel]
+        score = (
+            (0, min(after), mention.start) if after else (1, min(before or [999]), mention.start)
+        )
+        day = mention.day
+        past_sentence = bool(lx.PAID.search(text)) and not lx.FUTURE.search(text)
+        if mention.kind == "weekday" and past_sentence:
+            day = day - timedelta(days=7)  # "paid on Friday": the one before, not the next
+        elif mention.kind == "day" and past_sentence:
+            day = _previous_day_of_month(base, day.day)  # "we paid on the 9th"
+        if day < base or (day == base and past_sentence):
+            paid.append(
+                (score, DateMention(mention.start, mention.end, day, mention.text, mention.kind))
+            )
+        else:
+            promise.append((score, mention))
+    promise.sort(key=lambda x: x[0])
+    paid.sort(key=lambda x: x[0])
+    evidence = [f"promise_date:{m.text!r}->{m.day.isoformat()}" for _, m in promise[:1]]
+    evidence += [f"paid_date:{m.text!r}->{m.day.isoformat()}" for _, m in paid[:1]]
+    return (
+        promise[0][1].day if promise else None,
+        paid[0][1].day if paid else None,
+        evidence,
+    )
+
+
+def _previous_day_of_month(base: date, day: int) -> date:
+    cand = base
+    while cand.day != day and (base - cand).days < 62:
+        cand -= timedelta(days=1)
+    return cand
+
+
+def _sentence_of(sentences: tuple[Sentence, ...], pos: int) -> Sentence | None:
+    for s in sentences:
+        if s.start <= pos < s.start + len(s.text):
+            return s
+    return None

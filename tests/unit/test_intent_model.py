@@ -1,0 +1,89 @@
+"""The learned intent model's pure parts: features, training, calibration, the artefact."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.replies.concepts import concept_features
+from parsers.replies.features import fold, text_features
+from parsers.replies.learn import Outcome, TrainSettings, auto_handled, calibrate, train
+from parsers.replies.model import dump, load, predict
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("Überwiesen", "uberwiesen"),
+        ("ueberwiesen", "uberwiesen"),
+        ("Grüße", "grusse"),
+        ("Gruesse", "grusse"),
+        ("réglé", "regle"),
+        ("don’t", "dont"),
+    ],
+    ids=["umlaut", "ue-spelling", "eszett", "ue-eszett", "accents", "curly-apostrophe"],
+)
+def test_spellings_fold_to_one_word(written: str, folded: str) -> None:
+    assert fold(written) == folded
+
+
+def test_negation_gets_its_own_feature() -> None:
+    plain = text_features("We dispute the invoice.")
+    negated = text_features("We do not dispute the invoice.")
+    assert "dispute" in plain and "!dispute" not in plain
+    assert "!dispute" in negated
+    assert "!dispute" not in text_features("We do not agree. We dispute the invoice.")
+
+
+def test_concepts_by_meaning_and_negation() -> None:
+    assert "r:c=defect" in concept_features("The radiator leaks since you installed it.")
+    assert "r:c=money_gone" in concept_features("The money left our account on Tuesday.")
+    assert "r:c=money_gone" in concept_features(
+        "Hab's gestern ueberwiesen, die Zahlung ist bereits erfolgt"
+    )
+    assert "r:c=!defect" in concept_features("Die Heizung ist nicht kaputt, aber…")
+
+
+def _toy() -> tuple[list[list[str]], list[str]]:
+    docs = [["pay", "friday"], ["pay", "monday"], ["wrong", "amount"], ["wrong", "hours"]] * 3
+    labels = ["promise_to_pay", "promise_to_pay", "dispute", "dispute"] * 3
+    return [sorted(d) for d in docs], labels
+
+
+def test_training_is_deterministic_and_learns() -> None:
+    docs, labels = _toy()
+    classes = ("promise_to_pay", "dispute", "other")
+    one = train(docs, labels, classes, TrainSettings(epochs=10))
+    two = train(docs, labels, classes, TrainSettings(epochs=10))
+    assert dump(one) == dump(two)
+    result = predict(one, ["wrong", "amount"])
+    assert result.best == "dispute" and result.confidence > 0.5
+    assert any(r.startswith("wrong(") or r.startswith("amount(") for r in result.reasons)
+
+
+def test_artefact_round_trip_and_bad_artefact() -> None:
+    docs, labels = _toy()
+    model = train(docs, labels, ("promise_to_pay", "dispute"), TrainSettings(epochs=5))
+    text = dump(model)
+    assert dump(load(text)) == text
+    with pytest.raises(ValueError, match="line 1"):
+        load("something else\n")
+    broken = text.rstrip("\n") + "\nfeature 1\n"
+    with pytest.raises(ValueError, match="weights for 2 classes"):
+        load(broken)
+
+
+def test_calibration_keeps_disputes_away_from_automatic_other_intents() -> None:
+    outcomes = [Outcome("promise_to_pay", "promise_to_pay", 0.95, 0.01)] * 100 + [
+        Outcome("dispute", "promise_to_pay", 0.9, 0.3),  # a dispute read as a promise
+        Outcome("other", "promise_to_pay", 0.7, 0.0),
+    ]
+    threshold, guard = calibrate(outcomes)
+    assert not auto_handled(outcomes[100], threshold, guard)
+    assert not auto_handled(outcomes[101], threshold, guard)
+    assert auto_handled(outcomes[0], threshold, guard)
+
+
+def test_a_question_about_payment_is_not_a_statement_of_payment() -> None:
+    assert "r:c=money_gone" in concept_features("Wir haben das schon bezahlt.")
+    asked = concept_features("Kannst du schauen, ob wir das schon bezahlt haben?")
+    assert "r:c=?money_gone" in asked and "r:c=money_gone" not in asked
