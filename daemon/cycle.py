@@ -20,10 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from daemon.adapters.auditlog import formatter_for
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.notify import SystemdNotifier
 from daemon.adapters.privatefiles import FilePolicy
@@ -417,9 +418,18 @@ def stage_dunning(rt: Runtime) -> None:
     from daemon.app.dunning import daily_reviews, queue_day
 
     daily_reviews(rt.store, rt.config, local.date(), rt.now())
-    queue_day(rt.store, rt.config, rt.now())
+    day, report = queue_day(rt.store, rt.config, rt.now())
     rt.store.set_state("dunning_last_slot", key)
     rt.count("dunning_cycles")
+    log.info(
+        "dunning cycle %s: %s mail(s) queued, %s task(s), %s held, %s skipped; bank: %s",
+        key.replace("T", " "),
+        len(report.queued),
+        len(report.tasks),
+        report.held,
+        report.skipped,
+        day.bank_reason,
+    )
 
 
 OUTBOX_BATCH = 20
@@ -475,12 +485,16 @@ def default_stages(tick: float = 10.0) -> dict[str, tuple[Stage, float]]:
     }
 
 
-def configure_logging(level: str) -> None:
-    """One line per event for journald: level, component, message (ids, never bodies).
+def configure_logging(level: str, log_format: str = "text", tz: tzinfo = UTC) -> None:
+    """One line per event for journald: level, component, message (ids, never bodies); with
+    ``log_format="json"`` one JSON object per line for log shippers (times in ``tz``).
 
     The level applies to dunmail's own logger only: libraries stay at WARNING whatever it
-    is, because their debug output carries protocol traffic (imaplib logs whole messages)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    is, because their debug output carries protocol traffic (imaplib logs whole messages).
+    At INFO the audit logger (dunmail.audit) writes a line per committed change."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter_for(log_format, tz))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     set_log_level(level)
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from daemon.adapters import auditlog
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.privatefiles import FilePolicy, create_private, tighten
 from daemon.adapters.store._sqlite_utils import sqlite_utils
@@ -27,6 +28,8 @@ class Store:
         self.db = db
         self.path = path
         self._depth = 0  # nesting of transaction(): names its savepoints
+        # Audit events written in the open transaction: logged after COMMIT, dropped on rollback.
+        self._pending: list[dict[str, Any]] = []
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -43,6 +46,7 @@ class Store:
         if conn.in_transaction:
             self._depth += 1
             name = f"unit_{self._depth}"
+            mark = len(self._pending)
             conn.execute(f"SAVEPOINT {name}")
             try:
                 yield conn
@@ -50,20 +54,44 @@ class Store:
                 if conn.in_transaction:  # SQLite may have rolled everything back already
                     conn.execute(f"ROLLBACK TO {name}")
                     conn.execute(f"RELEASE {name}")
+                    del self._pending[mark:]
+                else:
+                    self._pending.clear()
                 raise
             else:
                 conn.execute(f"RELEASE {name}")
             finally:
                 self._depth -= 1
             return
+        self._pending.clear()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
+            self._pending.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            self._pending.clear()
+            raise
+        self._log_committed()
+
+    def committed_later(self, row: dict[str, Any]) -> None:
+        """An audit event (a case_events row, detail as JSON text) was written: log it once
+        it is committed (at once in autocommit). Nothing is kept when nobody listens."""
+        if not auditlog.enabled():
+            return
+        self._pending.append(row)
+        if not self.conn.in_transaction:
+            self._log_committed()
+
+    def _log_committed(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            auditlog.emit((row, loads(row["detail"], {})) for row in pending)
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cursor = self.conn.execute(sql, params)
