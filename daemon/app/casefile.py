@@ -139,8 +139,11 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
             }
         )
     for e in store.query(
-        "SELECT * FROM case_events WHERE debtor_id = ? ORDER BY at, id", (debtor_id,)
+        "SELECT * FROM case_events WHERE debtor_id = ? AND event != 'review_item_opened'"
+        " ORDER BY at, id",
+        (debtor_id,),
     ):
+        # An opened review item is listed below from review_items itself, with its state.
         detail = loads(e["detail"], {})
         kind = "note" if e["event"] == "note" else "event"
         summary = detail.get("text") if kind == "note" else e["event"]

@@ -33,6 +33,10 @@ def test_show_has_the_whole_timeline(w: World) -> None:
     assert {"mail_in", "mail_out", "note", "review"} <= kinds
     refs = {e["ref"] for e in data["timeline"] if e["kind"] in ("mail_in", "mail_out")}
     assert refs == {"in:1", "out:1"}
+    # the dispute is listed once, as the review item with its state (not again as its event)
+    assert [e["summary"] for e in data["timeline"] if "dispute" in e["summary"]] == [
+        "dispute: ACME disputes [open]"
+    ]
     note = next(e for e in data["timeline"] if e["kind"] == "note")
     assert note["summary"] == "Spoke to Mr Braun" and note["actor"] == "cli:ann"
     # by invoice number too, and as text for people
