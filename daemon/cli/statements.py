@@ -108,6 +108,7 @@ def _summary(file: Path, items: Iterator[Payment | StatementEnd]) -> dict[str, A
 # Payments are gathered and written this many at a time: one write per payment cost a third
 # of what building its JSON does.
 _CHUNK = 1000
+_DAYS = 4096  # formatted dates kept at most
 
 
 def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
@@ -130,8 +131,7 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
     x: str | None
     try:
         for p in items:
-            if type(p) is not Payment:
-                assert isinstance(p, StatementEnd)
+            if isinstance(p, StatementEnd):
                 if not open_payments:
                     add(("\n" if first_statement else ",\n") + '{"payments": [')
                 header = _statement_json(p.statement)
@@ -140,9 +140,9 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
                 first_statement, open_payments = False, False
                 continue
             if open_payments:
-                add(",\n  ")
+                sep = ",\n  "
             else:
-                add(("\n" if first_statement else ",\n") + '{"payments": [\n  ')
+                sep = ("\n" if first_statement else ",\n") + '{"payments": [\n  '
                 open_payments = True
             b, v, d, lines, refs = (
                 p.booking_date,
@@ -152,8 +152,12 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
                 p.structured_references,
             )
             if (booked := days.get(b)) is None:
+                if len(days) > _DAYS:  # a hostile file of all-different dates stays flat
+                    days = {None: "null"}
                 booked = days[b] = f'"{b.isoformat()}"'  # type: ignore[union-attr]
             if (valued := days.get(v)) is None:
+                if len(days) > _DAYS:
+                    days = {None: "null"}
                 valued = days[v] = f'"{v.isoformat()}"'  # type: ignore[union-attr]
             amount = str(p.amount)
             if "E" in amount:
@@ -164,7 +168,7 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
             else:
                 remittance, joined = s(remittance), ", ".join(map(s, lines))
             add(
-                f'{{"account_iban": {s(p.account_iban)}, "booking_date": {booked},'
+                f'{sep}{{"account_iban": {s(p.account_iban)}, "booking_date": {booked},'
                 f' "value_date": {valued}, "amount": "{amount}",'
                 f' "currency": {"null" if (x := p.currency) is None else s(x)}, "direction": "'
                 f'{"credit" if d is credit else "debit" if d is debit else d.value}",'
