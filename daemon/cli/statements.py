@@ -187,7 +187,7 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
                 f' "transaction_code":'
                 f" {'null' if (x := p.transaction_code) is None else s(x)},"
                 f' "entry_reference": {"null" if (x := p.entry_reference) is None else s(x)},'
-                f' "batch_index": {p.batch_index:d}}}'
+                f' "batch_index": {p.batch_index}}}'
             )
             if len(parts) > _CHUNK:
                 out.write("".join(parts))
