@@ -6,7 +6,7 @@
 (b) parsers.mt940 (streaming, ``iter_mt940_payments``) vs PyPI mt-940 (``mt940.parse``) on the
     same MT940 file (target: >= 3.4x; ours in bounded memory)
 (c) the CLI path: ``dunmail statements parse --summary`` and ``--json`` (output to
-    /dev/null) on both files and ``statements import`` of the CAMT file into a fresh database,
+    /dev/null) and ``statements import`` into a fresh database, on both files,
     against the bare streaming parser they are built on (target: parse within 1.5x of it;
     all in flat memory, peak RSS <= 100 MB). ``--root DIR`` measures another checkout (the
     code before a change), ``--only-cli`` skips (a) and (b).
@@ -152,6 +152,7 @@ def main() -> None:
         ("CAMT", ("dunmail-camt", "cli-parse-summary", "cli-parse-json"), camt),
         ("CAMT", ("dunmail-camt", "cli-import"), camt),
         ("MT940", ("dunmail-mt940", "cli-parse-summary", "cli-parse-json"), mt),
+        ("MT940", ("dunmail-mt940", "cli-import"), mt),
     ]
     if not args.only_cli:
         for pair, path in (
