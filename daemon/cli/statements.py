@@ -160,7 +160,7 @@ def _write_json(items: Iterator[Payment | StatementEnd], out: IO[str]) -> None:
                     days = {None: "null"}
                 valued = days[v] = f'"{v.isoformat()}"'  # type: ignore[union-attr]
             amount = str(p.amount)
-            if "E" in amount:
+            if "E" in amount or "e" in amount:  # "e" under a context with capitals=0
                 amount = format(p.amount, "f")
             remittance = p.remittance
             if len(lines) == 1 and lines[0] is remittance:

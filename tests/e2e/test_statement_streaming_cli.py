@@ -5,10 +5,12 @@ statements give. Not timed: the figures live in BENCHMARKS.md."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,8 @@ from click.testing import CliRunner
 from bench.gen_statements import write_camt
 from daemon.cli import main
 from daemon.cli.context import to_jsonable
-from daemon.cli.statements import _payment_json, _statement_json
-from parsers.bank import BankFormatError
+from daemon.cli.statements import _payment_json, _statement_json, _write_json
+from parsers.bank import BankFormatError, Direction, Payment, Statement
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items, parse_statement_bytes
 from tests.hermetic import require_corpus
@@ -176,3 +178,18 @@ def test_a_file_breaking_part_way_leaves_every_payment_read_before_it(tmp_path: 
     assert result.stdout.count('"bank_reference": "B') == read
     assert result.stdout.startswith('[\n{"payments": [\n  {"account_iban"')
     assert not result.stdout.rstrip().endswith("]")
+
+
+def test_amounts_with_an_exponent_are_written_in_plain_digits() -> None:
+    """``str`` of a Decimal is used where it equals ``format(d, "f")``; not for these."""
+    end = StatementEnd(Statement("mt940", "S", "NL77INGB0574908765", "EUR"))
+    payments = [
+        Payment("NL77INGB0574908765", None, None, Decimal(text), "EUR", Direction.CREDIT)
+        for text in ("1E+2", "1.5E-7", "12.50", "0", "0.000001")
+    ]
+    out = io.StringIO()
+    _write_json(iter([*payments, end]), out)
+    amounts = [p["amount"] for p in json.loads(out.getvalue())[0]["payments"]]
+    assert amounts == ["100", "0.00000015", "12.50", "0", "0.000001"]
+    lines = [json.dumps(_payment_json(p), ensure_ascii=False, default=str) for p in payments]
+    assert ",\n  ".join(lines) in out.getvalue()
