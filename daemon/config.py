@@ -29,6 +29,8 @@ from daemon.domain.authentication import (
     shared_provider_domain_entries,
     shared_provider_warnings,
 )
+from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
+from daemon.domain.invoice_pdfs import PdfPolicy
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
@@ -43,6 +45,11 @@ __all__ = [
 _SECRET_HINT = (
     "secrets never live in the TOML: use password_file, password_env or credential instead"
 )
+
+
+# A mail server's usual message limit is 25 MB and base64 adds a third: a bigger PDF would
+# never arrive.
+MAX_PDF_MAX_BYTES = 18 * 1024 * 1024
 
 
 def _decimal(value: str, name: str) -> Decimal:
@@ -192,14 +199,29 @@ class SmtpSettings:
 @dataclass(frozen=True, slots=True)
 class InvoiceSettings:
     number_pattern: str = DEFAULT_INVOICE_PATTERN
+    reference_kind: Literal["rf", "kenmerk", "ogm"] = "rf"
+    pdf_dir: str = ""  # "" = the pdf column is refused (no file is ever attached)
+    pdf_max_bytes: int = DEFAULT_PDF_MAX_BYTES
 
     def __post_init__(self) -> None:
         try:
             re.compile(self.number_pattern)
         except re.error as exc:
             raise ValueError(f"number_pattern: not a valid regular expression: {exc}") from exc
+        # Absolute, because the daemon's working directory (systemd: /) is not the office's.
+        if self.pdf_dir and not os.path.isabs(self.pdf_dir):
+            raise ValueError(f"pdf_dir: expected an absolute folder path, got {self.pdf_dir!r}")
+        if self.pdf_dir and os.path.normpath(self.pdf_dir) == "/":
+            raise ValueError("pdf_dir: '/' would allow every file; name the invoices folder")
+        if not 1024 <= self.pdf_max_bytes <= MAX_PDF_MAX_BYTES:
+            raise ValueError(
+                f"pdf_max_bytes: expected 1024 to {MAX_PDF_MAX_BYTES} bytes, "
+                f"got {self.pdf_max_bytes}"
+            )
 
-    reference_kind: Literal["rf", "kenmerk", "ogm"] = "rf"
+    @property
+    def pdf_policy(self) -> PdfPolicy:
+        return PdfPolicy(os.path.normpath(self.pdf_dir) if self.pdf_dir else "", self.pdf_max_bytes)
 
 
 @dataclass(frozen=True, slots=True)

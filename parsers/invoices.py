@@ -15,7 +15,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -25,6 +25,8 @@ from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from parsers.addresses import check_domain
+from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
 
 InvoiceFormat = Literal["csv", "ubl"]
@@ -47,6 +49,7 @@ OPTIONAL_COLUMNS = (
     "pdf",
     "tags",
     "country",
+    "debtor_domains",
 )
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
@@ -84,6 +87,12 @@ class InvoiceRecord:
     country: str | None
     kind: str = "invoice"  # "invoice" | "credit_note"
     credited_invoice: str | None = None
+    # Mail domains of the debtor's own: any address there may act for it (see README).
+    debtor_domains: tuple[str, ...] = ()
+    # Where the record starts in its file, for errors found after parsing (the pdf file, a
+    # reference used by another debtor). Not part of equality: the same invoice on two lines
+    # is the same record.
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +125,21 @@ def check_emails(text: str) -> tuple[tuple[str, ...], list[str]]:
             problems.append(problem or f"invalid e-mail address {p!r}")
         elif normal not in good:
             good.append(normal)
+    return tuple(good), problems
+
+
+def check_domains(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """The debtor's own mail domains, ``;``-separated (optional)."""
+    good: list[str] = []
+    problems = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        domain, problem = check_domain(part)
+        if domain is None:
+            problems.append(problem or f"invalid domain {part!r}")
+        elif domain not in good:
+            good.append(domain)
     return tuple(good), problems
 
 
@@ -230,6 +254,9 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     for column in REQUIRED_COLUMNS:
         if not row.get(column):
             row.fail(column, f"{column} is empty")
+    number_problem = check_number(row.get("number")) if row.get("number") else None
+    if number_problem:
+        row.fail("number", number_problem)
     issue, problem = check_date(row.get("issue_date")) if row.get("issue_date") else (None, None)
     if problem:
         row.fail("issue_date", problem)
@@ -251,7 +278,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         row.fail("currency", f"currency {row.get('currency')!r} is not an ISO 4217 code")
     ref, problem = (
         check_reference(row.get("reference"), row.get("number"))
-        if row.get("number")
+        if row.get("number") and not number_problem
         else (None, None)
     )
     if problem:
@@ -265,6 +292,9 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     ibans, problems = check_ibans(row.get("debtor_iban"))
     for p in problems:
         row.fail("debtor_iban", p)
+    domains, problems = check_domains(row.get("debtor_domains"))
+    for p in problems:
+        row.fail("debtor_domains", p)
     country = row.get("country").upper() or None
     if country is not None and country not in COUNTRIES:
         row.fail("country", f"country {row.get('country')!r} is not NL, BE or DE")
@@ -287,6 +317,8 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         pdf=row.get("pdf") or None,
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
+        debtor_domains=domains,
+        line=row.line,
     )
 
 

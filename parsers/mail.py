@@ -18,6 +18,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
 
+from parsers.addresses import read_addresses, read_sender
+
 DEFAULT_MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
@@ -51,8 +53,11 @@ class ParsedMail:
     """What the classifier and the inbound use case need from one message."""
 
     headers: tuple[tuple[str, str], ...] = ()
+    # The From address as a mail client shows it: for display and for telling machine mail
+    # apart. It names the sender only when sender_problems is empty — use ``sender``.
     from_addr: str = ""
     from_name: str = ""
+    sender_problems: tuple[str, ...] = ()  # why the From header does not name one sender
     to: tuple[str, ...] = ()
     reply_to: tuple[str, ...] = ()
     subject: str = ""
@@ -70,6 +75,12 @@ class ParsedMail:
     embedded: tuple[str, ...] = ()
     defects: tuple[str, ...] = field(default=())
     body_only: bool = False
+
+    @property
+    def sender(self) -> str:
+        """The sender's address read strictly (parsers.addresses), or "" when the From
+        header is hostile or unclear: such a mail comes from an unknown sender."""
+        return "" if self.sender_problems else self.from_addr
 
     def header(self, name: str) -> str | None:
         """First value of header ``name`` (case-insensitive), or None."""
@@ -372,11 +383,17 @@ def _head(msg: Message, defects: list[str]) -> ParsedMail:
     """Headers decoded (each cut at MAX_HEADER_CHARS) and the fields taken from them; their
     problems are added to ``defects``."""
     headers: list[tuple[str, str]] = []
+    raw_from: list[str] = []
+    raw_reply_to: list[str] = []
     for name, value in msg.raw_items():
         key = name.lower()
         if len(value) > MAX_HEADER_CHARS:
             defects.append(f"header {key} of {len(value)} characters cut to {MAX_HEADER_CHARS}")
             value = value[:MAX_HEADER_CHARS]
+        if key == "from":
+            raw_from.append(_clean(value))
+        elif key == "reply-to":
+            raw_reply_to.append(_clean(value))
         if key in _STRUCTURED:
             text, problem = _header_text(name, value)
             if problem:
@@ -395,6 +412,9 @@ def _head(msg: Message, defects: list[str]) -> ParsedMail:
         return tuple(v for k, v in headers if k == name)
 
     from_name, from_addr = parseaddr(first("from") or "")
+    sender = read_sender(raw_from)
+    if not sender.problems:
+        from_name, from_addr = sender.name, sender.address
     date: datetime | None = None
     if first("date"):
         try:
@@ -409,8 +429,9 @@ def _head(msg: Message, defects: list[str]) -> ParsedMail:
         headers=tuple(headers),
         from_addr=from_addr.lower(),
         from_name=from_name,
+        sender_problems=sender.problems,
         to=_addresses(all_of("to")),
-        reply_to=_addresses(all_of("reply-to")),
+        reply_to=read_addresses(raw_reply_to),
         subject=first("subject") or "",
         date=date,
         message_id=msgid.group(0) if msgid else None,

@@ -3,6 +3,10 @@
 Hardened XML: no DTD, no entity expansion, no network; a DOCTYPE is refused outright.
 A Peppol document wrapped in a StandardBusinessDocument envelope is unwrapped. Problems
 name the element (``cbc:DueDate``) and its line in the file.
+
+Attached or linked documents (``cac:AdditionalDocumentReference``: an embedded PDF or an
+external URI) are not read: a UBL file never names a file on this machine, so its invoices
+have no ``pdf``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 
 from lxml import etree
 
+from parsers.identifiers import check_number
 from parsers.invoices import (
     COUNTRIES,
     InvoiceFormatError,
@@ -136,7 +141,10 @@ def _customer(doc: _Doc) -> tuple[str, str, tuple[str, ...], str | None]:
 
 
 def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
-    number, _ = doc.required("cbc:ID")
+    number, number_el = doc.required("cbc:ID")
+    if number and (problem := check_number(number)):
+        doc.fail(number_el, "cbc:ID", problem)
+        number = ""
     issue_text, issue_el = doc.required("cbc:IssueDate")
     issue, problem = check_date(issue_text) if issue_text else (None, None)
     if problem:
@@ -176,7 +184,9 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
     credited = None
     if kind == "credit_note":
         credited = doc.text("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") or None
-        if credited is None:
+        if credited is not None and (problem := check_number(credited)):
+            doc.fail(doc.root, "cac:BillingReference", f"credited {problem}")
+        elif credited is None:
             doc.fail(
                 doc.root,
                 "cac:BillingReference",
@@ -189,6 +199,7 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
         issue_date=issue, due_date=due, amount=amount, currency=currency,
         reference=ref[0], reference_kind=ref[1], language=None, debtor_type="b2b",
         debtor_ibans=ibans, pdf=None, tags=(), country=country, kind=kind, credited_invoice=credited,
+        line=number_el.sourceline if isinstance(number_el.sourceline, int) else 0,
     )  # fmt: skip
 
 

@@ -440,9 +440,13 @@ def _route(config: Config, mail: ParsedMail) -> str | None:
 
 
 def _route_of(u: Understanding, mail: ParsedMail) -> str | None:
-    sender = mail.from_addr.lower()
-    if sender and sender in u.own_addresses:
+    # Loop protection trusts only the strictly read sender: a hostile From naming our own
+    # address is not silently ignored but reviewed as an unknown sender's mail. Bank and
+    # staff mail are routed on the From as shown; their handlers authenticate it (one
+    # unambiguous From, aligned DKIM/DMARC) and quarantine or refuse what fails.
+    if mail.sender and mail.sender in u.own_addresses:
         return "own"
+    sender = mail.from_addr.lower()
     domain = sender.rpartition("@")[2]
     if sender and (sender in u.trusted or domain in u.trusted):
         return "bank"

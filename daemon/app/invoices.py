@@ -8,11 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.invoice_pdfs import pdf_problem
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.invoices import refresh_invoice, upsert_debtor
+from daemon.adapters.store.invoices import (
+    invoices_with_references,
+    refresh_invoice,
+    upsert_debtor,
+)
+from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.money import from_cents, to_cents
+from daemon.domain.references import ReferenceClaim, foreign_claims, generate_rf
 from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
+
+# Without a configured invoices.pdf_dir every pdf value is refused.
+NO_PDFS = PdfPolicy("")
 
 # Columns compared to decide whether a re-import changes an invoice.
 _TRACKED = (
@@ -102,13 +112,19 @@ def import_invoices(
     now: str | None = None,
     actor: str = "cli",
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
+    pdfs: PdfPolicy = NO_PDFS,
 ) -> ImportReport:
-    """Import invoice files in one transaction. Bad rows anywhere → ImportRejected, no writes."""
+    """Import invoice files in one transaction. Bad rows anywhere → ImportRejected, no writes.
+
+    ``pdfs`` (the config's ``invoices.pdf_policy``) decides which ``pdf`` values are
+    accepted; without a folder every ``pdf`` value is refused."""
     at = now or iso_utc()
     records, problems = read_invoice_files(paths)
     invoices = [(f, r) for f, r in records if r.kind == "invoice"]
     credit_notes = [(f, r) for f, r in records if r.kind == "credit_note"]
     problems.extend(_cross_file_problems(invoices))
+    problems.extend(_pdf_problems(invoices, pdfs))
+    problems.extend(_reference_problems(store, invoices))
     existing = {row["number"]: row for row in store.query("SELECT * FROM invoices")}
     batch_numbers = {r.number for _, r in invoices}
     for source, note in credit_notes:
@@ -154,6 +170,11 @@ def import_invoices(
     if dry_run:
         return report
 
+    # A debtor's declared mail domains may stand on any of its rows.
+    domains: dict[str, list[str]] = {}
+    for _, record in invoices:
+        known = domains.setdefault(record.debtor_id, [])
+        known.extend(d for d in record.debtor_domains if d not in known)
     with store.transaction():
         seen_debtors: set[str] = set()
         for source, record, old, change in progress(plan):
@@ -170,6 +191,7 @@ def import_invoices(
                     tags=record.tags,
                     country=record.country,
                     now=at,
+                    domains=domains[record.debtor_id],
                 )
             if old is None:
                 _insert_invoice(store, _invoice_columns(record, source), at)
@@ -241,6 +263,57 @@ def _cross_file_problems(invoices: Sequence[tuple[str, InvoiceRecord]]) -> list[
             )
         seen.setdefault(record.number, (source, record))
     return problems
+
+
+def _pdf_problems(
+    invoices: Sequence[tuple[str, InvoiceRecord]], pdfs: PdfPolicy
+) -> list[ImportProblem]:
+    """Each ``pdf`` must name a PDF inside invoices.pdf_dir now; it is checked again when it
+    is read for sending (daemon.adapters.invoice_pdfs)."""
+    problems = []
+    for source, record in invoices:
+        if record.pdf and (problem := pdf_problem(record.pdf, pdfs)):
+            problems.append(ImportProblem(source, record.line or None, "pdf", problem))
+    return problems
+
+
+def _reference_problems(
+    store: Store, invoices: Sequence[tuple[str, InvoiceRecord]]
+) -> list[ImportProblem]:
+    batch = [
+        ReferenceClaim(r.reference, r.debtor_id, r.number, f"{f}:{r.line}" if r.line else f)
+        for f, r in invoices
+    ]
+    stored = [
+        ReferenceClaim(row["reference"], row["debtor_id"], row["number"], "the database")
+        for row in invoices_with_references(store, (c.reference for c in batch))
+    ]
+    return [
+        ImportProblem(
+            source,
+            record.line or None,
+            "reference",
+            f"reference {record.reference} of invoice {record.number} is already used by "
+            f"invoice {other.number} of debtor {other.debtor_id} ({other.where}); one "
+            "reference belongs to one debtor, or a payment is booked to the wrong one: "
+            + _reference_advice(record),
+        )
+        for (source, record), other in zip(invoices, foreign_claims(batch, stored), strict=True)
+        if other is not None
+    ]
+
+
+def _reference_advice(record: InvoiceRecord) -> str:
+    try:
+        derived = generate_rf(record.number)
+    except ValueError:
+        derived = ""
+    if record.reference == derived:
+        return (
+            "it is derived from the number, and numbers that differ only in punctuation "
+            "derive the same one; give this invoice a reference of its own"
+        )
+    return "give this invoice its own reference, or leave the column empty to derive one"
 
 
 def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:

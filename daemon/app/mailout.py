@@ -25,6 +25,7 @@ from typing import Any
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, dumps
 from daemon.adapters.templates import RenderedMail
+from parsers.identifiers import is_safe_number
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -39,9 +40,16 @@ def mail_domain(address: str) -> str:
 
 
 def reminder_message_id(key: str, level: int, domain: str) -> str:
-    """Deterministic: the same case and step can never become two different messages."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", key)
-    return f"<reminder.{safe}.{level}@{domain}>"
+    """Deterministic: the same case and step can never become two different messages.
+
+    A key that passes the invoice-number rule (parsers.identifiers) is kept as it is: ``/``
+    is valid in a Message-ID, and mapping it to ``_`` made ``A/1`` and ``A_1`` one message.
+    Any other key (a number stored before intake checked them) becomes letters, digits and
+    ``_`` plus a digest, so it stays a valid Message-ID and distinct from every other."""
+    if not is_safe_number(key):
+        digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+        key = (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_")[:40] or "x") + "_" + digest
+    return f"<reminder.{key}.{level}@{domain}>"
 
 
 def derived_message_id(kind: str, seed: str, domain: str) -> str:

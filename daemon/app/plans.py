@@ -19,6 +19,7 @@ from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render
 from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
 from daemon.config import Config
+from daemon.domain.identity import choose_recipients
 from daemon.domain.model import CLOSED_STATES, open_cents
 from daemon.domain.money import from_cents
 from daemon.domain.plans import (
@@ -61,10 +62,11 @@ def mail_debtor(
     invoice_numbers: Sequence[str] = (),
     decision: dict[str, Any] | None = None,
 ) -> int | None:
-    """Queue a mail to the debtor's deliverable addresses; None when it has none (or the
-    same mail was queued before)."""
+    """Queue a mail to the debtor's deliverable registered addresses; None when it has none
+    (or the same mail was queued before)."""
     debtor = debtor_row(store, debtor_id)
-    if debtor is None or not debtor["emails"]:
+    recipients = choose_recipients(debtor["emails"]).to if debtor is not None else ()
+    if debtor is None or not recipients:
         return None
     lang = debtor_language(config, debtor)
     office = config.office
@@ -83,7 +85,7 @@ def mail_debtor(
         message_id=derived_message_id(kind, seed, mail_domain(office.email)),
         from_name=office.name,
         from_address=office.email,
-        to=tuple(debtor["emails"]),
+        to=recipients,
         rendered=rendered,
         date=now,
         reply_to=office.reply_to or None,

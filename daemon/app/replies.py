@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
 from daemon.adapters.store import inbox as db
 from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store
@@ -21,7 +22,10 @@ from daemon.adapters.store.invoices import (
     debtor_row,
     debtors_by_domain,
     debtors_by_email,
+    debtors_of_domain,
     invoice_rows,
+    known_mail_domains,
+    registered_debtors,
     set_invoice_status,
 )
 from daemon.adapters.store.queue import add_review_item
@@ -30,29 +34,28 @@ from daemon.app.mailout import Attachment, OutgoingMail, derived_message_id, enq
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
 from daemon.domain.classify import Classification, Intent
+from daemon.domain.identity import (
+    Binding,
+    Claim,
+    SenderFacts,
+    bind,
+    bind_bounce,
+    choose_recipients,
+)
+from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.linking import (
     domain_of,
     is_public_domain,
     parse_reminder_id,
     thread_ids,
-    unique,
 )
 from daemon.domain.money import from_cents
 from daemon.domain.workdays import is_business_day
+from parsers.addresses import is_international, lookalike
 from parsers.mail import ParsedMail
 from parsers.replies.quotes import split_reply
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 EXCERPT_CHARS = 1500
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    debtor_id: str | None
-    invoice_numbers: tuple[str, ...] = ()
-    via: str | None = None
-    case_id: int | None = None
-    evidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,73 +87,80 @@ def own_domains(config: Config) -> set[str]:
 # -- linking ------------------------------------------------------------------------------
 
 
-def link_message(store: Store, config: Config, mail: ParsedMail, c: Classification) -> Link:
-    """Thread (our Message-IDs) → invoice numbers → sender address → sender domain."""
-    bounce = c.intent is Intent.BOUNCE
-    ids = thread_ids(mail.in_reply_to, mail.references, mail.embedded if bounce else ())
-    if c.original_message_id:
-        ids = (c.original_message_id, *ids)
+def link_message(store: Store, config: Config, mail: ParsedMail, c: Classification) -> Binding:
+    """The debtor this mail speaks for (daemon.domain.identity): from its sender; thread
+    references and invoice numbers only say which of that debtor's invoices it is about."""
+    if c.intent is Intent.BOUNCE:
+        ids = thread_ids(mail.in_reply_to, mail.references, mail.embedded)
+        if c.original_message_id:
+            ids = (c.original_message_id, *ids)
+        owners = [(a, d) for a in c.bounce_recipients for d in debtors_by_email(store, a)]
+        return bind_bounce(thread_claims(store, config, ids), owners)
+    ids = thread_ids(mail.in_reply_to, mail.references)
+    claims = [*thread_claims(store, config, ids), *invoice_claims(store, c.invoice_numbers)]
+    return bind(sender_facts(store, config, mail), claims)
+
+
+def thread_claims(store: Store, config: Config, ids: tuple[str, ...]) -> list[Claim]:
+    """Our own messages (outbox) and reminder Message-IDs among ``ids``, with their debtor."""
+    claims: list[Claim] = []
+    domains = own_domains(config)
     for mid in ids:
         sent = db.outbox_by_message_id(store, mid)
         if sent is not None and sent["debtor_id"]:
-            return Link(
-                sent["debtor_id"],
-                tuple(sent["invoice_numbers"]),
-                "thread",
-                sent["case_id"],
-                f"answer to our message {mid}",
-            )
-    domains = own_domains(config)
-    for mid in ids:
+            numbers = tuple(sent["invoice_numbers"])
+            claims.append(Claim("thread", mid, sent["debtor_id"], numbers, sent["case_id"]))
+            continue
         ref = parse_reminder_id(mid, domains)
         if ref is None:
             continue
         owner = db.invoice_debtors(store, [ref.key]).get(ref.key)
         if owner:
-            return Link(owner, (ref.key,), "thread", None, f"answer to reminder {mid}")
+            claims.append(Claim("reminder", mid, owner, (ref.key,)))
+            continue
         case = db.case_by_token(store, ref.key)
         if case is not None:
-            return Link(case["debtor_id"], (), "thread", case["id"], f"answer to reminder {mid}")
-    owners = db.invoice_debtors(store, list(c.invoice_numbers))
-    debtor = unique(owners.values())
-    if debtor:
-        numbers = tuple(n for n in c.invoice_numbers if owners.get(n) == debtor)
-        return Link(debtor, numbers, "invoice", None, f"names invoice(s) {', '.join(numbers)}")
-    if bounce:
-        for address in c.bounce_recipients:
-            debtor = unique(debtors_by_email(store, address))
-            if debtor:
-                return Link(debtor, (), "recipient", None, f"failed recipient {address}")
-        return Link(None)
-    sender = mail.from_addr
-    if sender:
-        debtor = unique(debtors_by_email(store, sender))
-        if debtor:
-            return Link(debtor, (), "address", None, f"sender {sender} is a debtor contact")
-        domain = domain_of(sender)
-        if domain and not is_public_domain(domain):
-            debtor = unique(debtors_by_domain(store, domain))
-            if debtor:
-                return Link(debtor, (), "domain", None, f"the only debtor at {domain}")
-    return Link(None)
+            claims.append(Claim("reminder", mid, case["debtor_id"], (), case["id"]))
+    return claims
+
+
+def invoice_claims(store: Store, numbers: tuple[str, ...]) -> list[Claim]:
+    owners = db.invoice_debtors(store, list(numbers))
+    return [Claim("invoice", n, owners[n], (n,)) for n in numbers if n in owners]
+
+
+def sender_facts(store: Store, config: Config, mail: ParsedMail) -> SenderFacts:
+    """What the store knows of the sender. A From header the strict parser refused, or a
+    domain imitating one we know, leaves the sender unknown."""
+    address = mail.sender
+    if not address:
+        return SenderFacts("", mail.sender_problems)
+    domain = domain_of(address)
+    if is_international(domain):
+        imitated = lookalike(domain, {*own_domains(config), *known_mail_domains(store)})
+        if imitated:
+            return SenderFacts(address, (f"the domain {domain} is a look-alike of {imitated}",))
+    registered = tuple(registered_debtors(store, address))
+    if registered or is_public_domain(domain):
+        return SenderFacts(address, registered_for=registered)
+    declared = tuple(debtors_of_domain(store, domain))
+    if declared:
+        return SenderFacts(address, domain_of=declared)
+    # The colleague lookup scans the addresses (LIKE '%@domain'): only for the unregistered.
+    return SenderFacts(address, colleague_of=tuple(debtors_by_domain(store, domain)))
 
 
 # -- context ------------------------------------------------------------------------------
 
 
-def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
+def _facts(row: dict[str, Any], pdfs: PdfPolicy) -> fx.InvoiceFacts:
     open_cents = (
         row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row["written_off_cents"]
     )
     pdf = row.get("pdf_path")
-    usable = None
-    if pdf:
-        path = Path(pdf)
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_ATTACHMENT_BYTES:
-                usable = str(path)
-        except OSError:
-            usable = None
+    # Checked again here, not only at import: the database may predate the rule, and the
+    # file may have changed since (issue #11).
+    problem = pdf_problem(pdf, pdfs) if pdf else None
     return fx.InvoiceFacts(
         row["number"],
         row["currency"],
@@ -158,15 +168,42 @@ def _facts(row: dict[str, Any]) -> fx.InvoiceFacts:
         open_cents,
         row["status"],
         date.fromisoformat(row["due_date"]),
-        usable,
+        pdf if pdf and problem is None else None,
+        pdf_problem=problem,
     )
 
 
 def build_context(
-    store: Store, config: Config, mail: ParsedMail, c: Classification, link: Link, *, now: datetime
+    store: Store,
+    config: Config,
+    mail: ParsedMail,
+    c: Classification,
+    link: Binding,
+    *,
+    now: datetime,
 ) -> tuple[fx.ReplyContext, dict[str, Any] | None]:
     excerpt = split_reply(mail.text).new.strip()[:EXCERPT_CHARS] if mail.text else ""
-    answer_to = (mail.reply_to[0] if mail.reply_to else mail.from_addr) or None
+    base = fx.ReplyContext(
+        sender=mail.from_addr,
+        answer_blockers=("the sender may not act for a debtor",),
+        excerpt=excerpt,
+        identity_problems=link.problems,
+        identity_review=None if link.acts else link.review_type,
+    )
+    if link.debtor_id is None:
+        return base, None
+    debtor = debtor_row(store, link.debtor_id)
+    if debtor is None:
+        return base, None
+    if not link.acts:
+        # Linked for a person only: no case is opened or changed, nothing is answered.
+        rows = invoice_rows(store, debtor_id=link.debtor_id)
+        own = {f.number: f for f in (_facts(r, config.invoices.pdf_policy) for r in rows)}
+        about = tuple(own[n] for n in link.invoice_numbers if n in own)
+        return dataclasses.replace(base, debtor_id=link.debtor_id, invoices=about), debtor
+    # Anything we answer carries the debtor's data: it goes to registered addresses only.
+    recipients = choose_recipients(debtor["emails"], (*mail.reply_to, mail.sender))
+    answer_to = recipients.to[0] if recipients.to else None
     since = iso_utc(now - timedelta(hours=config.inbound.auto_answer_per_address_hours))
     blockers = fx.answer_blockers(
         mail.headers,
@@ -175,17 +212,14 @@ def build_context(
         enabled=config.inbound.auto_answer,
         recently_answered=bool(answer_to) and db.answered_recently(store, answer_to or "", since),
     )
-    base = fx.ReplyContext(sender=mail.from_addr, answer_blockers=blockers, excerpt=excerpt)
-    if link.debtor_id is None:
-        return base, None
-    debtor = debtor_row(store, link.debtor_id)
-    if debtor is None:
-        return base, None
+    base = dataclasses.replace(
+        base, answer_blockers=blockers, answer_to=recipients.to, answer_note=recipients.note
+    )
     case = db.case_row(store, link.case_id) if link.case_id else None
     if case is None or case["closed_at"] is not None:
         case = open_case(store, link.debtor_id, now=iso_utc(now))
     rows = invoice_rows(store, debtor_id=link.debtor_id)
-    facts = [_facts(r) for r in rows]
+    facts = [_facts(r, config.invoices.pdf_policy) for r in rows]
     named = set(c.invoice_numbers) | set(link.invoice_numbers)
     linked = tuple(f for f in facts if f.number in named)
     open_invoices = tuple(f for f in facts if f.is_open)
@@ -255,7 +289,7 @@ def apply_decision(
     c: Classification,
     ctx: fx.ReplyContext,
     debtor: dict[str, Any] | None,
-    link: Link,
+    link: Binding,
     decision: fx.ReplyDecision,
     *,
     now: datetime,
@@ -271,6 +305,15 @@ def apply_decision(
         "excerpt": ctx.excerpt[:500],
         "from": mail.from_addr,
         "subject": mail.subject,
+        "identity": {
+            "from_header": (mail.header("from") or "")[:300],
+            "sender": mail.sender or None,
+            "sender_problems": list(mail.sender_problems),
+            "trust": link.trust,
+            "linked_debtor": link.debtor_id,
+            "problems": list(link.problems),
+            "claims": [claim.as_evidence() for claim in link.claims],
+        },
     }
     common: dict[str, Any] = {"debtor_id": ctx.debtor_id, "case_id": ctx.case_id}
 
@@ -369,6 +412,8 @@ def apply_decision(
                 "auto_answer_queued" if outbox_id else "auto_answer_exists",
                 template=cmd.template,
                 outbox_id=outbox_id,
+                to=list(ctx.answer_to),
+                **({"not_sent_to": ctx.answer_note} if ctx.answer_note else {}),
             )
         elif isinstance(cmd, fx.OpenReview):
             item = add_review_item(
@@ -432,14 +477,18 @@ def _queue_answer(
     rendered = render(cmd.template, lang, values)
     domain = mail_domain(office.email)
     seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
-    attachments = tuple(Attachment(Path(p).name, Path(p).read_bytes()) for p in cmd.attachments)
-    answer_to = mail.reply_to[0] if mail.reply_to else mail.from_addr
+    if not ctx.answer_to:  # the decision never answers without a registered address
+        return None
+    # The checked read again (TOCTOU): a file changed since _facts raises PdfRefused, and the
+    # reply is shunted with that reason, to be retried after a fix.
+    pdfs = config.invoices.pdf_policy
+    attachments = tuple(Attachment(Path(p).name, read_pdf(p, pdfs)) for p in cmd.attachments)
     outgoing = OutgoingMail(
         kind=cmd.kind,
         message_id=derived_message_id("answer", seed, domain),
         from_name=office.name,
         from_address=office.email,
-        to=[answer_to],
+        to=list(ctx.answer_to),
         rendered=rendered,
         date=now,
         reply_to=office.reply_to or None,

@@ -36,6 +36,10 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "payment_uncertain": ("allocate", "ignore"),
     "overpayment": ("allocate", "ignore"),
     "unknown_sender": ("retry",),
+    # a mail that may not act for the debtor it is linked to (daemon.domain.identity):
+    # register the sender (or correct the invoice data), then retry it
+    "unverified_sender": ("retry",),
+    "sender_mismatch": ("retry",),
     "bounce": ("fix_address",),
     "send_failed": ("fix_address", "resend"),
     "shunted_mail": ("retry",),

@@ -41,8 +41,11 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
     (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country
-    (optional). A file with bad rows imports nothing and lists every bad row. Re-importing is
-    idempotent: the same number updates the invoice, and amount changes are logged.
+    (optional). Invoice numbers hold letters, digits and - _ . / only. A pdf must be a PDF
+    inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
+    structured reference belongs to one debtor. A file with bad rows imports nothing and
+    lists every bad row. Re-importing is idempotent: the same number updates the invoice,
+    and amount changes are logged.
 
     Example:
 
@@ -55,6 +58,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
             list(files),
             dry_run=dry_run,
             progress=lambda plan: progress_iter(list(plan), "Importing invoices", enabled=shown),
+            pdfs=app.config.invoices.pdf_policy,
         )
     except ImportRejected as exc:
         for problem in exc.problems:
@@ -121,6 +125,8 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
     rows = store.query(
         "SELECT d.*, (SELECT group_concat(email, ';') FROM debtor_emails e"
         "  WHERE e.debtor_id = d.id AND e.status = 'ok') AS emails,"
+        " (SELECT group_concat(domain, ';') FROM debtor_domains m"
+        "  WHERE m.debtor_id = d.id) AS domains,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = d.id"
         "  AND i.status IN ('open','partially_paid','disputed')) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
@@ -133,6 +139,7 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
             "id": r["id"],
             "name": r["name"],
             "emails": (r["emails"] or "").split(";") if r["emails"] else [],
+            "domains": (r["domains"] or "").split(";") if r["domains"] else [],
             "language": r["language"],
             "debtor_type": r["debtor_type"],
             "country": r["country"],

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from daemon.adapters.invoice_pdfs import folder_problem
 from daemon.adapters.store.migrations import MIGRATIONS
 from daemon.adapters.templates import templates_dir
 from daemon.app.preflight import template_problems
@@ -59,6 +60,15 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
         {"name": "templates", "ok": not problems, "detail": "; ".join(problems)}
         if problems
         else {"name": "templates", "ok": True, "detail": f"all found in {templates_dir()}"}
+    )
+    pdfs = config.invoices.pdf_policy
+    problem = folder_problem(pdfs)
+    checks.append(
+        {
+            "name": "invoices.pdf_dir",
+            "ok": problem is None,
+            "detail": problem or pdfs.folder or "not set: a pdf column in invoice files is refused",
+        }
     )
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp

@@ -1,9 +1,8 @@
 """Linking an inbound message to a debtor: the pure rules, without the lookups.
 
-The shell looks candidates up (outbox Message-IDs, invoice numbers, debtor addresses) and
-asks these functions which of them count. Order of trust: the thread (our own deterministic
-Message-IDs), then invoice numbers, then the sender's address, then the sender's domain —
-only when exactly one debtor uses that domain and it is not a public mail provider.
+The shell looks candidates up (outbox Message-IDs, invoice numbers, debtor addresses) with
+these helpers; which debtor a mail may act for is decided by daemon.domain.identity, from
+the sender alone — a thread reference or invoice number only narrows it.
 """
 
 from __future__ import annotations
@@ -12,59 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-# Domains shared by many unrelated people: a match on them says nothing about the debtor.
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "hotmail.nl",
-        "live.com",
-        "live.nl",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.de",
-        "yahoo.fr",
-        "ymail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.de",
-        "gmx.net",
-        "gmx.com",
-        "web.de",
-        "t-online.de",
-        "freenet.de",
-        "ziggo.nl",
-        "kpnmail.nl",
-        "planet.nl",
-        "hetnet.nl",
-        "home.nl",
-        "xs4all.nl",
-        "telfort.nl",
-        "casema.nl",
-        "upcmail.nl",
-        "chello.nl",
-        "zeelandnet.nl",
-        "skynet.be",
-        "telenet.be",
-        "proximus.be",
-        "orange.fr",
-        "wanadoo.fr",
-        "free.fr",
-        "sfr.fr",
-        "laposte.net",
-        "mail.com",
-        "zoho.com",
-        "fastmail.com",
-        "posteo.de",
-        "mailbox.org",
-    }
-)
+from parsers.addresses import PUBLIC_MAIL_DOMAINS
 
 _REMINDER_ID = re.compile(r"^<reminder\.(?P<key>[^<>@]+)\.(?P<level>\d+)@(?P<domain>[^<>@]+)>$")
 _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
@@ -80,6 +27,17 @@ class ReminderRef:
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2].strip().lower()
+
+
+__all__ = [
+    "PUBLIC_MAIL_DOMAINS",
+    "ReminderRef",
+    "domain_of",
+    "is_public_domain",
+    "parse_reminder_id",
+    "thread_ids",
+    "unique",
+]
 
 
 def is_public_domain(domain: str) -> bool:

@@ -32,6 +32,7 @@ class InvoiceFacts:
     status: str
     due_date: date
     pdf_path: str | None = None  # set only when the file exists and may be attached
+    pdf_problem: str | None = None  # why a stored pdf may not be attached (issue #11)
 
     @property
     def is_open(self) -> bool:
@@ -82,6 +83,14 @@ class ReplyContext:
     payment_candidates: tuple[PaymentCandidate, ...] = ()
     requested_instalments: int | None = None
     excerpt: str = ""
+    # Where an automatic answer goes: registered addresses of the debtor only
+    # (daemon.domain.identity.choose_recipients), and why an address asked for was left out.
+    answer_to: tuple[str, ...] = ()
+    answer_note: str = ""
+    # Why the mail may not act for the debtor it is linked to (daemon.domain.identity), and
+    # the review item it gets instead: unknown_sender | unverified_sender | sender_mismatch.
+    identity_problems: tuple[str, ...] = ()
+    identity_review: str | None = None
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -330,19 +339,8 @@ def decide_reply(
         return _finish(_auto_reply(context, classification, today, settings))
     if classification.machine == "auto_generated":
         return _finish([Note("machine_mail", "automatic mail that is not an answer to us")])
-    if context.debtor_id is None:
-        return _finish(
-            [
-                OpenReview(
-                    "unknown_sender",
-                    2,
-                    f"mail from {context.sender}, who is not a known debtor "
-                    f"(classified as {intent.value})",
-                    classification.invoice_numbers,
-                    ("link to debtor", "ignore"),
-                )
-            ]
-        )
+    if context.debtor_id is None or context.identity_review is not None:
+        return _finish([_identity_review(context, intent)])
     low = classification.needs_review or classification.confidence < settings.min_confidence
     # A dispute or insolvency is acted on even when unsure: stopping the ladder is the safe side.
     if intent is Intent.INSOLVENCY:
@@ -374,6 +372,37 @@ def decide_reply(
         Intent.INVOICE_REQUEST: _invoice_request,
     }
     return _finish(handlers[intent](context, classification, today, settings))
+
+
+def _identity_review(context: ReplyContext, intent: Intent) -> OpenReview:
+    """A mail that may not act: a person sees why (the sender, what it points at and whose
+    that is). Its invoice numbers are never put on the item unless they are the linked
+    debtor's own: a stranger's words must not attach to another debtor's invoices."""
+    why = "; ".join(context.identity_problems)
+    urgent = 1 if intent in (Intent.DISPUTE, Intent.INSOLVENCY) else 2
+    if context.debtor_id is None:
+        return OpenReview(
+            "unknown_sender",
+            urgent,
+            f"mail from {context.sender or 'an unreadable sender'}, who is not a known debtor "
+            f"(classified as {intent.value})" + (f": {why}" if why else ""),
+            (),
+            ("link to debtor", "ignore"),
+        )
+    kind = context.identity_review or "unverified_sender"
+    first = (
+        "check whose invoice or mail it means; answer by hand"
+        if kind == "sender_mismatch"
+        else "register the sender for the debtor, then retry"
+    )
+    return OpenReview(
+        kind,
+        urgent,
+        f"mail from {context.sender} may not act for debtor {context.debtor_id} "
+        f"(classified as {intent.value}): {why}",
+        _numbers(context.invoices),
+        (first, "ignore"),
+    )
 
 
 def _finish(commands: list[Command]) -> ReplyDecision:
@@ -580,10 +609,12 @@ def _invoice_request(
 ) -> list[Command]:
     targets = _targets(context) if context.invoices else ()
     pdfs = tuple(i.pdf_path for i in targets if i.pdf_path)
+    refused = "; ".join(f"{i.number}: {i.pdf_problem}" for i in targets if i.pdf_problem)
     review = OpenReview(
         "invoice_request",
         2,
-        "the debtor asks for an invoice (copy, reissue or details)",
+        "the debtor asks for an invoice (copy, reissue or details)"
+        + (f"; PDF not attached: {refused}" if refused else ""),
         _numbers(targets or context.open_invoices),
         ("send invoice copy", "reissue invoice"),
     )

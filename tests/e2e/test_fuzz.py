@@ -13,6 +13,7 @@ minute in all.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from daemon.domain.classify import Classification, Intent, classify
 from parsers.bank import BankFormatError
+from parsers.identifiers import check_number
 from parsers.invoices import InvoiceFormatError, InvoiceParseResult, parse_invoice_file
 from parsers.mail import MailFormatError, ParsedMail, parse
 from parsers.statements import parse_statement_bytes
@@ -103,6 +105,7 @@ def invoice_file_survives(data: bytes) -> None:
     assert isinstance(result, InvoiceParseResult)
     for record in result.records:
         assert record.amount > 0 and record.due_date >= record.issue_date
+        assert check_number(record.number) is None  # safe in file names and headers
 
 
 # -- mutation strategies ----------------------------------------------------------------
@@ -444,6 +447,20 @@ def _nested_xml(depth: int) -> bytes:
 def test_pathological_shapes(check: object, data: bytes) -> None:
     assert callable(check)
     check(data)
+
+
+@FUZZ
+@given(st.text(max_size=80) | st.from_regex(r"[A-Za-z0-9./_-]{1,70}", fullmatch=True))
+def test_an_accepted_invoice_number_is_safe_everywhere(text: str) -> None:
+    """Whatever text passes the number rule stays one harmless token in a zip entry, a file
+    name, a Message-ID and a header (issue #11)."""
+    if check_number(text) is not None:
+        return
+    entry = f"invoices/{text}.pdf"
+    assert posixpath.normpath(entry) == entry  # no "..", "//" or "./" to resolve
+    assert re.fullmatch(r"[A-Za-z0-9._/-]{1,64}", text)
+    assert not text.startswith(("/", ".", "-")) and not text.endswith(("/", "."))
+    assert f"<reminder.{text}.1@x.example>".count(">") == 1
 
 
 # -- Authentication-Results: nothing an attacker writes is read as a pass for the bank ----------

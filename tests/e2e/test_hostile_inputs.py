@@ -12,6 +12,7 @@ import email
 import email.policy
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -373,3 +374,139 @@ def test_template_syntax_in_a_debtor_name_is_printed_not_executed(
     assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in html
     assert "<b>Tom" not in html
     assert "Geachte 49" not in text and "Geachte 49" not in html
+
+
+# -- hostile senders: another debtor's invoice, a forged thread, a forged From -------------
+
+SENDER_CSV = (
+    "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,pdf\n"
+    "F2026-0001,ALPHA,Alpha BV,ap@alpha.example,2026-09-01,2026-10-01,100.00,{pdf1}\n"
+    "F2026-0002,BETA,Beta BV,finance@beta.example,2026-09-01,2026-10-01,200.00,{pdf2}\n"
+)
+COPY = (  # a request the classifier answers without a person (confidence above threshold)
+    "Hallo,\n\nIk kan factuur F2026-0002 niet vinden in onze administratie. Kunnen jullie de"
+    " factuur nogmaals sturen als pdf? Dan betalen we hem direct.\n\nGroet,\nAdministratie"
+)
+DISPUTE = "We dispute invoice F2026-0002, the work was never done. We will not pay it."
+HOSTILE_SENDERS = {
+    "stranger.eml": ("stranger@gmail.com", COPY, {"Reply-To": "mallory@evil.example"}),
+    "other-debtor.eml": ("ap@alpha.example", DISPUTE, {}),
+    "forged-thread.eml": (
+        "ap@alpha.example",
+        "We dispute this invoice. We will not pay.",
+        {"In-Reply-To": "<reminder.F2026-0002.1@voorbeeld-bv.nl>"},
+    ),
+    "name-is-address.eml": ("finance@beta.example <mallory@gmail.com>", COPY, {}),
+    "encoded-two.eml": (
+        "=?utf-8?q?finance=40beta.example=2C_mallory=40evil.example?=",
+        DISPUTE,
+        {},
+    ),
+    "two-from.eml": ("finance@beta.example\r\nFrom: mallory@evil.example", DISPUTE, {}),
+    "lookalike.eml": ("finance@xn--bta-rdd.example", COPY, {}),
+}
+
+
+def _sender_mail(sender: str, body: str, headers: dict[str, str], n: int) -> bytes:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return (
+        f"From: {sender}\r\nTo: debiteuren@voorbeeld-bv.nl\r\nSubject: Invoice\r\n"
+        f"Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMessage-ID: <hostile.{n}@x.example>\r\n"
+        f"{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def test_hostile_senders_get_no_document_and_change_no_other_debtors_case(
+    tmp_path: Path, db: Path
+) -> None:
+    """`dunmail inbox import` run as a process, as a person would, on a folder of hostile
+    mail: nothing is sent, Beta's invoice stays open, every mail waits in the review queue."""
+    pdfs = {}
+    for n in (1, 2):
+        pdfs[f"pdf{n}"] = tmp_path / f"F2026-000{n}.pdf"
+        pdfs[f"pdf{n}"].write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (tmp_path / "invoices.csv").write_text(SENDER_CSV.format(**pdfs))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[office]\nname = "Voorbeeld"\nemail = "debiteuren@voorbeeld-bv.nl"\n'
+        f'[invoices]\npdf_dir = "{tmp_path}"\n'
+    )
+    files = []
+    for n, (name, (sender, body, headers)) in enumerate(HOSTILE_SENDERS.items()):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(_sender_mail(sender, body, headers, n))
+    base = [sys.executable, "-m", "daemon", "--config", str(config), "--db", str(db)]
+    subprocess.run([*base, "invoices", "import", str(tmp_path / "invoices.csv")], check=True)
+    done = subprocess.run(
+        [*base, "inbox", "import", "--json", "--now", "2026-12-01T10:00:00Z", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    outcomes = {Path(o["file"]).name: o for o in json.loads(done.stdout)}
+    assert {n: o["status"] for n, o in outcomes.items()} == dict.fromkeys(HOSTILE_SENDERS, "review")
+    assert {n for n, o in outcomes.items() if o["debtor_id"] == "BETA"} == set()
+    store = open_store(db)
+    try:
+        assert store.scalar("SELECT COUNT(*) FROM outbox") == 0
+        assert store.scalar("SELECT status FROM invoices WHERE number = 'F2026-0002'") == "open"
+        assert store.scalar("SELECT COUNT(*) FROM cases WHERE debtor_id = 'BETA'") == 0
+        items = store.query("SELECT type, evidence FROM review_items ORDER BY inbox_id")
+    finally:
+        store.close()
+    assert len(items) == len(HOSTILE_SENDERS)
+    for item in items:
+        identity = loads(item["evidence"])["identity"]
+        assert identity["problems"], item
+        assert item["type"] in ("unknown_sender", "sender_mismatch")
+
+
+# -- invoice files naming files, unsafe numbers, another debtor's reference (issue #11) ---
+
+TRUST_CSV = (
+    "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount,reference,pdf\n"
+    "F2026-0001,D1,A,a@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0002,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,/proc/self/environ\n"
+    "../../../tmp/evil,D2,B,b@klant.example,2026-09-01,2026-10-01,10.00,,\n"
+    "F2026-0003,D3,C,c@klant.example,2026-09-01,2026-10-01,10.00,RF18539007547034,\n"
+    "F2026-0004,D4,D,d@klant.example,2026-09-01,2026-10-01,10.00,,/etc/passwd\n"
+)
+
+
+def test_invoice_file_naming_secrets_and_paths_imports_nothing(tmp_path: Path, db: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV, encoding="utf-8")
+    result = cli(db, "invoices", "import", str(path))
+    assert result.exit_code == 1
+    for line, column in ((3, "pdf"), (4, "number"), (5, "reference"), (6, "pdf")):
+        assert f"invoices.csv:{line} [{column}]" in result.output, result.output
+    assert "invoices.pdf_dir" in result.output
+    assert counts(db, "invoices", "debtors") == {"invoices": 0, "debtors": 0}
+    assert b"/proc/self/environ" not in stored_bytes(db)
+
+
+def test_a_bad_number_stored_before_the_rule_sends_a_clean_reminder(
+    tmp_path: Path, db: Path
+) -> None:
+    """Databases from before issue #11 may hold any number: dunning neither crashes nor lets
+    it into a header."""
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRUST_CSV.splitlines()[0] + "\n" + TRUST_CSV.splitlines()[1] + "\n")
+    assert cli(db, "invoices", "import", str(path)).exit_code == 0
+    store: Store = open_store(db)
+    try:
+        store.execute(
+            "INSERT INTO invoices (number, debtor_id, amount_cents, issue_date, due_date,"
+            " reference, status, created_at, updated_at) VALUES (?, 'D1', 5000, '2026-09-01',"
+            " '2026-10-01', 'RF71OLD1', 'open', 'x', 'x')",
+            ("../../x\r\nBcc: evil@x.example>",),
+        )
+        add_statement(store, date(2026, 12, 1), WEDNESDAY)
+        queue_day(store, make_config(), WEDNESDAY)
+        (row,) = store.query("SELECT message_id, raw FROM outbox WHERE kind = 'reminder'")
+    finally:
+        store.close()
+    msg = email.message_from_bytes(row["raw"], policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    assert "bcc" not in _header_names(msg)
+    assert re.fullmatch(r"<reminder\.[A-Za-z0-9_]+\.2@[a-z0-9.-]+>", row["message_id"])

@@ -367,7 +367,7 @@ def test_linking_routing_and_answer_rules(tmp_path: Path, account: MailAccount) 
         mail(OFFICE, "Loop", promise, "<own1@x>"),
         mail(contact, "Betaling", promise, "<p1@x>"),
         mail(contact, "Betaling", promise, "<p2@x>"),  # same address: no second answer
-        mail(colleague, "Betaling", promise, "<p3@x>"),  # linked by its domain
+        mail(colleague, "Betaling", promise, "<p3@x>"),  # same domain, not registered
         mail(contact, "Betaling", promise, "<p4@x>", headers={"Reply-To": OFFICE}),
         mail(colleague, "Nieuwsbrief", promise, "<l1@x>", headers={"List-Id": "<ap.example>"}),
     ]
@@ -382,19 +382,32 @@ def test_linking_routing_and_answer_rules(tmp_path: Path, account: MailAccount) 
         == "unknown_sender"
     )
     assert rows["<own1@x>"]["status"] == "ignored"
-    for mid in ("<p1@x>", "<p2@x>", "<p3@x>", "<p4@x>"):
-        assert rows[mid]["debtor_id"] == debtor, mid  # address, address, domain
+    for mid in ("<p1@x>", "<p2@x>", "<p4@x>"):
+        assert rows[mid]["debtor_id"] == debtor, mid  # the registered address
         got = store.scalar(
             "SELECT promised_date FROM promises WHERE inbox_id = ?", (rows[mid]["id"],)
         )
         assert got == "2026-12-10"
+    # A colleague at the debtor's own domain who is not registered: linked for a person to
+    # look at, never acting (no promise) and never answered.
+    colleague_row = rows["<p3@x>"]
+    assert (colleague_row["status"], colleague_row["debtor_id"]) == ("review", debtor)
+    item = store.one("SELECT * FROM review_items WHERE inbox_id = ?", (colleague_row["id"],))
+    assert item is not None and item["type"] == "unverified_sender"
+    assert colleague in item["reason"] and "not a registered address" in item["reason"]
+    assert (
+        store.scalar("SELECT COUNT(*) FROM promises WHERE inbox_id = ?", (colleague_row["id"],))
+        == 0
+    )
     assert rows["<l1@x>"]["status"] == "processed"  # list mail never drives a case
     assert (
         store.scalar("SELECT COUNT(*) FROM promises WHERE inbox_id = ?", (rows["<l1@x>"]["id"],))
         == 0
     )
+    # One answer, to the registered address: the Reply-To of <p4@x> (our own address) is
+    # never used, and the address was answered already (rate limit).
     answers = store.query("SELECT recipients FROM outbox ORDER BY id")
-    assert answers == [{"recipients": f'["{contact}"]'}, {"recipients": f'["{colleague}"]'}]
+    assert answers == [{"recipients": f'["{contact}"]'}]
 
 
 def test_review_promises_marks_kept_and_broken(tmp_path: Path) -> None:

@@ -96,6 +96,19 @@ def test_example_documents_every_key() -> None:
             "[dunning]\nsend_start = '9h'\n", "dunning.send_start: expected HH:MM", id="bad-time"
         ),
         pytest.param("[imap\n", "not valid TOML", id="broken-toml"),
+        pytest.param(
+            "[invoices]\npdf_dir = 'pdfs'\n",
+            "invoices.pdf_dir: expected an absolute folder path, got 'pdfs' (config.toml line 2)",
+            id="pdf-dir-relative",
+        ),
+        pytest.param(
+            "[invoices]\npdf_dir = '/'\n", "invoices.pdf_dir: '/' would allow", id="pdf-dir-root"
+        ),
+        pytest.param(
+            "[invoices]\npdf_max_bytes = 100000000\n",
+            "invoices.pdf_max_bytes: expected 1024 to 18874368 bytes",
+            id="pdf-max-bytes-too-big",
+        ),
     ],
 )
 def test_config_errors_name_the_key(text: str, message: str) -> None:

@@ -123,6 +123,9 @@ BAD_OPTIONAL = [
     ("unknown-debtor-type", "debtor_type", "consumer", "b2b or b2c"),
     ("unknown-country", "country", "FR", "NL, BE or DE"),
     ("bad-currency", "currency", "EURO", "ISO 4217"),
+    ("public-mail-domain", "debtor_domains", "gmail.com", "public mail provider"),
+    ("second-domain-invalid", "debtor_domains", "jansen.nl;jan..sen.nl", "'jan..sen.nl'"),
+    ("look-alike-domain", "debtor_domains", "j\u0430nsen.nl", "mixes scripts"),
 ]
 
 
@@ -134,6 +137,15 @@ def test_bad_optional_columns(column: str, value: str, message: str) -> None:
     assert result.records == ()
     assert [(e.line, e.column) for e in result.errors] == [(2, column)]
     assert message in result.errors[0].message
+
+
+def test_debtor_domains_are_read_normalised() -> None:
+    result = parse(
+        HEADER + ",debtor_domains",
+        'F1,D1,N,a@jansen.nl,2026-03-01,2026-03-31,10,"@Jansen.NL; jansen-bakkerij.nl;jansen.nl"',
+    )
+    assert result.errors == ()
+    assert result.records[0].debtor_domains == ("jansen.nl", "jansen-bakkerij.nl")
 
 
 def test_all_errors_of_all_rows_are_reported_with_physical_lines() -> None:

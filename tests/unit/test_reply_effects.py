@@ -31,6 +31,17 @@ CTX = fx.ReplyContext(
 )
 
 
+# A mail linked to D1 that may not act for it (daemon.domain.identity): no case, no answer.
+MISMATCH = fx.ReplyContext(
+    sender="ap@debtor.example",
+    debtor_id="D1",
+    invoices=(INV_A,),
+    open_invoices=(INV_A, INV_B),
+    identity_problems=("ap@debtor.example writes for debtor D1 but names invoice F2026-0099",),
+    identity_review="sender_mismatch",
+)
+
+
 def cls(intent: Intent, **kw: Any) -> Classification:
     values: dict[str, Any] = dict(
         intent=intent,
@@ -219,6 +230,34 @@ CASES = [
         "review",
         ["OpenReview"],
     ),
+    (
+        "mismatched-sender-dispute-changes-nothing",
+        MISMATCH,
+        cls(Intent.DISPUTE, invoice_numbers=("F2026-0099",)),
+        "review",
+        ["OpenReview"],
+    ),
+    (
+        "colleague-copy-request-is-not-answered",
+        replace(MISMATCH, identity_review="unverified_sender"),
+        cls(Intent.INVOICE_REQUEST, invoice_numbers=("F2026-0002",)),
+        "review",
+        ["OpenReview"],
+    ),
+    (
+        "unverified-auto-reply-pauses-nothing",
+        MISMATCH,
+        cls(Intent.AUTO_REPLY, return_date=date(2026, 12, 4), machine="auto_reply"),
+        "processed",
+        ["Note"],
+    ),
+    (
+        "unknown-bounce-still-flags-the-address",
+        fx.ReplyContext(sender="mailer-daemon@mx.example", identity_review="unknown_sender"),
+        cls(Intent.BOUNCE, bounce_recipients=("ap@debtor.example",), bounce_permanent=True),
+        "review",
+        ["MarkUndeliverable", "OpenReview"],
+    ),
 ]
 
 
@@ -232,6 +271,24 @@ def test_decide_reply(
 ) -> None:
     decision = fx.decide_reply(context, classification, TODAY, SETTINGS)
     assert (decision.status, kinds(decision)) == (status, commands)
+
+
+def test_a_mail_that_may_not_act_gets_a_review_naming_why() -> None:
+    decision = fx.decide_reply(MISMATCH, cls(Intent.DISPUTE), TODAY, SETTINGS)
+    (review,) = of(decision, fx.OpenReview)
+    assert (review.type, review.priority) == ("sender_mismatch", 1)  # a dispute is urgent
+    assert "F2026-0099" in review.reason and "may not act for debtor D1" in review.reason
+    assert review.invoice_numbers == ("F2026-0001",)  # only the linked debtor's own
+
+
+def test_an_unknown_senders_review_carries_no_invoice_numbers() -> None:
+    context = fx.ReplyContext(sender="x@y.example", identity_problems=("names F2026-0002",))
+    decision = fx.decide_reply(
+        context, cls(Intent.INVOICE_REQUEST, invoice_numbers=("F2026-0002",)), TODAY, SETTINGS
+    )
+    (review,) = of(decision, fx.OpenReview)
+    assert (review.type, review.invoice_numbers) == ("unknown_sender", ())
+    assert "names F2026-0002" in review.reason
 
 
 def test_promise_grace_counts_business_days_and_names_the_invoices() -> None:
@@ -366,3 +423,16 @@ def test_linking_helpers() -> None:
     )
     assert is_public_domain("Gmail.com") and not is_public_domain("debtor.example")
     assert unique(["D1", "D1"]) == "D1" and unique(["D1", "D2"]) is None and unique([]) is None
+
+
+def test_invoice_request_whose_pdf_was_refused_says_why() -> None:
+    """Issue #11: a stored PDF that fails the read-time check is not attached; the person
+    sees why."""
+    refused = replace(INV_B, pdf_path=None, pdf_problem="pdf path '/etc/passwd' … outside")
+    decision = fx.decide_reply(
+        replace(CTX, invoices=(refused,)), cls(Intent.INVOICE_REQUEST), TODAY, SETTINGS
+    )
+    assert [type(c).__name__ for c in decision.commands] == ["OpenReview"]
+    review = decision.commands[0]
+    assert isinstance(review, fx.OpenReview)
+    assert "PDF not attached: F2026-0002: pdf path '/etc/passwd' … outside" in review.reason

@@ -90,6 +90,12 @@ def debtor_row(store: Store, debtor_id: str) -> dict[str, Any] | None:
         " ORDER BY position",
         (debtor_id,),
     )
+    row["domains"] = [
+        r["domain"]
+        for r in store.query(
+            "SELECT domain FROM debtor_domains WHERE debtor_id = ? ORDER BY domain", (debtor_id,)
+        )
+    ]
     row["ibans"] = [
         r["iban"]
         for r in store.query("SELECT iban FROM debtor_ibans WHERE debtor_id = ?", (debtor_id,))
@@ -102,6 +108,39 @@ def debtors_by_email(store: Store, address: str) -> list[str]:
         r["debtor_id"]
         for r in store.query(
             "SELECT DISTINCT debtor_id FROM debtor_emails WHERE email = ?", (address.lower(),)
+        )
+    ]
+
+
+def registered_debtors(store: Store, address: str) -> list[str]:
+    """Debtors for which ``address`` is a registered address (deliverable or not; a removed
+    one no longer speaks for the debtor)."""
+    return [
+        r["debtor_id"]
+        for r in store.query(
+            "SELECT DISTINCT debtor_id FROM debtor_emails WHERE email = ? AND status != 'removed'",
+            (address.lower(),),
+        )
+    ]
+
+
+def debtors_of_domain(store: Store, domain: str) -> list[str]:
+    """Debtors that declared ``domain`` their own (CSV column debtor_domains)."""
+    return [
+        r["debtor_id"]
+        for r in store.query(
+            "SELECT DISTINCT debtor_id FROM debtor_domains WHERE domain = ?", (domain.lower(),)
+        )
+    ]
+
+
+def known_mail_domains(store: Store) -> list[str]:
+    """Every domain of a registered address or declared domain (for the look-alike check)."""
+    return [
+        r["domain"]
+        for r in store.query(
+            "SELECT DISTINCT substr(email, instr(email, '@') + 1) AS domain FROM debtor_emails"
+            " UNION SELECT domain FROM debtor_domains"
         )
     ]
 
@@ -128,6 +167,7 @@ def upsert_debtor(
     tags: Iterable[str],
     country: str | None,
     now: str,
+    domains: Iterable[str] = (),
 ) -> None:
     store.execute(
         "INSERT INTO debtors (id, name, language, debtor_type, country, tags, created_at,"
@@ -148,6 +188,11 @@ def upsert_debtor(
             " ON CONFLICT(debtor_id, email) DO UPDATE SET position = excluded.position",
             (debtor_id, email.lower(), position),
         )
+    for domain in domains:
+        store.execute(
+            "INSERT OR IGNORE INTO debtor_domains (debtor_id, domain, created_at) VALUES (?, ?, ?)",
+            (debtor_id, domain.lower(), now),
+        )
     for iban in ibans:
         store.execute(
             "INSERT OR IGNORE INTO debtor_ibans (debtor_id, iban, source, created_at)"
@@ -163,3 +208,18 @@ def remember_iban(store: Store, debtor_id: str, iban: str, *, now: str | None = 
         " VALUES (?, ?, 'learned', ?)",
         (debtor_id, iban.replace(" ", "").upper(), now or iso_utc()),
     )
+
+
+def invoices_with_references(store: Store, references: Iterable[str]) -> list[dict[str, Any]]:
+    """number, debtor_id and reference of every stored invoice carrying one of
+    ``references`` (asked in chunks: SQLite bounds the parameters of one statement)."""
+    wanted = sorted(set(references))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows += store.query(
+            "SELECT number, debtor_id, reference FROM invoices"
+            f" WHERE reference IN ({','.join('?' * len(chunk))}) ORDER BY number",
+            chunk,
+        )
+    return rows

@@ -398,11 +398,24 @@ UPDATE invoices SET status = 'credited'
     AND credited_cents >= paid_cents AND credited_cents >= written_off_cents;
 """
 
+# Mail domains a debtor has declared its own (CSV column debtor_domains): a sender at one of
+# them may act for that debtor like a registered address (daemon.domain.identity).
+DEBTOR_DOMAINS_V5 = """
+CREATE TABLE debtor_domains (
+    debtor_id TEXT NOT NULL REFERENCES debtors(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL,                   -- lower-cased, no '@'
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (debtor_id, domain)
+);
+CREATE INDEX debtor_domains_domain ON debtor_domains(domain);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
     Migration(3, "index of automatic answers by recipient", INDEXES_V3),
     Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
+    Migration(5, "mail domains of debtors", DEBTOR_DOMAINS_V5),
 )
 
 
