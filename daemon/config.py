@@ -118,6 +118,16 @@ class DatabaseSettings:
     path: str = "/var/lib/dunmail/dunmail.db"
 
 
+@dataclass(frozen=True, slots=True)
+class FileSettings:
+    # "" = files holding personal data are 0600; a group name = 0640 and owned by that group.
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        if self.group and not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?", self.group):
+            raise ValueError(f"group: not a group name: {self.group!r}")
+
+
 _SECRET_FORBIDDEN = MappingProxyType({"password": _SECRET_HINT, "secret": _SECRET_HINT})
 
 
@@ -332,9 +342,16 @@ class BankSettings:
     charges_tolerance: str = "2.50"
     name_match_threshold: int = 88
     max_attachment_bytes: int = 20_971_520
+    # Statement zips: refused (kept for review) beyond these, whatever their headers claim.
+    zip_max_members: int = 200
+    zip_max_unpacked_bytes: int = 104_857_600
+    zip_max_ratio: int = 200
 
     def __post_init__(self) -> None:
         _decimal(self.charges_tolerance, "charges_tolerance")
+        for key in ("zip_max_members", "zip_max_unpacked_bytes", "zip_max_ratio"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}: must be at least 1")
 
     @property
     def tolerance(self) -> Decimal:
@@ -387,6 +404,7 @@ def _default_ladders() -> Mapping[str, LadderSettings]:
 class Config:
     office: OfficeSettings = field(default_factory=OfficeSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    files: FileSettings = field(default_factory=FileSettings)
     imap: ImapSettings = field(default_factory=ImapSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     invoices: InvoiceSettings = field(default_factory=InvoiceSettings)

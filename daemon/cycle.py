@@ -20,12 +20,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from daemon.adapters.auditlog import formatter_for
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.notify import SystemdNotifier
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, dumps, open_store
 from daemon.config import Config, ConfigError
 
@@ -195,7 +197,7 @@ class Daemon:
 
     async def _main(self) -> int:
         path = self.config.database.path
-        store = open_store(path, daemon=True)
+        store = open_store(path, daemon=True, files=FilePolicy(self.config.files.group))
         self.runtime = Runtime(self.config, store, self.clock)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._on_term)
@@ -252,7 +254,9 @@ class Daemon:
         return ", ".join(f"{k} {v}" for k, v in sorted(counters.items())) or "idle"
 
     async def _stage_loop(self, name: str, stage: Stage, state: StageState, path: str) -> None:
-        store = await asyncio.to_thread(open_store, path, daemon=True)
+        store = await asyncio.to_thread(
+            open_store, path, daemon=True, files=FilePolicy(self.config.files.group)
+        )
         view = Runtime(
             self.runtime.config,
             store,
@@ -414,9 +418,18 @@ def stage_dunning(rt: Runtime) -> None:
     from daemon.app.dunning import daily_reviews, queue_day
 
     daily_reviews(rt.store, rt.config, local.date(), rt.now())
-    queue_day(rt.store, rt.config, rt.now())
+    day, report = queue_day(rt.store, rt.config, rt.now())
     rt.store.set_state("dunning_last_slot", key)
     rt.count("dunning_cycles")
+    log.info(
+        "dunning cycle %s: %s mail(s) queued, %s task(s), %s held, %s skipped; bank: %s",
+        key.replace("T", " "),
+        len(report.queued),
+        len(report.tasks),
+        report.held,
+        report.skipped,
+        day.bank_reason,
+    )
 
 
 OUTBOX_BATCH = 20
@@ -472,12 +485,16 @@ def default_stages(tick: float = 10.0) -> dict[str, tuple[Stage, float]]:
     }
 
 
-def configure_logging(level: str) -> None:
-    """One line per event for journald: level, component, message (ids, never bodies).
+def configure_logging(level: str, log_format: str = "text", tz: tzinfo = UTC) -> None:
+    """One line per event for journald: level, component, message (ids, never bodies); with
+    ``log_format="json"`` one JSON object per line for log shippers (times in ``tz``).
 
     The level applies to dunmail's own logger only: libraries stay at WARNING whatever it
-    is, because their debug output carries protocol traffic (imaplib logs whole messages)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    is, because their debug output carries protocol traffic (imaplib logs whole messages).
+    At INFO the audit logger (dunmail.audit) writes a line per committed change."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter_for(log_format, tz))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     set_log_level(level)
 
 

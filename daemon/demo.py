@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, open_store
 from daemon.app.preflight import template_problems
 from daemon.config import Config, load_config
@@ -515,7 +516,7 @@ def prepare_database(config: Config, start: datetime) -> None:
     from daemon.app.invoices import import_invoices
     from daemon.app.statements import import_statement_bytes
 
-    store = open_store(config.database.path)
+    store = open_store(config.database.path, files=FilePolicy(config.files.group))
     try:
         csv_path = Path(config.database.path).with_name("invoices.csv")
         csv_path.write_text(invoices_csv(start), encoding="utf-8")
@@ -642,7 +643,7 @@ def story_gaps(config: Config, narrator: Narrator) -> list[str]:
 
 
 def summarise(config: Config) -> list[str]:
-    store = open_store(config.database.path)
+    store = open_store(config.database.path, files=FilePolicy(config.files.group))
     try:
         invoices = store.query("SELECT number, status, dunning_step FROM invoices ORDER BY number")
         items = store.query("SELECT type, COUNT(*) AS n FROM review_items GROUP BY type")

@@ -7,10 +7,8 @@ of the hand-over date, and a summary in CSV and JSON.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.csvsafe import csv_bytes
+from daemon.adapters.privatefiles import FilePolicy, private_dir, reserve_private, write_private
 from daemon.adapters.store.cases import open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
@@ -29,6 +29,7 @@ from daemon.app.progress import Progress, silent
 from daemon.config import Config
 from daemon.domain import interest as rates
 from daemon.domain.fees import collection_costs
+from daemon.domain.filenames import EntryNames, short_hash, slug
 from daemon.domain.interest import compute_interest
 from daemon.domain.model import CLOSED_STATES
 from daemon.domain.money import from_cents
@@ -60,6 +61,12 @@ def default_out_dir(store: Store) -> Path:
     return Path(store.path).resolve().parent / "handover"
 
 
+def dossier_stem(debtor_id: str, today: date) -> str:
+    """``dossier-<safe id>-DATE-<hash of the exact id>``: one debtor's, whatever its id (the
+    old ``dossier-<id>-`` prefix is kept for scripts that look for it)."""
+    return f"dossier-{slug(debtor_id)}-{today.isoformat()}-{short_hash(debtor_id)}"
+
+
 def hand_over(
     store: Store,
     config: Config,
@@ -85,52 +92,59 @@ def hand_over(
         raise HandoverError(f"debtor {debtor_id} has nothing open to hand over")
     numbers = tuple(r["number"] for r in rows)
     at = iso_utc(now)
+    files = FilePolicy(config.files.group)
     directory = Path(out_dir) if out_dir else default_out_dir(store)
-    directory.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", debtor_id)
-    path = directory / f"dossier-{safe}-{today.isoformat()}.zip"
-    with store.transaction():
-        for number in numbers:
-            set_invoice_status(store, number, "handed_over", now=at)
-        case = open_case(store, debtor_id, now=at)
-        set_case_status(store, case["id"], "handed_over", reason=f"handed over to {agency}", now=at)
-        cancelled = store.execute(
-            "UPDATE outbox SET status = 'cancelled', last_error = 'handed over'"
-            " WHERE debtor_id = ? AND status = 'queued' AND kind = 'reminder'",
-            (debtor_id,),
-        ).rowcount
-        store.execute(
-            "UPDATE payment_plans SET status = 'broken', closed_at = ?"
-            " WHERE debtor_id = ? AND status IN ('proposed', 'active')",
-            (at, debtor_id),
-        )
-        record_event(
-            store,
-            "handed_over",
-            actor=actor,
-            debtor_id=debtor_id,
-            case_id=case["id"],
-            detail={
-                "agency": agency,
-                "invoices": list(numbers),
-                "dossier": str(path),
-                "queued_reminders_cancelled": cancelled,
-            },
-            at=at,
-        )
-        content, messages = build_dossier(
-            store,
-            config,
-            debtor_id,
-            numbers,
-            agency=agency,
-            as_of=today,
-            generated_at=at,
-            progress=progress,
-        )
-        tmp = path.with_suffix(".zip.tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    private_dir(directory, files)
+    # A new file for every hand-over, never another's: the exact id is hashed into the name
+    # ("D 1" and "D/1" slug alike) and a second hand-over that day gets "-2", "-3", ...
+    path = reserve_private(directory, dossier_stem(debtor_id, today), ".zip", files)
+    try:
+        with store.transaction():
+            for number in numbers:
+                set_invoice_status(store, number, "handed_over", now=at)
+            case = open_case(store, debtor_id, now=at)
+            set_case_status(
+                store, case["id"], "handed_over", reason=f"handed over to {agency}", now=at
+            )
+            cancelled = store.execute(
+                "UPDATE outbox SET status = 'cancelled', last_error = 'handed over'"
+                " WHERE debtor_id = ? AND status = 'queued' AND kind = 'reminder'",
+                (debtor_id,),
+            ).rowcount
+            store.execute(
+                "UPDATE payment_plans SET status = 'broken', closed_at = ?"
+                " WHERE debtor_id = ? AND status IN ('proposed', 'active')",
+                (at, debtor_id),
+            )
+            record_event(
+                store,
+                "handed_over",
+                actor=actor,
+                debtor_id=debtor_id,
+                case_id=case["id"],
+                detail={
+                    "agency": agency,
+                    "invoices": list(numbers),
+                    "dossier": str(path),
+                    "queued_reminders_cancelled": cancelled,
+                },
+                at=at,
+            )
+            content, messages = build_dossier(
+                store,
+                config,
+                debtor_id,
+                numbers,
+                agency=agency,
+                as_of=today,
+                generated_at=at,
+                progress=progress,
+            )
+            # Over our own reserved name: the file is empty or the whole dossier, never a part.
+            write_private(path, content, files)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return HandoverResult(path, debtor_id, numbers, messages)
 
 
@@ -217,12 +231,8 @@ def interest_and_costs(
 
 
 def _csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-    return buffer.getvalue().encode("utf-8")
+    # Payer names, remittance and debtor names are text from outside: never a formula.
+    return csv_bytes(rows, columns)
 
 
 def _json(value: Any) -> bytes:
@@ -291,12 +301,19 @@ def build_dossier(
     )
     computation = interest_and_costs(config, debtor, invoices, as_of)
     correspondence = []
+    # Invoice numbers may be anything an old import let in: entry names are made safe here.
+    entry_names = EntryNames(("invoices/invoices.json", "invoices/invoices.csv"))
+    pdfs: dict[str, tuple[Path, str]] = {}
+    for row in invoices:
+        pdf = Path(row["pdf_path"]) if row["pdf_path"] else None
+        if pdf is not None and pdf.is_file():
+            pdfs[row["number"]] = (pdf, entry_names.add("invoices", row["number"], ".pdf"))
+    for d in invoice_data:
+        d["pdf_file"] = pdfs[d["number"]][1] if d["number"] in pdfs else None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for row in invoices:
-            pdf = Path(row["pdf_path"]) if row["pdf_path"] else None
-            if pdf is not None and pdf.is_file():
-                z.write(pdf, f"invoices/{row['number']}.pdf")
+        for pdf, pdf_entry in pdfs.values():
+            z.write(pdf, pdf_entry)
         z.writestr("invoices/invoices.json", _json(invoice_data))
         z.writestr("invoices/invoices.csv", _csv(invoice_data, list(invoice_data[0])))
         written, total = 0, len(inbox) + len(outbox)

@@ -643,6 +643,23 @@ def _finish(
         server_done=int(done),
         **values,
     )
+    if status != "shunted":  # a shunted mail has its own event, with the error
+        # What the mail was and what became of it: the line an admin reads per mail.
+        record_event(
+            store,
+            "mail_processed",
+            debtor_id=values.get("debtor_id"),
+            case_id=values.get("case_id"),
+            inbox_id=row["id"],
+            at=iso_utc(now),
+            detail={
+                "kind": values.get("kind") or status,
+                "intent": values.get("intent"),
+                "outcome": status,
+                "filed": action,
+                "error": values.get("error"),
+            },
+        )
 
 
 def pending_refile_note(row: dict[str, Any]) -> str | None:

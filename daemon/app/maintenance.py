@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from daemon.adapters.privatefiles import FilePolicy, create_private, private_dir
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.migrations import MIGRATIONS, applied_versions
 
@@ -19,20 +21,31 @@ class CheckResult:
 
 
 def backup_database(
-    store: Store, target: Path, *, now: datetime, keep: int = 0, folder: bool = False
+    store: Store,
+    target: Path,
+    *,
+    now: datetime,
+    keep: int = 0,
+    folder: bool = False,
+    files: FilePolicy | None = None,
 ) -> Path:
     """Copy the live database with SQLite's online backup (safe while the daemon writes).
 
     ``target`` may be a folder (a dated file is written into it, and with ``keep`` only the
-    newest ``keep`` backups stay) or a file name."""
+    newest ``keep`` backups stay) or a file name. The copy is private like the database
+    (0600, or 0640 with files.group), whatever the umask."""
+    files = files or FilePolicy()
     folder = folder or target.is_dir()
     if folder:
-        target.mkdir(parents=True, exist_ok=True)
+        private_dir(target, files)
         path = target / f"dunmail-{now:%Y%m%d-%H%M%S}.db"
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         path = target
     partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by an interrupted backup
+    # Created private before SQLite opens it: its journal follows the file's mode.
+    os.close(create_private(partial, files))
     destination = sqlite3.connect(partial)
     try:
         store.conn.backup(destination)

@@ -152,6 +152,7 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
         detail={
             "message_id": row["message_id"],
             "recipients": loads(row["recipients"], []),
+            "invoices": loads(row["invoice_numbers"], []),
             "step": row["step_name"],
             "reason": decision.get("reason"),
         },

@@ -140,8 +140,13 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
         db.resolve_promise(store, promise["id"], "kept", now=at)
         record_event(store, "promise_kept", detail=detail, at=at, **ids)
         result.kept.append(promise["id"])
-        if promise["case_id"] and not db.open_invoice_numbers(store, promise["debtor_id"]):
+        case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
+        # The payment that kept the promise usually closed the case already: close it (and
+        # say so) only when it is still open.
+        still_open = case is not None and case["closed_at"] is None
+        if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
             set_case_status(store, promise["case_id"], "closed", reason="promise kept", now=at)
+            record_event(store, "case_closed", detail={"reason": "promise kept"}, at=at, **ids)
         return
     db.resolve_promise(store, promise["id"], "broken", now=at)
     if promise["promised_date"] is None:

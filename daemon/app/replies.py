@@ -416,7 +416,7 @@ def apply_decision(
                 **({"not_sent_to": ctx.answer_note} if ctx.answer_note else {}),
             )
         elif isinstance(cmd, fx.OpenReview):
-            item = add_review_item(
+            add_review_item(
                 store,
                 cmd.type,
                 cmd.reason,
@@ -430,7 +430,6 @@ def apply_decision(
                 now=at,
                 **common,
             )
-            event("review_opened", type=cmd.type, item=item, reason=cmd.reason)
         elif isinstance(cmd, fx.Note):
             event(cmd.event, reason=cmd.reason)
 

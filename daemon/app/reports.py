@@ -6,11 +6,13 @@ chart is asked for, with the Agg backend so no display is needed.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from daemon.adapters.privatefiles import FilePolicy, write_private
 from daemon.adapters.store.db import Store
 from daemon.adapters.templates import format_money, format_month, format_number
 from daemon.domain import reports as r
@@ -139,9 +141,12 @@ def _amount(value: str, currency: str | None, lang: str) -> str:
 
 
 def _save(fig: Any, path: Path) -> None:
+    # The debtors chart names debtors: written owner-only (0600) whatever the umask.
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=120)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
     _pyplot().close(fig)
+    write_private(path, buffer.getvalue(), FilePolicy())
 
 
 # Charts are read at a glance by people who do not read axes closely: every axis starts at

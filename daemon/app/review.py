@@ -171,6 +171,16 @@ def _resolve(ctx: _Ctx, message: str) -> None:
         " resolved_at = ?, updated_at = ? WHERE id = ?",
         (f"{ctx.req.action}: {message}", ctx.actor, ctx.at, ctx.at, ctx.item["id"]),
     )
+    item = ctx.item
+    record_event(
+        ctx.store,
+        "review_item_resolved",
+        actor=ctx.actor,
+        debtor_id=item["debtor_id"],
+        case_id=item["case_id"],
+        detail={"review_item": item["id"], "type": item["type"], "action": ctx.req.action},
+        at=ctx.at,
+    )
 
 
 Result = tuple[str, bool, dict[str, Any]]
@@ -242,6 +252,15 @@ def _after_invoice_change(ctx: _Ctx) -> None:
     live = [r for r in rows if r["status"] not in CLOSED_STATES]
     if not live:
         set_case_status(ctx.store, case["id"], "closed", reason="no open invoices", now=ctx.at)
+        record_event(
+            ctx.store,
+            "case_closed",
+            actor=ctx.actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            detail={"reason": "no open invoices", "review_item": ctx.item["id"]},
+            at=ctx.at,
+        )
     elif case["status"] == "disputed" and not any(r["status"] == "disputed" for r in live):
         set_case_status(ctx.store, case["id"], "active", now=ctx.at)
 
@@ -439,6 +458,8 @@ def handover(ctx: _Ctx) -> Result:
         )
     except HandoverError as exc:
         raise ReviewError(str(exc)) from exc
+    except OSError as exc:  # the dossier folder, or files.group
+        raise ReviewError(f"cannot write the dossier: {exc}") from exc
     ctx.event("review_handover", agency=ctx.req.agency, dossier=str(result.path))
     return (
         f"handed over to {ctx.req.agency}; dossier {result.path}",

@@ -40,12 +40,13 @@ from parsers.bank import BankFormatError, Direction, Payment
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items, parse_statement_bytes, statement_items
 
-# Zip bombs: a member may not unpack beyond these, whatever its header claims.
+# Zip bombs: the defaults of bank.zip_max_*; what a member may unpack to is measured while it
+# is unpacked, never taken from its header.
 MAX_ZIP_MEMBERS = 200
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
-MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_TOTAL_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 200  # bank XML compresses ~10-30x; 200x is a bomb
 _RATIO_FLOOR = 1024 * 1024  # tiny members may compress extremely well
+_CHUNK = 1024 * 1024
 
 
 class StatementError(Exception):
@@ -128,10 +129,17 @@ def import_statement_bytes(
     at = now or iso_utc()
     if not data.startswith(b"PK\x03\x04"):
         return [_import_one(store, config, _BytesSource(data), filename, source, inbox_id, at)]
+    outcomes: list[FileOutcome] = []
     try:
-        members = unzip_members(data)
+        # One member in memory at a time; the archive was measured before the first.
+        for name, member in unzip_members(data, ZipLimits.of(config.bank)):
+            outcomes.append(
+                _import_one(
+                    store, config, _BytesSource(member), f"{filename}!{name}", source, inbox_id, at
+                )
+            )
     except StatementError as exc:
-        return [
+        outcomes.append(
             quarantine(
                 store,
                 data,
@@ -142,11 +150,8 @@ def import_statement_bytes(
                 status="failed",
                 now=at,
             )
-        ]
-    return [
-        _import_one(store, config, _BytesSource(member), f"{filename}!{name}", source, inbox_id, at)
-        for name, member in members
-    ]
+        )
+    return outcomes
 
 
 def reimport_file(store: Store, config: Config, file_id: int, *, now: str) -> list[FileOutcome]:
@@ -172,40 +177,91 @@ def reimport_file(store: Store, config: Config, file_id: int, *, now: str) -> li
     )
 
 
-def unzip_members(data: bytes) -> list[tuple[str, bytes]]:
-    """The files inside a zip archive, refusing anything that unpacks out of proportion."""
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """How far a statement zip may unpack (bank.zip_max_*)."""
+
+    members: int = MAX_ZIP_MEMBERS
+    total_bytes: int = MAX_ZIP_TOTAL_BYTES
+    ratio: int = MAX_RATIO
+
+    @classmethod
+    def of(cls, settings: BankSettings) -> ZipLimits:
+        return cls(
+            settings.zip_max_members, settings.zip_max_unpacked_bytes, settings.zip_max_ratio
+        )
+
+
+def unzip_members(data: bytes, limits: ZipLimits | None = None) -> Iterator[tuple[str, bytes]]:
+    """The files inside a zip archive, one at a time, refusing anything that unpacks out of
+    proportion. The whole archive is checked first, as a stream of 1 MiB chunks that are
+    counted and dropped, so a refusal comes before any member is imported; then each member
+    is unpacked when it is asked for. Memory: about one member, at most ``total_bytes``."""
+    limits = limits or ZipLimits()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise StatementError(f"broken zip archive: {exc}") from exc
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise StatementError(f"zip archive holds {len(infos)} files (limit {MAX_ZIP_MEMBERS})")
-    members: list[tuple[str, bytes]] = []
+    if len(infos) > limits.members:
+        raise StatementError(
+            f"zip archive holds {len(infos)} files, more than bank.zip_max_members ="
+            f" {limits.members}"
+        )
     total = 0
     for info in infos:
-        limit = min(MAX_MEMBER_BYTES, max(_RATIO_FLOOR, info.compress_size * MAX_RATIO))
-        if info.file_size > limit:
-            raise StatementError(
-                f"zip member {info.filename} unpacks to {info.file_size} bytes from "
-                f"{info.compress_size}: refused as a possible zip bomb (limit {limit})"
-            )
+        total += _measure(archive, info, limits, limits.total_bytes - total)
+    return _members(archive, infos, limits)
+
+
+def _member_limit(info: zipfile.ZipInfo, limits: ZipLimits) -> tuple[int, str]:
+    by_ratio = max(_RATIO_FLOOR, info.compress_size * limits.ratio)
+    if by_ratio < limits.total_bytes:
+        return by_ratio, f"bank.zip_max_ratio = {limits.ratio}"
+    return limits.total_bytes, f"bank.zip_max_unpacked_bytes = {limits.total_bytes}"
+
+
+def _measure(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, left: int) -> int:
+    """The bytes a member really unpacks to, read and dropped chunk by chunk; refused as soon
+    as it passes its own limit or what is left of the archive's."""
+    limit, key = _member_limit(info, limits)
+    if left < limit:
+        limit, key = left, f"bank.zip_max_unpacked_bytes = {limits.total_bytes} in total"
+    if info.file_size > limit:  # an honest header saves the unpacking
+        raise _too_big(info, key)
+    size = 0
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise _too_big(info, key)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+        raise StatementError(f"zip member {info.filename} cannot be read: {exc}") from exc
+    return size
+
+
+def _too_big(info: zipfile.ZipInfo, key: str) -> StatementError:
+    return StatementError(
+        f"zip member {info.filename} ({info.compress_size} bytes packed) unpacks beyond"
+        f" {key}: refused as a possible zip bomb; raise the limit if the file is genuine"
+    )
+
+
+def _members(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: ZipLimits
+) -> Iterator[tuple[str, bytes]]:
+    for info in infos:
+        limit, key = _member_limit(info, limits)
         try:
             with archive.open(info) as handle:
-                # Never trust the header: read at most one byte past the limit.
+                # Measured above; a bounded read all the same.
                 content = handle.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
             raise StatementError(f"zip member {info.filename} cannot be read: {exc}") from exc
         if len(content) > limit:
-            raise StatementError(
-                f"zip member {info.filename} unpacks beyond {limit} bytes: refused as a "
-                "possible zip bomb"
-            )
-        total += len(content)
-        if total > MAX_ZIP_TOTAL_BYTES:
-            raise StatementError(f"zip archive unpacks beyond {MAX_ZIP_TOTAL_BYTES} bytes")
-        members.append((info.filename, content))
-    return members
+            raise _too_big(info, key)
+        yield info.filename, content
 
 
 def quarantine(

@@ -5,23 +5,75 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from daemon.adapters.clock import parse_iso
+from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.db import Store, loads
+from daemon.app.dunning import bank_freshness, plan
+from daemon.app.preview import action_view
 from daemon.config import Config
 from daemon.cycle import InstanceLock
+from daemon.domain.cases import ActionKind
 
 
-def _age(moment: str | None, now: datetime) -> str | None:
+def describe_age(moment: str | None, now: datetime) -> str | None:
+    """'5m ago' — or, for a moment after ``now`` (a daemon run with --now/--speed ahead of
+    this clock), '5m ahead of this clock', never a negative age."""
     if not moment:
         return None
     seconds = int((now - parse_iso(moment)).total_seconds())
+    if seconds < 0:
+        return f"{_span(-seconds)} ahead of this clock (a run with --now or --speed?)"
+    return f"{_span(seconds)} ago"
+
+
+def _span(seconds: int) -> str:
     if seconds < 120:
-        return f"{seconds}s ago"
+        return f"{seconds}s"
     if seconds < 7200:
-        return f"{seconds // 60}m ago"
+        return f"{seconds // 60}m"
     if seconds < 172800:
-        return f"{seconds // 3600}h ago"
-    return f"{seconds // 86400}d ago"
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def next_cycle(config: Config, now: datetime) -> str | None:
+    """The next dunning cycle time today (office time, 'HH:MM'), or None after the last."""
+    local = now.astimezone(config.office.tz)
+    for slot in sorted(config.dunning.cycle_times):
+        hour, minute = (int(p) for p in slot.split(":"))
+        if (hour, minute) > (local.hour, local.minute):
+            return f"{hour:02d}:{minute:02d}"
+    return None
+
+
+def next_sends(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
+    """What goes out next: mail already queued, then what the planner (the same plan()
+    preview uses) would queue at the next dunning cycle of ``today``."""
+    queued = store.query(
+        "SELECT o.id, o.kind, o.debtor_id, d.name AS debtor_name, o.step_name, o.subject,"
+        " o.recipients, o.invoice_numbers, o.not_before, o.created_at FROM outbox o"
+        " LEFT JOIN debtors d ON d.id = o.debtor_id"
+        " WHERE o.status = 'queued' ORDER BY COALESCE(o.not_before, o.created_at), o.id LIMIT 10"
+    )
+    for row in queued:
+        row["recipients"] = loads(row["recipients"], [])
+        row["invoice_numbers"] = loads(row["invoice_numbers"], [])
+    day = plan(store, config, today)
+    planned = [
+        action_view(a, day.names.get(a.debtor_id, ""))
+        for a in day.actions
+        if a.action in (ActionKind.EMAIL, ActionKind.TASK)
+    ]
+    others: dict[str, int] = {}
+    for a in day.actions:
+        if a.action not in (ActionKind.EMAIL, ActionKind.TASK):
+            others[str(a.action)] = others.get(str(a.action), 0) + 1
+    return {
+        "queued": queued,
+        "planned": planned,
+        "planned_date": today.isoformat(),
+        "next_cycle": next_cycle(config, now),
+        "not_planned": others,
+    }
 
 
 def _review_waits(store: Store, config: Config, today: date) -> list[dict[str, Any]]:
@@ -70,18 +122,8 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
     for account in accounts:
         latest = account["latest"]
         account["age_days"] = (today - date.fromisoformat(latest[:10])).days if latest else None
-    next_sends = store.query(
-        "SELECT id, kind, debtor_id, step_name, subject, not_before FROM outbox"
-        " WHERE status = 'queued' ORDER BY COALESCE(not_before, created_at) LIMIT 10"
-    )
-    freshness: dict[str, Any] = {}
-    try:
-        from daemon.app.dunning import bank_freshness
-
-        ok, latest, reason = bank_freshness(store, config, today)
-        freshness = {"ok": ok, "latest": latest.isoformat() if latest else None, "reason": reason}
-    except ImportError:
-        freshness = {"ok": None, "latest": None, "reason": "dunning engine not installed"}
+    ok, latest, reason = bank_freshness(store, config, today)
+    freshness = {"ok": ok, "latest": latest.isoformat() if latest else None, "reason": reason}
     return {
         "waiting_for_review": _review_waits(store, config, today),
         "running": pid is not None,
@@ -91,7 +133,8 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         "global_pause": store.get_state("global_pause") == "1",
         "last_cycle": last_cycle,
         "daemon_clock": store.get_state("clock"),  # differs from now under --now/--speed
-        "last_cycle_age": _age(last_cycle, now),
+        "now": iso_utc(now),
+        "last_cycle_age": describe_age(last_cycle, now),
         "last_healthy_cycle": healthy,
         "stages": loads(store.get_state("stages"), {}),
         "last_dunning_slot": store.get_state("dunning_last_slot"),
@@ -100,5 +143,5 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         "inbox": inbox,
         "statements": accounts,
         "bank_freshness": freshness,
-        "next_sends": next_sends,
+        "next_sends": next_sends(store, config, today, now),
     }

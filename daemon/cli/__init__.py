@@ -66,6 +66,7 @@ _MODULES = (
     "handover",
     "reports",
     "gdpr",
+    "log",
 )
 
 for _name in _MODULES:

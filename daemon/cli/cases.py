@@ -17,6 +17,7 @@ from daemon.cli.context import (
     pass_app,
     today_of,
 )
+from daemon.cli.human import human
 
 
 def _fail(exc: Exception) -> click.ClickException:
@@ -92,12 +93,11 @@ def show_command(app: AppContext, key: str, as_json: bool) -> None:
         data["invoices"], ["number", "due_date", "amount", "open_amount", "status", "last_step"]
     )
     click.echo("")
+    tz = app.config.office.tz
     for entry in data["timeline"]:
         actor = f" [{entry['actor']}]" if entry.get("actor") else ""
-        click.echo(
-            f"{(entry['at'] or '')[:16]}  {entry['kind']:<8} {entry['ref']:<12}"
-            f" {entry['summary']}{actor}"
-        )
+        at = human(entry["at"], tz) if entry["at"] else ""
+        click.echo(f"{at:<16}  {entry['kind']:<8} {entry['ref']:<12} {entry['summary']}{actor}")
 
 
 @cases_group.command("message")

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import parse_iso, utc_now
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, StoreError, open_store
+from daemon.cli.human import human
 from daemon.config import Config, ConfigError, DatabaseSettings, find_config_path, load_config
 
 
@@ -60,7 +62,9 @@ class AppContext:
             if not create:
                 self.require_database()
             try:
-                self._store = open_store(path, daemon=daemon)
+                self._store = open_store(
+                    path, daemon=daemon, files=FilePolicy(self.config.files.group)
+                )
             except StoreError as exc:
                 raise click.ClickException(f"{exc} (set --db PATH or database.path)") from exc
         return self._store
@@ -102,12 +106,23 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_jsonable(value), ensure_ascii=False, indent=2, default=str))
 
 
-def echo_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """A plain aligned table for people; --json is for programs."""
+def office_tz() -> tzinfo | None:
+    """The office timezone of the running command, when it has read its configuration."""
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppContext) if ctx is not None else None
+    return app._config.office.tz if app is not None and app._config is not None else None
+
+
+def echo_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], tz: tzinfo | None = None
+) -> None:
+    """A plain aligned table for people; --json is for programs. Moments are shown in the
+    office timezone to the minute, lists joined with commas."""
     if not rows:
         click.echo("(none)")
         return
-    text = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    tz = tz or office_tz()
+    text = [[human(r.get(c), tz) for c in columns] for r in rows]
     widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
     click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
     for t in text:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from daemon.adapters.clock import utc_now
+from daemon.adapters.privatefiles import FilePolicy
 from daemon.app.maintenance import backup_database, check_database
 from daemon.cli.context import AppContext, echo_json, pass_app
 
@@ -39,7 +40,12 @@ def backup_command(app: AppContext, path: str, keep: int) -> None:
     """
     try:
         written = backup_database(
-            app.store(), Path(path), now=utc_now(), keep=keep, folder=path.endswith("/")
+            app.store(),
+            Path(path),
+            now=utc_now(),
+            keep=keep,
+            folder=path.endswith("/"),
+            files=FilePolicy(app.config.files.group),
         )
     except (OSError, RuntimeError) as exc:
         raise click.ClickException(f"backup to {path} failed: {exc}") from exc

@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 
+from daemon.adapters.auditlog import LOG_FORMATS
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.store.cases import add_hold, release_holds
 from daemon.adapters.store.events import record_event
@@ -23,6 +24,7 @@ from daemon.cli.context import (
     pass_app,
     today_of,
 )
+from daemon.cli.human import debtor_label, with_debtors
 from daemon.cycle import InstanceLock
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
@@ -58,10 +60,11 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     click.echo(f"preview for {head['date']}: {head['bank_reason']}")
     if head["global_pause"]:
         click.echo(f"GLOBAL PAUSE: {head['global_pause']}")
+    items = [{**i, "debtor": debtor_label(i["debtor_id"], i["debtor_name"])} for i in result.items]
     echo_table(
-        result.items,
+        items,
         [
-            "debtor_id",
+            "debtor",
             "action",
             "step_name",
             "template",
@@ -87,7 +90,9 @@ def _preflight(app: AppContext) -> None:
         raise click.ClickException("cannot log in: " + "; ".join(secrets))
 
 
-def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> None:
+def _run_daemon(
+    app: AppContext, now_text: str | None, speed: float | None, log_format: str
+) -> None:
     from daemon.cycle import AlreadyRunning, Daemon, accelerated_clock, configure_logging
 
     config = app.config
@@ -96,7 +101,7 @@ def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> N
     clock = utc_now
     if now_text is not None or speed is not None:
         clock = accelerated_clock(parse_now(now_text), speed or 1.0)
-    configure_logging(config.daemon.log_level)
+    configure_logging(config.daemon.log_level, log_format, config.office.tz)
     try:
         code = Daemon(config, app.load_fresh_config, clock=clock).run()
     except AlreadyRunning as exc:
@@ -123,9 +128,23 @@ def _run_daemon(app: AppContext, now_text: str | None, speed: float | None) -> N
     "in the state table (key 'clock').",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    envvar="DUNMAIL_LOG_FORMAT",
+    help="Daemon log lines: text (LEVEL logger: event key=value, for journald) or json (one "
+    "object per line with an ISO 8601 timestamp, for log shippers).",
+)
 @pass_app
 def run_command(
-    app: AppContext, once: bool, now_text: str | None, speed: float | None, as_json: bool
+    app: AppContext,
+    once: bool,
+    now_text: str | None,
+    speed: float | None,
+    as_json: bool,
+    log_format: str,
 ) -> None:
     """Run the daemon: inbound mail, the dunning cycle, the outbox, staff notices.
 
@@ -143,9 +162,11 @@ def run_command(
         dunmail --config test.toml run --now 2026-11-30T08:55+01:00 --speed 600
 
         dunmail --config /etc/dunmail/config.toml run --once --now 2026-12-01T10:00+01:00
+
+        dunmail --config /etc/dunmail/config.toml run --log-format json
     """
     if not once:
-        _run_daemon(app, now_text, speed)
+        _run_daemon(app, now_text, speed, log_format)
         return
     if speed is not None:
         raise click.UsageError("--speed only goes with the daemon (without --once)")
@@ -225,12 +246,13 @@ def outbox_list(app: AppContext, status: str | None, as_json: bool) -> None:
         echo_json(rows)
         return
     echo_table(
-        rows,
+        with_debtors(app.store(), rows),
         [
             "id",
             "kind",
-            "debtor_id",
+            "debtor",
             "step_name",
+            "invoice_numbers",
             "status",
             "attempts",
             "not_before",

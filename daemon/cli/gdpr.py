@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from daemon.adapters.privatefiles import FilePolicy, write_private
 from daemon.app import gdpr
 from daemon.cli.context import AppContext, actor_of, echo_json, parse_now, pass_app, today_of
 from daemon.cli.invoices import debtors_group
@@ -31,9 +32,13 @@ def export_command(app: AppContext, debtor_id: str, zip_path: Path | None) -> No
         if zip_path is None:
             echo_json(gdpr.export_debtor(app.store(), debtor_id))
             return
-        zip_path.write_bytes(gdpr.export_zip(app.store(), debtor_id))
+        data = gdpr.export_zip(app.store(), debtor_id)
+        # Personal data: 0600 (0640 with files.group) whatever the umask.
+        write_private(zip_path, data, FilePolicy(app.config.files.group))
     except gdpr.GdprError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {zip_path}: {exc}") from exc
     click.echo(f"export written to {zip_path}")
 
 

@@ -51,6 +51,8 @@ def handover_command(
             )
     except (CaseError, HandoverError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the dossier folder, or files.group
+        raise click.ClickException(f"cannot write the dossier: {exc}") from exc
     if as_json:
         echo_json(
             {

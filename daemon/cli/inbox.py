@@ -21,6 +21,7 @@ from daemon.app.inbound import (
     retry_message,
 )
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
+from daemon.cli.human import human, with_debtors
 from daemon.cli.progress import progress_iter, watching
 
 STATUSES = ("new", "processed", "review", "shunted", "duplicate", "ignored")
@@ -53,7 +54,8 @@ def list_command(app: AppContext, status: str | None, limit: int, as_json: bool)
         echo_json(rows)
     else:
         echo_table(
-            rows, ["id", "received_at", "from_addr", "status", "intent", "debtor_id", "subject"]
+            with_debtors(app.store(), rows),
+            ["id", "received_at", "from_addr", "status", "intent", "debtor", "subject"],
         )
 
 
@@ -81,9 +83,10 @@ def show_command(app: AppContext, inbox_id: int, show_raw: bool, as_json: bool) 
     if as_json:
         echo_json(view)
         return
+    tz = app.config.office.tz
     for key, value in view.items():
         if key != "classification" and value is not None:
-            click.echo(f"{key}: {value}")
+            click.echo(f"{key}: {human(value, tz)}")
     if view["classification"]:
         c = view["classification"]
         click.echo(f"confidence: {c.get('confidence')}")

@@ -11,6 +11,7 @@ from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.human import human
 from daemon.cli.progress import progress_iter, watching
 from daemon.domain.money import from_cents
 
@@ -76,7 +77,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
         f"{report.debtors} debtor(s)"
     )
     for change in report.updated:
-        click.echo(f"  {change['number']}: {change['changes']}")
+        click.echo(f"  {change['number']}: {human(change['changes'], None)}")
 
 
 @invoices_group.command("list")

@@ -8,7 +8,9 @@ from typing import Any
 import click
 
 from daemon.adapters.store import bank
+from daemon.adapters.store.invoices import debtor_names, invoice_debtors
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
+from daemon.cli.human import debtor_label
 
 STATUSES = ("matched", "partially_matched", "needs_review", "unmatched", "ignored", "returned")
 
@@ -43,11 +45,25 @@ def list_command(app: AppContext, status: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(views)
         return
+    numbers = [a["invoice"] for v in views for a in v["allocations"]]
+    owner = invoice_debtors(store, numbers)
+    names = debtor_names(store, owner.values())
     for v in views:
-        v["invoices"] = " ".join(a["invoice"] for a in v["allocations"])
+        v["invoices"] = [a["invoice"] for a in v["allocations"]]
+        debtors = dict.fromkeys(owner[n] for n in v["invoices"] if n in owner)
+        v["debtor"] = [debtor_label(d, names.get(d)) for d in debtors]
     echo_table(
         views,
-        ["id", "booking_date", "direction", "amount", "status", "counterparty_name", "invoices"],
+        [
+            "id",
+            "booking_date",
+            "direction",
+            "amount",
+            "status",
+            "counterparty_name",
+            "invoices",
+            "debtor",
+        ],
     )
 
 

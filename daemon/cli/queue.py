@@ -21,6 +21,7 @@ from daemon.cli.context import (
     pass_app,
     today_of,
 )
+from daemon.cli.human import human, with_debtors
 from daemon.domain.money import parse_amount
 
 
@@ -106,8 +107,8 @@ def list_command(
         echo_json(items)
     else:
         echo_table(
-            items,
-            ["id", "priority_name", "type", "state", "debtor_id", "due_date", "assignee", "reason"],
+            with_debtors(store, items),
+            ["id", "priority_name", "type", "state", "debtor", "due_date", "assignee", "reason"],
         )
 
 
@@ -129,23 +130,25 @@ def show_command(app: AppContext, item_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(view)
         return
+    tz = app.config.office.tz
+    shown = with_debtors(app.store(), [view])[0]
     for key in (
         "id",
         "type",
         "priority_name",
         "state",
         "reason",
-        "debtor_id",
+        "debtor",
         "invoice_numbers",
         "due_date",
         "assignee",
         "created_at",
         "resolution",
     ):
-        click.echo(f"{key:>16}: {view[key]}")
+        click.echo(f"{key:>16}: {human(shown[key], tz)}")
     click.echo(f"{'evidence':>16}:")
     for key, value in view["evidence"].items():
-        click.echo(f"{'':>18}{key}: {value}")
+        click.echo(f"{'':>18}{key}: {human(value, tz)}")
     click.echo(f"{'proposed':>16}: {', '.join(view['proposed_actions']) or '-'}")
     click.echo(f"{'actions':>16}: {', '.join(view['allowed_actions'])}")
 

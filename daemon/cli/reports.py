@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import utc_now
+from daemon.adapters.csvsafe import write_rows
 from daemon.adapters.store.db import Store
 from daemon.app import reports as rep
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_day, pass_app, today_of
@@ -18,11 +18,10 @@ from daemon.cli.progress import Bar, watching
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
+    """Debtor names are text from outside: cells a spreadsheet would run are neutralised."""
     if not rows:
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(sys.stdout, rows, list(rows[0]))
 
 
 @click.command("report")

@@ -44,12 +44,13 @@ class Office:
         self.tmp = tmp
         self.db = tmp / "dunmail.db"
         self.config_path = tmp / "config.toml"
-        self.config_path.write_text(
-            f'[office]\nname = "Voorbeeld B.V."\nemail = "{OFFICE}"\nlanguage = "en"\n',
-            encoding="utf-8",
-        )
         pdfs = tmp / "pdf"
         pdfs.mkdir()
+        self.config_path.write_text(
+            f'[office]\nname = "Voorbeeld B.V."\nemail = "{OFFICE}"\nlanguage = "en"\n'
+            f'[invoices]\npdf_dir = "{pdfs}"\n',
+            encoding="utf-8",
+        )
         rows = []
         for number, debtor, email, domains in (
             ("F2026-0001", "ALPHA", ALPHA, ""),

@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.events import record_event
 
 # Case states in which no automated reminder goes out for the whole debtor.
 STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
@@ -45,6 +46,14 @@ def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[s
     )
     row = store.one("SELECT * FROM cases WHERE id = ?", (cursor.lastrowid,))
     assert row is not None
+    record_event(
+        store,
+        "case_opened",
+        debtor_id=debtor_id,
+        case_id=row["id"],
+        detail={} if owes else {"status": "closed", "reason": "owes nothing"},
+        at=at,
+    )
     return row
 
 

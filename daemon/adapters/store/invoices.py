@@ -103,6 +103,33 @@ def debtor_row(store: Store, debtor_id: str) -> dict[str, Any] | None:
     return row
 
 
+def debtor_names(store: Store, debtor_ids: Iterable[str | None]) -> dict[str, str]:
+    """Names of the given debtors (id → name) for output meant for people."""
+    wanted = sorted({d for d in debtor_ids if d})
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+        chunk = wanted[start : start + 500]
+        for row in store.query(
+            f"SELECT id, name FROM debtors WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ):
+            names[row["id"]] = row["name"]
+    return names
+
+
+def invoice_debtors(store: Store, numbers: Iterable[str]) -> dict[str, str]:
+    """Invoice number → debtor id, for the given invoices."""
+    wanted = sorted(set(numbers))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for row in store.query(
+            f"SELECT number, debtor_id FROM invoices WHERE number IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            found[row["number"]] = row["debtor_id"]
+    return found
+
+
 def debtors_by_email(store: Store, address: str) -> list[str]:
     return [
         r["debtor_id"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.events import record_event
 
 PRIORITY_NAMES = {0: "urgent", 1: "high", 2: "normal", 3: "low"}
 PRIORITIES = {name: value for value, name in PRIORITY_NAMES.items()}
@@ -63,9 +64,28 @@ def add_review_item(
             at,
         ),
     )
-    if cursor.rowcount == 0:
+    if cursor.rowcount == 0:  # already open under this key: no second item, no event
         return int(store.scalar("SELECT id FROM review_items WHERE dedupe_key = ?", (dedupe_key,)))
-    return int(cursor.lastrowid or 0)
+    item_id = int(cursor.lastrowid or 0)
+    record_event(
+        store,
+        "review_item_opened",
+        debtor_id=debtor_id,
+        case_id=case_id,
+        invoice_number=invoice_numbers[0] if len(invoice_numbers) == 1 else None,
+        inbox_id=inbox_id,
+        outbox_id=outbox_id,
+        transaction_id=transaction_id,
+        detail={
+            "review_item": item_id,
+            "type": type,
+            "priority": PRIORITY_NAMES.get(priority, str(priority)),
+            "invoices": list(invoice_numbers) if len(invoice_numbers) > 1 else [],
+            "file_id": statement_file_id,
+        },
+        at=at,
+    )
+    return item_id
 
 
 def review_item(store: Store, item_id: int) -> dict[str, Any] | None:
@@ -93,12 +113,29 @@ def open_items(store: Store, type: str | None = None) -> list[dict[str, Any]]:
 
 def resolve_file_items(store: Store, file_id: int, resolution: str, *, now: str) -> int:
     """Close the open quarantine items of a file that has now been imported."""
-    return store.execute(
-        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = 'dunmail',"
-        " resolved_at = ?, updated_at = ? WHERE statement_file_id = ?"
-        " AND type = 'statement_quarantined' AND state != 'resolved'",
-        (resolution, now, now, file_id),
-    ).rowcount
+    items = store.query(
+        "SELECT id FROM review_items WHERE statement_file_id = ?"
+        " AND type = 'statement_quarantined' AND state != 'resolved' ORDER BY id",
+        (file_id,),
+    )
+    for item in items:
+        store.execute(
+            "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = 'dunmail',"
+            " resolved_at = ?, updated_at = ? WHERE id = ?",
+            (resolution, now, now, item["id"]),
+        )
+        record_event(
+            store,
+            "review_item_resolved",
+            detail={
+                "review_item": item["id"],
+                "type": "statement_quarantined",
+                "file_id": file_id,
+                "reason": resolution,
+            },
+            at=now,
+        )
+    return len(items)
 
 
 # Review items opened from a debtor's own words: a reply (inbox row) linked to a debtor.
@@ -146,5 +183,14 @@ def resolve_debtor_items(
             "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
             " resolved_at = ?, updated_at = ? WHERE id = ?",
             (resolution, actor, now, now, item_id),
+        )
+        record_event(
+            store,
+            "review_item_resolved",
+            actor=actor,
+            debtor_id=debtor_id,
+            # Not the resolution: it may quote what a person typed (a call note).
+            detail={"review_item": item_id, "type": type},
+            at=now,
         )
     return ids
