@@ -19,6 +19,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.csvsafe import csv_bytes
+from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
 from daemon.adapters.privatefiles import FilePolicy, private_dir, reserve_private, write_private
 from daemon.adapters.store.cases import open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
@@ -303,17 +304,24 @@ def build_dossier(
     correspondence = []
     # Invoice numbers may be anything an old import let in: entry names are made safe here.
     entry_names = EntryNames(("invoices/invoices.json", "invoices/invoices.csv"))
-    pdfs: dict[str, tuple[Path, str]] = {}
+    pdfs: dict[str, tuple[bytes, str]] = {}
+    refused: dict[str, str] = {}
     for row in invoices:
-        pdf = Path(row["pdf_path"]) if row["pdf_path"] else None
-        if pdf is not None and pdf.is_file():
-            pdfs[row["number"]] = (pdf, entry_names.add("invoices", row["number"], ".pdf"))
+        if not row["pdf_path"]:
+            continue
+        try:  # only a PDF inside invoices.pdf_dir, as for a copy sent by mail
+            pdf = read_pdf(row["pdf_path"], config.invoices.pdf_policy)
+        except PdfRefused as exc:
+            refused[row["number"]] = str(exc)
+            continue
+        pdfs[row["number"]] = (pdf, entry_names.add("invoices", row["number"], ".pdf"))
     for d in invoice_data:
         d["pdf_file"] = pdfs[d["number"]][1] if d["number"] in pdfs else None
+        d["pdf_refused"] = refused.get(d["number"])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for pdf, pdf_entry in pdfs.values():
-            z.write(pdf, pdf_entry)
+            z.writestr(pdf_entry, pdf)
         z.writestr("invoices/invoices.json", _json(invoice_data))
         z.writestr("invoices/invoices.csv", _csv(invoice_data, list(invoice_data[0])))
         written, total = 0, len(inbox) + len(outbox)

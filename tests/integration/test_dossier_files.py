@@ -75,7 +75,7 @@ def test_debtor_ids_that_map_to_one_file_name_keep_their_own_dossiers(tmp_path: 
 
 @pytest.fixture
 def evil(tmp_path: Path) -> tuple[World, dict[str, bytes]]:
-    w = World(tmp_path)
+    w = World(tmp_path, extra_config=f'\n[invoices]\npdf_dir = "{tmp_path / "pdf"}"\n')
     w.debtor("ACME")
     pdfs = {}
     for n, number in enumerate(EVIL_NUMBERS):
@@ -139,3 +139,20 @@ def test_an_agency_unpacking_the_dossier_stays_in_its_folder(
         assert len(inside) == expected
     outside = [p for p in new if not any(p.is_relative_to(f.resolve()) for f in (dest, naive))]
     assert not outside
+
+
+def test_a_pdf_path_outside_the_invoice_folder_stays_out_of_the_dossier(tmp_path: Path) -> None:
+    """An old database may name any file as an invoice's PDF: only invoices.pdf_dir is read."""
+    (tmp_path / "pdf").mkdir()
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes(b"%PDF-1.4 not an invoice: a private file\n%%EOF\n")
+    w = World(tmp_path, extra_config=f'\n[invoices]\npdf_dir = "{tmp_path / "pdf"}"\n')
+    w.debtor("ACME")
+    w.invoice("F2026-0001", "ACME", 50000)
+    w.store.execute("UPDATE invoices SET pdf_path = ? WHERE number = 'F2026-0001'", (str(secret),))
+    result = handover(w, "ACME", tmp_path / "dossiers")
+    with zipfile.ZipFile(str(result["dossier"])) as z:
+        assert not [n for n in z.namelist() if n.endswith(".pdf")]
+        (invoice,) = json.loads(z.read("invoices/invoices.json"))
+        assert invoice["pdf_file"] is None and "outside invoices.pdf_dir" in invoice["pdf_refused"]
+        assert b"private file" not in b"".join(z.read(n) for n in z.namelist())

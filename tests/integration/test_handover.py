@@ -52,7 +52,7 @@ def _reminder(w: World, level: int, when: datetime) -> int:
 @pytest.fixture
 def case(tmp_path: Path) -> World:
     """Two invoices, three reminders, four real debtor replies, a part payment, a note."""
-    w = World(tmp_path)
+    w = World(tmp_path, extra_config=f'\n[invoices]\npdf_dir = "{tmp_path}"\n')
     w.debtor("ACME", email="ap@acme.test", kind="b2b")
     w.invoice("F2026-0001", "ACME", 250000, issue="2026-06-01", due="2026-07-01")
     w.invoice("F2026-0002", "ACME", 80000, issue="2026-08-01", due="2026-08-31")
