@@ -6,10 +6,11 @@
 (b) parsers.mt940 (streaming, ``iter_mt940_payments``) vs PyPI mt-940 (``mt940.parse``) on the
     same MT940 file (target: >= 3.4x; ours in bounded memory)
 (c) the CLI path: ``dunmail statements parse --summary`` and ``--json`` (output to
-    /dev/null) on both files and ``statements import`` of the CAMT file into a fresh database,
+    /dev/null) and ``statements import`` into a fresh database, on both files,
     against the bare streaming parser they are built on (target: parse within 1.5x of it;
     all in flat memory, peak RSS <= 100 MB). ``--root DIR`` measures another checkout (the
-    code before a change), ``--only-cli`` skips (a) and (b).
+    code before a change); ``--before DIR`` runs that checkout's CLI in turns with --root's;
+    ``--only-cli`` skips (a) and (b).
 
 The two sides of a comparison take turns (``--repeat`` runs each, best counts); imports are
 loaded before the clock starts.
@@ -124,14 +125,24 @@ def run_pair(
 ) -> dict[str, dict[str, float]]:
     """Best of ``repeat`` runs of each, the two taking turns: a burst of load on the shared
     machine then hits one run of each side rather than every run of one side."""
-    best: dict[str, dict[str, float]] = {}
+    return run_sides(pair, path, repeat, [root])[0]
+
+
+def run_sides(
+    group: tuple[str, ...], path: Path, repeat: int, roots: list[Path]
+) -> list[dict[str, dict[str, float]]]:
+    """:func:`run_pair` for each checkout in ``roots``, all taking turns in every round, so
+    code before and after a change meets the same load."""
+    best: list[dict[str, dict[str, float]]] = [{} for _ in roots]
     for _ in range(repeat):
-        for name in pair:
-            got = run_once(name, path, root)
-            if name not in best or got["seconds"] < best[name]["seconds"]:
-                best[name] = got
-    for got in best.values():
-        got["per_s"] = got["n"] / got["seconds"]
+        for side, root in zip(best, roots, strict=True):
+            for name in group:
+                got = run_once(name, path, root)
+                if name not in side or got["seconds"] < side[name]["seconds"]:
+                    side[name] = got
+    for side in best:
+        for got in side.values():
+            got["per_s"] = got["n"] / got["seconds"]
     return best
 
 
@@ -141,6 +152,14 @@ def main() -> None:
     parser.add_argument("--only-cli", action="store_true", help="only the CLI-path comparison")
     parser.add_argument(
         "--root", type=Path, default=ROOT, help="the dunmail checkout to measure (before/after)"
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout whose CLI runs take turns with --root's (printed first)",
+    )
+    parser.add_argument(
+        "--import-repeat", type=int, default=1, help="runs of each import (tens of seconds)"
     )
     args = parser.parse_args()
     camt, mt = OUT / "camt053_100k.xml", OUT / "mt940_100k.sta"
@@ -152,6 +171,7 @@ def main() -> None:
         ("CAMT", ("dunmail-camt", "cli-parse-summary", "cli-parse-json"), camt),
         ("CAMT", ("dunmail-camt", "cli-import"), camt),
         ("MT940", ("dunmail-mt940", "cli-parse-summary", "cli-parse-json"), mt),
+        ("MT940", ("dunmail-mt940", "cli-import"), mt),
     ]
     if not args.only_cli:
         for pair, path in (
@@ -169,20 +189,24 @@ def main() -> None:
             f"our peak RSS {res['dunmail-camt']['rss_mb']:.1f} MB (target < 100 MB)"
         )
         print(f"MT940: ours / mt-940 = {mt_ratio:.2f}x (target >= 3.4x)")
+    roots = [args.before, args.root] if args.before else [args.root]
     for label, group, path in cli_groups:
         # An import of 100,000 payments takes tens of seconds: fewer runs of it.
-        got = run_pair(group, path, 1 if "cli-import" in group else args.repeat, args.root)
-        base = got[group[0]]
-        _print(group[0], base)
-        for name in group[1:]:
-            r = got[name]
-            _print(name, r)
-            print(
-                f"  {label} {name}: {r['seconds'] / base['seconds']:.2f}x the streaming parser's"
-                f" time, {r['cpu_s'] / base['cpu_s']:.2f}x its CPU time (parse target <= 1.5x),"
-                f" peak RSS {r['rss_mb']:.1f} MB (target <= 100 MB)",
-                flush=True,
-            )
+        repeat = args.import_repeat if "cli-import" in group else args.repeat
+        for root, got in zip(roots, run_sides(group, path, repeat, roots), strict=True):
+            base = got[group[0]]
+            if args.before:
+                print(f"{label} at {root}:")
+            _print(group[0], base)
+            for name in group[1:]:
+                r = got[name]
+                _print(name, r)
+                print(
+                    f"  {label} {name}: {r['seconds'] / base['seconds']:.2f}x the streaming"
+                    f" parser's time, {r['cpu_s'] / base['cpu_s']:.2f}x its CPU time (parse"
+                    f" target <= 1.5x), peak RSS {r['rss_mb']:.1f} MB (target <= 100 MB)",
+                    flush=True,
+                )
 
 
 def _print(name: str, r: dict[str, float]) -> None:

@@ -61,7 +61,10 @@ class Payment:
 
     @property
     def remittance(self) -> str:
-        return " ".join(line.strip() for line in self.remittance_lines if line.strip())
+        lines = self.remittance_lines
+        if len(lines) == 1:  # the common case, without a generator
+            return lines[0].strip()
+        return " ".join(filter(None, map(str.strip, lines)))
 
     @property
     def signed_amount(self) -> Decimal:

@@ -469,9 +469,10 @@ def _book_file(
         # (interleaving them per payment cost a third more time), memory stays one batch.
         new: list[tuple[int, Payment]] = []
         for payment in batch:
-            base = bank.entry_key(payment, 0)
-            seen[base] = seen.get(base, -1) + 1
-            key = bank.entry_key(payment, seen[base])
+            key = base = bank.entry_key(payment, 0)
+            occurrence = seen[base] = seen.get(base, -1) + 1
+            if occurrence:  # a true twin earlier in the file; the first needs no second hash
+                key = bank.entry_key(payment, occurrence)
             tx_id = bank.insert_transaction(store, payment, key=key, file_id=file_id, now=now)
             if tx_id is not None:
                 new.append((tx_id, payment))

@@ -5,9 +5,12 @@ statements give. Not timed: the figures live in BENCHMARKS.md."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +20,10 @@ from click.testing import CliRunner
 from bench.gen_statements import write_camt
 from daemon.cli import main
 from daemon.cli.context import to_jsonable
-from daemon.cli.statements import _statement_json
-from parsers.statements import parse_statement_bytes
+from daemon.cli.statements import _payment_json, _statement_json, _write_json
+from parsers.bank import BankFormatError, Direction, Payment, Statement
+from parsers.camt import StatementEnd
+from parsers.statements import iter_statement_items, parse_statement_bytes
 from tests.hermetic import require_corpus
 from tests.integration.bank_writers import Tx, camt053, mt940, single
 
@@ -112,3 +117,79 @@ def test_streamed_json_matches_over_the_bank_corpus() -> None:
                         "account_iban": "",
                         "currency": "",
                     }, name
+
+
+def _many(n: int) -> bytes:
+    """An MT940 statement of ``n`` payments, each booked on a day of its own (more days than
+    the writer keeps formatted), with quotes, accents, padded and structured remittances."""
+    start = date(2001, 1, 1)
+    txs = [
+        (
+            Tx(
+                f"{i + 1}.{i % 100:02d}",
+                credit=i % 3 != 0,
+                booked=start + timedelta(days=i),
+                e2e=f"E{i}",
+                name=f'Klant "{i}" é',
+                iban="NL02RABO0000000000",
+                text=f"  Factuur {i} \\ ",
+                structured=f"RF18{i:04d}" if i % 7 == 0 else None,
+            ),
+            f"B{i}",
+        )
+        for i in range(n)
+    ]
+    return mt940("NL77INGB0574908765", "M-MANY", txs)
+
+
+def test_streamed_payments_are_the_json_of_each_payment_byte_for_byte(tmp_path: Path) -> None:
+    """Each payment line is exactly ``json.dumps`` of ``_payment_json`` (", " and ": "
+    separators, non-ASCII kept), across 5,000 different days and several write chunks."""
+    data = _many(5000)
+    path = tmp_path / "many.sta"
+    path.write_bytes(data)
+    result = CliRunner().invoke(main, ["statements", "parse", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    [statement] = parse_statement_bytes(data, source=str(path))
+    lines = [
+        json.dumps(_payment_json(p), ensure_ascii=False, default=str) for p in statement.payments
+    ]
+    assert len(lines) == 5000 and len({p.booking_date for p in statement.payments}) == 5000
+    assert result.stdout.startswith('[\n{"payments": [\n  ' + ",\n  ".join(lines) + "],\n ")
+    assert json.loads(result.stdout) == _streamed_and_parsed(path, data)[1]
+
+
+def test_a_file_breaking_part_way_leaves_every_payment_read_before_it(tmp_path: Path) -> None:
+    """Payments are written in chunks: those read before the break are written all the same
+    (more than one chunk and a part of one), the JSON is left open and the command fails."""
+    data = _many(2500)
+    broken = data.replace(b":61:0711041104", b":61:BROKEN", 1)  # the 2,499th payment
+    assert broken != data
+    path = tmp_path / "broken.sta"
+    path.write_bytes(broken)
+    read = 0
+    with pytest.raises(BankFormatError):
+        for item in iter_statement_items(broken, source=str(path)):
+            read += not isinstance(item, StatementEnd)
+    assert 2000 < read < 2499
+    result = CliRunner().invoke(main, ["statements", "parse", str(path), "--json"])
+    assert result.exit_code == 1
+    assert "broken.sta" in result.stderr and "BROKEN" in result.stderr
+    assert result.stdout.count('"bank_reference": "B') == read
+    assert result.stdout.startswith('[\n{"payments": [\n  {"account_iban"')
+    assert not result.stdout.rstrip().endswith("]")
+
+
+def test_amounts_with_an_exponent_are_written_in_plain_digits() -> None:
+    """``str`` of a Decimal is used where it equals ``format(d, "f")``; not for these."""
+    end = StatementEnd(Statement("mt940", "S", "NL77INGB0574908765", "EUR"))
+    payments = [
+        Payment("NL77INGB0574908765", None, None, Decimal(text), "EUR", Direction.CREDIT)
+        for text in ("1E+2", "1.5E-7", "12.50", "0", "0.000001")
+    ]
+    out = io.StringIO()
+    _write_json(iter([*payments, end]), out)
+    amounts = [p["amount"] for p in json.loads(out.getvalue())[0]["payments"]]
+    assert amounts == ["100", "0.00000015", "12.50", "0", "0.000001"]
+    lines = [json.dumps(_payment_json(p), ensure_ascii=False, default=str) for p in payments]
+    assert ",\n  ".join(lines) in out.getvalue()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from daemon.adapters.store.db import Store, dumps, open_store
+from daemon.adapters.store.db import Store, dumps, loads, open_store
 from daemon.adapters.store.inbox import answered_recently
+from daemon.adapters.store.queue import add_review_item
 
 
 class Boom(RuntimeError):
@@ -75,3 +77,29 @@ def test_answered_recently_searches_its_index(tmp_path: Path) -> None:
     (sql,) = [s for s in seen if "FROM outbox" in s]
     plan = store.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
     assert "USING INDEX outbox_answer_recipient" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_a_review_item_with_the_same_dedupe_key_is_opened_once(tmp_path: Path) -> None:
+    """The key is checked by the insert itself: the same key returns the first item's id and
+    keeps its content (no second event); other keys, and items without one, each get their
+    own row and their `review_item_opened` event."""
+    store = open_store(tmp_path / "d.db")
+    first = add_review_item(store, "payment_unmatched", "a", dedupe_key="payment:1:x", now="t1")
+    again = add_review_item(store, "payment_unmatched", "b", dedupe_key="payment:1:x", now="t2")
+    other = add_review_item(store, "payment_unmatched", "c", dedupe_key="payment:2:x", now="t3")
+    plain = [add_review_item(store, "payment_unmatched", "d", now="t4") for _ in range(2)]
+    assert again == first and len({first, other, *plain}) == 4
+    rows = store.query("SELECT id, reason, created_at FROM review_items ORDER BY id")
+    assert [(r["id"], r["reason"], r["created_at"]) for r in rows] == [
+        (first, "a", "t1"),
+        (other, "c", "t3"),
+        (plain[0], "d", "t4"),
+        (plain[1], "d", "t4"),
+    ]
+    opened = store.query(
+        "SELECT detail FROM case_events WHERE event = 'review_item_opened' ORDER BY id"
+    )
+    assert [loads(r["detail"])["review_item"] for r in opened] == [first, other, *plain]
+    # Only the key is forgiven: a row breaking another constraint still fails.
+    with pytest.raises(sqlite3.IntegrityError):
+        add_review_item(store, None, "e", dedupe_key="payment:3:x")  # type: ignore[arg-type]

@@ -36,15 +36,14 @@ def add_review_item(
     """Open a review item. With a ``dedupe_key`` the same item is never opened twice
     (re-processing after a crash stays idempotent); the existing id is returned."""
     at = now or iso_utc()
-    if dedupe_key is not None:
-        existing = store.scalar("SELECT id FROM review_items WHERE dedupe_key = ?", (dedupe_key,))
-        if existing is not None:
-            return int(existing)
+    # One statement, not a look-up before every insert: an import opens tens of thousands.
+    # Only a repeated dedupe_key is let through; any other constraint still fails loudly.
     cursor = store.execute(
         "INSERT INTO review_items (type, priority, reason, evidence, proposed_actions, due_date,"
         " assignee, debtor_id, case_id, invoice_numbers, inbox_id, outbox_id, transaction_id,"
         " statement_file_id, dedupe_key, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(dedupe_key) DO NOTHING",
         (
             type,
             priority,
@@ -65,6 +64,8 @@ def add_review_item(
             at,
         ),
     )
+    if cursor.rowcount == 0:  # already open under this key: no second item, no event
+        return int(store.scalar("SELECT id FROM review_items WHERE dedupe_key = ?", (dedupe_key,)))
     item_id = int(cursor.lastrowid or 0)
     record_event(
         store,
