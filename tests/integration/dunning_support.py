@@ -154,3 +154,18 @@ def message_ids(raws: list[bytes]) -> list[str]:
     from email import policy
 
     return [str(email.message_from_bytes(r, policy=policy.default)["Message-ID"]) for r in raws]
+
+
+def audit_fields(line: str) -> tuple[str, dict[str, str]]:
+    """'event k=v k="v w"' → (event, {k: v}) — how an admin's grep/awk reads a line."""
+    event, _, rest = line.partition(" ")
+    out: dict[str, str] = {}
+    while rest:
+        key, _, rest = rest.partition("=")
+        if rest.startswith('"'):
+            value, _, rest = rest[1:].partition('"')
+            rest = rest.lstrip()
+        else:
+            value, _, rest = rest.partition(" ")
+        out[key.strip()] = value
+    return event, out

@@ -26,6 +26,7 @@ from tests.integration.dunning_support import (
     add_debtor,
     add_invoice,
     add_statement,
+    audit_fields,
     make_config,
     smtp_sender,
 )
@@ -39,21 +40,6 @@ PAY_DAY = date(2026, 3, 26)
 
 def _at(day: date, hh: int, mm: int) -> datetime:
     return datetime.combine(day, time(hh, mm), tzinfo=TZ)
-
-
-def _fields(line: str) -> tuple[str, dict[str, str]]:
-    """'event k=v k="v w"' → (event, {k: v}) — how an admin's grep/awk reads a line."""
-    event, _, rest = line.partition(" ")
-    out: dict[str, str] = {}
-    while rest:
-        key, _, rest = rest.partition("=")
-        if rest.startswith('"'):
-            value, _, rest = rest[1:].partition('"')
-            rest = rest.lstrip()
-        else:
-            value, _, rest = rest.partition(" ")
-        out[key.strip()] = value
-    return event, out
 
 
 def _reply(to_message_id: str) -> bytes:
@@ -122,7 +108,7 @@ def test_the_audit_log_tells_one_debtors_story(
     store.close()
 
     lines = [r.getMessage() for r in caplog.records if r.name == AUDIT.name]
-    story = [_fields(line) for line in lines]
+    story = [audit_fields(line) for line in lines]
     mine = [(event, f) for event, f in story if f.get("debtor") == "A03"]
     events = [event for event, _ in mine]
 

@@ -7,6 +7,7 @@ outside the window, 13:30 plans and sends). The test then checks the whole histo
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
@@ -14,6 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from daemon.adapters.auditlog import AUDIT
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.store.db import loads, open_store
 from daemon.app.dunning import run_cycle
@@ -24,6 +28,7 @@ from tests.integration.dunning_support import (
     add_debtor,
     add_invoice,
     add_statement,
+    audit_fields,
     make_config,
     message_ids,
     pay,
@@ -80,7 +85,10 @@ def _scenario(store) -> dict[str, dict]:
     return plan
 
 
-def test_120_days_of_dunning(tmp_path: Path, dovecot, smtp_server) -> None:
+def test_120_days_of_dunning(
+    tmp_path: Path, dovecot, smtp_server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=AUDIT.name)
     store = open_store(tmp_path / "sim.db")
     config = make_config(
         dovecot.imap_settings(), smtp_server.smtp_settings(), bank_freshness_business_days=3
@@ -168,6 +176,14 @@ def test_120_days_of_dunning(tmp_path: Path, dovecot, smtp_server) -> None:
         # demand 10 days later is Saturday 18 Apr: sent Monday 20 Apr
         (date(2026, 4, 20), "demand"),
     ]
+    # The audit log alone tells A01's story, line by line, in the same order and on the
+    # same days as the outbox: every reminder step, the call task and the hand-over.
+    story = [audit_fields(r.getMessage()) for r in caplog.records if r.name == AUDIT.name]
+    a01_story = [(event, f) for event, f in story if f.get("debtor") == "A01"]
+    told = [(f["message_id"], f["step"]) for e, f in a01_story if e == "reminder_sent"]
+    assert told == [(m["message_id"], m["step_name"]) for m in by_debtor["A01"]], a01_story
+    opened = [f.get("type") for e, f in a01_story if e == "review_item_opened"]
+    assert "call_task" in opened and "handover" in opened, a01_story
     formal = a01[2][2]
     assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
     demand = a01[3][2]
