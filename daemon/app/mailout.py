@@ -25,6 +25,7 @@ from typing import Any
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, dumps
 from daemon.adapters.templates import RenderedMail
+from daemon.config import OfficeSettings
 from parsers.identifiers import is_safe_number
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -33,6 +34,21 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 def clean_header(value: str) -> str:
     """One line of header text: control characters (CR, LF, TAB …) become single spaces."""
     return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def office_context(office: OfficeSettings) -> dict[str, Any]:
+    """The ``office`` values every mail template gets: who writes, how to pay, the legal foot."""
+    return {
+        "name": office.name,
+        "email": office.email,
+        "phone": office.phone,
+        "iban": office.iban,
+        "bic": office.bic,
+        "address": list(office.address),
+        "registration": office.registration or office.enterprise_number,
+        "vat_number": office.vat_number,
+        "jurisdiction": office.jurisdiction,
+    }
 
 
 def mail_domain(address: str) -> str:

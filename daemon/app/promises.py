@@ -18,6 +18,7 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.mailout import office_context
 from daemon.app.plans import mail_debtor
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES, open_cents
@@ -57,13 +58,7 @@ def confirm_promise(
     ]
     office = config.office
     context = {
-        "office": {
-            "name": office.name,
-            "email": office.email,
-            "iban": office.iban,
-            "bic": office.bic,
-            "phone": office.phone,
-        },
+        "office": office_context(office),
         "invoices": [
             {
                 "number": r["number"],

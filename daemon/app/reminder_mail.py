@@ -15,6 +15,7 @@ from daemon.app.mailout import (
     clean_header,
     derived_message_id,
     mail_domain,
+    office_context,
     plus_address,
     reminder_message_id,
 )
@@ -92,17 +93,7 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
     first = action.invoices[0].number if action.invoices else action.message_key
     link = _payment_link(office.payment_link_template, structured or shown, total, first)
     return {
-        "office": {
-            "name": office.name,
-            "email": office.email,
-            "phone": office.phone,
-            "iban": office.iban,
-            "bic": office.bic,
-            "address": list(office.address),
-            "registration": office.registration or office.enterprise_number,
-            "vat_number": office.vat_number,
-            "jurisdiction": office.jurisdiction,
-        },
+        "office": office_context(office),
         "debtor": {"id": action.debtor_id, "name": clean_header(debtor_name)},
         "today": today,
         "step": {"name": action.step_name or "", "number": action.step or 0},

@@ -30,7 +30,14 @@ from daemon.adapters.store.invoices import (
 )
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render
-from daemon.app.mailout import Attachment, OutgoingMail, derived_message_id, enqueue, mail_domain
+from daemon.app.mailout import (
+    Attachment,
+    OutgoingMail,
+    derived_message_id,
+    enqueue,
+    mail_domain,
+    office_context,
+)
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
 from daemon.domain.classify import Classification, Intent
@@ -459,13 +466,7 @@ def _queue_answer(
         if i.number in cmd.invoice_numbers
     ]
     values = {
-        "office": {
-            "name": office.name,
-            "email": office.email,
-            "iban": office.iban,
-            "bic": office.bic,
-            "phone": office.phone,
-        },
+        "office": office_context(office),
         "debtor_name": (debtor or {}).get("name", ""),
         "invoices": invoices,
         "promise_date": cmd.promise_date,
