@@ -381,6 +381,7 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "cost_lines": list(action.charges.cost_lines),
         "interest": str(action.charges.interest),
         "interest_lines": list(action.charges.interest_lines),
+        "charges_off": action.charges.off_reason,
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
         "advances": [
             {

@@ -40,6 +40,7 @@ def action_view(action: Action, name: str = "") -> dict[str, Any]:
         "notice_costs": None if action.notice_costs is None else _money(action.notice_costs),
         "cost_lines": list(action.charges.cost_lines),
         "interest_lines": list(action.charges.interest_lines),
+        "charges_off": action.charges.off_reason,
         "deadline": action.deadline.isoformat() if action.deadline else None,
         "reason": action.reason,
     }

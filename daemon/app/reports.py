@@ -31,9 +31,10 @@ def load_facts(store: Store) -> tuple[list[r.Receivable], list[r.Settlement]]:
             date.fromisoformat(row["issue_date"]),
             date.fromisoformat(row["due_date"]),
             row["amount_cents"],
+            row["currency"],
         )
         for row in store.query(
-            "SELECT number, debtor_id, issue_date, due_date, amount_cents"
+            "SELECT number, debtor_id, issue_date, due_date, amount_cents, currency"
             " FROM invoices ORDER BY number"
         )
     ]
@@ -57,32 +58,46 @@ def _money(cents: int) -> str:
     return str(from_cents(cents))
 
 
+def _groups(receivables: list[r.Receivable]) -> list[tuple[str, list[r.Receivable]]]:
+    # An office without invoices still gets its (empty, zero) EUR report.
+    return list((r.by_currency(receivables) or {"EUR": []}).items())
+
+
 def aging_report(store: Store, as_of: date) -> dict[str, Any]:
+    """Aging per currency: a bucket row, a total and a debtor row each name their currency,
+    and no figure ever adds two currencies."""
     receivables, settlements = load_facts(store)
-    report = r.aging(receivables, settlements, as_of)
-    return {
-        "as_of": as_of.isoformat(),
-        "total": _money(report.total_cents),
-        "buckets": [
-            {"bucket": b.name, "count": b.count, "amount": _money(b.cents)} for b in report.buckets
-        ],
-        "by_debtor": [
-            {"debtor_id": d, **{b.name: _money(b.cents) for b in buckets}}
-            for d, buckets in report.by_debtor
-        ],
-    }
+    buckets: list[dict[str, Any]] = []
+    totals: dict[str, str] = {}
+    by_debtor: list[dict[str, Any]] = []
+    for currency, group in _groups(receivables):
+        report = r.aging(group, settlements, as_of)
+        totals[currency] = _money(report.total_cents)
+        buckets.extend(
+            {"currency": currency, "bucket": b.name, "count": b.count, "amount": _money(b.cents)}
+            for b in report.buckets
+        )
+        by_debtor.extend(
+            {"debtor_id": d, "currency": currency, **{b.name: _money(b.cents) for b in bs}}
+            for d, bs in report.by_debtor
+        )
+    return {"as_of": as_of.isoformat(), "totals": totals, "buckets": buckets,
+            "by_debtor": by_debtor}  # fmt: skip
 
 
 def dso_report(store: Store, as_of: date, months: int = 12) -> list[dict[str, Any]]:
+    """DSO per currency and month end: receivables and sales of one currency only."""
     receivables, settlements = load_facts(store)
     return [
         {
+            "currency": currency,
             "month_end": p.month_end.isoformat(),
             "receivables": _money(p.receivable_cents),
             "sales_90_days": _money(p.sales_cents),
             "dso": None if p.dso is None else str(p.dso),
         }
-        for p in r.dso_series(receivables, settlements, as_of, months=months)
+        for currency, group in _groups(receivables)
+        for p in r.dso_series(group, settlements, as_of, months=months)
     ]
 
 
@@ -116,13 +131,6 @@ def debtors_report(store: Store, as_of: date) -> list[dict[str, Any]]:
     ]
 
 
-def report_currency(store: Store) -> str | None:
-    """The one currency the office invoices in, or None when its invoices mix currencies
-    (the reports add cents across invoices; a chart must not call that sum euros)."""
-    found = [r["currency"] for r in store.query("SELECT DISTINCT currency FROM invoices")]
-    return found[0] if len(found) == 1 else (None if found else "EUR")
-
-
 def _pyplot() -> Any:
     try:
         import matplotlib
@@ -132,12 +140,6 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _amount(value: str, currency: str | None, lang: str) -> str:
-    if currency is None:
-        return format_number(value, lang)
-    return format_money(value, currency, lang)
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -154,58 +156,69 @@ def _save(fig: Any, path: Path) -> None:
 # when it is empty, and the values are written on the marks, with their currency.
 
 
-def aging_figure(report: dict[str, Any], currency: str | None, lang: str) -> Any:
+def aging_figure(report: dict[str, Any], lang: str) -> Any:
+    """One panel per currency: bars of different currencies never share an axis or a total."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    buckets = report["buckets"]
-    labels = [_BUCKET_LABELS.get(b["bucket"], b["bucket"]) for b in buckets]
-    # Chart heights only: display, never bookkeeping, so float is fine here.
-    heights = [float(b["amount"]) for b in buckets]
-    bars = ax.bar(labels, heights, color=["#7a9cc6", "#e0b040", "#e08a30", "#d0602a", "#b02a2a"])
-    ax.bar_label(
-        bars,
-        labels=[
-            f"{_amount(b['amount'], currency, lang)}\n{b['count']} invoice"
-            + ("" if b["count"] == 1 else "s")
-            for b in buckets
-        ],
-        padding=3,
-        fontsize=9,
-    )
-    ax.set_ylim(0, max(heights, default=0) * 1.25 or 1)
-    ax.set_ylabel(f"open amount ({currency})" if currency else "open amount (mixed currencies)")
-    ax.set_xlabel("days past due")
-    total = _amount(report["total"], currency, lang)
-    ax.set_title(f"Open invoices by days past due on {report['as_of']}: {total} in total")
-    ax.yaxis.set_major_formatter(lambda v, _pos: format_number(str(round(v)), lang))
-    ax.spines[["top", "right"]].set_visible(False)
+    currencies = list(report["totals"])
+    fig, axes = plt.subplots(len(currencies), 1, figsize=(8, 4.5 * len(currencies)), squeeze=False)
+    for ax, currency in zip((row[0] for row in axes), currencies, strict=True):
+        buckets = [b for b in report["buckets"] if b["currency"] == currency]
+        labels = [_BUCKET_LABELS.get(b["bucket"], b["bucket"]) for b in buckets]
+        # Chart heights only: display, never bookkeeping, so float is fine here.
+        heights = [float(b["amount"]) for b in buckets]
+        colours = ["#7a9cc6", "#e0b040", "#e08a30", "#d0602a", "#b02a2a"]
+        bars = ax.bar(labels, heights, color=colours)
+        ax.bar_label(
+            bars,
+            labels=[
+                f"{format_money(b['amount'], currency, lang)}\n{b['count']} invoice"
+                + ("" if b["count"] == 1 else "s")
+                for b in buckets
+            ],
+            padding=3,
+            fontsize=9,
+        )
+        ax.set_ylim(0, max(heights, default=0) * 1.25 or 1)
+        ax.set_ylabel(f"open amount ({currency})")
+        ax.set_xlabel("days past due")
+        total = format_money(report["totals"][currency], currency, lang)
+        ax.set_title(
+            f"Open {currency} invoices by days past due on {report['as_of']}: {total} in total"
+        )
+        ax.yaxis.set_major_formatter(lambda v, _pos: format_number(str(round(v)), lang))
+        ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
-def aging_png(report: dict[str, Any], path: Path, currency: str | None, lang: str) -> None:
-    _save(aging_figure(report, currency, lang), path)
+def aging_png(report: dict[str, Any], path: Path, lang: str) -> None:
+    _save(aging_figure(report, lang), path)
 
 
 def dso_figure(points: list[dict[str, Any]], lang: str) -> Any:
+    """One line per currency (DSO is a ratio of one currency's receivables and sales)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5))
+    series: dict[str, list[dict[str, Any]]] = {}
+    for p in points:
+        series.setdefault(p.get("currency", ""), []).append(p)
+    colours = ["#4a7ab5", "#b5624a", "#4ab57a", "#8a4ab5"]
+    values: list[float] = []
+    for n, (currency, rows) in enumerate(series.items()):
+        x = list(range(len(rows)))
+        line = [float(p["dso"]) if p["dso"] is not None else float("nan") for p in rows]
+        values.extend(line)
+        ax.plot(x, line, marker="o", color=colours[n % len(colours)], label=currency)
+        for i, p in enumerate(rows):
+            if p["dso"] is None:
+                ax.annotate("no sales", (i, 0), xytext=(0, 4), textcoords="offset points",
+                            ha="center", fontsize=8, color="#888888")  # fmt: skip
+            else:
+                ax.annotate(format_number(p["dso"], lang), (i, float(p["dso"])), xytext=(0, 6),
+                            textcoords="offset points", ha="center", fontsize=9)  # fmt: skip
+    if len(series) > 1:
+        ax.legend()
+    points = next(iter(series.values()), [])
     x = list(range(len(points)))
-    values = [float(p["dso"]) if p["dso"] is not None else float("nan") for p in points]
-    ax.plot(x, values, marker="o", color="#4a7ab5")
-    for i, p in enumerate(points):
-        if p["dso"] is None:
-            ax.annotate(
-                "no sales",
-                (i, 0),
-                xytext=(0, 4),
-                textcoords="offset points",
-                ha="center",
-                fontsize=8,
-                color="#888888",
-            )
-        else:
-            ax.annotate(format_number(p["dso"], lang), (i, float(p["dso"])), xytext=(0, 6),
-                        textcoords="offset points", ha="center", fontsize=9)  # fmt: skip
     ax.set_xticks(x, [format_month(p["month_end"], lang) for p in points], rotation=45, ha="right")
     known = [v for v in values if v == v]  # NaN is the one value not equal to itself
     ax.set_ylim(0, max(known, default=0) * 1.2 or 10)

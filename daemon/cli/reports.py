@@ -88,7 +88,7 @@ def _report(
             report = rep.aging_report(store, as_of)
             bar(1, steps)
             if png is not None:
-                rep.aging_png(report, png, rep.report_currency(store), lang)
+                rep.aging_png(report, png, lang)
                 bar(2, steps)
             rows = report["buckets"]
             if as_json:
@@ -96,8 +96,9 @@ def _report(
             elif as_csv:
                 _csv(rows)
             else:
-                echo_table(rows, ["bucket", "count", "amount"])
-                click.echo(f"total open on {report['as_of']}: {report['total']}")
+                echo_table(rows, ["currency", "bucket", "count", "amount"])
+                for currency, total in report["totals"].items():
+                    click.echo(f"total open on {report['as_of']}: {currency} {total}")
         elif kind == "dso":
             points = rep.dso_report(store, as_of, months)
             bar(1, steps)
@@ -109,7 +110,7 @@ def _report(
             elif as_csv:
                 _csv(points)
             else:
-                echo_table(points, ["month_end", "receivables", "sales_90_days", "dso"])
+                echo_table(points, ["currency", "month_end", "receivables", "sales_90_days", "dso"])
         else:
             rows = rep.debtors_report(store, as_of)
             bar(1, steps)

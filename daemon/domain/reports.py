@@ -29,6 +29,16 @@ class Receivable:
     issue_date: date
     due_date: date
     amount_cents: int
+    currency: str = "EUR"
+
+
+def by_currency(receivables: Iterable[Receivable]) -> dict[str, list[Receivable]]:
+    """Receivables per currency, currencies sorted: every report sums within one currency
+    only (cents of EUR and USD added together mean nothing)."""
+    groups: dict[str, list[Receivable]] = defaultdict(list)
+    for r in receivables:
+        groups[r.currency].append(r)
+    return {c: groups[c] for c in sorted(groups)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +126,10 @@ def _buckets(rows: Iterable[tuple[int, int]]) -> tuple[AgingBucket, ...]:
 def aging(
     receivables: Sequence[Receivable], settlements: Sequence[Settlement], as_of: date
 ) -> AgingReport:
-    """Open amounts by days past due on ``as_of``: not due, 1–30, 31–60, 61–90, over 90."""
+    """Open amounts by days past due on ``as_of``: not due, 1–30, 31–60, 61–90, over 90.
+
+    The receivables must share one currency (see ``by_currency``)."""
+    _one_currency(receivables)
     open_cents = open_on(receivables, settlements, as_of)
     rows = [(r, open_cents[r.number]) for r in receivables if r.number in open_cents]
     per_debtor: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -128,6 +141,12 @@ def aging(
         total_cents=sum(amount for _, amount in rows),
         by_debtor=tuple((d, _buckets(v)) for d, v in sorted(per_debtor.items())),
     )
+
+
+def _one_currency(receivables: Sequence[Receivable]) -> None:
+    found = {r.currency for r in receivables}
+    if len(found) > 1:
+        raise ValueError(f"a report sums one currency at a time, got {sorted(found)}")
 
 
 def month_ends(last: date, months: int) -> tuple[date, ...]:
@@ -148,7 +167,10 @@ def dso_series(
     months: int = 12,
     period_days: int = 90,
 ) -> tuple[DsoPoint, ...]:
-    """DSO at each month end: receivables ÷ sales of the trailing ``period_days`` × days."""
+    """DSO at each month end: receivables ÷ sales of the trailing ``period_days`` × days.
+
+    The receivables must share one currency (see ``by_currency``)."""
+    _one_currency(receivables)
     points = []
     for end in month_ends(as_of, months):
         start = end - timedelta(days=period_days - 1)

@@ -34,6 +34,11 @@ from daemon.domain.money import format_plain
 from daemon.domain.policy import statutory_costs_from
 
 ZERO = Decimal("0.00")
+# The statutory rules below are the Dutch, Belgian and German ones for euro claims: a claim
+# in another currency (or another jurisdiction) gets neither costs nor interest, and the
+# reason is shown instead of a figure computed on the wrong law.
+STATUTORY_CURRENCY = "EUR"
+STATUTORY_JURISDICTIONS = ("NL", "BE", "DE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,30 @@ class Charges:
     interest: Decimal = ZERO
     interest_lines: tuple[str, ...] = ()
     interest_convention: str = ""
+    off_reason: str = ""  # why costs/interest were not computed (for some invoices or all)
+
+
+def charges_off_reason(jurisdiction: str, items: Sequence[InvoiceItem]) -> str:
+    """Why statutory costs and interest do not apply to (some of) ``items``; "" when they may."""
+    if jurisdiction not in STATUTORY_JURISDICTIONS:
+        return (
+            f"no statutory costs or interest: jurisdiction {jurisdiction!r} has no rules here "
+            f"(only {', '.join(STATUTORY_JURISDICTIONS)})"
+        )
+    foreign = [i for i in items if i.currency != STATUTORY_CURRENCY]
+    if not foreign:
+        return ""
+    listed = ", ".join(f"{i.number} ({i.currency})" for i in foreign)
+    return (
+        f"no statutory costs or interest on {listed}: the statutory rules apply to "
+        f"{STATUTORY_CURRENCY} claims only"
+    )
+
+
+def _statutory(jurisdiction: str, items: Sequence[InvoiceItem]) -> list[InvoiceItem]:
+    if jurisdiction not in STATUTORY_JURISDICTIONS:
+        return []
+    return [i for i in items if i.currency == STATUTORY_CURRENCY]
 
 
 def _interest_table(jurisdiction: str, debtor_type: str) -> tuple[RateTable, bool] | None:
@@ -75,8 +104,9 @@ def _interest_table(jurisdiction: str, debtor_type: str) -> tuple[RateTable, boo
 def notice_costs(
     items: Sequence[InvoiceItem], *, jurisdiction: str, debtor_type: str, vat_deductible: bool
 ) -> tuple[Decimal, tuple[str, ...]]:
-    """The exact costs a formal notice announces for these invoices (staffel on the sum)."""
-    base = sum((i.open for i in items), ZERO)
+    """The exact costs a formal notice announces for these invoices (staffel on the sum);
+    only on the EUR claims of a supported jurisdiction."""
+    base = sum((i.open for i in _statutory(jurisdiction, items)), ZERO)
     if base <= 0:
         return ZERO, ()
     comp = collection_costs(jurisdiction, debtor_type, base, vat_deductible=vat_deductible)
@@ -159,6 +189,8 @@ def compute_charges(
     run after its statutory term.
     """
     overdue = [i for i in items if i.due_date < today and i.open > 0]
+    off_reason = charges_off_reason(jurisdiction, overdue) if (costs or interest) else ""
+    overdue = _statutory(jurisdiction, overdue)
     cost_total, basis = ZERO, ""
     cost_lines: list[str] = []
     if costs and overdue:
@@ -200,5 +232,11 @@ def compute_charges(
             interest_lines.extend(f"{item.number}: {line.describe()}" for line in comp_i.lines)
             convention = comp_i.convention
     return Charges(
-        cost_total, tuple(cost_lines), basis, interest_total, tuple(interest_lines), convention
+        cost_total,
+        tuple(cost_lines),
+        basis,
+        interest_total,
+        tuple(interest_lines),
+        convention,
+        off_reason,
     )

@@ -46,7 +46,7 @@ def test_aging(w: World) -> None:
         "61-90": "0.00",
         "over_90": "0.00",
     }
-    assert report["total"] == "700.00"
+    assert report["totals"] == {"EUR": "700.00"}
     rows = list(
         csv.DictReader(
             io.StringIO(w.cli("report", "aging", "--csv", "--date", "2026-12-10").output)
@@ -57,7 +57,7 @@ def test_aging(w: World) -> None:
 
 def test_aging_in_the_past_uses_the_payments_known_then(w: World) -> None:
     report = w.cli_json("report", "aging", "--date", "2026-09-15")
-    assert report["total"] == "1000.00"  # A1 unpaid on 15 Sep, 15 days late
+    assert report["totals"] == {"EUR": "1000.00"}  # A1 unpaid on 15 Sep, 15 days late
     assert {b["bucket"]: b["count"] for b in report["buckets"]}["1-30"] == 1
 
 
@@ -85,7 +85,7 @@ def test_png_charts(w: World, tmp_path: Path) -> None:
 def test_aging_chart_names_currency_and_values(w: World) -> None:
     pytest.importorskip("matplotlib")
     report = w.cli_json("report", "aging", "--date", "2026-12-10")
-    fig = rep.aging_figure(report, rep.report_currency(w.store), "en")
+    fig = rep.aging_figure(report, "en")
     (ax,) = fig.axes
     assert ax.get_ylim()[0] == 0
     assert "EUR" in ax.get_ylabel()
@@ -98,11 +98,40 @@ def test_aging_chart_names_currency_and_values(w: World) -> None:
 def test_aging_chart_does_not_call_mixed_currencies_euros(w: World) -> None:
     pytest.importorskip("matplotlib")
     w.store.execute("UPDATE invoices SET currency = 'USD' WHERE number = 'B1'")
-    assert rep.report_currency(w.store) is None
     report = w.cli_json("report", "aging", "--date", "2026-12-10")
-    (ax,) = rep.aging_figure(report, None, "en").axes
-    assert "mixed currencies" in ax.get_ylabel()
-    assert not any("€" in t.get_text() for t in ax.texts)
+    eur, usd = rep.aging_figure(report, "en").axes  # one panel per currency
+    assert "EUR" in eur.get_ylabel() and "USD" in usd.get_ylabel()
+    assert not any("€" in t.get_text() for t in usd.texts)
+    assert "€500.00" in eur.get_title() and "$200.00" in usd.get_title()
+
+
+def test_reports_never_add_two_currencies(w: World) -> None:
+    """Issue #15: a USD invoice was added into the EUR totals of aging and DSO."""
+    w.store.execute("UPDATE invoices SET currency = 'USD' WHERE number = 'B1'")
+    report = w.cli_json("report", "aging", "--date", "2026-12-10")
+    assert report["totals"] == {"EUR": "500.00", "USD": "200.00"}
+    rows = {(b["currency"], b["bucket"]): b["amount"] for b in report["buckets"]}
+    assert rows[("EUR", "31-60")] == "500.00" and rows[("EUR", "not_due")] == "0.00"
+    assert rows[("USD", "not_due")] == "200.00"
+    assert {(d["debtor_id"], d["currency"]) for d in report["by_debtor"]} == {
+        ("ACME", "EUR"),
+        ("BETA", "USD"),
+    }
+    text = w.cli("report", "aging", "--date", "2026-12-10").output
+    assert "EUR 500.00" in text and "USD 200.00" in text and "700.00" not in text
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(w.cli("report", "aging", "--csv", "--date", "2026-12-10").output)
+        )
+    )
+    assert {r["currency"] for r in csv_rows} == {"EUR", "USD"} and len(csv_rows) == 10
+    points = w.cli_json("report", "dso", "--date", "2026-12-10", "--months", "1")
+    assert [(p["currency"], p["receivables"]) for p in points] == [
+        ("EUR", "500.00"),
+        ("USD", "200.00"),
+    ]
+    dso_csv = w.cli("report", "dso", "--csv", "--date", "2026-12-10", "--months", "1").output
+    assert "700.00" not in dso_csv and "USD" in dso_csv
 
 
 def test_dso_chart_starts_at_zero_and_keeps_every_month(w: World) -> None:

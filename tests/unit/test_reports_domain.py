@@ -12,6 +12,7 @@ from daemon.domain.reports import (
     Settlement,
     aging,
     bucket_name,
+    by_currency,
     debtor_behaviour,
     dso_series,
     month_ends,
@@ -114,3 +115,14 @@ def test_debtor_behaviour() -> None:
     assert (alpha.open_overdue, alpha.promises_kept, alpha.promises_broken) == (1, 1, 1)
     assert (beta.settled, beta.average_days_late, beta.open_overdue) == (1, Decimal("0.0"), 1)
     assert (beta.promises_broken, beta.disputes) == (1, 1)
+
+
+def test_by_currency_groups_and_reports_refuse_a_mixed_sum() -> None:
+    usd = Receivable("U1", "gamma", D("2026-06-01"), D("2026-07-01"), 9900, "USD")
+    groups = by_currency([*INVOICES, usd])
+    assert list(groups) == ["EUR", "USD"] and groups["USD"] == [usd]
+    with pytest.raises(ValueError, match="one currency"):
+        aging([*INVOICES, usd], [], D("2026-08-01"))
+    with pytest.raises(ValueError, match="one currency"):
+        dso_series([*INVOICES, usd], [], D("2026-08-01"))
+    assert aging(groups["USD"], [], D("2026-08-01")).total_cents == 9900
