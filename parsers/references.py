@@ -129,6 +129,43 @@ def format_ogm(digits12: str) -> str:
     return f"+++{d[:3]}/{d[3:7]}/{d[7:]}+++"
 
 
+def _groups_of_four(text: str, *, from_right: bool) -> str:
+    if from_right:
+        head = len(text) % 4
+        parts = ([text[:head]] if head else []) + [
+            text[i : i + 4] for i in range(head, len(text), 4)
+        ]
+        return " ".join(parts)
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def display_reference(reference: str, kind: str) -> str:
+    """The form a person reads and types, per kind (display only: QR payloads and SEPA
+    files keep the normalised value, domain-rules §5 and §6):
+
+    - OGM ``090933755493`` → ``+++090/9337/55493+++``;
+    - betalingskenmerk in groups of four from the right (``5000 0567 8901 2345``,
+      ``12 2345 3462 2567``);
+    - RF in groups of four (``RF18 5390 0754 7034``).
+
+    A value that does not have its kind's shape is shown exactly as stored, so nothing a
+    debtor must copy is ever altered."""
+    compact = "".join(reference.split())
+    if kind == ReferenceKind.OGM:
+        digits = _ogm_digits(reference, allow_bare=True)
+        return format_ogm(digits) if digits is not None else reference
+    if kind == ReferenceKind.KENMERK:
+        if compact.isdigit() and compact.isascii():
+            return _groups_of_four(compact, from_right=True)
+        return reference
+    if kind == ReferenceKind.RF:
+        upper = compact.upper()
+        if _RF_STRICT.fullmatch(upper):
+            return _groups_of_four(upper, from_right=False)
+        return reference
+    return reference
+
+
 def _ogm_digits(text: str, *, allow_bare: bool) -> str | None:
     s = text.strip()
     m = _OGM_DISPLAY.fullmatch(s)

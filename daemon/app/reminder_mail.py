@@ -23,6 +23,7 @@ from daemon.config import Config
 from daemon.domain.cases import Action
 from daemon.domain.epc_qr import epc_payload
 from daemon.domain.money import format_plain
+from daemon.domain.references import display_reference
 
 
 def message_id_for(action: Action, config: Config, attempt: int = 1) -> str:
@@ -92,6 +93,10 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
     currency = action.invoices[0].currency if action.invoices else "EUR"
     first = action.invoices[0].number if action.invoices else action.message_key
     link = _payment_link(office.payment_link_template, structured or shown, total, first)
+    # Shown to the reader in its printed form (+++ddd/dddd/ddddd+++, groups of four); the
+    # link and the QR code keep the normalised value.
+    if len(action.invoices) == 1:
+        shown = display_reference(shown, action.invoices[0].reference_kind)
     return {
         "office": office_context(office),
         "debtor": {"id": action.debtor_id, "name": clean_header(debtor_name)},
@@ -105,7 +110,7 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
                 "amount": i.amount,
                 "open": i.open,
                 "currency": i.currency,
-                "reference": i.reference,
+                "reference": display_reference(i.reference, i.reference_kind),
                 "overdue_days": max((today - i.due_date).days, 0),
                 "overdue": i.due_date < today,
             }

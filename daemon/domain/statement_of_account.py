@@ -189,7 +189,9 @@ def compute_charges(
     run after its statutory term.
     """
     overdue = [i for i in items if i.due_date < today and i.open > 0]
-    off_reason = charges_off_reason(jurisdiction, overdue) if (costs or interest) else ""
+    # Said on every step, also one that charges nothing yet: the office sees early that this
+    # claim will never carry statutory costs or interest.
+    off_reason = charges_off_reason(jurisdiction, overdue)
     overdue = _statutory(jurisdiction, overdue)
     cost_total, basis = ZERO, ""
     cost_lines: list[str] = []

@@ -5,6 +5,7 @@ from daemon.domain.references import (
     ReferenceKind,
     classify_reference,
     detect_reference,
+    display_reference,
     format_ogm,
     generate_kenmerk,
     generate_ogm,
@@ -268,3 +269,35 @@ DETECT = [
 )
 def test_detect_reference(text: str, expected: Reference | None) -> None:
     assert detect_reference(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "kind", "shown"),
+    [
+        ("090933755493", "ogm", "+++090/9337/55493+++"),  # issue #15: was printed bare
+        ("+++090/9337/55493+++", "ogm", "+++090/9337/55493+++"),  # already printed: kept
+        ("***123/4567/89002***", "ogm", "+++123/4567/89002+++"),
+        ("12345", "ogm", "12345"),  # not an OGM's shape: shown exactly as stored
+        ("5000056789012345", "kenmerk", "5000 0567 8901 2345"),
+        ("12234534622567", "kenmerk", "12 2345 3462 2567"),  # groups from the right (§5.2)
+        ("772026041", "kenmerk", "7 7202 6041"),
+        ("F2026-0412", "kenmerk", "F2026-0412"),
+        ("RF18539007547034", "rf", "RF18 5390 0754 7034"),
+        ("rf18 5390 0754 7034", "rf", "RF18 5390 0754 7034"),
+        ("RF96TU06FX", "rf", "RF96 TU06 FX"),
+        ("F2026-0412", "free", "F2026-0412"),
+    ],
+)
+def test_display_reference_per_kind(stored: str, kind: str, shown: str) -> None:
+    assert display_reference(stored, kind) == shown
+    assert display_reference(shown, kind) == shown  # printing twice changes nothing
+
+
+@pytest.mark.parametrize(
+    ("stored", "kind"),
+    [("090933755493", "ogm"), ("5000056789012345", "kenmerk"), ("RF18539007547034", "rf")],
+)
+def test_the_printed_reference_reads_back_to_the_stored_value(stored: str, kind: str) -> None:
+    """A debtor who copies the printed form pays with the reference the matcher knows."""
+    found = classify_reference(display_reference(stored, kind))
+    assert found is not None and found.value == stored and found.kind == kind

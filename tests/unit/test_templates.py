@@ -88,7 +88,7 @@ def test_template_exists_and_renders(template: str, lang: str) -> None:
     assert mail.language == lang
     if template != "thank_you":
         assert "F2026-0412" in mail.rendered.subject
-        assert "RF18539007547034" in mail.rendered.text
+        assert "RF18 5390 0754 7034" in mail.rendered.text  # printed in groups of four (§5.1)
         assert CONFIG.office.iban in mail.rendered.text
         assert 'src="cid:epcqr"' in mail.rendered.html and mail.inline_png
         assert "&lt;b&gt;" in mail.rendered.html  # debtor data is escaped in HTML
