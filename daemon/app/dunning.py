@@ -378,9 +378,9 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "amount_due": str(action.amount_due),
         "amount_due_cents": to_cents(action.amount_due),
         "costs": str(action.charges.costs),
-        "cost_lines": list(action.charges.cost_lines),
+        "cost_lines": [str(line) for line in action.charges.cost_lines],
         "interest": str(action.charges.interest),
-        "interest_lines": list(action.charges.interest_lines),
+        "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
         "advances": [

@@ -170,7 +170,7 @@ def interest_and_costs(
             "amount": str(costs.amount),
             "vat": str(costs.vat),
             "basis": costs.basis,
-            "lines": list(costs.lines),
+            "lines": [str(line) for line in costs.lines],
         }
     except ValueError as exc:
         out["costs"] = {"amount": "0.00", "lines": [f"not computed: {exc}"]}

@@ -21,6 +21,7 @@ from daemon.app.mailout import (
 )
 from daemon.config import Config
 from daemon.domain.cases import Action
+from daemon.domain.charge_lines import render_convention, render_lines
 from daemon.domain.epc_qr import epc_payload
 from daemon.domain.money import format_plain
 from daemon.domain.references import display_reference
@@ -88,6 +89,7 @@ def _qr(action: Action, config: Config, amount: Decimal) -> bytes | None:
 
 def context_for(action: Action, config: Config, debtor_name: str, today: date) -> dict[str, Any]:
     office = config.office
+    lang = language_of(action, config)
     structured, _text, shown = _payment_reference(action)
     total = action.total
     currency = action.invoices[0].currency if action.invoices else "EUR"
@@ -119,14 +121,15 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
         "currency": currency,
         "amount_due": action.amount_due,
         "costs": action.charges.costs,
-        "cost_lines": list(action.charges.cost_lines),
+        # The working, said in the debtor's language (the decision log keeps English).
+        "cost_lines": render_lines(action.charges.cost_lines, lang),
         "costs_basis": action.charges.costs_basis,
         "interest": action.charges.interest,
-        "interest_lines": list(action.charges.interest_lines),
-        "interest_convention": action.charges.interest_convention,
+        "interest_lines": render_lines(action.charges.interest_lines, lang),
+        "interest_convention": render_convention(action.charges.interest_convention, lang),
         "total": total,
         "notice_costs": action.notice_costs if action.notice_costs is not None else Decimal(0),
-        "notice_cost_lines": list(action.notice_cost_lines),
+        "notice_cost_lines": render_lines(action.notice_cost_lines, lang),
         "notice_invoices": list(action.notice_invoices),
         "deadline": action.deadline,
         "payment_reference": shown,

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from daemon.domain.charge_lines import ChargeLine
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -130,7 +131,7 @@ class Action:
     amount_due: Decimal = ZERO
     charges: Charges = field(default_factory=Charges)
     notice_costs: Decimal | None = None
-    notice_cost_lines: tuple[str, ...] = ()
+    notice_cost_lines: tuple[ChargeLine, ...] = ()
     notice_invoices: tuple[str, ...] = ()
     deadline: date | None = None
     language: str = "nl"
@@ -410,7 +411,7 @@ def _mail(
         vat_deductible=settings.vat_deductible,
     )
     stated: Decimal | None = None
-    stated_lines: tuple[str, ...] = ()
+    stated_lines: tuple[ChargeLine, ...] = ()
     notice_numbers: tuple[str, ...] = ()
     if step.formal_notice:
         notice_items = [i.item for i, n in taking if n.number == top]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from daemon.domain.money import format_plain, quantize_cents
+from daemon.domain.charge_lines import ChargeLine, charge_line
+from daemon.domain.money import quantize_cents
 
 NL_VAT_RATE = Decimal("0.21")
 WIK_MIN = Decimal("40.00")
@@ -32,23 +33,25 @@ BE_B2C_MAX = Decimal("2000.00")
 @dataclass(frozen=True, slots=True)
 class CostComputation:
     amount: Decimal  # what may be charged, VAT included when added
-    lines: tuple[str, ...]  # human-readable steps, in order
+    lines: tuple[ChargeLine, ...]  # the steps, in order (render_line says them per language)
     vat: Decimal = Decimal("0.00")
     basis: str = ""  # the legal basis, e.g. "NL art. 6:96 BW / Besluit BIK"
 
 
-def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f} %"
+def _pct(rate: Decimal) -> Decimal:
+    return (rate * 100).normalize()
 
 
-def _wik_raw(principal: Decimal) -> tuple[Decimal, list[str]]:
+def _wik_raw(principal: Decimal) -> tuple[Decimal, list[ChargeLine]]:
     remaining, raw, lines = principal, Decimal(0), []
     for size, rate in _WIK_STAFFEL:
         if remaining <= 0:
             break
         part = remaining if size is None else min(remaining, size)
         raw += part * rate
-        lines.append(f"{_pct(rate)} of {format_plain(part)} = {part * rate:f}")
+        lines.append(
+            charge_line("wik_slice", rate=_pct(rate), part=quantize_cents(part), value=part * rate)
+        )
         remaining -= part
     return raw, lines
 
@@ -58,18 +61,18 @@ def compute_wik(principal: Decimal) -> Decimal:
     return _wik(principal)[0]
 
 
-def _wik(principal: Decimal) -> tuple[Decimal, list[str]]:
+def _wik(principal: Decimal) -> tuple[Decimal, list[ChargeLine]]:
     if principal <= 0:
         raise ValueError(f"principal must be positive, got {principal}")
     raw, lines = _wik_raw(principal)
     fee = quantize_cents(raw)
-    lines.append(f"staffel total {raw:f} → {format_plain(fee)}")
+    lines.append(charge_line("wik_staffel_total", raw=raw, fee=fee))
     if fee < WIK_MIN:
         fee = WIK_MIN
-        lines.append(f"raised to the statutory minimum {format_plain(WIK_MIN)}")
+        lines.append(charge_line("wik_minimum", amount=WIK_MIN))
     elif fee > WIK_MAX:
         fee = WIK_MAX
-        lines.append(f"capped at the statutory maximum {format_plain(WIK_MAX)}")
+        lines.append(charge_line("wik_maximum", amount=WIK_MAX))
     return fee, lines
 
 
@@ -115,27 +118,28 @@ def collection_costs(
         raise ValueError(f"debtor type must be b2b or b2c, got {debtor_type!r}")
     if j == "NL":
         fee, lines = _wik(principal)
-        lines.insert(0, f"principal {format_plain(principal)}")
+        lines.insert(0, charge_line("principal", amount=quantize_cents(principal)))
         vat = Decimal("0.00")
         if not vat_deductible:
             vat = quantize_cents(fee * NL_VAT_RATE)
-            lines.append(f"+ 21 % VAT {format_plain(vat)} (creditor cannot deduct VAT)")
+            lines.append(charge_line("vat", rate=_pct(NL_VAT_RATE), amount=vat))
         total = fee + vat
-        lines.append(f"collection costs {format_plain(total)}")
+        lines.append(charge_line("collection_costs", amount=total))
         return CostComputation(total, tuple(lines), vat, "NL art. 6:96 BW / Besluit BIK")
     if j == "BE" and kind == "b2c":
         cap = compute_be_consumer_cap(principal)
-        lines = [f"balance {format_plain(principal)}", f"Boek XIX WER maximum {format_plain(cap)}"]
-        return CostComputation(cap, tuple(lines), basis="BE art. XIX.4 WER")
+        be_lines = (
+            charge_line("balance", amount=quantize_cents(principal)),
+            charge_line("be_b2c_maximum", amount=cap),
+        )
+        return CostComputation(cap, be_lines, basis="BE art. XIX.4 WER")
     if j in ("BE", "DE") and kind == "b2b":
         basis = "BE wet 2 augustus 2002 art. 6" if j == "BE" else "DE § 288 Abs. 5 BGB"
         return CostComputation(
-            FLAT_B2B, (f"flat compensation {format_plain(FLAT_B2B)}",), basis=basis
+            FLAT_B2B, (charge_line("flat_compensation", amount=FLAT_B2B),), basis=basis
         )
     if j == "DE":
-        return CostComputation(
-            Decimal("0.00"), ("no statutory flat fee for consumers",), basis="DE"
-        )
+        return CostComputation(Decimal("0.00"), (charge_line("no_consumer_flat_fee"),), basis="DE")
     raise ValueError(f"unsupported jurisdiction {jurisdiction!r}; expected NL, BE or DE")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from daemon.domain.charge_lines import ChargeLine, charge_line
 from daemon.domain.fees import collection_costs, de_verzug_start
 from daemon.domain.interest import (
     BE_B2B,
@@ -30,7 +31,6 @@ from daemon.domain.interest import (
     RateTable,
     compute_interest,
 )
-from daemon.domain.money import format_plain
 from daemon.domain.policy import statutory_costs_from
 
 ZERO = Decimal("0.00")
@@ -60,10 +60,10 @@ class InvoiceItem:
 @dataclass(frozen=True, slots=True)
 class Charges:
     costs: Decimal = ZERO
-    cost_lines: tuple[str, ...] = ()
+    cost_lines: tuple[ChargeLine, ...] = ()
     costs_basis: str = ""
     interest: Decimal = ZERO
-    interest_lines: tuple[str, ...] = ()
+    interest_lines: tuple[ChargeLine, ...] = ()
     interest_convention: str = ""
     off_reason: str = ""  # why costs/interest were not computed (for some invoices or all)
 
@@ -103,7 +103,7 @@ def _interest_table(jurisdiction: str, debtor_type: str) -> tuple[RateTable, boo
 
 def notice_costs(
     items: Sequence[InvoiceItem], *, jurisdiction: str, debtor_type: str, vat_deductible: bool
-) -> tuple[Decimal, tuple[str, ...]]:
+) -> tuple[Decimal, tuple[ChargeLine, ...]]:
     """The exact costs a formal notice announces for these invoices (staffel on the sum);
     only on the EUR claims of a supported jurisdiction."""
     base = sum((i.open for i in _statutory(jurisdiction, items)), ZERO)
@@ -121,7 +121,7 @@ def _costs_after_notice(
     debtor_type: str,
     atw_extension: bool,
     vat_deductible: bool,
-) -> tuple[Decimal, list[str], str]:
+) -> tuple[Decimal, list[ChargeLine], str]:
     groups: dict[date, list[InvoiceItem]] = {}
     for item in items:
         if item.formal_notice_date is None:
@@ -132,7 +132,7 @@ def _costs_after_notice(
         if start <= today:
             groups.setdefault(item.formal_notice_date, []).append(item)
     total, basis = ZERO, ""
-    lines: list[str] = []
+    lines: list[ChargeLine] = []
     for notice_day in sorted(groups):
         group = groups[notice_day]
         base = sum((i.open for i in group), ZERO)
@@ -140,13 +140,13 @@ def _costs_after_notice(
             continue
         comp = collection_costs(jurisdiction, debtor_type, base, vat_deductible=vat_deductible)
         numbers = ", ".join(i.number for i in group)
-        lines.append(f"formal notice received {notice_day.isoformat()} for {numbers}:")
+        lines.append(charge_line("notice_group", day=notice_day, numbers=numbers))
         lines.extend(comp.lines)
         amount = comp.amount
         stated = [i.formal_notice_costs for i in group if i.formal_notice_costs is not None]
         if stated and min(stated) < amount:
             amount = min(stated)
-            lines.append(f"limited to the {format_plain(amount)} stated in the notice")
+            lines.append(charge_line("notice_limit", amount=amount))
         total += amount
         basis = comp.basis
     return total, lines, basis
@@ -194,7 +194,7 @@ def compute_charges(
     off_reason = charges_off_reason(jurisdiction, overdue)
     overdue = _statutory(jurisdiction, overdue)
     cost_total, basis = ZERO, ""
-    cost_lines: list[str] = []
+    cost_lines: list[ChargeLine] = []
     if costs and overdue:
         if after_notice:
             cost_total, cost_lines, basis = _costs_after_notice(
@@ -210,7 +210,7 @@ def compute_charges(
             comp = collection_costs(jurisdiction, debtor_type, base, vat_deductible=vat_deductible)
             cost_total, cost_lines, basis = comp.amount, list(comp.lines), comp.basis
     interest_total, convention = ZERO, ""
-    interest_lines: list[str] = []
+    interest_lines: list[ChargeLine] = []
     table = _interest_table(jurisdiction, debtor_type)
     if interest and table is not None:
         rates, compound = table
@@ -231,7 +231,19 @@ def compute_charges(
             if comp_i.total <= 0:
                 continue
             interest_total += comp_i.total
-            interest_lines.extend(f"{item.number}: {line.describe()}" for line in comp_i.lines)
+            interest_lines.extend(
+                charge_line(
+                    "interest_period",
+                    number=item.number,
+                    start=line.start,
+                    end=line.end,
+                    days=line.days,
+                    rate=line.rate,
+                    base=line.base,
+                    interest=line.interest,
+                )
+                for line in comp_i.lines
+            )
             convention = comp_i.convention
     return Charges(
         cost_total,

@@ -15,6 +15,7 @@ from daemon.app.mailout import compose
 from daemon.app.reminder_mail import build_mail
 from daemon.config import Config, ConfigError, OfficeSettings, parse_config
 from daemon.domain.cases import Action, ActionKind
+from daemon.domain.charge_lines import charge_line
 from daemon.domain.statement_of_account import Charges, InvoiceItem
 
 CONFIG = Config()
@@ -48,14 +49,29 @@ def action(template: str, lang: str, name: str = "Jansen & Zn <b>") -> Action:
         amount_due=Decimal("1234.50"),
         charges=Charges(
             Decimal("185.18"),
-            ("15 % of 1234.50 = 185.175",),
+            (
+                charge_line(
+                    "wik_slice", rate=Decimal(15), part=Decimal("1234.50"), value=Decimal("185.175")
+                ),
+            ),
             "NL",
             Decimal("12.34"),
-            ("F2026-0412: 10 days",),
+            (
+                charge_line(
+                    "interest_period",
+                    number="F2026-0412",
+                    start=date(2026, 4, 16),
+                    end=date(2026, 4, 25),
+                    days=10,
+                    rate=Decimal("10.15"),
+                    base=Decimal("1234.50"),
+                    interest=Decimal("12.34"),
+                ),
+            ),
             "act/365",
         ),
         notice_costs=Decimal("185.18"),
-        notice_cost_lines=("collection costs 185.18",),
+        notice_cost_lines=(charge_line("collection_costs", amount=Decimal("185.18")),),
         notice_invoices=("F2026-0412",),
         deadline=date(2026, 5, 1),
         language=lang,

@@ -1,0 +1,177 @@
+"""The working of computed costs and interest as structured lines, said in the debtor's
+language (issue #15: Dutch and French mails showed "principal 1000.00", "staffel total").
+
+fees.py, interest.py and statement_of_account.py return ``ChargeLine`` values: a phrase key
+and its values. ``render_line`` says one in nl/en/de/fr with that language's numbers and
+dates; ``str(line)`` is the English form staff views and decision logs show. The phrases
+are data: a new line kind needs a row with all four languages (a unit test checks that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+Value = Decimal | date | int | str
+
+LANGUAGES = ("nl", "en", "de", "fr")
+
+PHRASES: dict[str, dict[str, str]] = {
+    "wik_slice": {
+        "en": "{rate} % of {part} = {value}",
+        "nl": "{rate} % van {part} = {value}",
+        "de": "{rate} % von {part} = {value}",
+        "fr": "{rate} % de {part} = {value}",
+    },
+    "wik_staffel_total": {
+        "en": "staffel total {raw} → {fee}",
+        "nl": "totaal volgens de staffel {raw} → {fee}",
+        "de": "Summe nach Staffel {raw} → {fee}",
+        "fr": "total selon le barème {raw} → {fee}",
+    },
+    "wik_minimum": {
+        "en": "raised to the statutory minimum {amount}",
+        "nl": "verhoogd tot het wettelijk minimum {amount}",
+        "de": "angehoben auf den gesetzlichen Mindestbetrag {amount}",
+        "fr": "porté au minimum légal de {amount}",
+    },
+    "wik_maximum": {
+        "en": "capped at the statutory maximum {amount}",
+        "nl": "begrensd op het wettelijk maximum {amount}",
+        "de": "begrenzt auf den gesetzlichen Höchstbetrag {amount}",
+        "fr": "plafonné au maximum légal de {amount}",
+    },
+    "principal": {
+        "en": "principal {amount}",
+        "nl": "hoofdsom {amount}",
+        "de": "Hauptforderung {amount}",
+        "fr": "capital dû {amount}",  # "principal" would read as an English leftover
+    },
+    "vat": {
+        "en": "+ {rate} % VAT {amount} (creditor cannot deduct VAT)",
+        "nl": "+ {rate} % btw {amount} (schuldeiser kan de btw niet verrekenen)",
+        "de": "+ {rate} % USt. {amount} (Gläubiger kann die Vorsteuer nicht abziehen)",
+        "fr": "+ {rate} % TVA {amount} (le créancier ne peut pas déduire la TVA)",
+    },
+    "collection_costs": {
+        "en": "collection costs {amount}",
+        "nl": "incassokosten {amount}",
+        "de": "Inkassokosten {amount}",
+        "fr": "frais de recouvrement {amount}",
+    },
+    "balance": {
+        "en": "balance {amount}",
+        "nl": "saldo {amount}",
+        "de": "Saldo {amount}",
+        "fr": "solde {amount}",
+    },
+    "be_b2c_maximum": {
+        "en": "Book XIX CEL maximum {amount}",
+        "nl": "maximum volgens Boek XIX WER {amount}",
+        "de": "Höchstbetrag nach Buch XIX WGB {amount}",
+        "fr": "maximum selon le livre XIX CDE {amount}",
+    },
+    "flat_compensation": {
+        "en": "flat compensation {amount}",
+        "nl": "forfaitaire vergoeding {amount}",
+        "de": "Pauschale {amount}",
+        "fr": "indemnité forfaitaire {amount}",
+    },
+    "no_consumer_flat_fee": {
+        "en": "no statutory flat fee for consumers",
+        "nl": "geen wettelijke forfaitaire vergoeding voor consumenten",
+        "de": "keine gesetzliche Pauschale für Verbraucher",
+        "fr": "pas d'indemnité forfaitaire légale pour les consommateurs",
+    },
+    "notice_group": {
+        "en": "formal notice received {day} for {numbers}:",
+        "nl": "aanmaning ontvangen op {day} voor {numbers}:",
+        "de": "Mahnung erhalten am {day} für {numbers}:",
+        "fr": "mise en demeure reçue le {day} pour {numbers} :",
+    },
+    "notice_limit": {
+        "en": "limited to the {amount} stated in the notice",
+        "nl": "beperkt tot de {amount} genoemd in de aanmaning",
+        "de": "begrenzt auf die in der Mahnung genannten {amount}",
+        "fr": "limité aux {amount} indiqués dans la mise en demeure",
+    },
+    "interest_period": {
+        "en": "{number}: {start} – {end}: {days} days × {rate} % on {base} = {interest}",
+        "nl": "{number}: {start} – {end}: {days} dagen × {rate} % over {base} = {interest}",
+        "de": "{number}: {start} – {end}: {days} Tage × {rate} % auf {base} = {interest}",
+        "fr": "{number} : {start} – {end} : {days} jours × {rate} % sur {base} = {interest}",
+    },
+}
+
+# The interest convention as InterestComputation states it, per language.
+CONVENTIONS: dict[str, dict[str, str]] = {
+    "act/365, rounded per period": {
+        "en": "act/365, rounded per period",
+        "nl": "werkelijke dagen/365, afgerond per periode",
+        "de": "taggenau/365, je Zeitraum gerundet",
+        "fr": "jours réels/365, arrondi par période",
+    },
+    "act/365, rounded per period, yearly compounding": {
+        "en": "act/365, rounded per period, yearly compounding",
+        "nl": "werkelijke dagen/365, afgerond per periode, jaarlijks bij de hoofdsom opgeteld",
+        "de": "taggenau/365, je Zeitraum gerundet, jährlich kapitalisiert",
+        "fr": "jours réels/365, arrondi par période, capitalisation annuelle",
+    },
+}
+
+_DATE_FORMATS = {"en": "%Y-%m-%d", "nl": "%d-%m-%Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeLine:
+    """One step of a computation: a phrase key and its values."""
+
+    key: str
+    args: tuple[tuple[str, Value], ...]
+
+    def __str__(self) -> str:
+        return render_line(self, "en")
+
+
+def charge_line(key: str, **args: Value) -> ChargeLine:
+    if key not in PHRASES:
+        raise KeyError(f"no phrase {key!r} in charge_lines.PHRASES")
+    return ChargeLine(key, tuple(args.items()))
+
+
+def _number(value: Decimal, lang: str) -> str:
+    text = f"{value:f}"
+    if lang == "en":
+        return text  # as the statements have always shown it: 1234.30, no grouping
+    whole, _, frac = f"{abs(value):f}".partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    grouped = ("\u00a0" if lang == "fr" else ".").join([whole, *groups])
+    return ("-" if value < 0 else "") + grouped + (f",{frac}" if frac else "")
+
+
+def _value(value: Value, lang: str) -> str:
+    if isinstance(value, Decimal):
+        return _number(value, lang)
+    if isinstance(value, date):
+        return value.strftime(_DATE_FORMATS[lang])
+    return str(value)
+
+
+def render_line(line: ChargeLine, lang: str) -> str:
+    """The line in ``lang`` (English for a language without phrases)."""
+    phrases = PHRASES[line.key]
+    template = phrases.get(lang, phrases["en"])
+    used = lang if lang in phrases else "en"
+    return template.format_map({name: _value(v, used) for name, v in line.args})
+
+
+def render_lines(lines: tuple[ChargeLine, ...] | list[ChargeLine], lang: str) -> list[str]:
+    return [render_line(line, lang) for line in lines]
+
+
+def render_convention(convention: str, lang: str) -> str:
+    return CONVENTIONS.get(convention, {}).get(lang, convention)
