@@ -421,6 +421,9 @@ def _numbers(invoices: Iterable[InvoiceFacts]) -> tuple[str, ...]:
 
 
 def _answer(context: ReplyContext, answer: AutoAnswer, fallback: list[Command]) -> list[Command]:
+    if not answer.invoice_numbers:
+        # A mail about no invoice reads "your payment of : on which date?" (issue #15).
+        return [*fallback, Note("auto_answer_withheld", "no invoice to name in the answer")]
     if context.answer_blockers:
         return [*fallback, Note("auto_answer_withheld", "; ".join(context.answer_blockers))]
     return [answer]
@@ -500,6 +503,8 @@ def _promise(
     context: ReplyContext, c: Classification, today: date, settings: ReplySettings
 ) -> list[Command]:
     numbers = _numbers(i for i in _targets(context) if i.is_open)
+    if not numbers:
+        return [_nothing_open("promise to pay")]
     if c.promise_date is None:
         grace = add_business_days(today, settings.promise_grace_days, settings.is_business_day)
         answer = AutoAnswer("promise_date_request", "auto_answer", numbers)
@@ -525,10 +530,17 @@ def _promise(
     return [RecordPromise(numbers, c.promise_date, grace), *_answer(context, answer, [])]
 
 
+def _nothing_open(what: str) -> Note:
+    """A debtor who owes nothing gets no question, hold or promise about an empty list."""
+    return Note("nothing_open", f"the debtor {what}; nothing is open, so no answer and no hold")
+
+
 def _paid_claim(
     context: ReplyContext, c: Classification, today: date, settings: ReplySettings
 ) -> list[Command]:
     numbers = _numbers(i for i in _targets(context) if i.is_open)
+    if not numbers:
+        return [_nothing_open("says it paid")]
     if context.payment_candidates:
         found = "; ".join(
             f"transaction {p.transaction_id} → {', '.join(p.invoice_numbers)} ({p.rule})"

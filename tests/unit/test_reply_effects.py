@@ -436,3 +436,31 @@ def test_invoice_request_whose_pdf_was_refused_says_why() -> None:
     review = decision.commands[0]
     assert isinstance(review, fx.OpenReview)
     assert "PDF not attached: F2026-0002: pdf path '/etc/passwd' … outside" in review.reason
+
+
+NOTHING_OPEN = replace(CTX, invoices=(PAID,), open_invoices=())
+
+
+@pytest.mark.parametrize(
+    "classification",
+    [
+        cls(Intent.PAID_CLAIM, paid_date=date(2026, 11, 20)),
+        cls(Intent.PAID_CLAIM),
+        cls(Intent.PROMISE_TO_PAY),
+        cls(Intent.PROMISE_TO_PAY, promise_date=date(2026, 12, 4)),
+    ],
+    ids=["paid-dated", "paid", "promise-undated", "promise-dated"],
+)
+def test_nothing_open_means_no_answer_hold_or_promise(classification: Classification) -> None:
+    """Issue #15: "Uw betaling van : op welke datum?" to a debtor who owes nothing."""
+    decision = fx.decide_reply(NOTHING_OPEN, classification, TODAY, SETTINGS)
+    assert kinds(decision) == ["Note"]
+    assert of(decision, fx.Note)[0].event == "nothing_open"
+
+
+def test_an_answer_never_names_an_empty_invoice_list() -> None:
+    answer = fx.AutoAnswer("paid_proof_request", "auto_answer", ())
+    (note,) = fx._answer(CTX, answer, [])
+    assert isinstance(note, fx.Note) and note.event == "auto_answer_withheld"
+    named = fx.AutoAnswer("paid_proof_request", "auto_answer", ("F2026-0001",))
+    assert fx._answer(CTX, named, []) == [named]  # positive control
