@@ -18,9 +18,7 @@ def _money(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")), "f")
 
 
-def action_view(
-    action: Action, name: str = "", send_at: datetime | None = None
-) -> dict[str, Any]:
+def action_view(action: Action, name: str = "", send_at: datetime | None = None) -> dict[str, Any]:
     mail = action.action == "email"
     return {
         "debtor_id": action.debtor_id,
@@ -69,4 +67,6 @@ class Preview:
 def preview(store: Store, config: Config, today: date) -> Preview:
     day = plan(store, config, today)
     names = day.names
-    return Preview(day, [action_view(a, names.get(a.debtor_id, ""), day.send_at) for a in day.actions])
+    return Preview(
+        day, [action_view(a, names.get(a.debtor_id, ""), day.send_at) for a in day.actions]
+    )

@@ -325,9 +325,7 @@ def test_deadline_counts_from_the_real_send_day(planned, send_day, kw, done, exp
 def test_formal_notice_never_states_fewer_than_14_days() -> None:
     ladders = dict(DEFAULT_LADDERS)
     b2c = ladders["b2c"]
-    steps = tuple(
-        replace(st, deadline_days=7) if st.formal_notice else st for st in b2c.steps
-    )
+    steps = tuple(replace(st, deadline_days=7) if st.formal_notice else st for st in b2c.steps)
     ladders["b2c"] = replace(b2c, steps=steps)
     s = debtor(
         inv("F1", date(2026, 1, 31), "1000.00", done=3, last=date(2026, 3, 1)), debtor_type="b2c"

@@ -76,9 +76,7 @@ def test_next_business_day() -> None:
         pytest.param(
             date(2026, 4, 20), 7, ("BE", "NL"), date(2026, 4, 28), id="be-debtor-nl-office"
         ),
-        pytest.param(
-            date(2026, 7, 14), 7, ("BE", "NL"), date(2026, 7, 22), id="be-national-day"
-        ),
+        pytest.param(date(2026, 7, 14), 7, ("BE", "NL"), date(2026, 7, 22), id="be-national-day"),
         pytest.param(date(2026, 9, 26), 7, ("DE", "NL"), date(2026, 10, 5), id="de-unity-day"),
         # 14-dagenbrief: receipt on the send day, last day receipt + 14, extended (ATW).
         pytest.param(date(2026, 3, 2), 14, ("NL",), date(2026, 3, 16), id="notice-14-days"),
