@@ -188,6 +188,9 @@ def test_120_days_of_dunning(
     assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
     demand = a01[3][2]
     assert (demand["costs"], demand["interest"]) == ("150.00", "9.18")  # 33 days, planned Sat
+    # #15: planned Sat 18 Apr, sent Mon 20 Apr: 7 days is Mon 27 Apr, Koningsdag, so 28 Apr
+    # (the old rule stated Sat 25 Apr: 5 days after sending, on a weekend).
+    assert (formal["deadline"], demand["deadline"]) == ("2026-04-15", "2026-04-28")
     assert ("handover", "A01") in {(t["type"], t["debtor_id"]) for t in tasks}
 
     # A02 (b2c): costs only after the veertiendagenbrief and its 14 days.
