@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +97,11 @@ def bank_freshness(store: Store, config: Config, today: date) -> tuple[bool, dat
 
 
 def plan_settings(
-    config: Config, *, global_pause: str | None, bank_block: str | None
+    config: Config,
+    *,
+    global_pause: str | None,
+    bank_block: str | None,
+    send_day: date | None = None,
 ) -> PlanSettings:
     d = config.dunning
     return PlanSettings(
@@ -115,6 +119,7 @@ def plan_settings(
         global_pause=global_pause,
         bank_block=bank_block,
         review_wait_max_days=config.inbound.review_wait_max_days,
+        send_day=send_day,
     )
 
 
@@ -328,18 +333,34 @@ class DayPlan:
     bank_reason: str
     global_pause: str | None
     names: dict[str, str] = field(default_factory=dict)
+    send_at: datetime | None = None  # when a mail planned now really leaves (window opening)
 
 
-def plan(store: Store, config: Config, today: date) -> DayPlan:
-    """What the daemon would do on ``today``, and why. Writes nothing."""
+def send_moment(config: Config, today: date, now: datetime | None = None) -> datetime:
+    """When a mail planned at ``now`` (default: the start of ``today``, office time) really
+    leaves: the sending window's next opening — the same computation the outbox uses for
+    ``not_before``, so preview, the stated deadlines and the send time agree."""
+    if now is None:
+        now = datetime.combine(today, time(0, 0), tzinfo=config.office.tz)
+    return sending_window(config).next_opening(now)
+
+
+def plan(store: Store, config: Config, today: date, now: datetime | None = None) -> DayPlan:
+    """What the daemon would do on ``today`` (at ``now``), and why. Writes nothing."""
     ok, latest, reason = bank_freshness(store, config, today)
     pause = global_pause_reason(store, today)
-    settings = plan_settings(config, global_pause=pause, bank_block=None if ok else reason)
+    send_at = send_moment(config, today, now)
+    settings = plan_settings(
+        config,
+        global_pause=pause,
+        bank_block=None if ok else reason,
+        send_day=send_at.astimezone(config.office.tz).date(),
+    )
     with _cyclic_gc_paused():
         snapshots = load_snapshots(store, config, today)
         actions = plan_day(snapshots, today, settings)
     names = {s.debtor_id: s.name for s in snapshots}
-    return DayPlan(today, actions, ok, latest, reason, pause, names)
+    return DayPlan(today, actions, ok, latest, reason, pause, names, send_at)
 
 
 @contextmanager
@@ -383,6 +404,7 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
+        "deadline": action.deadline.isoformat() if action.deadline else None,
         "advances": [
             {
                 "number": a.number,
@@ -464,10 +486,15 @@ def _queue_mail(
         today=today,
         message_id=mid,
     )
-    window = sending_window(config)
-    not_before = iso_utc(window.next_opening(now))
+    send_at = send_moment(config, today, now)
     previous = _advance_invoices(store, action, today, now_iso)
-    decision = _decision(action, today, {"previous": previous, "qr": mail.inline_png is not None})
+    extra = {
+        "previous": previous,
+        "qr": mail.inline_png is not None,
+        # The stated deadline counts from this day; the outbox never sends it later.
+        "send_day": send_at.astimezone(config.office.tz).date().isoformat(),
+    }
+    decision = _decision(action, today, extra)
     outbox_id = enqueue(
         store,
         mail,
@@ -477,7 +504,7 @@ def _queue_mail(
         step_name=action.step_name,
         invoice_numbers=[i.number for i in action.invoices],
         decision=decision,
-        not_before=not_before,
+        not_before=iso_utc(send_at),
         now=now_iso,
     )
     if outbox_id is None:
@@ -533,7 +560,7 @@ def queue_day(store: Store, config: Config, now: datetime) -> tuple[DayPlan, Que
     today = now.astimezone(config.office.tz).date()
     report = QueueReport()
     with store.transaction():
-        day = plan(store, config, today)
+        day = plan(store, config, today, now)
         for action in day.actions:
             if action.action == ActionKind.EMAIL:
                 _queue_mail(store, config, action, today, now, report)

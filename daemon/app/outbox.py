@@ -165,6 +165,20 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
 # -- last look ------------------------------------------------------------------------------
 
 
+def late_for_deadline(decision: dict[str, Any], today: date) -> str | None:
+    """A mail stating a deadline counted from its planned send day must not leave later (an
+    SMTP outage, a rate limit past the window): the debtor would get fewer days than
+    configured. It is cancelled instead, its steps reverted, and the next cycle plans it again
+    with a deadline counted from the new send day."""
+    deadline, send_day = decision.get("deadline"), decision.get("send_day")
+    if not deadline or not send_day or today.isoformat() <= send_day:
+        return None
+    return (
+        f"its deadline {deadline} was counted from {send_day}; sent on {today.isoformat()} it"
+        " would be shorter than configured: planned again with a new deadline"
+    )
+
+
 def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
     """Why this mail must not go out now (None: it may). Read inside the claim transaction."""
     debtor = row["debtor_id"]
@@ -192,6 +206,9 @@ def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
         return "a recipient address is no longer deliverable"
     if row["kind"] != "reminder":
         return None
+    late = late_for_deadline(loads(row["decision"], {}), today)
+    if late is not None:
+        return late
     invoices = (
         {
             r["number"]: r

@@ -4,7 +4,7 @@ function as the daemon (daemon.app.dunning.plan), writing nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,8 @@ def _money(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01")), "f")
 
 
-def action_view(action: Action, name: str = "") -> dict[str, Any]:
+def action_view(action: Action, name: str = "", send_at: datetime | None = None) -> dict[str, Any]:
+    mail = action.action == "email"
     return {
         "debtor_id": action.debtor_id,
         "debtor_name": name,
@@ -42,6 +43,8 @@ def action_view(action: Action, name: str = "") -> dict[str, Any]:
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
         "deadline": action.deadline.isoformat() if action.deadline else None,
+        # when the outbox will really send it: the sending window's next opening
+        "send_at": send_at.isoformat() if mail and send_at is not None else None,
         "reason": action.reason,
     }
 
@@ -58,9 +61,13 @@ class Preview:
             "bank_latest": self.day.bank_latest.isoformat() if self.day.bank_latest else None,
             "bank_reason": self.day.bank_reason,
             "global_pause": self.day.global_pause,
+            "send_at": self.day.send_at.isoformat() if self.day.send_at else None,
         }
 
 
 def preview(store: Store, config: Config, today: date) -> Preview:
     day = plan(store, config, today)
-    return Preview(day, [action_view(a, day.names.get(a.debtor_id, "")) for a in day.actions])
+    names = day.names
+    return Preview(
+        day, [action_view(a, names.get(a.debtor_id, ""), day.send_at) for a in day.actions]
+    )

@@ -44,7 +44,9 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     """Show what the daemon would do on a date, and why; writes nothing.
 
     Every debtor with open invoices gets one line: email, task, hold or skip, with the step,
-    template, recipients, invoices, amounts, costs, interest and the reason.
+    template, recipients, invoices, amounts, costs, interest, the stated deadline and the
+    reason. A mail goes out at the sending window's next opening (send_at: closed days and
+    hours outside the window wait), and its deadline counts from that day.
 
     Example:
 
@@ -60,6 +62,9 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     click.echo(f"preview for {head['date']}: {head['bank_reason']}")
     if head["global_pause"]:
         click.echo(f"GLOBAL PAUSE: {head['global_pause']}")
+    if head["send_at"]:
+        # Mail planned on a closed day or outside the window waits for the next opening.
+        click.echo(f"mail planned on {head['date']} goes out at {head['send_at']}")
     items = [{**i, "debtor": debtor_label(i["debtor_id"], i["debtor_name"])} for i in result.items]
     echo_table(
         items,
@@ -72,6 +77,7 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
             "amount_due",
             "costs",
             "interest",
+            "deadline",
             "reason",
         ],
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -25,10 +25,14 @@ from daemon.domain.policy import (
     spacing_ok,
 )
 from daemon.domain.statement_of_account import Charges, InvoiceItem, compute_charges, notice_costs
+from daemon.domain.workdays import deadline_from
 
 OPEN_STATES = frozenset({"open", "partially_paid"})
 STOPPED_CASES = frozenset({"insolvent", "handed_over", "closed"})
 ZERO = Decimal("0.00")
+# The statutory term of the 14-dagenbrief (art. 6:96 lid 6 BW) and the BE Boek XIX wait: a
+# formal notice never states fewer days, whatever the ladder says.
+NOTICE_TERM_DAYS = 14
 
 
 class ActionKind(StrEnum):
@@ -104,6 +108,9 @@ class PlanSettings:
     global_pause: str | None = None  # reason when paused
     bank_block: str | None = None  # reason when the bank-freshness gate is closed
     review_wait_max_days: int = 5  # then the waiting review item escalates (never resumes)
+    # The day a mail planned now really leaves (the sending window's next opening): deadlines
+    # count from it, not from the planning day. None: the planning day itself.
+    send_day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +429,13 @@ def _mail(
             debtor_type=s.debtor_type,
             vat_deductible=settings.vat_deductible,
         )
-    deadline = today + timedelta(days=step.deadline_days) if step.deadline_days else None
+    deadline = None
+    if step.deadline_days:
+        days = step.deadline_days
+        if step.formal_notice:
+            days = max(days, NOTICE_TERM_DAYS)
+        sent = settings.send_day or today
+        deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
     return _base(
         s,
         ActionKind.EMAIL,

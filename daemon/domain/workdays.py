@@ -39,6 +39,24 @@ def next_business_day(d: date, country: str) -> date:
     return d
 
 
+def deadline_from(send_day: date, days: int, *countries: str) -> date:
+    """The last day to pay for a term of ``days`` counted from the day the mail really leaves.
+
+    A term ending on a weekend or a public holiday of any of ``countries`` (the debtor's and
+    the office's jurisdiction) moves to the next day that is a business day in all of them:
+    the conservative reading of the Algemene termijnenwet for the 14-dagenbrief, applied to
+    every stated deadline so a debtor never loses a day to a closed day.
+    """
+    if days < 0:
+        raise ValueError(f"a deadline needs days >= 0, got {days}")
+    if not countries:
+        raise ValueError("deadline_from needs at least one jurisdiction")
+    d = send_day + timedelta(days=days)
+    while not all(is_business_day(d, c) for c in countries):
+        d += timedelta(days=1)
+    return d
+
+
 MINUTES_PER_DAY = 24 * 60
 
 

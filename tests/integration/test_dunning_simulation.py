@@ -188,6 +188,9 @@ def test_120_days_of_dunning(
     assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
     demand = a01[3][2]
     assert (demand["costs"], demand["interest"]) == ("150.00", "9.18")  # 33 days, planned Sat
+    # #15: planned Sat 18 Apr, sent Mon 20 Apr: 7 days is Mon 27 Apr, Koningsdag, so 28 Apr
+    # (the old rule stated Sat 25 Apr: 5 days after sending, on a weekend).
+    assert (formal["deadline"], demand["deadline"]) == ("2026-04-15", "2026-04-28")
     assert ("handover", "A01") in {(t["type"], t["debtor_id"]) for t in tasks}
 
     # A02 (b2c): costs only after the veertiendagenbrief and its 14 days.
@@ -223,6 +226,24 @@ def test_120_days_of_dunning(
                     notices[0],
                     atw_extension=True,
                 ), (debtor_id, day)
+
+    # Issue #15: every stated deadline counts from the day the mail really left, gives at
+    # least the configured days and never falls on a closed day (office's or debtor's).
+    deadlines = 0
+    for r in sent:
+        decision = loads(r["decision"])
+        if r["kind"] != "reminder" or not decision.get("deadline"):
+            continue
+        deadlines += 1
+        sent_day = parse_iso(r["sent_at"]).astimezone(TZ).date()
+        deadline = date.fromisoformat(decision["deadline"])
+        step = config.ladders[decision["ladder"]].steps[decision["step"] - 1]
+        assert decision["send_day"] == sent_day.isoformat(), (r["message_id"], decision)
+        assert deadline >= sent_day + timedelta(days=step.deadline_days), (r["message_id"],)
+        country = "NL" if r["debtor_id"].startswith("A") else _country(store, r["debtor_id"])
+        for c in {"NL", country}:
+            assert is_business_day(deadline, c), (r["message_id"], deadline, c)
+    assert deadlines > 50
 
     # A03 paid on 20 March after its reminder: a thank-you, nothing else after.
     a03 = [m["kind"] for m in by_debtor["A03"]]

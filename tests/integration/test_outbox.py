@@ -140,3 +140,35 @@ def test_recovery_finds_a_mail_in_the_sent_folder(setup) -> None:
     assert row["id"] not in _drain(store, config).sent
     assert message_ids(dovecot.messages("Sent")).count(row["message_id"]) == 1
     assert row["message_id"] not in message_ids([m.raw for m in smtp.received])
+
+
+def test_a_mail_late_for_its_deadline_is_planned_again_not_sent_short(setup) -> None:
+    """Issue #15: an SMTP outage keeps a formal reminder (deadline 7 days from Wed 20 May)
+    in the outbox until Thursday; sent then, the debtor would get 6 days. The last look
+    cancels it, the step is reverted, and the next plan states 7 days from the new send day.
+    Mails without a deadline still go out late (positive control)."""
+    store, config, _, smtp = setup
+    store.execute(
+        "UPDATE invoices SET dunning_step = 3, last_step_name = 'call',"
+        " last_step_date = '2026-05-01' WHERE number = 'F2026-0001'"
+    )
+    queue_day(store, config, NOW)
+    first = store.one("SELECT * FROM outbox WHERE debtor_id = 'D1'")
+    decision = loads(first["decision"])
+    assert (decision["send_day"], decision["deadline"]) == ("2026-05-20", "2026-05-27")
+    smtp.fail_next(451, count=3)
+    assert len(_drain(store, config).deferred) == 3
+    next_day = NOW + timedelta(days=1)
+    report = _drain(store, config, next_day)
+    assert report.cancelled == [first["id"]] and len(report.sent) == 2
+    why = store.scalar("SELECT last_error FROM outbox WHERE id = ?", (first["id"],))
+    assert "would be shorter than configured" in why
+    assert store.scalar("SELECT dunning_step FROM invoices WHERE number = 'F2026-0001'") == 3
+    _, again = queue_day(store, config, next_day)
+    assert len(again.queued) == 1
+    assert _drain(store, config, next_day).sent == again.queued
+    row = store.one("SELECT * FROM outbox WHERE id = ?", (again.queued[0],))
+    assert (row["status"], row["step_name"]) == ("sent", "formal")
+    decision = loads(row["decision"])
+    assert (decision["send_day"], decision["deadline"]) == ("2026-05-21", "2026-05-28")
+    assert "28" in row["raw"].decode(errors="replace")

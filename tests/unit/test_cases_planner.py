@@ -282,3 +282,53 @@ def test_a_reply_waiting_for_review_holds_every_automated_step() -> None:
     assert (
         only(plan_debtor(replace(s, review_wait=None), TODAY, SETTINGS)).action == ActionKind.EMAIL
     )
+
+
+# Issue #15: the deadline counts from the day the mail really leaves (settings.send_day, the
+# window's next opening) and never ends on a closed day of the debtor or the office.
+@pytest.mark.parametrize(
+    ("planned", "send_day", "kw", "done", "expected"),
+    [
+        pytest.param(
+            date(2026, 4, 11), date(2026, 4, 13), {}, 4, date(2026, 4, 20), id="planned-saturday"
+        ),
+        pytest.param(
+            date(2026, 12, 25), date(2026, 12, 28), {}, 4, date(2027, 1, 4), id="christmas"
+        ),
+        pytest.param(
+            date(2026, 4, 6), date(2026, 4, 7), {}, 4, date(2026, 4, 14), id="easter-monday"
+        ),
+        pytest.param(
+            date(2026, 4, 20),
+            date(2026, 4, 20),
+            {"jurisdiction": "BE"},
+            4,
+            date(2026, 4, 28),
+            id="be-debtor-office-koningsdag",
+        ),
+        pytest.param(
+            date(2026, 4, 11),
+            date(2026, 4, 13),
+            {"debtor_type": "b2c"},
+            3,
+            date(2026, 4, 28),
+            id="notice-14-days",
+        ),
+    ],
+)
+def test_deadline_counts_from_the_real_send_day(planned, send_day, kw, done, expected) -> None:
+    s = debtor(inv("F1", date(2026, 1, 31), "1000.00", done=done, last=date(2026, 3, 1)), **kw)
+    act = only(plan_debtor(s, planned, replace(SETTINGS, send_day=send_day)))
+    assert act.action == ActionKind.EMAIL and act.deadline == expected, act
+
+
+def test_formal_notice_never_states_fewer_than_14_days() -> None:
+    ladders = dict(DEFAULT_LADDERS)
+    b2c = ladders["b2c"]
+    steps = tuple(replace(st, deadline_days=7) if st.formal_notice else st for st in b2c.steps)
+    ladders["b2c"] = replace(b2c, steps=steps)
+    s = debtor(
+        inv("F1", date(2026, 1, 31), "1000.00", done=3, last=date(2026, 3, 1)), debtor_type="b2c"
+    )
+    act = only(plan_debtor(s, date(2026, 3, 16), replace(SETTINGS, ladders=ladders)))
+    assert act.step_name == "notice" and act.deadline == date(2026, 3, 30)

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -6,6 +6,7 @@ import pytest
 from daemon.domain.workdays import (
     SendingWindow,
     add_business_days,
+    deadline_from,
     is_business_day,
     is_public_holiday,
     next_business_day,
@@ -54,6 +55,49 @@ def test_add_business_days(start: date, n: int, expected: date) -> None:
 
 def test_next_business_day() -> None:
     assert next_business_day(date(2026, 12, 31), "NL") == date(2027, 1, 4)
+
+
+# Issue #15: the term counts from the day the mail really leaves and a last day that falls
+# on a weekend or a public holiday of any given jurisdiction moves to the next business day.
+@pytest.mark.parametrize(
+    ("send_day", "days", "countries", "expected"),
+    [
+        pytest.param(date(2026, 3, 4), 7, ("NL",), date(2026, 3, 11), id="plain-weekday"),
+        # Planned Sat 11 Apr, sent Mon 13 Apr: 7 days from Monday, not from Saturday.
+        pytest.param(date(2026, 4, 13), 7, ("NL",), date(2026, 4, 20), id="planned-saturday"),
+        pytest.param(date(2026, 3, 6), 8, ("NL",), date(2026, 3, 16), id="ends-saturday"),
+        pytest.param(date(2026, 3, 7), 8, ("NL",), date(2026, 3, 16), id="ends-sunday"),
+        pytest.param(date(2026, 3, 30), 7, ("NL",), date(2026, 4, 7), id="easter-monday"),
+        pytest.param(date(2026, 3, 27), 7, ("NL",), date(2026, 4, 7), id="good-friday-weekend"),
+        pytest.param(date(2026, 12, 18), 7, ("NL",), date(2026, 12, 28), id="christmas"),
+        pytest.param(date(2026, 12, 24), 8, ("NL",), date(2027, 1, 4), id="new-year"),
+        pytest.param(date(2026, 4, 20), 7, ("NL",), date(2026, 4, 28), id="koningsdag"),
+        pytest.param(date(2026, 4, 20), 7, ("BE",), date(2026, 4, 27), id="be-debtor-nl-only"),
+        pytest.param(
+            date(2026, 4, 20), 7, ("BE", "NL"), date(2026, 4, 28), id="be-debtor-nl-office"
+        ),
+        pytest.param(date(2026, 7, 14), 7, ("BE", "NL"), date(2026, 7, 22), id="be-national-day"),
+        pytest.param(date(2026, 9, 26), 7, ("DE", "NL"), date(2026, 10, 5), id="de-unity-day"),
+        # 14-dagenbrief: receipt on the send day, last day receipt + 14, extended (ATW).
+        pytest.param(date(2026, 3, 2), 14, ("NL",), date(2026, 3, 16), id="notice-14-days"),
+        pytest.param(
+            date(2026, 4, 13), 14, ("NL",), date(2026, 4, 28), id="notice-14-days-koningsdag"
+        ),
+        pytest.param(date(2026, 3, 4), 0, ("NL",), date(2026, 3, 4), id="zero-days"),
+    ],
+)
+def test_deadline_from(send_day: date, days: int, countries: tuple[str, ...], expected: date):
+    got = deadline_from(send_day, days, *countries)
+    assert got == expected
+    assert got >= send_day + timedelta(days=days)
+    assert all(is_business_day(got, c) for c in countries)
+
+
+def test_deadline_from_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="days >= 0"):
+        deadline_from(date(2026, 3, 4), -1, "NL")
+    with pytest.raises(ValueError, match="at least one jurisdiction"):
+        deadline_from(date(2026, 3, 4), 7)
 
 
 WINDOW = SendingWindow(tz=AMS, start=9 * 60, end=17 * 60, country="NL")
