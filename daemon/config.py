@@ -31,11 +31,14 @@ from daemon.domain.authentication import (
 )
 from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
 from daemon.domain.invoice_pdfs import PdfPolicy
+from daemon.ladders import DEFAULT_LADDERS, LadderSettings, LadderStep
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
     "Config",
     "ConfigError",
+    "LadderSettings",
+    "LadderStep",
     "SecretSource",
     "find_config_path",
     "load_config",
@@ -235,38 +238,6 @@ class InvoiceSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class LadderStep:
-    name: str
-    template: str
-    offset_days: int = 0
-    relative_to: Literal["issue", "due", "previous"] = "due"
-    business_days: bool = False
-    channel: Literal["email", "task"] = "email"
-    costs: bool = False
-    interest: bool = False
-    final: bool = False
-    optional: bool = False
-    formal_notice: bool = False  # the B2C veertiendagenbrief / BE first free reminder
-    deadline_days: int = 0  # a final deadline stated in the mail (days after sending)
-
-
-@dataclass(frozen=True, slots=True)
-class LadderSettings:
-    steps: tuple[LadderStep, ...] = ()
-    route_to_person: bool = False  # key accounts: every email step becomes a task
-
-    def __post_init__(self) -> None:
-        names = [s.name for s in self.steps]
-        if len(set(names)) != len(names):
-            raise ValueError("step names must be unique within a ladder")
-        for step in self.steps[:1]:
-            if step.relative_to == "previous":
-                raise ValueError(
-                    f"step {step.name!r}: the first step cannot be relative to 'previous'"
-                )
-
-
-@dataclass(frozen=True, slots=True)
 class DunningSettings:
     enabled: bool = True
     ladder_b2b: str = "b2b"
@@ -395,8 +366,6 @@ class DaemonSettings:
 
 
 def _default_ladders() -> Mapping[str, LadderSettings]:
-    from daemon.ladders import DEFAULT_LADDERS
-
     return DEFAULT_LADDERS
 
 

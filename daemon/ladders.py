@@ -9,9 +9,45 @@ demand that follows its 14 days (counted from the day after receipt).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
-from daemon.config import LadderSettings, LadderStep
+# The shape of a ladder lives here, beside the defaults, so that daemon.config can import
+# both without daemon.ladders importing daemon.config back (#14: no import cycles).
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    name: str
+    template: str
+    offset_days: int = 0
+    relative_to: Literal["issue", "due", "previous"] = "due"
+    business_days: bool = False
+    channel: Literal["email", "task"] = "email"
+    costs: bool = False
+    interest: bool = False
+    final: bool = False
+    optional: bool = False
+    formal_notice: bool = False  # the B2C veertiendagenbrief / BE first free reminder
+    deadline_days: int = 0  # a final deadline stated in the mail (days after sending)
+
+
+@dataclass(frozen=True, slots=True)
+class LadderSettings:
+    steps: tuple[LadderStep, ...] = ()
+    route_to_person: bool = False  # key accounts: every email step becomes a task
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError("step names must be unique within a ladder")
+        for step in self.steps[:1]:
+            if step.relative_to == "previous":
+                raise ValueError(
+                    f"step {step.name!r}: the first step cannot be relative to 'previous'"
+                )
+
 
 # Both ladders open the same way: a receipt check, a friendly reminder, a phone call.
 _OPENING = (

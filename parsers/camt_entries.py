@@ -13,16 +13,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from lxml import etree
 
 from parsers.bank import BankFormatError, Direction, Payment
 from parsers.camt_plans import _RECENT, _body_start, _promote, _read, _TxPlan, _unescape
-
-if TYPE_CHECKING:
-    # Only for the annotations: parsers.camt imports this module.
-    from parsers.camt import _Header, _SourceText
+from parsers.camt_source import Header, SourceText
 
 _tostring = etree.tostring
 _strip = str.strip
@@ -41,7 +38,7 @@ _Base = tuple[
 
 
 def _entry_payments(
-    entry: etree._Element, header: _Header, entry_no: int, source: str, doc: _SourceText
+    entry: etree._Element, header: Header, entry_no: int, source: str, doc: SourceText
 ) -> Iterable[Payment]:
     """The payment records of one Ntry: one per TxDtls, or one for an entry without."""
     # Its texts by position, read where it stands in the document text when it can be and from
@@ -166,7 +163,7 @@ def _batch_payments(
     texts: tuple[str, ...],
     txs: tuple[_TxPlan, ...],
     base: _Base,
-    header: _Header,
+    header: Header,
     what: Callable[[], str],
     source: str,
 ) -> Iterator[Payment]:

@@ -614,7 +614,9 @@ def _hand_over(
     else:
         from daemon.app.staffmail import handle_staff_reply
 
-        result = handle_staff_reply(store, config, raw, inbox_id=row["id"], now=now)
+        result = handle_staff_reply(
+            store, config, raw, inbox_id=row["id"], now=now, retry_mail=retry_for_review
+        )
     status = result.get("status") if isinstance(result, dict) else getattr(result, "status", None)
     return "review" if str(status) in ("review", "quarantined", "refused") else "processed"
 
@@ -660,6 +662,14 @@ def _finish(
                 "error": values.get("error"),
             },
         )
+
+
+def retry_for_review(
+    store: Store, config: Config, inbox_id: int, now: datetime
+) -> tuple[str, str | None]:
+    """The review queue's ``retry``: (what processing it again gave, where its copy moves)."""
+    result = retry_message(store, config, inbox_id, now=now)
+    return result, pending_refile_note(db.inbox_row(store, inbox_id) or {})
 
 
 def pending_refile_note(row: dict[str, Any]) -> str | None:

@@ -17,7 +17,6 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.cases import add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
@@ -86,6 +85,12 @@ class Outcome:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# Processing a stored mail again belongs to the inbound use case, which itself reaches this
+# module through staff replies. It is handed in by whoever composes the two (the CLI, the
+# inbound routing) instead of imported here: (store, config, inbox id, now) -> (result, note).
+MailRetry = Callable[[Store, Config, int, datetime], tuple[str, str | None]]
+
+
 def allowed_actions(item_type: str) -> tuple[str, ...]:
     return (*TYPE_ACTIONS.get(item_type, ("resume", "done")), *COMMON_ACTIONS)
 
@@ -99,6 +104,7 @@ class _Ctx:
     actor: str
     today: date
     now: datetime
+    retry_mail: MailRetry | None = None
 
     @property
     def at(self) -> str:
@@ -143,8 +149,9 @@ def act(
     actor: str,
     today: date,
     now: datetime,
+    retry_mail: MailRetry | None = None,
 ) -> Outcome:
-    """Carry out ``req`` on review item ``item_id``."""
+    """Carry out ``req`` on review item ``item_id``; ``retry_mail`` does the ``retry`` action."""
     item = review_item(store, item_id)
     if item is None:
         raise ReviewError(f"no review item #{item_id}; see: dunmail queue list")
@@ -156,7 +163,7 @@ def act(
             f"action {req.action!r} does not fit a {item['type']} item; use one of: "
             + ", ".join(allowed)
         )
-    ctx = _Ctx(store, config, item, req, actor, today, now)
+    ctx = _Ctx(store, config, item, req, actor, today, now, retry_mail)
     handler = _HANDLERS[req.action]
     with store.transaction():
         message, resolve, detail = handler(ctx)
@@ -532,11 +539,10 @@ def retry(ctx: _Ctx) -> Result:
     inbox_id = ctx.item["inbox_id"]
     if inbox_id is None:
         raise ReviewError(f"item #{ctx.item['id']} has no stored mail to retry")
-    from daemon.app.inbound import pending_refile_note, retry_message
-
-    result = retry_message(ctx.store, ctx.config, inbox_id, now=ctx.now)
+    if ctx.retry_mail is None:
+        raise ReviewError(f"item #{ctx.item['id']}: retry it with: dunmail queue act ID retry")
+    result, note = ctx.retry_mail(ctx.store, ctx.config, inbox_id, ctx.now)
     ctx.event("mail_retried", inbox_id=inbox_id, result=str(result))
-    note = pending_refile_note(inbox_row(ctx.store, inbox_id) or {})
     message = f"mail {inbox_id} processed again: {result}" + (f"; {note}" if note else "")
     return message, True, {"result": str(result)}
 

@@ -23,7 +23,7 @@ from daemon.adapters.store.queue import add_review_item, decode_item, review_ite
 from daemon.adapters.templates import render
 from daemon.app.bankmail import authenticate, claimed_senders, sender_of
 from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
-from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
+from daemon.app.review import ActionRequest, MailRetry, ReviewError, act, allowed_actions
 from daemon.config import Config
 from parsers.mail import parse
 from parsers.replies.quotes import split_reply
@@ -289,8 +289,11 @@ def handle_staff_reply(
     inbox_id: int | None,
     now: datetime,
     dnsfunc: Callable[..., bytes | None] | None = None,
+    retry_mail: MailRetry | None = None,
 ) -> dict[str, Any]:
-    """Act on a staff member's reply command; returns {"status": processed | refused, …}."""
+    """Act on a staff member's reply command; returns {"status": processed | refused, …}.
+
+    ``retry_mail`` is the inbound use case's retry, handed in by the inbound routing."""
     at = iso_utc(now)
     sender = sender_of(raw)
     staff = {a.lower() for a in config.staff.addresses}
@@ -316,7 +319,16 @@ def handle_staff_reply(
                 " notification or start the line with '#ID'"
             )
         request = parse_command(command_line)
-        outcome = act(store, config, item_id, request, actor=actor, today=today, now=now)
+        outcome = act(
+            store,
+            config,
+            item_id,
+            request,
+            actor=actor,
+            today=today,
+            now=now,
+            retry_mail=retry_mail,
+        )
         ok, text = True, outcome.message
     except (CommandError, ReviewError) as exc:
         ok, text = False, str(exc)

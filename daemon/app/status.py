@@ -6,11 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
+from daemon.adapters.instance_lock import InstanceLock
 from daemon.adapters.store.db import Store, loads
 from daemon.app.dunning import bank_freshness, plan
 from daemon.app.preview import action_view
 from daemon.config import Config
-from daemon.cycle import InstanceLock
 from daemon.domain.cases import ActionKind
 
 

@@ -8,6 +8,7 @@ import click
 
 from daemon.adapters.auditlog import LOG_FORMATS
 from daemon.adapters.clock import iso_utc, utc_now
+from daemon.adapters.instance_lock import InstanceLock
 from daemon.adapters.store.cases import add_hold, release_holds
 from daemon.adapters.store.events import record_event
 from daemon.app.dunning import run_cycle
@@ -25,7 +26,6 @@ from daemon.cli.context import (
     today_of,
 )
 from daemon.cli.human import debtor_label, with_debtors
-from daemon.cycle import InstanceLock
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
 
@@ -99,7 +99,8 @@ def _preflight(app: AppContext) -> None:
 def _run_daemon(
     app: AppContext, now_text: str | None, speed: float | None, log_format: str
 ) -> None:
-    from daemon.cycle import AlreadyRunning, Daemon, accelerated_clock, configure_logging
+    from daemon.adapters.instance_lock import AlreadyRunning
+    from daemon.cycle import Daemon, accelerated_clock, configure_logging
 
     config = app.config
     app.require_database()

@@ -9,6 +9,7 @@ import click
 
 from daemon.adapters.clock import utc_now
 from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, review_item
+from daemon.app.inbound import retry_for_review
 from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
 from daemon.cli.context import (
     AppContext,
@@ -245,6 +246,7 @@ def resolve_command(
             actor=actor_of(app),
             today=today_of(app, now),
             now=now,
+            retry_mail=retry_for_review,
         )
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from exc
