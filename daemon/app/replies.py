@@ -7,6 +7,7 @@ outbox answers, review items and events of one message are written together or n
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -301,9 +302,20 @@ def apply_decision(
     *,
     now: datetime,
 ) -> None:
-    at = iso_utc(now)
-    inbox_id = int(inbox["id"])
-    evidence = {
+    """Write a decision: an event for the reply, then each command through its handler."""
+    apply = _Apply(
+        store, config, inbox, mail, ctx, debtor, _evidence(mail, c, ctx, link), iso_utc(now), now
+    )
+    apply.event("reply_received", decision=list(decision.reasons))
+    for n, cmd in enumerate(decision.commands):
+        COMMAND_HANDLERS[type(cmd)](apply, cmd, f"inbox:{apply.inbox_id}:{n}")
+
+
+def _evidence(
+    mail: ParsedMail, c: Classification, ctx: fx.ReplyContext, link: Binding
+) -> dict[str, Any]:
+    """Why the reply was read so: kept with its events and review items."""
+    return {
         "intent": c.intent.value,
         "confidence": c.confidence,
         "evidence": list(c.evidence),
@@ -322,123 +334,178 @@ def apply_decision(
             "claims": [claim.as_evidence() for claim in link.claims],
         },
     }
-    common: dict[str, Any] = {"debtor_id": ctx.debtor_id, "case_id": ctx.case_id}
 
-    def event(name: str, **detail: Any) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Apply:
+    """What every command handler writes with: the reply, its context and its evidence."""
+
+    store: Store
+    config: Config
+    inbox: dict[str, Any]
+    mail: ParsedMail
+    ctx: fx.ReplyContext
+    debtor: dict[str, Any] | None
+    evidence: dict[str, Any]
+    at: str
+    now: datetime
+
+    @property
+    def inbox_id(self) -> int:
+        return int(self.inbox["id"])
+
+    @property
+    def common(self) -> dict[str, Any]:
+        return {"debtor_id": self.ctx.debtor_id, "case_id": self.ctx.case_id}
+
+    def event(self, name: str, **detail: Any) -> None:
         record_event(
-            store,
+            self.store,
             name,
-            actor=f"mail:{mail.from_addr or 'unknown'}",
-            detail={**detail, "classification": evidence},
-            message_sha256=inbox["sha256"],
-            inbox_id=inbox_id,
-            at=at,
-            **common,
+            actor=f"mail:{self.mail.from_addr or 'unknown'}",
+            detail={**detail, "classification": self.evidence},
+            message_sha256=self.inbox["sha256"],
+            inbox_id=self.inbox_id,
+            at=self.at,
+            **self.common,
         )
 
-    event("reply_received", decision=list(decision.reasons))
-    for n, cmd in enumerate(decision.commands):
-        key = f"inbox:{inbox_id}:{n}"
-        if isinstance(cmd, fx.RecordPromise):
-            assert ctx.debtor_id
-            add_promise(
-                store,
-                ctx.debtor_id,
-                case_id=ctx.case_id,
-                invoice_numbers=list(cmd.invoice_numbers),
-                promised_date=cmd.promised_date.isoformat() if cmd.promised_date else None,
-                grace_until=cmd.grace_until.isoformat(),
-                source="mail",
-                inbox_id=inbox_id,
-                now=at,
-            )
-            event(
-                "promise_recorded",
-                invoices=list(cmd.invoice_numbers),
-                promised_date=str(cmd.promised_date),
-                grace_until=str(cmd.grace_until),
-            )
-        elif isinstance(cmd, fx.PauseCase):
-            assert ctx.case_id is not None
-            db.pause_case(store, ctx.case_id, cmd.until.isoformat(), cmd.reason, now=at)
-            event("case_paused", until=str(cmd.until), reason=cmd.reason)
-        elif isinstance(cmd, fx.HoldInvoices):
-            targets: list[tuple[str, str | None]] = [("invoice", n) for n in cmd.invoice_numbers]
-            for scope, target in targets or [("debtor", ctx.debtor_id)]:
-                add_hold(
-                    store,
-                    scope,
-                    target,
-                    f"{cmd.reason} (inbox {inbox_id})",
-                    until=cmd.until.isoformat(),
-                    now=at,
-                )
-            event(
-                "hold_added",
-                invoices=list(cmd.invoice_numbers),
-                until=str(cmd.until),
-                reason=cmd.reason,
-            )
-        elif isinstance(cmd, fx.DisputeInvoices):
-            for number in cmd.invoice_numbers:
-                set_invoice_status(store, number, "disputed", now=at)
-            event("invoices_disputed", invoices=list(cmd.invoice_numbers))
-        elif isinstance(cmd, fx.SetCaseStatus):
-            assert ctx.case_id is not None
-            set_case_status(store, ctx.case_id, cmd.status, reason=cmd.reason, now=at)
-            event("case_status", status=cmd.status, reason=cmd.reason)
-        elif isinstance(cmd, fx.MarkInsolvent):
-            assert ctx.debtor_id
-            db.mark_debtor_insolvent(store, ctx.debtor_id, now=at)
-            event("debtor_insolvent", reason=cmd.reason)
-        elif isinstance(cmd, fx.MarkUndeliverable):
-            changed = db.mark_address_undeliverable(store, cmd.address, cmd.reason, now=at)
-            event("address_undeliverable", address=cmd.address, rows=changed, reason=cmd.reason)
-        elif isinstance(cmd, fx.ProposePlan):
-            assert ctx.debtor_id
-            status = "active" if cmd.accepted else "proposed"
-            plan_id = db.add_proposed_plan(
-                store,
-                debtor_id=ctx.debtor_id,
-                case_id=ctx.case_id,
-                invoice_numbers=cmd.invoice_numbers,
-                instalments=[(d.isoformat(), cents) for d, cents in cmd.instalments],
-                total_cents=cmd.total_cents,
-                status=status,
-                now=at,
-            )
-            event(
-                "plan_" + status,
-                plan_id=plan_id,
-                invoices=list(cmd.invoice_numbers),
-                instalments=[[str(d), cents] for d, cents in cmd.instalments],
-            )
-        elif isinstance(cmd, fx.AutoAnswer):
-            outbox_id = _queue_answer(store, config, inbox, mail, ctx, debtor, cmd, now=now)
-            event(
-                "auto_answer_queued" if outbox_id else "auto_answer_exists",
-                template=cmd.template,
-                outbox_id=outbox_id,
-                to=list(ctx.answer_to),
-                **({"not_sent_to": ctx.answer_note} if ctx.answer_note else {}),
-            )
-        elif isinstance(cmd, fx.OpenReview):
-            add_review_item(
-                store,
-                cmd.type,
-                cmd.reason,
-                priority=cmd.priority,
-                evidence=evidence,
-                proposed_actions=cmd.proposed_actions,
-                due_date=cmd.due_date.isoformat() if cmd.due_date else None,
-                invoice_numbers=cmd.invoice_numbers,
-                inbox_id=inbox_id,
-                dedupe_key=f"{cmd.type}:{key}",
-                now=at,
-                **common,
-            )
-        elif isinstance(cmd, fx.Note):
-            event(cmd.event, reason=cmd.reason)
+
+def _record_promise(a: _Apply, cmd: fx.RecordPromise, key: str) -> None:
+    assert a.ctx.debtor_id
+    add_promise(
+        a.store,
+        a.ctx.debtor_id,
+        case_id=a.ctx.case_id,
+        invoice_numbers=list(cmd.invoice_numbers),
+        promised_date=cmd.promised_date.isoformat() if cmd.promised_date else None,
+        grace_until=cmd.grace_until.isoformat(),
+        source="mail",
+        inbox_id=a.inbox_id,
+        now=a.at,
+    )
+    a.event(
+        "promise_recorded",
+        invoices=list(cmd.invoice_numbers),
+        promised_date=str(cmd.promised_date),
+        grace_until=str(cmd.grace_until),
+    )
+
+
+def _pause_case(a: _Apply, cmd: fx.PauseCase, key: str) -> None:
+    assert a.ctx.case_id is not None
+    db.pause_case(a.store, a.ctx.case_id, cmd.until.isoformat(), cmd.reason, now=a.at)
+    a.event("case_paused", until=str(cmd.until), reason=cmd.reason)
+
+
+def _hold_invoices(a: _Apply, cmd: fx.HoldInvoices, key: str) -> None:
+    targets: list[tuple[str, str | None]] = [("invoice", n) for n in cmd.invoice_numbers]
+    for scope, target in targets or [("debtor", a.ctx.debtor_id)]:
+        add_hold(
+            a.store,
+            scope,
+            target,
+            f"{cmd.reason} (inbox {a.inbox_id})",
+            until=cmd.until.isoformat(),
+            now=a.at,
+        )
+    a.event(
+        "hold_added", invoices=list(cmd.invoice_numbers), until=str(cmd.until), reason=cmd.reason
+    )
+
+
+def _dispute_invoices(a: _Apply, cmd: fx.DisputeInvoices, key: str) -> None:
+    for number in cmd.invoice_numbers:
+        set_invoice_status(a.store, number, "disputed", now=a.at)
+    a.event("invoices_disputed", invoices=list(cmd.invoice_numbers))
+
+
+def _set_case_status(a: _Apply, cmd: fx.SetCaseStatus, key: str) -> None:
+    assert a.ctx.case_id is not None
+    set_case_status(a.store, a.ctx.case_id, cmd.status, reason=cmd.reason, now=a.at)
+    a.event("case_status", status=cmd.status, reason=cmd.reason)
+
+
+def _mark_insolvent(a: _Apply, cmd: fx.MarkInsolvent, key: str) -> None:
+    assert a.ctx.debtor_id
+    db.mark_debtor_insolvent(a.store, a.ctx.debtor_id, now=a.at)
+    a.event("debtor_insolvent", reason=cmd.reason)
+
+
+def _mark_undeliverable(a: _Apply, cmd: fx.MarkUndeliverable, key: str) -> None:
+    changed = db.mark_address_undeliverable(a.store, cmd.address, cmd.reason, now=a.at)
+    a.event("address_undeliverable", address=cmd.address, rows=changed, reason=cmd.reason)
+
+
+def _propose_plan(a: _Apply, cmd: fx.ProposePlan, key: str) -> None:
+    assert a.ctx.debtor_id
+    status = "active" if cmd.accepted else "proposed"
+    plan_id = db.add_proposed_plan(
+        a.store,
+        debtor_id=a.ctx.debtor_id,
+        case_id=a.ctx.case_id,
+        invoice_numbers=cmd.invoice_numbers,
+        instalments=[(d.isoformat(), cents) for d, cents in cmd.instalments],
+        total_cents=cmd.total_cents,
+        status=status,
+        now=a.at,
+    )
+    a.event(
+        "plan_" + status,
+        plan_id=plan_id,
+        invoices=list(cmd.invoice_numbers),
+        instalments=[[str(d), cents] for d, cents in cmd.instalments],
+    )
+
+
+def _auto_answer(a: _Apply, cmd: fx.AutoAnswer, key: str) -> None:
+    outbox_id = _queue_answer(a.store, a.config, a.inbox, a.mail, a.ctx, a.debtor, cmd, now=a.now)
+    a.event(
+        "auto_answer_queued" if outbox_id else "auto_answer_exists",
+        template=cmd.template,
+        outbox_id=outbox_id,
+        to=list(a.ctx.answer_to),
+        **({"not_sent_to": a.ctx.answer_note} if a.ctx.answer_note else {}),
+    )
+
+
+def _open_review(a: _Apply, cmd: fx.OpenReview, key: str) -> None:
+    add_review_item(
+        a.store,
+        cmd.type,
+        cmd.reason,
+        priority=cmd.priority,
+        evidence=a.evidence,
+        proposed_actions=cmd.proposed_actions,
+        due_date=cmd.due_date.isoformat() if cmd.due_date else None,
+        invoice_numbers=cmd.invoice_numbers,
+        inbox_id=a.inbox_id,
+        dedupe_key=f"{cmd.type}:{key}",
+        now=a.at,
+        **a.common,
+    )
+
+
+def _note(a: _Apply, cmd: fx.Note, key: str) -> None:
+    a.event(cmd.event, reason=cmd.reason)
+
+
+# One small named handler per command type of daemon.domain.reply_effects; ``key`` is the
+# command's idempotency key within its message. A new command type needs its row here
+# (tests/unit/test_reply_commands.py checks that every type of fx.Command has one).
+COMMAND_HANDLERS: dict[type[Any], Callable[[_Apply, Any, str], None]] = {
+    fx.RecordPromise: _record_promise,
+    fx.PauseCase: _pause_case,
+    fx.HoldInvoices: _hold_invoices,
+    fx.DisputeInvoices: _dispute_invoices,
+    fx.SetCaseStatus: _set_case_status,
+    fx.MarkInsolvent: _mark_insolvent,
+    fx.MarkUndeliverable: _mark_undeliverable,
+    fx.ProposePlan: _propose_plan,
+    fx.AutoAnswer: _auto_answer,
+    fx.OpenReview: _open_review,
+    fx.Note: _note,
+}
 
 
 def _queue_answer(

@@ -9,8 +9,7 @@ import click
 from daemon.adapters.auditlog import LOG_FORMATS
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.instance_lock import InstanceLock
-from daemon.adapters.store.cases import add_hold, release_holds
-from daemon.adapters.store.events import record_event
+from daemon.app import holds
 from daemon.app.dunning import run_cycle
 from daemon.app.outbox import outbox_rows
 from daemon.app.preflight import secret_problems, template_problems
@@ -279,11 +278,7 @@ def pause_command(app: AppContext, reason: str) -> None:
 
         dunmail pause --reason "year-end closing"
     """
-    store = app.store()
-    with store.transaction():
-        store.set_state("global_pause", "1")
-        store.set_state("global_pause_reason", reason)
-        record_event(store, "global_pause", actor="cli", detail={"reason": reason})
+    holds.pause(app.store(), reason, actor="cli")
     click.echo(f"paused: {reason}")
 
 
@@ -296,20 +291,8 @@ def unpause_command(app: AppContext) -> None:
 
         dunmail unpause
     """
-    store = app.store()
-    with store.transaction():
-        store.set_state("global_pause", "0")
-        record_event(store, "global_unpause", actor="cli")
+    holds.unpause(app.store(), actor="cli")
     click.echo("unpaused")
-
-
-def _target(app: AppContext, target: str) -> tuple[str, str]:
-    store = app.store()
-    if store.scalar("SELECT 1 FROM invoices WHERE number = ?", (target,)):
-        return "invoice", target
-    if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (target,)):
-        return "debtor", target
-    raise click.ClickException(f"{target!r} is neither a debtor id nor an invoice number")
 
 
 @click.command("hold")
@@ -326,18 +309,10 @@ def hold_command(app: AppContext, target: str, reason: str, until: str | None) -
     """
     if until is not None:
         _date(until, app)
-    scope, value = _target(app, target)
-    store = app.store()
-    with store.transaction():
-        hold_id = add_hold(store, scope, value, reason, until=until, by="cli")
-        record_event(
-            store,
-            "hold",
-            actor="cli",
-            debtor_id=value if scope == "debtor" else None,
-            invoice_number=value if scope == "invoice" else None,
-            detail={"hold": hold_id, "reason": reason, "until": until},
-        )
+    try:
+        scope, value = holds.hold(app.store(), target, reason, until=until, actor="cli")
+    except holds.HoldError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{scope} {value} on hold" + (f" until {until}" if until else ""))
 
 
@@ -351,18 +326,10 @@ def unhold_command(app: AppContext, target: str) -> None:
 
         dunmail unhold D1042
     """
-    scope, value = _target(app, target)
-    store = app.store()
-    with store.transaction():
-        count = release_holds(store, scope, value)
-        record_event(
-            store,
-            "unhold",
-            actor="cli",
-            debtor_id=value if scope == "debtor" else None,
-            invoice_number=value if scope == "invoice" else None,
-            detail={"released": count},
-        )
+    try:
+        scope, value, count = holds.unhold(app.store(), target, actor="cli")
+    except holds.HoldError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"released {count} hold(s) on {scope} {value}")
 
 

@@ -7,13 +7,12 @@ from typing import TypeVar
 
 import click
 
-from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
+from daemon.app.debtors import debtor_list
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import human
 from daemon.cli.progress import progress_iter, watching
-from daemon.domain.money import from_cents
 
 T = TypeVar("T")
 
@@ -122,34 +121,7 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
 
         dunmail debtors list --json | jq '.[] | select(.open_amount != "0.00")'
     """
-    store = app.store()
-    rows = store.query(
-        "SELECT d.*, (SELECT group_concat(email, ';') FROM debtor_emails e"
-        "  WHERE e.debtor_id = d.id AND e.status = 'ok') AS emails,"
-        " (SELECT group_concat(domain, ';') FROM debtor_domains m"
-        "  WHERE m.debtor_id = d.id) AS domains,"
-        " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = d.id"
-        "  AND i.status IN ('open','partially_paid','disputed')) AS open_invoices,"
-        " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
-        "  FROM invoices i WHERE i.debtor_id = d.id"
-        "  AND i.status IN ('open','partially_paid','disputed')) AS open_cents"
-        " FROM debtors d WHERE d.erased_at IS NULL ORDER BY d.id"
-    )
-    out = [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "emails": (r["emails"] or "").split(";") if r["emails"] else [],
-            "domains": (r["domains"] or "").split(";") if r["domains"] else [],
-            "language": r["language"],
-            "debtor_type": r["debtor_type"],
-            "country": r["country"],
-            "tags": loads(r["tags"], []),
-            "open_invoices": r["open_invoices"],
-            "open_amount": format(from_cents(r["open_cents"]), "f"),
-        }
-        for r in rows
-    ]
+    out = debtor_list(app.store())
     if as_json:
         echo_json(out)
     else:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import utc_now
-from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, review_item
+from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, listed_items, review_item
 from daemon.app.inbound import retry_for_review
 from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
 from daemon.cli.context import (
@@ -91,19 +91,13 @@ def list_command(
     """
     store = app.store()
     today = today_of(app, utc_now()).isoformat()
-    sql = "SELECT * FROM review_items WHERE 1=1"
-    params: list[Any] = []
-    if not show_all:
-        sql += " AND (state = 'open' OR (state = 'snoozed' AND snoozed_until <= ?))"
-        params.append(today)
-    if item_type:
-        sql += " AND type = ?"
-        params.append(item_type)
-    if mine:
-        sql += " AND assignee = ?"
-        params.append(current_user(app))
-    sql += " ORDER BY priority, due_date IS NULL, due_date, id"
-    items = [item_view(decode_item(r)) for r in store.query(sql, params)]
+    rows = listed_items(
+        store,
+        due_by=None if show_all else today,
+        item_type=item_type,
+        assignee=current_user(app) if mine else None,
+    )
+    items = [item_view(decode_item(r)) for r in rows]
     if as_json:
         echo_json(items)
     else:

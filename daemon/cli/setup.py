@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from daemon.adapters.invoice_pdfs import folder_problem
+from daemon.adapters.store.db import schema_version
 from daemon.adapters.store.migrations import MIGRATIONS
 from daemon.adapters.templates import templates_dir
 from daemon.app.preflight import template_problems
@@ -25,7 +26,7 @@ def init_command(app: AppContext) -> None:
         dunmail --db /var/lib/dunmail/dunmail.db init
     """
     store = app.store(create=True)
-    version = store.scalar("SELECT MAX(version) FROM schema_migrations")
+    version = schema_version(store)
     click.echo(
         f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})"
     )

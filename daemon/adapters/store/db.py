@@ -199,3 +199,9 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | None, default: Any = None) -> Any:
     return default if text in (None, "") else json.loads(text)
+
+
+def schema_version(store: Store) -> int | None:
+    """The newest migration applied to the database."""
+    version = store.scalar("SELECT MAX(version) FROM schema_migrations")
+    return None if version is None else int(version)

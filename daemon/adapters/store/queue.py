@@ -194,3 +194,28 @@ def resolve_debtor_items(
             at=now,
         )
     return ids
+
+
+def listed_items(
+    store: Store,
+    *,
+    due_by: str | None,
+    item_type: str | None = None,
+    assignee: str | None = None,
+) -> list[dict[str, Any]]:
+    """Review items for ``queue list``, most urgent first (raw rows: see decode_item).
+
+    ``due_by`` (ISO date): open items and those snoozed until then; None: every item."""
+    sql = "SELECT * FROM review_items WHERE 1=1"
+    params: list[Any] = []
+    if due_by is not None:
+        sql += " AND (state = 'open' OR (state = 'snoozed' AND snoozed_until <= ?))"
+        params.append(due_by)
+    if item_type:
+        sql += " AND type = ?"
+        params.append(item_type)
+    if assignee is not None:
+        sql += " AND assignee = ?"
+        params.append(assignee)
+    sql += " ORDER BY priority, due_date IS NULL, due_date, id"
+    return store.query(sql, params)

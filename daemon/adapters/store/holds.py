@@ -1,0 +1,16 @@
+"""What a hold or a pause is put on: the debtor or invoice a person names."""
+
+from __future__ import annotations
+
+from daemon.adapters.store.db import Store
+
+
+def hold_scope(store: Store, target: str) -> str | None:
+    """``invoice`` when ``target`` is an invoice number, ``debtor`` when a debtor id, else None.
+
+    An invoice number wins: the CLI accepts either without a flag."""
+    if store.scalar("SELECT 1 FROM invoices WHERE number = ?", (target,)):
+        return "invoice"
+    if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (target,)):
+        return "debtor"
+    return None
