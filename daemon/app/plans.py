@@ -11,9 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import plans as plan_store
 from daemon.adapters.store.cases import open_case, set_case_status
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.inbox import case_row
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render
@@ -103,19 +105,14 @@ def mail_debtor(
 
 
 def plan_row(store: Store, plan_id: int) -> dict[str, Any]:
-    row = store.one("SELECT * FROM payment_plans WHERE id = ?", (plan_id,))
+    row = plan_store.plan_row(store, plan_id)
     if row is None:
         raise PlanError(f"no payment plan #{plan_id}; see: dunmail plans list")
-    row["invoice_numbers"] = loads(row["invoice_numbers"], [])
-    row["instalments"] = store.query(
-        "SELECT * FROM plan_instalments WHERE plan_id = ? ORDER BY seq", (plan_id,)
-    )
     return row
 
 
 def list_plans(store: Store) -> list[dict[str, Any]]:
-    ids = [r["id"] for r in store.query("SELECT id FROM payment_plans ORDER BY id")]
-    return [plan_row(store, i) for i in ids]
+    return [plan_row(store, i) for i in plan_store.plan_ids(store)]
 
 
 def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +139,9 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_schedule(store: Store, plan_id: int, schedule: Sequence[Instalment]) -> None:
-    store.execute("DELETE FROM plan_instalments WHERE plan_id = ?", (plan_id,))
-    for inst in schedule:
-        store.execute(
-            "INSERT INTO plan_instalments (plan_id, seq, due_date, amount_cents) VALUES (?, ?, ?, ?)",
-            (plan_id, inst.seq, inst.due_date.isoformat(), inst.amount_cents),
-        )
+    plan_store.write_schedule(
+        store, plan_id, [(i.seq, i.due_date.isoformat(), i.amount_cents) for i in schedule]
+    )
 
 
 def business_day(country: str) -> Callable[[date], bool]:
@@ -187,12 +181,9 @@ def create_plan(
         raise PlanError(str(exc)) from exc
     with store.transaction():
         case = open_case(store, debtor_id, now=at)
-        cursor = store.execute(
-            "INSERT INTO payment_plans (debtor_id, case_id, status, invoice_numbers, total_cents,"
-            " created_at) VALUES (?, ?, 'proposed', ?, ?, ?)",
-            (debtor_id, case["id"], dumps([r["number"] for r in rows]), total, at),
+        plan_id = plan_store.add_plan(
+            store, debtor_id, case["id"], [r["number"] for r in rows], total, at=at
         )
-        plan_id = int(cursor.lastrowid or 0)
         _write_schedule(store, plan_id, schedule)
         record_event(
             store,
@@ -267,11 +258,7 @@ def approve_plan(
         raise PlanError(f"plan #{plan_id} has no instalments; use the change action first")
     at = iso_utc(now)
     with store.transaction():
-        store.execute(
-            "UPDATE payment_plans SET status = 'active', approved_at = ?, approved_by = ?"
-            " WHERE id = ?",
-            (at, actor, plan_id),
-        )
+        plan_store.approve_plan(store, plan_id, by=actor, at=at)
         case = open_case(store, plan["debtor_id"], now=at)
         set_case_status(store, case["id"], "plan", reason=f"payment plan #{plan_id}", now=at)
         outbox_id = mail_debtor(
@@ -305,10 +292,7 @@ def reject_plan(store: Store, plan_id: int, *, actor: str, reason: str, now: dat
         raise PlanError(f"plan #{plan_id} is {plan['status']}; only a proposed plan is rejected")
     at = iso_utc(now)
     with store.transaction():
-        store.execute(
-            "UPDATE payment_plans SET status = 'rejected', closed_at = ? WHERE id = ?",
-            (at, plan_id),
-        )
+        plan_store.close_plan(store, plan_id, "rejected", at=at)
         record_event(
             store,
             "plan_rejected",
@@ -339,25 +323,13 @@ def _schedule_context(store: Store, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def _paid_towards(store: Store, plan: dict[str, Any]) -> int:
-    numbers = plan["invoice_numbers"]
-    if not numbers:
-        return 0
-    start = plan["created_at"][:10]
-    value = store.scalar(
-        "SELECT COALESCE(SUM(a.amount_cents), 0) FROM allocations a"
-        " LEFT JOIN bank_transactions t ON t.id = a.transaction_id"
-        f" WHERE a.reversed_at IS NULL AND a.invoice_number IN ({','.join('?' * len(numbers))})"
-        " AND COALESCE(t.booking_date, substr(a.created_at, 1, 10)) >= ?",
-        (*numbers, start),
-    )
-    return int(value)
+    return plan_store.paid_towards(store, plan["invoice_numbers"], plan["created_at"][:10])
 
 
 def review_plans(store: Store, config: Config, today: date, now: datetime) -> dict[str, int]:
     """The daily plan check: fill instalments from payments, remind, flag missed, complete."""
     counts = {"reminders": 0, "missed": 0, "completed": 0}
-    active = [r["id"] for r in store.query("SELECT id FROM payment_plans WHERE status = 'active'")]
-    for plan_id in active:
+    for plan_id in plan_store.plan_ids(store, status="active"):
         with store.transaction():
             outcome = _review_plan(store, config, plan_row(store, plan_id), today, now)
         for key, value in outcome.items():
@@ -376,9 +348,8 @@ def _review_plan(
     ]
     states = fill_instalments(schedule, _paid_towards(store, plan), today, config.plans.grace_days)
     for state in states:
-        store.execute(
-            "UPDATE plan_instalments SET paid_cents = ?, status = ? WHERE plan_id = ? AND seq = ?",
-            (state.paid_cents, str(state.status), plan["id"], state.seq),
+        plan_store.set_instalment_state(
+            store, plan["id"], state.seq, paid_cents=state.paid_cents, status=str(state.status)
         )
     invoices = invoice_rows(store, numbers=plan["invoice_numbers"])
     settled = bool(invoices) and all(r["status"] in CLOSED_STATES for r in invoices)
@@ -455,10 +426,7 @@ def _review_plan(
                 "instalment": state.seq,
             },
         )
-        store.execute(
-            "UPDATE plan_instalments SET reminded_at = ? WHERE plan_id = ? AND seq = ?",
-            (at, plan["id"], state.seq),
-        )
+        plan_store.mark_instalment_reminded(store, plan["id"], state.seq, at=at)
         record_event(
             store,
             "plan_instalment_reminder",
@@ -486,10 +454,8 @@ def _end_plan(
     actor: str = "daemon",
 ) -> None:
     """Close the plan (completed or broken); the case leaves 'plan' and the ladder may go on."""
-    store.execute(
-        "UPDATE payment_plans SET status = ?, closed_at = ? WHERE id = ?", (status, at, plan["id"])
-    )
-    case = store.one("SELECT * FROM cases WHERE id = ?", (plan["case_id"],))
+    plan_store.close_plan(store, plan["id"], status, at=at)
+    case = case_row(store, plan["case_id"]) if plan["case_id"] is not None else None
     if case is not None and case["status"] == "plan" and case["closed_at"] is None:
         set_case_status(store, case["id"], "active", now=at)
     record_event(

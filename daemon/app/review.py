@@ -14,9 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import review as review_store
 from daemon.adapters.store.cases import add_promise, open_case, set_case_status
-from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.holds import release_invoice_holds
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
@@ -173,10 +175,8 @@ def act(
 
 
 def _resolve(ctx: _Ctx, message: str) -> None:
-    ctx.store.execute(
-        "UPDATE review_items SET state = 'resolved', resolution = ?, resolved_by = ?,"
-        " resolved_at = ?, updated_at = ? WHERE id = ?",
-        (f"{ctx.req.action}: {message}", ctx.actor, ctx.at, ctx.at, ctx.item["id"]),
+    review_store.resolve_item(
+        ctx.store, ctx.item["id"], f"{ctx.req.action}: {message}", by=ctx.actor, at=ctx.at
     )
     item = ctx.item
     record_event(
@@ -200,10 +200,7 @@ def snooze(ctx: _Ctx) -> Result:
     until = ctx.req.date
     if until is None or until <= ctx.today:
         raise ReviewError("snooze needs --until DATE after today")
-    ctx.store.execute(
-        "UPDATE review_items SET state = 'snoozed', snoozed_until = ?, updated_at = ? WHERE id = ?",
-        (until.isoformat(), ctx.at, ctx.item["id"]),
-    )
+    review_store.snooze_item(ctx.store, ctx.item["id"], until.isoformat(), at=ctx.at)
     ctx.event("review_snoozed", until=until.isoformat())
     return f"snoozed until {until.isoformat()}", False, {"until": until.isoformat()}
 
@@ -211,10 +208,7 @@ def snooze(ctx: _Ctx) -> Result:
 def assign(ctx: _Ctx) -> Result:
     if not ctx.req.to:
         raise ReviewError("assign needs --to NAME")
-    ctx.store.execute(
-        "UPDATE review_items SET assignee = ?, updated_at = ? WHERE id = ?",
-        (ctx.req.to, ctx.at, ctx.item["id"]),
-    )
+    review_store.assign_item(ctx.store, ctx.item["id"], ctx.req.to, at=ctx.at)
     ctx.event("review_assigned", assignee=ctx.req.to)
     return f"assigned to {ctx.req.to}", False, {"assignee": ctx.req.to}
 
@@ -223,9 +217,7 @@ def comment(ctx: _Ctx) -> Result:
     if not ctx.req.text:
         raise ReviewError("comment needs --text TEXT")
     ctx.event("review_comment", text=ctx.req.text)
-    ctx.store.execute(
-        "UPDATE review_items SET updated_at = ? WHERE id = ?", (ctx.at, ctx.item["id"])
-    )
+    review_store.touch_item(ctx.store, ctx.item["id"], at=ctx.at)
     return "comment recorded", False, {"text": ctx.req.text}
 
 
@@ -283,24 +275,14 @@ def resume(ctx: _Ctx) -> Result:
         set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
         reopened.append(row["number"])
     for number in reopened:
-        ctx.store.execute(
-            "UPDATE holds SET released_at = ? WHERE scope = 'invoice' AND target = ?"
-            " AND released_at IS NULL",
-            (ctx.at, number),
-        )
+        release_invoice_holds(ctx.store, number, at=ctx.at)
     case = open_case(ctx.store, debtor_id, now=ctx.at)
     if case["status"] in ("disputed", "paused", "insolvent"):
         set_case_status(ctx.store, case["id"], "active", now=ctx.at)
     if ctx.item["type"] == "insolvency":
-        ctx.store.execute(
-            "UPDATE debtors SET insolvent = 0, updated_at = ? WHERE id = ?", (ctx.at, debtor_id)
-        )
+        review_store.clear_insolvent(ctx.store, debtor_id, at=ctx.at)
     if ctx.item["type"] == "promise":
-        ctx.store.execute(
-            "UPDATE promises SET status = 'cancelled', resolved_at = ?"
-            " WHERE debtor_id = ? AND status = 'open' AND promised_date IS NULL",
-            (ctx.at, debtor_id),
-        )
+        review_store.cancel_open_promises(ctx.store, debtor_id, undated_only=True, at=ctx.at)
     _after_invoice_change(ctx)
     ctx.event("ladder_resumed", invoices=reopened, text=ctx.req.text)
     reopened_text = f"; reopened {', '.join(reopened)}" if reopened else ""
@@ -318,11 +300,9 @@ def promise(ctx: _Ctx) -> Result:
         raise ReviewError(f"promise date {day.isoformat()} is in the past")
     grace = day + timedelta(days=ctx.config.inbound.promise_grace_days)
     case = open_case(ctx.store, debtor_id, now=ctx.at)
-    cancelled = ctx.store.execute(
-        "UPDATE promises SET status = 'cancelled', resolved_at = ? WHERE debtor_id = ?"
-        " AND status = 'open'",
-        (ctx.at, debtor_id),
-    ).rowcount
+    cancelled = review_store.cancel_open_promises(
+        ctx.store, debtor_id, undated_only=False, at=ctx.at
+    )
     source = "staff-mail" if ctx.actor.startswith("mail:") else "queue"
     promise_id = add_promise(
         ctx.store,
@@ -390,14 +370,9 @@ def credit(ctx: _Ctx) -> Result:
         raise ReviewError(
             f"credit {ctx.req.amount} is more than the open {from_cents(available)} of {row['number']}"
         )
-    count = ctx.store.scalar(
-        "SELECT COUNT(*) FROM credit_notes WHERE invoice_number = ?", (row["number"],)
-    )
-    note = f"CN-{row['number']}-{int(count) + 1}"
-    ctx.store.execute(
-        "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (note, row["number"], cents, ctx.today.isoformat(), ctx.at),
+    note = f"CN-{row['number']}-{review_store.credit_note_count(ctx.store, row['number']) + 1}"
+    review_store.add_credit_note(
+        ctx.store, note, row["number"], cents, issued=ctx.today.isoformat(), at=ctx.at
     )
     if row["status"] == "disputed":
         set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
@@ -429,11 +404,7 @@ def write_off(ctx: _Ctx) -> Result:
         cents = available if ctx.req.amount is None else to_cents(ctx.req.amount)
         if cents <= 0 or cents > available:
             raise ReviewError(f"write-off must be between 0.01 and {from_cents(available)}")
-        ctx.store.execute(
-            "UPDATE invoices SET written_off_cents = written_off_cents + ?, updated_at = ?"
-            " WHERE number = ?",
-            (cents, ctx.at, row["number"]),
-        )
+        review_store.add_write_off(ctx.store, row["number"], cents, at=ctx.at)
         if row["status"] == "disputed" and cents < available:
             set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
         status = refresh_invoice(ctx.store, row["number"], now=ctx.at)
@@ -484,16 +455,10 @@ def allocate(ctx: _Ctx) -> Result:
         raise ReviewError(f"item #{ctx.item['id']} has no bank transaction to allocate")
     if not ctx.req.invoices:
         raise ReviewError("allocate needs --invoice NUMBER[:AMOUNT] (repeatable)")
-    tx = ctx.store.one("SELECT * FROM bank_transactions WHERE id = ?", (tx_id,))
+    tx = review_store.bank_transaction(ctx.store, tx_id)
     if tx is None:
         raise ReviewError(f"bank transaction {tx_id} not found")
-    already = int(
-        ctx.store.scalar(
-            "SELECT COALESCE(SUM(amount_cents), 0) FROM allocations WHERE transaction_id = ?"
-            " AND reversed_at IS NULL",
-            (tx_id,),
-        )
-    )
+    already = review_store.allocated_cents(ctx.store, tx_id)
     left = int(tx["amount_cents"]) - already
     allocations: list[tuple[str, Decimal]] = []
     for number, amount in ctx.req.invoices:
@@ -527,7 +492,7 @@ def allocate(ctx: _Ctx) -> Result:
 def ignore(ctx: _Ctx) -> Result:
     tx_id = ctx.item["transaction_id"]
     if tx_id is not None:
-        ctx.store.execute("UPDATE bank_transactions SET status = 'ignored' WHERE id = ?", (tx_id,))
+        review_store.ignore_transaction(ctx.store, tx_id)
     ctx.event("payment_ignored", text=ctx.req.text)
     return ctx.req.text or "payment marked as not ours to match", True, {}
 
@@ -578,29 +543,18 @@ def fix_address(ctx: _Ctx) -> Result:
             found = [evidence[key], *found]
     addresses = [ctx.req.email] if ctx.req.email else list(found)
     if not addresses and ctx.item["outbox_id"] is not None:
-        recipients = ctx.store.scalar(
-            "SELECT recipients FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
-        )
-        addresses = list(loads(recipients, []))
+        addresses = review_store.outbox_recipients(ctx.store, ctx.item["outbox_id"])
     if not addresses and ctx.item["debtor_id"]:
-        addresses = [
-            r["email"]
-            for r in ctx.store.query(
-                "SELECT email FROM debtor_emails WHERE debtor_id = ? AND status = 'undeliverable'",
-                (ctx.item["debtor_id"],),
-            )
-        ]
+        addresses = review_store.undeliverable_addresses(ctx.store, ctx.item["debtor_id"])
     if not addresses:
         raise ReviewError("name the address with --email ADDRESS")
-    params: list[Any] = ["fixed by " + ctx.actor, ctx.at, *[a.lower() for a in addresses]]
-    sql = (
-        f"UPDATE debtor_emails SET status = 'ok', status_reason = ?, status_at = ?"
-        f" WHERE email IN ({','.join('?' * len(addresses))})"
+    changed = review_store.mark_addresses_ok(
+        ctx.store,
+        addresses,
+        "fixed by " + ctx.actor,
+        debtor_id=ctx.item["debtor_id"],
+        at=ctx.at,
     )
-    if ctx.item["debtor_id"]:
-        sql += " AND debtor_id = ?"
-        params.append(ctx.item["debtor_id"])
-    changed = ctx.store.execute(sql, params).rowcount
     if not changed:
         raise ReviewError(f"no debtor address {', '.join(addresses)} to mark fixed")
     ctx.event("address_fixed", addresses=addresses)
@@ -610,9 +564,7 @@ def fix_address(ctx: _Ctx) -> Result:
 def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
     if ctx.item["outbox_id"] is None:
         raise ReviewError(f"item #{ctx.item['id']} has no outgoing mail")
-    row = ctx.store.one(
-        "SELECT id, status, message_id FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
-    )
+    row = review_store.outbox_state(ctx.store, ctx.item["outbox_id"])
     if row is None:
         raise ReviewError(f"outgoing mail {ctx.item['outbox_id']} not found")
     return row
@@ -620,21 +572,14 @@ def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
 
 def mark_sent(ctx: _Ctx) -> Result:
     row = _outbox_row(ctx)
-    ctx.store.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = COALESCE(sent_at, ?) WHERE id = ?",
-        (ctx.at, row["id"]),
-    )
+    review_store.confirm_sent(ctx.store, row["id"], at=ctx.at)
     ctx.event("delivery_confirmed", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} recorded as sent", True, {}
 
 
 def resend(ctx: _Ctx) -> Result:
     row = _outbox_row(ctx)
-    ctx.store.execute(
-        "UPDATE outbox SET status = 'queued', claimed_at = NULL, not_before = NULL, last_error = NULL"
-        " WHERE id = ?",
-        (row["id"],),
-    )
+    review_store.queue_again(ctx.store, row["id"])
     ctx.event("resend_approved", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} queued again (a person decided)", True, {}
 
@@ -647,13 +592,9 @@ def _plan_for_item(ctx: _Ctx) -> int:
     if plan_id is not None:
         return int(plan_id)
     debtor_id = ctx.need_debtor()
-    row = ctx.store.one(
-        "SELECT id FROM payment_plans WHERE debtor_id = ? AND status = 'proposed'"
-        " ORDER BY id DESC LIMIT 1",
-        (debtor_id,),
-    )
-    if row is not None:
-        return int(row["id"])
+    proposed = review_store.latest_proposed_plan(ctx.store, debtor_id)
+    if proposed is not None:
+        return proposed
     evidence = ctx.item["evidence"]
     first = ctx.req.date or ctx.today + timedelta(days=14)
     return plan_app.create_plan(
@@ -764,9 +705,4 @@ _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
 
 def wake_snoozed(store: Store, today: date, now: datetime) -> int:
     """Snoozed items whose date has come are open again."""
-    at = iso_utc(now)
-    return store.execute(
-        "UPDATE review_items SET state = 'open', snoozed_until = NULL, updated_at = ?"
-        " WHERE state = 'snoozed' AND snoozed_until <= ?",
-        (at, today.isoformat()),
-    ).rowcount
+    return review_store.wake_snoozed(store, today.isoformat(), at=iso_utc(now))

@@ -14,3 +14,11 @@ def hold_scope(store: Store, target: str) -> str | None:
     if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (target,)):
         return "debtor"
     return None
+
+
+def release_invoice_holds(store: Store, invoice_number: str, *, at: str) -> None:
+    store.execute(
+        "UPDATE holds SET released_at = ? WHERE scope = 'invoice' AND target = ?"
+        " AND released_at IS NULL",
+        (at, invoice_number),
+    )
