@@ -7,7 +7,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
+from daemon.adapters.store import casefile as casefile_store
+from daemon.adapters.store.cases import (
+    add_hold,
+    add_promise,
+    open_case,
+    release_holds,
+    set_case_status,
+)
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
@@ -25,29 +32,16 @@ class CaseError(ValueError):
 
 def resolve_target(store: Store, key: str) -> tuple[str, str | None]:
     """A debtor id or an invoice number → (debtor id, invoice number or None)."""
-    if store.scalar("SELECT 1 FROM debtors WHERE id = ?", (key,)):
+    if casefile_store.is_debtor(store, key):
         return key, None
-    row = store.one("SELECT debtor_id FROM invoices WHERE number = ?", (key,))
-    if row is not None:
-        return str(row["debtor_id"]), key
+    owner = casefile_store.invoice_owner(store, key)
+    if owner is not None:
+        return owner, key
     raise CaseError(f"no debtor or invoice {key!r}; see: dunmail debtors list")
 
 
 def list_cases(store: Store) -> list[dict[str, Any]]:
-    # What is open belongs to the debtor's open case; a closed case is a settled episode.
-    rows = store.query(
-        "SELECT c.*, d.name AS debtor_name,"
-        " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
-        "  AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
-        " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
-        "  FROM invoices i WHERE i.debtor_id = c.debtor_id AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
-        " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
-        "  AND r.state != 'resolved') AS open_items"
-        " FROM cases c JOIN debtors d ON d.id = c.debtor_id ORDER BY c.closed_at IS NOT NULL,"
-        " c.debtor_id, c.id"
-    )
+    rows = casefile_store.case_rows(store)
     return [
         {
             "case_id": r["id"],
@@ -72,12 +66,7 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
     if debtor is None:
         raise CaseError(f"no debtor {debtor_id}")
     entries: list[dict[str, Any]] = []
-    for m in store.query(
-        "SELECT id, received_at, mail_date, from_addr, subject, status, kind,"
-        " intent, sha256, (raw IS NOT NULL AND length(raw) > 0) AS stored, purged_at FROM inbox"
-        " WHERE debtor_id = ? ORDER BY id",
-        (debtor_id,),
-    ):
+    for m in casefile_store.mails_in(store, debtor_id):
         entries.append(
             {
                 "at": m["received_at"],
@@ -94,12 +83,7 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
                 },
             }
         )
-    for m in store.query(
-        "SELECT id, created_at, sent_at, kind, step_name, subject, status,"
-        " recipients, sha256, decision, (raw IS NOT NULL AND length(raw) > 0) AS stored, purged_at"
-        " FROM outbox WHERE debtor_id = ? ORDER BY id",
-        (debtor_id,),
-    ):
+    for m in casefile_store.mails_out(store, debtor_id):
         entries.append(
             {
                 "at": m["sent_at"] or m["created_at"],
@@ -116,12 +100,7 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
                 },
             }
         )
-    for p in store.query(
-        "SELECT a.*, t.booking_date, t.counterparty_name, t.counterparty_iban FROM allocations a"
-        " JOIN bank_transactions t ON t.id = a.transaction_id JOIN invoices i"
-        " ON i.number = a.invoice_number WHERE i.debtor_id = ? ORDER BY a.id",
-        (debtor_id,),
-    ):
+    for p in casefile_store.payments(store, debtor_id):
         entries.append(
             {
                 "at": p["created_at"],
@@ -138,11 +117,7 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
                 },
             }
         )
-    for e in store.query(
-        "SELECT * FROM case_events WHERE debtor_id = ? AND event != 'review_item_opened'"
-        " ORDER BY at, id",
-        (debtor_id,),
-    ):
+    for e in casefile_store.events(store, debtor_id):
         # An opened review item is listed below from review_items itself, with its state.
         detail = loads(e["detail"], {})
         kind = "note" if e["event"] == "note" else "event"
@@ -158,11 +133,7 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
                 "detail": detail,
             }
         )
-    for r in store.query(
-        "SELECT id, created_at, type, reason, state, resolution FROM review_items"
-        " WHERE debtor_id = ? ORDER BY id",
-        (debtor_id,),
-    ):
+    for r in casefile_store.review_items(store, debtor_id):
         entries.append(
             {
                 "at": r["created_at"],
@@ -174,9 +145,9 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
         )
     entries.sort(key=lambda x: (x["at"] or "", x["ref"]))
     invoices = invoice_rows(store, debtor_id=debtor_id)
-    promises = store.query("SELECT * FROM promises WHERE debtor_id = ? ORDER BY id", (debtor_id,))
-    plans = store.query("SELECT * FROM payment_plans WHERE debtor_id = ? ORDER BY id", (debtor_id,))
-    cases = store.query("SELECT * FROM cases WHERE debtor_id = ? ORDER BY id", (debtor_id,))
+    promises = casefile_store.promises(store, debtor_id)
+    plans = casefile_store.plans(store, debtor_id)
+    cases = casefile_store.cases(store, debtor_id)
     return {
         "debtor": {
             k: debtor[k]
@@ -205,10 +176,9 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
 def stored_message(store: Store, ref: str) -> bytes:
     """The stored .eml behind a timeline reference ``in:ID`` or ``out:ID``."""
     direction, _, number = ref.partition(":")
-    table = {"in": "inbox", "out": "outbox"}.get(direction)
-    if table is None or not number.isdigit():
+    if direction not in ("in", "out") or not number.isdigit():
         raise CaseError(f"message reference {ref!r}: use in:ID or out:ID from `dunmail cases show`")
-    row = store.one(f"SELECT raw, purged_at FROM {table} WHERE id = ?", (int(number),))
+    row = casefile_store.stored_raw(store, direction, int(number))
     if row is None:
         raise CaseError(f"no message {ref}")
     if row["raw"] is None or row["purged_at"] or not len(row["raw"]):
@@ -254,10 +224,9 @@ def resume(store: Store, key: str, *, actor: str, now: datetime) -> dict[str, An
     debtor_id, invoice = resolve_target(store, key)
     at = iso_utc(now)
     with store.transaction():
-        released = store.execute(
-            "UPDATE holds SET released_at = ? WHERE released_at IS NULL AND scope = ? AND target = ?",
-            (at, "invoice" if invoice else "debtor", invoice or debtor_id),
-        ).rowcount
+        released = release_holds(
+            store, "invoice" if invoice else "debtor", invoice or debtor_id, now=at
+        )
         case = open_case(store, debtor_id, now=at)
         previous = case["status"]
         if previous == "paused":
