@@ -16,7 +16,13 @@ from typing import Any
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
 from daemon.adapters.store import inbox as db
-from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
+from daemon.adapters.store.cases import (
+    add_case,
+    add_hold,
+    add_promise,
+    find_case,
+    set_case_status,
+)
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import (
@@ -224,8 +230,10 @@ def build_context(
         base, answer_blockers=blockers, answer_to=recipients.to, answer_note=recipients.note
     )
     case = db.case_row(store, link.case_id) if link.case_id else None
+    to_open = ""
     if case is None or case["closed_at"] is not None:
-        case = open_case(store, link.debtor_id, now=iso_utc(now))
+        # Read only: a case still to be opened is the decision's first command (OpenCase).
+        case, to_open = find_case(store, link.debtor_id)
     rows = invoice_rows(store, debtor_id=link.debtor_id)
     facts = [_facts(r, config.invoices.pdf_policy) for r in rows]
     named = set(c.invoice_numbers) | set(link.invoice_numbers)
@@ -244,12 +252,13 @@ def build_context(
             for r in db.unallocated_credits(store)
         ]
         candidates = fx.find_payment_candidates(credits, linked or open_invoices)
-    paused = date.fromisoformat(case["paused_until"]) if case["paused_until"] else None
+    paused = date.fromisoformat(case["paused_until"]) if case and case["paused_until"] else None
     context = dataclasses.replace(
         base,
         debtor_id=link.debtor_id,
-        case_id=case["id"],
-        case_status=case["status"],
+        case_id=case["id"] if case else None,
+        case_status=case["status"] if case else to_open,
+        case_to_open=to_open or None,
         paused_until=paused,
         link=link.via,
         invoices=linked,
@@ -277,8 +286,10 @@ def handle_reply(
     context, debtor = build_context(store, config, mail, c, link, now=now)
     today = now.astimezone(config.office.tz).date()
     decision = fx.decide_reply(context, c, today, settings_of(config))
-    apply_decision(store, config, inbox, mail, c, context, debtor, link, decision, now=now)
-    return ReplyOutcome(decision.status, context.debtor_id, context.case_id, link.via)
+    case_id = apply_decision(
+        store, config, inbox, mail, c, context, debtor, link, decision, now=now
+    )
+    return ReplyOutcome(decision.status, context.debtor_id, case_id, link.via)
 
 
 def classification_json(c: Classification) -> dict[str, Any]:
@@ -301,14 +312,21 @@ def apply_decision(
     decision: fx.ReplyDecision,
     *,
     now: datetime,
-) -> None:
-    """Write a decision: an event for the reply, then each command through its handler."""
+) -> int | None:
+    """Write a decision: the case it belongs to, an event for the reply, then each command
+    through its handler. Returns the reply's case id."""
     apply = _Apply(
         store, config, inbox, mail, ctx, debtor, _evidence(mail, c, ctx, link), iso_utc(now), now
     )
+    # The case comes first: the reply's events and effects belong to it.
+    opening = [cmd for cmd in decision.commands if isinstance(cmd, fx.OpenCase)]
+    effects = [cmd for cmd in decision.commands if not isinstance(cmd, fx.OpenCase)]
+    for cmd in opening:
+        _open_case(apply, cmd, f"inbox:{apply.inbox_id}:case")
     apply.event("reply_received", decision=list(decision.reasons))
-    for n, cmd in enumerate(decision.commands):
+    for n, cmd in enumerate(effects):
         COMMAND_HANDLERS[type(cmd)](apply, cmd, f"inbox:{apply.inbox_id}:{n}")
+    return apply.ctx.case_id
 
 
 def _evidence(
@@ -336,9 +354,10 @@ def _evidence(
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Apply:
-    """What every command handler writes with: the reply, its context and its evidence."""
+    """What every command handler writes with: the reply, its context and its evidence.
+    Not frozen: OpenCase puts the new case's id into ``ctx``."""
 
     store: Store
     config: Config
@@ -369,6 +388,12 @@ class _Apply:
             at=self.at,
             **self.common,
         )
+
+
+def _open_case(a: _Apply, cmd: fx.OpenCase, key: str) -> None:
+    assert a.ctx.debtor_id
+    case = add_case(a.store, a.ctx.debtor_id, cmd.status, now=a.at)
+    a.ctx = dataclasses.replace(a.ctx, case_id=case["id"], case_to_open=None)
 
 
 def _record_promise(a: _Apply, cmd: fx.RecordPromise, key: str) -> None:
@@ -494,6 +519,7 @@ def _note(a: _Apply, cmd: fx.Note, key: str) -> None:
 # command's idempotency key within its message. A new command type needs its row here
 # (tests/unit/test_reply_commands.py checks that every type of fx.Command has one).
 COMMAND_HANDLERS: dict[type[Any], Callable[[_Apply, Any, str], None]] = {
+    fx.OpenCase: _open_case,
     fx.RecordPromise: _record_promise,
     fx.PauseCase: _pause_case,
     fx.HoldInvoices: _hold_invoices,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from daemon.domain.classify import Classification, Intent
@@ -91,9 +91,20 @@ class ReplyContext:
     # the review item it gets instead: unknown_sender | unverified_sender | sender_mismatch.
     identity_problems: tuple[str, ...] = ()
     identity_review: str | None = None
+    # The debtor has no case this reply can belong to yet: the status of the one to open
+    # ("active", or "closed" when it owes nothing). case_id is then None and case_status
+    # this status; the decision starts with OpenCase.
+    case_to_open: str | None = None
 
 
 # -- commands ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """Open the debtor's case before anything else of the reply is written."""
+
+    status: str  # active | closed (the debtor owes nothing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +188,8 @@ class Note:
 
 
 Command = (
-    RecordPromise
+    OpenCase
+    | RecordPromise
     | PauseCase
     | HoldInvoices
     | DisputeInvoices
@@ -330,7 +342,19 @@ def next_business_day(day: date, is_business_day: BusinessDay) -> date:
 def decide_reply(
     context: ReplyContext, classification: Classification, today: date, settings: ReplySettings
 ) -> ReplyDecision:
-    """The commands one classified reply causes; status 'review' when a person must look."""
+    """The commands one classified reply causes; status 'review' when a person must look.
+
+    A reply from a debtor without a case to belong to opens one first (OpenCase)."""
+    decision = _decide(context, classification, today, settings)
+    if context.case_to_open is None:
+        return decision
+    opening = OpenCase(context.case_to_open)
+    return replace(decision, commands=(opening, *decision.commands))
+
+
+def _decide(
+    context: ReplyContext, classification: Classification, today: date, settings: ReplySettings
+) -> ReplyDecision:
     intent = classification.intent
     if intent is Intent.BOUNCE:
         return _finish(_bounce(context, classification))
@@ -453,7 +477,7 @@ def _bounce(context: ReplyContext, c: Classification) -> list[Command]:
 def _auto_reply(
     context: ReplyContext, c: Classification, today: date, settings: ReplySettings
 ) -> list[Command]:
-    if c.return_date is None or context.case_id is None:
+    if c.return_date is None or (context.case_id is None and context.case_to_open is None):
         return [Note("auto_reply", "automatic reply; never answered")]
     until = next_business_day(c.return_date, settings.is_business_day)
     if until <= today or context.case_status in _FINAL_CASE_STATES | {"disputed", "plan"}:

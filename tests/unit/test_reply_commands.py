@@ -10,7 +10,7 @@ from daemon.domain import reply_effects as fx
 
 def test_every_reply_command_has_a_handler() -> None:
     commands = set(typing.get_args(fx.Command))
-    assert len(commands) == 11
+    assert len(commands) == 12
     assert set(COMMAND_HANDLERS) == commands
 
 

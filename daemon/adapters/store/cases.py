@@ -21,16 +21,31 @@ def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[s
     debtor that has paid, or a person's note must not start an empty second episode. A
     debtor that owes nothing and never had a case gets one that is closed from the start,
     so what it says or is told still has a case to belong to."""
+    row, status = find_case(store, debtor_id)
+    return row if row is not None else add_case(store, debtor_id, status, now=now)
+
+
+def find_case(store: Store, debtor_id: str) -> tuple[dict[str, Any] | None, str]:
+    """Read only: (the case open_case would return, "") when there is one, else (None, the
+    status of the case it would open: "active" when money is open, "closed" when not)."""
     row = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,))
     if row is not None:
-        return row
+        return row, ""
     owes = _owes(store, debtor_id)
     if not owes:
         latest = store.one(
             "SELECT * FROM cases WHERE debtor_id = ? ORDER BY id DESC LIMIT 1", (debtor_id,)
         )
         if latest is not None:
-            return latest
+            return latest, ""
+    return None, "active" if owes else "closed"
+
+
+def add_case(
+    store: Store, debtor_id: str, status: str, *, now: str | None = None
+) -> dict[str, Any]:
+    """A new case for the debtor: "active", or "closed" from the start (it owes nothing)."""
+    owes = status != "closed"
     at = now or iso_utc()
     cursor = store.execute(
         "INSERT INTO cases (debtor_id, status, token, opened_at, updated_at, closed_at)"
