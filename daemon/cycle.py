@@ -28,6 +28,7 @@ from daemon.adapters.instance_lock import InstanceLock
 from daemon.adapters.notify import SystemdNotifier
 from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, dumps, open_store
+from daemon.adapters.store.upkeep import any_in_flight
 from daemon.config import Config, ConfigError
 
 log = logging.getLogger("dunmail")
@@ -296,7 +297,7 @@ def recover_interrupted(rt: Runtime) -> None:
     from the Sent folder before the drain."""
     from daemon.app.recovery import recover_outbox
 
-    if not rt.store.scalar("SELECT 1 FROM outbox WHERE status = 'sending' LIMIT 1"):
+    if not any_in_flight(rt.store):
         return
     report = recover_outbox(rt.store, rt.config, now=rt.now())
     log.info(

@@ -21,6 +21,7 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.csvsafe import csv_bytes
 from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
 from daemon.adapters.privatefiles import FilePolicy, private_dir, reserve_private, write_private
+from daemon.adapters.store import handover as handover_store
 from daemon.adapters.store.cases import open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
@@ -107,16 +108,8 @@ def hand_over(
             set_case_status(
                 store, case["id"], "handed_over", reason=f"handed over to {agency}", now=at
             )
-            cancelled = store.execute(
-                "UPDATE outbox SET status = 'cancelled', last_error = 'handed over'"
-                " WHERE debtor_id = ? AND status = 'queued' AND kind = 'reminder'",
-                (debtor_id,),
-            ).rowcount
-            store.execute(
-                "UPDATE payment_plans SET status = 'broken', closed_at = ?"
-                " WHERE debtor_id = ? AND status IN ('proposed', 'active')",
-                (at, debtor_id),
-            )
+            cancelled = handover_store.cancel_queued_reminders(store, debtor_id)
+            handover_store.break_live_plans(store, debtor_id, at=at)
             record_event(
                 store,
                 "handed_over",
@@ -275,31 +268,14 @@ def build_dossier(
         }
         for r in invoices
     ]
-    payments = store.query(
-        "SELECT a.invoice_number, a.amount_cents, a.rule, a.actor, a.created_at, a.reversed_at,"
-        " t.booking_date, t.counterparty_name, t.counterparty_iban, t.remittance,"
-        " t.bank_reference, t.end_to_end_id FROM allocations a"
-        " JOIN bank_transactions t ON t.id = a.transaction_id"
-        f" WHERE a.invoice_number IN ({','.join('?' * len(numbers))}) ORDER BY t.booking_date",
-        list(numbers),
-    )
+    payments = handover_store.dossier_payments(store, numbers)
     for p in payments:
         p["amount"] = str(from_cents(p.pop("amount_cents")))
-    events = store.query(
-        "SELECT * FROM case_events WHERE debtor_id = ? ORDER BY at, id", (debtor_id,)
-    )
+    events = handover_store.dossier_events(store, debtor_id)
     for e in events:
         e["detail"] = loads(e["detail"], {})
-    inbox = store.query(
-        "SELECT id, received_at, from_addr, subject, raw, purged_at, sha256"
-        " FROM inbox WHERE debtor_id = ? ORDER BY id",
-        (debtor_id,),
-    )
-    outbox = store.query(
-        "SELECT id, created_at, sent_at, kind, subject, raw, purged_at, sha256,"
-        " status FROM outbox WHERE debtor_id = ? ORDER BY id",
-        (debtor_id,),
-    )
+    inbox = handover_store.dossier_mail_in(store, debtor_id)
+    outbox = handover_store.dossier_mail_out(store, debtor_id)
     computation = interest_and_costs(config, debtor, invoices, as_of)
     correspondence = []
     # Invoice numbers may be anything an old import let in: entry names are made safe here.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from daemon.adapters.privatefiles import FilePolicy, create_private, private_dir
+from daemon.adapters.store import upkeep
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.migrations import MIGRATIONS, applied_versions
 
@@ -46,12 +46,7 @@ def backup_database(
     partial.unlink(missing_ok=True)  # left by an interrupted backup
     # Created private before SQLite opens it: its journal follows the file's mode.
     os.close(create_private(partial, files))
-    destination = sqlite3.connect(partial)
-    try:
-        store.conn.backup(destination)
-        ok = destination.execute("PRAGMA quick_check").fetchone()[0]
-    finally:
-        destination.close()
+    ok = upkeep.backup_into(store, partial)
     if ok != "ok":
         partial.unlink(missing_ok=True)
         raise RuntimeError(f"backup failed its integrity check: {ok}")
@@ -65,9 +60,9 @@ def backup_database(
 
 def check_database(store: Store) -> list[CheckResult]:
     results = []
-    integrity = [row[0] for row in store.execute("PRAGMA integrity_check").fetchall()]
+    integrity = upkeep.integrity(store)
     results.append(CheckResult("integrity", integrity == ["ok"], "; ".join(integrity[:5])))
-    broken = store.execute("PRAGMA foreign_key_check").fetchall()
+    broken = upkeep.foreign_key_breaks(store)
     results.append(
         CheckResult(
             "foreign keys",
@@ -87,9 +82,9 @@ def check_database(store: Store) -> list[CheckResult]:
             else f"migrations {sorted(missing)} not applied; run dunmail init",
         )
     )
-    mode = store.scalar("PRAGMA journal_mode")
+    mode = upkeep.journal_mode(store)
     results.append(CheckResult("journal", mode == "wal", f"journal_mode={mode}"))
-    stuck = store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
+    stuck = upkeep.mails_in_flight(store)
     results.append(
         CheckResult(
             "outbox",

@@ -15,6 +15,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.mailerrors import MailError
+from daemon.adapters.store import delivery
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.app.outbox import ImapFactory, default_imap_factory, mark_sent, review_outbox_row
@@ -43,11 +44,7 @@ def recover_outbox(
     """Resolve every row left ``sending`` (claimed at least ``stale_seconds`` before now)."""
     report = RecoveryReport()
     cutoff = iso_utc(now - timedelta(seconds=stale_seconds))
-    rows = store.query(
-        "SELECT * FROM outbox WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at <= ?)"
-        " ORDER BY id",
-        (cutoff,),
-    )
+    rows = delivery.stale_sending(store, cutoff)
     if not rows:
         return report
     factory = imap_factory if imap_factory is not None else default_imap_factory(config)
@@ -95,7 +92,7 @@ def _resolve(
         if found:
             claimed = parse_iso(row["claimed_at"]) if row["claimed_at"] else now
             mark_sent(store, config, row, claimed)
-            store.execute("UPDATE outbox SET in_sent_folder = 1 WHERE id = ?", (row["id"],))
+            delivery.mark_in_sent_folder(store, row["id"])
             record_event(
                 store,
                 "delivery_confirmed",
@@ -112,10 +109,7 @@ def _resolve(
             f"or may not have been sent (dunmail stopped while sending; {where}). It will not be "
             "sent again automatically: check the recipient's copy or resend by hand."
         )
-        store.execute(
-            "UPDATE outbox SET status = 'uncertain', last_error = ? WHERE id = ?",
-            (reason, row["id"]),
-        )
+        delivery.mark_uncertain(store, row["id"], reason)
         review_outbox_row(
             store,
             row,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.privatefiles import FilePolicy, write_private
+from daemon.adapters.store import reports as report_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.templates import format_money, format_month, format_number
 from daemon.domain import reports as r
@@ -33,23 +34,13 @@ def load_facts(store: Store) -> tuple[list[r.Receivable], list[r.Settlement]]:
             row["amount_cents"],
             row["currency"],
         )
-        for row in store.query(
-            "SELECT number, debtor_id, issue_date, due_date, amount_cents, currency"
-            " FROM invoices ORDER BY number"
-        )
+        for row in report_store.receivable_rows(store)
     ]
     settlements = [
         r.Settlement(
             row["invoice_number"], date.fromisoformat(row["day"]), row["cents"], row["kind"]
         )
-        for row in store.query(
-            "SELECT a.invoice_number, COALESCE(t.booking_date, substr(a.created_at, 1, 10)) AS day,"
-            " a.amount_cents AS cents, 'payment' AS kind FROM allocations a"
-            " LEFT JOIN bank_transactions t ON t.id = a.transaction_id WHERE a.reversed_at IS NULL"
-            " UNION ALL SELECT invoice_number, issue_date, amount_cents, 'credit' FROM credit_notes"
-            " UNION ALL SELECT number, substr(COALESCE(closed_at, updated_at), 1, 10),"
-            " written_off_cents, 'write_off' FROM invoices WHERE written_off_cents > 0"
-        )
+        for row in report_store.settlement_rows(store)
     ]
     return receivables, settlements
 
@@ -103,16 +94,9 @@ def dso_report(store: Store, as_of: date, months: int = 12) -> list[dict[str, An
 
 def debtors_report(store: Store, as_of: date) -> list[dict[str, Any]]:
     receivables, settlements = load_facts(store)
-    promises = [
-        (p["debtor_id"], p["status"]) for p in store.query("SELECT debtor_id, status FROM promises")
-    ]
-    disputes = [
-        d["debtor_id"]
-        for d in store.query(
-            "SELECT debtor_id FROM review_items WHERE type = 'dispute' AND debtor_id IS NOT NULL"
-        )
-    ]
-    names = {row["id"]: row["name"] for row in store.query("SELECT id, name FROM debtors")}
+    promises = report_store.promise_states(store)
+    disputes = report_store.disputing_debtors(store)
+    names = report_store.debtor_names(store)
     return [
         {
             "debtor_id": b.debtor_id,

@@ -17,9 +17,11 @@ from email import message_from_bytes, policy
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store import staff as staff_store
+from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item, decode_item, review_item
+from daemon.adapters.store.review import wake_snoozed
 from daemon.adapters.templates import render
 from daemon.app.bankmail import authenticate, claimed_senders, sender_of
 from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
@@ -49,8 +51,7 @@ def _title(item_type: str) -> str:
 def _debtor_name(store: Store, debtor_id: str | None) -> str:
     if not debtor_id:
         return "unknown debtor"
-    name = store.scalar("SELECT name FROM debtors WHERE id = ?", (debtor_id,))
-    return str(name) if name else debtor_id
+    return staff_store.debtor_name(store, debtor_id) or debtor_id
 
 
 def _mail(
@@ -105,10 +106,7 @@ def notify_urgent(store: Store, config: Config, now: datetime) -> int:
     address = config.staff.notify_address
     if not address:
         return 0
-    rows = store.query(
-        "SELECT * FROM review_items WHERE state = 'open' AND notified_at IS NULL"
-        " AND (priority = 0 OR type IN ('insolvency', 'dispute')) ORDER BY priority, id"
-    )
+    rows = staff_store.unnotified_urgent(store)
     at = iso_utc(now)
     sent = 0
     for row in rows:
@@ -126,7 +124,7 @@ def notify_urgent(store: Store, config: Config, now: datetime) -> int:
             enqueue(
                 store, mail, decision={"review_item": item["id"], "template": "staff_alert"}, now=at
             )
-            store.execute("UPDATE review_items SET notified_at = ? WHERE id = ?", (at, item["id"]))
+            staff_store.mark_notified(store, item["id"], at=at)
         sent += 1
     return sent
 
@@ -140,17 +138,8 @@ def send_digest(store: Store, config: Config, today: date, now: datetime) -> int
     hour, minute = (int(p) for p in config.staff.digest_time.split(":"))
     if now.astimezone(config.office.tz).time() < time(hour % 24, minute):
         return None
-    store.execute(
-        "UPDATE review_items SET state = 'open', snoozed_until = NULL, updated_at = ?"
-        " WHERE state = 'snoozed' AND snoozed_until <= ?",
-        (iso_utc(now), today.isoformat()),
-    )
-    items = [
-        decode_item(r)
-        for r in store.query(
-            "SELECT * FROM review_items WHERE state = 'open' ORDER BY priority, due_date, id"
-        )
-    ]
+    wake_snoozed(store, today.isoformat(), at=iso_utc(now))
+    items = [decode_item(r) for r in staff_store.open_by_priority(store)]
     if not items:
         return None
     mail = _mail(
@@ -259,15 +248,9 @@ def _linked_item(store: Store, mail: Any, line: str) -> tuple[int | None, str]:
         return int(m.group(1)), line[m.end() :]
     refs = [r for r in (mail.in_reply_to, *mail.references) if r]
     if refs:
-        row = store.one(
-            f"SELECT decision FROM outbox WHERE message_id IN ({','.join('?' * len(refs))})"
-            " AND kind = 'staff_alert' ORDER BY id DESC LIMIT 1",
-            refs,
-        )
-        if row is not None:
-            item_id = loads(row["decision"], {}).get("review_item")
-            if item_id is not None:
-                return int(item_id), line
+        item_id = staff_store.alerted_item(store, refs)
+        if item_id is not None:
+            return item_id, line
     m = _SUBJECT_ID.search(mail.subject or "")
     return (int(m.group(1)) if m else None), line
 

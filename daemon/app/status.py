@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.instance_lock import InstanceLock
+from daemon.adapters.store import status as status_store
 from daemon.adapters.store.db import Store, loads
 from daemon.app.dunning import bank_freshness, plan
 from daemon.app.preview import action_view
@@ -48,15 +49,7 @@ def next_cycle(config: Config, now: datetime) -> str | None:
 def next_sends(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
     """What goes out next: mail already queued, then what the planner (the same plan()
     preview uses) would queue at the next dunning cycle of ``today``."""
-    queued = store.query(
-        "SELECT o.id, o.kind, o.debtor_id, d.name AS debtor_name, o.step_name, o.subject,"
-        " o.recipients, o.invoice_numbers, o.not_before, o.created_at FROM outbox o"
-        " LEFT JOIN debtors d ON d.id = o.debtor_id"
-        " WHERE o.status = 'queued' ORDER BY COALESCE(o.not_before, o.created_at), o.id LIMIT 10"
-    )
-    for row in queued:
-        row["recipients"] = loads(row["recipients"], [])
-        row["invoice_numbers"] = loads(row["invoice_numbers"], [])
+    queued = status_store.queued_mail(store)
     day = plan(store, config, today)
     planned = [
         action_view(a, day.names.get(a.debtor_id, ""))
@@ -99,26 +92,11 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
     pid = InstanceLock.holder(config.database.path)
     last_cycle = store.get_state("last_cycle")
     healthy = store.get_state("last_healthy_cycle")
-    queue = {
-        r["type"]: r["n"]
-        for r in store.query(
-            "SELECT type, COUNT(*) AS n FROM review_items WHERE state != 'resolved'"
-            " GROUP BY type ORDER BY type"
-        )
-    }
-    urgent = store.scalar("SELECT COUNT(*) FROM review_items WHERE state = 'open' AND priority = 0")
-    outbox = {
-        r["status"]: r["n"]
-        for r in store.query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
-    }
-    inbox = {
-        r["status"]: r["n"]
-        for r in store.query("SELECT status, COUNT(*) AS n FROM inbox GROUP BY status")
-    }
-    accounts = store.query(
-        "SELECT account_iban, MAX(COALESCE(latest_booking_date, closing_date, to_date)) AS latest,"
-        " MAX(imported_at) AS imported_at FROM statements GROUP BY account_iban ORDER BY 1"
-    )
+    queue = status_store.unresolved_by_type(store)
+    urgent = status_store.urgent_open(store)
+    outbox = status_store.outbox_by_status(store)
+    inbox = status_store.inbox_by_status(store)
+    accounts = status_store.statement_accounts(store)
     for account in accounts:
         latest = account["latest"]
         account["age_days"] = (today - date.fromisoformat(latest[:10])).days if latest else None
