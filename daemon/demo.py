@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.privatefiles import FilePolicy
+from daemon.adapters.store import demo as demo_store
 from daemon.adapters.store.db import Store, open_store
 from daemon.app.preflight import template_problems
 from daemon.config import Config, load_config
@@ -422,16 +423,11 @@ class Narrator:
             subject = str(message["Subject"])
             self.say(f'sent to {", ".join(recipients)}: "{subject}"')
             self.react(recipients, message)
-        for item in store.query("SELECT id, type, reason FROM review_items ORDER BY id"):
+        for item in demo_store.review_items_told(store):
             if item["id"] not in self.seen_items:
                 self.seen_items.add(item["id"])
                 self.say(f"queue item #{item['id']} ({item['type']}): {item['reason']}")
-        for pay in store.query(
-            "SELECT t.id, t.amount, t.counterparty_name, t.status,"
-            " group_concat(a.invoice_number) AS invoices FROM bank_transactions t"
-            " LEFT JOIN allocations a ON a.transaction_id = t.id AND a.reversed_at IS NULL"
-            " GROUP BY t.id ORDER BY t.id"
-        ):
+        for pay in demo_store.payments_told(store):
             if pay["id"] not in self.seen_payments:
                 self.seen_payments.add(pay["id"])
                 where = f" → {pay['invoices']}" if pay["invoices"] else ""
@@ -622,9 +618,9 @@ def story_gaps(config: Config, narrator: Narrator) -> list[str]:
     disputer = next(d for d in DEBTORS if d.behaviour == "dispute")
     store = open_store(config.database.path)
     try:
-        sent = int(store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'") or 0)
-        paid = store.scalar("SELECT status FROM invoices WHERE number = ?", (payer.invoice,))
-        disputed = store.scalar("SELECT status FROM invoices WHERE number = ?", (disputer.invoice,))
+        sent = demo_store.mails_sent(store)
+        paid = demo_store.invoice_status(store, payer.invoice)
+        disputed = demo_store.invoice_status(store, disputer.invoice)
     finally:
         store.close()
     gaps = [] if sent else ["no mail was sent (see the stage errors above)"]
@@ -645,9 +641,9 @@ def story_gaps(config: Config, narrator: Narrator) -> list[str]:
 def summarise(config: Config) -> list[str]:
     store = open_store(config.database.path, files=FilePolicy(config.files.group))
     try:
-        invoices = store.query("SELECT number, status, dunning_step FROM invoices ORDER BY number")
-        items = store.query("SELECT type, COUNT(*) AS n FROM review_items GROUP BY type")
-        sent = store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        invoices = demo_store.invoice_steps(store)
+        items = demo_store.review_counts(store)
+        sent = demo_store.mails_sent(store)
     finally:
         store.close()
     lines = ["", "summary:"]
