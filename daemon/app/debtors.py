@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.debtors import debtor_balances
+from daemon.adapters.store.invoices import debtor_names
 from daemon.domain.money import from_cents
+
+
+def names_of(store: Store, debtor_ids: Iterable[str | None]) -> dict[str, str]:
+    """Debtor id → name, for the ids given (None and unknown ids left out)."""
+    return debtor_names(store, debtor_ids)
 
 
 def debtor_list(store: Store) -> list[dict[str, Any]]:

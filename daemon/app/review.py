@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
+from daemon.adapters.store import queue as queue_store
 from daemon.adapters.store import review as review_store
 from daemon.adapters.store.cases import add_promise, open_case, set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.holds import release_invoice_holds
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
-from daemon.adapters.store.queue import review_item
+from daemon.adapters.store.queue import decode_item, review_item
 from daemon.app import plans as plan_app
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
@@ -91,6 +92,19 @@ class Outcome:
 # module through staff replies. It is handed in by whoever composes the two (the CLI, the
 # inbound routing) instead of imported here: (store, config, inbox id, now) -> (result, note).
 MailRetry = Callable[[Store, Config, int, datetime], tuple[str, str | None]]
+
+
+def listed_items(
+    store: Store, *, due_by: str | None, item_type: str | None, assignee: str | None
+) -> list[dict[str, Any]]:
+    """Review items for a person's list, most urgent first: open ones and those snoozed
+    until ``due_by`` (every item when None), of one type or assignee when given."""
+    rows = queue_store.listed_items(store, due_by=due_by, item_type=item_type, assignee=assignee)
+    return [decode_item(r) for r in rows]
+
+
+def item_of(store: Store, item_id: int) -> dict[str, Any] | None:
+    return review_item(store, item_id)
 
 
 def allowed_actions(item_type: str) -> tuple[str, ...]:

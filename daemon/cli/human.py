@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from daemon.adapters.store.db import Store
-from daemon.adapters.store.invoices import debtor_names
+from daemon.app.debtors import names_of as debtor_names
 
 # Stored moments: '2026-03-17T12:30:00.000000Z', '…+01:00', or naive (= UTC).
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")

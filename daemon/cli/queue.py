@@ -8,9 +8,15 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import utc_now
-from daemon.adapters.store.queue import PRIORITY_NAMES, decode_item, listed_items, review_item
 from daemon.app.inbound import retry_for_review
-from daemon.app.review import ActionRequest, ReviewError, act, allowed_actions
+from daemon.app.review import (
+    ActionRequest,
+    ReviewError,
+    act,
+    allowed_actions,
+    item_of,
+    listed_items,
+)
 from daemon.cli.context import (
     AppContext,
     actor_of,
@@ -40,7 +46,7 @@ def item_view(item: dict[str, Any]) -> dict[str, Any]:
         "id": item["id"],
         "type": item["type"],
         "priority": item["priority"],
-        "priority_name": PRIORITY_NAMES.get(item["priority"], str(item["priority"])),
+        "priority_name": item["priority_name"],
         "state": item["state"],
         "reason": item["reason"],
         "evidence": item["evidence"],
@@ -97,7 +103,7 @@ def list_command(
         item_type=item_type,
         assignee=current_user(app) if mine else None,
     )
-    items = [item_view(decode_item(r)) for r in rows]
+    items = [item_view(r) for r in rows]
     if as_json:
         echo_json(items)
     else:
@@ -118,7 +124,7 @@ def show_command(app: AppContext, item_id: int, as_json: bool) -> None:
 
         dunmail queue show 42
     """
-    item = review_item(app.store(), item_id)
+    item = item_of(app.store(), item_id)
     if item is None:
         raise click.ClickException(f"no review item #{item_id}; see: dunmail queue list")
     view = item_view(item)

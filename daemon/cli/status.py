@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import parse_iso
-from daemon.adapters.store.invoices import debtor_names
+from daemon.app.debtors import names_of as debtor_names
 from daemon.app.status import daemon_status
 from daemon.cli.context import AppContext, echo_json, parse_now, pass_app
 from daemon.cli.human import debtor_label, joined, local_minute
