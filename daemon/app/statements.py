@@ -26,6 +26,7 @@ from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
 from daemon.app.progress import Progress
 from daemon.config import BankSettings, Config
+from daemon.domain.invoice_states import SETTLED_STATES
 from daemon.domain.matching import (
     InvoiceBook,
     MatchResult,
@@ -672,7 +673,7 @@ def _allocate(
         at=now,
         detail={"amount": format(from_cents(cents), "f"), **evidence, "invoice_status": status},
     )
-    if status in bank.CLOSED:
+    if status in SETTLED_STATES:
         record_event(
             store,
             "invoice_paid",

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from daemon.domain.charge_lines import ChargeLine
+from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -27,7 +28,6 @@ from daemon.domain.policy import (
 from daemon.domain.statement_of_account import Charges, InvoiceItem, compute_charges, notice_costs
 from daemon.domain.workdays import deadline_from
 
-OPEN_STATES = frozenset({"open", "partially_paid"})
 STOPPED_CASES = frozenset({"insolvent", "handed_over", "closed"})
 ZERO = Decimal("0.00")
 # The statutory term of the 14-dagenbrief (art. 6:96 lid 6 BW) and the BE Boek XIX wait: a
@@ -184,8 +184,8 @@ def _thank_you(s: DebtorSnapshot, settings: PlanSettings) -> Action | None:
 
 
 def _excluded(inv: InvoiceState, today: date) -> str | None:
-    if inv.status == "disputed":
-        return "disputed"
+    if inv.status not in DUNNABLE_STATES:
+        return inv.status.replace("_", " ")  # disputed, on hold: owed, shown, not dunned
     if inv.held:
         return f"on hold ({inv.held})"
     if inv.in_plan:
@@ -225,7 +225,7 @@ def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[
         # Fail safe: what the debtor wrote is not understood (or needs a decision) — nothing
         # automated goes to this debtor until a person has read it.
         return [_base(s, ActionKind.HOLD, review_wait_reason(s.review_wait, today, settings))]
-    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES | {"disputed"}]
+    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES]
     open_invoices = [i for i in open_invoices if i.item.open > 0]
     if not open_invoices:
         thanks = _thank_you(s, settings)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from daemon.domain.classify import Classification, Intent
+from daemon.domain.invoice_states import OPEN_STATES
 from daemon.domain.plans import make_schedule
 
 BusinessDay = Callable[[date], bool]
@@ -20,7 +21,6 @@ PLAN_DEFAULT_INSTALMENTS = 3
 PLAN_MAX_INSTALMENTS = 24
 # Case states a reply must not overwrite with a softer one (paused / disputed).
 _FINAL_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
-_OPEN_INVOICE_STATES = frozenset({"open", "partially_paid", "disputed", "on_hold"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class InvoiceFacts:
 
     @property
     def is_open(self) -> bool:
-        return self.status in _OPEN_INVOICE_STATES and self.open_cents > 0
+        return self.status in OPEN_STATES and self.open_cents > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
+from daemon.domain.invoice_states import LIVE_STATES
 
 # -- cursors ------------------------------------------------------------------------------
 
@@ -297,9 +298,9 @@ def open_invoice_numbers(store: Store, debtor_id: str) -> list[str]:
     return [
         r["number"]
         for r in store.query(
-            "SELECT number FROM invoices WHERE debtor_id = ?"
-            " AND status NOT IN ('paid', 'credited', 'written_off') ORDER BY number",
-            (debtor_id,),
+            f"SELECT number FROM invoices WHERE debtor_id = ?"
+            f" AND status IN ({marks(LIVE_STATES)}) ORDER BY number",
+            (debtor_id, *LIVE_STATES),
         )
     ]
 
@@ -311,8 +312,8 @@ def unsettled(store: Store, numbers: Sequence[str]) -> list[str]:
     return [
         r["number"]
         for r in store.query(
-            f"SELECT number FROM invoices WHERE number IN ({','.join('?' * len(numbers))})"
-            " AND status NOT IN ('paid', 'credited', 'written_off') ORDER BY number",
-            list(numbers),
+            f"SELECT number FROM invoices WHERE number IN ({marks(numbers)})"
+            f" AND status IN ({marks(LIVE_STATES)}) ORDER BY number",
+            [*numbers, *LIVE_STATES],
         )
     ]
