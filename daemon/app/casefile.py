@@ -124,15 +124,19 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
         " ON i.number = a.invoice_number WHERE i.debtor_id = ? ORDER BY a.id",
         (debtor_id,),
     ):
+        # A payment happened on the bank's booking date; when its statement was imported
+        # (and the payment allocated) is secondary, kept in the detail.
         entries.append(
             {
-                "at": p["created_at"],
+                "at": p["booking_date"] or p["created_at"],
                 "kind": "payment",
                 "ref": f"tx:{p['transaction_id']}",
                 "summary": f"{from_cents(p['amount_cents'])} on {p['invoice_number']}"
-                f" from {p['counterparty_name'] or '?'} ({p['booking_date']})"
-                + (" — reversed" if p["reversed_at"] else ""),
+                f" from {p['counterparty_name'] or '?'} (booked {p['booking_date']},"
+                f" imported {p['created_at'][:10]})" + (" — reversed" if p["reversed_at"] else ""),
                 "detail": {
+                    "booking_date": p["booking_date"],
+                    "imported_at": p["created_at"],
                     "rule": p["rule"],
                     "actor": p["actor"],
                     "evidence": loads(p["evidence"], {}),

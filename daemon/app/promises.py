@@ -13,7 +13,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import inbox as db
-from daemon.adapters.store.cases import set_case_status
+from daemon.adapters.store.cases import open_promises, set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import invoice_rows
@@ -23,6 +23,7 @@ from daemon.app.plans import mail_debtor
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES, open_cents
 from daemon.domain.money import from_cents
+from daemon.domain.promise_outcome import kept_promise
 
 
 @dataclass
@@ -112,6 +113,55 @@ def review_promises(store: Store, config: Config, today: date, now: datetime) ->
     return result
 
 
+def record_kept_promises(store: Store, debtor_ids: set[str], at: str) -> list[int]:
+    """Right after payments were booked: every open promise of ``debtor_ids`` whose invoices
+    are now settled by a payment booked within its grace period is recorded as kept (state
+    and a ``promise_kept`` event with the booking date). Call inside the booking transaction,
+    before settled cases close, so the case file tells the story in order."""
+    kept: list[int] = []
+    for debtor_id in sorted(debtor_ids):
+        for promise in open_promises(store, debtor_id):
+            still_open = _invoices_of(store, promise)
+            paid_on = db.last_booking_date(
+                store,
+                since=promise["created_at"],
+                numbers=promise["invoice_numbers"],
+                debtor_id=debtor_id,
+            )
+            promised = _day(promise["promised_date"])
+            outcome = kept_promise(
+                promised=promised,
+                grace_until=_day(promise["grace_until"]),
+                still_open=bool(still_open),
+                paid_on=_day(paid_on),
+            )
+            if outcome is None:
+                continue
+            db.resolve_promise(store, promise["id"], "kept", now=at)
+            record_event(
+                store,
+                "promise_kept",
+                debtor_id=debtor_id,
+                case_id=promise["case_id"],
+                at=at,
+                detail={
+                    "promise_id": promise["id"],
+                    "promised_date": promise["promised_date"],
+                    "grace_until": promise["grace_until"],
+                    "invoices": promise["invoice_numbers"],
+                    "paid_on": outcome.paid_on.isoformat(),
+                    "on_time": outcome.on_time,
+                    "reason": outcome.reason(promised),
+                },
+            )
+            kept.append(promise["id"])
+    return kept
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
 def _invoices_of(store: Store, promise: dict[str, Any]) -> list[str]:
     numbers = list(promise["invoice_numbers"])
     return (
@@ -133,7 +183,8 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
     }
     if not open_numbers:
         db.resolve_promise(store, promise["id"], "kept", now=at)
-        record_event(store, "promise_kept", detail=detail, at=at, **ids)
+        reason = "nothing was open any more when the grace period ended"
+        record_event(store, "promise_kept", detail={**detail, "reason": reason}, at=at, **ids)
         result.kept.append(promise["id"])
         case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
         # The payment that kept the promise usually closed the case already: close it (and

@@ -317,3 +317,25 @@ def unsettled(store: Store, numbers: Sequence[str]) -> list[str]:
             [*numbers, *LIVE_STATES],
         )
     ]
+
+
+def last_booking_date(
+    store: Store, *, since: str, numbers: Sequence[str] = (), debtor_id: str | None = None
+) -> str | None:
+    """The bank booking date of the latest live payment allocated since ``since`` (an ISO
+    moment) to one of ``numbers``, or, without numbers, to any invoice of ``debtor_id``."""
+    sql = (
+        "SELECT MAX(t.booking_date) FROM allocations a"
+        " JOIN bank_transactions t ON t.id = a.transaction_id"
+        " JOIN invoices i ON i.number = a.invoice_number"
+        " WHERE a.reversed_at IS NULL AND a.created_at >= ?"
+    )
+    params: list[Any] = [since]
+    if numbers:
+        sql += f" AND a.invoice_number IN ({marks(numbers)})"
+        params.extend(numbers)
+    else:
+        sql += " AND i.debtor_id = ?"
+        params.append(debtor_id)
+    value = store.scalar(sql, params)
+    return str(value) if value else None
