@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from daemon.domain.charge_lines import ChargeLine
 from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
+from daemon.domain.nothing_open import reminder_refusal
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -214,6 +215,31 @@ def review_wait_reason(wait: ReviewWait, today: date, settings: PlanSettings) ->
 
 
 def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
+    """The debtor's actions for ``today``; a reminder with nothing open becomes a skip."""
+    return [guard_reminder(a) for a in _plan_debtor(s, today, settings)]
+
+
+def guard_reminder(action: Action) -> Action:
+    """The root guard (#15): no reminder leaves without an open amount and an invoice list."""
+    if action.action is not ActionKind.EMAIL or action.kind != "reminder":
+        return action
+    opens = {i.number: i.open for i in action.invoices}
+    refusal = reminder_refusal(opens, action.amount_due)
+    if refusal is None:
+        return action
+    return Action(
+        debtor_id=action.debtor_id,
+        action=ActionKind.SKIP,
+        reason=f"{action.reason}: {refusal}",
+        language=action.language,
+        jurisdiction=action.jurisdiction,
+        debtor_type=action.debtor_type,
+        case_id=action.case_id,
+        to=action.to,
+    )
+
+
+def _plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
     """The actions for one debtor on ``today`` (an empty list never: at least a reason)."""
     if not settings.enabled:
         return [_base(s, ActionKind.SKIP, "dunning is switched off (dunning.enabled = false)")]

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from daemon.domain.classify import Classification, Intent
 from daemon.domain.invoice_states import OPEN_STATES
+from daemon.domain.nothing_open import answer_refusal
 from daemon.domain.plans import make_schedule
 
 BusinessDay = Callable[[date], bool]
@@ -421,9 +422,11 @@ def _numbers(invoices: Iterable[InvoiceFacts]) -> tuple[str, ...]:
 
 
 def _answer(context: ReplyContext, answer: AutoAnswer, fallback: list[Command]) -> list[Command]:
-    if not answer.invoice_numbers:
-        # A mail about no invoice reads "your payment of : on which date?" (issue #15).
-        return [*fallback, Note("auto_answer_withheld", "no invoice to name in the answer")]
+    # A mail about no invoice reads "your payment of : on which date?" (issue #15).
+    known = {i.number: i.open_cents for i in (*context.open_invoices, *context.invoices)}
+    refusal = answer_refusal(answer.template, answer.invoice_numbers, known)
+    if refusal is not None:
+        return [*fallback, Note("auto_answer_withheld", refusal)]
     if context.answer_blockers:
         return [*fallback, Note("auto_answer_withheld", "; ".join(context.answer_blockers))]
     return [answer]
