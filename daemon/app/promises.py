@@ -162,6 +162,50 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value[:10]) if value else None
 
 
+def _settled_by_grace_end(
+    store: Store, promise: dict[str, Any], detail: dict[str, Any], result: PromiseReview, at: str
+) -> None:
+    """Nothing promised is open when the grace period has ended: kept, unless the bank booked
+    the payment after the grace period (a late payment settles the debt but broke the
+    promise: recorded as such, with no review item since nothing is owed)."""
+    ids = {"debtor_id": promise["debtor_id"], "case_id": promise["case_id"]}
+    paid_on = db.last_booking_date(
+        store,
+        since=promise["created_at"],
+        numbers=promise["invoice_numbers"],
+        debtor_id=promise["debtor_id"],
+    )
+    grace = promise["grace_until"]
+    if paid_on is not None and grace is not None and paid_on[:10] > grace[:10]:
+        db.resolve_promise(store, promise["id"], "broken", now=at)
+        reason = f"paid on {paid_on[:10]}, after the grace period that ended {grace[:10]}"
+        record_event(
+            store,
+            "promise_paid_late",
+            detail={**detail, "paid_on": paid_on[:10], "reason": reason},
+            at=at,
+            **ids,
+        )
+        result.broken.append(promise["id"])
+        closing = "promise paid late"
+    else:
+        db.resolve_promise(store, promise["id"], "kept", now=at)
+        reason = "nothing was open any more when the grace period ended"
+        extra = {"paid_on": paid_on[:10]} if paid_on else {}
+        record_event(
+            store, "promise_kept", detail={**detail, **extra, "reason": reason}, at=at, **ids
+        )
+        result.kept.append(promise["id"])
+        closing = "promise kept"
+    case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
+    # The payment usually closed the case already: close it (and say so) only when it is
+    # still open.
+    still_open = case is not None and case["closed_at"] is None
+    if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
+        set_case_status(store, promise["case_id"], "closed", reason=closing, now=at)
+        record_event(store, "case_closed", detail={"reason": closing}, at=at, **ids)
+
+
 def _invoices_of(store: Store, promise: dict[str, Any]) -> list[str]:
     numbers = list(promise["invoice_numbers"])
     return (
@@ -182,17 +226,7 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
         "still_open": open_numbers,
     }
     if not open_numbers:
-        db.resolve_promise(store, promise["id"], "kept", now=at)
-        reason = "nothing was open any more when the grace period ended"
-        record_event(store, "promise_kept", detail={**detail, "reason": reason}, at=at, **ids)
-        result.kept.append(promise["id"])
-        case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
-        # The payment that kept the promise usually closed the case already: close it (and
-        # say so) only when it is still open.
-        still_open = case is not None and case["closed_at"] is None
-        if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
-            set_case_status(store, promise["case_id"], "closed", reason="promise kept", now=at)
-            record_event(store, "case_closed", detail={"reason": "promise kept"}, at=at, **ids)
+        _settled_by_grace_end(store, promise, detail, result, at)
         return
     db.resolve_promise(store, promise["id"], "broken", now=at)
     if promise["promised_date"] is None:

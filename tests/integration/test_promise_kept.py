@@ -90,3 +90,18 @@ def test_late_payment_does_not_keep_it_and_review_breaks_it_first(w: World) -> N
 def test_partial_payment_keeps_nothing_yet(w: World) -> None:
     _pay(w, "2026-12-03", cents=40000)
     assert _promise(w)["status"] == "open"
+
+
+def test_paid_after_the_grace_is_recorded_as_paid_late_not_kept(w: World) -> None:
+    # The statement with the late payment is imported before the daily review ran.
+    _pay(w, "2026-12-08")
+    assert _promise(w)["status"] == "open"
+    review = review_promises(
+        w.store, w.config, date(2026, 12, 9), datetime(2026, 12, 9, tzinfo=UTC)
+    )
+    assert (review.kept, review.broken) == ([], [1])
+    assert _promise(w)["status"] == "broken"
+    (late,) = w.store.query("SELECT detail FROM case_events WHERE event = 'promise_paid_late'")
+    assert "paid on 2026-12-08, after the grace period that ended 2026-12-07" in late["detail"]
+    # nothing is owed, so nobody is asked to chase it
+    assert not w.store.query("SELECT 1 FROM review_items WHERE type = 'promise_broken'")
