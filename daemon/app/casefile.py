@@ -23,6 +23,7 @@ from daemon.app.invoices import invoice_view
 from daemon.app.plans import mail_debtor
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
+from daemon.domain.invoice_states import LIVE_STATES, OPEN_STATES
 from daemon.domain.money import from_cents
 
 
@@ -101,15 +102,19 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
             }
         )
     for p in casefile_store.payments(store, debtor_id):
+        # A payment happened on the bank's booking date; when its statement was imported
+        # (and the payment allocated) is secondary, kept in the detail.
         entries.append(
             {
-                "at": p["created_at"],
+                "at": p["booking_date"] or p["created_at"],
                 "kind": "payment",
                 "ref": f"tx:{p['transaction_id']}",
                 "summary": f"{from_cents(p['amount_cents'])} on {p['invoice_number']}"
-                f" from {p['counterparty_name'] or '?'} ({p['booking_date']})"
-                + (" — reversed" if p["reversed_at"] else ""),
+                f" from {p['counterparty_name'] or '?'} (booked {p['booking_date']},"
+                f" imported {p['created_at'][:10]})" + (" — reversed" if p["reversed_at"] else ""),
                 "detail": {
+                    "booking_date": p["booking_date"],
+                    "imported_at": p["created_at"],
                     "rule": p["rule"],
                     "actor": p["actor"],
                     "evidence": loads(p["evidence"], {}),
@@ -251,11 +256,7 @@ def resume(store: Store, key: str, *, actor: str, now: datetime) -> dict[str, An
 def close(store: Store, key: str, *, reason: str, force: bool, actor: str, now: datetime) -> int:
     debtor_id, _ = resolve_target(store, key)
     at = iso_utc(now)
-    open_rows = [
-        r
-        for r in invoice_rows(store, debtor_id=debtor_id)
-        if r["status"] in ("open", "partially_paid", "disputed")
-    ]
+    open_rows = [r for r in invoice_rows(store, debtor_id=debtor_id) if r["status"] in OPEN_STATES]
     if open_rows and not force:
         raise CaseError(
             f"debtor {debtor_id} still has {len(open_rows)} open invoice(s);"
@@ -345,9 +346,7 @@ def record_call(
             )
         if email:
             open_rows = [
-                r
-                for r in invoice_rows(store, debtor_id=debtor_id)
-                if r["status"] in ("open", "partially_paid", "disputed", "handed_over")
+                r for r in invoice_rows(store, debtor_id=debtor_id) if r["status"] in LIVE_STATES
             ]
             currency = open_rows[0]["currency"] if open_rows else "EUR"
             outbox_id = mail_debtor(

@@ -13,10 +13,11 @@ from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import human
 from daemon.cli.progress import progress_iter, watching
+from daemon.domain.invoice_states import InvoiceStatus
 
 T = TypeVar("T")
 
-STATUSES = ("open", "partially_paid", "paid", "credited", "disputed", "written_off", "handed_over")
+STATUSES = tuple(InvoiceStatus)
 
 
 @click.group("invoices")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.adapters.store.db import Store
+from daemon.adapters.store.db import Store, marks
+from daemon.domain.invoice_states import LIVE_STATES
 
 
 def is_debtor(store: Store, debtor_id: str) -> bool:
@@ -19,21 +20,23 @@ def invoice_owner(store: Store, number: str) -> str | None:
 
 
 def case_rows(store: Store) -> list[dict[str, Any]]:
-    """Every case with its debtor's name, and for an open case the debtor's open invoices,
-    open cents and open review items; open cases first."""
+    """Every case with its debtor's name, and for an open case the debtor's live invoices
+    (daemon.domain.invoice_states.LIVE_STATES), their open cents and open review items;
+    open cases first."""
     # What is open belongs to the debtor's open case; a closed case is a settled episode.
     return store.query(
         "SELECT c.*, d.name AS debtor_name,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
         "  AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
+        f"  AND i.status IN ({marks(LIVE_STATES)})) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
         "  FROM invoices i WHERE i.debtor_id = c.debtor_id AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
+        f"  AND i.status IN ({marks(LIVE_STATES)})) AS open_cents,"
         " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
         "  AND r.state != 'resolved') AS open_items"
         " FROM cases c JOIN debtors d ON d.id = c.debtor_id ORDER BY c.closed_at IS NOT NULL,"
-        " c.debtor_id, c.id"
+        " c.debtor_id, c.id",
+        (*LIVE_STATES, *LIVE_STATES),
     )
 
 
