@@ -321,8 +321,8 @@ def apply_decision(
     # The case comes first: the reply's events and effects belong to it.
     opening = [cmd for cmd in decision.commands if isinstance(cmd, fx.OpenCase)]
     effects = [cmd for cmd in decision.commands if not isinstance(cmd, fx.OpenCase)]
-    for cmd in opening:
-        _open_case(apply, cmd, f"inbox:{apply.inbox_id}:case")
+    for opens in opening:
+        _open_case(apply, opens, f"inbox:{apply.inbox_id}:case")
     apply.event("reply_received", decision=list(decision.reasons))
     for n, cmd in enumerate(effects):
         COMMAND_HANDLERS[type(cmd)](apply, cmd, f"inbox:{apply.inbox_id}:{n}")
