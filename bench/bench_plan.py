@@ -30,7 +30,7 @@ from bench.gen_dunning import TODAY, populate  # noqa: E402
 from daemon.adapters.store.db import open_store  # noqa: E402
 from daemon.app import dunning  # noqa: E402
 from daemon.config import Config, OfficeSettings  # noqa: E402
-from daemon.domain.cases import plan_day  # noqa: E402
+from daemon.domain.dunning_planner import plan_day  # noqa: E402
 
 TARGET_S = 5.0
 

@@ -26,7 +26,7 @@ from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
 from daemon.app.review_wait import escalate_review_waits, load_review_waits
 from daemon.config import Config
-from daemon.domain.cases import (
+from daemon.domain.dunning_planner import (
     Action,
     ActionKind,
     DebtorSnapshot,

@@ -11,7 +11,7 @@ from typing import Any
 from daemon.adapters.store.db import Store
 from daemon.app.dunning import DayPlan, plan
 from daemon.config import Config
-from daemon.domain.cases import Action
+from daemon.domain.dunning_planner import Action
 
 
 def _money(value: Decimal) -> str:

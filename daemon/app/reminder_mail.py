@@ -20,8 +20,8 @@ from daemon.app.mailout import (
     reminder_message_id,
 )
 from daemon.config import Config
-from daemon.domain.cases import Action
 from daemon.domain.charge_lines import render_convention, render_lines
+from daemon.domain.dunning_planner import Action
 from daemon.domain.epc_qr import epc_payload
 from daemon.domain.money import format_plain
 from daemon.domain.references import display_reference

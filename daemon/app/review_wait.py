@@ -16,7 +16,7 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import debtor_reply_items, escalate_item
 from daemon.config import Config
-from daemon.domain.cases import ReviewWait, review_wait_overdue
+from daemon.domain.dunning_planner import ReviewWait, review_wait_overdue
 
 
 def load_review_waits(store: Store, config: Config) -> dict[str, ReviewWait]:

@@ -12,7 +12,7 @@ from daemon.adapters.store.db import Store, loads
 from daemon.app.dunning import bank_freshness, plan
 from daemon.app.preview import action_view
 from daemon.config import Config
-from daemon.domain.cases import ActionKind
+from daemon.domain.dunning_planner import ActionKind
 
 
 def describe_age(moment: str | None, now: datetime) -> str | None:
@@ -72,7 +72,7 @@ def next_sends(store: Store, config: Config, today: date, now: datetime) -> dict
 def _review_waits(store: Store, config: Config, today: date) -> list[dict[str, Any]]:
     """Debtors whose ladder is paused because their own reply waits for a person."""
     from daemon.app.review_wait import load_review_waits
-    from daemon.domain.cases import review_wait_overdue
+    from daemon.domain.dunning_planner import review_wait_overdue
 
     limit = config.inbound.review_wait_max_days
     return [

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from daemon.domain.cases import (
+from daemon.domain.dunning_planner import (
     ActionKind,
     DebtorSnapshot,
     InvoiceState,

@@ -21,7 +21,7 @@ from daemon.adapters.templates import LANGUAGES, render, templates_dir
 from daemon.app.mailout import office_context
 from daemon.app.reminder_mail import build_mail
 from daemon.config import Config, OfficeSettings
-from daemon.domain.cases import Action, ActionKind
+from daemon.domain.dunning_planner import Action, ActionKind
 from daemon.domain.references import display_reference
 from daemon.domain.statement_of_account import InvoiceItem, compute_charges, notice_costs
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from daemon.domain import reply_effects as fx
-from daemon.domain.cases import Action, ActionKind, guard_reminder, plan_day
 from daemon.domain.classify import Intent
+from daemon.domain.dunning_planner import Action, ActionKind, guard_reminder, plan_day
 from daemon.domain.nothing_open import answer_refusal, reminder_refusal
 from tests.unit.test_cases_planner import SETTINGS, TODAY, debtor, inv
 from tests.unit.test_reply_effects import CTX, INV_A, cls

@@ -14,8 +14,8 @@ from daemon.adapters.templates import LANGUAGES, template_exists, templates_dir
 from daemon.app.mailout import compose
 from daemon.app.reminder_mail import build_mail
 from daemon.config import Config, ConfigError, OfficeSettings, parse_config
-from daemon.domain.cases import Action, ActionKind
 from daemon.domain.charge_lines import charge_line
+from daemon.domain.dunning_planner import Action, ActionKind
 from daemon.domain.statement_of_account import Charges, InvoiceItem
 
 CONFIG = Config()
