@@ -26,6 +26,7 @@ from daemon.adapters.store.cases import STOPPED_CASE_STATES, active_holds, add_h
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.claims import book_sent_claims
 from daemon.config import Config
 from daemon.domain.workdays import SendingWindow
 
@@ -144,6 +145,8 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
             " WHERE number = ? AND dunning_step = ?",
             (day, bool(adv.get("formal_notice")), day, at, adv["number"], adv["to_step"]),
         )
+    # The costs and interest the mail stated become booked claims of the case (#15).
+    book_sent_claims(store, row, at)
     record_event(
         store,
         f"{row['kind']}_sent",

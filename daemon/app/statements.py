@@ -24,6 +24,12 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
+from daemon.app.claims import (
+    apply_remainder_policy,
+    reverse_claim_payments,
+    split_payment,
+    write_split,
+)
 from daemon.app.progress import Progress
 from daemon.config import BankSettings, Config
 from daemon.domain.matching import (
@@ -477,7 +483,7 @@ def _book_file(
             if tx_id is not None:
                 new.append((tx_id, payment))
         for tx_id, payment in new:
-            status = _book_payment(store, tx_id, payment, book, ms, touched, now)
+            status = _book_payment(store, config, tx_id, payment, book, ms, touched, now)
             outcome.by_status[status] = outcome.by_status.get(status, 0) + 1
         outcome.payments += len(batch)
         outcome.new += len(new)
@@ -526,6 +532,7 @@ def _book_file(
 
 def _book_payment(
     store: Store,
+    config: Config,
     tx_id: int,
     payment: Payment,
     book: InvoiceBook,
@@ -537,7 +544,14 @@ def _book_payment(
     if is_return(payment):
         return _book_return(store, tx_id, payment, book, touched, now)
     result = match(payment, book, ms)
+    # Booked costs and interest are paid first (art. 6:44 BW, § 367 BGB, art. 1254 BW).
+    plan = split_payment(store, config, payment, result, book, ms.charges_tolerance_cents)
+    if plan is not None:
+        result = plan.result
     _write_result(store, tx_id, payment, result, touched, now)
+    if plan is not None:
+        write_split(store, tx_id, plan, now)
+        apply_remainder_policy(store, config, tx_id, plan, now)
     apply(book, result)
     return result.status.value
 
@@ -722,6 +736,7 @@ def _book_return(
                     "return_reason": payment.return_reason,
                 },
             )
+        reverse_claim_payments(store, int(original["id"]), tx_id, now)
         bank.set_transaction_status(
             store,
             int(original["id"]),
