@@ -139,7 +139,8 @@ def split_payment(
         # only once the costs and interest are paid in full.
         charges = left if claims_paid and 0 < left <= tolerance_cents else 0
         allocations.append(Allocation(number, take, a.rule, a.score, a.evidence, charges))
-    evidence = result.evidence + (
+    evidence = (
+        *result.evidence,
         f"{split.basis}: costs {from_cents(split.costs_cents)}, interest "
         f"{from_cents(split.interest_cents)}, principal {from_cents(split.principal_cents)}",
     )
@@ -310,3 +311,61 @@ def waive_claims(
             detail={"waived": waived, "reason": reason},
         )
     return {"case": case_id, "debtor": case["debtor_id"], "waived": waived, "reason": reason}
+
+
+# -- what the ledger shows ----------------------------------------------------------------------
+
+
+def ledger_view(store: Store, debtor_id: str) -> dict[str, Any]:
+    """The open case's claims, apart: per currency the open principal, the booked costs and
+    interest (with what was paid and waived, and the day interest was computed to), and the
+    booked lines themselves. Shown by `cases show`, the hand-over dossier and reports."""
+    case_id = ledger_store.open_case_id(store, debtor_id)
+    principal = ledger_store.open_principal(store, debtor_id)
+    rows = ledger_store.line_rows(store, [case_id]) if case_id is not None else []
+    ledger = ledger_store.ledger(store, case_id)
+    balance = []
+    for currency in sorted(set(principal) | set(ledger.currencies())):
+        p = from_cents(max(principal.get(currency, 0), 0))
+        costs = ledger.open(COSTS, currency)
+        interest = ledger.open(INTEREST, currency)
+        to = ledger.computed_to(currency)
+        balance.append(
+            {
+                "currency": currency,
+                "principal": format(p, "f"),
+                "costs_booked": format(ledger.booked(COSTS, currency), "f"),
+                "costs_open": format(costs, "f"),
+                "interest_booked": format(ledger.booked(INTEREST, currency), "f"),
+                "interest_open": format(interest, "f"),
+                "interest_computed_to": to.isoformat() if to else None,
+                "total_open": format(p + costs + interest, "f"),
+            }
+        )
+    lines = [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "amount": format(from_cents(r["amount_cents"]), "f"),
+            "currency": r["currency"],
+            "paid": format(from_cents(r["paid_cents"]), "f"),
+            "waived": format(from_cents(r["waived_cents"]), "f"),
+            "open": format(
+                from_cents(r["amount_cents"] - r["paid_cents"] - r["waived_cents"]), "f"
+            ),
+            "basis": r["basis"],
+            "computed_to": r["computed_to"],
+            "claimed_by": {"outbox_id": r["outbox_id"], "message_id": r["message_id"]},
+            "computation": loads(r["computation"], []),
+            "invoices": loads(r["invoice_numbers"], []),
+            "booked_at": r["booked_at"],
+        }
+        for r in rows
+    ]
+    return {
+        "case_id": case_id,
+        "costs_waived": ledger.costs_waived,
+        "interest_waived": ledger.interest_waived,
+        "balance": balance,
+        "lines": lines,
+    }

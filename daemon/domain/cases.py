@@ -16,7 +16,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from daemon.domain.charge_lines import ChargeLine, charge_line
-from daemon.domain.claims import COSTS, INTEREST, Ledger, StatementClaim, claim_for_statement
+from daemon.domain.claims import (
+    COSTS,
+    INTEREST,
+    Ledger,
+    StatementClaim,
+    claim_for_statement,
+    interest_runs_from,
+)
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -419,6 +426,7 @@ def _mail(
     after_notice = any(st.formal_notice for st in ladder.steps)
     # Interest runs to the day the mail really leaves (#15), like its deadline.
     charge_day = settings.send_day or today
+    currency = primary_currency(listed)
     charges = compute_charges(
         listed,
         charge_day,
@@ -429,6 +437,7 @@ def _mail(
         after_notice=after_notice,
         atw_extension=settings.atw_extension,
         vat_deductible=settings.vat_deductible,
+        interest_from=interest_runs_from(s.ledger, currency),
     )
     stated: Decimal | None = None
     stated_lines: tuple[ChargeLine, ...] = ()
@@ -450,7 +459,6 @@ def _mail(
         sent = settings.send_day or today
         deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
     amounts = _by_currency(listed)
-    currency = primary_currency(listed)
     charges, claims = _with_ledger(charges, s.ledger, currency)
     return _base(
         s,
@@ -508,10 +516,12 @@ def _with_ledger(
         computed = charges.costs if claim.kind == COSTS else charges.interest
         if claim.total > computed:
             day = ledger.computed_to(currency) if claim.kind == INTEREST else None
-            lines.append(
-                charge_line("claim_kept", day=day or "", amount=claim.total)
+            earlier = claim.total - claim.to_book if day else claim.total
+            lines.insert(
+                0,
+                charge_line("claim_kept", day=day, amount=earlier)
                 if day
-                else charge_line("balance", amount=claim.total)
+                else charge_line("collection_costs", amount=earlier),
             )
         if claim.settled > 0 and claim.total > 0:
             lines.append(charge_line("claim_settled", amount=claim.settled, due=claim.due))

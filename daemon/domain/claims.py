@@ -10,11 +10,11 @@ Booking is incremental, so a second statement never claims the same euro twice:
 - costs: a later statement claims ``max(computed now, booked so far)``; only the excess is
   booked (a statement over more invoices raises the staffel base). Once a person waived the
   costs, no new costs are booked for the case.
-- interest keeps running: each statement computes it to the day it is sent; the excess over
-  what was booked is booked as a new line "computed to DAY". The fresh computation runs on
-  the principal still open, so after a part payment it can fall below what was booked
-  earlier: then nothing new is booked (never more than the law allows; a few cents of
-  interest on the paid part between two statements are not claimed).
+- interest keeps running: each statement computes it from the day after the ledger's last
+  "computed to" day up to the day the mail is sent, on the principal open now, and books it
+  as a new line "computed to DAY". A principal left open by a part payment keeps bearing
+  interest that way. (Conservative: the days between the last statement and a part payment
+  count on the smaller, later principal; NL yearly compounding restarts with each line.)
 
 What a statement asks for is the claimed total less what was paid or waived on it.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 ZERO = Decimal("0.00")
@@ -112,13 +112,23 @@ class StatementClaim:
 def claim_for_statement(
     ledger: Ledger, kind: str, currency: str, computed: Decimal
 ) -> StatementClaim:
-    """What a statement computing ``computed`` of ``kind`` claims, given the ledger."""
+    """What a statement claims of ``kind``, given the ledger. ``computed`` is, for costs, the
+    costs computed now; for interest, the interest that ran since the ledger's "computed to"
+    day (all of it when none was booked yet), see ``interest_runs_from``."""
     booked = ledger.booked(kind, currency)
     settled = ledger.settled(kind, currency)
     if ledger.waived(kind):
         return StatementClaim(kind, currency, booked, ZERO, settled, waived=True)
+    if kind == INTEREST:
+        return StatementClaim(kind, currency, booked + computed, computed, settled)
     total = max(computed, booked)
     return StatementClaim(kind, currency, total, total - booked, settled)
+
+
+def interest_runs_from(ledger: Ledger, currency: str) -> date | None:
+    """The first day booked interest does not cover yet (None: nothing booked)."""
+    to = ledger.computed_to(currency)
+    return None if to is None else to + timedelta(days=1)
 
 
 def to_book(ledger: Ledger, kind: str, currency: str, claimed_total: Decimal) -> Decimal:

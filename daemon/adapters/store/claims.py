@@ -178,3 +178,23 @@ def case_for_invoice(store: Store, number: str) -> dict[str, Any] | None:
 
 def case_row(store: Store, case_id: int) -> dict[str, Any] | None:
     return store.one("SELECT * FROM cases WHERE id = ?", (case_id,))
+
+
+def open_principal(store: Store, debtor_id: str) -> dict[str, int]:
+    """The debtor's open principal per currency (cents)."""
+    return {
+        r["currency"]: int(r["cents"])
+        for r in store.query(
+            "SELECT currency, SUM(amount_cents - paid_cents - credited_cents - written_off_cents)"
+            " AS cents FROM invoices WHERE debtor_id = ?"
+            " AND status NOT IN ('paid','credited','written_off') GROUP BY currency",
+            (debtor_id,),
+        )
+    }
+
+
+def open_case_id(store: Store, debtor_id: str) -> int | None:
+    value = store.scalar(
+        "SELECT id FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,)
+    )
+    return None if value is None else int(value)
