@@ -198,3 +198,15 @@ def open_case_id(store: Store, debtor_id: str) -> int | None:
         "SELECT id FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor_id,)
     )
     return None if value is None else int(value)
+
+
+def open_totals(store: Store) -> dict[str, dict[str, int]]:
+    """Open booked claims of open cases, per currency and kind (cents)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in store.query(
+        "SELECT l.currency, l.kind, SUM(l.amount_cents - l.paid_cents - l.waived_cents) AS cents"
+        " FROM claim_lines l JOIN cases c ON c.id = l.case_id WHERE c.closed_at IS NULL"
+        " GROUP BY l.currency, l.kind"
+    ):
+        out.setdefault(r["currency"], {})[r["kind"]] = int(r["cents"])
+    return out
