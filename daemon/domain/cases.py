@@ -353,6 +353,7 @@ def _task(
     step = next(n.step for _, n in group if n.number == top)
     chosen = [(i, n) for i, n in group if n.number == top or not n.step.final]
     numbers = sorted(i.item.number for i, _ in chosen)
+    items = [i.item for i, _ in chosen]
     if step.final:
         kind, what = "handover", "hand the claim over (final step; the ladder stops here)"
     elif step.channel == "task":
@@ -373,7 +374,11 @@ def _task(
         ladder=name,
         invoices=tuple(i.item for i, _ in chosen),
         advances=tuple(_advance(i, n) for i, n in chosen),
-        amount_due=sum((i.item.open for i, _ in chosen), ZERO),
+        amount_due=_by_currency(items).get(primary_currency(items), ZERO),
+        currency=primary_currency(items),
+        other_amounts=tuple(
+            (c, a) for c, a in sorted(_by_currency(items).items()) if c != primary_currency(items)
+        ),
         message_key=numbers[0],
         final=step.final,
     )
