@@ -20,6 +20,7 @@ from typing import IO, Any, cast
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import bank
+from daemon.adapters.store import claims as claims_store
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
@@ -463,6 +464,7 @@ def _book_file(
     outcome = FileOutcome(filename, "imported", None, None, file_id)
     allowed = {a.replace(" ", "").upper() for a in config.bank.accounts}
     book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
+    book.set_claims(claims_store.open_by_debtor(store))
     ms = match_settings(config.bank)
     touched: set[str] = set()
     seen: dict[str, int] = {}
@@ -551,6 +553,9 @@ def _book_payment(
     _write_result(store, tx_id, payment, result, touched, now)
     if plan is not None:
         write_split(store, tx_id, plan, now)
+        book.take_claims(
+            plan.debtor_id, plan.currency, plan.split.costs_cents + plan.split.interest_cents
+        )
         apply_remainder_policy(store, config, tx_id, plan, now)
     apply(book, result)
     return result.status.value

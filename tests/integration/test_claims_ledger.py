@@ -10,6 +10,7 @@ import pytest
 
 from daemon.adapters.store import claims as ledger_store
 from daemon.adapters.store.db import loads
+from daemon.adapters.store.invoices import remember_iban
 from daemon.app.statements import import_statement_bytes
 from tests.integration.bank_writers import Tx, camt053, single
 from tests.integration.human_world import AT, World
@@ -45,13 +46,15 @@ def _world(tmp_path: Path, policy: str = "claim", below: str = "10.00") -> World
     return w
 
 
-def _pay(w: World, amount: str, ref: str = "B1", reversal: bool = False) -> None:
+def _pay(
+    w: World, amount: str, ref: str = "B1", reversal: bool = False, text: str = "Factuur F2026-0001"
+) -> None:
     tx = Tx(
         amount,
         name="ACME Holding",
         iban="NL02RABO0123456789",
         e2e="E2E-F2026-0001",
-        text="Factuur F2026-0001",
+        text=text,
         reversal=reversal,
         credit=not reversal,
         return_reason="AC04" if reversal else None,
@@ -152,3 +155,14 @@ def test_returned_payment_gives_back_costs_and_interest(tmp_path: Path, amount: 
     paid = w.store.query("SELECT kind, paid_cents FROM claim_lines ORDER BY id")
     assert [(p["kind"], p["paid_cents"]) for p in paid] == [("costs", 0), ("interest", 0)]
     assert _open(w) == 100000
+
+
+def test_demanded_total_from_a_known_iban_without_reference(tmp_path: Path) -> None:
+    w = _world(tmp_path)
+    remember_iban(w.store, "ACME", "NL02RABO0123456789", now=AT)
+    _pay(w, "1156.40", text="betaling")
+    assert w.invoice_status("F2026-0001") == "paid"
+    assert w.case_status("ACME") == "closed"
+    assert not w.store.query("SELECT 1 FROM review_items")
+    paid = w.store.query("SELECT kind, paid_cents FROM claim_lines ORDER BY id")
+    assert [(p["kind"], p["paid_cents"]) for p in paid] == [("costs", 15000), ("interest", 640)]

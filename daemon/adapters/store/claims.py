@@ -210,3 +210,16 @@ def open_totals(store: Store) -> dict[str, dict[str, int]]:
     ):
         out.setdefault(r["currency"], {})[r["kind"]] = int(r["cents"])
     return out
+
+
+def open_by_debtor(store: Store) -> list[tuple[str, str, int]]:
+    """(debtor, currency, open cents) of the booked claims of open cases, for the matcher."""
+    return [
+        (r["debtor_id"], r["currency"], int(r["cents"]))
+        for r in store.query(
+            "SELECT l.debtor_id, l.currency,"
+            " SUM(l.amount_cents - l.paid_cents - l.waived_cents) AS cents FROM claim_lines l"
+            " JOIN cases c ON c.id = l.case_id WHERE c.closed_at IS NULL"
+            " GROUP BY l.debtor_id, l.currency"
+        )
+    ]
