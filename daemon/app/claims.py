@@ -199,12 +199,7 @@ def apply_remainder_policy(
     (``dunning.remainder_policy``): keep claiming it, waive it below an amount, or ask a
     person. Returns what was decided (also recorded as an event)."""
     numbers = [n for n, _ in plan.split.principal] or [a.invoice for a in plan.result.allocations]
-    rows = store.query(
-        f"SELECT number, amount_cents - paid_cents - credited_cents - written_off_cents AS open_cents"
-        f" FROM invoices WHERE number IN ({','.join('?' * len(numbers))})",
-        numbers,
-    )
-    left = [(r["number"], int(r["open_cents"])) for r in rows if int(r["open_cents"]) > 0]
+    left = ledger_store.open_cents_of(store, numbers)
     if not left or plan.split.costs_cents + plan.split.interest_cents == 0:
         return None
     total = sum(c for _, c in left)

@@ -223,3 +223,19 @@ def open_by_debtor(store: Store) -> list[tuple[str, str, int]]:
             " GROUP BY l.debtor_id, l.currency"
         )
     ]
+
+
+def open_cents_of(store: Store, numbers: list[str]) -> list[tuple[str, int]]:
+    """(invoice, open cents) of ``numbers`` that still have money open."""
+    if not numbers:
+        return []
+    return [
+        (r["number"], int(r["open_cents"]))
+        for r in store.query(
+            "SELECT number, amount_cents - paid_cents - credited_cents - written_off_cents"
+            f" AS open_cents FROM invoices WHERE number IN ({','.join('?' * len(numbers))})"
+            " ORDER BY number",
+            numbers,
+        )
+        if int(r["open_cents"]) > 0
+    ]
