@@ -29,13 +29,13 @@ from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.claims import book_sent_claims
 from daemon.config import Config
+from daemon.domain.invoice_states import DUNNABLE_STATES
 from daemon.domain.money import to_cents
 from daemon.domain.workdays import SendingWindow
 
 MAX_ATTEMPTS = 12
 BASE_DELAY_SECONDS = 60
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_OPEN = ("open", "partially_paid")
 _hits: dict[str, int] = {}
 
 SmtpSend = Callable[..., Any]
@@ -226,7 +226,7 @@ def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
     )
     for number in numbers:
         inv = invoices.get(number)
-        if inv is None or inv["status"] not in _OPEN:
+        if inv is None or inv["status"] not in DUNNABLE_STATES:
             return f"invoice {number} is {inv['status'] if inv else 'gone'}"
     # Per currency (#15): amount_due is the statement currency's; others are stated apart.
     decision = loads(row["decision"], {})

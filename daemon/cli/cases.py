@@ -117,6 +117,12 @@ def show_command(app: AppContext, key: str, as_json: bool) -> None:
         waived = [k for k in ("costs", "interest") if claims[f"{k}_waived"]]
         if waived:
             click.echo(f"  waived by a person: {', '.join(waived)}")
+    if data["promises"]:
+        click.echo("")
+        echo_table(
+            data["promises"],
+            ["id", "promised_date", "grace_until", "status", "invoice_numbers", "resolved_at"],
+        )
     click.echo("")
     tz = app.config.office.tz
     for entry in data["timeline"]:
