@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from daemon.adapters.store.db import Store
+from daemon.adapters.store.db import Store, marks
 from daemon.domain.claims import ClaimLine, Ledger
+from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents
 
 
@@ -181,14 +182,15 @@ def case_row(store: Store, case_id: int) -> dict[str, Any] | None:
 
 
 def open_principal(store: Store, debtor_id: str) -> dict[str, int]:
-    """The debtor's open principal per currency (cents)."""
+    """The debtor's open principal per currency (cents), of every live claim (handed-over
+    invoices too: the ledger is what the creditor claims)."""
     return {
         r["currency"]: int(r["cents"])
         for r in store.query(
             "SELECT currency, SUM(amount_cents - paid_cents - credited_cents - written_off_cents)"
-            " AS cents FROM invoices WHERE debtor_id = ?"
-            " AND status NOT IN ('paid','credited','written_off') GROUP BY currency",
-            (debtor_id,),
+            f" AS cents FROM invoices WHERE debtor_id = ? AND status IN ({marks(LIVE_STATES)})"
+            " GROUP BY currency",
+            (debtor_id, *LIVE_STATES),
         )
     }
 
