@@ -105,7 +105,7 @@ def book_line(
             now,
         ),
     )
-    return int(cur.lastrowid) if cur.rowcount else None
+    return int(cur.lastrowid or 0) if cur.rowcount else None
 
 
 def open_lines(store: Store, case_id: int, kind: str, currency: str) -> list[tuple[int, int]]:
