@@ -459,10 +459,12 @@ def stage_intake(rt: Runtime) -> None:
     intake = rt.config.intake
     if not (intake.invoices_dir or intake.statements_dir):
         return
-    from daemon.app.intake import run_intake
+    from daemon.app.intake import IntakeError, run_intake
 
     report = run_intake(rt.store, rt.config, rt.now())
     rt.count("intake_files", len(report.files))
+    if report.errors:  # the stage shows as failing in `dunmail status`
+        raise IntakeError("; ".join(report.errors))
 
 
 def stage_staff(rt: Runtime) -> None:

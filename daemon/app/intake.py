@@ -43,9 +43,10 @@ class IntakeError(RuntimeError):
 class IntakeReport:
     waiting: list[str] = field(default_factory=list)  # seen, not complete yet
     files: list[dict[str, Any]] = field(default_factory=list)  # one per file taken
+    errors: list[str] = field(default_factory=list)  # folders that could not be read
 
     def as_dict(self) -> dict[str, Any]:
-        return {"waiting": self.waiting, "files": self.files}
+        return {"waiting": self.waiting, "files": self.files, "errors": self.errors}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +77,17 @@ def folders(config: Config) -> list[_Folder]:
 
 
 def run_intake(store: Store, config: Config, now: datetime) -> IntakeReport:
-    """One pass over every configured drop folder, as if at ``now``."""
+    """One pass over every configured drop folder, as if at ``now``. A folder that cannot
+    be read is reported in ``errors`` (naming its config key) and the others go on: a
+    missing folder must not stop the dunning cycle (the invoice-freshness gate guards
+    against stale data)."""
     report = IntakeReport()
     policy = FilePolicy(config.files.group)
     for folder in folders(config):
         if not folder.path.is_dir():
-            raise IntakeError(f"{folder.key}: {folder.path} is not a folder")
+            report.errors.append(f"{folder.key}: {folder.path} is not a folder")
+            log.error("intake: %s", report.errors[-1])
+            continue
         for leftover in dropfolder.leftovers(folder.path):  # a crash left it half done
             report.files.append(_process(store, config, folder, leftover, None, now, policy))
         seen: set[str] = set()
@@ -140,7 +146,8 @@ def _process(
     if earlier is not None:
         if earlier["moved_to"] is None and earlier["filename"] == name:
             # Recorded, then a crash before the move: finish the move.
-            moved = dropfolder.settle(taken, folder.path, "processed", None, policy)
+            sub = "held" if earlier["status"] == "held" else "processed"
+            moved = dropfolder.settle(taken, folder.path, sub, None, policy)
             intake_store.update_file(store, int(earlier["id"]), at, moved_to=str(moved))
             return {"file": label, "status": earlier["status"], "moved_to": str(moved)}
         reason = (

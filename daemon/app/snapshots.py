@@ -15,7 +15,7 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,8 @@ def snapshot_time(name: str, mtime: datetime, tz: ZoneInfo) -> datetime:
     if match is None:
         return mtime
     try:
-        named = datetime(*(int(g) for g in match.groups()), tzinfo=tz).date()
+        year, month, day = (int(g) for g in match.groups())
+        named = date(year, month, day)
     except ValueError:
         return mtime
     if named < mtime.astimezone(tz).date():

@@ -220,7 +220,7 @@ def run_command(
         click.echo(
             f"{len(recovered.uncertain)} interrupted send(s) need review (delivery uncertain)"
         )
-    for error in d.errors + recovered.errors:
+    for error in d.errors + recovered.errors + (report.intake.errors if report.intake else []):
         click.echo(f"warning: {error}", err=True)
     if problems:
         raise click.ClickException(

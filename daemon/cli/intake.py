@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from daemon.adapters.store import intake as intake_store
-from daemon.app.intake import IntakeError, retry_failed, run_intake
+from daemon.app.intake import retry_failed, run_intake
 from daemon.app.snapshots import apply_held
 from daemon.cli.context import AppContext, actor_of, echo_json, echo_table, parse_now, pass_app
 
@@ -73,13 +73,14 @@ def scan_command(app: AppContext, now_text: str | None, as_json: bool) -> None:
 
         dunmail --config /etc/dunmail/config.toml intake scan
     """
-    try:
-        report = run_intake(app.store(), app.config, parse_now(now_text))
-    except IntakeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = run_intake(app.store(), app.config, parse_now(now_text))
     if as_json:
         echo_json(report.as_dict())
+        if report.errors:
+            raise SystemExit(1)
         return
+    if report.errors:
+        raise click.ClickException("; ".join(report.errors))
     for item in report.files:
         click.echo(f"{item['file']}: {item['status']}" + _why(item))
     for path in report.waiting:

@@ -274,3 +274,18 @@ def test_a_snapshot_settles_three_invoices_and_no_reminder_goes_out_for_them(
     assert not any(a.action in acting for a in stale.day.actions)
     held = {a.debtor_id for a in stale.day.actions if "invoice gate closed" in a.reason}
     assert held == due
+
+
+def test_a_broken_statement_and_a_missing_folder(tmp_path: Path) -> None:
+    store, config, _, statements = _setup(tmp_path)
+    _drop(statements, "bank.xml", "<Document>not a statement</Document>", T0)
+    (failed,) = _take(store, config, T0)
+    assert failed["status"] == "failed" and failed["file"] == "statements/bank.xml"
+    assert (statements / "failed" / "bank.xml.reason.txt").read_text().strip()
+    (item,) = open_items(store, "statement_quarantined")  # kept there, importable after a fix
+    assert store.scalar("SELECT COUNT(*) FROM statements") == 0
+    # A folder that is gone is reported with its key; the dunning cycle still runs.
+    gone = replace(config, intake=replace(config.intake, invoices_dir=str(tmp_path / "nope")))
+    report = run_cycle(store, gone, now=T0 + timedelta(hours=1))
+    assert report.intake.errors == [f"intake.invoices_dir: {tmp_path / 'nope'} is not a folder"]
+    assert report.plan is not None
