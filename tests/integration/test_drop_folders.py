@@ -283,6 +283,7 @@ def test_a_broken_statement_and_a_missing_folder(tmp_path: Path) -> None:
     assert failed["status"] == "failed" and failed["file"] == "statements/bank.xml"
     assert (statements / "failed" / "bank.xml.reason.txt").read_text().strip()
     (item,) = open_items(store, "statement_quarantined")  # kept there, importable after a fix
+    assert "bank.xml" in item["reason"]
     assert store.scalar("SELECT COUNT(*) FROM statements") == 0
     # A folder that is gone is reported with its key; the dunning cycle still runs.
     gone = replace(config, intake=replace(config.intake, invoices_dir=str(tmp_path / "nope")))
