@@ -24,8 +24,9 @@ from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store import intake as intake_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.intake_mapping import MappingUnavailable, import_kwargs, read_kwargs, resolve
 from daemon.app.invoices import ImportProblem, ImportRejected, import_invoices, read_invoice_files
-from daemon.app.snapshots import problems_text, snapshot_time, take_snapshot, with_mapping
+from daemon.app.snapshots import problems_text, snapshot_time, take_snapshot
 from daemon.app.statements import import_statement_files
 from daemon.config import Config, DropFolderSettings
 from daemon.domain.dropfiles import Sighting, is_stable
@@ -185,14 +186,20 @@ def _invoices(
     at: str,
     policy: FilePolicy,
 ) -> dict[str, Any]:
-    mapping = with_mapping(import_invoices, folder.settings.mapping)
+    try:
+        mapping = resolve(config, folder.settings.mapping)
+    except MappingUnavailable as exc:
+        return _fail(store, folder, taken, sha, str(exc), [], at, policy)
     try:
         with store.transaction():
-            records, _ = read_invoice_files(
-                [taken], **with_mapping(read_invoice_files, folder.settings.mapping)
-            )
+            records, _ = read_invoice_files([taken], **read_kwargs(store, mapping))
             report = import_invoices(
-                store, [taken], now=at, actor=ACTOR, pdfs=config.invoices.pdf_policy, **mapping
+                store,
+                [taken],
+                now=at,
+                actor=ACTOR,
+                pdfs=config.invoices.pdf_policy,
+                **import_kwargs(mapping),
             )
             intake_store.claim_source(
                 store,
@@ -236,6 +243,10 @@ def _snapshot(
 ) -> dict[str, Any]:
     at = iso_utc(now)
     try:
+        mapping = resolve(config, folder.settings.mapping)
+    except MappingUnavailable as exc:
+        return _fail(store, folder, taken, sha, str(exc), [], at, policy)
+    try:
         outcome = take_snapshot(
             store,
             config,
@@ -246,7 +257,7 @@ def _snapshot(
             taken_at=snapshot_time(taken.name, mtime, config.office.tz),
             now=now,
             actor=ACTOR,
-            mapping=folder.settings.mapping,
+            mapping=mapping,
             sha256=sha,
         )
     except ImportRejected as exc:

@@ -11,9 +11,7 @@ applies it (``dunmail intake apply ID`` or the review action ``apply_snapshot``)
 from __future__ import annotations
 
 import hashlib
-import inspect
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -29,6 +27,7 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.intake_mapping import MappingUnavailable, import_kwargs, read_kwargs, resolve
 from daemon.app.invoices import ImportProblem, ImportRejected, import_invoices, read_invoice_files
 from daemon.config import Config
 from daemon.domain.money import from_cents, to_cents
@@ -71,14 +70,6 @@ def snapshot_time(name: str, mtime: datetime, tz: ZoneInfo) -> datetime:
     return mtime
 
 
-def with_mapping(fn: Callable[..., Any], mapping: str) -> dict[str, Any]:
-    """``mapping=NAME`` for an import function that knows column mappings (issue 17's
-    presets); nothing for one that does not yet, so a folder's ``mapping`` key is harmless."""
-    if mapping and "mapping" in inspect.signature(fn).parameters:
-        return {"mapping": mapping}
-    return {}
-
-
 def rules_of(config: Config) -> SnapshotRules:
     intake = config.intake
     return SnapshotRules(Decimal(str(intake.snapshot_max_settle_share)), intake.expected_sources)
@@ -95,7 +86,7 @@ def take_snapshot(
     taken_at: datetime,
     now: datetime,
     actor: str = "daemon",
-    mapping: str = "",
+    mapping: Any = None,
     force: bool = False,
     held_id: int | None = None,
     sha256: str | None = None,
@@ -105,7 +96,7 @@ def take_snapshot(
     ``held_id``: the held intake file this applies."""
     at = iso_utc(now)
     sha = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
-    records, problems = read_invoice_files([path], **with_mapping(read_invoice_files, mapping))
+    records, problems = read_invoice_files([path], **read_kwargs(store, mapping))
     if problems:
         raise ImportRejected(problems)
     listed = {
@@ -122,7 +113,7 @@ def take_snapshot(
                 now=at,
                 actor=actor,
                 pdfs=config.invoices.pdf_policy,
-                **with_mapping(import_invoices, mapping),
+                **import_kwargs(mapping),
             )
             rows = intake_store.open_invoices_of_source(store, source)
             decision = decide_snapshot(
@@ -288,6 +279,9 @@ def apply_held(
     if hashlib.sha256(kept.read_bytes()).hexdigest() != row["sha256"]:
         raise ValueError(f"snapshot {file_id}: {kept} changed since it was held; drop it again")
     try:
+        mapping = resolve(
+            config, config.intake.invoices.mapping if row["folder"] == "invoices" else ""
+        )
         outcome = take_snapshot(
             store,
             config,
@@ -298,13 +292,15 @@ def apply_held(
             taken_at=parse_iso(row["snapshot_at"]),
             now=now,
             actor=actor,
-            mapping=_folder_mapping(config, row["folder"]),
+            mapping=mapping,
             force=True,
             held_id=file_id,
             sha256=row["sha256"],
         )
     except ImportRejected as exc:
         raise ValueError("; ".join(str(p) for p in exc.problems)) from exc
+    except MappingUnavailable as exc:
+        raise ValueError(str(exc)) from exc
     intake_store.resolve_keyed_items(
         store, f"snapshot:{row['sha256']}", f"applied by {actor}", now=iso_utc(now)
     )
@@ -314,10 +310,6 @@ def apply_held(
         )
         intake_store.update_file(store, file_id, iso_utc(now), moved_to=str(moved))
     return outcome
-
-
-def _folder_mapping(config: Config, folder: str) -> str:
-    return config.intake.invoices.mapping if folder == "invoices" else ""
 
 
 def problems_text(problems: list[ImportProblem], path: Path, name: str) -> str:

@@ -290,3 +290,14 @@ def test_a_broken_statement_and_a_missing_folder(tmp_path: Path) -> None:
     report = run_cycle(store, gone, now=T0 + timedelta(hours=1))
     assert report.intake.errors == [f"intake.invoices_dir: {tmp_path / 'nope'} is not a folder"]
     assert report.plan is not None
+
+
+def test_a_mapping_that_cannot_be_used_fails_the_file_naming_the_key(tmp_path: Path) -> None:
+    store, config, folder, _ = _setup(tmp_path)
+    folder_settings = replace(config.intake.invoices, mapping="no-such-mapping")
+    config = replace(config, intake=replace(config.intake, invoices=folder_settings))
+    _drop(folder, "export.csv", _csv(range(1, 3)), T0)
+    (failed,) = _take(store, config, T0)
+    assert failed["status"] == "failed" and "intake.invoices.mapping" in failed["reason"]
+    assert (folder / "failed" / "export.csv").is_file()
+    assert store.scalar("SELECT COUNT(*) FROM invoices") == 0
