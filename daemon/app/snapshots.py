@@ -115,6 +115,9 @@ def take_snapshot(
                 pdfs=config.invoices.pdf_policy,
                 **import_kwargs(mapping),
             )
+            # What the snapshot lists, it speaks for from now on (also an invoice it brings
+            # in, or one imported by hand): a listed open amount below dunmail's applies to it.
+            intake_store.claim_source(store, sorted(listed), source)
             rows = intake_store.open_invoices_of_source(store, source)
             decision = decide_snapshot(
                 {r["number"]: int(r["open_cents"]) for r in rows},
@@ -145,7 +148,6 @@ def take_snapshot(
                 file_id = held_id
                 summary["applied_despite"] = list(decision.held)
                 intake_store.update_file(store, file_id, at, status="applied", summary=summary)
-            intake_store.claim_source(store, sorted(listed), source)
             _settle(store, decision, file_id, filename, source, actor, at)
     except _Held as held:
         return _hold(store, held.decision, sha, filename, folder, source, taken_at, listed, at)

@@ -301,3 +301,17 @@ def test_a_mapping_that_cannot_be_used_fails_the_file_naming_the_key(tmp_path: P
     assert failed["status"] == "failed" and "intake.invoices.mapping" in failed["reason"]
     assert (folder / "failed" / "export.csv").is_file()
     assert store.scalar("SELECT COUNT(*) FROM invoices") == 0
+
+
+def test_a_first_snapshot_applies_the_open_amounts_of_what_it_brings_in(tmp_path: Path) -> None:
+    store, config, folder, _ = _setup(tmp_path, snapshot=True)
+    _drop(folder, "open-items.csv", _csv(range(1, 6), F2="30.00"), T0)
+    (first,) = _take(store, config, T0)
+    assert first["status"] == "applied" and first["settle"] == []
+    assert first["reduce"] == [{"invoice": "F-002", "amount": "70.00"}]
+    row = store.one("SELECT * FROM invoices WHERE number = 'F-002'")
+    assert (row["amount_cents"], row["paid_cents"], row["status"]) == (
+        10000,
+        7000,
+        "partially_paid",
+    )
