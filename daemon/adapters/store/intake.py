@@ -225,3 +225,17 @@ def resolve_keyed_items(store: Store, dedupe_key: str, resolution: str, *, now: 
             at=now,
         )
     return len(items)
+
+
+def outside_settlements_of(store: Store, numbers: Sequence[str]) -> list[dict[str, Any]]:
+    """Every outside settlement of these invoices (a debtor's GDPR export)."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(numbers), 500):
+        chunk = list(numbers[start : start + 500])
+        rows += store.query(
+            "SELECT invoice_number, kind, amount_cents, snapshot, created_at"
+            f" FROM outside_settlements WHERE invoice_number IN ({','.join('?' * len(chunk))})"
+            " ORDER BY id",
+            chunk,
+        )
+    return rows
