@@ -30,11 +30,9 @@ from daemon.adapters.store.queue import add_review_item
 from daemon.app.intake_mapping import MappingUnavailable, import_kwargs, read_kwargs, resolve
 from daemon.app.invoices import ImportProblem, ImportRejected, import_invoices, read_invoice_files
 from daemon.config import Config
+from daemon.domain.invoice_states import MANUAL_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.snapshots import SnapshotDecision, SnapshotRules, decide_snapshot
-
-# A person decided on these: the package's word does not overrule them.
-UNTOUCHABLE = ("disputed", "handed_over")
 
 _NAME_DATE = re.compile(r"(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -126,7 +124,8 @@ def take_snapshot(
                 taken_at=taken_at,
                 last_taken_at=parse_iso(last) if last else None,
                 rules=rules_of(config),
-                untouchable={r["number"] for r in rows if r["status"] in UNTOUCHABLE},
+                # A person decided on these: the package's word does not overrule them.
+                untouchable={r["number"] for r in rows if r["status"] in MANUAL_STATES},
             )
             if decision.held and not force:
                 raise _Held(decision)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
 from daemon.adapters.store.events import record_event
+from daemon.domain.invoice_states import LIVE_STATES
 
 # Statuses that mean "these bytes were dealt with": the same content again is a duplicate.
 DONE = ("processed", "applied", "held")
@@ -150,9 +151,8 @@ def open_invoices_of_source(store: Store, source: str) -> list[dict[str, Any]]:
     """Invoices a snapshot of ``source`` speaks for that still have money open."""
     return store.query(
         "SELECT number, status, amount_cents - paid_cents - credited_cents - written_off_cents"
-        " AS open_cents FROM invoices WHERE intake_source = ?"
-        " AND status NOT IN ('paid','credited','written_off')",
-        (source,),
+        f" AS open_cents FROM invoices WHERE intake_source = ? AND status IN ({marks(LIVE_STATES)})",
+        (source, *LIVE_STATES),
     )
 
 
