@@ -22,6 +22,7 @@ from daemon.domain.dropfiles import REASON_SUFFIX, ignored_name
 
 WORK = ".work"  # hidden: never picked up as a file of its own
 _OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 class DropFileError(OSError):
@@ -61,22 +62,34 @@ def scan(folder: Path) -> list[Entry]:
 
 def take(folder: Path, name: str, policy: FilePolicy) -> Path:
     """Rename ``name`` into the private work folder (a link is moved as a link, never
-    followed); returns its new path. A second daemon or a person racing us gets ENOENT."""
-    work = private_dir(folder / WORK, policy)
-    target = work / name
-    os.rename(folder / name, target)
-    return target
+    followed); returns its new path. A second daemon or a person racing us gets ENOENT.
+    Both folders are held open while renaming, so a work folder swapped for a link by
+    whoever can write the drop folder is refused, never written through."""
+    folder_fd = os.open(folder, _DIR)  # the configured folder itself may be a link
+    try:
+        work_fd = _subdir(folder, WORK, policy)
+        try:
+            os.rename(name, name, src_dir_fd=folder_fd, dst_dir_fd=work_fd)
+        finally:
+            os.close(work_fd)
+    finally:
+        os.close(folder_fd)
+    return folder / WORK / name
 
 
 def read_confined(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file at ``path`` (its last component is never followed),
-    refused beyond ``max_bytes`` (``intake.max_file_bytes``)."""
+    """The bytes of a regular file at ``path`` in one of our folders (neither that folder
+    nor the file is followed when it is a link), refused beyond ``max_bytes``
+    (``intake.max_file_bytes``)."""
+    parent = os.open(path.parent, _DIR | os.O_NOFOLLOW)
     try:
-        fd = os.open(path, _OPEN)
+        fd = os.open(path.name, _OPEN, dir_fd=parent)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise DropFileError(exc.errno, "a symbolic link: not followed") from exc
         raise
+    finally:
+        os.close(parent)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -97,27 +110,67 @@ def read_confined(path: Path, max_bytes: int) -> bytes:
 
 
 def settle(path: Path, folder: Path, sub: str, reason: str | None, policy: FilePolicy) -> Path:
-    """Move a file (from the work folder or the drop folder) to ``folder/sub`` under a free
-    name, with ``NAME.reason.txt`` beside it when there is a reason. Returns the new path."""
-    target_dir = private_dir(folder / sub, policy)
-    target = _free_name(target_dir, path.name)
-    # os.link would refuse a taken name atomically, but it follows nothing only on Linux
-    # and fails across mounts; the work folder is private to us, so rename is enough.
-    os.rename(path, target)
+    """Move a file from one of our folders (``.work``, ``held``, ``failed``) to
+    ``folder/sub`` under a free name, with ``NAME.reason.txt`` beside it when there is a
+    reason. Returns the new path."""
+    source_fd = os.open(path.parent, _DIR | os.O_NOFOLLOW)
+    try:
+        target_fd = _subdir(folder, sub, policy)
+        try:
+            name = _free_name(target_fd, path.name)
+            os.rename(path.name, name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+        finally:
+            os.close(target_fd)
+    finally:
+        os.close(source_fd)
+    target_dir = folder / sub
     if reason:
         write_private(
-            target_dir / (target.name + REASON_SUFFIX), (reason.rstrip() + "\n").encode(), policy
+            target_dir / (name + REASON_SUFFIX), (reason.rstrip() + "\n").encode(), policy
         )
-    return target
+    return target_dir / name
 
 
-def _free_name(directory: Path, name: str) -> Path:
+def put_back(path: Path, folder: Path) -> Path:
+    """Move a file from one of our folders back into the drop folder (``dunmail intake
+    retry``), under a free name."""
+    source_fd = os.open(path.parent, _DIR | os.O_NOFOLLOW)
+    folder_fd = os.open(folder, _DIR)
+    try:
+        name = _free_name(folder_fd, path.name)
+        os.rename(path.name, name, src_dir_fd=source_fd, dst_dir_fd=folder_fd)
+    finally:
+        os.close(source_fd)
+        os.close(folder_fd)
+    return folder / name
+
+
+def _subdir(folder: Path, sub: str, policy: FilePolicy) -> int:
+    """An open descriptor of our folder ``folder/sub``, made private when new; a link or a
+    file in its place is refused (whoever can write the drop folder could plant one)."""
+    path = folder / sub
+    try:
+        return os.open(path, _DIR | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        private_dir(path, policy)
+        return os.open(path, _DIR | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise DropFileError(
+                f"{path} is a link or not a folder: dunmail will not write through it; remove it"
+            ) from exc
+        raise
+
+
+def _free_name(dir_fd: int, name: str) -> str:
     stem, dot, suffix = name.partition(".")
     for n in range(1, 10_000):
         candidate = name if n == 1 else f"{stem}-{n}{dot}{suffix}"
-        if not os.path.lexists(directory / candidate):
-            return directory / candidate
-    raise DropFileError(f"{directory}: no free name for {name}")
+        try:
+            os.stat(candidate, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return candidate
+    raise DropFileError(f"no free name for {name}")
 
 
 def leftovers(folder: Path) -> list[Path]:

@@ -89,34 +89,45 @@ def run_intake(store: Store, config: Config, now: datetime) -> IntakeReport:
             report.errors.append(f"{folder.key}: {folder.path} is not a folder")
             log.error("intake: %s", report.errors[-1])
             continue
-        for leftover in dropfolder.leftovers(folder.path):  # a crash left it half done
-            report.files.append(_process(store, config, folder, leftover, None, now, policy))
-        seen: set[str] = set()
-        stable = config.intake.stable_for(folder.settings)
-        for entry in dropfolder.scan(folder.path):
-            path = str(folder.path / entry.name)
-            seen.add(path)
-            if entry.regular:
-                old = intake_store.sighting(store, path)
-                previous = (
-                    Sighting(old["size"], old["mtime_ns"], _utc(old["seen_at"])) if old else None
-                )
-                if not is_stable(previous, entry.size, entry.mtime_ns, now, stable):
-                    intake_store.record_sighting(
-                        store, path, entry.size, entry.mtime_ns, iso_utc(now)
-                    )
-                    report.waiting.append(path)
-                    continue
-            intake_store.forget_sightings(store, [path])
-            try:
-                taken = dropfolder.take(folder.path, entry.name, policy)
-            except FileNotFoundError:  # gone meanwhile (a person, a second daemon)
-                continue
-            mtime = datetime.fromtimestamp(entry.mtime_ns / 1e9, UTC)
-            report.files.append(_process(store, config, folder, taken, mtime, now, policy))
-        gone = [p for p in intake_store.sightings_under(store, str(folder.path)) if p not in seen]
-        intake_store.forget_sightings(store, gone)
+        try:
+            _folder_pass(store, config, folder, now, policy, report)
+        except OSError as exc:  # e.g. a link planted as processed/: that folder waits
+            report.errors.append(f"{folder.key}: {exc}")
+            log.error("intake: %s", report.errors[-1])
     return report
+
+
+def _folder_pass(
+    store: Store,
+    config: Config,
+    folder: _Folder,
+    now: datetime,
+    policy: FilePolicy,
+    report: IntakeReport,
+) -> None:
+    for leftover in dropfolder.leftovers(folder.path):  # a crash left it half done
+        report.files.append(_process(store, config, folder, leftover, None, now, policy))
+    seen: set[str] = set()
+    stable = config.intake.stable_for(folder.settings)
+    for entry in dropfolder.scan(folder.path):
+        path = str(folder.path / entry.name)
+        seen.add(path)
+        if entry.regular:
+            old = intake_store.sighting(store, path)
+            previous = Sighting(old["size"], old["mtime_ns"], _utc(old["seen_at"])) if old else None
+            if not is_stable(previous, entry.size, entry.mtime_ns, now, stable):
+                intake_store.record_sighting(store, path, entry.size, entry.mtime_ns, iso_utc(now))
+                report.waiting.append(path)
+                continue
+        intake_store.forget_sightings(store, [path])
+        try:
+            taken = dropfolder.take(folder.path, entry.name, policy)
+        except FileNotFoundError:  # gone meanwhile (a person, a second daemon)
+            continue
+        mtime = datetime.fromtimestamp(entry.mtime_ns / 1e9, UTC)
+        report.files.append(_process(store, config, folder, taken, mtime, now, policy))
+    gone = [p for p in intake_store.sightings_under(store, str(folder.path)) if p not in seen]
+    intake_store.forget_sightings(store, gone)
 
 
 def _utc(text: str) -> datetime:
@@ -417,10 +428,7 @@ def retry_failed(store: Store, config: Config, file_id: int, *, now: datetime) -
     kept = Path(row["moved_to"] or "")
     if not kept.is_file() or kept.is_symlink():
         raise ValueError(f"drop file {file_id}: {kept} is no longer there")
-    target = _folder_path(config, row["folder"])
-    moved = dropfolder.settle(
-        kept, target.parent, target.name, None, FilePolicy(config.files.group)
-    )
+    moved = dropfolder.put_back(kept, _folder_path(config, row["folder"]))
     at = iso_utc(now)
     with store.transaction():
         intake_store.update_file(store, file_id, at, status="retried", moved_to=str(moved))

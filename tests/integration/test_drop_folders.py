@@ -315,3 +315,20 @@ def test_a_first_snapshot_applies_the_open_amounts_of_what_it_brings_in(tmp_path
         7000,
         "partially_paid",
     )
+
+
+def test_a_link_planted_as_an_output_folder_is_never_written_through(tmp_path: Path) -> None:
+    store, config, folder, _ = _setup(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "failed").symlink_to(elsewhere)
+    _drop(folder, "broken.csv", HEADER + _row(1, amount="x"), T0)
+    run_intake(store, config, T0)
+    report = run_intake(store, config, T0 + timedelta(minutes=2))
+    assert report.files == [] and "is a link or not a folder" in report.errors[0]
+    assert report.errors[0].startswith("intake.invoices_dir: ")
+    assert list(elsewhere.iterdir()) == []
+    assert (folder / ".work" / "broken.csv").is_file()  # kept, taken again once fixed
+    (folder / "failed").unlink()
+    (again,) = run_intake(store, config, T0 + timedelta(minutes=3)).files
+    assert again["status"] == "failed" and (folder / "failed" / "broken.csv").is_file()
