@@ -17,8 +17,10 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.cases import active_holds, open_case
+from daemon.adapters.store.claims import ledgers as claim_ledgers
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
@@ -26,6 +28,7 @@ from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
 from daemon.app.review_wait import escalate_review_waits, load_review_waits
 from daemon.config import Config
+from daemon.domain.claims import Ledger, interest_basis
 from daemon.domain.dunning_planner import (
     Action,
     ActionKind,
@@ -93,6 +96,45 @@ def bank_freshness(store: Store, config: Config, today: date) -> tuple[bool, dat
             f"business days old; the limit is {limit}",
         )
     return True, latest, f"bank statements fresh: newest {latest.isoformat()} ({age} business days)"
+
+
+def business_days_between(latest: date, today: date, country: str) -> int:
+    """Business days after ``latest`` and before ``today``."""
+    age, day = 0, latest + timedelta(days=1)
+    while day < today:
+        if is_business_day(day, country):
+            age += 1
+        day += timedelta(days=1)
+    return age
+
+
+def invoice_freshness(store: Store, config: Config, today: date) -> tuple[bool, date | None, str]:
+    """(ok, day of the latest invoice intake, reason): the bank gate's twin. No reminder goes
+    out while the newest invoice data (a drop-folder file, an applied open-items snapshot, an
+    import) is more than ``intake.max_invoice_age_business_days`` business days old: an
+    invoice settled in the accounting package since then would be reminded of. Off (0) by
+    default, for offices that import by hand."""
+    limit = config.intake.max_invoice_age_business_days
+    at = latest_invoice_intake(store)
+    latest = parse_iso(at).astimezone(config.office.tz).date() if at else None
+    if limit <= 0:
+        return True, latest, "invoice-freshness gate off (intake.max_invoice_age_business_days = 0)"
+    if latest is None:
+        return (
+            False,
+            None,
+            "invoice gate closed: no invoice data arrived yet (drop an export in "
+            "intake.invoices_dir, or set intake.max_invoice_age_business_days = 0)",
+        )
+    age = business_days_between(latest, today, config.office.jurisdiction)
+    if age > limit:
+        return (
+            False,
+            latest,
+            f"invoice gate closed: the newest invoice data ({latest.isoformat()}) is {age} "
+            f"business days old; the limit is {limit} (intake.max_invoice_age_business_days)",
+        )
+    return True, latest, f"invoice data fresh: newest {latest.isoformat()} ({age} business days)"
 
 
 # -- snapshot -------------------------------------------------------------------------------
@@ -249,6 +291,10 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
             else {}
         )
         all_paid = bool(numbers) and all(statuses.get(n) == "paid" for n in numbers)
+        if all_paid and not config.intake.thank_on_outside_settlement:
+            # Paid in the accounting package (an open-items snapshot): dunmail saw no money
+            # arrive, so it does not thank for it unless the office wants it to.
+            all_paid = not settled_outside(store, list(numbers))
         thank_candidates[debtor_id] = LastReminder(sent["message_id"], numbers, all_paid)
         candidates.add(debtor_id)
     if not candidates:
@@ -270,6 +316,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
         )
     }
     waits = load_review_waits(store, config)
+    booked = claim_ledgers(store, [int(c["id"]) for c in cases.values()])
     snapshots = []
     for debtor_id in ids:
         d = debtors.get(debtor_id)
@@ -315,6 +362,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 last_reminder=last,
                 thank_you_sent=False,
                 review_wait=waits.get(debtor_id),
+                ledger=booked.get(int(case["id"]), Ledger()) if case else Ledger(),
             )
         )
     return snapshots
@@ -333,6 +381,8 @@ class DayPlan:
     global_pause: str | None
     names: dict[str, str] = field(default_factory=dict)
     send_at: datetime | None = None  # when a mail planned now really leaves (window opening)
+    invoice_ok: bool = True  # the invoice-freshness gate (intake.max_invoice_age_business_days)
+    invoice_reason: str = ""
 
 
 def send_moment(config: Config, today: date, now: datetime | None = None) -> datetime:
@@ -347,19 +397,23 @@ def send_moment(config: Config, today: date, now: datetime | None = None) -> dat
 def plan(store: Store, config: Config, today: date, now: datetime | None = None) -> DayPlan:
     """What the daemon would do on ``today`` (at ``now``), and why. Writes nothing."""
     ok, latest, reason = bank_freshness(store, config, today)
+    invoice_ok, _, invoice_reason = invoice_freshness(store, config, today)
     pause = global_pause_reason(store, today)
     send_at = send_moment(config, today, now)
+    blocks = [r for good, r in ((ok, reason), (invoice_ok, invoice_reason)) if not good]
     settings = plan_settings(
         config,
         global_pause=pause,
-        bank_block=None if ok else reason,
+        bank_block="; ".join(blocks) or None,
         send_day=send_at.astimezone(config.office.tz).date(),
     )
     with _cyclic_gc_paused():
         snapshots = load_snapshots(store, config, today)
         actions = plan_day(snapshots, today, settings)
     names = {s.debtor_id: s.name for s in snapshots}
-    return DayPlan(today, actions, ok, latest, reason, pause, names, send_at)
+    return DayPlan(
+        today, actions, ok, latest, reason, pause, names, send_at, invoice_ok, invoice_reason
+    )
 
 
 @contextmanager
@@ -402,6 +456,26 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "interest": str(action.charges.interest),
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
+        "currency": action.currency,
+        "other_amounts": [{"currency": c, "amount": str(a)} for c, a in action.other_amounts],
+        "costs_basis": action.charges.costs_basis,
+        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
+        # What the mail claims; outbox.mark_sent books it in the case's claims ledger.
+        "claims": [
+            {
+                "kind": c.kind,
+                "currency": c.currency,
+                "basis": action.charges.costs_basis
+                if c.kind == "costs"
+                else f"{interest_basis(action.jurisdiction, action.debtor_type)};"
+                f" {action.charges.interest_convention}",
+                "total": str(c.total),
+                "to_book": str(c.to_book),
+                "settled": str(c.settled),
+                "due": str(c.due),
+            }
+            for c in action.claims
+        ],
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
         "deadline": action.deadline.isoformat() if action.deadline else None,
         "advances": [
@@ -582,6 +656,7 @@ class CycleReport:
     queued: QueueReport
     drained: DrainReport
     promises: Any = None
+    intake: Any = None  # daemon.app.intake.IntakeReport when drop folders are configured
 
 
 def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
@@ -606,12 +681,18 @@ def run_cycle(
     smtp_send: Callable[..., Any] | None = None,
     imap_factory: Callable[[], Any] | None = None,
 ) -> CycleReport:
-    """One full cycle as if at ``now``: review promises → plan → queue → drain the outbox."""
+    """One full cycle as if at ``now``: take drop-folder files → review promises → plan →
+    queue → drain the outbox."""
     today = now.astimezone(config.office.tz).date()
+    intake = None
+    if config.intake.invoices_dir or config.intake.statements_dir:
+        from daemon.app.intake import run_intake
+
+        intake = run_intake(store, config, now)
     promises = daily_reviews(store, config, today, now)
     day, queued = queue_day(store, config, now)
     drained = drain_outbox(store, config, now=now, smtp_send=smtp_send, imap_factory=imap_factory)
-    return CycleReport(today, day, queued, drained, promises)
+    return CycleReport(today, day, queued, drained, promises, intake)
 
 
 def money(value: Decimal) -> str:

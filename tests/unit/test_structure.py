@@ -39,7 +39,9 @@ SQL_NOT_YET_MOVED: dict[str, int] = {
 # The CLI still reads these stores directly for its listings; each goes once a use case
 # (daemon/app/…) offers the view.
 DEPENDENCY_NOT_YET_FIXED: set[tuple[str, str]] = {
+    ("daemon/cli/cases.py", "daemon.adapters.store.claims"),
     ("daemon/cli/inbox.py", "daemon.adapters.store.inbox"),
+    ("daemon/cli/intake.py", "daemon.adapters.store.intake"),
     ("daemon/cli/invoices.py", "daemon.adapters.store.invoices"),
     ("daemon/cli/payments.py", "daemon.adapters.store.bank"),
     ("daemon/cli/payments.py", "daemon.adapters.store.invoices"),

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from daemon.adapters.store.db import Store
+from daemon.adapters.store.intake import outside_settlements_of
 
 
 def purge_mail(store: Store, debtor_id: str, before: str | None, at: str) -> tuple[int, int]:
@@ -71,6 +72,8 @@ def held_about(store: Store, debtor_id: str) -> dict[str, list[dict[str, Any]]]:
             f" WHERE a.invoice_number IN ({marks})",
             numbers,
         ),
+        # Settled in the accounting package (open-items snapshots, daemon.app.snapshots).
+        "outside_settlements": outside_settlements_of(store, numbers),
         "cases": q("SELECT * FROM cases WHERE debtor_id = ?"),
         "holds": q("SELECT * FROM holds WHERE scope = 'debtor' AND target = ?"),
         "promises": q("SELECT * FROM promises WHERE debtor_id = ?"),

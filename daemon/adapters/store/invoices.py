@@ -18,9 +18,12 @@ def refresh_invoice(store: Store, number: str, *, now: str | None = None) -> str
     row = store.one("SELECT * FROM invoices WHERE number = ?", (number,))
     if row is None:
         return None
+    # Payments booked outside dunmail (an open-items snapshot) count as paid like bank ones.
     paid = store.scalar(
-        "SELECT COALESCE(SUM(amount_cents), 0) FROM allocations"
-        " WHERE invoice_number = ? AND reversed_at IS NULL",
+        "SELECT (SELECT COALESCE(SUM(amount_cents), 0) FROM allocations"
+        " WHERE invoice_number = ?1 AND reversed_at IS NULL)"
+        " + (SELECT COALESCE(SUM(amount_cents), 0) FROM outside_settlements"
+        " WHERE invoice_number = ?1)",
         (number,),
     )
     credited = store.scalar(

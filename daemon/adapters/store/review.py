@@ -144,9 +144,8 @@ def mark_addresses_ok(
     return store.execute(sql, params).rowcount
 
 
-def outbox_state(store: Store, outbox_id: int) -> dict[str, Any] | None:
-    """id, status and message_id of an outgoing mail."""
-    return store.one("SELECT id, status, message_id FROM outbox WHERE id = ?", (outbox_id,))
+def outbox_row(store: Store, outbox_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
 
 
 def confirm_sent(store: Store, outbox_id: int, *, at: str) -> None:
