@@ -13,8 +13,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from daemon.domain.cases import ActionKind
-
 from daemon.adapters.store.db import Store, loads, open_store
 from daemon.adapters.store.queue import open_items
 from daemon.app.dunning import plan, run_cycle
@@ -22,6 +20,7 @@ from daemon.app.intake import retry_failed, run_intake
 from daemon.app.preview import preview
 from daemon.app.snapshots import apply_held
 from daemon.config import Config, DropFolderSettings, IntakeSettings
+from daemon.domain.dunning_planner import ActionKind
 from tests.integration.dunning_support import make_config, message_ids, smtp_sender
 
 TZ = ZoneInfo("Europe/Amsterdam")

@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from daemon.domain.cases import plan_debtor
-
 from daemon.domain.claims import COSTS, INTEREST, ClaimLine, Ledger
+from daemon.domain.dunning_planner import plan_debtor
 from tests.unit.test_cases_planner import SETTINGS, TODAY, debtor, inv, only
 
 
