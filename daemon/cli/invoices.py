@@ -9,6 +9,7 @@ import click
 
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.invoices import invoice_rows
+from daemon.app.invoice_mappings import UnknownMapping, describe_mappings, resolve_mapping
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import human
@@ -35,9 +36,21 @@ def invoices_group() -> None:
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--mapping",
+    "mapping_name",
+    metavar="NAME",
+    help="Read CSV files as an accounting package's export (see `dunmail invoices mappings`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
-def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
+def import_command(
+    app: AppContext,
+    files: tuple[Path, ...],
+    dry_run: bool,
+    mapping_name: str | None,
+    as_json: bool,
+) -> None:
     """Import invoices from CSV or UBL 2.1 (Peppol BIS 3.0) files.
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
@@ -48,10 +61,23 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
     lists every bad row. Re-importing is idempotent: the same number updates the invoice,
     and amount changes are logged.
 
+    With --mapping NAME a CSV is an accounting package's export (a preset such as
+    exact-online-openstaande-posten, or your own [intake.mappings.NAME]): its headers, date
+    format, decimal comma and encoding are read as the mapping says, and the report names
+    the encoding and separator used. Errors name file:line and the export's own column.
+
     Example:
 
         dunmail --db office.db invoices import invoices-2026-11.csv --dry-run
+
+        dunmail invoices import OPOS.csv --mapping datev-opos-debitoren --dry-run --json
     """
+    mapping = None
+    if mapping_name:
+        try:
+            mapping = resolve_mapping(app.config, mapping_name)
+        except UnknownMapping as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         shown = watching(as_json=as_json)
         report = import_invoices(
@@ -60,6 +86,7 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
             dry_run=dry_run,
             progress=lambda plan: progress_iter(list(plan), "Importing invoices", enabled=shown),
             pdfs=app.config.invoices.pdf_policy,
+            mapping=mapping,
         )
     except ImportRejected as exc:
         for problem in exc.problems:
@@ -76,8 +103,53 @@ def import_command(app: AppContext, files: tuple[Path, ...], dry_run: bool, as_j
         f"{report.unchanged} unchanged, {len(report.credit_notes)} credit note(s), "
         f"{report.debtors} debtor(s)"
     )
+    for reading in report.reading:
+        if reading["format"] == "csv":
+            mapping_note = f", mapping {reading['mapping']}" if reading["mapping"] else ""
+            click.echo(
+                f"  {reading['file']}: {reading['encoding']}, {reading['delimiter']}-separated"
+                f"{mapping_note}"
+                + (
+                    f"; not used: {', '.join(reading['ignored_columns'])}"
+                    if reading["ignored_columns"]
+                    else ""
+                )
+            )
+    if dry_run:
+        for number in report.new:
+            click.echo(f"  new: {number}")
     for change in report.updated:
         click.echo(f"  {change['number']}: {human(change['changes'], None)}")
+
+
+@invoices_group.command("mappings")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array with every column.")
+@pass_app
+def mappings_command(app: AppContext, as_json: bool) -> None:
+    """List the column mappings for accounting-package exports: presets and your own.
+
+    Each preset says which export it reads and where every column name comes from
+    (documentation, or assumed). Try one with `invoices import FILE --mapping NAME --dry-run`.
+
+    Example:
+
+        dunmail invoices mappings --json | jq '.[] | {name, export, source}'
+    """
+    rows = describe_mappings(app.config)
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        [
+            {
+                "name": r["name"],
+                "kind": "preset" if r.get("preset") else "own",
+                "title": r.get("error") or r["title"],
+            }
+            for r in rows
+        ],
+        ["name", "kind", "title"],
+    )
 
 
 @invoices_group.command("list")
