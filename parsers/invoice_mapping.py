@@ -25,7 +25,14 @@ from importlib import resources
 from typing import Any
 
 from parsers.csv_text import ENCODINGS, CsvTextError, delimiter_name, read_text
-from parsers.export_values import DATE_FORMATS, DECIMALS, file_decimal, parse_amount, parse_date
+from parsers.export_values import (
+    DATE_FORMATS,
+    DECIMALS,
+    decimal_hint,
+    file_decimal,
+    parse_amount,
+    parse_date,
+)
 
 DATE_COLUMNS = ("issue_date", "due_date")
 AMOUNT_COLUMNS = ("amount",)
@@ -236,7 +243,7 @@ class MappedFile:
     errors: list[tuple[int, str | None, str]]  # (line, dunmail column, message)
     encoding: str
     delimiter: str
-    decimal: str
+    decimal: str  # "," or "."; "" when no amount in the file decided it
     labels: dict[str, str]  # dunmail column → "Export header (column)" for messages
     ignored: list[str] = field(default_factory=list)  # export columns no dunmail column uses
 
@@ -268,7 +275,7 @@ def mapped_rows(
     decimal = mapping.decimal
     if decimal == "auto":
         try:
-            decided, ambiguous = file_decimal(
+            decided, _ = file_decimal(
                 (line, fields[index[c]])
                 for line, fields in body
                 for c in AMOUNT_COLUMNS
@@ -276,18 +283,8 @@ def mapped_rows(
             )
         except ValueError as exc:
             raise CsvTextError(str(exc)) from exc
-        if decided is None:
-            assert ambiguous is not None
-            errors.append(
-                (
-                    ambiguous[0],
-                    "amount",
-                    f"amount {ambiguous[1]!r} is ambiguous (a decimal or a thousands separator?)"
-                    " and no other amount in the file tells; set decimal in the mapping",
-                )
-            )
-            decided = "."
-        decimal = decided
+        # None: no value decides; each ambiguous value is then an error of its own row.
+        decimal = decided or ""
     rows: list[tuple[int, dict[str, str]]] = []
     if not header_errors:
         for line, fields in body:
@@ -328,6 +325,18 @@ def _locate(
     return index, labels, problems
 
 
+def _amount(raw: str, decimal: str) -> tuple[str | None, str | None]:
+    if decimal:
+        return parse_amount(raw, decimal)
+    hint = decimal_hint(raw)
+    if hint is None:
+        return None, (
+            f"amount {raw!r} is ambiguous (a decimal or a thousands separator?) and no other "
+            "amount in the file tells; set decimal in the mapping"
+        )
+    return parse_amount(raw, hint or ".")
+
+
 def _convert(
     line: int,
     fields: list[str],
@@ -344,7 +353,7 @@ def _convert(
         if raw and column in DATE_COLUMNS:
             value, problem = parse_date(raw, mapping.date_format)
         elif raw and column in AMOUNT_COLUMNS:
-            value, problem = parse_amount(raw, decimal)
+            value, problem = _amount(raw, decimal)
         else:
             problem = None
         if problem:
