@@ -41,6 +41,12 @@ def intake_problems(config: Config, loc: KeyLocator) -> list[str]:
     for entry in config.intake.invoice_senders:
         if "@" not in entry or not sender_domain(entry):
             problems.append(f"{key}: {entry!r} is not an address or @domain{loc.where(key)}")
+        elif entry.strip().lower() in config.office.addresses:
+            problems.append(
+                f"{key}: {entry!r} is dunmail's own address; mail from it is never read "
+                f"(loop protection): send invoices from another address such as "
+                f"facturen@{sender_domain(entry)}{loc.where(key)}"
+            )
         elif not in_office_domain(entry, config.office.addresses):
             problems.append(
                 f"{key}: {entry!r} is not at the office's own domain (office.email, "

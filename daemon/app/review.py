@@ -44,6 +44,8 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "send_failed": ("fix_address", "resend"),
     "shunted_mail": ("retry",),
     "statement_quarantined": ("import",),
+    # the office's own invoice mail that was not imported (daemon.app.invoicemail)
+    "invoice_mail": ("retry",),
     "delivery_uncertain": ("mark_sent", "resend"),
     "promise": ("promise", "resume"),
     "promise_broken": ("promise", "resume", "handover", "write_off"),
