@@ -251,7 +251,9 @@ def import_invoice_data(
         known = domains.setdefault(record.debtor_id, [])
         known.extend(d for d in record.debtor_domains if d not in known)
     with store.transaction():
-        for reading in readings:  # which encoding, separator and mapping were used
+        # Which encoding, separator and mapping were used, when the files changed anything
+        # (an unchanged re-import writes nothing at all).
+        for reading in readings if report.new or report.updated or new_notes else ():
             record_event(store, "invoice_file_read", actor=actor, at=at, detail=reading)
         seen_debtors: set[str] = set()
         for source, record, old, change in progress(plan):
