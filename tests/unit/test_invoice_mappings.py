@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from daemon.intakeconfig import MAPPABLE
 from parsers.export_values import decimal_hint, file_decimal, parse_amount, parse_date
@@ -277,3 +279,44 @@ def test_impossible_date() -> None:
         parse_date("31.02.2026", "dd.mm.yyyy")[1]
         == "date '31.02.2026' is not a real date (day is out of range for month)"
     )
+
+
+# --- robustness: whatever an export holds, a mapped read returns or says why ---------------
+
+FIXTURES = [(n, (EXPORTS / f"{n}.csv").read_bytes()) for n in preset_names()]
+
+
+@st.composite
+def mutated_export(draw: st.DrawFn) -> tuple[str, bytes]:
+    name, seed = draw(st.sampled_from(FIXTURES))
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, max(len(data) - 1, 0)))
+        op = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if op == "flip" and data:
+            data[pos] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete":
+            del data[pos : pos + draw(st.integers(1, 20))]
+        elif op == "insert":
+            data[pos:pos] = draw(
+                st.sampled_from([b",", b";", b"\t", b'"', b"\n", b"1.234", b"\xff"])
+            )
+        else:
+            del data[pos:]
+    return name, bytes(data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_export())
+def test_mutated_exports_never_crash(case: tuple[str, bytes]) -> None:
+    name, data = case
+    try:
+        result = parse_invoice_file(
+            data, source="fuzz.csv", mapping=load_preset(name, MAPPABLE), known=KNOWN
+        )
+    except InvoiceFormatError:
+        return
+    for record in result.records:
+        assert record.amount > 0 and record.due_date >= record.issue_date
+    for error in result.errors:
+        assert error.line >= 1 and error.message
