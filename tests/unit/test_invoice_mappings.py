@@ -26,6 +26,8 @@ KNOWN = {
     "10002": {"debtor_name": "Praxis Weber", "debtor_email": "praxis@weber.example"},
     "DEB001": {"debtor_name": "Verf & Zo", "debtor_email": "admin@verfenzo.example"},
     "DEB002": {"debtor_name": "Smile", "debtor_email": "balie@smile.example"},
+    "1100": {"debtor_name": "Knip", "debtor_email": "knip@knip.example"},
+    "1101": {"debtor_name": "Van Dijk", "debtor_email": "admin@vandijk.example"},
 }
 
 
@@ -134,6 +136,20 @@ def test_e_boekhouden_due_date_from_payment_term() -> None:
     first, second = result.records
     assert first.due_date == date(2026, 12, 1)  # 01-11 + 30 days
     assert second.amount == Decimal("1089.00")
+
+
+def test_twinfield_credit_management_list() -> None:
+    result = read("twinfield-openstaande-posten")
+    assert result.errors == ()
+    first, second = result.records
+    assert (first.debtor_id, first.debtor_name, first.number) == (
+        "1100",
+        "Kapsalon Knip",
+        "2026-118",
+    )
+    assert second.amount == Decimal("12100.00") and second.due_date == date(2026, 12, 3)
+    assert second.debtor_emails == ("admin@vandijk.example",)
+    assert set(result.ignored_columns) >= {"Openstaand bedrag", "Dispuutcode"}
 
 
 def test_unknown_debtor_without_email_column_names_line_and_column() -> None:
