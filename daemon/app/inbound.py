@@ -620,7 +620,14 @@ def _hand_over(
     elif route == "invoices":
         from daemon.app.invoicemail import import_invoice_mail
 
-        result = import_invoice_mail(store, config, raw, inbox_id=row["id"], now=iso_utc(now))
+        result = import_invoice_mail(
+            store,
+            config,
+            raw,
+            inbox_id=row["id"],
+            now=iso_utc(now),
+            attempt=int(row.get("attempts") or 0),
+        )
     else:
         from daemon.app.staffmail import handle_staff_reply
 

@@ -59,10 +59,18 @@ def import_invoice_mail(
     *,
     inbox_id: int | None,
     now: str,
+    attempt: int = 0,
     dnsfunc: Callable[..., bytes | None] | None = None,
 ) -> InvoiceMailResult:
     """Import the UBL attachments of an authenticated invoice mail of the office, or open a
-    review item saying why not. ``not_invoice_sender`` for any other mail."""
+    review item saying why not. ``not_invoice_sender`` for any other mail.
+
+    ``attempt`` (the inbox row's retry count) keeps a retried mail that fails again from
+    being folded into the item its retry resolved."""
+
+    def review(status: str, reason: str, **kw: Any) -> InvoiceMailResult:
+        return _review(store, inbox_id, attempt, now, status, reason, **kw)
+
     message = message_from_bytes(raw, policy=policy.compat32)
     senders = config.intake.invoice_senders
     sender = from_address(message)
@@ -70,10 +78,7 @@ def import_invoice_mail(
         claimed = claimed_senders(message)
         if not any(is_trusted_sender(a, senders) for a in claimed):
             return InvoiceMailResult("not_invoice_sender", "the mail has no single From address")
-        return _review(
-            store,
-            inbox_id,
-            now,
+        return review(
             "refused",
             f"invoice mail claiming {', '.join(claimed)} refused: the mail has no single, "
             "unambiguous From address",
@@ -83,10 +88,7 @@ def import_invoice_mail(
         return InvoiceMailResult("not_invoice_sender", f"{sender} is not an invoice sender")
     method, why_not = authenticate(raw, sender.rsplit("@", 1)[1], config.bank.authserv_id, dnsfunc)
     if method is None:
-        return _review(
-            store,
-            inbox_id,
-            now,
+        return review(
             "refused",
             f"invoice mail from {sender} refused: it does not prove its sender ({why_not}); "
             "nothing was imported",
@@ -94,10 +96,7 @@ def import_invoice_mail(
         )
     xmls, pdfs, too_big = _attachments(message, config.bank.max_attachment_bytes)
     if too_big:
-        return _review(
-            store,
-            inbox_id,
-            now,
+        return review(
             "review",
             f"invoice mail from {sender}: {', '.join(too_big)} larger than "
             f"bank.max_attachment_bytes ({config.bank.max_attachment_bytes}); nothing imported",
@@ -105,10 +104,7 @@ def import_invoice_mail(
         )
     if not xmls:
         what = f"PDF {', '.join(pdfs)} but no UBL/Peppol XML" if pdfs else "no attachment"
-        return _review(
-            store,
-            inbox_id,
-            now,
+        return review(
             "review",
             f"invoice mail from {sender} has {what}: dunmail reads invoice data only from "
             "UBL XML; import this invoice from your package's export, or send it with UBL",
@@ -125,10 +121,7 @@ def import_invoice_mail(
         )
     except ImportRejected as exc:
         problems = "; ".join(str(p) for p in exc.problems[:10])
-        return _review(
-            store,
-            inbox_id,
-            now,
+        return review(
             "review",
             f"invoice mail from {sender}: nothing was imported: {problems}",
             method=method,
@@ -146,6 +139,7 @@ def import_invoice_mail(
 def _review(
     store: Store,
     inbox_id: int | None,
+    attempt: int,
     now: str,
     status: str,
     reason: str,
@@ -161,7 +155,7 @@ def _review(
         evidence={"reason": reason, "authenticated_by": method},
         proposed_actions=("retry",),
         inbox_id=inbox_id,
-        dedupe_key=f"invoice_mail:{inbox_id}:{reason}" if inbox_id is not None else None,
+        dedupe_key=f"invoice_mail:{inbox_id}:{attempt}" if inbox_id is not None else None,
         now=now,
     )
     return InvoiceMailResult(status, reason, method, review_item=item)

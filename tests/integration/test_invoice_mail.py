@@ -237,3 +237,30 @@ def test_daemon_fetches_bcc_invoice_mail_from_dovecot(tmp_path: Path, dovecot: A
     assert any("does not prove its sender" in r for r in reasons)
     events = w.store.query("SELECT actor FROM case_events WHERE event = 'invoice_imported'")
     assert events == [{"actor": f"mail:{SENDER}"}]
+
+
+def test_refused_invoice_mail_is_retried_after_the_fix(office: World) -> None:
+    """A credit note mailed before its invoice: kept for review, and a retry once the
+    invoice is in books it (`inbox import` and `queue resolve --action retry`, the CLI)."""
+    credit_note = Path(__file__).resolve().parents[1] / "data" / "mail"
+    note = (credit_note / "peppol-credit-note-C2026-0007.xml").read_bytes()
+    ar = (("Authentication-Results", f"{OURS}; dkim=pass header.d={OFFICE}"),)
+
+    def inbox_import(raw: bytes, name: str) -> dict[str, Any]:
+        path = office.tmp / name
+        path.write_bytes(raw)
+        (outcome,) = office.cli_json("inbox", "import", str(path), "--now", "2026-12-01T10:00:00Z")
+        return dict(outcome)
+
+    assert office.store.scalar("SELECT COUNT(*) FROM invoices") == 0  # creates the database
+    first = inbox_import(invoice_mail(xml=note, pdf=False, headers=ar, msgid="cn"), "cn.eml")
+    assert first["status"] == "review"
+    [item] = office.cli_json("queue", "list", "--type", "invoice_mail")
+    assert "credit note C2026-0007: unknown invoice F2026-0900" in item["reason"]
+    inbox_import(invoice_mail(headers=ar, msgid="inv"), "inv.eml")
+    assert office.store.scalar("SELECT credited_cents FROM invoices") == 0
+    office.cli(
+        "queue", "resolve", str(item["id"]), "--action", "retry", "--now", "2026-12-01T10:05:00Z"
+    )
+    assert office.store.scalar("SELECT credited_cents FROM invoices") == 10000
+    assert office.cli_json("queue", "list", "--type", "invoice_mail") == []
