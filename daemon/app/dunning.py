@@ -19,6 +19,7 @@ from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.cases import active_holds, open_case
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.app.outbox import DrainReport, drain_outbox, sending_window
@@ -34,6 +35,7 @@ from daemon.domain.cases import (
     PlanSettings,
     plan_day,
 )
+from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.policy import Progress
 from daemon.domain.statement_of_account import InvoiceItem
@@ -181,10 +183,7 @@ def load_snapshots(store: Store, config: Config, today: date) -> list[DebtorSnap
 
 def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
     iso_today = today.isoformat()
-    invoices = store.query(
-        "SELECT * FROM invoices WHERE status NOT IN ('paid','credited','written_off')"
-        " ORDER BY due_date, number"
-    )
+    invoices = invoice_rows(store, statuses=LIVE_STATES)
     holds = active_holds(store, iso_today)
     debtor_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "debtor"}
     invoice_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "invoice"}

@@ -18,9 +18,10 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.config import Config
+from daemon.domain.invoice_states import LIVE_STATES
 
 RETENTION_YEARS = {"NL": 7, "DE": 8, "BE": 10}
-LIVE_INVOICE_STATES = ("open", "partially_paid", "disputed", "handed_over", "on_hold")
+LIVE_INVOICE_STATES = LIVE_STATES  # daemon.domain.invoice_states
 
 
 class GdprError(ValueError):

@@ -23,6 +23,7 @@ from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
+from daemon.domain.invoice_states import WITHHELD_STATES
 from daemon.domain.model import CLOSED_STATES
 from daemon.domain.money import from_cents, to_cents
 
@@ -274,7 +275,7 @@ def resume(ctx: _Ctx) -> Result:
         if plan_id is not None:
             plan_app.resume_after_missed(ctx.store, int(plan_id), actor=ctx.actor, now=ctx.now)
     reopened = []
-    for row in _item_invoices(ctx, ("disputed", "on_hold")):
+    for row in _item_invoices(ctx, WITHHELD_STATES):
         set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
         reopened.append(row["number"])
     for number in reopened:

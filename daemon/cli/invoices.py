@@ -7,18 +7,19 @@ from typing import TypeVar
 
 import click
 
-from daemon.adapters.store.db import loads
+from daemon.adapters.store.db import loads, marks
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.invoice_mappings import UnknownMapping, describe_mappings, resolve_mapping
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import human
 from daemon.cli.progress import progress_iter, watching
+from daemon.domain.invoice_states import OPEN_STATES, InvoiceStatus
 from daemon.domain.money import from_cents
 
 T = TypeVar("T")
 
-STATUSES = ("open", "partially_paid", "paid", "credited", "disputed", "written_off", "handed_over")
+STATUSES = tuple(InvoiceStatus)
 
 
 @click.group("invoices")
@@ -201,11 +202,12 @@ def debtors_list(app: AppContext, as_json: bool) -> None:
         " (SELECT group_concat(domain, ';') FROM debtor_domains m"
         "  WHERE m.debtor_id = d.id) AS domains,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = d.id"
-        "  AND i.status IN ('open','partially_paid','disputed')) AS open_invoices,"
+        f"  AND i.status IN ({marks(OPEN_STATES)})) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
         "  FROM invoices i WHERE i.debtor_id = d.id"
-        "  AND i.status IN ('open','partially_paid','disputed')) AS open_cents"
-        " FROM debtors d WHERE d.erased_at IS NULL ORDER BY d.id"
+        f"  AND i.status IN ({marks(OPEN_STATES)})) AS open_cents"
+        " FROM debtors d WHERE d.erased_at IS NULL ORDER BY d.id",
+        (*OPEN_STATES, *OPEN_STATES),
     )
     out = [
         {

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
 from daemon.domain.model import CLOSED_STATES, derive_status
 
 
@@ -56,12 +56,17 @@ def invoice_rows(
     status: str | None = None,
     debtor_id: str | None = None,
     numbers: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Invoices by due date; ``statuses`` is a set from daemon.domain.invoice_states."""
     sql = "SELECT * FROM invoices WHERE 1=1"
     params: list[Any] = []
     if status:
         sql += " AND status = ?"
         params.append(status)
+    if statuses is not None:
+        sql += f" AND status IN ({marks(statuses)})"
+        params.extend(statuses)
     if debtor_id:
         sql += " AND debtor_id = ?"
         params.append(debtor_id)
