@@ -451,10 +451,14 @@ def _route_of(u: Understanding, mail: ParsedMail) -> str | None:
     domain = sender.rpartition("@")[2]
     if sender and (sender in u.trusted or domain in u.trusted):
         return "bank"
-    if sender and (sender in u.invoice_senders or domain in u.invoice_senders):
-        return "invoices"  # the office's own invoice mail, BCC'd (daemon.app.invoicemail)
+    # The office's own invoice mail, BCC'd (daemon.app.invoicemail). A named invoice sender
+    # wins; a whole domain ("@office.nl") does not take a staff member's replies.
+    if sender and sender in u.invoice_senders:
+        return "invoices"
     if sender and sender in u.staff:
         return "staff"
+    if sender and domain in u.invoice_senders:
+        return "invoices"
     return None
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.imap import ImapMailbox
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app.inbound import import_message, run_ingestion_pass
 from daemon.app.invoicemail import import_invoice_mail
 from daemon.config import ConfigError, parse_config
 from tests.integration.human_world import CONFIG, World
@@ -264,3 +264,24 @@ def test_refused_invoice_mail_is_retried_after_the_fix(office: World) -> None:
     )
     assert office.store.scalar("SELECT credited_cents FROM invoices") == 10000
     assert office.cli_json("queue", "list", "--type", "invoice_mail") == []
+
+
+def test_a_domain_wide_invoice_sender_leaves_staff_replies_to_staff(tmp_path: Path) -> None:
+    w = World(tmp_path, extra_config='\n[intake]\ninvoice_senders = ["@voorbeeld.test"]\n')
+    ar = (("Authentication-Results", f"{OURS}; dkim=pass header.d={OFFICE}"),)
+    staff = EmailMessage()
+    staff["From"] = f"boss@{OFFICE}"
+    staff["To"] = f"debiteuren@{OFFICE}"
+    staff["Subject"] = "Re: [dunmail] review"
+    staff["Message-ID"] = f"<staff@{OFFICE}>"
+    staff["Authentication-Results"] = ar[0][1]
+    staff.set_content("resume")
+    now = parse_iso("2026-12-01T10:00:00Z")
+    staff_id, _ = import_message(w.store, w.config, staff.as_bytes(), now=now)
+    mail_id, status = import_message(
+        w.store, w.config, invoice_mail(headers=ar, msgid="dom"), now=now
+    )
+    kinds = {r["id"]: r["kind"] for r in w.store.query("SELECT id, kind FROM inbox")}
+    assert kinds == {staff_id: "staff", mail_id: "invoice_mail"}
+    assert status == "processed"
+    assert w.store.scalar("SELECT COUNT(*) FROM invoices") == 1
