@@ -26,7 +26,6 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from parsers.addresses import check_domain
-from parsers.csv_text import CsvTextError
 from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
 
@@ -372,13 +371,13 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
             rows.append((line, dict(zip(header, fields, strict=True))))
     except csv.Error as exc:
         raise InvoiceFormatError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
-    records = _records(rows, errors)
+    records = canonical_records(rows, errors)
     if any(e.line == 1 for e in errors):
         return [], errors
     return records, errors
 
 
-def _records(
+def canonical_records(
     rows: Iterable[tuple[int, dict[str, str]]],
     errors: list[RowError],
     keep: Callable[[RowError], bool] = lambda e: True,
@@ -407,53 +406,6 @@ def _records(
                 )
             )
     return [r for number, (_, r) in records.items() if number not in conflicted]
-
-
-@dataclass(frozen=True, slots=True)
-class MappedParse:
-    records: list[InvoiceRecord]
-    errors: list[RowError]
-    encoding: str
-    delimiter: str
-    decimal: str
-    ignored_columns: tuple[str, ...]
-
-
-def parse_mapped_csv(
-    data: bytes,
-    mapping: InvoiceMapping,
-    known: Mapping[str, Mapping[str, str]] | None = None,
-) -> MappedParse:
-    """An accounting package's export read through ``mapping`` (see parsers.invoice_mapping).
-    Errors name the export's own header with dunmail's column: ``Vervaldatum (due_date)``."""
-    from parsers.invoice_mapping import FROM_KNOWN_DEBTOR, mapped_rows
-
-    try:
-        mapped = mapped_rows(data, mapping, known)
-    except CsvTextError as exc:
-        raise InvoiceFormatError(str(exc)) from exc
-
-    def label(column: str | None) -> str | None:
-        return mapped.labels.get(column, column) if column else None
-
-    errors = [RowError(line, label(col), msg) for line, col, msg in mapped.errors]
-    # A value the mapping could not convert is reported once, not again as empty.
-    failed = {(line, col) for line, col, _ in mapped.errors}
-    failed |= {
-        (line, c) for line, col, _ in mapped.errors if col == "debtor_id" for c in FROM_KNOWN_DEBTOR
-    }
-    records = _records(
-        mapped.rows, errors, keep=lambda e: (e.line, e.column) not in failed, label=label
-    )
-    # With a header problem mapped_rows returns no rows, so no record is imported.
-    return MappedParse(
-        records,
-        errors,
-        mapped.encoding,
-        mapped.delimiter,
-        mapped.decimal,
-        tuple(mapped.ignored),
-    )
 
 
 # --- dispatch ---------------------------------------------------------------------------
@@ -486,6 +438,8 @@ def parse_invoice_file(
 
             records, errors = ubl.parse_ubl(data)
         elif mapping is not None:
+            from parsers.mapped_invoices import parse_mapped_csv  # imports this module
+
             mapped = parse_mapped_csv(data, mapping, known)
             return InvoiceParseResult(
                 tuple(mapped.records),
