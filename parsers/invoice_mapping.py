@@ -370,7 +370,7 @@ def _convert(
     debtor = (known or {}).get(row.get("debtor_id", ""))
     if debtor is not None:
         for column in CARRIED_OVER:
-            if column not in mapping.columns:
+            if not row.get(column):  # not exported, or empty on this line
                 row[column] = debtor.get(column, "")
     elif missing and row.get("debtor_id"):
         errors.append(

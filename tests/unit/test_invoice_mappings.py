@@ -60,7 +60,10 @@ HEADER = "Invoice,Customer,Name,Email,Date,Due,Total\n"
 
 def own(body: str, encoding: str = "utf-8", **overrides: object):  # type: ignore[no-untyped-def]
     return parse_invoice_file(
-        (HEADER + body).encode(encoding), source="own.csv", mapping=mapping(**overrides)
+        (HEADER + body).encode(encoding),
+        source="own.csv",
+        mapping=mapping(**overrides),
+        known=KNOWN,
     )
 
 
@@ -136,6 +139,13 @@ def test_e_boekhouden_due_date_from_payment_term() -> None:
     first, second = result.records
     assert first.due_date == date(2026, 12, 1)  # 01-11 + 30 days
     assert second.amount == Decimal("1089.00")
+
+
+def test_an_empty_exported_email_falls_back_to_the_known_debtor() -> None:
+    body = "A-1,1001,Acme,,1/2/2026,3/3/2026,10\nA-2,C9,Other,,1/2/2026,3/3/2026,10\n"
+    result = own(body)
+    assert [r.debtor_emails for r in result.records] == [("boekhouding@korenbloem.example",)]
+    assert [(e.line, e.column) for e in result.errors] == [(3, "Email (debtor_email)")]
 
 
 def test_twinfield_credit_management_list() -> None:
