@@ -28,6 +28,8 @@ KNOWN = {
     "DEB002": {"debtor_name": "Smile", "debtor_email": "balie@smile.example"},
     "1100": {"debtor_name": "Knip", "debtor_email": "knip@knip.example"},
     "1101": {"debtor_name": "Van Dijk", "debtor_email": "admin@vandijk.example"},
+    "Brasserie Het Anker": {"debtor_name": "Het Anker", "debtor_email": "info@anker.example"},
+    "Apotheek Peeters": {"debtor_name": "Peeters", "debtor_email": "apotheek@peeters.example"},
 }
 
 
@@ -160,6 +162,16 @@ def test_twinfield_credit_management_list() -> None:
     assert second.amount == Decimal("12100.00") and second.due_date == date(2026, 12, 3)
     assert second.debtor_emails == ("admin@vandijk.example",)
     assert set(result.ignored_columns) >= {"Openstaand bedrag", "Dispuutcode"}
+
+
+def test_yuki_worklist_with_the_name_as_debtor_id() -> None:
+    result = read("yuki-te-herinneren-facturen")
+    assert result.errors == ()
+    first, second = result.records
+    assert (first.debtor_id, first.debtor_name) == ("Brasserie Het Anker", "Brasserie Het Anker")
+    assert first.amount == Decimal("1210.00") and first.due_date == date(2026, 12, 2)
+    assert second.debtor_emails == ("apotheek@peeters.example",)
+    assert "Uitstaand" in result.ignored_columns
 
 
 def test_unknown_debtor_without_email_column_names_line_and_column() -> None:
