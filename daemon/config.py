@@ -285,9 +285,20 @@ class DunningSettings:
     attach_qr: bool = True
     deadline_days: int = 14
     atw_extension: bool = True
+    # Principal left open when a payment went to costs and interest first (art. 6:44 BW):
+    # "claim" keeps dunning it, "waive_below" writes it off below remainder_waive_below
+    # (logged), "review" asks a person.
+    remainder_policy: str = "claim"
+    remainder_waive_below: str = "10.00"
 
     def __post_init__(self) -> None:
         _decimal(self.min_open_amount, "min_open_amount")
+        _decimal(self.remainder_waive_below, "remainder_waive_below")
+        if self.remainder_policy not in ("claim", "waive_below", "review"):
+            raise ValueError(
+                f"remainder_policy: expected 'claim', 'waive_below' or 'review', "
+                f"got {self.remainder_policy!r}"
+            )
         for day in self.send_days:
             if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
                 raise ValueError(f"send_days: unknown day {day!r} (use mon … sun)")
@@ -304,6 +315,10 @@ class DunningSettings:
     @property
     def min_open(self) -> Decimal:
         return Decimal(self.min_open_amount)
+
+    @property
+    def remainder_waive_below_amount(self) -> Decimal:
+        return Decimal(self.remainder_waive_below)
 
     @property
     def send_window_minutes(self) -> tuple[int, int]:
