@@ -31,6 +31,7 @@ from daemon.domain.authentication import (
 )
 from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
 from daemon.domain.invoice_pdfs import PdfPolicy
+from daemon.intakeconfig import intake_problems
 from daemon.ladders import DEFAULT_LADDERS, LadderSettings, LadderStep
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
@@ -400,6 +401,15 @@ class DropFolderSettings:
 
 @dataclass(frozen=True, slots=True)
 class IntakeSettings:
+    """Unattended intake (README: "Importing from your accounting package", "Drop folders
+    and open-items snapshots")."""
+
+    # Senders of the office's own outgoing invoice mail (address or "@domain"), BCC'd to
+    # the dunning mailbox: their UBL attachments are imported once the mail authenticates.
+    invoice_senders: tuple[str, ...] = ()
+    # Own column mappings: NAME = a table like a preset (parsers/mappings/*.toml) or
+    # {file = "/etc/dunmail/mappings/NAME.toml"}; checked by daemon.app.invoice_mappings.
+    mappings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     invoices_dir: str = ""  # "" = no invoice drop folder
     statements_dir: str = ""  # "" = no statement drop folder
     invoices: DropFolderSettings = field(default_factory=DropFolderSettings)
@@ -449,11 +459,11 @@ class Config:
     ladders: Mapping[str, LadderSettings] = field(default_factory=_default_ladders)
     inbound: InboundSettings = field(default_factory=InboundSettings)
     bank: BankSettings = field(default_factory=BankSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     plans: PlanSettings = field(default_factory=PlanSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
-    intake: IntakeSettings = field(default_factory=IntakeSettings)
     source: str = field(default="", metadata={"toml": False})  # "" for built-in defaults
     warnings: tuple[str, ...] = field(default=(), metadata={"toml": False})
 
@@ -519,6 +529,7 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
             f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
             f"{loc.where('bank.trusted_senders')}"
         )
+    problems += intake_problems(config, loc)
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")

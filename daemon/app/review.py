@@ -51,6 +51,8 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     # drop folders and open-items snapshots (daemon.app.intake, daemon.app.snapshots)
     "snapshot_held": ("apply_snapshot",),
     "intake_failed": ("requeue",),
+    # the office's own invoice mail that was not imported (daemon.app.invoicemail)
+    "invoice_mail": ("retry",),
     "delivery_uncertain": ("mark_sent", "resend"),
     "promise": ("promise", "resume"),
     "promise_broken": ("promise", "resume", "handover", "write_off"),
