@@ -31,13 +31,15 @@ from daemon.domain.authentication import (
 )
 from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
 from daemon.domain.invoice_pdfs import PdfPolicy
-from daemon.intakeconfig import intake_problems
+from daemon.intakeconfig import DropFolderSettings, IntakeSettings, intake_problems
 from daemon.ladders import DEFAULT_LADDERS, LadderSettings, LadderStep
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
     "Config",
     "ConfigError",
+    "DropFolderSettings",
+    "IntakeSettings",
     "LadderSettings",
     "LadderStep",
     "SecretSource",
@@ -381,68 +383,6 @@ class DaemonSettings:
             raise ValueError("tick_seconds: expected a number of seconds from 0.05 to 60")
 
 
-@dataclass(frozen=True, slots=True)
-class DropFolderSettings:
-    """Per-folder options: ``[intake.invoices]`` and ``[intake.statements]``."""
-
-    snapshot: bool = False  # every file here is an open-items snapshot (invoices only)
-    source: str = "accounting"  # the package that writes here (snapshots act on its invoices)
-    mapping: str = ""  # a column-mapping preset, passed to the import when it knows them
-    stable_seconds: int = -1  # -1: intake.stable_seconds
-
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", self.source):
-            raise ValueError(
-                f"source: expected a short name (letters, digits, _.-), got {self.source!r}"
-            )
-        if self.stable_seconds < -1:
-            raise ValueError("stable_seconds: must be 0 or more (or -1 for intake.stable_seconds)")
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeSettings:
-    """Unattended intake (README: "Importing from your accounting package", "Drop folders
-    and open-items snapshots")."""
-
-    # Senders of the office's own outgoing invoice mail (address or "@domain"), BCC'd to
-    # the dunning mailbox: their UBL attachments are imported once the mail authenticates.
-    invoice_senders: tuple[str, ...] = ()
-    # Own column mappings: NAME = a table like a preset (parsers/mappings/*.toml) or
-    # {file = "/etc/dunmail/mappings/NAME.toml"}; checked by daemon.app.invoice_mappings.
-    mappings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    invoices_dir: str = ""  # "" = no invoice drop folder
-    statements_dir: str = ""  # "" = no statement drop folder
-    invoices: DropFolderSettings = field(default_factory=DropFolderSettings)
-    statements: DropFolderSettings = field(default_factory=DropFolderSettings)
-    stable_seconds: int = 30
-    max_file_bytes: int = 52_428_800
-    snapshot_max_settle_share: float = 0.2
-    snapshot_sources: tuple[str, ...] = ()  # expected sources; () = the folders' sources
-    thank_on_outside_settlement: bool = False
-    max_invoice_age_business_days: int = 0  # 0 = the invoice-freshness gate is off
-
-    def __post_init__(self) -> None:
-        if not 0 < self.snapshot_max_settle_share <= 1:
-            raise ValueError("snapshot_max_settle_share: expected a share above 0, at most 1")
-        if self.stable_seconds < 0:
-            raise ValueError("stable_seconds: must be 0 or more")
-        if self.max_file_bytes < 1:
-            raise ValueError("max_file_bytes: must be at least 1")
-        if self.max_invoice_age_business_days < 0:
-            raise ValueError("max_invoice_age_business_days: must be 0 (off) or more")
-        if self.statements.snapshot:
-            raise ValueError("statements: snapshot = true only goes with the invoices folder")
-        if self.invoices_dir and self.invoices_dir == self.statements_dir:
-            raise ValueError("statements_dir: must not be the invoices_dir")
-
-    def stable_for(self, folder: DropFolderSettings) -> int:
-        return self.stable_seconds if folder.stable_seconds < 0 else folder.stable_seconds
-
-    @property
-    def expected_sources(self) -> frozenset[str]:
-        return frozenset(self.snapshot_sources or (self.invoices.source,))
-
-
 def _default_ladders() -> Mapping[str, LadderSettings]:
     return DEFAULT_LADDERS
 
@@ -529,7 +469,7 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
             f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
             f"{loc.where('bank.trusted_senders')}"
         )
-    problems += intake_problems(config, loc)
+    problems += intake_problems(config.intake, config.office.addresses, loc)
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from parsers.csv_text import CsvTextError
 from parsers.invoice_mapping import FROM_KNOWN_DEBTOR, InvoiceMapping, mapped_rows
-from parsers.invoices import InvoiceFormatError, InvoiceRecord, RowError, canonical_records
+from parsers.invoice_rows import InvoiceFormatError, InvoiceRecord, RowError, canonical_records
 
 
 @dataclass(frozen=True, slots=True)

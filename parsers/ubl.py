@@ -16,7 +16,7 @@ import re
 from lxml import etree
 
 from parsers.identifiers import check_number
-from parsers.invoices import (
+from parsers.invoice_rows import (
     COUNTRIES,
     InvoiceFormatError,
     InvoiceRecord,
