@@ -10,22 +10,33 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
+from daemon.adapters.letter_pdf import LetterError
 from daemon.adapters.store.cases import active_holds, open_case
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.letters import letter_key_exists, postal_address, unposted_debtors
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.mailout import derived_message_id, enqueue, mail_domain
+from daemon.app.letters import (
+    address_of,
+    mail_attachments,
+    make_letter,
+    no_address_item,
+    step_of,
+    store_letter,
+)
+from daemon.app.mailout import Attachment, derived_message_id, enqueue, mail_domain
 from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
 from daemon.app.review_wait import escalate_review_waits, load_review_waits
 from daemon.config import Config
 from daemon.domain.cases import (
+    NOTICE_TERM_DAYS,
     Action,
     ActionKind,
     DebtorSnapshot,
@@ -120,6 +131,7 @@ def plan_settings(
         bank_block=bank_block,
         review_wait_max_days=config.inbound.review_wait_max_days,
         send_day=send_day,
+        letter_receipt_days=config.letters.receipt_business_days,
     )
 
 
@@ -271,6 +283,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
         )
     }
     waits = load_review_waits(store, config)
+    unposted = unposted_debtors(store)
     snapshots = []
     for debtor_id in ids:
         d = debtors.get(debtor_id)
@@ -316,6 +329,8 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 last_reminder=last,
                 thank_you_sent=False,
                 review_wait=waits.get(debtor_id),
+                postal_address=bool(d["street"] and d["postcode"] and d["city"]),
+                letter_unposted=unposted.get(debtor_id),
             )
         )
     return snapshots
@@ -486,11 +501,18 @@ def _queue_mail(
         today=today,
         message_id=mid,
     )
+    files, problems = mail_attachments(
+        store, config, action, step_of(config, action), mail.language or "nl"
+    )
+    if files:
+        mail = replace(mail, attachments=tuple(files))
     send_at = send_moment(config, today, now)
     previous = _advance_invoices(store, action, today, now_iso)
     extra = {
         "previous": previous,
         "qr": mail.inline_png is not None,
+        "attachments": [f.filename for f in files],
+        "attachment_problems": problems,
         # The stated deadline counts from this day; the outbox never sends it later.
         "send_day": send_at.astimezone(config.office.tz).date().isoformat(),
     }
@@ -521,6 +543,137 @@ def _queue_mail(
     )
 
 
+def _queue_letter(
+    store: Store, config: Config, action: Action, today: date, now: datetime, report: QueueReport
+) -> None:
+    """A letter step: the PDF into the print queue (bytes + sha256), mailed as an attachment
+    when the step says so. Dated the day it can leave (the sending window's next opening)."""
+    now_iso = iso_utc(now)
+    case = open_case(store, action.debtor_id, now=now_iso)
+    if letter_key_exists(store, f"letter:{action.debtor_id}:{action.step}:{action.message_key}"):
+        report.skipped += 1
+        return
+    step = step_of(config, action)
+    address = address_of(postal_address(store, action.debtor_id))
+    send_day = send_moment(config, today, now).astimezone(config.office.tz).date()
+    if address is None or address.missing():
+        report.skipped += 1
+        return
+    try:
+        made = make_letter(
+            action,
+            config,
+            address,
+            case_token=case["token"],
+            letter_date=send_day,
+            terms_mode=step.terms if step else "none",
+        )
+    except LetterError as exc:  # an unreadable logo, font or terms file: fix and retry
+        item = add_review_item(
+            store,
+            "letter_failed",
+            f"the letter for step '{action.step_name}' cannot be made: {exc}",
+            priority=1,
+            debtor_id=action.debtor_id,
+            case_id=case["id"],
+            invoice_numbers=[i.number for i in action.invoices],
+            dedupe_key=f"letter-failed:{action.debtor_id}:{action.step}:{action.message_key}",
+            now=now_iso,
+        )
+        report.tasks.append(item)
+        return
+    days = step.deadline_days if step else 0
+    if step is not None and step.formal_notice and days:
+        days = max(days, NOTICE_TERM_DAYS)
+    previous = _advance_invoices(store, action, today, now_iso)
+    decision = _decision(
+        action,
+        today,
+        {
+            "previous": previous,
+            "send_day": send_day.isoformat(),
+            "channel": "letter",
+            "deadline_days": days,
+            "jurisdiction": action.jurisdiction,
+            "receipt_business_days": config.letters.receipt_business_days,
+        },
+    )
+    letter_id = store_letter(
+        store, config, action, made, case_id=case["id"], decision=decision, now=now
+    )
+    if letter_id is None:
+        raise RuntimeError(f"letter for {action.message_key} refused")  # rolls back the step
+    outbox_id = None
+    if step is not None and step.attach_to_mail and action.to:
+        outbox_id = _letter_mail(store, config, action, made, case, letter_id, today, now)
+    report.queued.append(letter_id)
+    record_event(
+        store,
+        "letter_queued",
+        debtor_id=action.debtor_id,
+        case_id=case["id"],
+        detail={"letter": letter_id, "pages": made.pages, "outbox": outbox_id, **decision},
+        outbox_id=outbox_id,
+        at=now_iso,
+    )
+
+
+def _letter_mail(
+    store: Store,
+    config: Config,
+    action: Action,
+    made: Any,
+    case: dict[str, Any],
+    letter_id: int,
+    today: date,
+    now: datetime,
+) -> int | None:
+    """The step's mail with the letter (and the terms when it says attach) as attachments.
+    Its decision carries no advances: the letter took the step, the mail only carries it."""
+    from daemon.adapters.store.letters import link_outbox
+    from daemon.app.letters import letter_filename
+
+    mid = _message_id(store, action, config)
+    if mid is None:
+        return None
+    name = (postal_address(store, action.debtor_id) or {}).get("name") or ""
+    mail, _ = build_mail(
+        action,
+        config,
+        debtor_name=name,
+        case_token=case["token"],
+        now=now,
+        today=today,
+        message_id=mid,
+    )
+    files = [Attachment(letter_filename(action, made.letter.letter_date), made.pdf)]
+    if made.terms is not None:
+        files.append(Attachment(f"{made.letter.enclosures[0]}.pdf", made.terms))
+    extra, problems = mail_attachments(
+        store, config, action, step_of(config, action), mail.language or "nl"
+    )
+    files += extra
+    mail = replace(mail, attachments=tuple(files))
+    send_at = send_moment(config, today, now)
+    decision = {**_decision(action, today, {"letter": letter_id}), "advances": []}
+    decision["attachment_problems"] = problems
+    outbox_id = enqueue(
+        store,
+        mail,
+        debtor_id=action.debtor_id,
+        case_id=case["id"],
+        step=action.step,
+        step_name=action.step_name,
+        invoice_numbers=[i.number for i in action.invoices],
+        decision=decision,
+        not_before=iso_utc(send_at),
+        now=iso_utc(now),
+    )
+    if outbox_id is not None:
+        link_outbox(store, letter_id, outbox_id)
+    return outbox_id
+
+
 def _queue_task(
     store: Store, config: Config, action: Action, today: date, now: datetime, report: QueueReport
 ) -> None:
@@ -530,6 +683,19 @@ def _queue_task(
     key = f"{action.kind}:{action.debtor_id}:{action.step}:{action.message_key}"
     if action.kind == "bounce":
         key = f"no-address:{action.debtor_id}:{action.step}:{action.message_key}"
+    if action.kind == "no_postal_address":
+        # No PDF without an address for the window: a person adds it; the step waits.
+        item = no_address_item(store, action, case["id"], now_iso)
+        report.tasks.append(item)
+        record_event(
+            store,
+            "letter_no_address",
+            debtor_id=action.debtor_id,
+            case_id=case["id"],
+            detail={"review_item": item, **_decision(action, today, {})},
+            at=now_iso,
+        )
+        return
     item_id = add_review_item(
         store,
         action.kind if action.kind in ("call_task", "handover", "bounce") else "call_task",
@@ -562,7 +728,9 @@ def queue_day(store: Store, config: Config, now: datetime) -> tuple[DayPlan, Que
     with store.transaction():
         day = plan(store, config, today, now)
         for action in day.actions:
-            if action.action == ActionKind.EMAIL:
+            if action.action == ActionKind.EMAIL and action.channel == "letter":
+                _queue_letter(store, config, action, today, now, report)
+            elif action.action == ActionKind.EMAIL:
                 _queue_mail(store, config, action, today, now, report)
             elif action.action == ActionKind.TASK:
                 _queue_task(store, config, action, today, now, report)

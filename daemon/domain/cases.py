@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from daemon.domain.charge_lines import ChargeLine
+from daemon.domain.letter import DEFAULT_RECEIPT_BUSINESS_DAYS, letter_deadline
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -90,6 +91,8 @@ class DebtorSnapshot:
     last_reminder: LastReminder | None = None
     thank_you_sent: bool = False
     review_wait: ReviewWait | None = None
+    postal_address: bool = False  # street, postcode and city known (a letter can be posted)
+    letter_unposted: int | None = None  # id of a letter made but not yet posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ class PlanSettings:
     # The day a mail planned now really leaves (the sending window's next opening): deadlines
     # count from it, not from the planning day. None: the planning day itself.
     send_day: date | None = None
+    # A letter is presumed received this many business days after posting (domain/letter.py).
+    letter_receipt_days: int = DEFAULT_RECEIPT_BUSINESS_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +152,7 @@ class Action:
     message_key: str = ""  # lowest invoice number taking this step: the Message-ID key
     case_id: int | None = None
     final: bool = False
+    channel: str = "email"  # "letter": a PDF for the print queue (mailed too if the step says)
 
     @property
     def total(self) -> Decimal:
@@ -307,6 +313,16 @@ def _plan_ladder(
         return [_base(s, ActionKind.SKIP, f"nothing due today; next: {first.reason}" + note)]
     if settings.bank_block is not None:
         return [_base(s, ActionKind.HOLD, settings.bank_block)]
+    if s.letter_unposted is not None:
+        # The letter's posting date is the step's dispatch date: nothing follows before it.
+        return [
+            _base(
+                s,
+                ActionKind.HOLD,
+                f"letter #{s.letter_unposted} waits to be posted"
+                f" (dunmail letters mark-posted {s.letter_unposted})",
+            )
+        ]
     to_person = ladder.route_to_person
     tasks = [(i, n) for i, n in nexts if n.step.channel == "task" or to_person]
     mails = [(i, n) for i, n in nexts if not (n.step.channel == "task" or to_person)]
@@ -388,7 +404,22 @@ def _mail(
             f"{label} waits for the minimum spacing of {settings.min_spacing_days} days: "
             f"not before {later.isoformat()}" + note,
         )
-    if not s.emails:
+    letter = step.channel == "letter"
+    if letter and not s.postal_address:
+        return _base(
+            s,
+            ActionKind.TASK,
+            f"{label}: a letter step, and the debtor has no postal address (street, postcode,"
+            " city); add it to the invoice file and import again" + note,
+            kind="no_postal_address",
+            step=top,
+            step_name=step.name,
+            template=step.template,
+            ladder=name,
+            message_key=numbers[0],
+        )
+    needs_mail = not letter or bool(getattr(step, "attach_to_mail", False))
+    if needs_mail and not s.emails:
         return _base(
             s,
             ActionKind.TASK,
@@ -435,7 +466,11 @@ def _mail(
         if step.formal_notice:
             days = max(days, NOTICE_TERM_DAYS)
         sent = settings.send_day or today
-        deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
+        if letter:  # counted from the day after the presumed receipt of the paper letter
+            receipt_days = settings.letter_receipt_days
+            deadline = letter_deadline(sent, days, receipt_days, s.jurisdiction, settings.country)
+        else:
+            deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
     return _base(
         s,
         ActionKind.EMAIL,
@@ -454,6 +489,7 @@ def _mail(
         notice_invoices=notice_numbers,
         deadline=deadline,
         message_key=numbers[0],
+        channel="letter" if letter else "email",
     )
 
 

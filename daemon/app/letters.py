@@ -1,0 +1,394 @@
+"""Paper letters: a ladder step with channel = "letter", and ``dunmail letter`` on demand.
+
+One read (the planned action, the debtor's address) → a pure Letter (daemon.domain.letter)
+→ the PDF (daemon.adapters.letter_pdf) → one write (the letter with its bytes and sha256 in
+the print queue; the mail carrying it, when the step says so). Posting is recorded later by a
+person (``dunmail letters mark-posted``): the posting date is the step's dispatch date.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from daemon.adapters.clock import iso_utc
+from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
+from daemon.adapters.letter_pdf import LetterAssets, read_asset, render_letter
+from daemon.adapters.store import letters as letter_store
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.events import record_event
+from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.templates import render
+from daemon.app.mailout import Attachment
+from daemon.app.reminder_mail import _payment_reference, context_for, language_of
+from daemon.config import Config, LadderStep
+from daemon.domain.cases import Action
+from daemon.domain.epc_qr import epc_payload
+from daemon.domain.letter import (
+    Letter,
+    LetterRow,
+    PostalAddress,
+    labels,
+    letter_deadline,
+    paragraphs_of,
+    presumed_receipt,
+    split_closing,
+)
+
+
+class LetterRefused(ValueError):
+    """No letter can be made or recorded; the message says why and what to do."""
+
+
+def step_of(config: Config, action: Action) -> LadderStep | None:
+    """The ladder step an action comes from (its letter and attachment settings)."""
+    ladder = config.ladders.get(action.ladder or "")
+    if ladder is None or not action.step or action.step > len(ladder.steps):
+        return None
+    return ladder.steps[action.step - 1]
+
+
+def address_of(row: dict[str, Any] | None) -> PostalAddress | None:
+    if row is None or row.get("erased_at"):
+        return None
+    return PostalAddress(
+        name=row["name"] or "",
+        street=row["street"] or "",
+        postcode=row["postcode"] or "",
+        city=row["city"] or "",
+        country=(row["country"] or "").upper(),
+    )
+
+
+def compose_letter(
+    action: Action,
+    config: Config,
+    address: PostalAddress,
+    *,
+    case_token: str | None,
+    letter_date: date,
+    enclosures: tuple[str, ...] = (),
+) -> Letter:
+    """The Letter for a planned reminder: the mail's own prose (rendered with ``letter`` set,
+    so the statement and the foot become the letter's table, payment block and letterhead)."""
+    office = config.office
+    lang = language_of(action, config)
+    lab = labels(lang)
+    context = context_for(action, config, address.name, letter_date)
+    context["letter"] = True
+    rendered = render(action.template or "reminder1", lang, context)
+    body, closing = split_closing(paragraphs_of(rendered.text))
+    structured, text, shown = _payment_reference(action)
+    qr: str | None = None
+    if action.total > 0 and action.invoices and all(i.currency == "EUR" for i in action.invoices):
+        try:
+            qr = epc_payload(
+                office.name[:70],
+                office.iban,
+                action.total,
+                bic=office.bic or None,
+                reference=structured,
+                text=text,
+            )
+        except ValueError:
+            qr = None  # a letter without a QR code beats no letter
+    contact = [*office.address, *(x for x in (office.phone, office.email) if x)]
+    foot = [office.name]
+    if office.registration or office.enterprise_number:
+        foot.append(office.registration or office.enterprise_number)
+    if office.vat_number:
+        foot.append(office.vat_number)
+    foot.append(f"IBAN {office.iban}")
+    refs = [
+        (lab["our_reference"], case_token or action.message_key),
+        (lab["customer"], action.debtor_id),
+    ]
+    return Letter(
+        language=lang,
+        letterhead=(office.name, *contact),
+        return_line=", ".join([office.name, *office.address[:2]]),
+        address=address.block(office.jurisdiction),
+        place=config.letters.place,
+        letter_date=letter_date,
+        subject=rendered.subject,
+        references=tuple(refs),
+        paragraphs=body,
+        rows=tuple(
+            LetterRow(i.number, i.issue_date, i.due_date, i.open, i.currency)
+            for i in action.invoices
+        ),
+        amount_due=action.amount_due,
+        costs=action.charges.costs,
+        cost_lines=tuple(context["cost_lines"]),
+        interest=action.charges.interest,
+        interest_lines=tuple(context["interest_lines"]),
+        currency=context["currency"],
+        deadline=action.deadline,
+        iban=office.iban,
+        bic=office.bic,
+        payee=office.name,
+        payment_reference=context["payment_reference"] or shown,
+        qr_payload=qr,
+        closing=closing,
+        signature_name=config.letters.signature_name,
+        foot=tuple(foot),
+        enclosures=enclosures,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MadeLetter:
+    letter: Letter
+    pdf: bytes
+    pages: int
+    terms: bytes | None  # the terms PDF when it goes with the mail instead
+
+
+def terms_for(config: Config, language: str) -> bytes | None:
+    terms = config.letters.terms_pdf
+    path = terms.get(language) or terms.get(config.office.language)
+    if not path:
+        return None
+    key = f"letters.terms_pdf.{language if language in terms else config.office.language}"
+    return read_asset(path, key)
+
+
+def make_letter(
+    action: Action,
+    config: Config,
+    address: PostalAddress,
+    *,
+    case_token: str | None,
+    letter_date: date,
+    terms_mode: str = "none",
+) -> MadeLetter:
+    """Compose and render; LetterError names the config key of an unreadable asset."""
+    lang = language_of(action, config)
+    settings = config.letters
+    terms = terms_for(config, lang) if terms_mode in ("append", "attach") else None
+    enclosures = (labels(lang)["terms"],) if terms is not None else ()
+    letter = compose_letter(
+        action,
+        config,
+        address,
+        case_token=case_token,
+        letter_date=letter_date,
+        enclosures=enclosures,
+    )
+    assets = LetterAssets(
+        logo=read_asset(settings.logo, "letters.logo") if settings.logo else None,
+        font=settings.font,
+        font_bold=settings.font_bold,
+        terms_pdf=terms if terms_mode == "append" else None,
+    )
+    pdf = render_letter(letter, assets)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    return MadeLetter(letter, pdf, pages, terms if terms_mode == "attach" else None)
+
+
+def letter_filename(action: Action, letter_date: date) -> str:
+    return f"{action.step_name or 'letter'}-{action.message_key}-{letter_date.isoformat()}.pdf"
+
+
+def mail_attachments(
+    store: Store, config: Config, action: Action, step: LadderStep | None, lang: str
+) -> tuple[list[Attachment], list[str]]:
+    """What the step puts beside a reminder mail: the terms PDF (terms = "attach") and the
+    invoice PDFs we hold (attach_invoices), each read under invoices.pdf_dir's rules. An
+    invoice PDF refused now is left out and named (the reminder still goes)."""
+    files: list[Attachment] = []
+    problems: list[str] = []
+    if step is None:
+        return files, problems
+    if step.terms == "attach" and action.channel != "letter":
+        terms = terms_for(config, lang)
+        if terms is not None:
+            files.append(Attachment(f"{labels(lang)['terms']}.pdf", terms))
+    if step.attach_invoices:
+        paths = letter_store.invoice_pdf_paths(store, [i.number for i in action.invoices])
+        for number, path in sorted(paths.items()):
+            try:
+                files.append(
+                    Attachment(Path(path).name, read_pdf(path, config.invoices.pdf_policy))
+                )
+            except PdfRefused as exc:
+                problems.append(f"{number}: {exc}")
+    return files, problems
+
+
+def store_letter(
+    store: Store,
+    config: Config,
+    action: Action,
+    made: MadeLetter,
+    *,
+    case_id: int | None,
+    decision: dict[str, Any],
+    now: datetime,
+) -> int | None:
+    """Put a made letter in the print queue (idempotent per debtor, step and invoice)."""
+    key = f"letter:{action.debtor_id}:{action.step}:{action.message_key}"
+    return letter_store.add_letter(
+        store,
+        debtor_id=action.debtor_id,
+        case_id=case_id,
+        ladder=action.ladder,
+        step=action.step,
+        step_name=action.step_name,
+        language=made.letter.language,
+        letter_date=made.letter.letter_date.isoformat(),
+        deadline=action.deadline.isoformat() if action.deadline else None,
+        invoice_numbers=[i.number for i in action.invoices],
+        pdf=made.pdf,
+        pages=made.pages,
+        decision=decision,
+        dedupe_key=key,
+        now=iso_utc(now),
+    )
+
+
+def no_address_item(store: Store, action: Action, case_id: int | None, now: str) -> int:
+    return add_review_item(
+        store,
+        "no_postal_address",
+        action.reason,
+        priority=1,
+        evidence={"step": action.step_name, "template": action.template},
+        debtor_id=action.debtor_id,
+        case_id=case_id,
+        dedupe_key=f"no-postal:{action.debtor_id}:{action.step}:{action.message_key}",
+        now=now,
+    )
+
+
+# -- the print queue --------------------------------------------------------------------------
+
+
+def print_letter(store: Store, letter_id: int, now: datetime, actor: str) -> dict[str, Any]:
+    row = letter_store.letter(store, letter_id)
+    if row is None:
+        raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
+    with store.transaction():
+        letter_store.mark_printed(store, letter_id, iso_utc(now))
+        record_event(
+            store,
+            "letter_printed",
+            actor=actor,
+            debtor_id=row["debtor_id"],
+            case_id=row["case_id"],
+            detail={"letter": letter_id},
+            at=iso_utc(now),
+        )
+    return row
+
+
+def post_letter(
+    store: Store,
+    config: Config,
+    letter_id: int,
+    *,
+    posted_on: date,
+    tracking: str | None,
+    now: datetime,
+    actor: str,
+) -> dict[str, Any]:
+    """Record the posting: the dispatch date of the step, the presumed receipt, the
+    registered-mail code. A letter posted after its printed date may state too short a
+    deadline: a review item says so (reprint, or grant the extra days)."""
+    row = letter_store.letter(store, letter_id)
+    if row is None:
+        raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
+    if row["status"] == "cancelled":
+        raise LetterRefused(f"letter #{letter_id} was cancelled; it cannot be posted")
+    letter_day = date.fromisoformat(row["letter_date"])
+    if posted_on < letter_day:
+        raise LetterRefused(
+            f"--date {posted_on.isoformat()} is before the letter's date {row['letter_date']}"
+        )
+    country = config.office.jurisdiction
+    receipt = presumed_receipt(posted_on, config.letters.receipt_business_days, country)
+    decision = row["decision"]
+    formal = any(a.get("formal_notice") for a in decision.get("advances", []))
+    at = iso_utc(now)
+    with store.transaction():
+        letter_store.mark_posted(
+            store,
+            letter_id,
+            posted_on=posted_on.isoformat(),
+            receipt=receipt.isoformat(),
+            tracking=tracking,
+        )
+        if row["step"]:
+            numbers = [a["number"] for a in decision.get("advances", [])]
+            letter_store.date_invoice_steps(
+                store,
+                numbers,
+                row["step"],
+                posted_on=posted_on.isoformat(),
+                receipt=receipt.isoformat(),
+                formal_notice=formal,
+                now=at,
+            )
+        late = _too_short(row, posted_on, config)
+        if late:
+            add_review_item(
+                store,
+                "letter_deadline",
+                late,
+                priority=1,
+                debtor_id=row["debtor_id"],
+                case_id=row["case_id"],
+                invoice_numbers=row["invoice_numbers"],
+                dedupe_key=f"letter-deadline:{letter_id}",
+                now=at,
+            )
+        record_event(
+            store,
+            "letter_posted",
+            actor=actor,
+            debtor_id=row["debtor_id"],
+            case_id=row["case_id"],
+            message_sha256=row["sha256"],
+            detail={
+                "letter": letter_id,
+                "posted_on": posted_on.isoformat(),
+                "presumed_receipt": receipt.isoformat(),
+                "tracking_code": tracking,
+            },
+            at=at,
+        )
+    return {
+        **row,
+        "posted_on": posted_on.isoformat(),
+        "presumed_receipt": receipt.isoformat(),
+        "tracking_code": tracking or row["tracking_code"],
+        "late": late,
+    }
+
+
+def _too_short(row: dict[str, Any], posted_on: date, config: Config) -> str | None:
+    stated = row["deadline"]
+    days = row["decision"].get("deadline_days")
+    if not stated or not days:
+        return None
+    jurisdiction = row["decision"].get("jurisdiction") or config.office.jurisdiction
+    needed = letter_deadline(
+        posted_on,
+        int(days),
+        config.letters.receipt_business_days,
+        jurisdiction,
+        config.office.jurisdiction,
+    )
+    if needed <= date.fromisoformat(stated):
+        return None
+    return (
+        f"letter #{row['id']} was posted on {posted_on.isoformat()}, after its date"
+        f" {row['letter_date']}: it states {stated} as the deadline, but {days} days from the"
+        f" day after the presumed receipt end on {needed.isoformat()}; give the debtor until"
+        " then, or print the letter again (dunmail letter DEBTOR)"
+    )
