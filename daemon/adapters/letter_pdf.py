@@ -260,7 +260,9 @@ def _amounts(pdf: _Pdf, letter: Letter, say: _Say) -> None:
     for label, amount, working in sums:
         pdf.set_font(pdf.family, size=9)
         pdf.cell(label_w, 5, say(label))
-        pdf.cell(widths[3], 5, say(_money(letter, amount)), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            widths[3], 5, say(_money(letter, amount)), align="R", new_x="LMARGIN", new_y="NEXT"
+        )
         pdf.set_font(pdf.family, size=7.5)
         pdf.set_text_color(80, 80, 80)
         for line in working:
@@ -304,7 +306,8 @@ def _payment(pdf: _Pdf, letter: Letter, say: _Say) -> None:
     for label, value in rows:
         pdf.set_font(pdf.family, size=9)
         pdf.cell(38, 4.6, say(label))
-        pdf.cell(pdf.epw - 38 - qr - 4, 4.6, say(value), new_x="LMARGIN", new_y="NEXT")
+        # a long reference (many invoice numbers) wraps beside the QR code, never under it
+        pdf.multi_cell(pdf.epw - 38 - qr - 4, 4.6, say(value), new_x="LMARGIN", new_y="NEXT")
     if letter.qr_payload:
         from daemon.adapters.qr import epc_qr_png
 

@@ -20,14 +20,15 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
 from daemon.adapters.letter_pdf import LetterAssets, read_asset, render_letter
 from daemon.adapters.store import letters as letter_store
-from daemon.adapters.store.db import Store
+from daemon.adapters.store.cases import open_case
+from daemon.adapters.store.db import Store, dumps
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render
 from daemon.app.mailout import Attachment
 from daemon.app.reminder_mail import _payment_reference, context_for, language_of
 from daemon.config import Config, LadderStep
-from daemon.domain.cases import Action
+from daemon.domain.cases import Action, ActionKind, letter_action
 from daemon.domain.epc_qr import epc_payload
 from daemon.domain.letter import (
     Letter,
@@ -362,8 +363,10 @@ def post_letter(
             },
             at=at,
         )
+    row.pop("decision", None)
     return {
         **row,
+        "status": "posted",
         "posted_on": posted_on.isoformat(),
         "presumed_receipt": receipt.isoformat(),
         "tracking_code": tracking or row["tracking_code"],
@@ -392,3 +395,101 @@ def _too_short(row: dict[str, Any], posted_on: date, config: Config) -> str | No
         f" day after the presumed receipt end on {needed.isoformat()}; give the debtor until"
         " then, or print the letter again (dunmail letter DEBTOR)"
     )
+
+
+def cancel_letter(store: Store, letter_id: int, now: datetime, actor: str) -> dict[str, Any]:
+    """A letter that will not be posted: out of the queue, and the ladder step it took is
+    given back to its invoices (planned again, never skipped), as for a mail that never left."""
+    from daemon.app.outbox import revert_steps
+
+    row = letter_store.letter(store, letter_id)
+    if row is None:
+        raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
+    if row["status"] == "posted":
+        raise LetterRefused(f"letter #{letter_id} was posted on {row['posted_on']}; it stays")
+    at = iso_utc(now)
+    with store.transaction():
+        letter_store.mark_cancelled(store, letter_id)
+        revert_steps(store, {"decision": dumps(row["decision"])}, at)
+        record_event(
+            store,
+            "letter_cancelled",
+            actor=actor,
+            debtor_id=row["debtor_id"],
+            case_id=row["case_id"],
+            detail={"letter": letter_id},
+            at=at,
+        )
+    return row
+
+
+def letter_on_demand(
+    store: Store,
+    config: Config,
+    debtor_id: str,
+    *,
+    step_name: str | None,
+    now: datetime,
+    actor: str,
+) -> tuple[int, MadeLetter]:
+    """``dunmail letter DEBTOR``: the letter for a step, stored with the case and put in the
+    print queue (it holds no ladder step up). LetterRefused says why none can be made."""
+    from daemon.app.dunning import load_snapshots, plan_settings, send_moment
+
+    today = now.astimezone(config.office.tz).date()
+    snapshot = next(
+        (s for s in load_snapshots(store, config, today) if s.debtor_id == debtor_id), None
+    )
+    if snapshot is None:
+        raise LetterRefused(f"debtor {debtor_id} has no open invoice to write about")
+    settings = plan_settings(config, global_pause=None, bank_block=None, send_day=today)
+    action = letter_action(snapshot, today, settings, step_name)
+    if action.action != ActionKind.EMAIL:
+        raise LetterRefused(f"no letter for {debtor_id}: {action.reason}")
+    address = address_of(letter_store.postal_address(store, debtor_id))
+    if address is None or address.missing():
+        missing = ", ".join(address.missing()) if address else "the debtor is erased"
+        raise LetterRefused(
+            f"{debtor_id} has no postal address ({missing}); add street, postcode and city to"
+            " the invoice file and import it again"
+        )
+    step = step_of(config, action)
+    letter_day = send_moment(config, today, now).astimezone(config.office.tz).date()
+    case = open_case(store, debtor_id, now=iso_utc(now))
+    made = make_letter(
+        action,
+        config,
+        address,
+        case_token=case["token"],
+        letter_date=letter_day,
+        terms_mode="append" if step is not None and step.terms != "none" else "none",
+    )
+    with store.transaction():
+        letter_id = letter_store.add_letter(
+            store,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            ladder=action.ladder,
+            step=None,
+            step_name=action.step_name,
+            language=made.letter.language,
+            letter_date=letter_day.isoformat(),
+            deadline=action.deadline.isoformat() if action.deadline else None,
+            invoice_numbers=[i.number for i in action.invoices],
+            pdf=made.pdf,
+            pages=made.pages,
+            decision={"reason": action.reason, "on_demand": True},
+            dedupe_key=None,
+            now=iso_utc(now),
+        )
+        assert letter_id is not None  # no dedupe key: the insert cannot be ignored
+        record_event(
+            store,
+            "letter_made",
+            actor=actor,
+            debtor_id=debtor_id,
+            case_id=case["id"],
+            detail={"letter": letter_id, "step": action.step_name, "pages": made.pages},
+            at=iso_utc(now),
+        )
+    return letter_id, made

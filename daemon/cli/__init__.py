@@ -64,6 +64,7 @@ _MODULES = (
     "cases",
     "plans",
     "handover",
+    "letters",
     "reports",
     "gdpr",
     "log",

@@ -10,7 +10,7 @@ call the same function; only the daemon writes the result.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -386,6 +386,7 @@ def _mail(
     note: str,
     eligible: Sequence[InvoiceState],
     group: Sequence[tuple[InvoiceState, NextStep]],
+    as_letter: bool = False,
 ) -> Action:
     top = max(n.number for _, n in group)
     step = ladder.steps[top - 1]
@@ -404,7 +405,7 @@ def _mail(
             f"{label} waits for the minimum spacing of {settings.min_spacing_days} days: "
             f"not before {later.isoformat()}" + note,
         )
-    letter = step.channel == "letter"
+    letter = as_letter or step.channel == "letter"
     if letter and not s.postal_address:
         return _base(
             s,
@@ -418,7 +419,7 @@ def _mail(
             ladder=name,
             message_key=numbers[0],
         )
-    needs_mail = not letter or bool(getattr(step, "attach_to_mail", False))
+    needs_mail = not as_letter and (not letter or bool(getattr(step, "attach_to_mail", False)))
     if needs_mail and not s.emails:
         return _base(
             s,
@@ -491,6 +492,50 @@ def _mail(
         message_key=numbers[0],
         channel="letter" if letter else "email",
     )
+
+
+def letter_action(
+    s: DebtorSnapshot, today: date, settings: PlanSettings, step_name: str | None = None
+) -> Action:
+    """A letter on demand (``dunmail letter DEBTOR``): the content the ladder would print for
+    ``step_name`` (default: the latest step any open invoice took, else the ladder's first
+    step), for every open invoice not disputed, held, promised or in a plan. Without the
+    ladder's gates (due day, spacing, a queued mail): a person asked for it. Returns a SKIP
+    action with the reason when there is nothing to write about."""
+    eligible = [
+        i
+        for i in s.invoices
+        if i.status in OPEN_STATES and i.item.open > 0 and _excluded(i, today) is None
+    ]
+    if not eligible:
+        return _base(s, ActionKind.SKIP, "no open invoice to write about")
+    name, why = ladder_name_for(
+        override=s.ladder_override,
+        tags=s.tags,
+        debtor_type=s.debtor_type,
+        tag_ladders=dict(settings.tag_ladders),
+        ladder_names=list(settings.ladders),
+        ladder_b2b=settings.ladder_b2b,
+        ladder_b2c=settings.ladder_b2c,
+    )
+    ladder = settings.ladders.get(name)
+    if ladder is None:
+        return _base(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")
+    names = [st.name for st in ladder.steps]
+    if step_name is None:
+        done = max((i.progress.done for i in eligible), default=0)
+        number = max(done, 1)
+    elif step_name in names:
+        number = names.index(step_name) + 1
+    else:
+        return _base(
+            s, ActionKind.SKIP, f"ladder {name!r} has no step {step_name!r} ({', '.join(names)})"
+        )
+    step = ladder.steps[number - 1]
+    group = [(i, NextStep(number, step, today, "on demand")) for i in eligible]
+    free = replace(s, mail_pending=False, last_mail_date=None, letter_unposted=None)
+    note = f" (ladder {name!r}: {why}; on demand)"
+    return _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
 
 
 def plan_day(

@@ -138,8 +138,9 @@ def paragraphs_of(text: str) -> tuple[str, ...]:
 
 def split_closing(paragraphs: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
     """(body, closing formula): the mail's last paragraph is its greeting ("Met vriendelijke
-    groet,"), which the letter prints above the signature instead."""
-    if paragraphs and paragraphs[-1].rstrip().endswith(","):
+    groet,", "Mit freundlichen Grüßen"), which the letter prints above the signature, after
+    the amounts. A greeting is one short line; anything longer stays in the body."""
+    if paragraphs and "\n" not in paragraphs[-1] and len(paragraphs[-1]) <= 60:
         return paragraphs[:-1], paragraphs[-1]
     return paragraphs, ""
 

@@ -140,6 +140,10 @@ def mark_posted(
     )
 
 
+def mark_cancelled(store: Store, letter_id: int) -> None:
+    store.execute("UPDATE letters SET status = 'cancelled' WHERE id = ?", (letter_id,))
+
+
 def date_invoice_steps(
     store: Store,
     numbers: Sequence[str],
@@ -162,12 +166,13 @@ def date_invoice_steps(
 
 
 def unposted_debtors(store: Store) -> dict[str, int]:
-    """Debtor → the oldest letter made but not yet posted: the ladder waits for it."""
+    """Debtor → the oldest ladder letter made but not yet posted: the ladder waits for it
+    (a letter made on demand has no dedupe key and holds nothing up)."""
     return {
         r["debtor_id"]: r["id"]
         for r in store.query(
             "SELECT debtor_id, MIN(id) AS id FROM letters WHERE status IN ('queued', 'printed')"
-            " GROUP BY debtor_id"
+            " AND dedupe_key IS NOT NULL GROUP BY debtor_id"
         )
     }
 
