@@ -285,6 +285,16 @@ def _plan_ladder(
     excluded: Sequence[str],
 ) -> list[Action]:
     steps = ladder.steps
+    if s.letter_unposted is not None:
+        # The letter's posting date is the step's dispatch date: nothing follows before it.
+        return [
+            _base(
+                s,
+                ActionKind.HOLD,
+                f"letter #{s.letter_unposted} waits to be posted"
+                f" (dunmail letters mark-posted {s.letter_unposted})",
+            )
+        ]
     nexts: list[tuple[InvoiceState, NextStep]] = []
     waiting: list[NextStep] = []
     for inv in eligible:
@@ -313,16 +323,6 @@ def _plan_ladder(
         return [_base(s, ActionKind.SKIP, f"nothing due today; next: {first.reason}" + note)]
     if settings.bank_block is not None:
         return [_base(s, ActionKind.HOLD, settings.bank_block)]
-    if s.letter_unposted is not None:
-        # The letter's posting date is the step's dispatch date: nothing follows before it.
-        return [
-            _base(
-                s,
-                ActionKind.HOLD,
-                f"letter #{s.letter_unposted} waits to be posted"
-                f" (dunmail letters mark-posted {s.letter_unposted})",
-            )
-        ]
     to_person = ladder.route_to_person
     tasks = [(i, n) for i, n in nexts if n.step.channel == "task" or to_person]
     mails = [(i, n) for i, n in nexts if not (n.step.channel == "task" or to_person)]
