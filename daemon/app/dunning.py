@@ -655,7 +655,11 @@ def _letter_mail(
     files += extra
     mail = replace(mail, attachments=tuple(files))
     send_at = send_moment(config, today, now)
-    decision = {**_decision(action, today, {"letter": letter_id}), "advances": []}
+    send_day = send_at.astimezone(config.office.tz).date().isoformat()
+    decision = {
+        **_decision(action, today, {"letter": letter_id, "send_day": send_day}),
+        "advances": [],
+    }
     decision["attachment_problems"] = problems
     outbox_id = enqueue(
         store,
