@@ -25,6 +25,7 @@ from daemon.adapters.store.db import Store, loads, open_store
 from daemon.adapters.store.letters import letter, list_letters
 from daemon.adapters.templates import format_day, format_money
 from daemon.app.dunning import queue_day
+from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
 from daemon.app.letters import post_letter
 from daemon.cli import main
@@ -316,3 +317,25 @@ def test_cli_print_queue_and_letter_on_demand(store: Store, tmp_path: Path) -> N
     assert missing.exit_code != 0 and "no letter #99" in missing.output
     for command in (["letters", "--help"], ["letter", "--help"], ["letters", "print", "--help"]):
         assert "Example" in run(*command).output
+
+
+def test_erasure_removes_the_address_and_empties_posted_letters(store: Store) -> None:
+    _debtor(store)
+    config = _config()
+    row = _run_until_letter(store, config)
+    now = datetime(2026, 4, 1, 10, tzinfo=TZ)
+    post_letter(
+        store, config, row["id"], posted_on=date.fromisoformat(row["letter_date"]),
+        tracking=None, now=now, actor="cli:test",
+    )  # fmt: skip
+    assert (
+        export_zip(store, "D1")
+        and f"letters/letter-{row['id']:06d}.pdf"
+        in zipfile.ZipFile(io.BytesIO(export_zip(store, "D1"))).namelist()
+    )
+    erase_debtor(store, config, "D1", force=True, actor="cli:test", today=now.date(), now=now)
+    address = store.one("SELECT street, postcode, city, postal_country FROM debtors")
+    assert address == {"street": None, "postcode": None, "city": None, "postal_country": None}
+    kept = store.one("SELECT length(pdf) AS size, sha256, purged_at FROM letters")
+    assert kept == {"size": 0, "sha256": row["sha256"], "purged_at": kept["purged_at"]}
+    assert kept["purged_at"]

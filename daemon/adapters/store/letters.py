@@ -178,11 +178,12 @@ def unposted_debtors(store: Store) -> dict[str, int]:
 
 
 def letter_pdfs(store: Store, debtor_id: str) -> list[dict[str, Any]]:
-    """Every letter of a debtor with its bytes, for the hand-over dossier."""
+    """Every letter of a debtor whose bytes are kept, for the dossier and the GDPR export."""
     return [
         _row(r)
         for r in store.query(
-            f"SELECT {LETTER_COLUMNS}, pdf FROM letters WHERE debtor_id = ? ORDER BY id",
+            f"SELECT {LETTER_COLUMNS}, pdf FROM letters WHERE debtor_id = ? AND purged_at IS NULL"
+            " ORDER BY id",
             (debtor_id,),
         )
     ]
@@ -205,3 +206,24 @@ def invoice_pdf_paths(store: Store, numbers: Sequence[str]) -> dict[str, str]:
 
 def letter_key_exists(store: Store, key: str) -> bool:
     return store.scalar("SELECT 1 FROM letters WHERE dedupe_key = ?", (key,)) is not None
+
+
+def purge_letters(store: Store, debtor_id: str, before: str | None, at: str) -> int:
+    """Empty the stored PDFs of a debtor's letters (made up to ``before``), as mail bodies are
+    purged: the sha256, dates and tracking codes stay; letters still to post are kept."""
+    cond, params = "", [at, debtor_id]
+    if before is not None:
+        cond, params = " AND created_at <= ?", [at, debtor_id, before]
+    return store.execute(
+        "UPDATE letters SET pdf = X'', purged_at = ? WHERE debtor_id = ? AND purged_at IS NULL"
+        " AND status IN ('posted', 'cancelled')" + cond,
+        params,
+    ).rowcount
+
+
+def erase_postal_address(store: Store, debtor_id: str) -> None:
+    store.execute(
+        "UPDATE debtors SET street = NULL, postcode = NULL, city = NULL, postal_country = NULL"
+        " WHERE id = ?",
+        (debtor_id,),
+    )

@@ -441,6 +441,7 @@ CREATE TABLE letters (
     presumed_receipt TEXT,
     tracking_code TEXT,                     -- registered mail (aangetekend / Einschreiben)
     dedupe_key TEXT UNIQUE,
+    purged_at TEXT,                         -- GDPR erasure / retention: pdf emptied, sha256 kept
     created_at TEXT NOT NULL
 );
 CREATE INDEX letters_status ON letters(status);
