@@ -26,10 +26,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
-
-from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
+from typing import Any
 
 from daemon.adapters.templates import format_day, format_money
 from daemon.domain.letter import Letter, labels
@@ -64,30 +63,40 @@ class LetterAssets:
     terms_pdf: bytes | None = None  # appended after the letter's own pages
 
 
-class _Pdf(FPDF):
-    def __init__(self, letter: Letter, font: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.letter = letter
-        self.family = font
-        self.alias_nb_pages("{nb}")
-        self.set_margins(LEFT, 20, RIGHT)
-        self.set_auto_page_break(True, margin=FOOT_H + 6)
+@cache
+def _pdf_class() -> type[Any]:
+    """fpdf2 is imported on the first letter, not by the daemon at start: with numpy
+    present it costs about 55 MB and half a second (bench/bench_letters.py)."""
+    from fpdf import FPDF
 
-    def footer(self) -> None:
-        lab = labels(self.letter.language)
-        self.set_y(-FOOT_H)
-        self.set_font(self.family, size=7.5)
-        self.set_text_color(90, 90, 90)
-        foot = " · ".join(self.letter.foot)
-        self.multi_cell(self.epw - 30, 3.6, text(foot), new_x="RIGHT", new_y="TOP")
-        self.set_xy(self.w - RIGHT - 30, -FOOT_H)
-        self.cell(30, 3.6, f"{lab['page']} {self.page_no()}/{{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
-        # fold marks (105 / 210 mm) and the hole mark (148.5 mm) in the left margin
-        self.set_draw_color(150, 150, 150)
-        self.set_line_width(0.2)
-        for y, length in ((105.0, 5.0), (148.5, 7.0), (210.0, 5.0)):
-            self.line(3, y, 3 + length, y)
+    class Pdf(FPDF):
+        def __init__(self, letter: Letter, font: str) -> None:
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.letter = letter
+            self.family = font
+            self.alias_nb_pages("{nb}")
+            self.set_margins(LEFT, 20, RIGHT)
+            self.set_auto_page_break(True, margin=FOOT_H + 6)
+
+        def footer(self) -> None:
+            lab = labels(self.letter.language)
+            self.set_y(-FOOT_H)
+            self.set_font(self.family, size=7.5)
+            self.set_text_color(90, 90, 90)
+            say = text if self.family == "helvetica" else str
+            self.multi_cell(
+                self.epw - 30, 3.6, say(" · ".join(self.letter.foot)), new_x="RIGHT", new_y="TOP"
+            )
+            self.set_xy(self.w - RIGHT - 30, -FOOT_H)
+            self.cell(30, 3.6, say(f"{lab['page']} {self.page_no()}/{{nb}}"), align="R")
+            self.set_text_color(0, 0, 0)
+            # fold marks (105 / 210 mm) and the hole mark (148.5 mm) in the left margin
+            self.set_draw_color(150, 150, 150)
+            self.set_line_width(0.2)
+            for y, length in ((105.0, 5.0), (148.5, 7.0), (210.0, 5.0)):
+                self.line(3, y, 3 + length, y)
+
+    return Pdf
 
 
 _PLAIN = {"→": "->", "≥": ">=", "≤": "<=", "−": "-", "\u2009": " "}
@@ -116,8 +125,13 @@ def text(value: str) -> str:
 
 def render_letter(letter: Letter, assets: LetterAssets = LetterAssets()) -> bytes:
     """The letter as PDF bytes, the terms PDF (if any) appended."""
+    return render_letter_pages(letter, assets)[0]
+
+
+def render_letter_pages(letter: Letter, assets: LetterAssets = LetterAssets()) -> tuple[bytes, int]:
+    """(PDF bytes, number of pages), the terms PDF (if any) appended."""
     family = "helvetica"
-    pdf = _Pdf(letter, family)
+    pdf = _pdf_class()(letter, family)
     pdf.core_fonts_encoding = "windows-1252"
     if assets.font:
         try:
@@ -140,12 +154,14 @@ def render_letter(letter: Letter, assets: LetterAssets = LetterAssets()) -> byte
     _signature(pdf, letter, say)
     body = bytes(pdf.output())
     if assets.terms_pdf is None:
-        return body
+        return body, pdf.pages_count
     return append_pdf(body, assets.terms_pdf, "letters.terms_pdf")
 
 
-def append_pdf(first: bytes, second: bytes, what: str) -> bytes:
-    """``first`` followed by every page of ``second`` (the terms)."""
+def append_pdf(first: bytes, second: bytes, what: str) -> tuple[bytes, int]:
+    """``first`` followed by every page of ``second`` (the terms), and the page count."""
+    from pypdf import PdfReader, PdfWriter  # lazy, as fpdf2: only letters with terms need it
+
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(first)))
     try:
@@ -154,10 +170,10 @@ def append_pdf(first: bytes, second: bytes, what: str) -> bytes:
         raise LetterError(f"{what}: not a readable PDF: {exc}") from exc
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    return out.getvalue(), len(writer.pages)
 
 
-def _letterhead(pdf: _Pdf, letter: Letter, assets: LetterAssets, say: _Say) -> None:
+def _letterhead(pdf: Any, letter: Letter, assets: LetterAssets, say: _Say) -> None:
     if assets.logo:
         try:
             pdf.image(
@@ -179,7 +195,7 @@ def _letterhead(pdf: _Pdf, letter: Letter, assets: LetterAssets, say: _Say) -> N
             pdf.cell(100, 3.9, say(line), new_x="LMARGIN", new_y="NEXT")
 
 
-def _address(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _address(pdf: Any, letter: Letter, say: _Say) -> None:
     pdf.set_font(pdf.family, size=7)
     pdf.set_xy(ADDRESS_X, RETURN_LINE_Y)
     pdf.cell(ADDRESS_WIDTH, 3, say(letter.return_line))
@@ -190,7 +206,7 @@ def _address(pdf: _Pdf, letter: Letter, say: _Say) -> None:
         pdf.cell(ADDRESS_WIDTH, 4.4, say(line[:60]), new_x="LMARGIN", new_y="NEXT")
 
 
-def _info(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _info(pdf: Any, letter: Letter, say: _Say) -> None:
     lab = labels(letter.language)
     rows = [
         *letter.references,
@@ -209,7 +225,7 @@ def _info(pdf: _Pdf, letter: Letter, say: _Say) -> None:
         pdf.cell(0, 4.6, say(value), new_x="LMARGIN", new_y="NEXT")
 
 
-def _body(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _body(pdf: Any, letter: Letter, say: _Say) -> None:
     pdf.set_xy(LEFT, BODY_Y)
     pdf.set_font(pdf.family, "B", 11)
     pdf.multi_cell(0, 5.5, say(letter.subject), new_x="LMARGIN", new_y="NEXT")
@@ -224,7 +240,7 @@ def _money(letter: Letter, value: Decimal) -> str:
     return format_money(value, letter.currency, letter.language)
 
 
-def _amounts(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _amounts(pdf: Any, letter: Letter, say: _Say) -> None:
     if not letter.rows:
         return
     lab = labels(letter.language)
@@ -287,11 +303,11 @@ def _amounts(pdf: _Pdf, letter: Letter, say: _Say) -> None:
     pdf.ln(3)
 
 
-def _payment(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _payment(pdf: Any, letter: Letter, say: _Say) -> None:
     if not letter.iban:
         return
     lab = labels(letter.language)
-    qr = 32.0 if letter.qr_payload else 0.0
+    qr = 28.0 if letter.qr_payload else 0.0  # EPC069-12 asks for at least 2 × 2 cm
     if pdf.get_y() + max(qr, 26) > pdf.page_break_trigger:
         pdf.add_page()
     top = pdf.get_y()
@@ -314,27 +330,28 @@ def _payment(pdf: _Pdf, letter: Letter, say: _Say) -> None:
         png = epc_qr_png(letter.qr_payload, scale=6)
         pdf.image(io.BytesIO(png), x=pdf.w - RIGHT - qr, y=top, w=qr, h=qr)
         pdf.set_font(pdf.family, size=7.5)
-        pdf.set_xy(LEFT, max(pdf.get_y() + 1, top + 24))
+        pdf.set_xy(LEFT, max(pdf.get_y() + 1, top + qr - 7))
         pdf.multi_cell(pdf.epw - qr - 4, 3.6, say(lab["qr"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), top + qr + 1))
-    pdf.ln(3)
+    pdf.ln(2)
 
 
-def _signature(pdf: _Pdf, letter: Letter, say: _Say) -> None:
+def _signature(pdf: Any, letter: Letter, say: _Say) -> None:
     lab = labels(letter.language)
-    need = 28 + 4.6 * len(letter.enclosures)
+    # closing, room to sign, name and office, enclosures: kept together on one page
+    need = 4.8 + 9 + 9.6 + (3 + 4.2 * len(letter.enclosures) if letter.enclosures else 0)
     if pdf.get_y() + need > pdf.page_break_trigger:
         pdf.add_page()
     pdf.set_font(pdf.family, size=10)
     if letter.closing:
         pdf.multi_cell(0, 4.8, say(letter.closing), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(12)  # room to sign by hand
+    pdf.ln(9)  # room to sign by hand
     if letter.signature_name:
         pdf.cell(0, 4.8, say(letter.signature_name), new_x="LMARGIN", new_y="NEXT")
     if letter.letterhead:
         pdf.cell(0, 4.8, say(letter.letterhead[0]), new_x="LMARGIN", new_y="NEXT")
     if letter.enclosures:
-        pdf.ln(4)
+        pdf.ln(3)
         pdf.set_font(pdf.family, size=8.5)
         for item in letter.enclosures:
             pdf.cell(0, 4.2, say(f"{lab['enclosure']}: {item}"), new_x="LMARGIN", new_y="NEXT")

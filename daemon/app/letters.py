@@ -8,17 +8,14 @@ person (``dunmail letters mark-posted``): the posting date is the step's dispatc
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
-from daemon.adapters.letter_pdf import LetterAssets, read_asset, render_letter
+from daemon.adapters.letter_pdf import LetterAssets, read_asset, render_letter_pages
 from daemon.adapters.store import letters as letter_store
 from daemon.adapters.store.cases import open_case
 from daemon.adapters.store.db import Store, dumps
@@ -40,6 +37,9 @@ from daemon.domain.letter import (
     presumed_receipt,
     split_closing,
 )
+
+_REGISTRATION = {"NL": "KvK", "BE": "KBO/BCE", "DE": "HR"}
+_VAT = {"nl": "Btw", "en": "VAT", "de": "USt-IdNr.", "fr": "TVA"}
 
 
 class LetterRefused(ValueError):
@@ -100,10 +100,12 @@ def compose_letter(
             qr = None  # a letter without a QR code beats no letter
     contact = [*office.address, *(x for x in (office.phone, office.email) if x)]
     foot = [office.name]
-    if office.registration or office.enterprise_number:
-        foot.append(office.registration or office.enterprise_number)
+    registration = office.registration or office.enterprise_number
+    if registration:  # labelled as the mail's foot does (Handelsregisterwet art. 20, WER)
+        label = _REGISTRATION.get(office.jurisdiction, "") if registration[:1].isdigit() else ""
+        foot.append(f"{label} {registration}".strip())
     if office.vat_number:
-        foot.append(office.vat_number)
+        foot.append(f"{_VAT.get(lang, 'VAT')} {office.vat_number}")
     foot.append(f"IBAN {office.iban}")
     refs = [
         (lab["our_reference"], case_token or action.message_key),
@@ -187,8 +189,7 @@ def make_letter(
         font_bold=settings.font_bold,
         terms_pdf=terms if terms_mode == "append" else None,
     )
-    pdf = render_letter(letter, assets)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    pdf, pages = render_letter_pages(letter, assets)
     return MadeLetter(letter, pdf, pages, terms if terms_mode == "attach" else None)
 
 
