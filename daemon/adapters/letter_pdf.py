@@ -65,9 +65,20 @@ class LetterAssets:
 
 @cache
 def _pdf_class() -> type[Any]:
-    """fpdf2 is imported on the first letter, not by the daemon at start: with numpy
-    present it costs about 55 MB and half a second (bench/bench_letters.py)."""
-    from fpdf import FPDF
+    """fpdf2 is imported on the first letter, not by the daemon at start (about 40 MB and
+    half a second, bench/bench_letters.py). numpy is hidden while it loads, as for
+    sqlite-utils (daemon/adapters/store/_sqlite_utils.py): fpdf2 uses it only to speed up
+    PNG transparency checks, and it would cost another ~19 MB."""
+    import sys
+
+    hidden = "numpy" not in sys.modules
+    if hidden:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+    try:
+        from fpdf import FPDF
+    finally:
+        if hidden:
+            del sys.modules["numpy"]
 
     class Pdf(FPDF):
         def __init__(self, letter: Letter, font: str) -> None:
@@ -236,6 +247,15 @@ def _body(pdf: Any, letter: Letter, say: _Say) -> None:
         pdf.ln(2.5)
 
 
+def _line(pdf: Any, width: float, height: float, value: str) -> None:
+    """One line of text that may need wrapping: cell() when it fits (multi_cell's line
+    breaking is most of a long statement's time), multi_cell() when it does not."""
+    if pdf.get_string_width(value) <= width - 2 * pdf.c_margin:
+        pdf.cell(width, height, value, new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(width, height, value, new_x="LMARGIN", new_y="NEXT")
+
+
 def _money(letter: Letter, value: Decimal) -> str:
     return format_money(value, letter.currency, letter.language)
 
@@ -283,7 +303,7 @@ def _amounts(pdf: Any, letter: Letter, say: _Say) -> None:
         pdf.set_text_color(80, 80, 80)
         for line in working:
             pdf.set_x(LEFT + 4)
-            pdf.multi_cell(label_w - 4, 3.6, say(line), new_x="LMARGIN", new_y="NEXT")
+            _line(pdf, label_w - 4, 3.6, say(line))
         pdf.set_text_color(0, 0, 0)
     pdf.set_font(pdf.family, "B", 10)
     pdf.cell(label_w, 6, say(lab["total"]))

@@ -20,10 +20,11 @@ from daemon.adapters.letter_pdf import LetterError
 from daemon.adapters.store.cases import active_holds, open_case
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.letters import letter_key_exists, postal_address, unposted_debtors
+from daemon.adapters.store.letters import postal_address, unposted_debtors
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.letters import (
     address_of,
+    letter_key,
     mail_attachments,
     make_letter,
     no_address_item,
@@ -550,7 +551,8 @@ def _queue_letter(
     when the step says so. Dated the day it can leave (the sending window's next opening)."""
     now_iso = iso_utc(now)
     case = open_case(store, action.debtor_id, now=now_iso)
-    if letter_key_exists(store, f"letter:{action.debtor_id}:{action.step}:{action.message_key}"):
+    key = letter_key(store, action)
+    if key is None:
         report.skipped += 1
         return
     step = step_of(config, action)
@@ -599,7 +601,7 @@ def _queue_letter(
         },
     )
     letter_id = store_letter(
-        store, config, action, made, case_id=case["id"], decision=decision, now=now
+        store, config, action, made, key=key, case_id=case["id"], decision=decision, now=now
     )
     if letter_id is None:
         raise RuntimeError(f"letter for {action.message_key} refused")  # rolls back the step

@@ -223,18 +223,32 @@ def mail_attachments(
     return files, problems
 
 
+def letter_key(store: Store, action: Action) -> str | None:
+    """The letter's dedupe key: one letter per debtor, step and lowest invoice; a cancelled
+    one is made again as ``…-rN``. None: this letter exists (never a second one)."""
+    base = f"letter:{action.debtor_id}:{action.step}:{action.message_key}"
+    for attempt in range(1, 50):
+        key = base if attempt == 1 else f"{base}-r{attempt}"
+        status = letter_store.letter_status_by_key(store, key)
+        if status is None:
+            return key
+        if status != "cancelled":
+            return None
+    return None
+
+
 def store_letter(
     store: Store,
     config: Config,
     action: Action,
     made: MadeLetter,
     *,
+    key: str,
     case_id: int | None,
     decision: dict[str, Any],
     now: datetime,
 ) -> int | None:
-    """Put a made letter in the print queue (idempotent per debtor, step and invoice)."""
-    key = f"letter:{action.debtor_id}:{action.step}:{action.message_key}"
+    """Put a made letter in the print queue under ``key`` (see letter_key)."""
     return letter_store.add_letter(
         store,
         debtor_id=action.debtor_id,

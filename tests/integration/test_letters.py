@@ -27,7 +27,7 @@ from daemon.adapters.templates import format_day, format_money
 from daemon.app.dunning import queue_day
 from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
-from daemon.app.letters import post_letter
+from daemon.app.letters import LetterRefused, cancel_letter, post_letter
 from daemon.cli import main
 from daemon.config import Config, InvoiceSettings
 from tests.integration.dunning_support import add_debtor, add_invoice, make_config
@@ -339,3 +339,20 @@ def test_erasure_removes_the_address_and_empties_posted_letters(store: Store) ->
     kept = store.one("SELECT length(pdf) AS size, sha256, purged_at FROM letters")
     assert kept == {"size": 0, "sha256": row["sha256"], "purged_at": kept["purged_at"]}
     assert kept["purged_at"]
+
+
+def test_a_cancelled_letter_gives_the_step_back_and_is_made_again(store: Store) -> None:
+    _debtor(store)
+    config = _config()
+    first = _run_until_letter(store, config)
+    assert store.scalar("SELECT last_step_name FROM invoices") == "formal"
+    cancel_letter(store, first["id"], datetime(2026, 3, 1, 10, tzinfo=TZ), "cli:test")
+    assert store.scalar("SELECT last_step_name FROM invoices") == "call"
+    with pytest.raises(LetterRefused, match="cancelled"):
+        post_letter(
+            store, config, first["id"], posted_on=date(2026, 3, 2), tracking=None,
+            now=datetime(2026, 3, 2, 10, tzinfo=TZ), actor="cli:test",
+        )  # fmt: skip
+    queue_day(store, config, datetime(2026, 3, 2, 9, tzinfo=TZ))
+    again = [r for r in list_letters(store) if r["id"] != first["id"]]
+    assert [(r["step_name"], r["status"]) for r in again] == [("formal", "queued")]

@@ -204,8 +204,9 @@ def invoice_pdf_paths(store: Store, numbers: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def letter_key_exists(store: Store, key: str) -> bool:
-    return store.scalar("SELECT 1 FROM letters WHERE dedupe_key = ?", (key,)) is not None
+def letter_status_by_key(store: Store, key: str) -> str | None:
+    value = store.scalar("SELECT status FROM letters WHERE dedupe_key = ?", (key,))
+    return None if value is None else str(value)
 
 
 def purge_letters(store: Store, debtor_id: str, before: str | None, at: str) -> int:
