@@ -9,7 +9,7 @@ import click
 from daemon.adapters.letter_pdf import LetterError
 from daemon.adapters.privatefiles import FilePolicy, write_private
 from daemon.adapters.store import letters as letter_store
-from daemon.app import letters as letter_app
+from daemon.app import print_queue as letter_app
 from daemon.app.casefile import CaseError, resolve_target
 from daemon.cli.context import (
     AppContext,

@@ -29,7 +29,7 @@ from daemon.adapters.store.db import loads, open_store
 from daemon.adapters.store.letters import letter, list_letters
 from daemon.app.dunning import run_cycle
 from daemon.app.handover import hand_over
-from daemon.app.letters import post_letter, print_letter
+from daemon.app.print_queue import post_letter, print_letter
 from daemon.domain.fees import collection_costs
 from daemon.domain.policy import statutory_costs_from
 from daemon.domain.workdays import add_business_days, is_business_day

@@ -27,7 +27,7 @@ from daemon.adapters.templates import format_day, format_money
 from daemon.app.dunning import queue_day
 from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
-from daemon.app.letters import LetterRefused, cancel_letter, post_letter
+from daemon.app.print_queue import LetterRefused, cancel_letter, post_letter
 from daemon.cli import main
 from daemon.config import Config, InvoiceSettings
 from tests.integration.dunning_support import add_debtor, add_invoice, make_config
