@@ -14,7 +14,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import PdfRefused, read_pdf
-from daemon.adapters.letter_pdf import LetterAssets, read_asset, render_letter_pages
+from daemon.adapters.letter_pdf import LetterAssets, LetterError, read_asset, render_letter_pages
 from daemon.adapters.store import letters as letter_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.queue import add_review_item
@@ -275,3 +275,30 @@ def no_address_item(store: Store, action: Action, case_id: int | None, now: str)
         dedupe_key=f"no-postal:{action.debtor_id}:{action.step}:{action.message_key}",
         now=now,
     )
+
+
+def asset_checks(config: Config) -> list[dict[str, object]]:
+    """``check-config``: every file named in [letters] can be read and is what it should be
+    (a PNG/JPEG logo, TrueType fonts, PDF terms), so a letter step never fails on one."""
+    settings = config.letters
+    font = ((b"\x00\x01\x00\x00", b"true", b"OTTO"), "TrueType or OpenType font")
+    wanted: list[tuple[str, str, tuple[tuple[bytes, ...], str]]] = []
+    if settings.logo:
+        wanted.append(
+            ("letters.logo", settings.logo, ((b"\x89PNG", b"\xff\xd8\xff"), "PNG or JPEG"))
+        )
+    for key in ("font", "font_bold"):
+        if getattr(settings, key):
+            wanted.append((f"letters.{key}", getattr(settings, key), font))
+    for lang, path in sorted(settings.terms_pdf.items()):
+        wanted.append((f"letters.terms_pdf.{lang}", path, ((b"%PDF-",), "PDF")))
+    checks: list[dict[str, object]] = []
+    for key, path, (magic, kind) in wanted:
+        try:
+            head = read_asset(path, key)[:8]
+        except LetterError as exc:
+            checks.append({"name": key, "ok": False, "detail": str(exc)})
+            continue
+        ok = head.startswith(magic)
+        checks.append({"name": key, "ok": ok, "detail": path if ok else f"{path} is not a {kind}"})
+    return checks

@@ -356,3 +356,46 @@ def test_a_cancelled_letter_gives_the_step_back_and_is_made_again(store: Store) 
     queue_day(store, config, datetime(2026, 3, 2, 9, tzinfo=TZ))
     again = [r for r in list_letters(store) if r["id"] != first["id"]]
     assert [(r["step_name"], r["status"]) for r in again] == [("formal", "queued")]
+
+
+def test_check_config_names_unreadable_letter_files(tmp_path: Path) -> None:
+    terms = _terms_pdf(tmp_path / "voorwaarden.pdf")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[letters]\nlogo = "{terms}"\n'
+        f'terms_pdf = {{ nl = "{terms}", en = "{tmp_path / "missing.pdf"}" }}\n'
+    )
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "check-config", "--json"],
+        env={"DUNMAIL_CONFIG_SEARCH": ""},
+    )  # fmt: skip
+    assert result.exit_code != 0
+    checks = {c["name"]: c for c in json.loads(result.output[: result.output.rindex("]") + 1])}
+    assert checks["letters.logo"] == {
+        "name": "letters.logo", "ok": False, "detail": f"{terms} is not a PNG or JPEG",
+    }  # fmt: skip
+    assert checks["letters.terms_pdf.nl"]["ok"] is True
+    assert not checks["letters.terms_pdf.en"]["ok"]
+    assert "cannot read" in checks["letters.terms_pdf.en"]["detail"]
+
+
+def test_logo_printed_and_a_broken_logo_is_a_review_item(store: Store, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 100), (200, 30, 30)).save(logo)
+    _debtor(store)
+    _debtor(store, "D2")
+    config = _config()
+    config = replace(config, letters=replace(config.letters, logo=str(logo)))
+    row = _run_until_letter(store, config)
+    png = Image.open(io.BytesIO(page_png(row["pdf"]))).convert("RGB")
+    px = png.size[0] / 210
+    red = png.getpixel((int(170 * px), int(20 * px)))  # top right, where the logo goes
+    assert red[0] > 150 and red[1] < 80, red
+    # the same logo file now broken: no letter, a review item naming the config key
+    logo.write_bytes(b"\x89PNG not really")
+    for letter_row in list_letters(store):
+        cancel_letter(store, letter_row["id"], datetime(2026, 3, 1, tzinfo=TZ), "cli:test")
+    queue_day(store, config, datetime(2026, 3, 2, 9, tzinfo=TZ))
+    items = store.query("SELECT reason FROM review_items WHERE type = 'letter_failed'")
+    assert items and all("letters.logo" in i["reason"] for i in items)
+    assert all(r["status"] == "cancelled" for r in list_letters(store))
