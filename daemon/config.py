@@ -426,6 +426,59 @@ class DaemonSettings:
             raise ValueError("tick_seconds: expected a number of seconds from 0.05 to 60")
 
 
+@dataclass(frozen=True, slots=True)
+class DropFolderSettings:
+    """Per-folder options: ``[intake.invoices]`` and ``[intake.statements]``."""
+
+    snapshot: bool = False  # every file here is an open-items snapshot (invoices only)
+    source: str = "accounting"  # the package that writes here (snapshots act on its invoices)
+    mapping: str = ""  # a column-mapping preset, passed to the import when it knows them
+    stable_seconds: int = -1  # -1: intake.stable_seconds
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", self.source):
+            raise ValueError(
+                f"source: expected a short name (letters, digits, _.-), got {self.source!r}"
+            )
+        if self.stable_seconds < -1:
+            raise ValueError("stable_seconds: must be 0 or more (or -1 for intake.stable_seconds)")
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeSettings:
+    invoices_dir: str = ""  # "" = no invoice drop folder
+    statements_dir: str = ""  # "" = no statement drop folder
+    invoices: DropFolderSettings = field(default_factory=DropFolderSettings)
+    statements: DropFolderSettings = field(default_factory=DropFolderSettings)
+    stable_seconds: int = 30
+    max_file_bytes: int = 52_428_800
+    snapshot_max_settle_share: float = 0.2
+    snapshot_sources: tuple[str, ...] = ()  # expected sources; () = the folders' sources
+    thank_on_outside_settlement: bool = False
+    max_invoice_age_business_days: int = 0  # 0 = the invoice-freshness gate is off
+
+    def __post_init__(self) -> None:
+        if not 0 < self.snapshot_max_settle_share <= 1:
+            raise ValueError("snapshot_max_settle_share: expected a share above 0, at most 1")
+        if self.stable_seconds < 0:
+            raise ValueError("stable_seconds: must be 0 or more")
+        if self.max_file_bytes < 1:
+            raise ValueError("max_file_bytes: must be at least 1")
+        if self.max_invoice_age_business_days < 0:
+            raise ValueError("max_invoice_age_business_days: must be 0 (off) or more")
+        if self.statements.snapshot:
+            raise ValueError("statements: snapshot = true only goes with the invoices folder")
+        if self.invoices_dir and self.invoices_dir == self.statements_dir:
+            raise ValueError("statements_dir: must not be the invoices_dir")
+
+    def stable_for(self, folder: DropFolderSettings) -> int:
+        return self.stable_seconds if folder.stable_seconds < 0 else folder.stable_seconds
+
+    @property
+    def expected_sources(self) -> frozenset[str]:
+        return frozenset(self.snapshot_sources or (self.invoices.source,))
+
+
 def _default_ladders() -> Mapping[str, LadderSettings]:
     from daemon.ladders import DEFAULT_LADDERS
 
@@ -449,6 +502,7 @@ class Config:
     plans: PlanSettings = field(default_factory=PlanSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     source: str = field(default="", metadata={"toml": False})  # "" for built-in defaults
     warnings: tuple[str, ...] = field(default=(), metadata={"toml": False})
 

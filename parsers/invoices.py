@@ -54,6 +54,7 @@ OPTIONAL_COLUMNS = (
     "street",
     "postcode",
     "city",
+    "open_amount",
 )
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
@@ -99,6 +100,9 @@ class InvoiceRecord:
     postcode: str = field(default="", compare=False)
     city: str = field(default="", compare=False)
     postal_country: str = field(default="", compare=False)  # ISO 3166 alpha-2, any country
+    # What is still open of it in the accounting package (open-items exports); None: the
+    # file does not say. Only an open-items snapshot reads it (daemon.app.snapshots).
+    open_amount: Decimal | None = None
     # Where the record starts in its file, for errors found after parsing (the pdf file, a
     # reference used by another debtor). Not part of equality: the same invoice on two lines
     # is the same record.
@@ -213,6 +217,13 @@ def check_amount(text: str) -> tuple[Decimal | None, str | None]:
     return value.quantize(Decimal("0.01")), None
 
 
+def _check_open_amount(text: str) -> tuple[Decimal | None, str | None]:
+    """An open amount may be 0.00 (settled in the package, still listed)."""
+    if re.fullmatch(r"0+(?:[.,]0+)?", text.strip()):
+        return Decimal("0.00"), None
+    return check_amount(text)
+
+
 def check_date(text: str) -> tuple[date | None, str | None]:
     s = text.strip()
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
@@ -317,6 +328,13 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     amount, problem = check_amount(row.get("amount")) if row.get("amount") else (None, None)
     if problem:
         row.fail("amount", problem)
+    open_amount, problem = (
+        _check_open_amount(row.get("open_amount")) if row.get("open_amount") else (None, None)
+    )
+    if problem:
+        row.fail("open_amount", problem)
+    elif open_amount is not None and amount is not None and open_amount > amount:
+        row.fail("open_amount", f"open amount {open_amount} is more than the amount {amount}")
     emails: tuple[str, ...] = ()
     if row.get("debtor_email"):
         emails, problems = check_emails(row.get("debtor_email"))
@@ -376,6 +394,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         postcode=postal[1],
         city=postal[2],
         postal_country=country or "",
+        open_amount=open_amount,
         line=row.line,
     )
 

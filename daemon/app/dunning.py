@@ -19,6 +19,8 @@ from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.cases import active_holds, open_case
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
+from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.letters import unposted_debtors
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.letters import (
@@ -40,6 +42,7 @@ from daemon.domain.cases import (
     PlanSettings,
     plan_day,
 )
+from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.policy import Progress
 from daemon.domain.statement_of_account import InvoiceItem
@@ -97,6 +100,45 @@ def bank_freshness(store: Store, config: Config, today: date) -> tuple[bool, dat
             f"business days old; the limit is {limit}",
         )
     return True, latest, f"bank statements fresh: newest {latest.isoformat()} ({age} business days)"
+
+
+def business_days_between(latest: date, today: date, country: str) -> int:
+    """Business days after ``latest`` and before ``today``."""
+    age, day = 0, latest + timedelta(days=1)
+    while day < today:
+        if is_business_day(day, country):
+            age += 1
+        day += timedelta(days=1)
+    return age
+
+
+def invoice_freshness(store: Store, config: Config, today: date) -> tuple[bool, date | None, str]:
+    """(ok, day of the latest invoice intake, reason): the bank gate's twin. No reminder goes
+    out while the newest invoice data (a drop-folder file, an applied open-items snapshot, an
+    import) is more than ``intake.max_invoice_age_business_days`` business days old: an
+    invoice settled in the accounting package since then would be reminded of. Off (0) by
+    default, for offices that import by hand."""
+    limit = config.intake.max_invoice_age_business_days
+    at = latest_invoice_intake(store)
+    latest = parse_iso(at).astimezone(config.office.tz).date() if at else None
+    if limit <= 0:
+        return True, latest, "invoice-freshness gate off (intake.max_invoice_age_business_days = 0)"
+    if latest is None:
+        return (
+            False,
+            None,
+            "invoice gate closed: no invoice data arrived yet (drop an export in "
+            "intake.invoices_dir, or set intake.max_invoice_age_business_days = 0)",
+        )
+    age = business_days_between(latest, today, config.office.jurisdiction)
+    if age > limit:
+        return (
+            False,
+            latest,
+            f"invoice gate closed: the newest invoice data ({latest.isoformat()}) is {age} "
+            f"business days old; the limit is {limit} (intake.max_invoice_age_business_days)",
+        )
+    return True, latest, f"invoice data fresh: newest {latest.isoformat()} ({age} business days)"
 
 
 # -- snapshot -------------------------------------------------------------------------------
@@ -188,10 +230,7 @@ def load_snapshots(store: Store, config: Config, today: date) -> list[DebtorSnap
 
 def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
     iso_today = today.isoformat()
-    invoices = store.query(
-        "SELECT * FROM invoices WHERE status NOT IN ('paid','credited','written_off')"
-        " ORDER BY due_date, number"
-    )
+    invoices = invoice_rows(store, statuses=LIVE_STATES)
     holds = active_holds(store, iso_today)
     debtor_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "debtor"}
     invoice_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "invoice"}
@@ -257,6 +296,10 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
             else {}
         )
         all_paid = bool(numbers) and all(statuses.get(n) == "paid" for n in numbers)
+        if all_paid and not config.intake.thank_on_outside_settlement:
+            # Paid in the accounting package (an open-items snapshot): dunmail saw no money
+            # arrive, so it does not thank for it unless the office wants it to.
+            all_paid = not settled_outside(store, list(numbers))
         thank_candidates[debtor_id] = LastReminder(sent["message_id"], numbers, all_paid)
         candidates.add(debtor_id)
     if not candidates:
@@ -344,6 +387,8 @@ class DayPlan:
     global_pause: str | None
     names: dict[str, str] = field(default_factory=dict)
     send_at: datetime | None = None  # when a mail planned now really leaves (window opening)
+    invoice_ok: bool = True  # the invoice-freshness gate (intake.max_invoice_age_business_days)
+    invoice_reason: str = ""
 
 
 def send_moment(config: Config, today: date, now: datetime | None = None) -> datetime:
@@ -358,19 +403,23 @@ def send_moment(config: Config, today: date, now: datetime | None = None) -> dat
 def plan(store: Store, config: Config, today: date, now: datetime | None = None) -> DayPlan:
     """What the daemon would do on ``today`` (at ``now``), and why. Writes nothing."""
     ok, latest, reason = bank_freshness(store, config, today)
+    invoice_ok, _, invoice_reason = invoice_freshness(store, config, today)
     pause = global_pause_reason(store, today)
     send_at = send_moment(config, today, now)
+    blocks = [r for good, r in ((ok, reason), (invoice_ok, invoice_reason)) if not good]
     settings = plan_settings(
         config,
         global_pause=pause,
-        bank_block=None if ok else reason,
+        bank_block="; ".join(blocks) or None,
         send_day=send_at.astimezone(config.office.tz).date(),
     )
     with _cyclic_gc_paused():
         snapshots = load_snapshots(store, config, today)
         actions = plan_day(snapshots, today, settings)
     names = {s.debtor_id: s.name for s in snapshots}
-    return DayPlan(today, actions, ok, latest, reason, pause, names, send_at)
+    return DayPlan(
+        today, actions, ok, latest, reason, pause, names, send_at, invoice_ok, invoice_reason
+    )
 
 
 @contextmanager
@@ -617,6 +666,7 @@ class CycleReport:
     queued: QueueReport
     drained: DrainReport
     promises: Any = None
+    intake: Any = None  # daemon.app.intake.IntakeReport when drop folders are configured
 
 
 def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
@@ -641,12 +691,18 @@ def run_cycle(
     smtp_send: Callable[..., Any] | None = None,
     imap_factory: Callable[[], Any] | None = None,
 ) -> CycleReport:
-    """One full cycle as if at ``now``: review promises → plan → queue → drain the outbox."""
+    """One full cycle as if at ``now``: take drop-folder files → review promises → plan →
+    queue → drain the outbox."""
     today = now.astimezone(config.office.tz).date()
+    intake = None
+    if config.intake.invoices_dir or config.intake.statements_dir:
+        from daemon.app.intake import run_intake
+
+        intake = run_intake(store, config, now)
     promises = daily_reviews(store, config, today, now)
     day, queued = queue_day(store, config, now)
     drained = drain_outbox(store, config, now=now, smtp_send=smtp_send, imap_factory=imap_factory)
-    return CycleReport(today, day, queued, drained, promises)
+    return CycleReport(today, day, queued, drained, promises, intake)
 
 
 def money(value: Decimal) -> str:

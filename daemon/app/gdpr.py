@@ -17,11 +17,13 @@ from typing import Any
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.intake import outside_settlements_of
 from daemon.adapters.store.letters import erase_postal_address, letter_pdfs, purge_letters
 from daemon.config import Config
+from daemon.domain.invoice_states import LIVE_STATES
 
 RETENTION_YEARS = {"NL": 7, "DE": 8, "BE": 10}
-LIVE_INVOICE_STATES = ("open", "partially_paid", "disputed", "handed_over", "on_hold")
+LIVE_INVOICE_STATES = LIVE_STATES  # daemon.domain.invoice_states
 
 
 class GdprError(ValueError):
@@ -112,6 +114,8 @@ def export_debtor(store: Store, debtor_id: str) -> dict[str, Any]:
             f" WHERE a.invoice_number IN ({marks})",
             numbers,
         ),
+        # Settled in the accounting package (open-items snapshots, daemon.app.snapshots).
+        "outside_settlements": outside_settlements_of(store, numbers),
         "cases": q("SELECT * FROM cases WHERE debtor_id = ?"),
         "holds": q("SELECT * FROM holds WHERE scope = 'debtor' AND target = ?"),
         "promises": q("SELECT * FROM promises WHERE debtor_id = ?"),

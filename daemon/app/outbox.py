@@ -27,12 +27,12 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
 from daemon.config import Config
+from daemon.domain.invoice_states import DUNNABLE_STATES
 from daemon.domain.workdays import SendingWindow
 
 MAX_ATTEMPTS = 12
 BASE_DELAY_SECONDS = 60
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_OPEN = ("open", "partially_paid")
 _hits: dict[str, int] = {}
 
 SmtpSend = Callable[..., Any]
@@ -221,7 +221,7 @@ def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
     )
     for number in numbers:
         inv = invoices.get(number)
-        if inv is None or inv["status"] not in _OPEN:
+        if inv is None or inv["status"] not in DUNNABLE_STATES:
             return f"invoice {number} is {inv['status'] if inv else 'gone'}"
     open_cents = sum(
         i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]

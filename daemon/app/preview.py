@@ -60,6 +60,8 @@ class Preview:
             "bank_ok": self.day.bank_ok,
             "bank_latest": self.day.bank_latest.isoformat() if self.day.bank_latest else None,
             "bank_reason": self.day.bank_reason,
+            "invoice_ok": self.day.invoice_ok,
+            "invoice_reason": self.day.invoice_reason,
             "global_pause": self.day.global_pause,
             "send_at": self.day.send_at.isoformat() if self.day.send_at else None,
         }

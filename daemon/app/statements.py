@@ -25,7 +25,9 @@ from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
 from daemon.app.progress import Progress
+from daemon.app.promises import record_kept_promises
 from daemon.config import BankSettings, Config
+from daemon.domain.invoice_states import SETTLED_STATES
 from daemon.domain.matching import (
     InvoiceBook,
     MatchResult,
@@ -543,7 +545,8 @@ def _book_payment(
 
 
 def settle_effects(store: Store, invoices: set[str], now: str) -> None:
-    """Queued reminders of closed invoices are cancelled; settled debtors' cases close."""
+    """Queued reminders of closed invoices are cancelled; promises paid in time are kept;
+    settled debtors' cases close."""
     if not invoices:
         return
     for outbox_id in bank.cancel_reminders_for_closed(store, invoices, now):
@@ -555,6 +558,7 @@ def settle_effects(store: Store, invoices: set[str], now: str) -> None:
             detail={"reason": "all invoices of the reminder are paid"},
         )
     debtors = {d["debtor_id"] for n in invoices if (d := bank.invoice_debtor(store, n))}
+    record_kept_promises(store, debtors, now)
     for case_id in bank.close_settled_cases(store, debtors, now):
         record_event(
             store, "case_closed", case_id=case_id, at=now, detail={"reason": "all invoices paid"}
@@ -672,7 +676,7 @@ def _allocate(
         at=now,
         detail={"amount": format(from_cents(cents), "f"), **evidence, "invoice_status": status},
     )
-    if status in bank.CLOSED:
+    if status in SETTLED_STATES:
         record_event(
             store,
             "invoice_paid",

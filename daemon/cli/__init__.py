@@ -52,6 +52,7 @@ def main(
 _MODULES = (
     "setup",
     "invoices",
+    "intake",
     "db",
     "status",
     "demo",

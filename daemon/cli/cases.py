@@ -92,6 +92,12 @@ def show_command(app: AppContext, key: str, as_json: bool) -> None:
     echo_table(
         data["invoices"], ["number", "due_date", "amount", "open_amount", "status", "last_step"]
     )
+    if data["promises"]:
+        click.echo("")
+        echo_table(
+            data["promises"],
+            ["id", "promised_date", "grace_until", "status", "invoice_numbers", "resolved_at"],
+        )
     click.echo("")
     tz = app.config.office.tz
     for entry in data["timeline"]:

@@ -16,7 +16,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from daemon.domain.charge_lines import ChargeLine
+from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
 from daemon.domain.letter import DEFAULT_RECEIPT_BUSINESS_DAYS, letter_deadline
+from daemon.domain.nothing_open import reminder_refusal
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -28,7 +30,6 @@ from daemon.domain.policy import (
 from daemon.domain.statement_of_account import Charges, InvoiceItem, compute_charges, notice_costs
 from daemon.domain.workdays import deadline_from
 
-OPEN_STATES = frozenset({"open", "partially_paid"})
 STOPPED_CASES = frozenset({"insolvent", "handed_over", "closed"})
 ZERO = Decimal("0.00")
 # The statutory term of the 14-dagenbrief (art. 6:96 lid 6 BW) and the BE Boek XIX wait: a
@@ -190,8 +191,8 @@ def _thank_you(s: DebtorSnapshot, settings: PlanSettings) -> Action | None:
 
 
 def _excluded(inv: InvoiceState, today: date) -> str | None:
-    if inv.status == "disputed":
-        return "disputed"
+    if inv.status not in DUNNABLE_STATES:
+        return inv.status.replace("_", " ")  # disputed, on hold: owed, shown, not dunned
     if inv.held:
         return f"on hold ({inv.held})"
     if inv.in_plan:
@@ -220,6 +221,31 @@ def review_wait_reason(wait: ReviewWait, today: date, settings: PlanSettings) ->
 
 
 def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
+    """The debtor's actions for ``today``; a reminder with nothing open becomes a skip."""
+    return [guard_reminder(a) for a in _plan_debtor(s, today, settings)]
+
+
+def guard_reminder(action: Action) -> Action:
+    """The root guard (#15): no reminder leaves without an open amount and an invoice list."""
+    if action.action is not ActionKind.EMAIL or action.kind != "reminder":
+        return action
+    opens = {i.number: i.open for i in action.invoices}
+    refusal = reminder_refusal(opens, action.amount_due)
+    if refusal is None:
+        return action
+    return Action(
+        debtor_id=action.debtor_id,
+        action=ActionKind.SKIP,
+        reason=f"{action.reason}: {refusal}",
+        language=action.language,
+        jurisdiction=action.jurisdiction,
+        debtor_type=action.debtor_type,
+        case_id=action.case_id,
+        to=action.to,
+    )
+
+
+def _plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
     """The actions for one debtor on ``today`` (an empty list never: at least a reason)."""
     if not settings.enabled:
         return [_base(s, ActionKind.SKIP, "dunning is switched off (dunning.enabled = false)")]
@@ -231,7 +257,7 @@ def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[
         # Fail safe: what the debtor wrote is not understood (or needs a decision) — nothing
         # automated goes to this debtor until a person has read it.
         return [_base(s, ActionKind.HOLD, review_wait_reason(s.review_wait, today, settings))]
-    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES | {"disputed"}]
+    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES]
     open_invoices = [i for i in open_invoices if i.item.open > 0]
     if not open_invoices:
         thanks = _thank_you(s, settings)
@@ -535,7 +561,9 @@ def letter_action(
     group = [(i, NextStep(number, step, today, "on demand")) for i in eligible]
     free = replace(s, mail_pending=False, last_mail_date=None, letter_unposted=None)
     note = f" (ladder {name!r}: {why}; on demand)"
-    return _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
+    return guard_reminder(
+        _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
+    )
 
 
 def plan_day(

@@ -448,6 +448,51 @@ CREATE INDEX letters_status ON letters(status);
 CREATE INDEX letters_debtor ON letters(debtor_id);
 """
 
+# Unattended intake (issue 17). Each drop-folder file is recorded by its content hash, so it
+# is processed once; a file seen but not yet stable waits in intake_sightings. An invoice
+# settled or reduced by an open-items snapshot gets an outside_settlements row naming the
+# snapshot: it counts as paid (refresh_invoice adds it to paid_cents). intake_source says
+# which accounting package's snapshots speak for an invoice (NULL: none does yet).
+INTAKE_V9 = """
+CREATE TABLE intake_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    folder TEXT NOT NULL,                   -- invoices | statements | cli
+    filename TEXT NOT NULL,
+    kind TEXT NOT NULL,                     -- invoices | snapshot | statements
+    source TEXT,                            -- snapshot source (accounting package)
+    status TEXT NOT NULL,                   -- processed | duplicate | failed | held | applied
+    reason TEXT,
+    snapshot_at TEXT,                       -- when the snapshot was taken (UTC)
+    summary TEXT NOT NULL DEFAULT '{}',     -- JSON: what it did or would do
+    moved_to TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX intake_files_sha ON intake_files(sha256, status);
+CREATE INDEX intake_files_snapshots ON intake_files(kind, source, status, snapshot_at);
+
+CREATE TABLE intake_sightings (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    seen_at TEXT NOT NULL                   -- first seen with this size and mtime (UTC)
+);
+
+CREATE TABLE outside_settlements (
+    id INTEGER PRIMARY KEY,
+    invoice_number TEXT NOT NULL REFERENCES invoices(number),
+    kind TEXT NOT NULL CHECK (kind IN ('settled','reduced')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    intake_file_id INTEGER REFERENCES intake_files(id),
+    snapshot TEXT NOT NULL,                 -- file name of the snapshot
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outside_settlements_invoice ON outside_settlements(invoice_number);
+
+ALTER TABLE invoices ADD COLUMN intake_source TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
@@ -455,6 +500,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
     Migration(5, "mail domains of debtors", DEBTOR_DOMAINS_V5),
     Migration(8, "postal addresses and paper letters", LETTERS_V8),
+    Migration(9, "drop folders and open-items snapshots", INTAKE_V9),
 )
 
 
