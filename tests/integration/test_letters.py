@@ -27,6 +27,7 @@ from daemon.adapters.templates import format_day, format_money
 from daemon.app.dunning import queue_day
 from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
+from daemon.app.preview import preview
 from daemon.app.print_queue import LetterRefused, cancel_letter, post_letter
 from daemon.cli import main
 from daemon.config import Config, InvoiceSettings
@@ -399,3 +400,20 @@ def test_logo_printed_and_a_broken_logo_is_a_review_item(store: Store, tmp_path:
     items = store.query("SELECT reason FROM review_items WHERE type = 'letter_failed'")
     assert items and all("letters.logo" in i["reason"] for i in items)
     assert all(r["status"] == "cancelled" for r in list_letters(store))
+
+
+def test_preview_says_a_step_is_a_letter(store: Store) -> None:
+    _debtor(store)
+    config = _config()
+    for offset in range(20):  # 20 Jan … 8 Feb: courtesy, reminder, call
+        now = datetime.combine(date(2026, 1, 20) + timedelta(days=offset), time(9), tzinfo=TZ)
+        queue_day(store, config, now)
+        store.execute("UPDATE outbox SET status = 'sent', sent_at = created_at")
+    assert list_letters(store) == []
+    items = preview(store, config, date(2026, 2, 9)).items
+    (item,) = [i for i in items if i["action"] == "email"]
+    assert (item["channel"], item["step_name"], item["to"]) == (
+        "letter",
+        "formal",
+        ["d1@klant.example"],
+    )
