@@ -293,6 +293,25 @@ def asset_checks(config: Config) -> list[dict[str, object]]:
     for lang, path in sorted(settings.terms_pdf.items()):
         wanted.append((f"letters.terms_pdf.{lang}", path, ((b"%PDF-",), "PDF")))
     checks: list[dict[str, object]] = []
+    for name, ladder in sorted(config.ladders.items()):
+        for step in ladder.steps:
+            where = f"ladders.{name}.{step.name}"
+            if step.terms != "none" and not settings.terms_pdf:
+                checks.append(
+                    {
+                        "name": f"{where}.terms",
+                        "ok": False,
+                        "detail": f"terms = {step.terms!r} but letters.terms_pdf names no file",
+                    }
+                )
+            if step.attach_to_mail and step.channel != "letter":
+                checks.append(
+                    {
+                        "name": f"{where}.attach_to_mail",
+                        "ok": False,
+                        "detail": 'attach_to_mail is for channel = "letter" steps',
+                    }
+                )
     for key, path, (magic, kind) in wanted:
         try:
             head = read_asset(path, key)[:8]

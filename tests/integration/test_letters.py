@@ -365,6 +365,8 @@ def test_check_config_names_unreadable_letter_files(tmp_path: Path) -> None:
     config.write_text(
         f'[letters]\nlogo = "{terms}"\n'
         f'terms_pdf = {{ nl = "{terms}", en = "{tmp_path / "missing.pdf"}" }}\n'
+        '[ladders.paper]\nsteps = [{ name = "demand", template = "demand",'
+        " attach_to_mail = true }]\n"
     )
     result = CliRunner().invoke(
         main, ["--config", str(config), "check-config", "--json"],
@@ -378,6 +380,7 @@ def test_check_config_names_unreadable_letter_files(tmp_path: Path) -> None:
     assert checks["letters.terms_pdf.nl"]["ok"] is True
     assert not checks["letters.terms_pdf.en"]["ok"]
     assert "cannot read" in checks["letters.terms_pdf.en"]["detail"]
+    assert not checks["ladders.paper.demand.attach_to_mail"]["ok"]
 
 
 def test_logo_printed_and_a_broken_logo_is_a_review_item(store: Store, tmp_path: Path) -> None:
