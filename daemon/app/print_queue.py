@@ -27,10 +27,23 @@ from daemon.domain.letter import letter_deadline, presumed_receipt
 __all__ = ["LetterRefused", "cancel_letter", "letter_on_demand", "post_letter", "print_letter"]
 
 
-def print_letter(store: Store, letter_id: int, now: datetime, actor: str) -> dict[str, Any]:
+def print_letter(
+    store: Store, letter_id: int, now: datetime, actor: str, *, force: bool = False
+) -> dict[str, Any]:
+    """The letter's PDF, marked printed. Refused (unless ``force``) when everything it asks
+    for has been paid, credited or written off since it was made: never post a demand for a
+    settled claim."""
     row = letter_store.letter(store, letter_id)
     if row is None:
         raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
+    if row["status"] == "cancelled":
+        raise LetterRefused(f"letter #{letter_id} was cancelled")
+    numbers = row["invoice_numbers"]
+    if numbers and not force and not letter_store.unsettled_numbers(store, numbers):
+        raise LetterRefused(
+            f"letter #{letter_id}: {', '.join(numbers)} settled since it was made; cancel it"
+            f" (dunmail letters cancel {letter_id}) or print it anyway with --force"
+        )
     with store.transaction():
         letter_store.mark_printed(store, letter_id, iso_utc(now))
         record_event(

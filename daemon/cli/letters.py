@@ -81,10 +81,14 @@ def list_command(app: AppContext, status: str | None, debtor_id: str | None, as_
 @click.option(
     "--out", "out", metavar="FILE", help="Where the PDF goes (default: letter-ID.pdf here)."
 )
+@click.option("--force", is_flag=True, help="Print even when its invoices are settled.")
 @click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
 @pass_app
-def print_command(app: AppContext, letter_id: int, out: str | None, now_text: str | None) -> None:
-    """Write a letter's PDF to a file to print it, and mark it printed.
+def print_command(
+    app: AppContext, letter_id: int, out: str | None, force: bool, now_text: str | None
+) -> None:
+    """Write a letter's PDF to a file to print it, and mark it printed. A letter whose
+    invoices have all been settled since is refused (cancel it, or --force).
 
     Example:
 
@@ -92,7 +96,9 @@ def print_command(app: AppContext, letter_id: int, out: str | None, now_text: st
     """
     store = app.store()
     try:
-        row = letter_app.print_letter(store, letter_id, parse_now(now_text), actor_of(app))
+        row = letter_app.print_letter(
+            store, letter_id, parse_now(now_text), actor_of(app), force=force
+        )
     except letter_app.LetterRefused as exc:
         raise click.ClickException(str(exc)) from exc
     path = out or f"letter-{letter_id}.pdf"

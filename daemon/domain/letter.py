@@ -13,6 +13,12 @@ letters the next business day, one day of margin). The veertiendagenbrief's 14 d
 day after that presumed receipt (art. 6:96 lid 6 BW); the stated deadline moves off a weekend
 or holiday (Algemene termijnenwet). A letter posted later than the day it was printed for
 states a deadline that may be too short: ``mark-posted`` checks that and raises a review item.
+
+On posting, the invoices' formal-notice date (the day from which the statutory term runs,
+see daemon.domain.policy) becomes the presumed receipt when that is later than what a mail
+of the same step set. For BE consumers (Boek XIX WER, art. XIX.2) the free first reminder's
+14 days start on the third business day after a paper reminder is sent: the presumed
+receipt (posting + 2 business days) followed by the "day after" rule gives that day.
 """
 
 from __future__ import annotations

@@ -28,10 +28,10 @@ from daemon.app.dunning import queue_day
 from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
 from daemon.app.preview import preview
-from daemon.app.print_queue import LetterRefused, cancel_letter, post_letter
+from daemon.app.print_queue import LetterRefused, cancel_letter, post_letter, print_letter
 from daemon.cli import main
 from daemon.config import Config, InvoiceSettings
-from tests.integration.dunning_support import add_debtor, add_invoice, make_config
+from tests.integration.dunning_support import add_debtor, add_invoice, make_config, pay
 from tests.integration.letters_support import (
     add_address,
     letter_ladders,
@@ -420,3 +420,13 @@ def test_preview_says_a_step_is_a_letter(store: Store) -> None:
         "formal",
         ["d1@klant.example"],
     )
+
+
+def test_a_letter_for_a_claim_paid_since_is_not_printed(store: Store) -> None:
+    _debtor(store)
+    row = _run_until_letter(store, _config())
+    now = datetime(2026, 3, 1, 10, tzinfo=TZ)
+    pay(store, "F2026-D1000", 150000, date(2026, 2, 28))
+    with pytest.raises(LetterRefused, match="settled since it was made"):
+        print_letter(store, row["id"], now, "cli:test")
+    assert print_letter(store, row["id"], now, "cli:test", force=True)["pdf"] == row["pdf"]

@@ -228,3 +228,21 @@ def erase_postal_address(store: Store, debtor_id: str) -> None:
         " WHERE id = ?",
         (debtor_id,),
     )
+
+
+def unsettled_numbers(store: Store, numbers: Sequence[str]) -> list[str]:
+    """Which of ``numbers`` the debtor still owes (not paid, credited or written off)."""
+    from daemon.domain.invoice_states import SETTLED_STATES
+
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return []
+    settled = ",".join("?" * len(SETTLED_STATES))
+    return [
+        r["number"]
+        for r in store.query(
+            f"SELECT number FROM invoices WHERE status NOT IN ({settled}) AND number IN"
+            f" ({','.join('?' * len(wanted))}) ORDER BY number",
+            [*SETTLED_STATES, *wanted],
+        )
+    ]
