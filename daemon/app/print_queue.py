@@ -81,9 +81,10 @@ def post_letter(
         raise LetterRefused(
             f"--date {posted_on.isoformat()} is before the letter's date {row['letter_date']}"
         )
-    country = config.office.jurisdiction
-    receipt = presumed_receipt(posted_on, config.letters.receipt_business_days, country)
     decision = row["decision"]
+    # the debtor's jurisdiction decides the receipt rule (BE: Boek XIX's paper term)
+    country = decision.get("jurisdiction") or config.office.jurisdiction
+    receipt = presumed_receipt(posted_on, config.letters.receipt_business_days, country)
     formal = any(a.get("formal_notice") for a in decision.get("advances", []))
     at = iso_utc(now)
     with store.transaction():

@@ -17,14 +17,14 @@ states a deadline that may be too short: ``mark-posted`` checks that and raises 
 On posting, the invoices' formal-notice date (the day from which the statutory term runs,
 see daemon.domain.policy) becomes the presumed receipt when that is later than what a mail
 of the same step set. For BE consumers (Boek XIX WER, art. XIX.2) the free first reminder's
-14 days start on the third business day after a paper reminder is sent: the presumed
-receipt (posting + 2 business days) followed by the "day after" rule gives that day.
+14 days start on the third business day after a paper reminder is sent: for BE the presumed
+receipt is never before the eve of that day, so the "day after" rule lands on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from daemon.domain.workdays import add_business_days, deadline_from
@@ -71,8 +71,15 @@ COUNTRY_NAMES = {
 
 
 def presumed_receipt(posted: date, business_days: int, country: str) -> date:
-    """The day a posted letter is presumed to reach the debtor (see the module docstring)."""
-    return add_business_days(posted, business_days, country)
+    """The day a posted letter is presumed to reach the debtor (see the module docstring).
+
+    BE: never before the eve of the third business day after posting, so that a term
+    counted from the next day starts no earlier than Boek XIX's third business day after
+    a paper reminder is sent (posted on a Wednesday: Monday, not Saturday)."""
+    receipt = add_business_days(posted, business_days, country)
+    if country == "BE":
+        receipt = max(receipt, add_business_days(posted, 3, "BE") - timedelta(days=1))
+    return receipt
 
 
 def letter_deadline(posted: date, days: int, receipt_business_days: int, *countries: str) -> date:

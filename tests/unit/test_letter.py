@@ -42,6 +42,15 @@ def test_receipt_is_presumed_two_business_days_after_posting() -> None:
     assert presumed_receipt(date(2026, 12, 24), 2, "NL") == date(2026, 12, 29)
 
 
+def test_belgian_paper_term_starts_on_the_third_business_day_after_posting() -> None:
+    # Boek XIX: posted Wed 2 Dec 2026 → third business day Mon 7 Dec; the term counts from
+    # the day after the presumed receipt, so receipt is presumed on Sun 6 Dec (not Fri 4)
+    assert presumed_receipt(date(2026, 12, 2), 2, "BE") == date(2026, 12, 6)
+    # posted Mon 7 Dec → third business day Thu 10 Dec: receipt Wed 9 Dec, as for NL
+    assert presumed_receipt(date(2026, 12, 7), 2, "BE") == date(2026, 12, 9)
+    assert letter_deadline(date(2026, 12, 2), 14, 2, "BE") == date(2026, 12, 21)
+
+
 def test_fourteen_days_run_from_the_day_after_receipt() -> None:
     # posted Mon 7 Dec, received Wed 9 Dec, day 1 = Thu 10 Dec, day 14 = Wed 23 Dec
     assert letter_deadline(date(2026, 12, 7), 14, 2, "NL") == date(2026, 12, 23)
