@@ -51,7 +51,9 @@ class PostalAddress:
         line (UPU convention), in English, which every postal service reads."""
         country = (self.country or sender_country).upper()
         city = self.city.strip()
-        postcode = " ".join(self.postcode.split())
+        postcode = " ".join(self.postcode.upper().split())
+        if country == "NL" and len(postcode) == 6 and postcode[:4].isdigit():
+            postcode = f"{postcode[:4]} {postcode[4:]}"  # 3511AB → 3511 AB
         town = f"{postcode}  {city.upper()}" if country == "NL" else f"{postcode} {city}"
         lines = [self.name.strip(), *self.street.strip().splitlines(), town.strip()]
         if country != sender_country.upper():

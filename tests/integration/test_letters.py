@@ -174,6 +174,10 @@ def test_posting_dates_the_step_and_the_ladder_waits_for_it(store: Store) -> Non
     config = _config()
     row = _run_until_letter(store, config)
     assert row["step_name"] == "notice"
+    # the veertiendagenbrief speaks of itself as a letter (text re-joined across line breaks)
+    text = " ".join(" ".join(pdf_text(row["pdf"])).split())
+    assert "14 dagen vanaf de dag nadat deze brief door u is ontvangen" in text
+    assert "e-mail" not in text.split("Betaalgegevens")[0]
     letter_day = date.fromisoformat(row["letter_date"])
     # unposted: the ladder holds and says why
     later = datetime.combine(letter_day + timedelta(days=30), time(9), tzinfo=TZ)

@@ -20,8 +20,8 @@ from parsers.ubl import parse_ubl
 
 
 def test_dutch_address_block_has_two_spaces_and_capitals() -> None:
-    address = PostalAddress("Bakkerij Jansen", "Oudegracht 12", "3511 ab", "Utrecht", "NL")
-    assert address.block("NL") == ("Bakkerij Jansen", "Oudegracht 12", "3511 ab  UTRECHT")
+    address = PostalAddress("Bakkerij Jansen", "Oudegracht 12", "3511ab", "Utrecht", "NL")
+    assert address.block("NL") == ("Bakkerij Jansen", "Oudegracht 12", "3511 AB  UTRECHT")
 
 
 def test_address_abroad_ends_with_the_country_in_english() -> None:
