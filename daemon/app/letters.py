@@ -21,7 +21,7 @@ from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render
 from daemon.app.mailout import Attachment
 from daemon.app.reminder_mail import _payment_reference, context_for, language_of
-from daemon.config import Config, LadderStep
+from daemon.config import MAX_PDF_MAX_BYTES, Config, LadderStep
 from daemon.domain.cases import Action
 from daemon.domain.epc_qr import epc_payload
 from daemon.domain.letter import (
@@ -208,13 +208,20 @@ def mail_attachments(
             files.append(Attachment(f"{labels(lang)['terms']}.pdf", terms))
     if step.attach_invoices:
         paths = letter_store.invoice_pdf_paths(store, [i.number for i in action.invoices])
+        total = sum(len(f.content) for f in files)
         for number, path in sorted(paths.items()):
             try:
-                files.append(
-                    Attachment(Path(path).name, read_pdf(path, config.invoices.pdf_policy))
-                )
+                content = read_pdf(path, config.invoices.pdf_policy)
             except PdfRefused as exc:
                 problems.append(f"{number}: {exc}")
+                continue
+            if total + len(content) > MAX_PDF_MAX_BYTES:  # the mail would not arrive
+                problems.append(
+                    f"{number}: left out, the attachments would exceed {MAX_PDF_MAX_BYTES} bytes"
+                )
+                continue
+            total += len(content)
+            files.append(Attachment(Path(path).name, content))
     return files, problems
 
 

@@ -434,3 +434,24 @@ def test_a_letter_for_a_claim_paid_since_is_not_printed(store: Store) -> None:
     with pytest.raises(LetterRefused, match="settled since it was made"):
         print_letter(store, row["id"], now, "cli:test")
     assert print_letter(store, row["id"], now, "cli:test", force=True)["pdf"] == row["pdf"]
+
+
+def test_a_refused_invoice_pdf_is_left_out_and_named(store: Store, tmp_path: Path) -> None:
+    _debtor(store)
+    folder = tmp_path / "facturen"
+    folder.mkdir()
+    outside = _terms_pdf(tmp_path / "elders.pdf")  # not inside invoices.pdf_dir
+    store.execute("UPDATE invoices SET pdf_path = ?", (str(outside),))
+    config = make_config(bank_freshness_business_days=0)
+    ladder = config.ladders["b2b"]
+    steps = tuple(replace(s, attach_invoices=True) for s in ladder.steps)
+    config = replace(
+        config,
+        ladders={**config.ladders, "b2b": replace(ladder, steps=steps)},
+        invoices=InvoiceSettings(pdf_dir=str(folder)),
+    )
+    queue_day(store, config, datetime(2026, 1, 20, 9, tzinfo=TZ))
+    mail = store.one("SELECT raw, decision FROM outbox WHERE step_name = 'reminder'")
+    assert mail is not None and _attachments(bytes(mail["raw"])) == {}
+    (problem,) = loads(mail["decision"], {})["attachment_problems"]
+    assert problem.startswith("F2026-D1000: ") and "elders.pdf" in problem
