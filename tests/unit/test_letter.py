@@ -3,10 +3,12 @@ the mail text as paragraphs, and postal addresses from CSV and UBL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from daemon.domain.cases import ActionKind, PlanSettings, letter_action, plan_debtor
 from daemon.domain.letter import (
     LABELS,
     PostalAddress,
@@ -15,8 +17,10 @@ from daemon.domain.letter import (
     presumed_receipt,
     split_closing,
 )
+from daemon.ladders import B2B, DEFAULT_LADDERS
 from parsers.invoices import check_postal, parse_csv
 from parsers.ubl import parse_ubl
+from tests.unit.test_cases_planner import TODAY, debtor, inv, only
 
 
 def test_dutch_address_block_has_two_spaces_and_capitals() -> None:
@@ -152,3 +156,44 @@ def test_ubl_half_an_address_is_left_out_not_an_error() -> None:
     records, errors = parse_ubl(text.encode())
     assert errors == []
     assert (records[0].street, records[0].city) == ("", "")
+
+
+# -- the planner with a letter step (pure) ------------------------------------------------
+
+
+_PAPER = replace(
+    B2B,
+    steps=tuple(replace(s, channel="letter") if s.name == "formal" else s for s in B2B.steps),
+)
+PAPER = PlanSettings(ladders={**DEFAULT_LADDERS, "b2b": _PAPER}, send_day=TODAY)
+FORMAL_DUE = inv("F1", date(2026, 3, 1), done=3, last=date(2026, 4, 20))  # step 4 due
+
+
+def test_a_letter_step_without_an_address_is_a_task_not_a_letter() -> None:
+    act = only(plan_debtor(debtor(FORMAL_DUE), TODAY, PAPER))
+    assert (act.action, act.kind, act.step_name) == (ActionKind.TASK, "no_postal_address", "formal")
+    assert "no postal address" in act.reason
+
+
+def test_a_letter_step_needs_no_mail_address_and_counts_its_deadline_from_receipt() -> None:
+    act = only(plan_debtor(debtor(FORMAL_DUE, emails=(), postal_address=True), TODAY, PAPER))
+    assert (act.action, act.channel, act.step_name) == (ActionKind.EMAIL, "letter", "formal")
+    # Wed 20 May posted, received Fri 22 May; 7 days from the day after: Fri 29 May
+    assert act.deadline == date(2026, 5, 29)
+    mail = only(plan_debtor(debtor(FORMAL_DUE), TODAY, replace(PAPER, ladders=DEFAULT_LADDERS)))
+    assert mail.deadline == date(2026, 5, 27)  # the mail: 7 days from sending
+
+
+def test_an_unposted_letter_holds_the_ladder() -> None:
+    snapshot = debtor(FORMAL_DUE, postal_address=True, letter_unposted=12)
+    act = only(plan_debtor(snapshot, TODAY, PAPER))
+    assert act.action == ActionKind.HOLD and "letter #12 waits to be posted" in act.reason
+
+
+def test_a_letter_on_demand_ignores_spacing_and_names_unknown_steps() -> None:
+    snapshot = debtor(FORMAL_DUE, postal_address=True, last_mail_date=TODAY, mail_pending=True)
+    act = letter_action(snapshot, TODAY, PAPER, "demand")
+    assert (act.action, act.channel, act.step_name) == (ActionKind.EMAIL, "letter", "demand")
+    assert act.charges.costs > 0
+    missing = letter_action(snapshot, TODAY, PAPER, "sommatie")
+    assert missing.action == ActionKind.SKIP and "no step 'sommatie'" in missing.reason
