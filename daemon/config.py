@@ -31,6 +31,7 @@ from daemon.domain.authentication import (
 )
 from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
 from daemon.domain.invoice_pdfs import PdfPolicy
+from daemon.intakeconfig import intake_problems
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
@@ -289,9 +290,20 @@ class DunningSettings:
     attach_qr: bool = True
     deadline_days: int = 14
     atw_extension: bool = True
+    # Principal left open when a payment went to costs and interest first (art. 6:44 BW):
+    # "claim" keeps dunning it, "waive_below" writes it off below remainder_waive_below
+    # (logged), "review" asks a person.
+    remainder_policy: str = "claim"
+    remainder_waive_below: str = "10.00"
 
     def __post_init__(self) -> None:
         _decimal(self.min_open_amount, "min_open_amount")
+        _decimal(self.remainder_waive_below, "remainder_waive_below")
+        if self.remainder_policy not in ("claim", "waive_below", "review"):
+            raise ValueError(
+                f"remainder_policy: expected 'claim', 'waive_below' or 'review', "
+                f"got {self.remainder_policy!r}"
+            )
         for day in self.send_days:
             if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
                 raise ValueError(f"send_days: unknown day {day!r} (use mon … sun)")
@@ -308,6 +320,10 @@ class DunningSettings:
     @property
     def min_open(self) -> Decimal:
         return Decimal(self.min_open_amount)
+
+    @property
+    def remainder_waive_below_amount(self) -> Decimal:
+        return Decimal(self.remainder_waive_below)
 
     @property
     def send_window_minutes(self) -> tuple[int, int]:
@@ -446,6 +462,15 @@ class DropFolderSettings:
 
 @dataclass(frozen=True, slots=True)
 class IntakeSettings:
+    """Unattended intake (README: "Importing from your accounting package", "Drop folders
+    and open-items snapshots")."""
+
+    # Senders of the office's own outgoing invoice mail (address or "@domain"), BCC'd to
+    # the dunning mailbox: their UBL attachments are imported once the mail authenticates.
+    invoice_senders: tuple[str, ...] = ()
+    # Own column mappings: NAME = a table like a preset (parsers/mappings/*.toml) or
+    # {file = "/etc/dunmail/mappings/NAME.toml"}; checked by daemon.app.invoice_mappings.
+    mappings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     invoices_dir: str = ""  # "" = no invoice drop folder
     statements_dir: str = ""  # "" = no statement drop folder
     invoices: DropFolderSettings = field(default_factory=DropFolderSettings)
@@ -498,11 +523,11 @@ class Config:
     letters: LetterSettings = field(default_factory=LetterSettings)
     inbound: InboundSettings = field(default_factory=InboundSettings)
     bank: BankSettings = field(default_factory=BankSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     plans: PlanSettings = field(default_factory=PlanSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
-    intake: IntakeSettings = field(default_factory=IntakeSettings)
     source: str = field(default="", metadata={"toml": False})  # "" for built-in defaults
     warnings: tuple[str, ...] = field(default=(), metadata={"toml": False})
 
@@ -568,6 +593,7 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
             f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
             f"{loc.where('bank.trusted_senders')}"
         )
+    problems += intake_problems(config, loc)
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")

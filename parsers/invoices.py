@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
@@ -28,6 +28,9 @@ from schwifty.exceptions import SchwiftyException
 from parsers.addresses import check_domain
 from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
+
+if TYPE_CHECKING:
+    from parsers.invoice_mapping import InvoiceMapping
 
 InvoiceFormat = Literal["csv", "ubl"]
 
@@ -114,6 +117,11 @@ class InvoiceParseResult:
     records: tuple[InvoiceRecord, ...]
     errors: tuple[RowError, ...]
     format: InvoiceFormat
+    # How a CSV was read, so the import can say it (never guessed silently).
+    encoding: str = "utf-8"
+    delimiter: str = ""
+    mapping: str | None = None
+    ignored_columns: tuple[str, ...] = ()
 
 
 # --- field checks shared with parsers.ubl; each returns (value, error message) ----------
@@ -426,8 +434,7 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
         if not any(header):
             raise InvoiceFormatError("the CSV file is empty or has no header row")
         errors = _header_errors(header)
-        records: dict[str, tuple[int, InvoiceRecord]] = {}
-        conflicted: set[str] = set()
+        rows: list[tuple[int, dict[str, str]]] = []
         line_end = reader.line_num
         for fields in reader:
             line, line_end = line_end + 1, reader.line_num
@@ -438,28 +445,44 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
                     RowError(line, None, f"expected {len(header)} fields, found {len(fields)}")
                 )
                 continue
-            row = _Row(line, dict(zip(header, fields, strict=True)))
-            record = _parse_row(row)
-            errors.extend(row.errors)
-            if record is None:
-                continue
-            earlier = records.get(record.number)
-            if earlier is None:
-                records[record.number] = (line, record)
-            elif earlier[1] != record:
-                conflicted.add(record.number)
-                errors.append(
-                    RowError(
-                        line,
-                        "number",
-                        f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped",
-                    )
-                )
+            rows.append((line, dict(zip(header, fields, strict=True))))
     except csv.Error as exc:
         raise InvoiceFormatError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
+    records = canonical_records(rows, errors)
     if any(e.line == 1 for e in errors):
         return [], errors
-    return [r for number, (_, r) in records.items() if number not in conflicted], errors
+    return records, errors
+
+
+def canonical_records(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    errors: list[RowError],
+    keep: Callable[[RowError], bool] = lambda e: True,
+    label: Callable[[str | None], str | None] = lambda c: c,
+) -> list[InvoiceRecord]:
+    """The records of canonical rows (dunmail's column names); their errors go to
+    ``errors``, filtered by ``keep`` and with columns named by ``label``."""
+    records: dict[str, tuple[int, InvoiceRecord]] = {}
+    conflicted: set[str] = set()
+    for line, values in rows:
+        row = _Row(line, values)
+        record = _parse_row(row)
+        errors.extend(RowError(e.line, label(e.column), e.message) for e in row.errors if keep(e))
+        if record is None:
+            continue
+        earlier = records.get(record.number)
+        if earlier is None:
+            records[record.number] = (line, record)
+        elif earlier[1] != record:
+            conflicted.add(record.number)
+            errors.append(
+                RowError(
+                    line,
+                    label("number"),
+                    f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped",
+                )
+            )
+    return [r for number, (_, r) in records.items() if number not in conflicted]
 
 
 # --- dispatch ---------------------------------------------------------------------------
@@ -473,14 +496,37 @@ def detect_invoice_format(data: bytes) -> InvoiceFormat:
     return "ubl" if head.startswith(b"<") else "csv"
 
 
-def parse_invoice_file(data: bytes, *, source: str) -> InvoiceParseResult:
-    """Parse an invoice file; ``source`` (file name) only appears in error messages."""
+def parse_invoice_file(
+    data: bytes,
+    *,
+    source: str,
+    mapping: InvoiceMapping | None = None,
+    known: Mapping[str, Mapping[str, str]] | None = None,
+) -> InvoiceParseResult:
+    """Parse an invoice file; ``source`` (file name) only appears in error messages.
+
+    With ``mapping`` a CSV is an accounting package's export (parsers.invoice_mapping);
+    ``known`` gives the name and e-mail of debtors already known, by debtor id, for exports
+    without them. A UBL file needs no mapping."""
     try:
         fmt = detect_invoice_format(data)
         if fmt == "ubl":
             from parsers import ubl  # local import: parsers.ubl imports this module
 
             records, errors = ubl.parse_ubl(data)
+        elif mapping is not None:
+            from parsers.mapped_invoices import parse_mapped_csv  # imports this module
+
+            mapped = parse_mapped_csv(data, mapping, known)
+            return InvoiceParseResult(
+                tuple(mapped.records),
+                tuple(_sorted(mapped.errors)),
+                fmt,
+                mapped.encoding,
+                mapped.delimiter,
+                mapping.name,
+                mapped.ignored_columns,
+            )
         else:
             records, errors = parse_csv(data)
     except InvoiceFormatError as exc:

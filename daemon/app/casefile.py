@@ -12,6 +12,7 @@ from daemon.adapters.store.db import Store, loads, marks
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import resolve_debtor_items
+from daemon.app.claims import ledger_view
 from daemon.app.invoices import invoice_view
 from daemon.app.plans import mail_debtor
 from daemon.app.promises import confirm_promise
@@ -205,6 +206,8 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
         "promises": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in promises],
         "plans": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in plans],
         "timeline": entries,
+        # #15: principal, costs and interest apart (the claims ledger of the open case).
+        "claims": ledger_view(store, debtor_id),
     }
 
 

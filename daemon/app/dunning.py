@@ -17,6 +17,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.cases import active_holds, open_case
+from daemon.adapters.store.claims import ledgers as claim_ledgers
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
@@ -42,6 +43,7 @@ from daemon.domain.cases import (
     PlanSettings,
     plan_day,
 )
+from daemon.domain.claims import Ledger, interest_basis
 from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.policy import Progress
@@ -322,6 +324,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
     }
     waits = load_review_waits(store, config)
     unposted = unposted_debtors(store)
+    booked = claim_ledgers(store, [int(c["id"]) for c in cases.values()])
     snapshots = []
     for debtor_id in ids:
         d = debtors.get(debtor_id)
@@ -369,6 +372,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 review_wait=waits.get(debtor_id),
                 postal_address=bool(d["street"] and d["postcode"] and d["city"]),
                 letter_unposted=unposted.get(debtor_id),
+                ledger=booked.get(int(case["id"]), Ledger()) if case else Ledger(),
             )
         )
     return snapshots
@@ -462,6 +466,26 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "interest": str(action.charges.interest),
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
+        "currency": action.currency,
+        "other_amounts": [{"currency": c, "amount": str(a)} for c, a in action.other_amounts],
+        "costs_basis": action.charges.costs_basis,
+        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
+        # What the mail claims; outbox.mark_sent books it in the case's claims ledger.
+        "claims": [
+            {
+                "kind": c.kind,
+                "currency": c.currency,
+                "basis": action.charges.costs_basis
+                if c.kind == "costs"
+                else f"{interest_basis(action.jurisdiction, action.debtor_type)};"
+                f" {action.charges.interest_convention}",
+                "total": str(c.total),
+                "to_book": str(c.to_book),
+                "settled": str(c.settled),
+                "due": str(c.due),
+            }
+            for c in action.claims
+        ],
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
         "deadline": action.deadline.isoformat() if action.deadline else None,
         "advances": [

@@ -24,8 +24,8 @@ from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store import intake as intake_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.intake_mapping import MappingUnavailable, import_kwargs, read_kwargs, resolve
-from daemon.app.invoices import ImportProblem, ImportRejected, import_invoices, read_invoice_files
+from daemon.app.intake_mapping import MappingUnavailable, resolve
+from daemon.app.invoices import ImportProblem, ImportRejected, import_invoice_data
 from daemon.app.snapshots import problems_text, snapshot_time, take_snapshot
 from daemon.app.statements import import_statement_files
 from daemon.config import Config, DropFolderSettings
@@ -183,9 +183,11 @@ def _process(
         return {"file": label, "status": "duplicate", "reason": reason, "moved_to": str(moved)}
     if folder.kind == "statements":
         return _statements(store, config, folder, taken, sha, at, policy)
+    # Invoice files are imported from the bytes read and hashed above, never read again by
+    # path: what is imported is exactly what was checked and recorded.
     if folder.settings.snapshot:
-        return _snapshot(store, config, folder, taken, sha, mtime or now, now, policy)
-    return _invoices(store, config, folder, taken, sha, at, policy)
+        return _snapshot(store, config, folder, taken, data, sha, mtime or now, now, policy)
+    return _invoices(store, config, folder, taken, data, sha, at, policy)
 
 
 def _invoices(
@@ -193,6 +195,7 @@ def _invoices(
     config: Config,
     folder: _Folder,
     taken: Path,
+    data: bytes,
     sha: str,
     at: str,
     policy: FilePolicy,
@@ -203,20 +206,15 @@ def _invoices(
         return _fail(store, folder, taken, sha, str(exc), [], at, policy)
     try:
         with store.transaction():
-            records, _ = read_invoice_files([taken], **read_kwargs(store, mapping))
-            report = import_invoices(
+            report = import_invoice_data(
                 store,
-                [taken],
+                [(taken.name, data)],
                 now=at,
                 actor=ACTOR,
                 pdfs=config.invoices.pdf_policy,
-                **import_kwargs(mapping),
+                mapping=mapping,
             )
-            intake_store.claim_source(
-                store,
-                sorted({r.number for _, r in records if r.kind == "invoice"}),
-                folder.settings.source,
-            )
+            intake_store.claim_source(store, sorted(set(report.numbers)), folder.settings.source)
             file_id = intake_store.save_file(
                 store,
                 sha256=sha,
@@ -234,7 +232,7 @@ def _invoices(
             folder,
             taken,
             sha,
-            problems_text(exc.problems, taken, taken.name),
+            problems_text(exc.problems),
             exc.problems,
             at,
             policy,
@@ -247,6 +245,7 @@ def _snapshot(
     config: Config,
     folder: _Folder,
     taken: Path,
+    data: bytes,
     sha: str,
     mtime: datetime,
     now: datetime,
@@ -261,7 +260,7 @@ def _snapshot(
         outcome = take_snapshot(
             store,
             config,
-            taken,
+            data,
             filename=taken.name,
             folder=folder.kind,
             source=folder.settings.source,
@@ -277,7 +276,7 @@ def _snapshot(
             folder,
             taken,
             sha,
-            problems_text(exc.problems, taken, taken.name),
+            problems_text(exc.problems),
             exc.problems,
             at,
             policy,

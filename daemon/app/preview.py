@@ -35,7 +35,9 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "to": list(action.to) if action.action in ("email",) else [],
         "invoices": [i.number for i in action.invoices],
         "advances": {a.number: a.to_step for a in action.advances},
+        "currency": action.currency,
         "amount_due": _money(action.amount_due),
+        "other_amounts": {c: _money(a) for c, a in action.other_amounts},
         "costs": _money(action.charges.costs),
         "interest": _money(action.charges.interest),
         "total": _money(action.total),
@@ -43,6 +45,7 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "cost_lines": [str(line) for line in action.charges.cost_lines],
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
+        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
         "deadline": action.deadline.isoformat() if action.deadline else None,
         # when the outbox will really send it: the sending window's next opening
         "send_at": send_at.isoformat() if mail and send_at is not None else None,

@@ -21,6 +21,7 @@ from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
+from daemon.app.claims import book_sent_claims
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
 from daemon.domain.invoice_states import WITHHELD_STATES
@@ -48,6 +49,8 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     # drop folders and open-items snapshots (daemon.app.intake, daemon.app.snapshots)
     "snapshot_held": ("apply_snapshot",),
     "intake_failed": ("requeue",),
+    # the office's own invoice mail that was not imported (daemon.app.invoicemail)
+    "invoice_mail": ("retry",),
     "delivery_uncertain": ("mark_sent", "resend"),
     "promise": ("promise", "resume"),
     "promise_broken": ("promise", "resume", "handover", "write_off"),
@@ -643,9 +646,7 @@ def fix_address(ctx: _Ctx) -> Result:
 def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
     if ctx.item["outbox_id"] is None:
         raise ReviewError(f"item #{ctx.item['id']} has no outgoing mail")
-    row = ctx.store.one(
-        "SELECT id, status, message_id FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
-    )
+    row = ctx.store.one("SELECT * FROM outbox WHERE id = ?", (ctx.item["outbox_id"],))
     if row is None:
         raise ReviewError(f"outgoing mail {ctx.item['outbox_id']} not found")
     return row
@@ -657,6 +658,8 @@ def mark_sent(ctx: _Ctx) -> Result:
         "UPDATE outbox SET status = 'sent', sent_at = COALESCE(sent_at, ?) WHERE id = ?",
         (ctx.at, row["id"]),
     )
+    # A person confirms it left: what it claimed is booked, as when SMTP accepted it (#15).
+    book_sent_claims(ctx.store, row, ctx.at)
     ctx.event("delivery_confirmed", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} recorded as sent", True, {}
 

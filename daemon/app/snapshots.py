@@ -25,14 +25,20 @@ from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store import intake as intake_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.invoices import refresh_invoice
+from daemon.adapters.store.invoices import known_debtor_columns, refresh_invoice
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.intake_mapping import MappingUnavailable, import_kwargs, read_kwargs, resolve
-from daemon.app.invoices import ImportProblem, ImportRejected, import_invoices, read_invoice_files
+from daemon.app.intake_mapping import MappingUnavailable, resolve
+from daemon.app.invoices import (
+    ImportProblem,
+    ImportRejected,
+    import_invoice_data,
+    read_invoice_data,
+)
 from daemon.config import Config
 from daemon.domain.invoice_states import MANUAL_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.snapshots import SnapshotDecision, SnapshotRules, decide_snapshot
+from parsers.invoice_mapping import InvoiceMapping
 
 _NAME_DATE = re.compile(r"(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -76,7 +82,7 @@ def rules_of(config: Config) -> SnapshotRules:
 def take_snapshot(
     store: Store,
     config: Config,
-    path: Path,
+    data: bytes,
     *,
     filename: str,
     folder: str,
@@ -84,17 +90,21 @@ def take_snapshot(
     taken_at: datetime,
     now: datetime,
     actor: str = "daemon",
-    mapping: Any = None,
+    mapping: InvoiceMapping | None = None,
     force: bool = False,
     held_id: int | None = None,
     sha256: str | None = None,
 ) -> SnapshotOutcome:
-    """Apply the snapshot at ``path`` or hold it. Bad rows raise ImportRejected (nothing is
-    written). ``force``: a person looked at it, apply it despite the safety checks;
-    ``held_id``: the held intake file this applies."""
+    """Apply the snapshot ``data`` (the bytes already read and checked, named ``filename``
+    in every problem) or hold it. Bad rows raise ImportRejected (nothing is written).
+    ``mapping`` reads an accounting package's export (its ``open_amount`` column too);
+    ``force``: a person looked at it, apply it despite the safety checks; ``held_id``: the
+    held intake file this applies."""
     at = iso_utc(now)
-    sha = sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
-    records, problems = read_invoice_files([path], **read_kwargs(store, mapping))
+    sha = sha256 or hashlib.sha256(data).hexdigest()
+    files = [(filename, data)]
+    known = known_debtor_columns(store) if mapping is not None else None
+    records, problems, _ = read_invoice_data(files, mapping=mapping, known=known)
     if problems:
         raise ImportRejected(problems)
     listed = {
@@ -102,16 +112,18 @@ def take_snapshot(
         for _, r in records
         if r.kind == "invoice"
     }
+    # Kept with the file: a held snapshot is applied later read the same way.
+    read_as = mapping.name if mapping is not None else ""
     last = intake_store.last_snapshot_at(store, source)
     try:
         with store.transaction():
-            report = import_invoices(
+            report = import_invoice_data(
                 store,
-                [path],
+                files,
                 now=at,
                 actor=actor,
                 pdfs=config.invoices.pdf_policy,
-                **import_kwargs(mapping),
+                mapping=mapping,
             )
             # What the snapshot lists, it speaks for from now on (also an invoice it brings
             # in, or one imported by hand): a listed open amount below dunmail's applies to it.
@@ -129,7 +141,7 @@ def take_snapshot(
             )
             if decision.held and not force:
                 raise _Held(decision)
-            summary = _summary(decision, filename, source, report.as_dict(), listed)
+            summary = _summary(decision, filename, source, report.as_dict(), listed, read_as)
             if held_id is None:
                 file_id = intake_store.save_file(
                     store,
@@ -149,7 +161,9 @@ def take_snapshot(
                 intake_store.update_file(store, file_id, at, status="applied", summary=summary)
             _settle(store, decision, file_id, filename, source, actor, at)
     except _Held as held:
-        return _hold(store, held.decision, sha, filename, folder, source, taken_at, listed, at)
+        return _hold(
+            store, held.decision, sha, filename, folder, source, taken_at, listed, at, read_as
+        )
     return SnapshotOutcome("applied", file_id, decision, summary)
 
 
@@ -199,8 +213,9 @@ def _hold(
     taken_at: datetime,
     listed: dict[str, int],
     at: str,
+    read_as: str,
 ) -> SnapshotOutcome:
-    summary = _summary(decision, filename, source, {}, listed)
+    summary = _summary(decision, filename, source, {}, listed, read_as)
     reason = "held: " + "; ".join(decision.held)
     with store.transaction():
         file_id = intake_store.save_file(
@@ -243,10 +258,12 @@ def _summary(
     source: str,
     imported: dict[str, Any],
     listed: dict[str, int],
+    read_as: str,
 ) -> dict[str, Any]:
     return {
         "file": filename,
         "source": source,
+        "mapping": read_as,  # "" = dunmail's own CSV columns (or UBL)
         "listed": len(listed),
         "open_before": decision.open_before,
         "settle": [
@@ -277,16 +294,18 @@ def apply_held(
     kept = Path(row["moved_to"] or "")
     if not row["moved_to"] or not kept.is_file():
         raise ValueError(f"snapshot {file_id}: the held file {kept} is gone; drop it again")
-    if hashlib.sha256(kept.read_bytes()).hexdigest() != row["sha256"]:
+    data = kept.read_bytes()
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
         raise ValueError(f"snapshot {file_id}: {kept} changed since it was held; drop it again")
     try:
-        mapping = resolve(
-            config, config.intake.invoices.mapping if row["folder"] == "invoices" else ""
-        )
+        # The mapping it was read with when held (a drop folder's, or `--mapping`); a
+        # snapshot held before that was recorded: its folder's.
+        folder_mapping = config.intake.invoices.mapping if row["folder"] == "invoices" else ""
+        mapping = resolve(config, str(row["summary"].get("mapping", folder_mapping)))
         outcome = take_snapshot(
             store,
             config,
-            kept,
+            data,
             filename=row["filename"],
             folder=row["folder"],
             source=row["source"],
@@ -313,6 +332,6 @@ def apply_held(
     return outcome
 
 
-def problems_text(problems: list[ImportProblem], path: Path, name: str) -> str:
-    """Import problems with the work-folder path replaced by the file's own name."""
-    return "\n".join(str(p).replace(str(path), name) for p in problems)
+def problems_text(problems: list[ImportProblem]) -> str:
+    """Import problems, one a line (each names the file by its own name and the line)."""
+    return "\n".join(str(p) for p in problems)

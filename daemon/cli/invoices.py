@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from daemon.adapters.store.db import loads, marks
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.intake import record_cli_import, record_held_path
+from daemon.app.invoice_mappings import UnknownMapping, describe_mappings, resolve_mapping
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
 from daemon.app.snapshots import snapshot_time, take_snapshot
 from daemon.cli.context import (
@@ -57,6 +58,12 @@ def invoices_group() -> None:
     metavar="NAME",
     help="With --snapshot: the package it comes from (default intake.invoices.source).",
 )
+@click.option(
+    "--mapping",
+    "mapping_name",
+    metavar="NAME",
+    help="Read CSV files as an accounting package's export (see `dunmail invoices mappings`).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_app
 def import_command(
@@ -65,26 +72,41 @@ def import_command(
     dry_run: bool,
     snapshot: bool,
     source: str | None,
+    mapping_name: str | None,
     as_json: bool,
 ) -> None:
     """Import invoices from CSV or UBL 2.1 (Peppol BIS 3.0) files.
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
-    (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country
-    (optional). Invoice numbers hold letters, digits and - _ . / only. A pdf must be a PDF
+    (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country,
+    open_amount (optional; what is still open, read by --snapshot). Invoice numbers hold letters, digits and - _ . / only. A pdf must be a PDF
     inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
     structured reference belongs to one debtor. A file with bad rows imports nothing and
     lists every bad row. Re-importing is idempotent: the same number updates the invoice,
     and amount changes are logged.
 
+    With --mapping NAME a CSV is an accounting package's export (a preset such as
+    exact-online-openstaande-posten, or your own [intake.mappings.NAME]): its headers, date
+    format, decimal comma and encoding are read as the mapping says, and the report names
+    the encoding and separator used. Errors name file:line and the export's own column.
+
     Example:
 
         dunmail --db office.db invoices import invoices-2026-11.csv --dry-run
 
-        dunmail invoices import --snapshot openstaande-posten-2026-12-07.csv
+        dunmail invoices import --snapshot openstaande-posten-2026-12-07.csv \
+            --mapping exact-online-openstaande-posten
+
+        dunmail invoices import OPOS.csv --mapping datev-opos-debitoren --dry-run --json
     """
+    mapping = None
+    if mapping_name:
+        try:
+            mapping = resolve_mapping(app.config, mapping_name)
+        except UnknownMapping as exc:
+            raise click.ClickException(str(exc)) from exc
     if snapshot:
-        _import_snapshot(app, files, dry_run, source, as_json)
+        _import_snapshot(app, files, dry_run, source, mapping, as_json)
         return
     if source:
         raise click.UsageError("--source only goes with --snapshot")
@@ -96,6 +118,7 @@ def import_command(
             dry_run=dry_run,
             progress=lambda plan: progress_iter(list(plan), "Importing invoices", enabled=shown),
             pdfs=app.config.invoices.pdf_policy,
+            mapping=mapping,
         )
     except ImportRejected as exc:
         for problem in exc.problems:
@@ -114,12 +137,32 @@ def import_command(
         f"{report.unchanged} unchanged, {len(report.credit_notes)} credit note(s), "
         f"{report.debtors} debtor(s)"
     )
+    for reading in report.reading:
+        if reading["format"] == "csv":
+            mapping_note = f", mapping {reading['mapping']}" if reading["mapping"] else ""
+            click.echo(
+                f"  {reading['file']}: {reading['encoding']}, {reading['delimiter']}-separated"
+                f"{mapping_note}"
+                + (
+                    f"; not used: {', '.join(reading['ignored_columns'])}"
+                    if reading["ignored_columns"]
+                    else ""
+                )
+            )
+    if dry_run:
+        for number in report.new:
+            click.echo(f"  new: {number}")
     for change in report.updated:
         click.echo(f"  {change['number']}: {human(change['changes'], None)}")
 
 
 def _import_snapshot(
-    app: AppContext, files: tuple[Path, ...], dry_run: bool, source: str | None, as_json: bool
+    app: AppContext,
+    files: tuple[Path, ...],
+    dry_run: bool,
+    source: str | None,
+    mapping: Any,
+    as_json: bool,
 ) -> None:
     if len(files) != 1:
         raise click.UsageError("--snapshot takes exactly one file (the complete open-items list)")
@@ -135,13 +178,14 @@ def _import_snapshot(
         outcome = take_snapshot(
             app.store(),
             app.config,
-            path,
+            path.read_bytes(),
             filename=path.name,
             folder="cli",
             source=source or app.config.intake.invoices.source,
             taken_at=snapshot_time(path.name, mtime, app.config.office.tz),
             now=now,
             actor=actor_of(app),
+            mapping=mapping,
         )
     except ImportRejected as exc:
         for problem in exc.problems:
@@ -166,6 +210,36 @@ def _import_snapshot(
     click.echo(
         f"snapshot applied: {len(d.settled)} invoice(s) settled outside dunmail, "
         f"{len(d.reduced)} reduced, {len(d.higher)} listed with more open than here"
+    )
+
+
+@invoices_group.command("mappings")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array with every column.")
+@pass_app
+def mappings_command(app: AppContext, as_json: bool) -> None:
+    """List the column mappings for accounting-package exports: presets and your own.
+
+    Each preset says which export it reads and where every column name comes from
+    (documentation, or assumed). Try one with `invoices import FILE --mapping NAME --dry-run`.
+
+    Example:
+
+        dunmail invoices mappings --json | jq '.[] | {name, export, source}'
+    """
+    rows = describe_mappings(app.config)
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        [
+            {
+                "name": r["name"],
+                "kind": "preset" if r.get("preset") else "own",
+                "title": r.get("error") or r["title"],
+            }
+            for r in rows
+        ],
+        ["name", "kind", "title"],
     )
 
 

@@ -15,7 +15,15 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from daemon.domain.charge_lines import ChargeLine
+from daemon.domain.charge_lines import ChargeLine, charge_line
+from daemon.domain.claims import (
+    COSTS,
+    INTEREST,
+    Ledger,
+    StatementClaim,
+    claim_for_statement,
+    interest_runs_from,
+)
 from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
 from daemon.domain.letter import DEFAULT_RECEIPT_BUSINESS_DAYS, letter_deadline
 from daemon.domain.nothing_open import reminder_refusal
@@ -94,6 +102,7 @@ class DebtorSnapshot:
     review_wait: ReviewWait | None = None
     postal_address: bool = False  # street, postcode and city known (a letter can be posted)
     letter_unposted: int | None = None  # id of a letter made but not yet posted
+    ledger: Ledger = field(default_factory=Ledger)  # the open case's booked costs/interest
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +163,14 @@ class Action:
     case_id: int | None = None
     final: bool = False
     channel: str = "email"  # "letter": a PDF for the print queue (mailed too if the step says)
+    # #15: never one sum over two currencies. amount_due is the open principal in
+    # ``currency``; other currencies of the listed invoices are stated apart.
+    currency: str = "EUR"
+    other_amounts: tuple[tuple[str, Decimal], ...] = ()
+    # What this mail claims of costs and interest (booked when it really leaves), and the
+    # day its interest is computed to (the send day).
+    claims: tuple[StatementClaim, ...] = ()
+    interest_to: date | None = None
 
     @property
     def total(self) -> Decimal:
@@ -276,7 +293,8 @@ def _plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list
             excluded.append(f"{inv.item.number} {why}")
     if not eligible:
         return [_base(s, ActionKind.HOLD, "; ".join(excluded))]
-    total_open = sum((i.item.open for i in eligible), ZERO)
+    by_currency = _by_currency([i.item for i in eligible])
+    total_open = max(by_currency.values())
     if total_open < settings.min_open:
         return [
             _base(
@@ -377,6 +395,7 @@ def _task(
     step = next(n.step for _, n in group if n.number == top)
     chosen = [(i, n) for i, n in group if n.number == top or not n.step.final]
     numbers = sorted(i.item.number for i, _ in chosen)
+    items = [i.item for i, _ in chosen]
     if step.final:
         kind, what = "handover", "hand the claim over (final step; the ladder stops here)"
     elif step.channel == "task":
@@ -397,7 +416,11 @@ def _task(
         ladder=name,
         invoices=tuple(i.item for i, _ in chosen),
         advances=tuple(_advance(i, n) for i, n in chosen),
-        amount_due=sum((i.item.open for i, _ in chosen), ZERO),
+        amount_due=_by_currency(items).get(primary_currency(items), ZERO),
+        currency=primary_currency(items),
+        other_amounts=tuple(
+            (c, a) for c, a in sorted(_by_currency(items).items()) if c != primary_currency(items)
+        ),
         message_key=numbers[0],
         final=step.final,
     )
@@ -464,9 +487,12 @@ def _mail(
         key=lambda it: (it.due_date, it.number),
     )
     after_notice = any(st.formal_notice for st in ladder.steps)
+    # Interest runs to the day the mail really leaves (#15), like its deadline.
+    charge_day = settings.send_day or today
+    currency = primary_currency(listed)
     charges = compute_charges(
         listed,
-        today,
+        charge_day,
         jurisdiction=s.jurisdiction,
         debtor_type=s.debtor_type,
         costs=step.costs,
@@ -474,6 +500,7 @@ def _mail(
         after_notice=after_notice,
         atw_extension=settings.atw_extension,
         vat_deductible=settings.vat_deductible,
+        interest_from=interest_runs_from(s.ledger, currency),
     )
     stated: Decimal | None = None
     stated_lines: tuple[ChargeLine, ...] = ()
@@ -498,6 +525,8 @@ def _mail(
             deadline = letter_deadline(sent, days, receipt_days, s.jurisdiction, settings.country)
         else:
             deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
+    amounts = _by_currency(listed)
+    charges, claims = _with_ledger(charges, s.ledger, currency)
     return _base(
         s,
         ActionKind.EMAIL,
@@ -509,8 +538,12 @@ def _mail(
         ladder=name,
         invoices=tuple(listed),
         advances=tuple(_advance(i, n) for i, n in taking),
-        amount_due=sum((it.open for it in listed), ZERO),
+        amount_due=amounts.get(currency, ZERO),
+        currency=currency,
+        other_amounts=tuple((c, a) for c, a in sorted(amounts.items()) if c != currency),
         charges=charges,
+        claims=claims,
+        interest_to=charge_day,
         notice_costs=stated,
         notice_cost_lines=stated_lines,
         notice_invoices=notice_numbers,
@@ -564,6 +597,58 @@ def letter_action(
     return guard_reminder(
         _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
     )
+
+
+def primary_currency(items: Sequence[InvoiceItem]) -> str:
+    """The currency a statement's totals, costs and interest are in: EUR when any listed
+    invoice is in euro (the statutory charges are euro-only), else the first one's."""
+    currencies = [i.currency for i in items]
+    return "EUR" if "EUR" in currencies or not currencies else currencies[0]
+
+
+def _by_currency(items: Sequence[InvoiceItem]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for item in items:
+        out[item.currency] = out.get(item.currency, ZERO) + item.open
+    return out
+
+
+def _with_ledger(
+    charges: Charges, ledger: Ledger, currency: str
+) -> tuple[Charges, tuple[StatementClaim, ...]]:
+    """The costs and interest a statement asks for, given what the case's ledger already
+    booked, was paid or waived: a second statement never claims the same euro twice."""
+    costs = claim_for_statement(ledger, COSTS, currency, charges.costs)
+    interest = claim_for_statement(ledger, INTEREST, currency, charges.interest)
+    cost_lines = list(charges.cost_lines)
+    interest_lines = list(charges.interest_lines)
+    notes = [charges.off_reason] if charges.off_reason else []
+    for claim, lines in ((costs, cost_lines), (interest, interest_lines)):
+        if claim.waived:
+            notes.append(f"{claim.kind} waived for this case by a person")
+            continue
+        computed = charges.costs if claim.kind == COSTS else charges.interest
+        if claim.total > computed:
+            day = ledger.computed_to(currency) if claim.kind == INTEREST else None
+            earlier = claim.total - claim.to_book if day else claim.total
+            lines.insert(
+                0,
+                charge_line("claim_kept", day=day, amount=earlier)
+                if day
+                else charge_line("collection_costs", amount=earlier),
+            )
+        if claim.settled > 0 and claim.total > 0:
+            lines.append(charge_line("claim_settled", amount=claim.settled, due=claim.due))
+    adjusted = replace(
+        charges,
+        costs=costs.due,
+        cost_lines=tuple(cost_lines) if costs.due > 0 else (),
+        interest=interest.due,
+        interest_lines=tuple(interest_lines) if interest.due > 0 else (),
+        off_reason="; ".join(notes),
+    )
+    claims = tuple(c for c in (costs, interest) if c.total > 0)
+    return adjusted, claims
 
 
 def plan_day(

@@ -102,6 +102,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "de": "{number}: {start} – {end}: {days} Tage × {rate} % auf {base} = {interest}",
         "fr": "{number} : {start} – {end} : {days} jours × {rate} % sur {base} = {interest}",
     },
+    "claim_settled": {
+        "en": "already paid or waived {amount}, still due {due}",
+        "nl": "al betaald of kwijtgescholden {amount}, nog verschuldigd {due}",
+        "de": "bereits bezahlt oder erlassen {amount}, noch offen {due}",
+        "fr": "déjà payé ou remis {amount}, reste dû {due}",
+    },
+    "claim_kept": {
+        "en": "as claimed before, computed to {day}: {amount}",
+        "nl": "zoals eerder gevorderd, berekend tot {day}: {amount}",
+        "de": "wie zuvor gefordert, berechnet bis {day}: {amount}",
+        "fr": "comme réclamé précédemment, calculé jusqu'au {day} : {amount}",
+    },
 }
 
 # The interest convention as InterestComputation states it, per language.

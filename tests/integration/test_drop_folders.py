@@ -17,6 +17,7 @@ from daemon.adapters.store.db import Store, loads, open_store
 from daemon.adapters.store.queue import open_items
 from daemon.app.dunning import plan, run_cycle
 from daemon.app.intake import retry_failed, run_intake
+from daemon.app.invoices import import_invoices
 from daemon.app.preview import preview
 from daemon.app.snapshots import apply_held
 from daemon.config import Config, DropFolderSettings, IntakeSettings
@@ -303,6 +304,35 @@ def test_a_mapping_that_cannot_be_used_fails_the_file_naming_the_key(tmp_path: P
     assert store.scalar("SELECT COUNT(*) FROM invoices") == 0
 
 
+EXPORTS = Path(__file__).parent.parent / "data" / "exports"
+
+
+def test_an_exact_online_open_items_export_through_its_mapping(tmp_path: Path) -> None:
+    """The preset reads the package's own columns (decimal commas, dd-mm-yyyy, Openstaand);
+    the second export settles one invoice and reduces the other."""
+    store, config, folder, _ = _setup(tmp_path, snapshot=True, snapshot_max_settle_share=1.0)
+    folder_settings = replace(config.intake.invoices, mapping="exact-online-openstaande-posten")
+    config = replace(config, intake=replace(config.intake, invoices=folder_settings))
+    debtors = tmp_path / "debtors.csv"  # the overview has no e-mail: debtors come first
+    debtors.write_text(
+        "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount\n"
+        "OLD-1,1001,Bakkerij De Korenbloem B.V.,info@korenbloem.example,2026-01-01,2026-01-15,1\n"
+        "OLD-2,1002,Installatiebedrijf Jansen,post@jansen.example,2026-01-01,2026-01-15,1\n"
+    )
+    import_invoices(store, [debtors])
+    export = (EXPORTS / "exact-online-openstaande-posten.csv").read_bytes()
+    (folder / "opos.csv").write_bytes(export)
+    (first,) = _take(store, config, T0)
+    assert first["status"] == "applied" and first["listed"] == 2, first
+    assert first["reduce"] == [{"invoice": "F2026-0102", "amount": "150.00"}]
+    header, _first_row, row2 = export.split(b"\n")[:3]
+    (folder / "opos-2.csv").write_bytes(b"\n".join([header, row2.replace(b"100,00", b"40,00")]))
+    (second,) = _take(store, config, T0 + timedelta(hours=1))
+    assert second["settle"] == [{"invoice": "F2026-0101", "amount": "1234.56"}]
+    assert second["reduce"] == [{"invoice": "F2026-0102", "amount": "60.00"}]
+    assert _numbers(store, "paid") == ["F2026-0101"]
+
+
 def test_a_first_snapshot_applies_the_open_amounts_of_what_it_brings_in(tmp_path: Path) -> None:
     store, config, folder, _ = _setup(tmp_path, snapshot=True)
     _drop(folder, "open-items.csv", _csv(range(1, 6), F2="30.00"), T0)
@@ -332,3 +362,33 @@ def test_a_link_planted_as_an_output_folder_is_never_written_through(tmp_path: P
     (folder / "failed").unlink()
     (again,) = run_intake(store, config, T0 + timedelta(minutes=3)).files
     assert again["status"] == "failed" and (folder / "failed" / "broken.csv").is_file()
+
+
+def test_a_mapped_invoices_folder_imports_the_bytes_it_checked(tmp_path: Path) -> None:
+    """A folder's mapping reads a package's own export (Yuki: no e-mail column, taken from
+    the debtor dunmail knows); what is imported is the file read and hashed once, named by
+    its own name, never the work folder's path."""
+    store, config, folder, _ = _setup(tmp_path)
+    folder_settings = replace(config.intake.invoices, mapping="yuki-te-herinneren-facturen")
+    config = replace(config, intake=replace(config.intake, invoices=folder_settings))
+    known = tmp_path / "customers.csv"
+    known.write_text(
+        "number,debtor_id,debtor_name,debtor_email,issue_date,due_date,amount\n"
+        "OLD-1,Brasserie Het Anker,Brasserie Het Anker,info@anker.example,"
+        "2026-01-01,2026-01-15,1\n"
+        "OLD-2,Apotheek Peeters,Apotheek Peeters,post@peeters.example,2026-01-01,2026-01-15,1\n"
+    )
+    import_invoices(store, [known])
+    (folder / "te-herinneren.csv").write_bytes(
+        (EXPORTS / "yuki-te-herinneren-facturen.csv").read_bytes()
+    )
+    (taken,) = _take(store, config, T0)
+    assert taken["status"] == "processed" and taken["new"] == 2, taken
+    assert taken["files"] == ["te-herinneren.csv"]
+    assert taken["reading"][0]["mapping"] == "yuki-te-herinneren-facturen"
+    row = store.one("SELECT * FROM invoices WHERE number = 'VF-2026-0312'")
+    assert (row["source"], row["amount_cents"], row["intake_source"]) == (
+        "te-herinneren.csv",
+        12100,
+        "exact",
+    )

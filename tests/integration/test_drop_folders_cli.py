@@ -102,3 +102,37 @@ def test_a_snapshot_by_hand_is_held_and_applied_after_all(tmp_path: Path) -> Non
         main, [*base, "invoices", "import", "--snapshot", str(full), "--source", "moneybird"]
     )
     assert foreign.exit_code == 0 and "unexpected source 'moneybird'" in foreign.output
+
+
+EXACT = Path(__file__).parent.parent / "data" / "exports" / "exact-online-openstaande-posten.csv"
+
+
+def test_a_mapped_snapshot_by_hand_is_applied_after_all_with_its_mapping(tmp_path: Path) -> None:
+    """`--snapshot --mapping`: a held Exact Online export is applied later read the same way
+    (its Openstaand column as open_amount), not as dunmail's own columns."""
+    base, _, _ = _office(tmp_path)
+    customers = tmp_path / "customers.csv"  # Exact's overview has no e-mail column
+    customers.write_text(
+        HEADER + "OLD-1,1001,Bakkerij De Korenbloem B.V.,info@korenbloem.example,"
+        "2026-01-01,2026-01-15,1\n"
+        "OLD-2,1002,Installatiebedrijf Jansen,post@jansen.example,2026-01-01,2026-01-15,1\n"
+    )
+    _run(base, "invoices", "import", str(customers))
+    mapping = ["--mapping", "exact-online-openstaande-posten"]
+    full = tmp_path / "opos.csv"
+    full.write_bytes(EXACT.read_bytes())
+    applied = _run(base, "invoices", "import", "--snapshot", str(full), *mapping)
+    assert applied["status"] == "applied" and applied["mapping"] == mapping[1], applied
+    assert applied["reduce"] == [{"invoice": "F2026-0102", "amount": "150.00"}]
+    header, _first, second = EXACT.read_bytes().split(b"\n")[:3]
+    truncated = tmp_path / "opos-2.csv"
+    truncated.write_bytes(b"\n".join([header, second, b""]))
+    held = _run(base, "invoices", "import", "--snapshot", str(truncated), *mapping)
+    assert held["status"] == "held" and held["settle"] == [
+        {"invoice": "F2026-0101", "amount": "1234.56"}
+    ]
+    out = CliRunner().invoke(main, [*base, "intake", "apply", str(held["id"])])
+    assert out.exit_code == 0, out.output
+    assert "1 invoice(s) settled outside dunmail" in out.output
+    statuses = {i["number"]: i["status"] for i in _run(base, "invoices", "list")}
+    assert (statuses["F2026-0101"], statuses["F2026-0102"]) == ("paid", "partially_paid")

@@ -234,7 +234,22 @@ def test_120_days_of_dunning(
     formal = a01[2][2]
     assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
     demand = a01[3][2]
-    assert (demand["costs"], demand["interest"]) == ("150.00", "9.18")  # 33 days, planned Sat
+    # #15: planned Sat 18 Apr, sent Mon 20 Apr: interest runs to the send day. The formal
+    # mail booked 6.40 computed to 8 Apr; the demand adds 9-20 Apr: 12 days × 10.15 % = 3.34.
+    assert (demand["costs"], demand["interest"]) == ("150.00", "9.74")
+    assert demand["interest_to"] == "2026-04-20"
+    # The claims ledger of A01's case: costs booked once (by the formal mail), interest in
+    # two lines, each saying to which day it was computed and which mail claimed it.
+    ledger = store.query(
+        "SELECT kind, amount_cents, computed_to, message_id FROM claim_lines"
+        " WHERE debtor_id = 'A01' ORDER BY id"
+    )
+    formal_id, demand_id = (m["message_id"] for m in by_debtor["A01"][2:4])
+    assert [(r["kind"], r["amount_cents"], r["computed_to"], r["message_id"]) for r in ledger] == [
+        ("costs", 15000, None, formal_id),
+        ("interest", 640, "2026-04-08", formal_id),
+        ("interest", 334, "2026-04-20", demand_id),
+    ]
     # #15: planned Sat 18 Apr, sent Mon 20 Apr: 7 days is Mon 27 Apr, Koningsdag, so 28 Apr
     # (the old rule stated Sat 25 Apr: 5 days after sending, on a weekend).
     assert (formal["deadline"], demand["deadline"]) == ("2026-04-15", "2026-04-28")

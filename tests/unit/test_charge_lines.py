@@ -79,6 +79,12 @@ BLOCKS: dict[str, tuple[ChargeLine, ...]] = {
         interest=True,
         after_notice=False,
     ).interest_lines,
+    # What a statement says about the claims ledger (#15): earlier booked interest, and what
+    # was already paid or waived.
+    "claims ledger": (
+        charge_line("claim_kept", day=date(2026, 4, 8), amount=Decimal("6.40")),
+        charge_line("claim_settled", amount=Decimal("150.00"), due=Decimal("0.00")),
+    ),
 }
 
 

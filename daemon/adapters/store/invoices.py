@@ -258,3 +258,21 @@ def invoices_with_references(store: Store, references: Iterable[str]) -> list[di
             chunk,
         )
     return rows
+
+
+def known_debtor_columns(store: Store) -> dict[str, dict[str, str]]:
+    """Every debtor's name, usable e-mail addresses (``;``-joined) and type, by id, in the
+    invoice import's column names: exports without them take them from here."""
+    rows = store.query(
+        "SELECT d.id, d.name, d.debtor_type, (SELECT group_concat(email, ';') FROM"
+        " (SELECT email FROM debtor_emails e WHERE e.debtor_id = d.id AND e.status = 'ok'"
+        " ORDER BY position)) AS emails FROM debtors d WHERE d.erased_at IS NULL"
+    )
+    return {
+        r["id"]: {
+            "debtor_name": r["name"] or "",
+            "debtor_email": r["emails"] or "",
+            "debtor_type": r["debtor_type"] or "",
+        }
+        for r in rows
+    }

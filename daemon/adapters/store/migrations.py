@@ -410,6 +410,47 @@ CREATE TABLE debtor_domains (
 CREATE INDEX debtor_domains_domain ON debtor_domains(domain);
 """
 
+CLAIMS_V6 = """
+-- The claims ledger (#15): collection costs and interest a sent mail claimed, per case.
+CREATE TABLE claim_lines (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    debtor_id TEXT NOT NULL REFERENCES debtors(id),
+    kind TEXT NOT NULL CHECK (kind IN ('costs','interest')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    currency TEXT NOT NULL,
+    paid_cents INTEGER NOT NULL DEFAULT 0,      -- sum of live claim allocations
+    waived_cents INTEGER NOT NULL DEFAULT 0,    -- a person's waiver (event claims_waived)
+    outbox_id INTEGER REFERENCES outbox(id),    -- the mail that claimed it
+    message_id TEXT,
+    basis TEXT NOT NULL DEFAULT '',             -- legal basis as the mail stated it
+    computation TEXT NOT NULL DEFAULT '[]',     -- JSON list of the working lines (English)
+    computed_to TEXT,                           -- interest: the last day the amount covers
+    invoice_numbers TEXT NOT NULL DEFAULT '[]',
+    booked_at TEXT NOT NULL
+);
+CREATE INDEX claim_lines_case ON claim_lines(case_id);
+CREATE UNIQUE INDEX claim_lines_one_per_mail ON claim_lines(outbox_id, kind)
+    WHERE outbox_id IS NOT NULL;
+
+-- What a payment settled of a claim line (returns reverse it, like invoice allocations).
+CREATE TABLE claim_allocations (
+    id INTEGER PRIMARY KEY,
+    claim_line_id INTEGER NOT NULL REFERENCES claim_lines(id),
+    transaction_id INTEGER NOT NULL REFERENCES bank_transactions(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    basis TEXT NOT NULL DEFAULT '',             -- the allocation rule applied (art. 6:44 BW)
+    created_at TEXT NOT NULL,
+    reversed_at TEXT,
+    reversed_by INTEGER
+);
+CREATE INDEX claim_allocations_transaction ON claim_allocations(transaction_id);
+
+-- A person's waiver of a case's costs or interest: no new ones are booked after it.
+ALTER TABLE cases ADD COLUMN costs_waived_at TEXT;
+ALTER TABLE cases ADD COLUMN interest_waived_at TEXT;
+"""
+
 # Paper letters (#16): the debtor's postal address, and every letter made (bytes + sha256, as
 # every mail is kept) with its print-queue state, posting date and registered-mail code.
 LETTERS_V8 = """
@@ -499,6 +540,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "index of automatic answers by recipient", INDEXES_V3),
     Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
     Migration(5, "mail domains of debtors", DEBTOR_DOMAINS_V5),
+    Migration(6, "claims ledger: booked costs and interest per case", CLAIMS_V6),
     Migration(8, "postal addresses and paper letters", LETTERS_V8),
     Migration(9, "drop folders and open-items snapshots", INTAKE_V9),
 )
