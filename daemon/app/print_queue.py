@@ -13,6 +13,7 @@ from daemon.adapters.store.cases import open_case
 from daemon.adapters.store.db import Store, dumps
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.claims import book_sent_claims
 from daemon.app.letters import (
     LetterRefused,
     MadeLetter,
@@ -76,6 +77,8 @@ def post_letter(
         raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
     if row["status"] == "cancelled":
         raise LetterRefused(f"letter #{letter_id} was cancelled; it cannot be posted")
+    if row["status"] == "posted":
+        raise LetterRefused(f"letter #{letter_id} was already posted on {row['posted_on']}")
     letter_day = date.fromisoformat(row["letter_date"])
     if posted_on < letter_day:
         raise LetterRefused(
@@ -105,6 +108,23 @@ def post_letter(
                 receipt=receipt.isoformat(),
                 formal_notice=formal,
                 now=at,
+            )
+        if row["step"] and row["case_id"] is not None:
+            # The costs and interest the letter states become booked claims of the case now
+            # that it left, as for a mail (#15); a mail that carried it booked them already,
+            # and the ledger books only what is not yet booked.
+            book_sent_claims(
+                store,
+                {
+                    "id": None,
+                    "kind": "reminder",
+                    "case_id": row["case_id"],
+                    "debtor_id": row["debtor_id"],
+                    "message_id": f"letter #{letter_id}",
+                    "decision": dumps(decision),
+                    "invoice_numbers": dumps(row["invoice_numbers"]),
+                },
+                at,
             )
         late = _too_short(row, posted_on, config)
         if late:

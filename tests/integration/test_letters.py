@@ -27,6 +27,7 @@ from daemon.adapters.templates import format_day, format_money
 from daemon.app.dunning import queue_day
 from daemon.app.gdpr import erase_debtor, export_zip
 from daemon.app.handover import hand_over
+from daemon.app.outbox import mark_sent
 from daemon.app.preview import preview
 from daemon.app.print_queue import LetterRefused, cancel_letter, post_letter, print_letter
 from daemon.cli import main
@@ -455,3 +456,38 @@ def test_a_refused_invoice_pdf_is_left_out_and_named(store: Store, tmp_path: Pat
     assert mail is not None and _attachments(bytes(mail["raw"])) == {}
     (problem,) = loads(mail["decision"], {})["attachment_problems"]
     assert problem.startswith("F2026-D1000: ") and "elders.pdf" in problem
+
+
+def test_posting_books_the_letters_costs_and_interest_once(store: Store) -> None:
+    _debtor(store)
+    _debtor(store, "D2")
+    config = _config(attach_to_mail=True)
+    _run_until_letter(store, config)
+    rows = {r["debtor_id"]: r for r in list_letters(store)}
+    now = datetime(2026, 3, 1, 10, tzinfo=TZ)
+    # D2: the mail carrying the letter really left first (outbox.mark_sent books its claims);
+    # D1: only the posting books them
+    mail = store.one("SELECT * FROM outbox WHERE debtor_id = 'D2' AND step_name = 'formal'")
+    assert mail is not None
+    with store.transaction():
+        mark_sent(store, config, mail, now)
+    for debtor_id in ("D1", "D2"):
+        posted = date.fromisoformat(rows[debtor_id]["letter_date"])
+        post_letter(store, config, rows[debtor_id]["id"], posted_on=posted, tracking=None,
+                    now=now, actor="cli:test")  # fmt: skip
+    booked = store.query(
+        "SELECT debtor_id, kind, amount_cents, outbox_id, message_id FROM claim_lines"
+        " ORDER BY debtor_id, kind"
+    )
+    d1 = [(b["kind"], b["amount_cents"], b["outbox_id"]) for b in booked if b["debtor_id"] == "D1"]
+    assert next((k, c) for k, c, _ in d1) == ("costs", 18518)
+    assert all(o is None for _, _, o in d1)  # booked by the posting, named after the letter
+    assert {b["message_id"] for b in booked if b["debtor_id"] == "D1"} == {
+        f"letter #{rows['D1']['id']}"
+    }
+    d2 = [b for b in booked if b["debtor_id"] == "D2"]
+    assert [b["kind"] for b in d2] == [b["kind"] for b in booked if b["debtor_id"] == "D1"]
+    assert all(b["outbox_id"] is not None for b in d2)  # the mail booked it; posting added none
+    with pytest.raises(LetterRefused, match="already posted"):
+        post_letter(store, config, rows["D1"]["id"], posted_on=date(2026, 3, 2), tracking=None,
+                    now=now, actor="cli:test")  # fmt: skip
