@@ -364,6 +364,13 @@ def _check_paper(store, config, by_debtor, smtp_server, tmp_path: Path) -> None:
         for m in ms
         if loads(m["decision"]).get("costs", "0.00") != "0.00"
     }
+    # the formal letter's costs were booked in the claims ledger when it was posted (#15)
+    booked = store.query("SELECT message_id, kind, amount_cents FROM claim_lines"
+                         " WHERE debtor_id = 'P01'")  # fmt: skip
+    formal_id = letters[("P01", "formal")]["id"]
+    assert (f"letter #{formal_id}", "costs", 37500) in {
+        (b["message_id"], b["kind"], b["amount_cents"]) for b in booked
+    }  # WIK: 15 % of 2,500.00
     # P03: no postal address → a review item, never a letter
     items = store.query("SELECT debtor_id FROM review_items WHERE type = 'no_postal_address'")
     assert [i["debtor_id"] for i in items] == ["P03"]
