@@ -311,6 +311,33 @@ def _hhmm(value: str, name: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, slots=True)
+class LetterSettings:
+    """Paper letters (ladder steps with channel = "letter", ``dunmail letter``)."""
+
+    logo: str = ""  # PNG or JPEG printed top right
+    signature_name: str = ""
+    place: str = ""  # "Utrecht" in "Utrecht, 7 december 2026"
+    font: str = ""  # a TrueType file to embed; "" = Helvetica (Windows-1252)
+    font_bold: str = ""
+    terms_pdf: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The letter is presumed received this many business days after posting (domain-rules
+    # terms in daemon/domain/letter.py); the veertiendagenbrief's 14 days start the day after.
+    receipt_business_days: int = 2
+
+    def __post_init__(self) -> None:
+        for key, value in (("logo", self.logo), ("font", self.font), ("font_bold", self.font_bold)):
+            if value and not os.path.isabs(value):
+                raise ValueError(f"{key}: expected an absolute file path, got {value!r}")
+        for lang, path in self.terms_pdf.items():
+            if lang not in ("nl", "en", "de", "fr"):
+                raise ValueError(f"terms_pdf.{lang}: unknown language (use nl, en, de or fr)")
+            if not os.path.isabs(path):
+                raise ValueError(f"terms_pdf.{lang}: expected an absolute file path, got {path!r}")
+        if not 0 <= self.receipt_business_days <= 10:
+            raise ValueError("receipt_business_days: expected 0 to 10 business days")
+
+
+@dataclass(frozen=True, slots=True)
 class InboundSettings:
     promise_grace_days: int = 3
     promise_max_days: int = 60
@@ -397,6 +424,7 @@ class Config:
     invoices: InvoiceSettings = field(default_factory=InvoiceSettings)
     dunning: DunningSettings = field(default_factory=DunningSettings)
     ladders: Mapping[str, LadderSettings] = field(default_factory=_default_ladders)
+    letters: LetterSettings = field(default_factory=LetterSettings)
     inbound: InboundSettings = field(default_factory=InboundSettings)
     bank: BankSettings = field(default_factory=BankSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)

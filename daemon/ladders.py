@@ -24,13 +24,18 @@ class LadderStep:
     offset_days: int = 0
     relative_to: Literal["issue", "due", "previous"] = "due"
     business_days: bool = False
-    channel: Literal["email", "task"] = "email"
+    channel: Literal["email", "task", "letter"] = "email"
     costs: bool = False
     interest: bool = False
     final: bool = False
     optional: bool = False
     formal_notice: bool = False  # the B2C veertiendagenbrief / BE first free reminder
     deadline_days: int = 0  # a final deadline stated in the mail (days after sending)
+    # channel = "letter": also mail the PDF (to the debtor's addresses) besides the print queue
+    attach_to_mail: bool = False
+    # the general terms PDF ([letters] terms_pdf): appended to the letter, attached to the mail
+    terms: Literal["none", "append", "attach"] = "none"
+    attach_invoices: bool = False  # the invoice PDFs we hold go with the mail of this step
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from parsers.invoice_rows import (
     InvoiceRecord,
     RowError,
     canonical_records,
+    check_postal,
 )
 from parsers.mapped_invoices import parse_mapped_csv
 from parsers.ubl import parse_ubl
@@ -40,6 +41,7 @@ __all__ = [
     "InvoiceParseResult",
     "InvoiceRecord",
     "RowError",
+    "check_postal",
     "detect_invoice_format",
     "parse_csv",
     "parse_invoice_file",

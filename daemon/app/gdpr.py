@@ -18,6 +18,7 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import gdpr as gdpr_store
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.letters import letter_pdfs
 from daemon.config import Config
 from daemon.domain.invoice_states import LIVE_STATES
 
@@ -83,6 +84,8 @@ def export_zip(store: Store, debtor_id: str) -> bytes:
         z.writestr("debtor.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         for prefix, mail_id, raw in gdpr_store.mail_bodies(store, debtor_id):
             z.writestr(f"mail/{prefix}-{mail_id:06d}.eml", raw)
+        for row in letter_pdfs(store, debtor_id):
+            z.writestr(f"letters/letter-{row['id']:06d}.pdf", bytes(row["pdf"]))
     return buffer.getvalue()
 
 

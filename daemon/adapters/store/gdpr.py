@@ -8,6 +8,7 @@ from typing import Any
 
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.intake import outside_settlements_of
+from daemon.adapters.store.letters import erase_postal_address, purge_letters
 
 
 def purge_mail(store: Store, debtor_id: str, before: str | None, at: str) -> tuple[int, int]:
@@ -28,6 +29,7 @@ def purge_mail(store: Store, debtor_id: str, before: str | None, at: str) -> tup
         " AND status NOT IN ('queued', 'sending')" + cond_out,
         params,
     ).rowcount
+    purge_letters(store, debtor_id, before, at)  # paper letters (#16) go with the mail
     return n_in, n_out
 
 
@@ -127,7 +129,8 @@ def last_issue_date(store: Store, debtor_id: str) -> str | None:
 
 def anonymise(store: Store, debtor_id: str, token: str, *, at: str) -> dict[str, int]:
     """Replace what identifies the debtor: name, addresses (kept as removed placeholders, so
-    positions stay), IBANs, mail bodies and senders, payers on its payments, note texts and
+    positions stay), IBANs, mail bodies (and paper letters' PDFs) and senders, the postal
+    address, payers on its payments, note texts and
     review evidence. Returns counts: emails, ibans, inbox, outbox."""
     store.execute(
         "UPDATE debtors SET name = ?, erased_at = ?, updated_at = ? WHERE id = ?",
@@ -146,6 +149,7 @@ def anonymise(store: Store, debtor_id: str, token: str, *, at: str) -> dict[str,
     ibans = store.query("SELECT iban FROM debtor_ibans WHERE debtor_id = ?", (debtor_id,))
     store.execute("DELETE FROM debtor_ibans WHERE debtor_id = ?", (debtor_id,))
     n_in, n_out = purge_mail(store, debtor_id, None, at)
+    erase_postal_address(store, debtor_id)
     store.execute("UPDATE inbox SET from_addr = NULL WHERE debtor_id = ?", (debtor_id,))
     store.execute(
         "UPDATE bank_transactions SET counterparty_name = NULL, counterparty_iban = NULL"
