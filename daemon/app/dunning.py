@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,17 +24,25 @@ from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
 from daemon.adapters.store.invoices import invoice_rows
 from daemon.adapters.store.letters import unposted_debtors
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.ladder_steps import (
+    QueueReport,
+    advance_invoices,
+    send_moment,
+    step_decision,
+    step_message_id,
+)
+from daemon.app.letter_steps import queue_letter
 from daemon.app.letters import (
     mail_attachments,
     no_address_item,
     step_of,
 )
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
-from daemon.app.outbox import DrainReport, drain_outbox, sending_window
-from daemon.app.reminder_mail import build_mail, message_id_for
+from daemon.app.outbox import DrainReport, drain_outbox
+from daemon.app.reminder_mail import build_mail
 from daemon.app.review_wait import escalate_review_waits, load_review_waits
 from daemon.config import Config
-from daemon.domain.claims import Ledger, interest_basis
+from daemon.domain.claims import Ledger
 from daemon.domain.dunning_planner import (
     Action,
     ActionKind,
@@ -45,7 +53,7 @@ from daemon.domain.dunning_planner import (
     plan_day,
 )
 from daemon.domain.invoice_states import LIVE_STATES
-from daemon.domain.money import from_cents, to_cents
+from daemon.domain.money import from_cents
 from daemon.domain.policy import Progress
 from daemon.domain.statement_of_account import InvoiceItem
 from daemon.domain.workdays import is_business_day
@@ -395,15 +403,6 @@ class DayPlan:
     invoice_reason: str = ""
 
 
-def send_moment(config: Config, today: date, now: datetime | None = None) -> datetime:
-    """When a mail planned at ``now`` (default: the start of ``today``, office time) really
-    leaves: the sending window's next opening — the same computation the outbox uses for
-    ``not_before``, so preview, the stated deadlines and the send time agree."""
-    if now is None:
-        now = datetime.combine(today, time(0, 0), tzinfo=config.office.tz)
-    return sending_window(config).next_opening(now)
-
-
 def plan(store: Store, config: Config, today: date, now: datetime | None = None) -> DayPlan:
     """What the daemon would do on ``today`` (at ``now``), and why. Writes nothing."""
     ok, latest, reason = bank_freshness(store, config, today)
@@ -443,119 +442,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
 # -- write ----------------------------------------------------------------------------------
 
 
-@dataclass
-class QueueReport:
-    queued: list[int] = field(default_factory=list)
-    tasks: list[int] = field(default_factory=list)
-    skipped: int = 0
-    held: int = 0
-
-
-def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "date": today.isoformat(),
-        "reason": action.reason,
-        "ladder": action.ladder,
-        "step": action.step,
-        "step_name": action.step_name,
-        "template": action.template,
-        "amount_due": str(action.amount_due),
-        "amount_due_cents": to_cents(action.amount_due),
-        "costs": str(action.charges.costs),
-        "cost_lines": [str(line) for line in action.charges.cost_lines],
-        "interest": str(action.charges.interest),
-        "interest_lines": [str(line) for line in action.charges.interest_lines],
-        "charges_off": action.charges.off_reason,
-        "currency": action.currency,
-        "other_amounts": [{"currency": c, "amount": str(a)} for c, a in action.other_amounts],
-        "costs_basis": action.charges.costs_basis,
-        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
-        # What the mail claims; outbox.mark_sent books it in the case's claims ledger.
-        "claims": [
-            {
-                "kind": c.kind,
-                "currency": c.currency,
-                "basis": action.charges.costs_basis
-                if c.kind == "costs"
-                else f"{interest_basis(action.jurisdiction, action.debtor_type)};"
-                f" {action.charges.interest_convention}",
-                "total": str(c.total),
-                "to_book": str(c.to_book),
-                "settled": str(c.settled),
-                "due": str(c.due),
-            }
-            for c in action.claims
-        ],
-        "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
-        "deadline": action.deadline.isoformat() if action.deadline else None,
-        "advances": [
-            {
-                "number": a.number,
-                "from_step": a.from_step,
-                "to_step": a.to_step,
-                "step_name": a.step_name,
-                "formal_notice": a.formal_notice,
-            }
-            for a in action.advances
-        ],
-        **extra,
-    }
-
-
-def _advance_invoices(
-    store: Store, action: Action, today: date, now_iso: str
-) -> list[dict[str, Any]]:
-    previous = []
-    for adv in action.advances:
-        row = store.one(
-            "SELECT dunning_step, last_step_name, last_step_date, formal_notice_date,"
-            " formal_notice_cents FROM invoices WHERE number = ?",
-            (adv.number,),
-        )
-        if row is None:
-            continue
-        previous.append({"number": adv.number, **row})
-        notice_cents = (
-            to_cents(action.notice_costs)
-            if adv.formal_notice and action.notice_costs is not None
-            else row["formal_notice_cents"]
-        )
-        store.execute(
-            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
-            " formal_notice_cents = ?, formal_notice_date = CASE WHEN ? THEN NULL"
-            " ELSE formal_notice_date END, updated_at = ? WHERE number = ?",
-            (
-                adv.to_step,
-                adv.step_name,
-                today.isoformat(),
-                notice_cents,
-                adv.formal_notice,
-                now_iso,
-                adv.number,
-            ),
-        )
-    return previous
-
-
-def _message_id(store: Store, action: Action, config: Config) -> str | None:
-    for attempt in range(1, 50):
-        mid = message_id_for(action, config, attempt)
-        status = store.scalar("SELECT status FROM outbox WHERE message_id = ?", (mid,))
-        if status is None:
-            return mid
-        if status != "cancelled":
-            return None  # this mail already exists: never a second one
-        if action.kind == "thank_you":
-            return None
-    return None
-
-
 def _queue_mail(
     store: Store, config: Config, action: Action, today: date, now: datetime, report: QueueReport
 ) -> None:
     now_iso = iso_utc(now)
     case = open_case(store, action.debtor_id, now=now_iso)
-    mid = _message_id(store, action, config)
+    mid = step_message_id(store, action, config)
     if mid is None:
         report.skipped += 1
         return
@@ -575,7 +467,7 @@ def _queue_mail(
     if files:
         mail = replace(mail, attachments=tuple(files))
     send_at = send_moment(config, today, now)
-    previous = _advance_invoices(store, action, today, now_iso)
+    previous = advance_invoices(store, action, today, now_iso)
     extra = {
         "previous": previous,
         "qr": mail.inline_png is not None,
@@ -584,7 +476,7 @@ def _queue_mail(
         # The stated deadline counts from this day; the outbox never sends it later.
         "send_day": send_at.astimezone(config.office.tz).date().isoformat(),
     }
-    decision = _decision(action, today, extra)
+    decision = step_decision(action, today, extra)
     outbox_id = enqueue(
         store,
         mail,
@@ -629,7 +521,7 @@ def _queue_task(
             "letter_no_address",
             debtor_id=action.debtor_id,
             case_id=case["id"],
-            detail={"review_item": item, **_decision(action, today, {})},
+            detail={"review_item": item, **step_decision(action, today, {})},
             at=now_iso,
         )
         return
@@ -638,7 +530,7 @@ def _queue_task(
         action.kind if action.kind in ("call_task", "handover", "bounce") else "call_task",
         action.reason,
         priority=1 if action.kind == "handover" else 2,
-        evidence=_decision(action, today, {}),
+        evidence=step_decision(action, today, {}),
         due_date=today.isoformat(),
         debtor_id=action.debtor_id,
         case_id=case["id"],
@@ -646,14 +538,14 @@ def _queue_task(
         dedupe_key=key,
         now=now_iso,
     )
-    previous = _advance_invoices(store, action, today, now_iso)
+    previous = advance_invoices(store, action, today, now_iso)
     report.tasks.append(item_id)
     record_event(
         store,
         f"{action.kind}_task",
         debtor_id=action.debtor_id,
         case_id=case["id"],
-        detail={"review_item": item_id, **_decision(action, today, {"previous": previous})},
+        detail={"review_item": item_id, **step_decision(action, today, {"previous": previous})},
         at=now_iso,
     )
 
@@ -666,8 +558,6 @@ def queue_day(store: Store, config: Config, now: datetime) -> tuple[DayPlan, Que
         day = plan(store, config, today, now)
         for action in day.actions:
             if action.action == ActionKind.EMAIL and action.channel == "letter":
-                from daemon.app.letter_steps import queue_letter  # imports this module
-
                 queue_letter(store, config, action, today, now, report)
             elif action.action == ActionKind.EMAIL:
                 _queue_mail(store, config, action, today, now, report)

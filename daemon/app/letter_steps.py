@@ -15,7 +15,13 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.letters import link_outbox, postal_address
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.dunning import QueueReport, _advance_invoices, _decision, _message_id, send_moment
+from daemon.app.ladder_steps import (
+    QueueReport,
+    advance_invoices,
+    send_moment,
+    step_decision,
+    step_message_id,
+)
 from daemon.app.letters import (
     address_of,
     letter_filename,
@@ -74,8 +80,8 @@ def queue_letter(
     days = step.deadline_days if step else 0
     if step is not None and step.formal_notice and days:
         days = max(days, NOTICE_TERM_DAYS)
-    previous = _advance_invoices(store, action, today, now_iso)
-    decision = _decision(
+    previous = advance_invoices(store, action, today, now_iso)
+    decision = step_decision(
         action,
         today,
         {
@@ -119,7 +125,7 @@ def _letter_mail(
 ) -> int | None:
     """The step's mail with the letter (and the terms when it says attach) as attachments.
     Its decision carries no advances: the letter took the step, the mail only carries it."""
-    mid = _message_id(store, action, config)
+    mid = step_message_id(store, action, config)
     if mid is None:
         return None
     name = (postal_address(store, action.debtor_id) or {}).get("name") or ""
@@ -143,7 +149,7 @@ def _letter_mail(
     send_at = send_moment(config, today, now)
     send_day = send_at.astimezone(config.office.tz).date().isoformat()
     decision = {
-        **_decision(action, today, {"letter": letter_id, "send_day": send_day}),
+        **step_decision(action, today, {"letter": letter_id, "send_day": send_day}),
         "advances": [],
     }
     decision["attachment_problems"] = problems
