@@ -4,10 +4,10 @@
 
 Starts a throw-away Dovecot on loopback (tests.servers), MULTIAPPENDs the mails from
 bench/gen_mail.py (not timed), imports the debtors/invoices they link to, then times one
-``daemon.app.inbound.run_ingestion_pass`` through the real ``ImapMailbox`` on a daemon
+``daemon.app.ingestion.run_ingestion_pass`` through the real ``ImapMailbox`` on a daemon
 connection (synchronous=FULL). The split fetch / wait for workers / store / process / server
 action comes from timing wrappers around the adapter and the pass's steps; parse + classify run
-in the pass's worker processes (``inbound.understand_ahead``). Target: >= 200 mails/s.
+in the pass's worker processes (``daemon.app.inbound_workers``). Target: >= 200 mails/s.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ if str(ROOT) not in sys.path:
 from bench import gen_mail  # noqa: E402
 from daemon.adapters.imap import FetchedMessage, ImapMailbox  # noqa: E402
 from daemon.adapters.store.db import open_store  # noqa: E402
-from daemon.app import inbound  # noqa: E402
+from daemon.app import ingestion  # noqa: E402
+from daemon.app.inbound_workers import InboundWorkers  # noqa: E402
 from daemon.app.invoices import import_invoices  # noqa: E402
 from tests.integration.inbound_corpus import NOW, corpus_config, wait_for_login  # noqa: E402
 from tests.servers import DovecotServer, MailAccount  # noqa: E402
@@ -114,35 +115,38 @@ def run(count: int, profile: bool, mark_mode: str = "move") -> dict[str, Any]:
         config = corpus_config(account.imap_settings(), mark_mode=mark_mode)
         timings = Timings()
         originals = (
-            inbound.ingest,
-            inbound.process_message,
-            inbound._server_actions,
-            inbound._result,
+            ingestion.ingest,
+            ingestion.process_message,
+            ingestion.perform_server_actions,
+            InboundWorkers.result,
         )
-        inbound.ingest = timings.wrap("store (ingest)", inbound.ingest)
-        inbound.process_message = timings.wrap("process (link+decide+act)", originals[1])
-        inbound._server_actions = timings.wrap("server action (move + record)", originals[2])
+        ingestion.ingest = timings.wrap("store (ingest)", ingestion.ingest)
+        ingestion.process_message = timings.wrap("process (link+decide+act)", originals[1])
+        ingestion.perform_server_actions = timings.wrap(
+            "server action (move + record)", originals[2]
+        )
         # Time the pass spends waiting for the workers' parse + classify (0 when in line).
-        inbound._result = timings.wrap("wait for workers", originals[3])
+        InboundWorkers.result = timings.wrap("wait for workers", originals[3])  # type: ignore[method-assign]
+        workers = InboundWorkers()  # the pass's loop owns the pool: here, the benchmark
         profiler = cProfile.Profile() if profile else None
         try:
             client = TimedMailbox(ImapMailbox.connect(config.imap), timings)
             t1 = time.perf_counter()
             if profiler:
                 profiler.enable()
-            report = inbound.run_ingestion_pass(store, config, client, now=NOW)
+            report = ingestion.run_ingestion_pass(store, config, client, now=NOW, workers=workers)
             if profiler:
                 profiler.disable()
             total = time.perf_counter() - t1
             client.logout()
         finally:
             (
-                inbound.ingest,
-                inbound.process_message,
-                inbound._server_actions,
-                inbound._result,
+                ingestion.ingest,
+                ingestion.process_message,
+                ingestion.perform_server_actions,
+                InboundWorkers.result,  # type: ignore[method-assign]
             ) = originals
-            inbound.shutdown_workers()
+            workers.shutdown()
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(30)

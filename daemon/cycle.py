@@ -29,6 +29,9 @@ from daemon.adapters.notify import SystemdNotifier
 from daemon.adapters.privatefiles import FilePolicy
 from daemon.adapters.store.db import Store, dumps, open_store
 from daemon.adapters.store.upkeep import any_in_flight
+from daemon.app.inbound_workers import InboundWorkers
+from daemon.app.mail_routes import default_routes
+from daemon.app.routing import RouteTable
 from daemon.config import Config, ConfigError
 
 log = logging.getLogger("dunmail")
@@ -194,6 +197,9 @@ class Daemon:
             self.notifier.stopping()
             # Let every stage finish its current unit of work.
             await asyncio.gather(*tasks, return_exceptions=True)
+            for stage, _ in self.stage_table.values():
+                if isinstance(stage, InboundStage):
+                    stage.workers.shutdown()  # the loop owns the pool: it ends it
             store.set_state("daemon_stopped", iso_utc(self.clock()))
             store.close()
             log.info("dunmail daemon stopped")
@@ -315,12 +321,15 @@ class InboundStage:
     """Keeps one IMAP connection: a pass, then IDLE (or a poll wait) until mail arrives.
 
     The wait is short (at most ``max_wait`` seconds) so a stop request is honoured quickly;
-    a broken connection raises, the stage backs off and the next run reconnects."""
+    a broken connection raises, the stage backs off and the next run reconnects. The stage
+    owns what its passes use: the parse/classify worker pool and the routing table."""
 
     def __init__(self, max_wait: float = 10.0) -> None:
         self.client: Any = None
         self.settings: Any = None
         self.max_wait = max_wait
+        self.workers = InboundWorkers()
+        self.routes: RouteTable = default_routes()
 
     def __call__(self, rt: Runtime) -> None:
         if self.client is not None and self.settings != rt.config.imap:
@@ -328,14 +337,20 @@ class InboundStage:
         if not rt.config.imap.configured:
             return
         from daemon.adapters.imap import connect_with_retry
-        from daemon.app.inbound import run_ingestion_pass, wait_for_mail
+        from daemon.app.ingestion import run_ingestion_pass, wait_for_mail
 
         if self.client is None:
             self.settings = rt.config.imap
             self.client = connect_with_retry(rt.config.imap, attempts=1)
         try:
             report = run_ingestion_pass(
-                rt.store, rt.config, self.client, now=rt.now(), stop=rt.halt
+                rt.store,
+                rt.config,
+                self.client,
+                now=rt.now(),
+                stop=rt.halt,
+                workers=self.workers,
+                routes=self.routes,
             )
             rt.count("mails", report.stored)
             if not rt.halt.is_set():

@@ -13,13 +13,10 @@ from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import loads
 from daemon.adapters.store.inbox import inbox_row, inbox_rows
-from daemon.app.inbound import (
-    PassReport,
-    fetch_mail,
-    import_message,
-    pending_refile_note,
-    retry_message,
-)
+from daemon.app.inbox_processing import retry_message
+from daemon.app.ingestion import fetch_mail, import_message
+from daemon.app.mailbox import PassReport
+from daemon.app.server_actions import pending_refile_note
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
 from daemon.cli.human import human, with_debtors
 from daemon.cli.progress import progress_iter, watching

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from daemon.adapters.clock import utc_now
-from daemon.app.inbound import retry_for_review
+from daemon.app.inbox_processing import retry_for_review
 from daemon.app.review import (
     ActionRequest,
     ReviewError,

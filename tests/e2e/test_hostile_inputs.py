@@ -27,7 +27,7 @@ from click.testing import CliRunner, Result
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, loads, open_store
 from daemon.app.dunning import queue_day
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.cli import main
 from tests.integration.dunning_support import add_statement, make_config
 from tests.integration.inbound_corpus import (

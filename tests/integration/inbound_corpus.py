@@ -21,8 +21,9 @@ from imapclient.exceptions import LoginError
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, open_store
-from daemon.app.inbound import PassReport, run_ingestion_pass
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.app.invoices import import_invoices
+from daemon.app.mailbox import PassReport
 from daemon.config import Config, ImapSettings, OfficeSettings
 from tests.servers import MailAccount
 

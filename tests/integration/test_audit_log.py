@@ -16,7 +16,7 @@ from daemon.adapters.auditlog import AUDIT, JsonFormatter
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import open_store
 from daemon.app.dunning import run_cycle
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.app.statements import import_statement_bytes
 from daemon.domain.references import generate_rf
 from daemon.domain.workdays import is_business_day

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, loads, open_store
-from daemon.app import inbound
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app import inbox_processing, ingestion, routing
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.app.promises import review_promises
 from daemon.cli import main
 from daemon.config import Config
@@ -237,7 +237,7 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
     for path in picked:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
-    real = inbound.classify
+    real = routing.classify
     poison = email.message_from_bytes(picked[2].read_bytes(), policy=email.policy.default)
 
     def failing(parsed: Any, **kwargs: Any) -> Any:
@@ -245,7 +245,7 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
             raise RuntimeError("classifier bug")
         return real(parsed, **kwargs)
 
-    monkeypatch.setattr(inbound, "classify", failing)
+    monkeypatch.setattr(routing, "classify", failing)
     report = run_pass(store, config)
     assert report.outcomes.get("shunted") == 1
     assert sum(report.outcomes.values()) == 5
@@ -254,7 +254,7 @@ def test_a_failing_message_is_shunted_the_pass_goes_on_and_retry_processes_it(
     assert store.scalar("SELECT type FROM review_items WHERE inbox_id = ?", (shunted["id"],)) == (
         "shunted_mail"
     )
-    monkeypatch.setattr(inbound, "classify", real)
+    monkeypatch.setattr(routing, "classify", real)
     db_path = tmp_path / "dunmail.db"
     result = CliRunner().invoke(
         main, ["--db", str(db_path), "inbox", "retry", str(shunted["id"]), "--now", NOW.isoformat()]
@@ -287,15 +287,15 @@ def test_in_flag_mode_a_retried_message_gets_the_flags_of_its_new_outcome(
     raw = corpus_files()[7].read_bytes()  # a promise: processed once it can be classified
     account.deliver(raw)
     config = corpus_config(account.imap_settings(), mark_mode="flag")
-    real = inbound.classify
+    real = routing.classify
 
     def failing(parsed: Any, **kwargs: Any) -> Any:
         raise RuntimeError("classifier bug")
 
-    monkeypatch.setattr(inbound, "classify", failing)
+    monkeypatch.setattr(routing, "classify", failing)
     run_pass(store, config)
-    monkeypatch.setattr(inbound, "classify", real)
-    assert inbound.retry_message(store, config, 1, now=NOW) == "processed"
+    monkeypatch.setattr(routing, "classify", real)
+    assert inbox_processing.retry_message(store, config, 1, now=NOW) == "processed"
     run_pass(store, config)
     [flags] = account.flags("INBOX").values()
     assert {"\\Seen", "$DunmailProcessed"} <= flags
@@ -313,7 +313,7 @@ def test_a_crash_between_commit_and_move_is_repaired_first_on_the_next_pass(
     for path in corpus_files()[:4]:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
-    monkeypatch.setattr(inbound, "COMMIT_GROUP", 2)
+    monkeypatch.setattr(ingestion, "COMMIT_GROUP", 2)
 
     def crash_after_first_group(point: str, inbox_id: int) -> None:
         if point == "committed" and inbox_id == 2:
@@ -339,7 +339,7 @@ def test_a_crash_inside_a_commit_group_undoes_the_whole_group(
     for path in corpus_files()[:5]:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
-    monkeypatch.setattr(inbound, "COMMIT_GROUP", 2)
+    monkeypatch.setattr(ingestion, "COMMIT_GROUP", 2)
 
     def crash_in_second_group(point: str, inbox_id: int) -> None:
         if point == "processed" and inbox_id == 4:
@@ -443,7 +443,7 @@ def test_a_stop_request_ends_the_pass_after_the_batch_in_hand(
     for path in corpus_files()[:30]:
         account.deliver(path.read_bytes())
     config = corpus_config(account.imap_settings())
-    monkeypatch.setattr(inbound, "FETCH_BATCH", 10)
+    monkeypatch.setattr(ingestion, "FETCH_BATCH", 10)
     stop = threading.Event()
 
     def sigterm_during_first_batch(point: str, inbox_id: int) -> None:

@@ -17,8 +17,8 @@ import pytest
 
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, loads, open_store
-from daemon.app import inbound
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app import ingestion
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.config import Config
 from tests.integration.inbound_corpus import (
     NOW,
@@ -152,7 +152,7 @@ def test_kill_9_mid_batch_then_run_again(
     assert outcome(store) == reference
 
 
-GROUP = 16  # messages per commit in these tests (inbound.COMMIT_GROUP)
+GROUP = 16  # messages per commit in these tests (ingestion.COMMIT_GROUP)
 
 
 def corpus_in_mailbox(
@@ -187,7 +187,7 @@ def test_crash_at_each_commit_boundary(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account, store, files, config = corpus_in_mailbox(tmp_path, dovecot)
-    monkeypatch.setattr(inbound, "COMMIT_GROUP", GROUP)
+    monkeypatch.setattr(ingestion, "COMMIT_GROUP", GROUP)
 
     def crash(at: str, inbox_id: int) -> None:
         if at == point and inbox_id == after:
@@ -223,8 +223,8 @@ def test_crash_with_the_next_batch_fetched_ahead(
     """Batches of 20: while batch 3 is processed, batch 4 is already fetched and in the
     workers. A crash then loses nothing of it (it was never stored) and doubles nothing."""
     account, store, files, config = corpus_in_mailbox(tmp_path, dovecot)
-    monkeypatch.setattr(inbound, "FETCH_BATCH", 20)
-    monkeypatch.setattr(inbound, "COMMIT_GROUP", 8)
+    monkeypatch.setattr(ingestion, "FETCH_BATCH", 20)
+    monkeypatch.setattr(ingestion, "COMMIT_GROUP", 8)
     fetched: list[int] = []
     real_fetch = ImapMailbox.fetch
 

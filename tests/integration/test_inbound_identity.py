@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from daemon.adapters.imap import ImapMailbox
 from daemon.adapters.store.db import Store, dumps, loads, open_store
 from daemon.adapters.store.queue import debtor_reply_items
-from daemon.app.inbound import PassReport, run_ingestion_pass
+from daemon.app.ingestion import run_ingestion_pass
+from daemon.app.mailbox import PassReport
 from daemon.cli import main
 from daemon.config import Config, OfficeSettings
 from tests.integration.inbound_corpus import wait_for_login

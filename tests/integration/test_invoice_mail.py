@@ -20,7 +20,7 @@ import pytest
 
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.imap import ImapMailbox
-from daemon.app.inbound import import_message, run_ingestion_pass
+from daemon.app.ingestion import import_message, run_ingestion_pass
 from daemon.app.invoicemail import import_invoice_mail
 from daemon.config import ConfigError, parse_config
 from tests.integration.human_world import CONFIG, World

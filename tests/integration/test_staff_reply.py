@@ -14,7 +14,7 @@ import pytest
 
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.imap import ImapMailbox
-from daemon.app.inbound import run_ingestion_pass
+from daemon.app.ingestion import run_ingestion_pass
 from daemon.app.outbox import drain_outbox
 from daemon.app.review import ActionRequest
 from daemon.app.staffmail import (

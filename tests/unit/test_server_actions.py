@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from daemon.app.inbound import _next_server_action
+from daemon.app.server_actions import next_server_action as _next_server_action
 
 REVIEW, DONE = "move:dunmail/review", "move:dunmail/processed"
 FLAG_REVIEW, FLAG_DONE = "flag:\\Flagged $DunmailReview", "flag:\\Seen $DunmailProcessed"
