@@ -12,7 +12,7 @@ billion-laughs arrive.
 
 An entry is not walked element by element from Python: lxml serialises it (in C) and the
 fields are cut out of that text by a plan worked out once per tag skeleton; see "How an entry
-is read" in :mod:`parsers.camt_plans`. The plan is built from the same local-name spec trees a
+is read" in :mod:`parsers.camt_layout`. The plan is built from the same local-name spec trees a
 walk would use, and :mod:`parsers.camt_entries` turns its texts into payments. Where the
 document is written plainly, an entry whose skeleton is known is read straight from the text
 lxml parsed it from, with no serialisation at all; see "Reading entries from the source" below.

@@ -1,6 +1,6 @@
 """The payment records of one CAMT ``Ntry``, built from the texts its plan cut out.
 
-:mod:`parsers.camt_plans` says where an entry's texts are; this module says what they mean:
+:mod:`parsers.camt_layout` says where an entry's texts are; this module says what they mean:
 amounts, direction, dates, the counterparty, and the worded error for each bad value (the
 statement balances in :mod:`parsers.camt` use the same amount reader). It runs once per entry,
 so the common cases are spelt out inline. ``new_payment``, the cheap Payment constructor that
@@ -18,7 +18,7 @@ from typing import cast
 from lxml import etree
 
 from parsers.bank import BankFormatError, Direction, Payment
-from parsers.camt_plans import _RECENT, _body_start, _promote, _read, _TxPlan, _unescape
+from parsers.camt_layout import _RECENT, _body_start, _promote, _read, _TxPlan, _unescape
 from parsers.camt_source import Header, SourceText
 
 _tostring = etree.tostring

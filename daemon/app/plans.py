@@ -12,10 +12,9 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import plans as plan_store
-from daemon.adapters.store.cases import open_case, set_case_status
+from daemon.adapters.store.cases import case_row, open_case, set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.inbox import case_row
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.templates import render

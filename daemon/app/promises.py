@@ -12,12 +12,20 @@ from datetime import date, datetime
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store import inbox as db
-from daemon.adapters.store.cases import open_promises, set_case_status
+from daemon.adapters.store.cases import case_row, open_promises, set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.holds import paid_claim_holds_due, release_hold
 from daemon.adapters.store.invoices import invoice_rows
+from daemon.adapters.store.promises import (
+    last_booking_date,
+    open_invoice_numbers,
+    promises_due,
+    resolve_promise,
+    unsettled,
+)
 from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.store.reply_lookups import invoice_debtors
 from daemon.app.mailout import office_context
 from daemon.app.plans import mail_debtor
 from daemon.config import Config
@@ -106,9 +114,9 @@ def review_promises(store: Store, config: Config, today: date, now: datetime) ->
     result = PromiseReview()
     at = iso_utc(now)
     with store.transaction():
-        for promise in db.promises_due(store, today.isoformat()):
+        for promise in promises_due(store, today.isoformat()):
             _settle_promise(store, promise, result, at)
-        for hold in db.paid_claim_holds_due(store, today.isoformat()):
+        for hold in paid_claim_holds_due(store, today.isoformat()):
             _settle_paid_claim(store, hold, result, at)
     return result
 
@@ -122,7 +130,7 @@ def record_kept_promises(store: Store, debtor_ids: set[str], at: str) -> list[in
     for debtor_id in sorted(debtor_ids):
         for promise in open_promises(store, debtor_id):
             still_open = _invoices_of(store, promise)
-            paid_on = db.last_booking_date(
+            paid_on = last_booking_date(
                 store,
                 since=promise["created_at"],
                 numbers=promise["invoice_numbers"],
@@ -137,7 +145,7 @@ def record_kept_promises(store: Store, debtor_ids: set[str], at: str) -> list[in
             )
             if outcome is None:
                 continue
-            db.resolve_promise(store, promise["id"], "kept", now=at)
+            resolve_promise(store, promise["id"], "kept", now=at)
             record_event(
                 store,
                 "promise_kept",
@@ -169,7 +177,7 @@ def _settled_by_grace_end(
     the payment after the grace period (a late payment settles the debt but broke the
     promise: recorded as such, with no review item since nothing is owed)."""
     ids = {"debtor_id": promise["debtor_id"], "case_id": promise["case_id"]}
-    paid_on = db.last_booking_date(
+    paid_on = last_booking_date(
         store,
         since=promise["created_at"],
         numbers=promise["invoice_numbers"],
@@ -177,7 +185,7 @@ def _settled_by_grace_end(
     )
     grace = promise["grace_until"]
     if paid_on is not None and grace is not None and paid_on[:10] > grace[:10]:
-        db.resolve_promise(store, promise["id"], "broken", now=at)
+        resolve_promise(store, promise["id"], "broken", now=at)
         reason = f"paid on {paid_on[:10]}, after the grace period that ended {grace[:10]}"
         record_event(
             store,
@@ -189,7 +197,7 @@ def _settled_by_grace_end(
         result.broken.append(promise["id"])
         closing = "promise paid late"
     else:
-        db.resolve_promise(store, promise["id"], "kept", now=at)
+        resolve_promise(store, promise["id"], "kept", now=at)
         reason = "nothing was open any more when the grace period ended"
         extra = {"paid_on": paid_on[:10]} if paid_on else {}
         record_event(
@@ -197,11 +205,11 @@ def _settled_by_grace_end(
         )
         result.kept.append(promise["id"])
         closing = "promise kept"
-    case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
+    case = case_row(store, promise["case_id"]) if promise["case_id"] else None
     # The payment usually closed the case already: close it (and say so) only when it is
     # still open.
     still_open = case is not None and case["closed_at"] is None
-    if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
+    if still_open and not open_invoice_numbers(store, promise["debtor_id"]):
         set_case_status(store, promise["case_id"], "closed", reason=closing, now=at)
         record_event(store, "case_closed", detail={"reason": closing}, at=at, **ids)
 
@@ -209,9 +217,7 @@ def _settled_by_grace_end(
 def _invoices_of(store: Store, promise: dict[str, Any]) -> list[str]:
     numbers = list(promise["invoice_numbers"])
     return (
-        db.unsettled(store, numbers)
-        if numbers
-        else db.open_invoice_numbers(store, promise["debtor_id"])
+        unsettled(store, numbers) if numbers else open_invoice_numbers(store, promise["debtor_id"])
     )
 
 
@@ -228,7 +234,7 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
     if not open_numbers:
         _settled_by_grace_end(store, promise, detail, result, at)
         return
-    db.resolve_promise(store, promise["id"], "broken", now=at)
+    resolve_promise(store, promise["id"], "broken", now=at)
     if promise["promised_date"] is None:
         # An undated "we'll pay soon" only bought a short pause; the ladder simply goes on.
         record_event(store, "promise_lapsed", detail=detail, at=at, **ids)
@@ -253,13 +259,13 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
 
 
 def _settle_paid_claim(store: Store, hold: dict[str, Any], result: PromiseReview, at: str) -> None:
-    db.release_hold(store, hold["id"], now=at)
+    release_hold(store, hold["id"], now=at)
     if hold["scope"] == "invoice":
-        open_numbers = db.unsettled(store, [hold["target"]])
-        debtor = db.invoice_debtors(store, [hold["target"]]).get(hold["target"])
+        open_numbers = unsettled(store, [hold["target"]])
+        debtor = invoice_debtors(store, [hold["target"]]).get(hold["target"])
     else:
         debtor = hold["target"]
-        open_numbers = db.open_invoice_numbers(store, debtor) if debtor else []
+        open_numbers = open_invoice_numbers(store, debtor) if debtor else []
     detail = {
         "hold_id": hold["id"],
         "reason": hold["reason"],

@@ -15,15 +15,17 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
-from daemon.adapters.store import inbox as db
 from daemon.adapters.store.cases import (
     add_case,
     add_hold,
     add_promise,
+    case_row,
     find_case,
+    pause_case,
     set_case_status,
 )
 from daemon.adapters.store.db import Store
+from daemon.adapters.store.debtors import mark_address_undeliverable, mark_debtor_insolvent
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import (
     debtor_row,
@@ -35,7 +37,15 @@ from daemon.adapters.store.invoices import (
     registered_debtors,
     set_invoice_status,
 )
+from daemon.adapters.store.plans import add_proposed_plan
 from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.store.reply_lookups import (
+    answered_recently,
+    case_by_token,
+    invoice_debtors,
+    outbox_by_message_id,
+    unallocated_credits,
+)
 from daemon.adapters.templates import render
 from daemon.app.mailout import (
     Attachment,
@@ -120,7 +130,7 @@ def thread_claims(store: Store, config: Config, ids: tuple[str, ...]) -> list[Cl
     claims: list[Claim] = []
     domains = own_domains(config)
     for mid in ids:
-        sent = db.outbox_by_message_id(store, mid)
+        sent = outbox_by_message_id(store, mid)
         if sent is not None and sent["debtor_id"]:
             numbers = tuple(sent["invoice_numbers"])
             claims.append(Claim("thread", mid, sent["debtor_id"], numbers, sent["case_id"]))
@@ -128,18 +138,18 @@ def thread_claims(store: Store, config: Config, ids: tuple[str, ...]) -> list[Cl
         ref = parse_reminder_id(mid, domains)
         if ref is None:
             continue
-        owner = db.invoice_debtors(store, [ref.key]).get(ref.key)
+        owner = invoice_debtors(store, [ref.key]).get(ref.key)
         if owner:
             claims.append(Claim("reminder", mid, owner, (ref.key,)))
             continue
-        case = db.case_by_token(store, ref.key)
+        case = case_by_token(store, ref.key)
         if case is not None:
             claims.append(Claim("reminder", mid, case["debtor_id"], (), case["id"]))
     return claims
 
 
 def invoice_claims(store: Store, numbers: tuple[str, ...]) -> list[Claim]:
-    owners = db.invoice_debtors(store, list(numbers))
+    owners = invoice_debtors(store, list(numbers))
     return [Claim("invoice", n, owners[n], (n,)) for n in numbers if n in owners]
 
 
@@ -224,12 +234,12 @@ def build_context(
         answer_to,
         config.office.addresses,
         enabled=config.inbound.auto_answer,
-        recently_answered=bool(answer_to) and db.answered_recently(store, answer_to or "", since),
+        recently_answered=bool(answer_to) and answered_recently(store, answer_to or "", since),
     )
     base = dataclasses.replace(
         base, answer_blockers=blockers, answer_to=recipients.to, answer_note=recipients.note
     )
-    case = db.case_row(store, link.case_id) if link.case_id else None
+    case = case_row(store, link.case_id) if link.case_id else None
     to_open = ""
     if case is None or case["closed_at"] is not None:
         # Read only: a case still to be opened is the decision's first command (OpenCase).
@@ -249,7 +259,7 @@ def build_context(
                 r["counterparty_name"],
                 r["remittance"] or "",
             )
-            for r in db.unallocated_credits(store)
+            for r in unallocated_credits(store)
         ]
         candidates = fx.find_payment_candidates(credits, linked or open_invoices)
     paused = date.fromisoformat(case["paused_until"]) if case and case["paused_until"] else None
@@ -419,7 +429,7 @@ def _record_promise(a: _Apply, cmd: fx.RecordPromise, key: str) -> None:
 
 def _pause_case(a: _Apply, cmd: fx.PauseCase, key: str) -> None:
     assert a.ctx.case_id is not None
-    db.pause_case(a.store, a.ctx.case_id, cmd.until.isoformat(), cmd.reason, now=a.at)
+    pause_case(a.store, a.ctx.case_id, cmd.until.isoformat(), cmd.reason, now=a.at)
     a.event("case_paused", until=str(cmd.until), reason=cmd.reason)
 
 
@@ -453,19 +463,19 @@ def _set_case_status(a: _Apply, cmd: fx.SetCaseStatus, key: str) -> None:
 
 def _mark_insolvent(a: _Apply, cmd: fx.MarkInsolvent, key: str) -> None:
     assert a.ctx.debtor_id
-    db.mark_debtor_insolvent(a.store, a.ctx.debtor_id, now=a.at)
+    mark_debtor_insolvent(a.store, a.ctx.debtor_id, now=a.at)
     a.event("debtor_insolvent", reason=cmd.reason)
 
 
 def _mark_undeliverable(a: _Apply, cmd: fx.MarkUndeliverable, key: str) -> None:
-    changed = db.mark_address_undeliverable(a.store, cmd.address, cmd.reason, now=a.at)
+    changed = mark_address_undeliverable(a.store, cmd.address, cmd.reason, now=a.at)
     a.event("address_undeliverable", address=cmd.address, rows=changed, reason=cmd.reason)
 
 
 def _propose_plan(a: _Apply, cmd: fx.ProposePlan, key: str) -> None:
     assert a.ctx.debtor_id
     status = "active" if cmd.accepted else "proposed"
-    plan_id = db.add_proposed_plan(
+    plan_id = add_proposed_plan(
         a.store,
         debtor_id=a.ctx.debtor_id,
         case_id=a.ctx.case_id,

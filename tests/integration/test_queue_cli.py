@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from daemon.adapters.store.inbox import add_proposed_plan
+from daemon.adapters.store.plans import add_proposed_plan
 from tests.integration.human_world import NOW, World, eml
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from daemon.adapters.store.db import Store, dumps, loads, open_store
-from daemon.adapters.store.inbox import answered_recently
 from daemon.adapters.store.queue import add_review_item
+from daemon.adapters.store.reply_lookups import answered_recently
 
 
 class Boom(RuntimeError):

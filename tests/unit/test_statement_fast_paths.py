@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 
 import parsers.camt_entries as camt_entries
-import parsers.camt_plans as camt_plans
+import parsers.camt_layout as camt_layout
 from parsers.bank import BankFormatError, Direction, Payment
 from parsers.camt import iter_camt, iter_camt_payments
 from parsers.mt940 import iter_mt940, iter_mt940_payments
@@ -188,27 +188,27 @@ def test_interleaved_shapes_match_the_oracle_whatever_the_order() -> None:
 
 def test_every_entry_a_new_skeleton_stays_correct_and_the_cache_bounded() -> None:
     # An attribute that differs per entry gives every entry a skeleton of its own.
-    count = camt_plans._MAX_PLANS + 40
+    count = camt_layout._MAX_PLANS + 40
     entries = [
         entry("plain-credit", i, "").replace("<Ntry>", f'<Ntry n="{i}">', 1)
         for i in range(1, count + 1)
     ]
     data = document(entries, "")
     assert [fields(p) for p in iter_camt_payments(data, source="t")] == oracle(data)
-    assert len(camt_plans._PLANS) <= camt_plans._MAX_PLANS
-    assert len(camt_plans._RECENT) <= camt_plans._MAX_RECENT
+    assert len(camt_layout._PLANS) <= camt_layout._MAX_PLANS
+    assert len(camt_layout._RECENT) <= camt_layout._MAX_RECENT
 
 
 def test_skeletons_seen_twice_each_keep_the_compiled_regexes_bounded() -> None:
-    count = camt_plans._MAX_COMPILED + 30
+    count = camt_layout._MAX_COMPILED + 30
     entries = [
         entry("plain-credit", i, "").replace("<Ntry>", f'<Ntry n="{i // 2}">', 1)
         for i in range(2, 2 * count + 2)
     ]
     data = document(entries, "")
     assert [fields(p) for p in iter_camt_payments(data, source="t")] == oracle(data)
-    compiled = sum(len(plan.patterns) for plan in camt_plans._PLANS.values())
-    assert 0 < compiled <= camt_plans._MAX_COMPILED
+    compiled = sum(len(plan.patterns) for plan in camt_layout._PLANS.values())
+    assert 0 < compiled <= camt_layout._MAX_COMPILED
 
 
 def test_an_outsized_entry_is_read_but_not_kept() -> None:
@@ -216,7 +216,7 @@ def test_an_outsized_entry_is_read_but_not_kept() -> None:
     big = entry("plain-credit", 5, "").replace("<NtryDtls>", filler + "<NtryDtls>", 1)
     data = document([big, big], "")
     assert [fields(p) for p in iter_camt_payments(data, source="t")] == oracle(data)
-    assert all(len(key) <= camt_plans._MAX_SKELETON for key in camt_plans._PLANS)
+    assert all(len(key) <= camt_layout._MAX_SKELETON for key in camt_layout._PLANS)
 
 
 def test_a_bad_amount_in_a_repeated_shape_is_worded_like_the_first() -> None:

@@ -175,3 +175,17 @@ def open_promises(store: Store, debtor_id: str | None = None) -> list[dict[str, 
     for row in rows:
         row["invoice_numbers"] = loads(row["invoice_numbers"], [])
     return rows
+
+
+def pause_case(store: Store, case_id: int, until: str, reason: str, *, now: str) -> None:
+    """Pause only an active or paused case, and never shorten an existing pause."""
+    store.execute(
+        "UPDATE cases SET status = 'paused', paused_until = ?, pause_reason = ?, updated_at = ?"
+        " WHERE id = ? AND status IN ('active', 'paused')"
+        " AND (paused_until IS NULL OR paused_until < ?)",
+        (until, reason, now, case_id, until),
+    )
+
+
+def case_row(store: Store, case_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT * FROM cases WHERE id = ?", (case_id,))

@@ -24,3 +24,16 @@ def debtor_balances(store: Store) -> list[dict[str, Any]]:
         " FROM debtors d WHERE d.erased_at IS NULL ORDER BY d.id",
         (*OPEN_STATES, *OPEN_STATES),
     )
+
+
+def mark_address_undeliverable(store: Store, address: str, reason: str, *, now: str) -> int:
+    cursor = store.execute(
+        "UPDATE debtor_emails SET status = 'undeliverable', status_reason = ?, status_at = ?"
+        " WHERE email = ? AND status != 'undeliverable'",
+        (reason, now, address.lower()),
+    )
+    return cursor.rowcount
+
+
+def mark_debtor_insolvent(store: Store, debtor_id: str, *, now: str) -> None:
+    store.execute("UPDATE debtors SET insolvent = 1, updated_at = ? WHERE id = ?", (now, debtor_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from daemon.adapters.store.db import Store
 
 
@@ -22,3 +24,15 @@ def release_invoice_holds(store: Store, invoice_number: str, *, at: str) -> None
         " AND released_at IS NULL",
         (at, invoice_number),
     )
+
+
+def paid_claim_holds_due(store: Store, today: str) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT * FROM holds WHERE released_at IS NULL AND reason LIKE 'paid_claim:%'"
+        " AND until IS NOT NULL AND until < ? ORDER BY id",
+        (today,),
+    )
+
+
+def release_hold(store: Store, hold_id: int, *, now: str) -> None:
+    store.execute("UPDATE holds SET released_at = ? WHERE id = ?", (now, hold_id))

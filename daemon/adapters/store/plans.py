@@ -1,8 +1,5 @@
-"""Payment plans and their instalments (daemon.app.plans).
-
-A plan proposed from a debtor's reply is written by store.inbox.add_proposed_plan, inside the
-reply's transaction.
-"""
+"""Payment plans and their instalments (daemon.app.plans); a plan proposed from a debtor's
+reply is written by ``add_proposed_plan``, inside the reply's transaction."""
 
 from __future__ import annotations
 
@@ -105,3 +102,38 @@ def paid_towards(store: Store, invoice_numbers: Sequence[str], since: str) -> in
         (*invoice_numbers, since),
     )
     return int(value)
+
+
+def add_proposed_plan(
+    store: Store,
+    *,
+    debtor_id: str,
+    case_id: int | None,
+    invoice_numbers: Sequence[str],
+    instalments: Sequence[tuple[str, int]],
+    total_cents: int,
+    status: str,
+    now: str,
+) -> int:
+    approved = now if status == "active" else None
+    cursor = store.execute(
+        "INSERT INTO payment_plans (debtor_id, case_id, status, invoice_numbers, total_cents,"
+        " created_at, approved_at, approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            debtor_id,
+            case_id,
+            status,
+            dumps(list(invoice_numbers)),
+            total_cents,
+            now,
+            approved,
+            "daemon" if approved else None,
+        ),
+    )
+    plan_id = int(cursor.lastrowid or 0)
+    for seq, (due, cents) in enumerate(instalments, start=1):
+        store.execute(
+            "INSERT INTO plan_instalments (plan_id, seq, due_date, amount_cents) VALUES (?, ?, ?, ?)",
+            (plan_id, seq, due, cents),
+        )
+    return plan_id
