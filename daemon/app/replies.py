@@ -1,6 +1,8 @@
-"""A classified reply → its case: link it, read the context once, decide purely, apply.
+"""A classified reply → its case: one load (store.reply_snapshot), a pure decision (whose
+reply: domain.reply_snapshot + domain.identity; what it causes: domain.reply_effects), one
+apply (the command handlers below).
 
-Runs inside the caller's transaction (daemon.app.inbound), so the inbox row, the effects,
+Runs inside the caller's transaction (daemon.app.inbox_processing), so the inbox row, the effects,
 outbox answers, review items and events of one message are written together or not at all.
 """
 
@@ -14,38 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.invoice_pdfs import pdf_problem, read_pdf
+from daemon.adapters.invoice_pdfs import read_pdf
 from daemon.adapters.store.cases import (
     add_case,
     add_hold,
     add_promise,
-    case_row,
-    find_case,
     pause_case,
     set_case_status,
 )
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.debtors import mark_address_undeliverable, mark_debtor_insolvent
 from daemon.adapters.store.events import record_event
-from daemon.adapters.store.invoices import (
-    debtor_row,
-    debtors_by_domain,
-    debtors_by_email,
-    debtors_of_domain,
-    invoice_rows,
-    known_mail_domains,
-    registered_debtors,
-    set_invoice_status,
-)
+from daemon.adapters.store.invoices import set_invoice_status
 from daemon.adapters.store.plans import add_proposed_plan
 from daemon.adapters.store.queue import add_review_item
-from daemon.adapters.store.reply_lookups import (
-    answered_recently,
-    case_by_token,
-    invoice_debtors,
-    outbox_by_message_id,
-    unallocated_credits,
-)
+from daemon.adapters.store.reply_snapshot import load_reply_snapshot
 from daemon.adapters.templates import render
 from daemon.app.mailout import (
     Attachment,
@@ -57,29 +42,13 @@ from daemon.app.mailout import (
 )
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
-from daemon.domain.classify import Classification, Intent
-from daemon.domain.identity import (
-    Binding,
-    Claim,
-    SenderFacts,
-    bind,
-    bind_bounce,
-    choose_recipients,
-)
-from daemon.domain.invoice_pdfs import PdfPolicy
-from daemon.domain.linking import (
-    domain_of,
-    is_public_domain,
-    parse_reminder_id,
-    thread_ids,
-)
+from daemon.domain.classify import Classification
+from daemon.domain.identity import Binding
+from daemon.domain.linking import domain_of
 from daemon.domain.money import from_cents
+from daemon.domain.reply_snapshot import bind_reply, reply_context
 from daemon.domain.workdays import is_business_day
-from parsers.addresses import is_international, lookalike
 from parsers.mail import ParsedMail
-from parsers.replies.quotes import split_reply
-
-EXCERPT_CHARS = 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,177 +77,6 @@ def own_domains(config: Config) -> set[str]:
     return {domain_of(a) for a in config.office.addresses}
 
 
-# -- linking ------------------------------------------------------------------------------
-
-
-def link_message(store: Store, config: Config, mail: ParsedMail, c: Classification) -> Binding:
-    """The debtor this mail speaks for (daemon.domain.identity): from its sender; thread
-    references and invoice numbers only say which of that debtor's invoices it is about."""
-    if c.intent is Intent.BOUNCE:
-        ids = thread_ids(mail.in_reply_to, mail.references, mail.embedded)
-        if c.original_message_id:
-            ids = (c.original_message_id, *ids)
-        owners = [(a, d) for a in c.bounce_recipients for d in debtors_by_email(store, a)]
-        return bind_bounce(thread_claims(store, config, ids), owners)
-    ids = thread_ids(mail.in_reply_to, mail.references)
-    claims = [*thread_claims(store, config, ids), *invoice_claims(store, c.invoice_numbers)]
-    return bind(sender_facts(store, config, mail), claims)
-
-
-def thread_claims(store: Store, config: Config, ids: tuple[str, ...]) -> list[Claim]:
-    """Our own messages (outbox) and reminder Message-IDs among ``ids``, with their debtor."""
-    claims: list[Claim] = []
-    domains = own_domains(config)
-    for mid in ids:
-        sent = outbox_by_message_id(store, mid)
-        if sent is not None and sent["debtor_id"]:
-            numbers = tuple(sent["invoice_numbers"])
-            claims.append(Claim("thread", mid, sent["debtor_id"], numbers, sent["case_id"]))
-            continue
-        ref = parse_reminder_id(mid, domains)
-        if ref is None:
-            continue
-        owner = invoice_debtors(store, [ref.key]).get(ref.key)
-        if owner:
-            claims.append(Claim("reminder", mid, owner, (ref.key,)))
-            continue
-        case = case_by_token(store, ref.key)
-        if case is not None:
-            claims.append(Claim("reminder", mid, case["debtor_id"], (), case["id"]))
-    return claims
-
-
-def invoice_claims(store: Store, numbers: tuple[str, ...]) -> list[Claim]:
-    owners = invoice_debtors(store, list(numbers))
-    return [Claim("invoice", n, owners[n], (n,)) for n in numbers if n in owners]
-
-
-def sender_facts(store: Store, config: Config, mail: ParsedMail) -> SenderFacts:
-    """What the store knows of the sender. A From header the strict parser refused, or a
-    domain imitating one we know, leaves the sender unknown."""
-    address = mail.sender
-    if not address:
-        return SenderFacts("", mail.sender_problems)
-    domain = domain_of(address)
-    if is_international(domain):
-        imitated = lookalike(domain, {*own_domains(config), *known_mail_domains(store)})
-        if imitated:
-            return SenderFacts(address, (f"the domain {domain} is a look-alike of {imitated}",))
-    registered = tuple(registered_debtors(store, address))
-    if registered or is_public_domain(domain):
-        return SenderFacts(address, registered_for=registered)
-    declared = tuple(debtors_of_domain(store, domain))
-    if declared:
-        return SenderFacts(address, domain_of=declared)
-    # The colleague lookup scans the addresses (LIKE '%@domain'): only for the unregistered.
-    return SenderFacts(address, colleague_of=tuple(debtors_by_domain(store, domain)))
-
-
-# -- context ------------------------------------------------------------------------------
-
-
-def _facts(row: dict[str, Any], pdfs: PdfPolicy) -> fx.InvoiceFacts:
-    open_cents = (
-        row["amount_cents"] - row["paid_cents"] - row["credited_cents"] - row["written_off_cents"]
-    )
-    pdf = row.get("pdf_path")
-    # Checked again here, not only at import: the database may predate the rule, and the
-    # file may have changed since (issue #11).
-    problem = pdf_problem(pdf, pdfs) if pdf else None
-    return fx.InvoiceFacts(
-        row["number"],
-        row["currency"],
-        row["amount_cents"],
-        open_cents,
-        row["status"],
-        date.fromisoformat(row["due_date"]),
-        pdf if pdf and problem is None else None,
-        pdf_problem=problem,
-    )
-
-
-def build_context(
-    store: Store,
-    config: Config,
-    mail: ParsedMail,
-    c: Classification,
-    link: Binding,
-    *,
-    now: datetime,
-) -> tuple[fx.ReplyContext, dict[str, Any] | None]:
-    excerpt = split_reply(mail.text).new.strip()[:EXCERPT_CHARS] if mail.text else ""
-    base = fx.ReplyContext(
-        sender=mail.from_addr,
-        answer_blockers=("the sender may not act for a debtor",),
-        excerpt=excerpt,
-        identity_problems=link.problems,
-        identity_review=None if link.acts else link.review_type,
-    )
-    if link.debtor_id is None:
-        return base, None
-    debtor = debtor_row(store, link.debtor_id)
-    if debtor is None:
-        return base, None
-    if not link.acts:
-        # Linked for a person only: no case is opened or changed, nothing is answered.
-        rows = invoice_rows(store, debtor_id=link.debtor_id)
-        own = {f.number: f for f in (_facts(r, config.invoices.pdf_policy) for r in rows)}
-        about = tuple(own[n] for n in link.invoice_numbers if n in own)
-        return dataclasses.replace(base, debtor_id=link.debtor_id, invoices=about), debtor
-    # Anything we answer carries the debtor's data: it goes to registered addresses only.
-    recipients = choose_recipients(debtor["emails"], (*mail.reply_to, mail.sender))
-    answer_to = recipients.to[0] if recipients.to else None
-    since = iso_utc(now - timedelta(hours=config.inbound.auto_answer_per_address_hours))
-    blockers = fx.answer_blockers(
-        mail.headers,
-        answer_to,
-        config.office.addresses,
-        enabled=config.inbound.auto_answer,
-        recently_answered=bool(answer_to) and answered_recently(store, answer_to or "", since),
-    )
-    base = dataclasses.replace(
-        base, answer_blockers=blockers, answer_to=recipients.to, answer_note=recipients.note
-    )
-    case = case_row(store, link.case_id) if link.case_id else None
-    to_open = ""
-    if case is None or case["closed_at"] is not None:
-        # Read only: a case still to be opened is the decision's first command (OpenCase).
-        case, to_open = find_case(store, link.debtor_id)
-    rows = invoice_rows(store, debtor_id=link.debtor_id)
-    facts = [_facts(r, config.invoices.pdf_policy) for r in rows]
-    named = set(c.invoice_numbers) | set(link.invoice_numbers)
-    linked = tuple(f for f in facts if f.number in named)
-    open_invoices = tuple(f for f in facts if f.is_open)
-    candidates: tuple[fx.PaymentCandidate, ...] = ()
-    if c.intent is Intent.PAID_CLAIM:
-        credits = [
-            fx.BankCredit(
-                r["id"],
-                r["amount_cents"],
-                r["booking_date"],
-                r["counterparty_name"],
-                r["remittance"] or "",
-            )
-            for r in unallocated_credits(store)
-        ]
-        candidates = fx.find_payment_candidates(credits, linked or open_invoices)
-    paused = date.fromisoformat(case["paused_until"]) if case and case["paused_until"] else None
-    context = dataclasses.replace(
-        base,
-        debtor_id=link.debtor_id,
-        case_id=case["id"] if case else None,
-        case_status=case["status"] if case else to_open,
-        case_to_open=to_open or None,
-        paused_until=paused,
-        link=link.via,
-        invoices=linked,
-        open_invoices=open_invoices,
-        payment_candidates=candidates,
-        requested_instalments=fx.requested_instalments(excerpt),
-    )
-    return context, debtor
-
-
 # -- applying -----------------------------------------------------------------------------
 
 
@@ -291,9 +89,25 @@ def handle_reply(
     *,
     now: datetime,
 ) -> ReplyOutcome:
-    """Link, decide and apply; call inside the message's transaction."""
-    link = link_message(store, config, mail, c)
-    context, debtor = build_context(store, config, mail, c, link, now=now)
+    """One load, a pure decision, one apply; call inside the message's transaction."""
+    window = timedelta(hours=config.inbound.auto_answer_per_address_hours)
+    snapshot = load_reply_snapshot(
+        store,
+        mail,
+        c,
+        own_domains=own_domains(config),
+        pdfs=config.invoices.pdf_policy,
+        answered_since=iso_utc(now - window),
+    )
+    link = bind_reply(snapshot, c)
+    context, debtor = reply_context(
+        snapshot,
+        mail,
+        c,
+        link,
+        office_addresses=tuple(config.office.addresses),
+        auto_answer=config.inbound.auto_answer,
+    )
     today = now.astimezone(config.office.tz).date()
     decision = fx.decide_reply(context, c, today, settings_of(config))
     case_id = apply_decision(
