@@ -70,7 +70,7 @@ if with_terms:
 assets = LetterAssets(terms_pdf=terms)
 
 def one() -> bytes:
-    letter = compose_letter(action, config, address, case_token="a1b2c3d4e5f6", letter_date=today)
+    letter = compose_letter(action, config, address, case_id=7, letter_date=today)
     return render_letter(letter, assets)
 
 start = time.perf_counter()
