@@ -287,9 +287,15 @@ def no_address_item(store: Store, action: Action, case_id: int | None, now: str)
         "no_postal_address",
         action.reason,
         priority=1,
-        evidence={"step": action.step_name, "template": action.template},
+        evidence={
+            "step": action.step_name,
+            "step_number": action.step,
+            "ladder": action.ladder,
+            "template": action.template,
+        },
         debtor_id=action.debtor_id,
         case_id=case_id,
+        invoice_numbers=[i.number for i in action.invoices],
         dedupe_key=f"no-postal:{action.debtor_id}:{action.step}:{action.message_key}",
         now=now,
     )

@@ -141,6 +141,7 @@ def post_letter(
                 "letter_deadline",
                 late,
                 priority=1,
+                evidence={"letter": letter_id, "step": row["step_name"]},
                 debtor_id=row["debtor_id"],
                 case_id=row["case_id"],
                 invoice_numbers=row["invoice_numbers"],

@@ -462,6 +462,7 @@ def _mail(
             f"{label}: a letter step, and the debtor has no postal address (street, postcode,"
             " city); add it to the invoice file and import again" + note,
             kind="no_postal_address",
+            invoices=tuple(i.item for i, n in taking if n.number == top),
             step=top,
             step_name=step.name,
             template=step.template,

@@ -97,6 +97,23 @@ def carrier_sent_at(store: Store, letter_id: int) -> str | None:
     return str(value) if value else None
 
 
+def pass_over_step(
+    store: Store, numbers: Sequence[str], step: int, step_name: str, day: str, now: str
+) -> list[str]:
+    """The invoices that have not taken ladder step ``step`` pass it over (no letter): the
+    ladder goes on from ``day`` with the next step. Returns the numbers moved."""
+    moved = []
+    for number in numbers:
+        cursor = store.execute(
+            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
+            " updated_at = ? WHERE number = ? AND dunning_step < ?",
+            (step, step_name, day, now, number, step),
+        )
+        if cursor.rowcount:
+            moved.append(number)
+    return moved
+
+
 def link_outbox(store: Store, letter_id: int, outbox_id: int) -> None:
     store.execute("UPDATE letters SET outbox_id = ? WHERE id = ?", (outbox_id, letter_id))
 
