@@ -89,3 +89,14 @@ def test_a_mailed_notice_counts_from_the_mail_and_late_posting_changes_nothing(
     assert store.scalar("SELECT formal_notice_date FROM invoices") == sent.isoformat()
     stored = letter(store, row["id"])
     assert stored is not None and stored["status"] == "posted"
+
+
+def test_our_reference_is_the_debtor_and_case_number(store: Store) -> None:
+    """#16: "Ons kenmerk" showed the case's Reply-To token (a1b2c3d4e5f6)."""
+    _debtor(store)
+    row = _run_until_letter(store, _config())
+    case = store.one("SELECT id, token FROM cases WHERE debtor_id = 'D1'")
+    assert case is not None
+    text = " ".join(pdf_text(row["pdf"])[0].split())
+    assert f"Ons kenmerk D1/{case['id']}" in text, text[:400]
+    assert case["token"] not in text
