@@ -291,11 +291,11 @@ def _snapshot(
         intake_store.update_file(store, outcome.file_id, at, moved_to=str(moved))
         log.warning("intake: snapshot %s held: %s", taken.name, "; ".join(outcome.decision.held))
         return {
+            **outcome.summary,
             "file": f"{folder.kind}/{taken.name}",
             "status": "held",
             "reason": reason,
             "moved_to": str(moved),
-            **outcome.summary,
         }
     return _done(store, folder, taken, outcome.file_id, "applied", at, policy, outcome.summary)
 
@@ -347,11 +347,12 @@ def _done(
     moved = dropfolder.settle(taken, folder.path, "processed", None, policy)
     intake_store.update_file(store, file_id, at, moved_to=str(moved))
     log.info("intake: %s/%s %s", folder.kind, taken.name, status)
+    # The folder/name label last: a snapshot's summary names the file by its bare name.
     return {
+        **summary,
         "file": f"{folder.kind}/{taken.name}",
         "status": status,
         "moved_to": str(moved),
-        **summary,
     }
 
 
