@@ -1,9 +1,9 @@
 """Drop folders: invoice and statement files that arrive by themselves, each taken once.
 
 One pass per folder: list it (daemon.adapters.dropfolder), wait for each file to be complete
-(daemon.domain.dropfiles: the rename convention, or size and mtime unchanged across two
-scans, measured with the caller's clock), take it into the private work folder, import it
-through the ordinary entry points (daemon.app.invoices, daemon.app.statements,
+(daemon.domain.dropfiles: size and mtime unchanged across two scans, measured with the
+caller's clock; temporary names are never read), take it into the private work folder,
+import it through the ordinary entry points (daemon.app.invoices, daemon.app.statements,
 daemon.app.snapshots), record its content hash, and move it to ``processed/``, ``held/`` or
 ``failed/`` with a reason file. Nothing is deleted; a failed file opens a review item.
 """
