@@ -380,7 +380,7 @@ def _fail(
             sha256=sha,
             folder=folder.kind,
             filename=name,
-            kind=folder.kind,
+            kind="snapshot" if folder.settings.snapshot else folder.kind,  # as `intake list` shows
             status="failed",
             now=at,
             reason=reason,

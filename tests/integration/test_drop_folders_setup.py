@@ -105,6 +105,10 @@ def test_run_once_says_what_became_of_each_dropped_file(tmp_path: Path) -> None:
         "intake: invoices/broken.csv: failed (broken.csv:2 [Vervaldatum (due_date)]: "
         "date '2026-11-16' does not have the mapping's date format dd-mm-yyyy)"
     ) in second.output
+    listed = CliRunner().invoke(main, [*base, "intake", "list", "--json"])
+    kinds = {f["file"]: (f["kind"], f["status"]) for f in json.loads(listed.output)}
+    assert kinds["broken.csv"] == ("snapshot", "failed")  # a snapshot folder's file
+    assert kinds["opos.csv"] == ("snapshot", "applied")
 
 
 def test_scan_shows_what_one_folder_did_when_the_other_is_missing(tmp_path: Path) -> None:
