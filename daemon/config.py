@@ -242,13 +242,18 @@ class LadderStep:
     offset_days: int = 0
     relative_to: Literal["issue", "due", "previous"] = "due"
     business_days: bool = False
-    channel: Literal["email", "task"] = "email"
+    channel: Literal["email", "task", "letter"] = "email"
     costs: bool = False
     interest: bool = False
     final: bool = False
     optional: bool = False
     formal_notice: bool = False  # the B2C veertiendagenbrief / BE first free reminder
     deadline_days: int = 0  # a final deadline stated in the mail (days after sending)
+    # channel = "letter": also mail the PDF (to the debtor's addresses) besides the print queue
+    attach_to_mail: bool = False
+    # the general terms PDF ([letters] terms_pdf): appended to the letter, attached to the mail
+    terms: Literal["none", "append", "attach"] = "none"
+    attach_invoices: bool = False  # the invoice PDFs we hold go with the mail of this step
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +340,33 @@ def _hhmm(value: str, name: str) -> tuple[int, int]:
     if not (0 <= hour <= 24 and 0 <= minute < 60):
         raise ValueError(f"{name}: expected HH:MM, got {value!r}")
     return hour, minute
+
+
+@dataclass(frozen=True, slots=True)
+class LetterSettings:
+    """Paper letters (ladder steps with channel = "letter", ``dunmail letter``)."""
+
+    logo: str = ""  # PNG or JPEG printed top right
+    signature_name: str = ""
+    place: str = ""  # "Utrecht" in "Utrecht, 7 december 2026"
+    font: str = ""  # a TrueType file to embed; "" = Helvetica (Windows-1252)
+    font_bold: str = ""
+    terms_pdf: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The letter is presumed received this many business days after posting (domain-rules
+    # terms in daemon/domain/letter.py); the veertiendagenbrief's 14 days start the day after.
+    receipt_business_days: int = 2
+
+    def __post_init__(self) -> None:
+        for key, value in (("logo", self.logo), ("font", self.font), ("font_bold", self.font_bold)):
+            if value and not os.path.isabs(value):
+                raise ValueError(f"{key}: expected an absolute file path, got {value!r}")
+        for lang, path in self.terms_pdf.items():
+            if lang not in ("nl", "en", "de", "fr"):
+                raise ValueError(f"terms_pdf.{lang}: unknown language (use nl, en, de or fr)")
+            if not os.path.isabs(path):
+                raise ValueError(f"terms_pdf.{lang}: expected an absolute file path, got {path!r}")
+        if not 0 <= self.receipt_business_days <= 10:
+            raise ValueError("receipt_business_days: expected 0 to 10 business days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,6 +520,7 @@ class Config:
     invoices: InvoiceSettings = field(default_factory=InvoiceSettings)
     dunning: DunningSettings = field(default_factory=DunningSettings)
     ladders: Mapping[str, LadderSettings] = field(default_factory=_default_ladders)
+    letters: LetterSettings = field(default_factory=LetterSettings)
     inbound: InboundSettings = field(default_factory=InboundSettings)
     bank: BankSettings = field(default_factory=BankSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)

@@ -53,6 +53,10 @@ OPTIONAL_COLUMNS = (
     "tags",
     "country",
     "debtor_domains",
+    # the debtor's postal address, for paper letters (country: the column above)
+    "street",
+    "postcode",
+    "city",
     "open_amount",
     "snapshot_date",
 )
@@ -94,6 +98,12 @@ class InvoiceRecord:
     credited_invoice: str | None = None
     # Mail domains of the debtor's own: any address there may act for it (see README).
     debtor_domains: tuple[str, ...] = ()
+    # The debtor's postal address (paper letters); "" when the file gives none. Not part of
+    # equality: an address is the debtor's, not the invoice's.
+    street: str = field(default="", compare=False)
+    postcode: str = field(default="", compare=False)
+    city: str = field(default="", compare=False)
+    postal_country: str = field(default="", compare=False)  # ISO 3166 alpha-2, any country
     # What is still open of it in the accounting package (open-items exports); None: the
     # file does not say. Only an open-items snapshot reads it (daemon.app.snapshots).
     open_amount: Decimal | None = None
@@ -244,6 +254,45 @@ def slug(text: str) -> str:
 # --- CSV ------------------------------------------------------------------------------
 
 
+_POSTCODES = {
+    "NL": re.compile(r"[1-9][0-9]{3} ?[A-Z]{2}"),
+    "BE": re.compile(r"[1-9][0-9]{3}"),
+    "DE": re.compile(r"[0-9]{5}"),
+}
+_ADDRESS_FIELD_MAX = 100
+
+
+def check_postal(
+    street: str, postcode: str, city: str, country: str | None
+) -> tuple[tuple[str, str, str], list[tuple[str, str]]]:
+    """(street, postcode, city) cleaned, and (field, problem) pairs. All three or none: a
+    letter cannot be posted to half an address. The postcode must fit the country's form
+    (NL 1234 AB, BE 1234, DE 12345) when the country is one of those."""
+    values = {"street": street, "postcode": postcode.upper(), "city": city}
+    problems: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if any(ord(ch) < 32 for ch in value) or len(value) > _ADDRESS_FIELD_MAX:
+            problems.append(
+                (name, f"{name} must be one line of at most {_ADDRESS_FIELD_MAX} characters")
+            )
+    given = [name for name, value in values.items() if value]
+    if given and len(given) < 3:
+        missing = ", ".join(n for n in values if not values[n])
+        problems.append(
+            (
+                missing.split(",")[0],
+                f"postal address incomplete: {missing} missing (street, postcode and city go together)",
+            )
+        )
+    pattern = _POSTCODES.get(country or "")
+    code = values["postcode"]
+    if code and pattern is not None and not pattern.fullmatch(code):
+        problems.append(("postcode", f"postcode {code!r} is not a {country} postcode"))
+    if country == "NL" and pattern is not None and pattern.fullmatch(code) and " " not in code:
+        values["postcode"] = f"{code[:4]} {code[4:]}"
+    return (values["street"], values["postcode"], values["city"]), problems
+
+
 def _decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
@@ -333,6 +382,11 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     country = row.get("country").upper() or None
     if country is not None and country not in COUNTRIES:
         row.fail("country", f"country {row.get('country')!r} is not NL, BE or DE")
+    postal, problems_at = check_postal(
+        row.get("street"), row.get("postcode"), row.get("city"), country
+    )
+    for column, p in problems_at:
+        row.fail(column, p)
     if row.errors or issue is None or due is None or amount is None or ref is None:
         return None
     return InvoiceRecord(
@@ -353,6 +407,10 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
         debtor_domains=domains,
+        street=postal[0],
+        postcode=postal[1],
+        city=postal[2],
+        postal_country=country or "",
         open_amount=open_amount,
         snapshot_date=snapshot_date,
         line=row.line,

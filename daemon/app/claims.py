@@ -49,7 +49,8 @@ def book_sent_claims(store: Store, row: dict[str, Any], at: str) -> list[int]:
             kind=kind,
             cents=to_cents(amount),
             currency=claim["currency"],
-            outbox_id=int(row["id"]),
+            # None for a paper letter (#16), booked when it is posted
+            outbox_id=None if row["id"] is None else int(row["id"]),
             message_id=row["message_id"],
             basis=claim.get("basis") or "",
             computation=list(lines),

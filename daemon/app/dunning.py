@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,13 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
 from daemon.adapters.store.invoices import invoice_rows
+from daemon.adapters.store.letters import unposted_debtors
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.letters import (
+    mail_attachments,
+    no_address_item,
+    step_of,
+)
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
@@ -164,6 +170,7 @@ def plan_settings(
         bank_block=bank_block,
         review_wait_max_days=config.inbound.review_wait_max_days,
         send_day=send_day,
+        letter_receipt_days=config.letters.receipt_business_days,
     )
 
 
@@ -316,6 +323,7 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
         )
     }
     waits = load_review_waits(store, config)
+    unposted = unposted_debtors(store)
     booked = claim_ledgers(store, [int(c["id"]) for c in cases.values()])
     snapshots = []
     for debtor_id in ids:
@@ -362,6 +370,8 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 last_reminder=last,
                 thank_you_sent=False,
                 review_wait=waits.get(debtor_id),
+                postal_address=bool(d["street"] and d["postcode"] and d["city"]),
+                letter_unposted=unposted.get(debtor_id),
                 ledger=booked.get(int(case["id"]), Ledger()) if case else Ledger(),
             )
         )
@@ -559,11 +569,18 @@ def _queue_mail(
         today=today,
         message_id=mid,
     )
+    files, problems = mail_attachments(
+        store, config, action, step_of(config, action), mail.language or "nl"
+    )
+    if files:
+        mail = replace(mail, attachments=tuple(files))
     send_at = send_moment(config, today, now)
     previous = _advance_invoices(store, action, today, now_iso)
     extra = {
         "previous": previous,
         "qr": mail.inline_png is not None,
+        "attachments": [f.filename for f in files],
+        "attachment_problems": problems,
         # The stated deadline counts from this day; the outbox never sends it later.
         "send_day": send_at.astimezone(config.office.tz).date().isoformat(),
     }
@@ -603,6 +620,19 @@ def _queue_task(
     key = f"{action.kind}:{action.debtor_id}:{action.step}:{action.message_key}"
     if action.kind == "bounce":
         key = f"no-address:{action.debtor_id}:{action.step}:{action.message_key}"
+    if action.kind == "no_postal_address":
+        # No PDF without an address for the window: a person adds it; the step waits.
+        item = no_address_item(store, action, case["id"], now_iso)
+        report.tasks.append(item)
+        record_event(
+            store,
+            "letter_no_address",
+            debtor_id=action.debtor_id,
+            case_id=case["id"],
+            detail={"review_item": item, **_decision(action, today, {})},
+            at=now_iso,
+        )
+        return
     item_id = add_review_item(
         store,
         action.kind if action.kind in ("call_task", "handover", "bounce") else "call_task",
@@ -635,7 +665,11 @@ def queue_day(store: Store, config: Config, now: datetime) -> tuple[DayPlan, Que
     with store.transaction():
         day = plan(store, config, today, now)
         for action in day.actions:
-            if action.action == ActionKind.EMAIL:
+            if action.action == ActionKind.EMAIL and action.channel == "letter":
+                from daemon.app.letter_steps import queue_letter  # imports this module
+
+                queue_letter(store, config, action, today, now, report)
+            elif action.action == ActionKind.EMAIL:
                 _queue_mail(store, config, action, today, now, report)
             elif action.action == ActionKind.TASK:
                 _queue_task(store, config, action, today, now, report)

@@ -25,6 +25,7 @@ from daemon.adapters.store.cases import open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows, set_invoice_status
+from daemon.adapters.store.letters import letter_pdfs
 from daemon.app.claims import ledger_view
 from daemon.app.plans import invoice_open_cents
 from daemon.app.progress import Progress, silent
@@ -346,6 +347,13 @@ def build_dossier(
                     z.writestr(name, bytes(m["raw"]))
                 correspondence.append(entry)
         z.writestr("mail/index.json", _json(correspondence))
+        # Paper letters (#16): the stored PDF and when/how it was posted (tracking code).
+        letters = []
+        for row in letter_pdfs(store, debtor_id):
+            name = f"letters/letter-{row['id']:06d}.pdf"
+            z.writestr(name, bytes(row.pop("pdf")))
+            letters.append({"file": name, **row})
+        z.writestr("letters/index.json", _json(letters))
         z.writestr("payments.json", _json(payments))
         z.writestr(
             "payments.csv",

@@ -17,6 +17,7 @@ from daemon.adapters.store.invoices import (
     refresh_invoice,
     upsert_debtor,
 )
+from daemon.adapters.store.letters import set_postal_address
 from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.references import ReferenceClaim, foreign_claims, generate_rf
@@ -280,6 +281,16 @@ def import_invoice_data(
                     now=at,
                     domains=domains[record.debtor_id],
                 )
+                if record.street:  # the debtor's postal address, for letters (#16)
+                    set_postal_address(
+                        store,
+                        record.debtor_id,
+                        street=record.street,
+                        postcode=record.postcode,
+                        city=record.city,
+                        country=record.postal_country,
+                        now=at,
+                    )
             if old is None:
                 _insert_invoice(store, _invoice_columns(record, source), at)
                 record_event(

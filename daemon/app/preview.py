@@ -25,6 +25,7 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "debtor_name": name,
         "action": str(action.action),
         "kind": action.kind,
+        "channel": action.channel,  # "letter": a PDF for the print queue (#16)
         "step": action.step,
         "step_name": action.step_name,
         "template": action.template,

@@ -65,6 +65,7 @@ _MODULES = (
     "cases",
     "plans",
     "handover",
+    "letters",
     "reports",
     "gdpr",
     "log",

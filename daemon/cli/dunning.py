@@ -68,7 +68,17 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
     if head["send_at"]:
         # Mail planned on a closed day or outside the window waits for the next opening.
         click.echo(f"mail planned on {head['date']} goes out at {head['send_at']}")
-    items = [{**i, "debtor": debtor_label(i["debtor_id"], i["debtor_name"])} for i in result.items]
+    items = [
+        {
+            **i,
+            "debtor": debtor_label(i["debtor_id"], i["debtor_name"]),
+            # a letter step is planned like a mail; say which it is
+            "action": "letter"
+            if i["channel"] == "letter" and i["action"] == "email"
+            else i["action"],
+        }
+        for i in result.items
+    ]
     echo_table(
         items,
         [

@@ -79,7 +79,7 @@ def import_command(
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
     (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country,
-    debtor_domains (optional); open_amount and snapshot_date (optional, read by --snapshot:
+    debtor_domains, street, postcode, city (optional); open_amount and snapshot_date (optional, read by --snapshot:
     what is still open, and the day the export was made, the same on every row). Invoice
     numbers hold letters, digits and - _ . / only. A pdf must be a PDF
     inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A

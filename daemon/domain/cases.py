@@ -25,6 +25,7 @@ from daemon.domain.claims import (
     interest_runs_from,
 )
 from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
+from daemon.domain.letter import DEFAULT_RECEIPT_BUSINESS_DAYS, letter_deadline
 from daemon.domain.nothing_open import reminder_refusal
 from daemon.domain.policy import (
     LadderLike,
@@ -99,6 +100,8 @@ class DebtorSnapshot:
     last_reminder: LastReminder | None = None
     thank_you_sent: bool = False
     review_wait: ReviewWait | None = None
+    postal_address: bool = False  # street, postcode and city known (a letter can be posted)
+    letter_unposted: int | None = None  # id of a letter made but not yet posted
     ledger: Ledger = field(default_factory=Ledger)  # the open case's booked costs/interest
 
 
@@ -121,6 +124,8 @@ class PlanSettings:
     # The day a mail planned now really leaves (the sending window's next opening): deadlines
     # count from it, not from the planning day. None: the planning day itself.
     send_day: date | None = None
+    # A letter is presumed received this many business days after posting (domain/letter.py).
+    letter_receipt_days: int = DEFAULT_RECEIPT_BUSINESS_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,7 @@ class Action:
     message_key: str = ""  # lowest invoice number taking this step: the Message-ID key
     case_id: int | None = None
     final: bool = False
+    channel: str = "email"  # "letter": a PDF for the print queue (mailed too if the step says)
     # #15: never one sum over two currencies. amount_due is the open principal in
     # ``currency``; other currencies of the listed invoices are stated apart.
     currency: str = "EUR"
@@ -323,6 +329,16 @@ def _plan_ladder(
     excluded: Sequence[str],
 ) -> list[Action]:
     steps = ladder.steps
+    if s.letter_unposted is not None:
+        # The letter's posting date is the step's dispatch date: nothing follows before it.
+        return [
+            _base(
+                s,
+                ActionKind.HOLD,
+                f"letter #{s.letter_unposted} waits to be posted"
+                f" (dunmail letters mark-posted {s.letter_unposted})",
+            )
+        ]
     nexts: list[tuple[InvoiceState, NextStep]] = []
     waiting: list[NextStep] = []
     for inv in eligible:
@@ -419,6 +435,7 @@ def _mail(
     note: str,
     eligible: Sequence[InvoiceState],
     group: Sequence[tuple[InvoiceState, NextStep]],
+    as_letter: bool = False,
 ) -> Action:
     top = max(n.number for _, n in group)
     step = ladder.steps[top - 1]
@@ -437,7 +454,22 @@ def _mail(
             f"{label} waits for the minimum spacing of {settings.min_spacing_days} days: "
             f"not before {later.isoformat()}" + note,
         )
-    if not s.emails:
+    letter = as_letter or step.channel == "letter"
+    if letter and not s.postal_address:
+        return _base(
+            s,
+            ActionKind.TASK,
+            f"{label}: a letter step, and the debtor has no postal address (street, postcode,"
+            " city); add it to the invoice file and import again" + note,
+            kind="no_postal_address",
+            step=top,
+            step_name=step.name,
+            template=step.template,
+            ladder=name,
+            message_key=numbers[0],
+        )
+    needs_mail = not as_letter and (not letter or bool(getattr(step, "attach_to_mail", False)))
+    if needs_mail and not s.emails:
         return _base(
             s,
             ActionKind.TASK,
@@ -488,7 +520,11 @@ def _mail(
         if step.formal_notice:
             days = max(days, NOTICE_TERM_DAYS)
         sent = settings.send_day or today
-        deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
+        if letter:  # counted from the day after the presumed receipt of the paper letter
+            receipt_days = settings.letter_receipt_days
+            deadline = letter_deadline(sent, days, receipt_days, s.jurisdiction, settings.country)
+        else:
+            deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
     amounts = _by_currency(listed)
     charges, claims = _with_ledger(charges, s.ledger, currency)
     return _base(
@@ -513,6 +549,53 @@ def _mail(
         notice_invoices=notice_numbers,
         deadline=deadline,
         message_key=numbers[0],
+        channel="letter" if letter else "email",
+    )
+
+
+def letter_action(
+    s: DebtorSnapshot, today: date, settings: PlanSettings, step_name: str | None = None
+) -> Action:
+    """A letter on demand (``dunmail letter DEBTOR``): the content the ladder would print for
+    ``step_name`` (default: the latest step any open invoice took, else the ladder's first
+    step), for every open invoice not disputed, held, promised or in a plan. Without the
+    ladder's gates (due day, spacing, a queued mail): a person asked for it. Returns a SKIP
+    action with the reason when there is nothing to write about."""
+    eligible = [
+        i
+        for i in s.invoices
+        if i.status in OPEN_STATES and i.item.open > 0 and _excluded(i, today) is None
+    ]
+    if not eligible:
+        return _base(s, ActionKind.SKIP, "no open invoice to write about")
+    name, why = ladder_name_for(
+        override=s.ladder_override,
+        tags=s.tags,
+        debtor_type=s.debtor_type,
+        tag_ladders=dict(settings.tag_ladders),
+        ladder_names=list(settings.ladders),
+        ladder_b2b=settings.ladder_b2b,
+        ladder_b2c=settings.ladder_b2c,
+    )
+    ladder = settings.ladders.get(name)
+    if ladder is None:
+        return _base(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")
+    names = [st.name for st in ladder.steps]
+    if step_name is None:
+        done = max((i.progress.done for i in eligible), default=0)
+        number = max(done, 1)
+    elif step_name in names:
+        number = names.index(step_name) + 1
+    else:
+        return _base(
+            s, ActionKind.SKIP, f"ladder {name!r} has no step {step_name!r} ({', '.join(names)})"
+        )
+    step = ladder.steps[number - 1]
+    group = [(i, NextStep(number, step, today, "on demand")) for i in eligible]
+    free = replace(s, mail_pending=False, last_mail_date=None, letter_unposted=None)
+    note = f" (ladder {name!r}: {why}; on demand)"
+    return guard_reminder(
+        _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
     )
 
 

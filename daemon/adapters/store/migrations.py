@@ -451,6 +451,44 @@ ALTER TABLE cases ADD COLUMN costs_waived_at TEXT;
 ALTER TABLE cases ADD COLUMN interest_waived_at TEXT;
 """
 
+# Paper letters (#16): the debtor's postal address, and every letter made (bytes + sha256, as
+# every mail is kept) with its print-queue state, posting date and registered-mail code.
+LETTERS_V8 = """
+ALTER TABLE debtors ADD COLUMN street TEXT;
+ALTER TABLE debtors ADD COLUMN postcode TEXT;
+ALTER TABLE debtors ADD COLUMN city TEXT;
+ALTER TABLE debtors ADD COLUMN postal_country TEXT;  -- ISO 3166 alpha-2, any country
+
+CREATE TABLE letters (
+    id INTEGER PRIMARY KEY,
+    debtor_id TEXT NOT NULL,
+    case_id INTEGER,
+    ladder TEXT,
+    step INTEGER,
+    step_name TEXT,
+    language TEXT NOT NULL,
+    letter_date TEXT NOT NULL,             -- the date printed on it (the planned posting day)
+    deadline TEXT,                          -- the deadline it states
+    invoice_numbers TEXT NOT NULL DEFAULT '[]',
+    pdf BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    decision TEXT NOT NULL DEFAULT '{}',
+    outbox_id INTEGER,                      -- the mail that carried it as an attachment
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'printed', 'posted', 'cancelled')),
+    printed_at TEXT,
+    posted_on TEXT,                         -- the dispatch date for deadlines
+    presumed_receipt TEXT,
+    tracking_code TEXT,                     -- registered mail (aangetekend / Einschreiben)
+    dedupe_key TEXT UNIQUE,
+    purged_at TEXT,                         -- GDPR erasure / retention: pdf emptied, sha256 kept
+    created_at TEXT NOT NULL
+);
+CREATE INDEX letters_status ON letters(status);
+CREATE INDEX letters_debtor ON letters(debtor_id);
+"""
+
 # Unattended intake (issue 17). Each drop-folder file is recorded by its content hash, so it
 # is processed once; a file seen but not yet stable waits in intake_sightings. An invoice
 # settled or reduced by an open-items snapshot gets an outside_settlements row naming the
@@ -503,6 +541,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
     Migration(5, "mail domains of debtors", DEBTOR_DOMAINS_V5),
     Migration(6, "claims ledger: booked costs and interest per case", CLAIMS_V6),
+    Migration(8, "postal addresses and paper letters", LETTERS_V8),
     Migration(9, "drop folders and open-items snapshots", INTAKE_V9),
 )
 
