@@ -79,10 +79,10 @@ def import_command(
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
     (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country,
-    debtor_domains, street, postcode, city (optional); open_amount and snapshot_date (optional, read by --snapshot:
-    what is still open, and the day the export was made, the same on every row). Invoice
-    numbers hold letters, digits and - _ . / only. A pdf must be a PDF
-    inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
+    debtor_domains, street, postcode, city (optional); open_amount and snapshot_date
+    (optional, read by --snapshot: what is still open, and the day the export was made, the
+    same on every row). Invoice numbers hold letters, digits and - _ . / only. A pdf must be
+    a PDF inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
     structured reference belongs to one debtor. A file with bad rows imports nothing and
     lists every bad row. Re-importing is idempotent: the same number updates the invoice,
     and amount changes are logged.
