@@ -259,6 +259,17 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"jamais recu",
         r"retrouve (plus|pas)",
     ),
+    "send_invoice": (
+        r"(send|mail|e-?mail|forward|attach|resend) (me |us )?(the |a |an |another |it )?"
+        r"(invoice|bill|copy|it as)",
+        r"factuur .{0,30}(sturen|mailen|toesturen|doorsturen|opsturen)",
+        r"(stuur|mail|stuurt|mailt|sturen|mailen) .{0,25}(factuur|nota)",
+        r"(wilt|kunt|kan) u (hem|deze|die|ze) .{0,30}(sturen|mailen)",
+        r"rechnung .{0,30}(schicken|senden|zusenden|zukommen|mailen)",
+        r"(schicken|senden|mailen) sie .{0,25}rechnung",
+        r"(envoyer|renvoyer|transmettre|faire parvenir|adresser) .{0,25}facture",
+        r"facture .{0,30}(envoy|transmet|parvenir)",
+    ),
     "document": (
         r"work ?order",
         r"\bsigned\b",
@@ -382,6 +393,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\betal(er|ement)\b",
         r"verteil", r"(a|per|each|every) week", r"wekelijks", r"wochentlich", r"par semaine",
         r"(for|voor) (the|het) (balance|restant|rest)", r"den rest", r"le solde",
+        r"\d+ ?(x|keer|mal|fois) (€ ?|eur(o)? ?)?\d+", r"\d+ (parts|delen|teile|tranches|rates)",
+        r"(daarna|then|dann|danach|ensuite|puis) (elke|iedere|every|each|jeden|jede|chaque)",
+        r"(first|eerste|erste|premier|premiere) (part|instal|payment|termijn|betaling|deel|rate|"
+        r"teilzahlung|zahlung|versement|paiement)",
+        r"the same (at|on|in) ", r"(rest|restant|saldo|solde|reste) (in|en) ",
     ),
     "insolvent": (
         r"liquidat",

@@ -164,7 +164,7 @@ def test_evidence_and_confidence() -> None:
     assert any(e.startswith("promise_date:") for e in result.evidence)
     assert any(e.startswith("model:p=") for e in result.evidence)
     assert any(e.startswith("feature:") for e in result.evidence)  # which features decided
-    threshold = shipped_model().threshold
+    threshold = shipped_model().bar(result.intent)
     assert result.needs_review == (result.confidence < threshold)
 
 
