@@ -44,7 +44,7 @@ def _row(path: str, result: Classification) -> dict[str, Any]:
     "--country",
     default="NL",
     show_default=True,
-    help="Office country whose public holidays are not working days "
+    help="Office country (NL, BE or DE) whose public holidays are not working days "
     "('within 10 working days', 'Anfang Januar'), as [office] jurisdiction in the daemon.",
 )
 def classify_command(
@@ -65,8 +65,8 @@ def classify_command(
     country = country.upper()
     try:
         is_business_day(date(2026, 1, 1), country)
-    except NotImplementedError as exc:
-        raise click.ClickException(f"--country: no holiday calendar for {country!r}") from exc
+    except (ValueError, NotImplementedError) as exc:
+        raise click.ClickException(f"--country: {exc}") from exc
 
     def working_day(day: date) -> bool:
         return is_business_day(day, country)
