@@ -152,12 +152,14 @@ def calibrate(
     *,
     max_wrong: float = 0.0,
     floor: float = 0.5,
+    guarded_floor: float = 0.8,
     margin: float = 0.03,
 ) -> tuple[dict[str, float], float]:
     """(threshold per intent, guard) that handle the most replies automatically while, on
     these out-of-fold outcomes, at most ``max_wrong`` of the automatic ones are wrong and
     no dispute or insolvency is handled automatically as another intent; each threshold
-    then gets ``margin`` on top.
+    then gets ``margin`` on top. Reading a reply as a dispute or an insolvency stops or
+    hands over the dunning, so those two never go below ``guarded_floor``.
 
     An intent the model reads reliably (auto-replies) can go lower than one it confuses
     (payment plan vs promise): per guard, a small exact search (dynamic programming over
@@ -178,7 +180,7 @@ def calibrate(
             )
             step: dict[int, tuple[int, dict[str, float]]] = {}
             for wrong, (auto, chosen) in dp.items():
-                for cut in _cuts(ranked, floor):
+                for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor):
                     w, a = wrong + cut.wrong, auto + cut.auto
                     if w > max_wrong * len(outcomes):
                         break

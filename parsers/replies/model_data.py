@@ -7,7 +7,7 @@ dunmail-intent-model 2
 classes promise_to_pay paid_claim dispute payment_plan invoice_request insolvency auto_reply other
 threshold 1
 guard 0.08
-thresholds promise_to_pay=0.94 paid_claim=0.95 dispute=0.9 payment_plan=0.93 invoice_request=0.86 insolvency=0.53 other=0.89
+thresholds promise_to_pay=0.94 paid_claim=0.95 dispute=0.9 payment_plan=0.93 invoice_request=0.86 insolvency=0.83 other=0.89
 meta trained_on 465
 meta held_out 89
 meta folds 5
