@@ -89,7 +89,9 @@ _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
-    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?",
+    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|"
+    r"re-?open(s|ing)?( on)?|r[ée]ouverture( le)?|(rouvrir|rouvre|rouvrons)( le)?|"
+    r"(weer )?(open|geopend) (op|vanaf)|heropen\w*|wieder (geöffnet|offen)( ab| am)?",
     _I,
 )
 _RETURN_AFTER = re.compile(
