@@ -31,6 +31,7 @@ from daemon.domain.authentication import (
 )
 from daemon.domain.invoice_pdfs import DEFAULT_MAX_BYTES as DEFAULT_PDF_MAX_BYTES
 from daemon.domain.invoice_pdfs import PdfPolicy
+from daemon.intakeconfig import intake_problems
 from parsers.replies.invoice_numbers import DEFAULT_INVOICE_PATTERN
 
 __all__ = [
@@ -241,13 +242,18 @@ class LadderStep:
     offset_days: int = 0
     relative_to: Literal["issue", "due", "previous"] = "due"
     business_days: bool = False
-    channel: Literal["email", "task"] = "email"
+    channel: Literal["email", "task", "letter"] = "email"
     costs: bool = False
     interest: bool = False
     final: bool = False
     optional: bool = False
     formal_notice: bool = False  # the B2C veertiendagenbrief / BE first free reminder
     deadline_days: int = 0  # a final deadline stated in the mail (days after sending)
+    # channel = "letter": also mail the PDF (to the debtor's addresses) besides the print queue
+    attach_to_mail: bool = False
+    # the general terms PDF ([letters] terms_pdf): appended to the letter, attached to the mail
+    terms: Literal["none", "append", "attach"] = "none"
+    attach_invoices: bool = False  # the invoice PDFs we hold go with the mail of this step
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,9 +290,20 @@ class DunningSettings:
     attach_qr: bool = True
     deadline_days: int = 14
     atw_extension: bool = True
+    # Principal left open when a payment went to costs and interest first (art. 6:44 BW):
+    # "claim" keeps dunning it, "waive_below" writes it off below remainder_waive_below
+    # (logged), "review" asks a person.
+    remainder_policy: str = "claim"
+    remainder_waive_below: str = "10.00"
 
     def __post_init__(self) -> None:
         _decimal(self.min_open_amount, "min_open_amount")
+        _decimal(self.remainder_waive_below, "remainder_waive_below")
+        if self.remainder_policy not in ("claim", "waive_below", "review"):
+            raise ValueError(
+                f"remainder_policy: expected 'claim', 'waive_below' or 'review', "
+                f"got {self.remainder_policy!r}"
+            )
         for day in self.send_days:
             if day not in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
                 raise ValueError(f"send_days: unknown day {day!r} (use mon … sun)")
@@ -305,6 +322,10 @@ class DunningSettings:
         return Decimal(self.min_open_amount)
 
     @property
+    def remainder_waive_below_amount(self) -> Decimal:
+        return Decimal(self.remainder_waive_below)
+
+    @property
     def send_window_minutes(self) -> tuple[int, int]:
         """(send_start, send_end) in minutes after midnight, as validated above."""
         (sh, sm), (eh, em) = (_hhmm(t, "") for t in (self.send_start, self.send_end))
@@ -319,6 +340,33 @@ def _hhmm(value: str, name: str) -> tuple[int, int]:
     if not (0 <= hour <= 24 and 0 <= minute < 60):
         raise ValueError(f"{name}: expected HH:MM, got {value!r}")
     return hour, minute
+
+
+@dataclass(frozen=True, slots=True)
+class LetterSettings:
+    """Paper letters (ladder steps with channel = "letter", ``dunmail letter``)."""
+
+    logo: str = ""  # PNG or JPEG printed top right
+    signature_name: str = ""
+    place: str = ""  # "Utrecht" in "Utrecht, 7 december 2026"
+    font: str = ""  # a TrueType file to embed; "" = Helvetica (Windows-1252)
+    font_bold: str = ""
+    terms_pdf: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The letter is presumed received this many business days after posting (domain-rules
+    # terms in daemon/domain/letter.py); the veertiendagenbrief's 14 days start the day after.
+    receipt_business_days: int = 2
+
+    def __post_init__(self) -> None:
+        for key, value in (("logo", self.logo), ("font", self.font), ("font_bold", self.font_bold)):
+            if value and not os.path.isabs(value):
+                raise ValueError(f"{key}: expected an absolute file path, got {value!r}")
+        for lang, path in self.terms_pdf.items():
+            if lang not in ("nl", "en", "de", "fr"):
+                raise ValueError(f"terms_pdf.{lang}: unknown language (use nl, en, de or fr)")
+            if not os.path.isabs(path):
+                raise ValueError(f"terms_pdf.{lang}: expected an absolute file path, got {path!r}")
+        if not 0 <= self.receipt_business_days <= 10:
+            raise ValueError("receipt_business_days: expected 0 to 10 business days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +442,68 @@ class DaemonSettings:
             raise ValueError("tick_seconds: expected a number of seconds from 0.05 to 60")
 
 
+@dataclass(frozen=True, slots=True)
+class DropFolderSettings:
+    """Per-folder options: ``[intake.invoices]`` and ``[intake.statements]``."""
+
+    snapshot: bool = False  # every file here is an open-items snapshot (invoices only)
+    source: str = "accounting"  # the package that writes here (snapshots act on its invoices)
+    mapping: str = ""  # a column-mapping preset, passed to the import when it knows them
+    stable_seconds: int = -1  # -1: intake.stable_seconds
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", self.source):
+            raise ValueError(
+                f"source: expected a short name (letters, digits, _.-), got {self.source!r}"
+            )
+        if self.stable_seconds < -1:
+            raise ValueError("stable_seconds: must be 0 or more (or -1 for intake.stable_seconds)")
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeSettings:
+    """Unattended intake (README: "Importing from your accounting package", "Drop folders
+    and open-items snapshots")."""
+
+    # Senders of the office's own outgoing invoice mail (address or "@domain"), BCC'd to
+    # the dunning mailbox: their UBL attachments are imported once the mail authenticates.
+    invoice_senders: tuple[str, ...] = ()
+    # Own column mappings: NAME = a table like a preset (parsers/mappings/*.toml) or
+    # {file = "/etc/dunmail/mappings/NAME.toml"}; checked by daemon.app.invoice_mappings.
+    mappings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    invoices_dir: str = ""  # "" = no invoice drop folder
+    statements_dir: str = ""  # "" = no statement drop folder
+    invoices: DropFolderSettings = field(default_factory=DropFolderSettings)
+    statements: DropFolderSettings = field(default_factory=DropFolderSettings)
+    stable_seconds: int = 30
+    max_file_bytes: int = 52_428_800
+    snapshot_max_settle_share: float = 0.2
+    snapshot_sources: tuple[str, ...] = ()  # expected sources; () = the folders' sources
+    thank_on_outside_settlement: bool = False
+    max_invoice_age_business_days: int = 0  # 0 = the invoice-freshness gate is off
+
+    def __post_init__(self) -> None:
+        if not 0 < self.snapshot_max_settle_share <= 1:
+            raise ValueError("snapshot_max_settle_share: expected a share above 0, at most 1")
+        if self.stable_seconds < 0:
+            raise ValueError("stable_seconds: must be 0 or more")
+        if self.max_file_bytes < 1:
+            raise ValueError("max_file_bytes: must be at least 1")
+        if self.max_invoice_age_business_days < 0:
+            raise ValueError("max_invoice_age_business_days: must be 0 (off) or more")
+        if self.statements.snapshot:
+            raise ValueError("statements: snapshot = true only goes with the invoices folder")
+        if self.invoices_dir and self.invoices_dir == self.statements_dir:
+            raise ValueError("statements_dir: must not be the invoices_dir")
+
+    def stable_for(self, folder: DropFolderSettings) -> int:
+        return self.stable_seconds if folder.stable_seconds < 0 else folder.stable_seconds
+
+    @property
+    def expected_sources(self) -> frozenset[str]:
+        return frozenset(self.snapshot_sources or (self.invoices.source,))
+
+
 def _default_ladders() -> Mapping[str, LadderSettings]:
     from daemon.ladders import DEFAULT_LADDERS
 
@@ -410,8 +520,10 @@ class Config:
     invoices: InvoiceSettings = field(default_factory=InvoiceSettings)
     dunning: DunningSettings = field(default_factory=DunningSettings)
     ladders: Mapping[str, LadderSettings] = field(default_factory=_default_ladders)
+    letters: LetterSettings = field(default_factory=LetterSettings)
     inbound: InboundSettings = field(default_factory=InboundSettings)
     bank: BankSettings = field(default_factory=BankSettings)
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     plans: PlanSettings = field(default_factory=PlanSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
@@ -481,6 +593,7 @@ def parse_config(text: str, filename: str = "config.toml") -> Config:
             f" provider; name the bank's own address or domain instead ({SHARED_PROVIDER_NOTE})"
             f"{loc.where('bank.trusted_senders')}"
         )
+    problems += intake_problems(config, loc)
     for tag, name in config.dunning.tag_ladders.items():
         if name not in ladders:
             where = loc.where(f"dunning.tag_ladders.{tag}")

@@ -453,6 +453,20 @@ def stage_outbox(rt: Runtime) -> None:
             return
 
 
+def stage_intake(rt: Runtime) -> None:
+    """Take complete files from the drop folders (each tick: a file waits about
+    intake.stable_seconds plus a tick before it is read)."""
+    intake = rt.config.intake
+    if not (intake.invoices_dir or intake.statements_dir):
+        return
+    from daemon.app.intake import IntakeError, run_intake
+
+    report = run_intake(rt.store, rt.config, rt.now())
+    rt.count("intake_files", len(report.files))
+    if report.errors:  # the stage shows as failing in `dunmail status`
+        raise IntakeError("; ".join(report.errors))
+
+
 def stage_staff(rt: Runtime) -> None:
     from daemon.app.staffmail import notify_urgent, send_digest
 
@@ -478,6 +492,7 @@ def default_stages(tick: float = 10.0) -> dict[str, tuple[Stage, float]]:
     (``[daemon] tick_seconds``); the inbound stage paces itself with IDLE or polling."""
     return {
         "inbound": (InboundStage(max_wait=tick), 0.0),
+        "intake": (stage_intake, tick),
         "dunning": (stage_dunning, tick),
         "outbox": (stage_outbox, tick),
         "staff": (stage_staff, 6 * tick),

@@ -14,12 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from schwifty import IBAN
@@ -28,6 +28,9 @@ from schwifty.exceptions import SchwiftyException
 from parsers.addresses import check_domain
 from parsers.identifiers import check_number
 from parsers.references import classify_reference, generate_rf
+
+if TYPE_CHECKING:
+    from parsers.invoice_mapping import InvoiceMapping
 
 InvoiceFormat = Literal["csv", "ubl"]
 
@@ -50,6 +53,11 @@ OPTIONAL_COLUMNS = (
     "tags",
     "country",
     "debtor_domains",
+    # the debtor's postal address, for paper letters (country: the column above)
+    "street",
+    "postcode",
+    "city",
+    "open_amount",
 )
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
@@ -89,6 +97,15 @@ class InvoiceRecord:
     credited_invoice: str | None = None
     # Mail domains of the debtor's own: any address there may act for it (see README).
     debtor_domains: tuple[str, ...] = ()
+    # The debtor's postal address (paper letters); "" when the file gives none. Not part of
+    # equality: an address is the debtor's, not the invoice's.
+    street: str = field(default="", compare=False)
+    postcode: str = field(default="", compare=False)
+    city: str = field(default="", compare=False)
+    postal_country: str = field(default="", compare=False)  # ISO 3166 alpha-2, any country
+    # What is still open of it in the accounting package (open-items exports); None: the
+    # file does not say. Only an open-items snapshot reads it (daemon.app.snapshots).
+    open_amount: Decimal | None = None
     # Where the record starts in its file, for errors found after parsing (the pdf file, a
     # reference used by another debtor). Not part of equality: the same invoice on two lines
     # is the same record.
@@ -100,6 +117,11 @@ class InvoiceParseResult:
     records: tuple[InvoiceRecord, ...]
     errors: tuple[RowError, ...]
     format: InvoiceFormat
+    # How a CSV was read, so the import can say it (never guessed silently).
+    encoding: str = "utf-8"
+    delimiter: str = ""
+    mapping: str | None = None
+    ignored_columns: tuple[str, ...] = ()
 
 
 # --- field checks shared with parsers.ubl; each returns (value, error message) ----------
@@ -203,6 +225,13 @@ def check_amount(text: str) -> tuple[Decimal | None, str | None]:
     return value.quantize(Decimal("0.01")), None
 
 
+def _check_open_amount(text: str) -> tuple[Decimal | None, str | None]:
+    """An open amount may be 0.00 (settled in the package, still listed)."""
+    if re.fullmatch(r"0+(?:[.,]0+)?", text.strip()):
+        return Decimal("0.00"), None
+    return check_amount(text)
+
+
 def check_date(text: str) -> tuple[date | None, str | None]:
     s = text.strip()
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
@@ -219,6 +248,45 @@ def slug(text: str) -> str:
 
 
 # --- CSV ------------------------------------------------------------------------------
+
+
+_POSTCODES = {
+    "NL": re.compile(r"[1-9][0-9]{3} ?[A-Z]{2}"),
+    "BE": re.compile(r"[1-9][0-9]{3}"),
+    "DE": re.compile(r"[0-9]{5}"),
+}
+_ADDRESS_FIELD_MAX = 100
+
+
+def check_postal(
+    street: str, postcode: str, city: str, country: str | None
+) -> tuple[tuple[str, str, str], list[tuple[str, str]]]:
+    """(street, postcode, city) cleaned, and (field, problem) pairs. All three or none: a
+    letter cannot be posted to half an address. The postcode must fit the country's form
+    (NL 1234 AB, BE 1234, DE 12345) when the country is one of those."""
+    values = {"street": street, "postcode": postcode.upper(), "city": city}
+    problems: list[tuple[str, str]] = []
+    for name, value in values.items():
+        if any(ord(ch) < 32 for ch in value) or len(value) > _ADDRESS_FIELD_MAX:
+            problems.append(
+                (name, f"{name} must be one line of at most {_ADDRESS_FIELD_MAX} characters")
+            )
+    given = [name for name, value in values.items() if value]
+    if given and len(given) < 3:
+        missing = ", ".join(n for n in values if not values[n])
+        problems.append(
+            (
+                missing.split(",")[0],
+                f"postal address incomplete: {missing} missing (street, postcode and city go together)",
+            )
+        )
+    pattern = _POSTCODES.get(country or "")
+    code = values["postcode"]
+    if code and pattern is not None and not pattern.fullmatch(code):
+        problems.append(("postcode", f"postcode {code!r} is not a {country} postcode"))
+    if country == "NL" and pattern is not None and pattern.fullmatch(code) and " " not in code:
+        values["postcode"] = f"{code[:4]} {code[4:]}"
+    return (values["street"], values["postcode"], values["city"]), problems
 
 
 def _decode(data: bytes) -> str:
@@ -268,6 +336,13 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     amount, problem = check_amount(row.get("amount")) if row.get("amount") else (None, None)
     if problem:
         row.fail("amount", problem)
+    open_amount, problem = (
+        _check_open_amount(row.get("open_amount")) if row.get("open_amount") else (None, None)
+    )
+    if problem:
+        row.fail("open_amount", problem)
+    elif open_amount is not None and amount is not None and open_amount > amount:
+        row.fail("open_amount", f"open amount {open_amount} is more than the amount {amount}")
     emails: tuple[str, ...] = ()
     if row.get("debtor_email"):
         emails, problems = check_emails(row.get("debtor_email"))
@@ -298,6 +373,11 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
     country = row.get("country").upper() or None
     if country is not None and country not in COUNTRIES:
         row.fail("country", f"country {row.get('country')!r} is not NL, BE or DE")
+    postal, problems_at = check_postal(
+        row.get("street"), row.get("postcode"), row.get("city"), country
+    )
+    for column, p in problems_at:
+        row.fail(column, p)
     if row.errors or issue is None or due is None or amount is None or ref is None:
         return None
     return InvoiceRecord(
@@ -318,6 +398,11 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         tags=tuple(t.strip() for t in row.get("tags").split(";") if t.strip()),
         country=country,
         debtor_domains=domains,
+        street=postal[0],
+        postcode=postal[1],
+        city=postal[2],
+        postal_country=country or "",
+        open_amount=open_amount,
         line=row.line,
     )
 
@@ -349,8 +434,7 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
         if not any(header):
             raise InvoiceFormatError("the CSV file is empty or has no header row")
         errors = _header_errors(header)
-        records: dict[str, tuple[int, InvoiceRecord]] = {}
-        conflicted: set[str] = set()
+        rows: list[tuple[int, dict[str, str]]] = []
         line_end = reader.line_num
         for fields in reader:
             line, line_end = line_end + 1, reader.line_num
@@ -361,28 +445,44 @@ def parse_csv(data: bytes) -> tuple[list[InvoiceRecord], list[RowError]]:
                     RowError(line, None, f"expected {len(header)} fields, found {len(fields)}")
                 )
                 continue
-            row = _Row(line, dict(zip(header, fields, strict=True)))
-            record = _parse_row(row)
-            errors.extend(row.errors)
-            if record is None:
-                continue
-            earlier = records.get(record.number)
-            if earlier is None:
-                records[record.number] = (line, record)
-            elif earlier[1] != record:
-                conflicted.add(record.number)
-                errors.append(
-                    RowError(
-                        line,
-                        "number",
-                        f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped",
-                    )
-                )
+            rows.append((line, dict(zip(header, fields, strict=True))))
     except csv.Error as exc:
         raise InvoiceFormatError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
+    records = canonical_records(rows, errors)
     if any(e.line == 1 for e in errors):
         return [], errors
-    return [r for number, (_, r) in records.items() if number not in conflicted], errors
+    return records, errors
+
+
+def canonical_records(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    errors: list[RowError],
+    keep: Callable[[RowError], bool] = lambda e: True,
+    label: Callable[[str | None], str | None] = lambda c: c,
+) -> list[InvoiceRecord]:
+    """The records of canonical rows (dunmail's column names); their errors go to
+    ``errors``, filtered by ``keep`` and with columns named by ``label``."""
+    records: dict[str, tuple[int, InvoiceRecord]] = {}
+    conflicted: set[str] = set()
+    for line, values in rows:
+        row = _Row(line, values)
+        record = _parse_row(row)
+        errors.extend(RowError(e.line, label(e.column), e.message) for e in row.errors if keep(e))
+        if record is None:
+            continue
+        earlier = records.get(record.number)
+        if earlier is None:
+            records[record.number] = (line, record)
+        elif earlier[1] != record:
+            conflicted.add(record.number)
+            errors.append(
+                RowError(
+                    line,
+                    label("number"),
+                    f"invoice {record.number} also on line {earlier[0]} with different data; both rows skipped",
+                )
+            )
+    return [r for number, (_, r) in records.items() if number not in conflicted]
 
 
 # --- dispatch ---------------------------------------------------------------------------
@@ -396,14 +496,37 @@ def detect_invoice_format(data: bytes) -> InvoiceFormat:
     return "ubl" if head.startswith(b"<") else "csv"
 
 
-def parse_invoice_file(data: bytes, *, source: str) -> InvoiceParseResult:
-    """Parse an invoice file; ``source`` (file name) only appears in error messages."""
+def parse_invoice_file(
+    data: bytes,
+    *,
+    source: str,
+    mapping: InvoiceMapping | None = None,
+    known: Mapping[str, Mapping[str, str]] | None = None,
+) -> InvoiceParseResult:
+    """Parse an invoice file; ``source`` (file name) only appears in error messages.
+
+    With ``mapping`` a CSV is an accounting package's export (parsers.invoice_mapping);
+    ``known`` gives the name and e-mail of debtors already known, by debtor id, for exports
+    without them. A UBL file needs no mapping."""
     try:
         fmt = detect_invoice_format(data)
         if fmt == "ubl":
             from parsers import ubl  # local import: parsers.ubl imports this module
 
             records, errors = ubl.parse_ubl(data)
+        elif mapping is not None:
+            from parsers.mapped_invoices import parse_mapped_csv  # imports this module
+
+            mapped = parse_mapped_csv(data, mapping, known)
+            return InvoiceParseResult(
+                tuple(mapped.records),
+                tuple(_sorted(mapped.errors)),
+                fmt,
+                mapped.encoding,
+                mapped.delimiter,
+                mapping.name,
+                mapped.ignored_columns,
+            )
         else:
             records, errors = parse_csv(data)
     except InvoiceFormatError as exc:

@@ -15,8 +15,9 @@ import re
 from typing import Any
 
 try:  # the parser behind re.compile (Python 3.11+); without it: no prefilter, same results
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parser
+    # Private modules: typeshed has listed one or both depending on the mypy release.
+    from re import _constants as sre_constants  # type: ignore[attr-defined,unused-ignore]
+    from re import _parser as sre_parser  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # pragma: no cover
     sre_constants = sre_parser = None
 

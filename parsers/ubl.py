@@ -25,6 +25,7 @@ from parsers.invoices import (
     check_date,
     check_emails,
     check_ibans,
+    check_postal,
     check_reference,
     slug,
 )
@@ -140,6 +141,40 @@ def _customer(doc: _Doc) -> tuple[str, str, tuple[str, ...], str | None]:
     return debtor_id, name, tuple(emails), country if country in COUNTRIES else None
 
 
+def _postal(doc: _Doc) -> tuple[str, str, str, str]:
+    """(street, postcode, city, country) of the buyer's cac:PostalAddress; all "" when the
+    file gives no complete address (a letter step then asks a person for it)."""
+    at = doc.root.find("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", NS)
+    if at is None:
+        return "", "", "", ""
+    street = " ".join(
+        part
+        for part in (doc.text("cbc:StreetName", at), doc.text("cbc:BuildingNumber", at))
+        if part
+    )
+    extra = doc.text("cbc:AdditionalStreetName", at)
+    if extra:
+        street = f"{street}\n{extra}" if street else extra
+    country = doc.text("cac:Country/cbc:IdentificationCode", at).upper()
+    postal, problems = check_postal(
+        street.split("\n")[0],
+        doc.text("cbc:PostalZone", at),
+        doc.text("cbc:CityName", at),
+        country if country in COUNTRIES else None,
+    )
+    # Lenient, unlike the CSV: a partial or odd address in an e-invoice never refuses the
+    # invoice; without a usable address a letter step asks a person for one.
+    if problems or not all(postal):
+        return "", "", "", ""
+    lines = (postal[0], *street.split("\n")[1:2])
+    return (
+        "\n".join(lines),
+        postal[1],
+        postal[2],
+        country if re.fullmatch(r"[A-Z]{2}", country) else "",
+    )
+
+
 def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
     number, number_el = doc.required("cbc:ID")
     if number and (problem := check_number(number)):
@@ -176,6 +211,7 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
     if not re.fullmatch(r"[A-Z]{3}", currency):
         doc.fail(amount_el, "cbc:PayableAmount", f"currencyID {currency!r} is not an ISO 4217 code")
     debtor_id, name, emails, country = _customer(doc)
+    street, postcode, city, postal_country = _postal(doc)
     ref = _reference(doc, number)
     mandate_iban = doc.text("cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")
     ibans, problems = check_ibans(mandate_iban)
@@ -199,6 +235,7 @@ def _record(doc: _Doc, kind: str) -> InvoiceRecord | None:
         issue_date=issue, due_date=due, amount=amount, currency=currency,
         reference=ref[0], reference_kind=ref[1], language=None, debtor_type="b2b",
         debtor_ibans=ibans, pdf=None, tags=(), country=country, kind=kind, credited_invoice=credited,
+        street=street, postcode=postcode, city=city, postal_country=postal_country,
         line=number_el.sourceline if isinstance(number_el.sourceline, int) else 0,
     )  # fmt: skip
 

@@ -59,6 +59,10 @@ _DETAIL_KEYS = {
     "due_date": "due_date",
     "promised_date": "promised_date",
     "grace_until": "grace_until",
+    "promise_id": "promise",
+    "paid_on": "paid_on",  # bank booking date of the payment that kept a promise
+    "on_time": "on_time",
+    "booking_date": "booking_date",
     "hold": "hold",
     "hold_id": "hold",
     "until": "until",

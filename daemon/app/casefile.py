@@ -8,14 +8,16 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.cases import add_hold, add_promise, open_case, set_case_status
-from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.db import Store, loads, marks
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import resolve_debtor_items
+from daemon.app.claims import ledger_view
 from daemon.app.invoices import invoice_view
 from daemon.app.plans import mail_debtor
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
+from daemon.domain.invoice_states import LIVE_STATES, OPEN_STATES
 from daemon.domain.money import from_cents
 
 
@@ -39,14 +41,15 @@ def list_cases(store: Store) -> list[dict[str, Any]]:
         "SELECT c.*, d.name AS debtor_name,"
         " (SELECT COUNT(*) FROM invoices i WHERE i.debtor_id = c.debtor_id"
         "  AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_invoices,"
+        f"  AND i.status IN ({marks(LIVE_STATES)})) AS open_invoices,"
         " (SELECT COALESCE(SUM(amount_cents - paid_cents - credited_cents - written_off_cents), 0)"
         "  FROM invoices i WHERE i.debtor_id = c.debtor_id AND c.closed_at IS NULL"
-        "  AND i.status NOT IN ('paid','credited','written_off')) AS open_cents,"
+        f"  AND i.status IN ({marks(LIVE_STATES)})) AS open_cents,"
         " (SELECT COUNT(*) FROM review_items r WHERE r.debtor_id = c.debtor_id"
         "  AND r.state != 'resolved') AS open_items"
         " FROM cases c JOIN debtors d ON d.id = c.debtor_id ORDER BY c.closed_at IS NOT NULL,"
-        " c.debtor_id, c.id"
+        " c.debtor_id, c.id",
+        (*LIVE_STATES, *LIVE_STATES),
     )
     return [
         {
@@ -122,15 +125,19 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
         " ON i.number = a.invoice_number WHERE i.debtor_id = ? ORDER BY a.id",
         (debtor_id,),
     ):
+        # A payment happened on the bank's booking date; when its statement was imported
+        # (and the payment allocated) is secondary, kept in the detail.
         entries.append(
             {
-                "at": p["created_at"],
+                "at": p["booking_date"] or p["created_at"],
                 "kind": "payment",
                 "ref": f"tx:{p['transaction_id']}",
                 "summary": f"{from_cents(p['amount_cents'])} on {p['invoice_number']}"
-                f" from {p['counterparty_name'] or '?'} ({p['booking_date']})"
-                + (" — reversed" if p["reversed_at"] else ""),
+                f" from {p['counterparty_name'] or '?'} (booked {p['booking_date']},"
+                f" imported {p['created_at'][:10]})" + (" — reversed" if p["reversed_at"] else ""),
                 "detail": {
+                    "booking_date": p["booking_date"],
+                    "imported_at": p["created_at"],
                     "rule": p["rule"],
                     "actor": p["actor"],
                     "evidence": loads(p["evidence"], {}),
@@ -199,6 +206,8 @@ def case_timeline(store: Store, debtor_id: str, invoice: str | None = None) -> d
         "promises": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in promises],
         "plans": [{**p, "invoice_numbers": loads(p["invoice_numbers"], [])} for p in plans],
         "timeline": entries,
+        # #15: principal, costs and interest apart (the claims ledger of the open case).
+        "claims": ledger_view(store, debtor_id),
     }
 
 
@@ -282,11 +291,7 @@ def resume(store: Store, key: str, *, actor: str, now: datetime) -> dict[str, An
 def close(store: Store, key: str, *, reason: str, force: bool, actor: str, now: datetime) -> int:
     debtor_id, _ = resolve_target(store, key)
     at = iso_utc(now)
-    open_rows = [
-        r
-        for r in invoice_rows(store, debtor_id=debtor_id)
-        if r["status"] in ("open", "partially_paid", "disputed")
-    ]
+    open_rows = [r for r in invoice_rows(store, debtor_id=debtor_id) if r["status"] in OPEN_STATES]
     if open_rows and not force:
         raise CaseError(
             f"debtor {debtor_id} still has {len(open_rows)} open invoice(s);"
@@ -376,9 +381,7 @@ def record_call(
             )
         if email:
             open_rows = [
-                r
-                for r in invoice_rows(store, debtor_id=debtor_id)
-                if r["status"] in ("open", "partially_paid", "disputed", "handed_over")
+                r for r in invoice_rows(store, debtor_id=debtor_id) if r["status"] in LIVE_STATES
             ]
             currency = open_rows[0]["currency"] if open_rows else "EUR"
             outbox_id = mail_debtor(

@@ -10,16 +10,25 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.cases import active_holds, open_case
+from daemon.adapters.store.claims import ledgers as claim_ledgers
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.intake import latest_invoice_intake, settled_outside
+from daemon.adapters.store.invoices import invoice_rows
+from daemon.adapters.store.letters import unposted_debtors
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.letters import (
+    mail_attachments,
+    no_address_item,
+    step_of,
+)
 from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.app.outbox import DrainReport, drain_outbox, sending_window
 from daemon.app.reminder_mail import build_mail, message_id_for
@@ -34,6 +43,8 @@ from daemon.domain.cases import (
     PlanSettings,
     plan_day,
 )
+from daemon.domain.claims import Ledger, interest_basis
+from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.policy import Progress
 from daemon.domain.statement_of_account import InvoiceItem
@@ -93,6 +104,45 @@ def bank_freshness(store: Store, config: Config, today: date) -> tuple[bool, dat
     return True, latest, f"bank statements fresh: newest {latest.isoformat()} ({age} business days)"
 
 
+def business_days_between(latest: date, today: date, country: str) -> int:
+    """Business days after ``latest`` and before ``today``."""
+    age, day = 0, latest + timedelta(days=1)
+    while day < today:
+        if is_business_day(day, country):
+            age += 1
+        day += timedelta(days=1)
+    return age
+
+
+def invoice_freshness(store: Store, config: Config, today: date) -> tuple[bool, date | None, str]:
+    """(ok, day of the latest invoice intake, reason): the bank gate's twin. No reminder goes
+    out while the newest invoice data (a drop-folder file, an applied open-items snapshot, an
+    import) is more than ``intake.max_invoice_age_business_days`` business days old: an
+    invoice settled in the accounting package since then would be reminded of. Off (0) by
+    default, for offices that import by hand."""
+    limit = config.intake.max_invoice_age_business_days
+    at = latest_invoice_intake(store)
+    latest = parse_iso(at).astimezone(config.office.tz).date() if at else None
+    if limit <= 0:
+        return True, latest, "invoice-freshness gate off (intake.max_invoice_age_business_days = 0)"
+    if latest is None:
+        return (
+            False,
+            None,
+            "invoice gate closed: no invoice data arrived yet (drop an export in "
+            "intake.invoices_dir, or set intake.max_invoice_age_business_days = 0)",
+        )
+    age = business_days_between(latest, today, config.office.jurisdiction)
+    if age > limit:
+        return (
+            False,
+            latest,
+            f"invoice gate closed: the newest invoice data ({latest.isoformat()}) is {age} "
+            f"business days old; the limit is {limit} (intake.max_invoice_age_business_days)",
+        )
+    return True, latest, f"invoice data fresh: newest {latest.isoformat()} ({age} business days)"
+
+
 # -- snapshot -------------------------------------------------------------------------------
 
 
@@ -120,6 +170,7 @@ def plan_settings(
         bank_block=bank_block,
         review_wait_max_days=config.inbound.review_wait_max_days,
         send_day=send_day,
+        letter_receipt_days=config.letters.receipt_business_days,
     )
 
 
@@ -181,10 +232,7 @@ def load_snapshots(store: Store, config: Config, today: date) -> list[DebtorSnap
 
 def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
     iso_today = today.isoformat()
-    invoices = store.query(
-        "SELECT * FROM invoices WHERE status NOT IN ('paid','credited','written_off')"
-        " ORDER BY due_date, number"
-    )
+    invoices = invoice_rows(store, statuses=LIVE_STATES)
     holds = active_holds(store, iso_today)
     debtor_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "debtor"}
     invoice_holds = {h["target"]: h["reason"] for h in holds if h["scope"] == "invoice"}
@@ -250,6 +298,10 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
             else {}
         )
         all_paid = bool(numbers) and all(statuses.get(n) == "paid" for n in numbers)
+        if all_paid and not config.intake.thank_on_outside_settlement:
+            # Paid in the accounting package (an open-items snapshot): dunmail saw no money
+            # arrive, so it does not thank for it unless the office wants it to.
+            all_paid = not settled_outside(store, list(numbers))
         thank_candidates[debtor_id] = LastReminder(sent["message_id"], numbers, all_paid)
         candidates.add(debtor_id)
     if not candidates:
@@ -271,6 +323,8 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
         )
     }
     waits = load_review_waits(store, config)
+    unposted = unposted_debtors(store)
+    booked = claim_ledgers(store, [int(c["id"]) for c in cases.values()])
     snapshots = []
     for debtor_id in ids:
         d = debtors.get(debtor_id)
@@ -316,6 +370,9 @@ def _load(store: Store, config: Config, today: date) -> list[DebtorSnapshot]:
                 last_reminder=last,
                 thank_you_sent=False,
                 review_wait=waits.get(debtor_id),
+                postal_address=bool(d["street"] and d["postcode"] and d["city"]),
+                letter_unposted=unposted.get(debtor_id),
+                ledger=booked.get(int(case["id"]), Ledger()) if case else Ledger(),
             )
         )
     return snapshots
@@ -334,6 +391,8 @@ class DayPlan:
     global_pause: str | None
     names: dict[str, str] = field(default_factory=dict)
     send_at: datetime | None = None  # when a mail planned now really leaves (window opening)
+    invoice_ok: bool = True  # the invoice-freshness gate (intake.max_invoice_age_business_days)
+    invoice_reason: str = ""
 
 
 def send_moment(config: Config, today: date, now: datetime | None = None) -> datetime:
@@ -348,19 +407,23 @@ def send_moment(config: Config, today: date, now: datetime | None = None) -> dat
 def plan(store: Store, config: Config, today: date, now: datetime | None = None) -> DayPlan:
     """What the daemon would do on ``today`` (at ``now``), and why. Writes nothing."""
     ok, latest, reason = bank_freshness(store, config, today)
+    invoice_ok, _, invoice_reason = invoice_freshness(store, config, today)
     pause = global_pause_reason(store, today)
     send_at = send_moment(config, today, now)
+    blocks = [r for good, r in ((ok, reason), (invoice_ok, invoice_reason)) if not good]
     settings = plan_settings(
         config,
         global_pause=pause,
-        bank_block=None if ok else reason,
+        bank_block="; ".join(blocks) or None,
         send_day=send_at.astimezone(config.office.tz).date(),
     )
     with _cyclic_gc_paused():
         snapshots = load_snapshots(store, config, today)
         actions = plan_day(snapshots, today, settings)
     names = {s.debtor_id: s.name for s in snapshots}
-    return DayPlan(today, actions, ok, latest, reason, pause, names, send_at)
+    return DayPlan(
+        today, actions, ok, latest, reason, pause, names, send_at, invoice_ok, invoice_reason
+    )
 
 
 @contextmanager
@@ -403,6 +466,26 @@ def _decision(action: Action, today: date, extra: dict[str, Any]) -> dict[str, A
         "interest": str(action.charges.interest),
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
+        "currency": action.currency,
+        "other_amounts": [{"currency": c, "amount": str(a)} for c, a in action.other_amounts],
+        "costs_basis": action.charges.costs_basis,
+        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
+        # What the mail claims; outbox.mark_sent books it in the case's claims ledger.
+        "claims": [
+            {
+                "kind": c.kind,
+                "currency": c.currency,
+                "basis": action.charges.costs_basis
+                if c.kind == "costs"
+                else f"{interest_basis(action.jurisdiction, action.debtor_type)};"
+                f" {action.charges.interest_convention}",
+                "total": str(c.total),
+                "to_book": str(c.to_book),
+                "settled": str(c.settled),
+                "due": str(c.due),
+            }
+            for c in action.claims
+        ],
         "notice_costs": None if action.notice_costs is None else str(action.notice_costs),
         "deadline": action.deadline.isoformat() if action.deadline else None,
         "advances": [
@@ -486,11 +569,18 @@ def _queue_mail(
         today=today,
         message_id=mid,
     )
+    files, problems = mail_attachments(
+        store, config, action, step_of(config, action), mail.language or "nl"
+    )
+    if files:
+        mail = replace(mail, attachments=tuple(files))
     send_at = send_moment(config, today, now)
     previous = _advance_invoices(store, action, today, now_iso)
     extra = {
         "previous": previous,
         "qr": mail.inline_png is not None,
+        "attachments": [f.filename for f in files],
+        "attachment_problems": problems,
         # The stated deadline counts from this day; the outbox never sends it later.
         "send_day": send_at.astimezone(config.office.tz).date().isoformat(),
     }
@@ -530,6 +620,19 @@ def _queue_task(
     key = f"{action.kind}:{action.debtor_id}:{action.step}:{action.message_key}"
     if action.kind == "bounce":
         key = f"no-address:{action.debtor_id}:{action.step}:{action.message_key}"
+    if action.kind == "no_postal_address":
+        # No PDF without an address for the window: a person adds it; the step waits.
+        item = no_address_item(store, action, case["id"], now_iso)
+        report.tasks.append(item)
+        record_event(
+            store,
+            "letter_no_address",
+            debtor_id=action.debtor_id,
+            case_id=case["id"],
+            detail={"review_item": item, **_decision(action, today, {})},
+            at=now_iso,
+        )
+        return
     item_id = add_review_item(
         store,
         action.kind if action.kind in ("call_task", "handover", "bounce") else "call_task",
@@ -562,7 +665,11 @@ def queue_day(store: Store, config: Config, now: datetime) -> tuple[DayPlan, Que
     with store.transaction():
         day = plan(store, config, today, now)
         for action in day.actions:
-            if action.action == ActionKind.EMAIL:
+            if action.action == ActionKind.EMAIL and action.channel == "letter":
+                from daemon.app.letter_steps import queue_letter  # imports this module
+
+                queue_letter(store, config, action, today, now, report)
+            elif action.action == ActionKind.EMAIL:
                 _queue_mail(store, config, action, today, now, report)
             elif action.action == ActionKind.TASK:
                 _queue_task(store, config, action, today, now, report)
@@ -583,6 +690,7 @@ class CycleReport:
     queued: QueueReport
     drained: DrainReport
     promises: Any = None
+    intake: Any = None  # daemon.app.intake.IntakeReport when drop folders are configured
 
 
 def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> dict[str, Any]:
@@ -607,12 +715,18 @@ def run_cycle(
     smtp_send: Callable[..., Any] | None = None,
     imap_factory: Callable[[], Any] | None = None,
 ) -> CycleReport:
-    """One full cycle as if at ``now``: review promises → plan → queue → drain the outbox."""
+    """One full cycle as if at ``now``: take drop-folder files → review promises → plan →
+    queue → drain the outbox."""
     today = now.astimezone(config.office.tz).date()
+    intake = None
+    if config.intake.invoices_dir or config.intake.statements_dir:
+        from daemon.app.intake import run_intake
+
+        intake = run_intake(store, config, now)
     promises = daily_reviews(store, config, today, now)
     day, queued = queue_day(store, config, now)
     drained = drain_outbox(store, config, now=now, smtp_send=smtp_send, imap_factory=imap_factory)
-    return CycleReport(today, day, queued, drained, promises)
+    return CycleReport(today, day, queued, drained, promises, intake)
 
 
 def money(value: Decimal) -> str:

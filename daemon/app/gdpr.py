@@ -17,10 +17,13 @@ from typing import Any
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.intake import outside_settlements_of
+from daemon.adapters.store.letters import erase_postal_address, letter_pdfs, purge_letters
 from daemon.config import Config
+from daemon.domain.invoice_states import LIVE_STATES
 
 RETENTION_YEARS = {"NL": 7, "DE": 8, "BE": 10}
-LIVE_INVOICE_STATES = ("open", "partially_paid", "disputed", "handed_over", "on_hold")
+LIVE_INVOICE_STATES = LIVE_STATES  # daemon.domain.invoice_states
 
 
 class GdprError(ValueError):
@@ -44,6 +47,7 @@ def _purge_mail(store: Store, debtor_id: str, before: str | None, at: str) -> tu
         " AND status NOT IN ('queued', 'sending')" + cond_out,
         params,
     ).rowcount
+    purge_letters(store, debtor_id, before, at)  # paper letters (#16) go with the mail
     return n_in, n_out
 
 
@@ -110,6 +114,8 @@ def export_debtor(store: Store, debtor_id: str) -> dict[str, Any]:
             f" WHERE a.invoice_number IN ({marks})",
             numbers,
         ),
+        # Settled in the accounting package (open-items snapshots, daemon.app.snapshots).
+        "outside_settlements": outside_settlements_of(store, numbers),
         "cases": q("SELECT * FROM cases WHERE debtor_id = ?"),
         "holds": q("SELECT * FROM holds WHERE scope = 'debtor' AND target = ?"),
         "promises": q("SELECT * FROM promises WHERE debtor_id = ?"),
@@ -151,6 +157,8 @@ def export_zip(store: Store, debtor_id: str) -> bytes:
                 (debtor_id,),
             ):
                 z.writestr(f"mail/{prefix}-{row['id']:06d}.eml", bytes(row["raw"]))
+        for row in letter_pdfs(store, debtor_id):
+            z.writestr(f"letters/letter-{row['id']:06d}.pdf", bytes(row["pdf"]))
     return buffer.getvalue()
 
 
@@ -226,6 +234,7 @@ def erase_debtor(
         ]
         store.execute("DELETE FROM debtor_ibans WHERE debtor_id = ?", (debtor_id,))
         n_in, n_out = _purge_mail(store, debtor_id, None, at)
+        erase_postal_address(store, debtor_id)
         store.execute("UPDATE inbox SET from_addr = NULL WHERE debtor_id = ?", (debtor_id,))
         store.execute(
             "UPDATE bank_transactions SET counterparty_name = NULL, counterparty_iban = NULL"

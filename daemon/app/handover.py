@@ -25,6 +25,8 @@ from daemon.adapters.store.cases import open_case, set_case_status
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows, set_invoice_status
+from daemon.adapters.store.letters import letter_pdfs
+from daemon.app.claims import ledger_view
 from daemon.app.plans import invoice_open_cents
 from daemon.app.progress import Progress, silent
 from daemon.config import Config
@@ -301,6 +303,7 @@ def build_dossier(
         (debtor_id,),
     )
     computation = interest_and_costs(config, debtor, invoices, as_of)
+    ledger = ledger_view(store, debtor_id)
     correspondence = []
     # Invoice numbers may be anything an old import let in: entry names are made safe here.
     entry_names = EntryNames(("invoices/invoices.json", "invoices/invoices.csv"))
@@ -344,6 +347,13 @@ def build_dossier(
                     z.writestr(name, bytes(m["raw"]))
                 correspondence.append(entry)
         z.writestr("mail/index.json", _json(correspondence))
+        # Paper letters (#16): the stored PDF and when/how it was posted (tracking code).
+        letters = []
+        for row in letter_pdfs(store, debtor_id):
+            name = f"letters/letter-{row['id']:06d}.pdf"
+            z.writestr(name, bytes(row.pop("pdf")))
+            letters.append({"file": name, **row})
+        z.writestr("letters/index.json", _json(letters))
         z.writestr("payments.json", _json(payments))
         z.writestr(
             "payments.csv",
@@ -368,6 +378,8 @@ def build_dossier(
             "timeline.csv",
             _csv(events, ["at", "actor", "event", "invoice_number", "detail", "message_sha256"]),
         )
+        # #15: what the sent mails claimed and booked, apart from the fresh computation.
+        z.writestr("claims-ledger.json", _json(ledger))
         z.writestr("costs-and-interest.json", _json(computation))
         z.writestr("costs-and-interest.txt", _computation_text(computation).encode("utf-8"))
         summary = {
@@ -396,6 +408,9 @@ def build_dossier(
             "costs": computation["costs"]["amount"],
             "interest": computation["interest"]["total"],
             "total_claim": computation["total_claim"],
+            # Booked by the sent mails (claims ledger), per currency: principal, costs and
+            # interest apart, with the day the interest was computed to.
+            "booked": ledger["balance"],
             "messages": sum(1 for c in correspondence if c["file"]),
             "payments": len(payments),
         }

@@ -412,9 +412,10 @@ def _process(
         )
         _finish(store, config, row, "ignored", now, kind="own")
         return "ignored"
-    if route in ("bank", "staff"):
+    if route in ("bank", "staff", "invoices"):
         status = _hand_over(store, config, row, route, now=now)
-        _finish(store, config, row, status, now, kind="statement" if route == "bank" else "staff")
+        kind = {"bank": "statement", "invoices": "invoice_mail"}.get(route, "staff")
+        _finish(store, config, row, status, now, kind=kind)
         return status
     c = understood[1] if understood is not None and understood[1] is not None else None
     if c is None:
@@ -450,8 +451,14 @@ def _route_of(u: Understanding, mail: ParsedMail) -> str | None:
     domain = sender.rpartition("@")[2]
     if sender and (sender in u.trusted or domain in u.trusted):
         return "bank"
+    # The office's own invoice mail, BCC'd (daemon.app.invoicemail). A named invoice sender
+    # wins; a whole domain ("@office.nl") does not take a staff member's replies.
+    if sender and sender in u.invoice_senders:
+        return "invoices"
     if sender and sender in u.staff:
         return "staff"
+    if sender and domain in u.invoice_senders:
+        return "invoices"
     return None
 
 
@@ -472,6 +479,7 @@ class Understanding:
     own_addresses: tuple[str, ...]
     trusted: frozenset[str]
     staff: frozenset[str]
+    invoice_senders: frozenset[str] = frozenset()
 
 
 def understanding_of(config: Config) -> Understanding:
@@ -483,6 +491,7 @@ def understanding_of(config: Config) -> Understanding:
         own_addresses=tuple(config.office.addresses),
         trusted=frozenset(t.lower().lstrip("@") for t in config.bank.trusted_senders),
         staff=frozenset(a.lower() for a in config.staff.addresses),
+        invoice_senders=frozenset(t.lower().lstrip("@") for t in config.intake.invoice_senders),
     )
 
 
@@ -604,13 +613,25 @@ def _result(
 def _hand_over(
     store: Store, config: Config, row: dict[str, Any], route: str, *, now: datetime
 ) -> str:
-    """Bank statement mail and staff commands belong to their own use cases."""
+    """Bank statement mail, the office's invoice mail and staff commands belong to their own
+    use cases."""
     raw = bytes(row["raw"])
     result: Any
     if route == "bank":
         from daemon.app.bankmail import import_statement_mail
 
         result = import_statement_mail(store, config, raw, inbox_id=row["id"], now=iso_utc(now))
+    elif route == "invoices":
+        from daemon.app.invoicemail import import_invoice_mail
+
+        result = import_invoice_mail(
+            store,
+            config,
+            raw,
+            inbox_id=row["id"],
+            now=iso_utc(now),
+            attempt=int(row.get("attempts") or 0),
+        )
     else:
         from daemon.app.staffmail import handle_staff_reply
 

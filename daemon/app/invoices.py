@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,13 +13,22 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import (
     invoices_with_references,
+    known_debtor_columns,
     refresh_invoice,
     upsert_debtor,
 )
+from daemon.adapters.store.letters import set_postal_address
 from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.money import from_cents, to_cents
 from daemon.domain.references import ReferenceClaim, foreign_claims, generate_rf
-from parsers.invoices import InvoiceFormatError, InvoiceRecord, parse_invoice_file
+from parsers.csv_text import delimiter_name
+from parsers.invoice_mapping import InvoiceMapping
+from parsers.invoices import (
+    InvoiceFormatError,
+    InvoiceParseResult,
+    InvoiceRecord,
+    parse_invoice_file,
+)
 
 # Without a configured invoices.pdf_dir every pdf value is refused.
 NO_PDFS = PdfPolicy("")
@@ -67,6 +76,10 @@ class ImportReport:
     credit_notes: list[str] = field(default_factory=list)
     debtors: int = 0
     dry_run: bool = False
+    reading: list[dict[str, Any]] = field(default_factory=list)
+    # Every invoice number the files list, new, changed or unchanged (drop folders claim
+    # them for their source); not part of the printed report.
+    numbers: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,30 +91,65 @@ class ImportReport:
             "credit_notes": len(self.credit_notes),
             "debtors": self.debtors,
             "changes": self.updated,
+            "new_invoices": self.new,
+            "reading": self.reading,
         }
 
 
 def read_invoice_files(
     paths: Sequence[Path],
+    *,
+    mapping: InvoiceMapping | None = None,
+    known: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem]]:
-    records: list[tuple[str, InvoiceRecord]] = []
+    files, problems = _read_paths(paths)
+    records, more, _ = read_invoice_data(files, mapping=mapping, known=known)
+    return records, problems + more
+
+
+def _read_paths(paths: Sequence[Path]) -> tuple[list[tuple[str, bytes]], list[ImportProblem]]:
+    files: list[tuple[str, bytes]] = []
     problems: list[ImportProblem] = []
     for path in paths:
         try:
-            data = path.read_bytes()
+            files.append((str(path), path.read_bytes()))
         except OSError as exc:
             problems.append(ImportProblem(str(path), None, None, f"cannot read: {exc.strerror}"))
-            continue
+    return files, problems
+
+
+def read_invoice_data(
+    files: Sequence[tuple[str, bytes]],
+    *,
+    mapping: InvoiceMapping | None = None,
+    known: Mapping[str, Mapping[str, str]] | None = None,
+) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem], list[dict[str, Any]]]:
+    """Records, problems and how each file was read (format, encoding, separator, mapping)."""
+    records: list[tuple[str, InvoiceRecord]] = []
+    problems: list[ImportProblem] = []
+    readings: list[dict[str, Any]] = []
+    for source, data in files:
         try:
-            result = parse_invoice_file(data, source=str(path))
+            result = parse_invoice_file(data, source=source, mapping=mapping, known=known)
         except InvoiceFormatError as exc:
-            problems.append(ImportProblem(str(path), None, None, str(exc)))
+            problems.append(ImportProblem(source, None, None, str(exc)))
             continue
-        problems.extend(
-            ImportProblem(str(path), e.line, e.column, e.message) for e in result.errors
-        )
-        records.extend((str(path), r) for r in result.records)
-    return records, problems
+        readings.append(_reading(source, result))
+        problems.extend(ImportProblem(source, e.line, e.column, e.message) for e in result.errors)
+        records.extend((source, r) for r in result.records)
+    return records, problems, readings
+
+
+def _reading(source: str, result: InvoiceParseResult) -> dict[str, Any]:
+    reading: dict[str, Any] = {"file": source, "format": result.format}
+    if result.format == "csv":
+        reading |= {
+            "encoding": result.encoding,
+            "delimiter": delimiter_name(result.delimiter) if result.delimiter else "auto",
+            "mapping": result.mapping,
+            "ignored_columns": list(result.ignored_columns),
+        }
+    return reading
 
 
 def import_invoices(
@@ -113,13 +161,44 @@ def import_invoices(
     actor: str = "cli",
     progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
     pdfs: PdfPolicy = NO_PDFS,
+    mapping: InvoiceMapping | None = None,
 ) -> ImportReport:
     """Import invoice files in one transaction. Bad rows anywhere → ImportRejected, no writes.
 
     ``pdfs`` (the config's ``invoices.pdf_policy``) decides which ``pdf`` values are
-    accepted; without a folder every ``pdf`` value is refused."""
+    accepted; without a folder every ``pdf`` value is refused. ``mapping`` reads CSV files
+    as an accounting package's export (parsers.invoice_mapping)."""
+    files, problems = _read_paths(paths)
+    return import_invoice_data(
+        store,
+        files,
+        dry_run=dry_run,
+        now=now,
+        actor=actor,
+        progress=progress,
+        pdfs=pdfs,
+        mapping=mapping,
+        problems=problems,
+    )
+
+
+def import_invoice_data(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    dry_run: bool = False,
+    now: str | None = None,
+    actor: str = "cli",
+    progress: Callable[[Iterable[Any]], Iterable[Any]] = lambda it: it,
+    pdfs: PdfPolicy = NO_PDFS,
+    mapping: InvoiceMapping | None = None,
+    problems: Sequence[ImportProblem] = (),
+) -> ImportReport:
+    """:func:`import_invoices` of (source name, bytes) pairs: files, or mail attachments."""
     at = now or iso_utc()
-    records, problems = read_invoice_files(paths)
+    known = known_debtor_columns(store) if mapping is not None else None
+    records, more, readings = read_invoice_data(files, mapping=mapping, known=known)
+    problems = [*problems, *more]
     invoices = [(f, r) for f, r in records if r.kind == "invoice"]
     credit_notes = [(f, r) for f, r in records if r.kind == "credit_note"]
     problems.extend(_cross_file_problems(invoices))
@@ -144,7 +223,12 @@ def import_invoices(
     if problems:
         raise ImportRejected(problems)
 
-    report = ImportReport(files=[str(p) for p in paths], dry_run=dry_run)
+    report = ImportReport(
+        files=[f for f, _ in files],
+        dry_run=dry_run,
+        reading=readings,
+        numbers=[r.number for _, r in invoices],
+    )
     known_notes = {r["number"] for r in store.query("SELECT number FROM credit_notes")}
     plan: list[tuple[str, InvoiceRecord, dict[str, Any] | None, dict[str, Any]]] = []
     for source, record in invoices:
@@ -176,6 +260,10 @@ def import_invoices(
         known = domains.setdefault(record.debtor_id, [])
         known.extend(d for d in record.debtor_domains if d not in known)
     with store.transaction():
+        # Which encoding, separator and mapping were used, when the files changed anything
+        # (an unchanged re-import writes nothing at all).
+        for reading in readings if report.new or report.updated or new_notes else ():
+            record_event(store, "invoice_file_read", actor=actor, at=at, detail=reading)
         seen_debtors: set[str] = set()
         for source, record, old, change in progress(plan):
             if record.debtor_id not in seen_debtors:
@@ -193,6 +281,16 @@ def import_invoices(
                     now=at,
                     domains=domains[record.debtor_id],
                 )
+                if record.street:  # the debtor's postal address, for letters (#16)
+                    set_postal_address(
+                        store,
+                        record.debtor_id,
+                        street=record.street,
+                        postcode=record.postcode,
+                        city=record.city,
+                        country=record.postal_country,
+                        now=at,
+                    )
             if old is None:
                 _insert_invoice(store, _invoice_columns(record, source), at)
                 record_event(

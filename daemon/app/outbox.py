@@ -18,6 +18,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
@@ -26,13 +27,15 @@ from daemon.adapters.store.cases import STOPPED_CASE_STATES, active_holds, add_h
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item
+from daemon.app.claims import book_sent_claims
 from daemon.config import Config
+from daemon.domain.invoice_states import DUNNABLE_STATES
+from daemon.domain.money import to_cents
 from daemon.domain.workdays import SendingWindow
 
 MAX_ATTEMPTS = 12
 BASE_DELAY_SECONDS = 60
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_OPEN = ("open", "partially_paid")
 _hits: dict[str, int] = {}
 
 SmtpSend = Callable[..., Any]
@@ -144,6 +147,8 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
             " WHERE number = ? AND dunning_step = ?",
             (day, bool(adv.get("formal_notice")), day, at, adv["number"], adv["to_step"]),
         )
+    # The costs and interest the mail stated become booked claims of the case (#15).
+    book_sent_claims(store, row, at)
     record_event(
         store,
         f"{row['kind']}_sent",
@@ -221,14 +226,26 @@ def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
     )
     for number in numbers:
         inv = invoices.get(number)
-        if inv is None or inv["status"] not in _OPEN:
+        if inv is None or inv["status"] not in DUNNABLE_STATES:
             return f"invoice {number} is {inv['status'] if inv else 'gone'}"
-    open_cents = sum(
-        i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]
-        for i in invoices.values()
-    )
-    expected = loads(row["decision"], {}).get("amount_due_cents")
-    if expected is not None and open_cents != expected:
+    # Per currency (#15): amount_due is the statement currency's; others are stated apart.
+    decision = loads(row["decision"], {})
+    open_by: dict[str, int] = {}
+    for i in invoices.values():
+        cents = i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]
+        open_by[i["currency"]] = open_by.get(i["currency"], 0) + cents
+    expected = decision.get("amount_due_cents")
+    currency = decision.get("currency")
+    stated = {
+        o["currency"]: to_cents(Decimal(o["amount"])) for o in decision.get("other_amounts", [])
+    }
+    if currency is None:  # a mail planned before #15: one sum
+        changed = expected is not None and sum(open_by.values()) != expected
+    else:
+        changed = (expected is not None and open_by.get(currency, 0) != expected) or any(
+            open_by.get(c, 0) != cents for c, cents in stated.items()
+        )
+    if changed:
         return "the open amount changed since the mail was planned"
     promised = store.query(
         "SELECT invoice_numbers FROM promises WHERE debtor_id = ? AND status = 'open'"

@@ -31,6 +31,7 @@ from daemon.domain.plans import (
     paid_off,
     reminder_due,
 )
+from daemon.domain.references import display_reference
 from daemon.domain.workdays import is_business_day
 
 
@@ -327,7 +328,12 @@ def _schedule_context(store: Store, plan: dict[str, Any]) -> dict[str, Any]:
         "plan_id": plan["id"],
         "currency": currency,
         "total": from_cents(plan["total_cents"]),
-        "reference": invoices[0]["reference"] if invoices else "",
+        # Printed as the debtor's bank shows it (+++ddd/dddd/ddddd+++, groups of four).
+        "reference": (
+            display_reference(invoices[0]["reference"], invoices[0]["reference_kind"])
+            if invoices
+            else ""
+        ),
         "invoices": [
             {"number": r["number"], "open": from_cents(invoice_open_cents(r))} for r in invoices
         ],

@@ -25,6 +25,7 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "debtor_name": name,
         "action": str(action.action),
         "kind": action.kind,
+        "channel": action.channel,  # "letter": a PDF for the print queue (#16)
         "step": action.step,
         "step_name": action.step_name,
         "template": action.template,
@@ -34,7 +35,9 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "to": list(action.to) if action.action in ("email",) else [],
         "invoices": [i.number for i in action.invoices],
         "advances": {a.number: a.to_step for a in action.advances},
+        "currency": action.currency,
         "amount_due": _money(action.amount_due),
+        "other_amounts": {c: _money(a) for c, a in action.other_amounts},
         "costs": _money(action.charges.costs),
         "interest": _money(action.charges.interest),
         "total": _money(action.total),
@@ -42,6 +45,7 @@ def action_view(action: Action, name: str = "", send_at: datetime | None = None)
         "cost_lines": [str(line) for line in action.charges.cost_lines],
         "interest_lines": [str(line) for line in action.charges.interest_lines],
         "charges_off": action.charges.off_reason,
+        "interest_to": action.interest_to.isoformat() if action.interest_to else None,
         "deadline": action.deadline.isoformat() if action.deadline else None,
         # when the outbox will really send it: the sending window's next opening
         "send_at": send_at.isoformat() if mail and send_at is not None else None,
@@ -60,6 +64,8 @@ class Preview:
             "bank_ok": self.day.bank_ok,
             "bank_latest": self.day.bank_latest.isoformat() if self.day.bank_latest else None,
             "bank_reason": self.day.bank_reason,
+            "invoice_ok": self.day.invoice_ok,
+            "invoice_reason": self.day.invoice_reason,
             "global_pause": self.day.global_pause,
             "send_at": self.day.send_at.isoformat() if self.day.send_at else None,
         }

@@ -13,7 +13,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import inbox as db
-from daemon.adapters.store.cases import set_case_status
+from daemon.adapters.store.cases import open_promises, set_case_status
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import invoice_rows
@@ -23,6 +23,7 @@ from daemon.app.plans import mail_debtor
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES, open_cents
 from daemon.domain.money import from_cents
+from daemon.domain.promise_outcome import kept_promise
 
 
 @dataclass
@@ -112,6 +113,99 @@ def review_promises(store: Store, config: Config, today: date, now: datetime) ->
     return result
 
 
+def record_kept_promises(store: Store, debtor_ids: set[str], at: str) -> list[int]:
+    """Right after payments were booked: every open promise of ``debtor_ids`` whose invoices
+    are now settled by a payment booked within its grace period is recorded as kept (state
+    and a ``promise_kept`` event with the booking date). Call inside the booking transaction,
+    before settled cases close, so the case file tells the story in order."""
+    kept: list[int] = []
+    for debtor_id in sorted(debtor_ids):
+        for promise in open_promises(store, debtor_id):
+            still_open = _invoices_of(store, promise)
+            paid_on = db.last_booking_date(
+                store,
+                since=promise["created_at"],
+                numbers=promise["invoice_numbers"],
+                debtor_id=debtor_id,
+            )
+            promised = _day(promise["promised_date"])
+            outcome = kept_promise(
+                promised=promised,
+                grace_until=_day(promise["grace_until"]),
+                still_open=bool(still_open),
+                paid_on=_day(paid_on),
+            )
+            if outcome is None:
+                continue
+            db.resolve_promise(store, promise["id"], "kept", now=at)
+            record_event(
+                store,
+                "promise_kept",
+                debtor_id=debtor_id,
+                case_id=promise["case_id"],
+                at=at,
+                detail={
+                    "promise_id": promise["id"],
+                    "promised_date": promise["promised_date"],
+                    "grace_until": promise["grace_until"],
+                    "invoices": promise["invoice_numbers"],
+                    "paid_on": outcome.paid_on.isoformat(),
+                    "on_time": outcome.on_time,
+                    "reason": outcome.reason(promised),
+                },
+            )
+            kept.append(promise["id"])
+    return kept
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
+
+
+def _settled_by_grace_end(
+    store: Store, promise: dict[str, Any], detail: dict[str, Any], result: PromiseReview, at: str
+) -> None:
+    """Nothing promised is open when the grace period has ended: kept, unless the bank booked
+    the payment after the grace period (a late payment settles the debt but broke the
+    promise: recorded as such, with no review item since nothing is owed)."""
+    ids = {"debtor_id": promise["debtor_id"], "case_id": promise["case_id"]}
+    paid_on = db.last_booking_date(
+        store,
+        since=promise["created_at"],
+        numbers=promise["invoice_numbers"],
+        debtor_id=promise["debtor_id"],
+    )
+    grace = promise["grace_until"]
+    if paid_on is not None and grace is not None and paid_on[:10] > grace[:10]:
+        db.resolve_promise(store, promise["id"], "broken", now=at)
+        reason = f"paid on {paid_on[:10]}, after the grace period that ended {grace[:10]}"
+        record_event(
+            store,
+            "promise_paid_late",
+            detail={**detail, "paid_on": paid_on[:10], "reason": reason},
+            at=at,
+            **ids,
+        )
+        result.broken.append(promise["id"])
+        closing = "promise paid late"
+    else:
+        db.resolve_promise(store, promise["id"], "kept", now=at)
+        reason = "nothing was open any more when the grace period ended"
+        extra = {"paid_on": paid_on[:10]} if paid_on else {}
+        record_event(
+            store, "promise_kept", detail={**detail, **extra, "reason": reason}, at=at, **ids
+        )
+        result.kept.append(promise["id"])
+        closing = "promise kept"
+    case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
+    # The payment usually closed the case already: close it (and say so) only when it is
+    # still open.
+    still_open = case is not None and case["closed_at"] is None
+    if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
+        set_case_status(store, promise["case_id"], "closed", reason=closing, now=at)
+        record_event(store, "case_closed", detail={"reason": closing}, at=at, **ids)
+
+
 def _invoices_of(store: Store, promise: dict[str, Any]) -> list[str]:
     numbers = list(promise["invoice_numbers"])
     return (
@@ -132,16 +226,7 @@ def _settle_promise(store: Store, promise: dict[str, Any], result: PromiseReview
         "still_open": open_numbers,
     }
     if not open_numbers:
-        db.resolve_promise(store, promise["id"], "kept", now=at)
-        record_event(store, "promise_kept", detail=detail, at=at, **ids)
-        result.kept.append(promise["id"])
-        case = db.case_row(store, promise["case_id"]) if promise["case_id"] else None
-        # The payment that kept the promise usually closed the case already: close it (and
-        # say so) only when it is still open.
-        still_open = case is not None and case["closed_at"] is None
-        if still_open and not db.open_invoice_numbers(store, promise["debtor_id"]):
-            set_case_status(store, promise["case_id"], "closed", reason="promise kept", now=at)
-            record_event(store, "case_closed", detail={"reason": "promise kept"}, at=at, **ids)
+        _settled_by_grace_end(store, promise, detail, result, at)
         return
     db.resolve_promise(store, promise["id"], "broken", now=at)
     if promise["promised_date"] is None:

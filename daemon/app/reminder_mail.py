@@ -92,7 +92,9 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
     lang = language_of(action, config)
     structured, _text, shown = _payment_reference(action)
     total = action.total
-    currency = action.invoices[0].currency if action.invoices else "EUR"
+    # #15: the totals are in the statement's own currency; other currencies' invoices are
+    # totalled apart (other_amounts), never added in.
+    currency = action.currency
     first = action.invoices[0].number if action.invoices else action.message_key
     link = _payment_link(office.payment_link_template, structured or shown, total, first)
     # Shown to the reader in its printed form (+++ddd/dddd/ddddd+++, groups of four); the
@@ -128,6 +130,7 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
         "interest_lines": render_lines(action.charges.interest_lines, lang),
         "interest_convention": render_convention(action.charges.interest_convention, lang),
         "total": total,
+        "other_amounts": [{"currency": c, "amount": a} for c, a in action.other_amounts],
         "notice_costs": action.notice_costs if action.notice_costs is not None else Decimal(0),
         "notice_cost_lines": render_lines(action.notice_cost_lines, lang),
         "notice_invoices": list(action.notice_invoices),

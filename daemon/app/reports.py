@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.adapters.privatefiles import FilePolicy, write_private
+from daemon.adapters.store.claims import open_totals as open_claim_totals
 from daemon.adapters.store.db import Store
 from daemon.adapters.templates import format_money, format_month, format_number
 from daemon.domain import reports as r
@@ -81,8 +82,17 @@ def aging_report(store: Store, as_of: date) -> dict[str, Any]:
             {"debtor_id": d, "currency": currency, **{b.name: _money(b.cents) for b in bs}}
             for d, bs in report.by_debtor
         )
+    # #15: booked costs and interest still open, apart from the principal, per currency.
+    claims = {
+        currency: {
+            "principal": totals.get(currency, "0.00"),
+            "costs": _money(kinds.get("costs", 0)),
+            "interest": _money(kinds.get("interest", 0)),
+        }
+        for currency, kinds in sorted(open_claim_totals(store).items())
+    }
     return {"as_of": as_of.isoformat(), "totals": totals, "buckets": buckets,
-            "by_debtor": by_debtor}  # fmt: skip
+            "by_debtor": by_debtor, "claims": claims}  # fmt: skip
 
 
 def dso_report(store: Store, as_of: date, months: int = 12) -> list[dict[str, Any]]:

@@ -21,8 +21,10 @@ from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
+from daemon.app.claims import book_sent_claims
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
+from daemon.domain.invoice_states import WITHHELD_STATES
 from daemon.domain.model import CLOSED_STATES
 from daemon.domain.money import from_cents, to_cents
 
@@ -44,6 +46,11 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "send_failed": ("fix_address", "resend"),
     "shunted_mail": ("retry",),
     "statement_quarantined": ("import",),
+    # drop folders and open-items snapshots (daemon.app.intake, daemon.app.snapshots)
+    "snapshot_held": ("apply_snapshot",),
+    "intake_failed": ("requeue",),
+    # the office's own invoice mail that was not imported (daemon.app.invoicemail)
+    "invoice_mail": ("retry",),
     "delivery_uncertain": ("mark_sent", "resend"),
     "promise": ("promise", "resume"),
     "promise_broken": ("promise", "resume", "handover", "write_off"),
@@ -272,7 +279,7 @@ def resume(ctx: _Ctx) -> Result:
         if plan_id is not None:
             plan_app.resume_after_missed(ctx.store, int(plan_id), actor=ctx.actor, now=ctx.now)
     reopened = []
-    for row in _item_invoices(ctx, ("disputed", "on_hold")):
+    for row in _item_invoices(ctx, WITHHELD_STATES):
         set_invoice_status(ctx.store, row["number"], "open", now=ctx.at)
         reopened.append(row["number"])
     for number in reopened:
@@ -564,6 +571,41 @@ def import_file(ctx: _Ctx) -> Result:
     return f"imported; {booked} new payment(s) booked", True, detail
 
 
+def apply_snapshot(ctx: _Ctx) -> Result:
+    """A held open-items snapshot, applied after all: a person checked that it is whole."""
+    file_id = ctx.item["evidence"].get("intake_file")
+    if file_id is None:
+        raise ReviewError(f"item #{ctx.item['id']} names no snapshot")
+    from daemon.app.snapshots import apply_held
+
+    try:
+        outcome = apply_held(ctx.store, ctx.config, int(file_id), now=ctx.now, actor=ctx.actor)
+    except (LookupError, ValueError) as exc:
+        raise ReviewError(str(exc)) from exc
+    d = outcome.decision
+    ctx.event("snapshot_applied", intake_file=file_id, settled=list(d.settled))
+    return (
+        f"snapshot applied: {len(d.settled)} settled outside dunmail, {len(d.reduced)} reduced",
+        True,
+        outcome.summary,
+    )
+
+
+def requeue(ctx: _Ctx) -> Result:
+    """A failed drop file, put back into its folder after a fix (taken again when stable)."""
+    file_id = ctx.item["evidence"].get("intake_file")
+    if file_id is None:
+        raise ReviewError(f"item #{ctx.item['id']} names no drop file")
+    from daemon.app.intake import retry_failed
+
+    try:
+        path = retry_failed(ctx.store, ctx.config, int(file_id), now=ctx.now)
+    except (LookupError, ValueError) as exc:
+        raise ReviewError(str(exc)) from exc
+    ctx.event("drop_file_requeued", intake_file=file_id, path=str(path))
+    return f"put back as {path}", True, {"path": str(path)}
+
+
 def fix_address(ctx: _Ctx) -> Result:
     evidence = ctx.item["evidence"]
     found = evidence.get("recipients") or evidence.get("addresses") or []
@@ -604,9 +646,7 @@ def fix_address(ctx: _Ctx) -> Result:
 def _outbox_row(ctx: _Ctx) -> dict[str, Any]:
     if ctx.item["outbox_id"] is None:
         raise ReviewError(f"item #{ctx.item['id']} has no outgoing mail")
-    row = ctx.store.one(
-        "SELECT id, status, message_id FROM outbox WHERE id = ?", (ctx.item["outbox_id"],)
-    )
+    row = ctx.store.one("SELECT * FROM outbox WHERE id = ?", (ctx.item["outbox_id"],))
     if row is None:
         raise ReviewError(f"outgoing mail {ctx.item['outbox_id']} not found")
     return row
@@ -618,6 +658,8 @@ def mark_sent(ctx: _Ctx) -> Result:
         "UPDATE outbox SET status = 'sent', sent_at = COALESCE(sent_at, ?) WHERE id = ?",
         (ctx.at, row["id"]),
     )
+    # A person confirms it left: what it claimed is booked, as when SMTP accepted it (#15).
+    book_sent_claims(ctx.store, row, ctx.at)
     ctx.event("delivery_confirmed", message_id=row["message_id"], previous=row["status"])
     return f"mail {row['message_id']} recorded as sent", True, {}
 
@@ -747,6 +789,8 @@ _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
     "ignore": ignore,
     "retry": retry,
     "import": import_file,
+    "apply_snapshot": apply_snapshot,
+    "requeue": requeue,
     "fix_address": fix_address,
     "mark_sent": mark_sent,
     "resend": resend,

@@ -20,12 +20,21 @@ from typing import IO, Any, cast
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.store import bank
+from daemon.adapters.store import claims as claims_store
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice, remember_iban
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
+from daemon.app.claims import (
+    apply_remainder_policy,
+    reverse_claim_payments,
+    split_payment,
+    write_split,
+)
 from daemon.app.progress import Progress
+from daemon.app.promises import record_kept_promises
 from daemon.config import BankSettings, Config
+from daemon.domain.invoice_states import SETTLED_STATES
 from daemon.domain.matching import (
     InvoiceBook,
     MatchResult,
@@ -457,6 +466,7 @@ def _book_file(
     outcome = FileOutcome(filename, "imported", None, None, file_id)
     allowed = {a.replace(" ", "").upper() for a in config.bank.accounts}
     book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
+    book.set_claims(claims_store.open_by_debtor(store))
     ms = match_settings(config.bank)
     touched: set[str] = set()
     seen: dict[str, int] = {}
@@ -477,7 +487,7 @@ def _book_file(
             if tx_id is not None:
                 new.append((tx_id, payment))
         for tx_id, payment in new:
-            status = _book_payment(store, tx_id, payment, book, ms, touched, now)
+            status = _book_payment(store, config, tx_id, payment, book, ms, touched, now)
             outcome.by_status[status] = outcome.by_status.get(status, 0) + 1
         outcome.payments += len(batch)
         outcome.new += len(new)
@@ -526,6 +536,7 @@ def _book_file(
 
 def _book_payment(
     store: Store,
+    config: Config,
     tx_id: int,
     payment: Payment,
     book: InvoiceBook,
@@ -537,13 +548,24 @@ def _book_payment(
     if is_return(payment):
         return _book_return(store, tx_id, payment, book, touched, now)
     result = match(payment, book, ms)
+    # Booked costs and interest are paid first (art. 6:44 BW, § 367 BGB, art. 1254 BW).
+    plan = split_payment(store, config, payment, result, book, ms.charges_tolerance_cents)
+    if plan is not None:
+        result = plan.result
     _write_result(store, tx_id, payment, result, touched, now)
+    if plan is not None:
+        write_split(store, tx_id, plan, now)
+        book.take_claims(
+            plan.debtor_id, plan.currency, plan.split.costs_cents + plan.split.interest_cents
+        )
+        apply_remainder_policy(store, config, tx_id, plan, now)
     apply(book, result)
     return result.status.value
 
 
 def settle_effects(store: Store, invoices: set[str], now: str) -> None:
-    """Queued reminders of closed invoices are cancelled; settled debtors' cases close."""
+    """Queued reminders of closed invoices are cancelled; promises paid in time are kept;
+    settled debtors' cases close."""
     if not invoices:
         return
     for outbox_id in bank.cancel_reminders_for_closed(store, invoices, now):
@@ -555,6 +577,7 @@ def settle_effects(store: Store, invoices: set[str], now: str) -> None:
             detail={"reason": "all invoices of the reminder are paid"},
         )
     debtors = {d["debtor_id"] for n in invoices if (d := bank.invoice_debtor(store, n))}
+    record_kept_promises(store, debtors, now)
     for case_id in bank.close_settled_cases(store, debtors, now):
         record_event(
             store, "case_closed", case_id=case_id, at=now, detail={"reason": "all invoices paid"}
@@ -672,7 +695,7 @@ def _allocate(
         at=now,
         detail={"amount": format(from_cents(cents), "f"), **evidence, "invoice_status": status},
     )
-    if status in bank.CLOSED:
+    if status in SETTLED_STATES:
         record_event(
             store,
             "invoice_paid",
@@ -722,6 +745,7 @@ def _book_return(
                     "return_reason": payment.return_reason,
                 },
             )
+        reverse_claim_payments(store, int(original["id"]), tx_id, now)
         bank.set_transaction_status(
             store,
             int(original["id"]),

@@ -7,7 +7,8 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store.db import Store, loads
-from daemon.app.dunning import bank_freshness, plan
+from daemon.adapters.store.intake import latest_invoice_intake
+from daemon.app.dunning import bank_freshness, invoice_freshness, plan
 from daemon.app.preview import action_view
 from daemon.config import Config
 from daemon.cycle import InstanceLock
@@ -124,6 +125,14 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         account["age_days"] = (today - date.fromisoformat(latest[:10])).days if latest else None
     ok, latest, reason = bank_freshness(store, config, today)
     freshness = {"ok": ok, "latest": latest.isoformat() if latest else None, "reason": reason}
+    invoice_ok, _, invoice_reason = invoice_freshness(store, config, today)
+    intake_at = latest_invoice_intake(store)
+    invoice_intake = {
+        "ok": invoice_ok,
+        "latest": intake_at,
+        "age": describe_age(intake_at, now),
+        "reason": invoice_reason,
+    }
     return {
         "waiting_for_review": _review_waits(store, config, today),
         "running": pid is not None,
@@ -143,5 +152,6 @@ def daemon_status(store: Store, config: Config, *, now: datetime, today: date) -
         "inbox": inbox,
         "statements": accounts,
         "bank_freshness": freshness,
+        "invoice_intake": invoice_intake,
         "next_sends": next_sends(store, config, today, now),
     }

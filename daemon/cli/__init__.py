@@ -52,6 +52,7 @@ def main(
 _MODULES = (
     "setup",
     "invoices",
+    "intake",
     "db",
     "status",
     "demo",
@@ -64,6 +65,7 @@ _MODULES = (
     "cases",
     "plans",
     "handover",
+    "letters",
     "reports",
     "gdpr",
     "log",

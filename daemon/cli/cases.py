@@ -92,6 +92,37 @@ def show_command(app: AppContext, key: str, as_json: bool) -> None:
     echo_table(
         data["invoices"], ["number", "due_date", "amount", "open_amount", "status", "last_step"]
     )
+    claims = data["claims"]
+    if claims["balance"]:
+        click.echo("")
+        click.echo("Statement of account (open case):")
+        echo_table(
+            claims["balance"],
+            [
+                "currency",
+                "principal",
+                "costs_open",
+                "interest_open",
+                "interest_computed_to",
+                "total_open",
+            ],
+        )
+        for line in claims["lines"]:
+            to = f", computed to {line['computed_to']}" if line["computed_to"] else ""
+            click.echo(
+                f"  {line['kind']:<8} {line['amount']} {line['currency']} (open {line['open']},"
+                f" paid {line['paid']}, waived {line['waived']}{to}) — {line['basis']};"
+                f" claimed by out:{line['claimed_by']['outbox_id']}"
+            )
+        waived = [k for k in ("costs", "interest") if claims[f"{k}_waived"]]
+        if waived:
+            click.echo(f"  waived by a person: {', '.join(waived)}")
+    if data["promises"]:
+        click.echo("")
+        echo_table(
+            data["promises"],
+            ["id", "promised_date", "grace_until", "status", "invoice_numbers", "resolved_at"],
+        )
     click.echo("")
     tz = app.config.office.tz
     for entry in data["timeline"]:
@@ -194,6 +225,61 @@ def close_command(
     except casefile.CaseError as exc:
         raise _fail(exc) from exc
     click.echo(f"case {case_id} closed")
+
+
+@cases_group.command("waive-costs")
+@click.argument("key", metavar="DEBTOR|INVOICE")
+@click.option("--interest", "with_interest", is_flag=True, help="Waive the interest too.")
+@click.option("--reason", required=True, help="Why (kept in the audit log and the timeline).")
+@click.option("--now", "now_text", metavar="ISO", help="Act as if at this moment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def waive_costs_command(
+    app: AppContext,
+    key: str,
+    with_interest: bool,
+    reason: str,
+    now_text: str | None,
+    as_json: bool,
+) -> None:
+    """Waive the collection costs (and with --interest the interest) of a debtor's open case.
+
+    The open booked amounts are waived and no new ones are claimed for this case; the
+    decision is logged as a claims_waived event.
+
+    Example:
+
+        dunmail cases waive-costs D-1001 --reason "goodwill: first late payment in 10 years"
+    """
+    from daemon.adapters.clock import iso_utc
+    from daemon.adapters.store.claims import open_case_id
+    from daemon.app.claims import WaiveRefused, waive_claims
+
+    store = app.store()
+    try:
+        debtor_id, _invoice = casefile.resolve_target(store, key)
+    except casefile.CaseError as exc:
+        raise _fail(exc) from exc
+    case_id = open_case_id(store, debtor_id)
+    if case_id is None:
+        raise click.ClickException(f"{debtor_id} has no open case: nothing to waive")
+    kinds = ["costs", "interest"] if with_interest else ["costs"]
+    try:
+        result = waive_claims(
+            store,
+            case_id,
+            kinds,
+            reason=reason,
+            actor=actor_of(app),
+            now=iso_utc(parse_now(now_text)),
+        )
+    except WaiveRefused as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        echo_json(result)
+        return
+    done = ", ".join(f"{k} {v}" for k, v in result["waived"].items())
+    click.echo(f"case {case_id} ({debtor_id}): waived {done}")
 
 
 @click.command("note")

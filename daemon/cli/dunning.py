@@ -60,12 +60,24 @@ def preview_command(app: AppContext, day: str | None, as_json: bool) -> None:
         return
     head = result.header()
     click.echo(f"preview for {head['date']}: {head['bank_reason']}")
+    if not head["invoice_ok"]:  # the invoice-freshness gate holds every reminder
+        click.echo(f"not sending: {head['invoice_reason']}")
     if head["global_pause"]:
         click.echo(f"GLOBAL PAUSE: {head['global_pause']}")
     if head["send_at"]:
         # Mail planned on a closed day or outside the window waits for the next opening.
         click.echo(f"mail planned on {head['date']} goes out at {head['send_at']}")
-    items = [{**i, "debtor": debtor_label(i["debtor_id"], i["debtor_name"])} for i in result.items]
+    items = [
+        {
+            **i,
+            "debtor": debtor_label(i["debtor_id"], i["debtor_name"]),
+            # a letter step is planned like a mail; say which it is
+            "action": "letter"
+            if i["channel"] == "letter" and i["action"] == "email"
+            else i["action"],
+        }
+        for i in result.items
+    ]
     echo_table(
         items,
         [
@@ -190,6 +202,8 @@ def run_command(
         "now": iso_utc(now),
         "date": report.today.isoformat(),
         "bank": report.plan.bank_reason,
+        "invoices": report.plan.invoice_reason,
+        "intake": report.intake.as_dict() if report.intake else None,
         "recovered": recovered.as_dict(),
         "queued": report.queued.queued,
         "tasks": report.queued.tasks,
@@ -216,7 +230,7 @@ def run_command(
         click.echo(
             f"{len(recovered.uncertain)} interrupted send(s) need review (delivery uncertain)"
         )
-    for error in d.errors + recovered.errors:
+    for error in d.errors + recovered.errors + (report.intake.errors if report.intake else []):
         click.echo(f"warning: {error}", err=True)
     if problems:
         raise click.ClickException(

@@ -99,6 +99,11 @@ def _report(
                 echo_table(rows, ["currency", "bucket", "count", "amount"])
                 for currency, total in report["totals"].items():
                     click.echo(f"total open on {report['as_of']}: {currency} {total}")
+                for currency, parts in report["claims"].items():
+                    click.echo(
+                        f"  of open cases, besides the principal: {currency} booked costs"
+                        f" {parts['costs']}, booked interest {parts['interest']}"
+                    )
         elif kind == "dso":
             points = rep.dso_report(store, as_of, months)
             bar(1, steps)

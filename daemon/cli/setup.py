@@ -70,6 +70,9 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
             "detail": problem or pdfs.folder or "not set: a pdf column in invoice files is refused",
         }
     )
+    from daemon.app.letters import asset_checks
+
+    checks += asset_checks(config)  # [letters] logo, fonts and terms PDFs (#16)
     if connect:
         from daemon.app.connectivity import check_imap, check_smtp
 

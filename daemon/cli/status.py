@@ -59,6 +59,12 @@ def status_command(app: AppContext, now_text: str | None, as_json: bool) -> None
         click.echo("dunning:     PAUSED (dunmail unpause to resume)")
     fresh = info["bank_freshness"]
     click.echo(f"bank:        {'fresh' if fresh['ok'] else 'STALE'}: {fresh['reason']}")
+    intake = info["invoice_intake"]
+    when = f"{local_minute(intake['latest'], tz)}, {intake['age']}" if intake["latest"] else "never"
+    click.echo(
+        f"invoices:    {'fresh' if intake['ok'] else 'STALE'}: latest intake {when}; "
+        f"{intake['reason']}"
+    )
     for account in info["statements"]:
         click.echo(
             f"  {account['account_iban']}: latest booking {account['latest']} "

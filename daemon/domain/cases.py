@@ -10,12 +10,23 @@ call the same function; only the daemon writes the result.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from daemon.domain.charge_lines import ChargeLine
+from daemon.domain.charge_lines import ChargeLine, charge_line
+from daemon.domain.claims import (
+    COSTS,
+    INTEREST,
+    Ledger,
+    StatementClaim,
+    claim_for_statement,
+    interest_runs_from,
+)
+from daemon.domain.invoice_states import DUNNABLE_STATES, OPEN_STATES
+from daemon.domain.letter import DEFAULT_RECEIPT_BUSINESS_DAYS, letter_deadline
+from daemon.domain.nothing_open import reminder_refusal
 from daemon.domain.policy import (
     LadderLike,
     NextStep,
@@ -27,7 +38,6 @@ from daemon.domain.policy import (
 from daemon.domain.statement_of_account import Charges, InvoiceItem, compute_charges, notice_costs
 from daemon.domain.workdays import deadline_from
 
-OPEN_STATES = frozenset({"open", "partially_paid"})
 STOPPED_CASES = frozenset({"insolvent", "handed_over", "closed"})
 ZERO = Decimal("0.00")
 # The statutory term of the 14-dagenbrief (art. 6:96 lid 6 BW) and the BE Boek XIX wait: a
@@ -90,6 +100,9 @@ class DebtorSnapshot:
     last_reminder: LastReminder | None = None
     thank_you_sent: bool = False
     review_wait: ReviewWait | None = None
+    postal_address: bool = False  # street, postcode and city known (a letter can be posted)
+    letter_unposted: int | None = None  # id of a letter made but not yet posted
+    ledger: Ledger = field(default_factory=Ledger)  # the open case's booked costs/interest
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +124,8 @@ class PlanSettings:
     # The day a mail planned now really leaves (the sending window's next opening): deadlines
     # count from it, not from the planning day. None: the planning day itself.
     send_day: date | None = None
+    # A letter is presumed received this many business days after posting (domain/letter.py).
+    letter_receipt_days: int = DEFAULT_RECEIPT_BUSINESS_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +162,15 @@ class Action:
     message_key: str = ""  # lowest invoice number taking this step: the Message-ID key
     case_id: int | None = None
     final: bool = False
+    channel: str = "email"  # "letter": a PDF for the print queue (mailed too if the step says)
+    # #15: never one sum over two currencies. amount_due is the open principal in
+    # ``currency``; other currencies of the listed invoices are stated apart.
+    currency: str = "EUR"
+    other_amounts: tuple[tuple[str, Decimal], ...] = ()
+    # What this mail claims of costs and interest (booked when it really leaves), and the
+    # day its interest is computed to (the send day).
+    claims: tuple[StatementClaim, ...] = ()
+    interest_to: date | None = None
 
     @property
     def total(self) -> Decimal:
@@ -184,8 +208,8 @@ def _thank_you(s: DebtorSnapshot, settings: PlanSettings) -> Action | None:
 
 
 def _excluded(inv: InvoiceState, today: date) -> str | None:
-    if inv.status == "disputed":
-        return "disputed"
+    if inv.status not in DUNNABLE_STATES:
+        return inv.status.replace("_", " ")  # disputed, on hold: owed, shown, not dunned
     if inv.held:
         return f"on hold ({inv.held})"
     if inv.in_plan:
@@ -214,6 +238,31 @@ def review_wait_reason(wait: ReviewWait, today: date, settings: PlanSettings) ->
 
 
 def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
+    """The debtor's actions for ``today``; a reminder with nothing open becomes a skip."""
+    return [guard_reminder(a) for a in _plan_debtor(s, today, settings)]
+
+
+def guard_reminder(action: Action) -> Action:
+    """The root guard (#15): no reminder leaves without an open amount and an invoice list."""
+    if action.action is not ActionKind.EMAIL or action.kind != "reminder":
+        return action
+    opens = {i.number: i.open for i in action.invoices}
+    refusal = reminder_refusal(opens, action.amount_due)
+    if refusal is None:
+        return action
+    return Action(
+        debtor_id=action.debtor_id,
+        action=ActionKind.SKIP,
+        reason=f"{action.reason}: {refusal}",
+        language=action.language,
+        jurisdiction=action.jurisdiction,
+        debtor_type=action.debtor_type,
+        case_id=action.case_id,
+        to=action.to,
+    )
+
+
+def _plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[Action]:
     """The actions for one debtor on ``today`` (an empty list never: at least a reason)."""
     if not settings.enabled:
         return [_base(s, ActionKind.SKIP, "dunning is switched off (dunning.enabled = false)")]
@@ -225,7 +274,7 @@ def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[
         # Fail safe: what the debtor wrote is not understood (or needs a decision) — nothing
         # automated goes to this debtor until a person has read it.
         return [_base(s, ActionKind.HOLD, review_wait_reason(s.review_wait, today, settings))]
-    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES | {"disputed"}]
+    open_invoices = [i for i in s.invoices if i.status in OPEN_STATES]
     open_invoices = [i for i in open_invoices if i.item.open > 0]
     if not open_invoices:
         thanks = _thank_you(s, settings)
@@ -244,7 +293,8 @@ def plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list[
             excluded.append(f"{inv.item.number} {why}")
     if not eligible:
         return [_base(s, ActionKind.HOLD, "; ".join(excluded))]
-    total_open = sum((i.item.open for i in eligible), ZERO)
+    by_currency = _by_currency([i.item for i in eligible])
+    total_open = max(by_currency.values())
     if total_open < settings.min_open:
         return [
             _base(
@@ -279,6 +329,16 @@ def _plan_ladder(
     excluded: Sequence[str],
 ) -> list[Action]:
     steps = ladder.steps
+    if s.letter_unposted is not None:
+        # The letter's posting date is the step's dispatch date: nothing follows before it.
+        return [
+            _base(
+                s,
+                ActionKind.HOLD,
+                f"letter #{s.letter_unposted} waits to be posted"
+                f" (dunmail letters mark-posted {s.letter_unposted})",
+            )
+        ]
     nexts: list[tuple[InvoiceState, NextStep]] = []
     waiting: list[NextStep] = []
     for inv in eligible:
@@ -335,6 +395,7 @@ def _task(
     step = next(n.step for _, n in group if n.number == top)
     chosen = [(i, n) for i, n in group if n.number == top or not n.step.final]
     numbers = sorted(i.item.number for i, _ in chosen)
+    items = [i.item for i, _ in chosen]
     if step.final:
         kind, what = "handover", "hand the claim over (final step; the ladder stops here)"
     elif step.channel == "task":
@@ -355,7 +416,11 @@ def _task(
         ladder=name,
         invoices=tuple(i.item for i, _ in chosen),
         advances=tuple(_advance(i, n) for i, n in chosen),
-        amount_due=sum((i.item.open for i, _ in chosen), ZERO),
+        amount_due=_by_currency(items).get(primary_currency(items), ZERO),
+        currency=primary_currency(items),
+        other_amounts=tuple(
+            (c, a) for c, a in sorted(_by_currency(items).items()) if c != primary_currency(items)
+        ),
         message_key=numbers[0],
         final=step.final,
     )
@@ -370,6 +435,7 @@ def _mail(
     note: str,
     eligible: Sequence[InvoiceState],
     group: Sequence[tuple[InvoiceState, NextStep]],
+    as_letter: bool = False,
 ) -> Action:
     top = max(n.number for _, n in group)
     step = ladder.steps[top - 1]
@@ -388,7 +454,22 @@ def _mail(
             f"{label} waits for the minimum spacing of {settings.min_spacing_days} days: "
             f"not before {later.isoformat()}" + note,
         )
-    if not s.emails:
+    letter = as_letter or step.channel == "letter"
+    if letter and not s.postal_address:
+        return _base(
+            s,
+            ActionKind.TASK,
+            f"{label}: a letter step, and the debtor has no postal address (street, postcode,"
+            " city); add it to the invoice file and import again" + note,
+            kind="no_postal_address",
+            step=top,
+            step_name=step.name,
+            template=step.template,
+            ladder=name,
+            message_key=numbers[0],
+        )
+    needs_mail = not as_letter and (not letter or bool(getattr(step, "attach_to_mail", False)))
+    if needs_mail and not s.emails:
         return _base(
             s,
             ActionKind.TASK,
@@ -406,9 +487,12 @@ def _mail(
         key=lambda it: (it.due_date, it.number),
     )
     after_notice = any(st.formal_notice for st in ladder.steps)
+    # Interest runs to the day the mail really leaves (#15), like its deadline.
+    charge_day = settings.send_day or today
+    currency = primary_currency(listed)
     charges = compute_charges(
         listed,
-        today,
+        charge_day,
         jurisdiction=s.jurisdiction,
         debtor_type=s.debtor_type,
         costs=step.costs,
@@ -416,6 +500,7 @@ def _mail(
         after_notice=after_notice,
         atw_extension=settings.atw_extension,
         vat_deductible=settings.vat_deductible,
+        interest_from=interest_runs_from(s.ledger, currency),
     )
     stated: Decimal | None = None
     stated_lines: tuple[ChargeLine, ...] = ()
@@ -435,7 +520,13 @@ def _mail(
         if step.formal_notice:
             days = max(days, NOTICE_TERM_DAYS)
         sent = settings.send_day or today
-        deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
+        if letter:  # counted from the day after the presumed receipt of the paper letter
+            receipt_days = settings.letter_receipt_days
+            deadline = letter_deadline(sent, days, receipt_days, s.jurisdiction, settings.country)
+        else:
+            deadline = deadline_from(sent, days, s.jurisdiction, settings.country)
+    amounts = _by_currency(listed)
+    charges, claims = _with_ledger(charges, s.ledger, currency)
     return _base(
         s,
         ActionKind.EMAIL,
@@ -447,14 +538,117 @@ def _mail(
         ladder=name,
         invoices=tuple(listed),
         advances=tuple(_advance(i, n) for i, n in taking),
-        amount_due=sum((it.open for it in listed), ZERO),
+        amount_due=amounts.get(currency, ZERO),
+        currency=currency,
+        other_amounts=tuple((c, a) for c, a in sorted(amounts.items()) if c != currency),
         charges=charges,
+        claims=claims,
+        interest_to=charge_day,
         notice_costs=stated,
         notice_cost_lines=stated_lines,
         notice_invoices=notice_numbers,
         deadline=deadline,
         message_key=numbers[0],
+        channel="letter" if letter else "email",
     )
+
+
+def letter_action(
+    s: DebtorSnapshot, today: date, settings: PlanSettings, step_name: str | None = None
+) -> Action:
+    """A letter on demand (``dunmail letter DEBTOR``): the content the ladder would print for
+    ``step_name`` (default: the latest step any open invoice took, else the ladder's first
+    step), for every open invoice not disputed, held, promised or in a plan. Without the
+    ladder's gates (due day, spacing, a queued mail): a person asked for it. Returns a SKIP
+    action with the reason when there is nothing to write about."""
+    eligible = [
+        i
+        for i in s.invoices
+        if i.status in OPEN_STATES and i.item.open > 0 and _excluded(i, today) is None
+    ]
+    if not eligible:
+        return _base(s, ActionKind.SKIP, "no open invoice to write about")
+    name, why = ladder_name_for(
+        override=s.ladder_override,
+        tags=s.tags,
+        debtor_type=s.debtor_type,
+        tag_ladders=dict(settings.tag_ladders),
+        ladder_names=list(settings.ladders),
+        ladder_b2b=settings.ladder_b2b,
+        ladder_b2c=settings.ladder_b2c,
+    )
+    ladder = settings.ladders.get(name)
+    if ladder is None:
+        return _base(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")
+    names = [st.name for st in ladder.steps]
+    if step_name is None:
+        done = max((i.progress.done for i in eligible), default=0)
+        number = max(done, 1)
+    elif step_name in names:
+        number = names.index(step_name) + 1
+    else:
+        return _base(
+            s, ActionKind.SKIP, f"ladder {name!r} has no step {step_name!r} ({', '.join(names)})"
+        )
+    step = ladder.steps[number - 1]
+    group = [(i, NextStep(number, step, today, "on demand")) for i in eligible]
+    free = replace(s, mail_pending=False, last_mail_date=None, letter_unposted=None)
+    note = f" (ladder {name!r}: {why}; on demand)"
+    return guard_reminder(
+        _mail(free, today, settings, ladder, name, note, eligible, group, as_letter=True)
+    )
+
+
+def primary_currency(items: Sequence[InvoiceItem]) -> str:
+    """The currency a statement's totals, costs and interest are in: EUR when any listed
+    invoice is in euro (the statutory charges are euro-only), else the first one's."""
+    currencies = [i.currency for i in items]
+    return "EUR" if "EUR" in currencies or not currencies else currencies[0]
+
+
+def _by_currency(items: Sequence[InvoiceItem]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for item in items:
+        out[item.currency] = out.get(item.currency, ZERO) + item.open
+    return out
+
+
+def _with_ledger(
+    charges: Charges, ledger: Ledger, currency: str
+) -> tuple[Charges, tuple[StatementClaim, ...]]:
+    """The costs and interest a statement asks for, given what the case's ledger already
+    booked, was paid or waived: a second statement never claims the same euro twice."""
+    costs = claim_for_statement(ledger, COSTS, currency, charges.costs)
+    interest = claim_for_statement(ledger, INTEREST, currency, charges.interest)
+    cost_lines = list(charges.cost_lines)
+    interest_lines = list(charges.interest_lines)
+    notes = [charges.off_reason] if charges.off_reason else []
+    for claim, lines in ((costs, cost_lines), (interest, interest_lines)):
+        if claim.waived:
+            notes.append(f"{claim.kind} waived for this case by a person")
+            continue
+        computed = charges.costs if claim.kind == COSTS else charges.interest
+        if claim.total > computed:
+            day = ledger.computed_to(currency) if claim.kind == INTEREST else None
+            earlier = claim.total - claim.to_book if day else claim.total
+            lines.insert(
+                0,
+                charge_line("claim_kept", day=day, amount=earlier)
+                if day
+                else charge_line("collection_costs", amount=earlier),
+            )
+        if claim.settled > 0 and claim.total > 0:
+            lines.append(charge_line("claim_settled", amount=claim.settled, due=claim.due))
+    adjusted = replace(
+        charges,
+        costs=costs.due,
+        cost_lines=tuple(cost_lines) if costs.due > 0 else (),
+        interest=interest.due,
+        interest_lines=tuple(interest_lines) if interest.due > 0 else (),
+        off_reason="; ".join(notes),
+    )
+    claims = tuple(c for c in (costs, interest) if c.total > 0)
+    return adjusted, claims
 
 
 def plan_day(

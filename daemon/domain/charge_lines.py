@@ -102,6 +102,18 @@ PHRASES: dict[str, dict[str, str]] = {
         "de": "{number}: {start} – {end}: {days} Tage × {rate} % auf {base} = {interest}",
         "fr": "{number} : {start} – {end} : {days} jours × {rate} % sur {base} = {interest}",
     },
+    "claim_settled": {
+        "en": "already paid or waived {amount}, still due {due}",
+        "nl": "al betaald of kwijtgescholden {amount}, nog verschuldigd {due}",
+        "de": "bereits bezahlt oder erlassen {amount}, noch offen {due}",
+        "fr": "déjà payé ou remis {amount}, reste dû {due}",
+    },
+    "claim_kept": {
+        "en": "as claimed before, computed to {day}: {amount}",
+        "nl": "zoals eerder gevorderd, berekend tot {day}: {amount}",
+        "de": "wie zuvor gefordert, berechnet bis {day}: {amount}",
+        "fr": "comme réclamé précédemment, calculé jusqu'au {day} : {amount}",
+    },
 }
 
 # The interest convention as InterestComputation states it, per language.
@@ -120,7 +132,10 @@ CONVENTIONS: dict[str, dict[str, str]] = {
     },
 }
 
-_DATE_FORMATS = {"en": "%Y-%m-%d", "nl": "%d-%m-%Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
+# The locale's short date (babel's en_GB/nl_NL/fr_FR short form, de_DE medium).
+_DATE_FORMATS = {"en": "%d/%m/%Y", "nl": "%d-%m-%Y", "de": "%d.%m.%Y", "fr": "%d/%m/%Y"}
+# Staff views and decision logs: plain numbers and ISO dates, as they have always read.
+STAFF = "staff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +146,7 @@ class ChargeLine:
     args: tuple[tuple[str, Value], ...]
 
     def __str__(self) -> str:
-        return render_line(self, "en")
+        return render_line(self, STAFF)
 
 
 def charge_line(key: str, **args: Value) -> ChargeLine:
@@ -142,30 +157,32 @@ def charge_line(key: str, **args: Value) -> ChargeLine:
 
 def _number(value: Decimal, lang: str) -> str:
     text = f"{value:f}"
-    if lang == "en":
+    if lang == STAFF:
         return text  # as the statements have always shown it: 1234.30, no grouping
     whole, _, frac = f"{abs(value):f}".partition(".")
     groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
-    grouped = ("\u00a0" if lang == "fr" else ".").join([whole, *groups])
-    return ("-" if value < 0 else "") + grouped + (f",{frac}" if frac else "")
+    group, point = {"en": (",", "."), "fr": ("\u00a0", ",")}.get(lang, (".", ","))
+    grouped = group.join([whole, *groups])
+    return ("-" if value < 0 else "") + grouped + (f"{point}{frac}" if frac else "")
 
 
 def _value(value: Value, lang: str) -> str:
     if isinstance(value, Decimal):
         return _number(value, lang)
     if isinstance(value, date):
-        return value.strftime(_DATE_FORMATS[lang])
+        return value.isoformat() if lang == STAFF else value.strftime(_DATE_FORMATS[lang])
     return str(value)
 
 
 def render_line(line: ChargeLine, lang: str) -> str:
-    """The line in ``lang`` (English for a language without phrases)."""
+    """The line in ``lang`` with that locale's numbers and dates (English for a language
+    without phrases); ``STAFF`` is English with plain numbers and ISO dates."""
     phrases = PHRASES[line.key]
     template = phrases.get(lang, phrases["en"])
-    used = lang if lang in phrases else "en"
+    used = lang if lang in phrases or lang == STAFF else "en"
     return template.format_map({name: _value(v, used) for name, v in line.args})
 
 

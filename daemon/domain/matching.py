@@ -21,6 +21,7 @@ Decisions come back as a ``MatchResult``; the caller writes them and then calls
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -237,6 +238,9 @@ def _by_iban(
         return MatchResult(
             TxStatus.MATCHED, allocations, evidence=("iban_amount: the sum of all open invoices",)
         )
+    demanded = _demanded_total(payment, cents, book, debtors, currency)
+    if demanded is not None:
+        return demanded
     for n in open_numbers:
         suggestions.append(
             Suggestion(
@@ -244,6 +248,39 @@ def _by_iban(
                 0.7 if n in agreeing else 0.5,
                 (f"known IBAN {payment.counterparty_iban}", _amount_note(book, n, cents)),
             )
+        )
+    return None
+
+
+def _demanded_total(
+    payment: Payment, cents: int, book: InvoiceBook, debtors: Sequence[str], currency: str
+) -> MatchResult | None:
+    """A known IBAN paying exactly the open invoices plus the booked costs and interest (the
+    total a reminder demanded). The invoices are allocated in full and the rest is left as an
+    overpayment, which the caller splits over the costs and interest (art. 6:44 BW) — so if
+    it cannot, a person still sees it."""
+    for debtor_id in debtors:
+        extra = book.claims.get((debtor_id, currency), 0)
+        numbers = book.open_of(debtor_id, currency)
+        if not extra or not numbers or sum(book.open[n] for n in numbers) + extra != cents:
+            continue
+        allocations = tuple(
+            Allocation(
+                n,
+                book.open[n],
+                "iban_amount",
+                0.8,
+                f"known IBAN {payment.counterparty_iban}, pays the demanded total",
+            )
+            for n in numbers
+        )
+        return MatchResult(
+            TxStatus.PARTIALLY_MATCHED,
+            allocations,
+            extra,
+            "overpayment",
+            f"pays the open invoices and {Decimal(extra) / 100:.2f} of booked costs and interest",
+            evidence=("iban_amount: open invoices plus booked costs and interest",),
         )
     return None
 

@@ -95,6 +95,9 @@ class InvoiceBook:
         self.by_iban: dict[str, list[str]] = {}
         self.names: dict[str, str] = {}
         self.name_tokens: dict[str, list[str]] = {}
+        # Booked costs and interest still open per (debtor, currency), cents (#15): a payment
+        # of the demanded total is principal plus these.
+        self.claims: dict[tuple[str, str], int] = {}
         for invoice in invoices:
             self._add(invoice)
         for debtor_id, iban in debtor_ibans:
@@ -105,6 +108,17 @@ class InvoiceBook:
             for token in set(name.split()):
                 if len(token) >= 3:
                     self.name_tokens.setdefault(token, []).append(debtor_id)
+
+    def set_claims(self, claims: Iterable[tuple[str, str, int]]) -> None:
+        self.claims = {(d, c): cents for d, c, cents in claims if cents > 0}
+
+    def take_claims(self, debtor_id: str, currency: str, cents: int) -> None:
+        key = (debtor_id, currency)
+        left = self.claims.get(key, 0) - cents
+        if left > 0:
+            self.claims[key] = left
+        else:
+            self.claims.pop(key, None)
 
     def _add(self, invoice: InvoiceFacts) -> None:
         number = invoice.number

@@ -1,23 +1,13 @@
-"""Core value types shared by the domain: invoice states and how they follow from amounts."""
+"""How an invoice's status follows from its amounts (the states: daemon.domain.invoice_states)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from daemon.domain.invoice_states import MANUAL_STATES, SETTLED_STATES, InvoiceStatus
 
+__all__ = ["CLOSED_STATES", "MANUAL_STATES", "InvoiceStatus", "derive_status", "open_cents"]
 
-class InvoiceStatus(StrEnum):
-    OPEN = "open"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    CREDITED = "credited"
-    DISPUTED = "disputed"
-    WRITTEN_OFF = "written_off"
-    HANDED_OVER = "handed_over"
-
-
-# States a person sets; amounts alone never leave them while money is still open.
-MANUAL_STATES = frozenset({InvoiceStatus.DISPUTED, InvoiceStatus.HANDED_OVER})
-CLOSED_STATES = frozenset({InvoiceStatus.PAID, InvoiceStatus.CREDITED, InvoiceStatus.WRITTEN_OFF})
+# The settled states under their older name (daemon.domain.invoice_states defines them).
+CLOSED_STATES = frozenset(SETTLED_STATES)
 
 
 def open_cents(amount: int, paid: int, credited: int, written_off: int) -> int:

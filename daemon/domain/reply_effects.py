@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from daemon.domain.classify import Classification, Intent
+from daemon.domain.invoice_states import OPEN_STATES
+from daemon.domain.nothing_open import answer_refusal
 from daemon.domain.plans import make_schedule
 
 BusinessDay = Callable[[date], bool]
@@ -20,7 +22,6 @@ PLAN_DEFAULT_INSTALMENTS = 3
 PLAN_MAX_INSTALMENTS = 24
 # Case states a reply must not overwrite with a softer one (paused / disputed).
 _FINAL_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
-_OPEN_INVOICE_STATES = frozenset({"open", "partially_paid", "disputed", "on_hold"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ class InvoiceFacts:
 
     @property
     def is_open(self) -> bool:
-        return self.status in _OPEN_INVOICE_STATES and self.open_cents > 0
+        return self.status in OPEN_STATES and self.open_cents > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,9 +422,11 @@ def _numbers(invoices: Iterable[InvoiceFacts]) -> tuple[str, ...]:
 
 
 def _answer(context: ReplyContext, answer: AutoAnswer, fallback: list[Command]) -> list[Command]:
-    if not answer.invoice_numbers:
-        # A mail about no invoice reads "your payment of : on which date?" (issue #15).
-        return [*fallback, Note("auto_answer_withheld", "no invoice to name in the answer")]
+    # A mail about no invoice reads "your payment of : on which date?" (issue #15).
+    known = {i.number: i.open_cents for i in (*context.open_invoices, *context.invoices)}
+    refusal = answer_refusal(answer.template, answer.invoice_numbers, known)
+    if refusal is not None:
+        return [*fallback, Note("auto_answer_withheld", refusal)]
     if context.answer_blockers:
         return [*fallback, Note("auto_answer_withheld", "; ".join(context.answer_blockers))]
     return [answer]

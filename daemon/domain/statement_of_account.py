@@ -182,11 +182,13 @@ def compute_charges(
     after_notice: bool,
     atw_extension: bool = True,
     vat_deductible: bool = True,
+    interest_from: date | None = None,
 ) -> Charges:
     """Costs and interest owed on ``today`` for the overdue ``items`` of one mail.
 
     ``after_notice``: the ladder has a formal notice, so costs (and consumer interest) only
-    run after its statutory term.
+    run after its statutory term. ``interest_from``: the first day not yet covered by booked
+    interest (the claims ledger's "computed to" + 1): interest runs on from there.
     """
     overdue = [i for i in items if i.due_date < today and i.open > 0]
     # Said on every step, also one that charges nothing yet: the office sees early that this
@@ -222,6 +224,8 @@ def compute_charges(
                 after_notice=after_notice,
                 atw_extension=atw_extension,
             )
+            if start is not None and interest_from is not None:
+                start = max(start, interest_from)
             if start is None or start > today:
                 continue
             try:

@@ -43,7 +43,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 TZ = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=TZ)  # Monday, inside the sending window
 DEBTORS = 30
-STAGES = {"inbound", "dunning", "outbox", "staff", "upkeep"}
+STAGES = {"inbound", "intake", "dunning", "outbox", "staff", "upkeep"}
 
 
 @dataclass

@@ -22,6 +22,7 @@ from tests.servers import MailAccount, SmtpServer
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
 TEMPLATES = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
+PRESETS = sorted(p.name for p in (ROOT / "parsers" / "mappings").glob("*.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +50,12 @@ def test_sdist_and_wheel_carry_the_templates_and_data_files(built: Built) -> Non
         TEMPLATES
     )
     assert "daemon/py.typed" in names and "parsers/py.typed" in names
+    # The column-mapping presets of `invoices import --mapping` (read with importlib.resources).
+    assert PRESETS and {f"parsers/mappings/{p}" for p in PRESETS} <= set(names)
     with tarfile.open(built.sdist) as sdist:
         members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name}
     assert {f"templates/{t}" for t in TEMPLATES} <= members
+    assert {f"parsers/mappings/{p}" for p in PRESETS} <= members
     for data in (
         "config.example.toml",
         "README.md",

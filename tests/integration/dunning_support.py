@@ -12,7 +12,8 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.mailerrors import PermanentMailError, TransientMailError
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.invoices import refresh_invoice, upsert_debtor
-from daemon.config import Config, OfficeSettings
+from daemon.adapters.store.letters import set_postal_address
+from daemon.config import Config, LadderSettings, OfficeSettings
 from daemon.domain.money import from_cents
 from daemon.domain.references import generate_rf
 
@@ -55,6 +56,33 @@ def add_debtor(
             country=country,
             now=iso_utc(datetime(2026, 1, 1, tzinfo=UTC)),
         )
+
+
+def paper_ladders() -> dict[str, LadderSettings]:
+    """Ladders ending on paper (#16): b2b "paper" prints the formal reminder and sends the
+    demand as a registered letter that is also mailed; b2c "paper-b2c" posts the
+    veertiendagenbrief and the demand, nothing with costs by mail."""
+    from daemon.ladders import B2B, B2C
+
+    def letters(ladder: LadderSettings, **by_name: dict[str, Any]) -> LadderSettings:
+        steps = tuple(
+            replace(s, channel="letter", **by_name[s.name]) if s.name in by_name else s
+            for s in ladder.steps
+        )
+        return replace(ladder, steps=steps)
+
+    return {
+        "paper": letters(B2B, formal={}, demand={"attach_to_mail": True}),
+        "paper-b2c": letters(B2C, notice={}, demand={}),
+    }
+
+
+def add_postal(store: Store, debtor_id: str, street: str, postcode: str, city: str) -> None:
+    with store.transaction():
+        set_postal_address(
+            store, debtor_id, street=street, postcode=postcode, city=city, country=None,
+            now=iso_utc(datetime(2026, 1, 1, tzinfo=UTC)),
+        )  # fmt: skip
 
 
 def add_invoice(

@@ -6,10 +6,16 @@ outside the window, 13:30 plans and sends). The test then checks the whole histo
 
 from __future__ import annotations
 
+import email
+import email.policy
+import hashlib
 import itertools
+import json
 import logging
 import random
+import zipfile
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,17 +26,22 @@ import pytest
 from daemon.adapters.auditlog import AUDIT
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.store.db import loads, open_store
+from daemon.adapters.store.letters import letter, list_letters
 from daemon.app.dunning import run_cycle
+from daemon.app.handover import hand_over
+from daemon.app.print_queue import post_letter, print_letter
 from daemon.domain.fees import collection_costs
 from daemon.domain.policy import statutory_costs_from
-from daemon.domain.workdays import is_business_day
+from daemon.domain.workdays import add_business_days, is_business_day
 from tests.integration.dunning_support import (
     add_debtor,
     add_invoice,
+    add_postal,
     add_statement,
     audit_fields,
     make_config,
     message_ids,
+    paper_ladders,
     pay,
     smtp_sender,
 )
@@ -82,7 +93,37 @@ def _scenario(store) -> dict[str, dict]:
             invoices[number] = cents
         pay_day = START + timedelta(days=rng.randrange(20, 100)) if n % 3 == 1 else None
         plan[debtor_id] = {"kind": kind, "invoices": invoices, "pay": pay_day}
+    # #16: ladders that end on paper. P01 b2b (formal letter, registered demand also
+    # mailed), P02 b2c (veertiendagenbrief and demand by post), P03 has no postal address.
+    for debtor_id, kind, tag, cents in (
+        ("P01", "b2b", "paper", 250000),
+        ("P02", "b2c", "paper-b2c", 98000),
+        ("P03", "b2b", "paper", 40000),
+    ):
+        add_debtor(store, debtor_id, kind=kind, tags=(tag,))
+        if debtor_id != "P03":
+            add_postal(store, debtor_id, f"Postweg {debtor_id[-1]}", "3511 AB", "Utrecht")
+        number = f"F2026-{debtor_id}"
+        add_invoice(store, number, debtor_id, cents, date(2026, 3, 2), date(2026, 3, 16))
+        plan[debtor_id] = {"kind": kind, "invoices": {number: cents}, "pay": None}
     return plan
+
+
+def _post_room(store, config, day: date) -> int:
+    """The office's post room at 16:00 on business days: print every queued letter and
+    post it the same day; demands go registered (a tracking code)."""
+    posted = 0
+    for row in list_letters(store, status="queued"):
+        if date.fromisoformat(row["letter_date"]) > day:
+            continue
+        now = _at(day, 16, 0)
+        print_letter(store, row["id"], now, "cli:post")
+        tracking = f"3S{row['id']:09d}NL" if row["step_name"] == "demand" else None
+        post_letter(
+            store, config, row["id"], posted_on=day, tracking=tracking, now=now, actor="cli:post"
+        )
+        posted += 1
+    return posted
 
 
 def test_120_days_of_dunning(
@@ -91,8 +132,12 @@ def test_120_days_of_dunning(
     caplog.set_level(logging.INFO, logger=AUDIT.name)
     store = open_store(tmp_path / "sim.db")
     config = make_config(
-        dovecot.imap_settings(), smtp_server.smtp_settings(), bank_freshness_business_days=3
+        dovecot.imap_settings(),
+        smtp_server.smtp_settings(),
+        bank_freshness_business_days=3,
+        tag_ladders={"paper": "paper", "paper-b2c": "paper-b2c"},
     )
+    config = replace(config, ladders={**config.ladders, **paper_ladders()})
     scenario = _scenario(store)
     sender = smtp_sender()
     statements_ok: list[date] = []
@@ -110,6 +155,8 @@ def test_120_days_of_dunning(
         for hh, mm in ((8, 30), (13, 30)):
             report = run_cycle(store, config, now=_at(day, hh, mm), smtp_send=sender)
             gate_holds += sum("bank gate closed" in a.reason for a in report.plan.actions)
+        if is_business_day(day, "NL"):
+            _post_room(store, config, day)
 
     rows = store.query("SELECT * FROM outbox ORDER BY id")
     sent = [r for r in rows if r["status"] == "sent"]
@@ -187,7 +234,22 @@ def test_120_days_of_dunning(
     formal = a01[2][2]
     assert (formal["costs"], formal["interest"]) == ("150.00", "6.40")  # 23 days × 10.15 %
     demand = a01[3][2]
-    assert (demand["costs"], demand["interest"]) == ("150.00", "9.18")  # 33 days, planned Sat
+    # #15: planned Sat 18 Apr, sent Mon 20 Apr: interest runs to the send day. The formal
+    # mail booked 6.40 computed to 8 Apr; the demand adds 9-20 Apr: 12 days × 10.15 % = 3.34.
+    assert (demand["costs"], demand["interest"]) == ("150.00", "9.74")
+    assert demand["interest_to"] == "2026-04-20"
+    # The claims ledger of A01's case: costs booked once (by the formal mail), interest in
+    # two lines, each saying to which day it was computed and which mail claimed it.
+    ledger = store.query(
+        "SELECT kind, amount_cents, computed_to, message_id FROM claim_lines"
+        " WHERE debtor_id = 'A01' ORDER BY id"
+    )
+    formal_id, demand_id = (m["message_id"] for m in by_debtor["A01"][2:4])
+    assert [(r["kind"], r["amount_cents"], r["computed_to"], r["message_id"]) for r in ledger] == [
+        ("costs", 15000, None, formal_id),
+        ("interest", 640, "2026-04-08", formal_id),
+        ("interest", 334, "2026-04-20", demand_id),
+    ]
     # #15: planned Sat 18 Apr, sent Mon 20 Apr: 7 days is Mon 27 Apr, Koningsdag, so 28 Apr
     # (the old rule stated Sat 25 Apr: 5 days after sending, on a weekend).
     assert (formal["deadline"], demand["deadline"]) == ("2026-04-15", "2026-04-28")
@@ -248,7 +310,82 @@ def test_120_days_of_dunning(
     # A03 paid on 20 March after its reminder: a thank-you, nothing else after.
     a03 = [m["kind"] for m in by_debtor["A03"]]
     assert a03 == ["reminder", "reminder", "thank_you"]
+
+    _check_paper(store, config, by_debtor, smtp_server, tmp_path)
     store.close()
+
+
+def _check_paper(store, config, by_debtor, smtp_server, tmp_path: Path) -> None:
+    """#16: the letter steps went to the print queue and out by post, on time."""
+    letters = {
+        (r["debtor_id"], r["step_name"]): r for r in list_letters(store) if r["debtor_id"][0] == "P"
+    }
+    assert set(letters) == {
+        ("P01", "formal"),
+        ("P01", "demand"),
+        ("P02", "notice"),
+        ("P02", "demand"),
+    }
+    assert all(r["status"] == "posted" for r in letters.values())  # the queue is empty
+    # the posting date is the dispatch date; receipt is presumed 2 business days later
+    for r in letters.values():
+        posted = date.fromisoformat(r["posted_on"])
+        assert posted == date.fromisoformat(r["letter_date"])
+        assert r["presumed_receipt"] == add_business_days(posted, 2, "NL").isoformat()
+    # registered demands carry their tracking code; the formal reminder is ordinary post
+    assert (
+        letters[("P01", "demand")]["tracking_code"] == f"3S{letters[('P01', 'demand')]['id']:09d}NL"
+    )
+    assert letters[("P01", "formal")]["tracking_code"] is None
+    # P01's steps keep the ladder's rhythm from the posting dates
+    formal_day = date.fromisoformat(letters[("P01", "formal")]["posted_on"])
+    demand_day = date.fromisoformat(letters[("P01", "demand")]["letter_date"])
+    assert demand_day >= formal_day + timedelta(days=10)
+    # P01's demand was also mailed, with the very PDF as attachment, through real SMTP
+    mail = next(m for m in by_debtor["P01"] if m["step_name"] == "demand")
+    raw = next(m.raw for m in smtp_server.received if mail["message_id"].encode() in m.raw)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    (pdf,) = [p.get_payload(decode=True) for p in parsed.iter_attachments()]
+    assert pdf == letter(store, letters[("P01", "demand")]["id"])["pdf"]
+    assert [m["step_name"] for m in by_debtor["P01"]] == ["courtesy", "reminder", "demand"]
+    # P02 (b2c): costs only in the letter after the 14 days from the day after receipt
+    notice = letter(store, letters[("P02", "notice")]["id"])
+    demand = letter(store, letters[("P02", "demand")]["id"])
+    assert notice["decision"]["costs"] == "0.00" and notice["decision"]["notice_costs"]
+    receipt = date.fromisoformat(notice["presumed_receipt"])
+    assert date.fromisoformat(notice["deadline"]) >= receipt + timedelta(days=14)
+    assert date.fromisoformat(demand["letter_date"]) >= statutory_costs_from(
+        "NL", receipt, atw_extension=True
+    )
+    assert Decimal(demand["decision"]["costs"]) > 0
+    assert "P02" not in {
+        m["debtor_id"]
+        for ms in by_debtor.values()
+        for m in ms
+        if loads(m["decision"]).get("costs", "0.00") != "0.00"
+    }
+    # the formal letter's costs were booked in the claims ledger when it was posted (#15)
+    booked = store.query("SELECT message_id, kind, amount_cents FROM claim_lines"
+                         " WHERE debtor_id = 'P01'")  # fmt: skip
+    formal_id = letters[("P01", "formal")]["id"]
+    assert (f"letter #{formal_id}", "costs", 37500) in {
+        (b["message_id"], b["kind"], b["amount_cents"]) for b in booked
+    }  # WIK: 15 % of 2,500.00
+    # P03: no postal address → a review item, never a letter
+    items = store.query("SELECT debtor_id FROM review_items WHERE type = 'no_postal_address'")
+    assert [i["debtor_id"] for i in items] == ["P03"]
+    # the hand-over dossier holds P01's letters with their tracking code
+    now = _at(START + timedelta(days=DAYS), 10, 0)
+    result = hand_over(
+        store, config, "P01", agency="Incasso Noord", out_dir=tmp_path / "dossiers",
+        actor="cli:test", today=now.date(), now=now,
+    )  # fmt: skip
+    with zipfile.ZipFile(result.path) as z:
+        index = json.loads(z.read("letters/index.json"))
+        assert [e["step_name"] for e in index] == ["formal", "demand"]
+        assert index[1]["tracking_code"] == letters[("P01", "demand")]["tracking_code"]
+        for e in index:
+            assert hashlib.sha256(z.read(e["file"])).hexdigest() == e["sha256"]
 
 
 def _country(store, debtor_id: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from daemon.adapters.clock import parse_iso
+from daemon.adapters.store.claims import book_line
 from daemon.adapters.templates import RenderedMail
 from daemon.app.mailout import OutgoingMail, enqueue, reminder_message_id
 from tests.integration.human_world import NOW, World
@@ -86,6 +87,22 @@ def case(tmp_path: Path) -> World:
 
 def test_handover_stops_the_ladder_and_writes_a_complete_dossier(case: World) -> None:
     w = case
+    # What a sent demand booked in the case's claims ledger (#15).
+    book_line(
+        w.store,
+        case_id=int(w.store.scalar("SELECT id FROM cases WHERE debtor_id = 'ACME'")),
+        debtor_id="ACME",
+        kind="costs",
+        cents=40500,
+        currency="EUR",
+        outbox_id=None,
+        message_id="<reminder.F2026-0001.5@voorbeeld.test>",
+        basis="art. 6:96 BW; Besluit BIK",
+        computation=["collection costs 405.00"],
+        computed_to=None,
+        invoice_numbers=["F2026-0001", "F2026-0002"],
+        now="2026-11-20T10:00:00Z",
+    )
     out = w.cli_json(
         "handover",
         "ACME",
@@ -145,6 +162,14 @@ def test_handover_stops_the_ladder_and_writes_a_complete_dossier(case: World) ->
         summary = json.loads(z.read("summary.json"))
         assert summary["agency"] == "Incasso Noord B.V." and summary["messages"] == 7
         assert summary["principal"] == "2800.00"
+        # Booked claims apart from the principal, and the ledger lines with their mail.
+        assert [
+            (b["principal"], b["costs_open"], b["interest_open"]) for b in summary["booked"]
+        ] == [("2800.00", "405.00", "0.00")]
+        ledger = json.loads(z.read("claims-ledger.json"))
+        assert [
+            (ln["kind"], ln["amount"], ln["claimed_by"]["message_id"]) for ln in ledger["lines"]
+        ] == [("costs", "405.00", "<reminder.F2026-0001.5@voorbeeld.test>")]
         assert "debtor_name" in z.read("summary.csv").decode().splitlines()[0]
 
 

@@ -197,3 +197,15 @@ def test_debtor_templates_render_in_every_language(name: str, lang: str) -> None
     rendered = render(name, lang, context)
     assert rendered.subject and rendered.html and "Debtor" in rendered.text
     assert "{{" not in rendered.text
+
+
+def test_plan_mails_print_a_belgian_ogm_in_its_plus_form(w: World) -> None:
+    # #15: the schedule said "onder vermelding van 090933755493"
+    w.store.execute(
+        "UPDATE invoices SET reference = '090933755493', reference_kind = 'ogm'"
+        " WHERE number = 'F2026-0001'"
+    )
+    _create(w)
+    (raw,) = [bytes(r["raw"]) for r in w.store.query("SELECT raw FROM outbox WHERE kind = 'plan'")]
+    body = message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "+++090/9337/55493+++" in body and " 090933755493" not in body

@@ -79,6 +79,12 @@ BLOCKS: dict[str, tuple[ChargeLine, ...]] = {
         interest=True,
         after_notice=False,
     ).interest_lines,
+    # What a statement says about the claims ledger (#15): earlier booked interest, and what
+    # was already paid or waived.
+    "claims ledger": (
+        charge_line("claim_kept", day=date(2026, 4, 8), amount=Decimal("6.40")),
+        charge_line("claim_settled", amount=Decimal("150.00"), due=Decimal("0.00")),
+    ),
 }
 
 
@@ -124,7 +130,7 @@ def test_english_is_the_old_text_and_the_check_can_fail() -> None:
         ("nl", "15 % van 1.234,30 = 185,1450"),
         ("de", "15 % von 1.234,30 = 185,1450"),
         ("fr", "15 % de 1\u00a0234,30 = 185,1450"),
-        ("en", "15 % of 1234.30 = 185.1450"),
+        ("en", "15 % of 1,234.30 = 185.1450"),
     ],
 )
 def test_numbers_follow_the_language(lang: str, expected: str) -> None:
@@ -133,9 +139,12 @@ def test_numbers_follow_the_language(lang: str, expected: str) -> None:
     )
     assert render_line(slice_, lang) == expected
     day = charge_line("notice_group", day=date(2026, 10, 1), numbers="F1")
-    assert {"nl": "01-10-2026", "de": "01.10.2026", "fr": "01/10/2026", "en": "2026-10-01"}[
+    assert {"nl": "01-10-2026", "de": "01.10.2026", "fr": "01/10/2026", "en": "01/10/2026"}[
         lang
     ] in render_line(day, lang)
+    # Staff views and decision logs keep plain numbers and ISO dates.
+    assert str(slice_) == "15 % of 1234.30 = 185.1450"
+    assert "2026-10-01" in str(day)
 
 
 def _mail_action(template: str, lang: str) -> object:

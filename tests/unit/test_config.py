@@ -109,6 +109,16 @@ def test_example_documents_every_key() -> None:
             "invoices.pdf_max_bytes: expected 1024 to 18874368 bytes",
             id="pdf-max-bytes-too-big",
         ),
+        pytest.param(
+            "[intake.invoices]\nmapping = 'exact-onlien'\n",
+            "intake.invoices.mapping: no mapping 'exact-onlien'",
+            id="unknown-folder-mapping",
+        ),
+        pytest.param(
+            "[intake.statements]\nmapping = 'datev-opos-debitoren'\n",
+            "intake.statements.mapping: bank statements are read by their own format",
+            id="statements-folder-mapping",
+        ),
     ],
 )
 def test_config_errors_name_the_key(text: str, message: str) -> None:

@@ -24,6 +24,9 @@ def test_every_package_in_the_tree_is_in_the_wheel() -> None:
     assert set(setuptools["packages"]) == found | {"daemon.templates"}
     assert setuptools["package-dir"] == {"daemon.templates": "templates"}
     assert "*.j2" in setuptools["package-data"]["daemon.templates"]
+    # The column-mapping presets are read with importlib.resources from the package.
+    assert "mappings/*.toml" in setuptools["package-data"]["parsers"]
+    assert list((ROOT / "parsers" / "mappings").glob("*.toml"))
 
 
 def test_templates_are_found_in_the_source_tree() -> None:

@@ -8,13 +8,11 @@ from datetime import date
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
+from daemon.domain.invoice_states import LIVE_STATES, SETTLED_STATES
 from daemon.domain.matching import InvoiceFacts
 from daemon.domain.money import from_cents
 from parsers.bank import Payment, Statement
-
-CLOSED = ("paid", "credited", "written_off")
-
 
 # -- files and statements ----------------------------------------------------------------
 
@@ -388,17 +386,15 @@ def cancel_reminders_for_closed(
     wanted = sorted(set(numbers))
     if not wanted:
         return []
-    marks = ",".join("?" * len(wanted))
-    closed = ",".join(f"'{s}'" for s in CLOSED)
     ids = [
         int(r["id"])
         for r in store.query(
             "SELECT DISTINCT o.id FROM outbox o, json_each(o.invoice_numbers) j"
-            f" WHERE o.status = 'queued' AND o.kind = 'reminder' AND j.value IN ({marks})"
+            f" WHERE o.status = 'queued' AND o.kind = 'reminder' AND j.value IN ({marks(wanted)})"
             " AND NOT EXISTS (SELECT 1 FROM json_each(o.invoice_numbers) k"
             f"  LEFT JOIN invoices i ON i.number = k.value WHERE i.status IS NULL"
-            f"  OR i.status NOT IN ({closed}))",
-            wanted,
+            f"  OR i.status NOT IN ({marks(SETTLED_STATES)}))",
+            [*wanted, *SETTLED_STATES],
         )
     ]
     for outbox_id in ids:
@@ -412,7 +408,6 @@ def cancel_reminders_for_closed(
 
 def close_settled_cases(store: Store, debtor_ids: Iterable[str], now: str) -> list[int]:
     """Close the open case of every debtor with no open invoice left; returns the case ids."""
-    closed = ",".join(f"'{s}'" for s in CLOSED)
     done: list[int] = []
     for debtor_id in sorted(set(debtor_ids)):
         case = store.one(
@@ -421,8 +416,8 @@ def close_settled_cases(store: Store, debtor_ids: Iterable[str], now: str) -> li
         if case is None:
             continue
         still_open = store.scalar(
-            f"SELECT COUNT(*) FROM invoices WHERE debtor_id = ? AND status NOT IN ({closed})",
-            (debtor_id,),
+            f"SELECT COUNT(*) FROM invoices WHERE debtor_id = ? AND status IN ({marks(LIVE_STATES)})",
+            (debtor_id, *LIVE_STATES),
         )
         if still_open:
             continue

@@ -6,8 +6,9 @@ import secrets
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
 from daemon.adapters.store.events import record_event
+from daemon.domain.invoice_states import LIVE_STATES
 
 # Case states in which no automated reminder goes out for the whole debtor.
 STOPPED_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
@@ -60,10 +61,9 @@ def open_case(store: Store, debtor_id: str, *, now: str | None = None) -> dict[s
 def _owes(store: Store, debtor_id: str) -> bool:
     return bool(
         store.scalar(
-            "SELECT 1 FROM invoices WHERE debtor_id = ?"
-            " AND status NOT IN ('paid', 'credited', 'written_off')"
+            f"SELECT 1 FROM invoices WHERE debtor_id = ? AND status IN ({marks(LIVE_STATES)})"
             " AND amount_cents - paid_cents - credited_cents - written_off_cents > 0 LIMIT 1",
-            (debtor_id,),
+            (debtor_id, *LIVE_STATES),
         )
     )
 

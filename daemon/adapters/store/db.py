@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -199,3 +199,11 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | None, default: Any = None) -> Any:
     return default if text in (None, "") else json.loads(text)
+
+
+def marks(values: Sequence[object]) -> str:
+    """``?,?,?`` for an ``IN (...)`` over ``values`` — e.g. a status tuple from
+    daemon.domain.invoice_states, passed as parameters, never spelled out in SQL."""
+    if not values:
+        raise ValueError("an IN (...) list needs at least one value")
+    return ",".join("?" * len(values))

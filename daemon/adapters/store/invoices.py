@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, dumps, loads
+from daemon.adapters.store.db import Store, dumps, loads, marks
 from daemon.domain.model import CLOSED_STATES, derive_status
 
 
@@ -18,9 +18,12 @@ def refresh_invoice(store: Store, number: str, *, now: str | None = None) -> str
     row = store.one("SELECT * FROM invoices WHERE number = ?", (number,))
     if row is None:
         return None
+    # Payments booked outside dunmail (an open-items snapshot) count as paid like bank ones.
     paid = store.scalar(
-        "SELECT COALESCE(SUM(amount_cents), 0) FROM allocations"
-        " WHERE invoice_number = ? AND reversed_at IS NULL",
+        "SELECT (SELECT COALESCE(SUM(amount_cents), 0) FROM allocations"
+        " WHERE invoice_number = ?1 AND reversed_at IS NULL)"
+        " + (SELECT COALESCE(SUM(amount_cents), 0) FROM outside_settlements"
+        " WHERE invoice_number = ?1)",
         (number,),
     )
     credited = store.scalar(
@@ -56,12 +59,17 @@ def invoice_rows(
     status: str | None = None,
     debtor_id: str | None = None,
     numbers: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Invoices by due date; ``statuses`` is a set from daemon.domain.invoice_states."""
     sql = "SELECT * FROM invoices WHERE 1=1"
     params: list[Any] = []
     if status:
         sql += " AND status = ?"
         params.append(status)
+    if statuses is not None:
+        sql += f" AND status IN ({marks(statuses)})"
+        params.extend(statuses)
     if debtor_id:
         sql += " AND debtor_id = ?"
         params.append(debtor_id)
@@ -250,3 +258,21 @@ def invoices_with_references(store: Store, references: Iterable[str]) -> list[di
             chunk,
         )
     return rows
+
+
+def known_debtor_columns(store: Store) -> dict[str, dict[str, str]]:
+    """Every debtor's name, usable e-mail addresses (``;``-joined) and type, by id, in the
+    invoice import's column names: exports without them take them from here."""
+    rows = store.query(
+        "SELECT d.id, d.name, d.debtor_type, (SELECT group_concat(email, ';') FROM"
+        " (SELECT email FROM debtor_emails e WHERE e.debtor_id = d.id AND e.status = 'ok'"
+        " ORDER BY position)) AS emails FROM debtors d WHERE d.erased_at IS NULL"
+    )
+    return {
+        r["id"]: {
+            "debtor_name": r["name"] or "",
+            "debtor_email": r["emails"] or "",
+            "debtor_type": r["debtor_type"] or "",
+        }
+        for r in rows
+    }

@@ -410,12 +410,139 @@ CREATE TABLE debtor_domains (
 CREATE INDEX debtor_domains_domain ON debtor_domains(domain);
 """
 
+CLAIMS_V6 = """
+-- The claims ledger (#15): collection costs and interest a sent mail claimed, per case.
+CREATE TABLE claim_lines (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    debtor_id TEXT NOT NULL REFERENCES debtors(id),
+    kind TEXT NOT NULL CHECK (kind IN ('costs','interest')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    currency TEXT NOT NULL,
+    paid_cents INTEGER NOT NULL DEFAULT 0,      -- sum of live claim allocations
+    waived_cents INTEGER NOT NULL DEFAULT 0,    -- a person's waiver (event claims_waived)
+    outbox_id INTEGER REFERENCES outbox(id),    -- the mail that claimed it
+    message_id TEXT,
+    basis TEXT NOT NULL DEFAULT '',             -- legal basis as the mail stated it
+    computation TEXT NOT NULL DEFAULT '[]',     -- JSON list of the working lines (English)
+    computed_to TEXT,                           -- interest: the last day the amount covers
+    invoice_numbers TEXT NOT NULL DEFAULT '[]',
+    booked_at TEXT NOT NULL
+);
+CREATE INDEX claim_lines_case ON claim_lines(case_id);
+CREATE UNIQUE INDEX claim_lines_one_per_mail ON claim_lines(outbox_id, kind)
+    WHERE outbox_id IS NOT NULL;
+
+-- What a payment settled of a claim line (returns reverse it, like invoice allocations).
+CREATE TABLE claim_allocations (
+    id INTEGER PRIMARY KEY,
+    claim_line_id INTEGER NOT NULL REFERENCES claim_lines(id),
+    transaction_id INTEGER NOT NULL REFERENCES bank_transactions(id),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    basis TEXT NOT NULL DEFAULT '',             -- the allocation rule applied (art. 6:44 BW)
+    created_at TEXT NOT NULL,
+    reversed_at TEXT,
+    reversed_by INTEGER
+);
+CREATE INDEX claim_allocations_transaction ON claim_allocations(transaction_id);
+
+-- A person's waiver of a case's costs or interest: no new ones are booked after it.
+ALTER TABLE cases ADD COLUMN costs_waived_at TEXT;
+ALTER TABLE cases ADD COLUMN interest_waived_at TEXT;
+"""
+
+# Paper letters (#16): the debtor's postal address, and every letter made (bytes + sha256, as
+# every mail is kept) with its print-queue state, posting date and registered-mail code.
+LETTERS_V8 = """
+ALTER TABLE debtors ADD COLUMN street TEXT;
+ALTER TABLE debtors ADD COLUMN postcode TEXT;
+ALTER TABLE debtors ADD COLUMN city TEXT;
+ALTER TABLE debtors ADD COLUMN postal_country TEXT;  -- ISO 3166 alpha-2, any country
+
+CREATE TABLE letters (
+    id INTEGER PRIMARY KEY,
+    debtor_id TEXT NOT NULL,
+    case_id INTEGER,
+    ladder TEXT,
+    step INTEGER,
+    step_name TEXT,
+    language TEXT NOT NULL,
+    letter_date TEXT NOT NULL,             -- the date printed on it (the planned posting day)
+    deadline TEXT,                          -- the deadline it states
+    invoice_numbers TEXT NOT NULL DEFAULT '[]',
+    pdf BLOB NOT NULL,
+    sha256 TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    decision TEXT NOT NULL DEFAULT '{}',
+    outbox_id INTEGER,                      -- the mail that carried it as an attachment
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'printed', 'posted', 'cancelled')),
+    printed_at TEXT,
+    posted_on TEXT,                         -- the dispatch date for deadlines
+    presumed_receipt TEXT,
+    tracking_code TEXT,                     -- registered mail (aangetekend / Einschreiben)
+    dedupe_key TEXT UNIQUE,
+    purged_at TEXT,                         -- GDPR erasure / retention: pdf emptied, sha256 kept
+    created_at TEXT NOT NULL
+);
+CREATE INDEX letters_status ON letters(status);
+CREATE INDEX letters_debtor ON letters(debtor_id);
+"""
+
+# Unattended intake (issue 17). Each drop-folder file is recorded by its content hash, so it
+# is processed once; a file seen but not yet stable waits in intake_sightings. An invoice
+# settled or reduced by an open-items snapshot gets an outside_settlements row naming the
+# snapshot: it counts as paid (refresh_invoice adds it to paid_cents). intake_source says
+# which accounting package's snapshots speak for an invoice (NULL: none does yet).
+INTAKE_V9 = """
+CREATE TABLE intake_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    folder TEXT NOT NULL,                   -- invoices | statements | cli
+    filename TEXT NOT NULL,
+    kind TEXT NOT NULL,                     -- invoices | snapshot | statements
+    source TEXT,                            -- snapshot source (accounting package)
+    status TEXT NOT NULL,                   -- processed | duplicate | failed | held | applied
+    reason TEXT,
+    snapshot_at TEXT,                       -- when the snapshot was taken (UTC)
+    summary TEXT NOT NULL DEFAULT '{}',     -- JSON: what it did or would do
+    moved_to TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX intake_files_sha ON intake_files(sha256, status);
+CREATE INDEX intake_files_snapshots ON intake_files(kind, source, status, snapshot_at);
+
+CREATE TABLE intake_sightings (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    seen_at TEXT NOT NULL                   -- first seen with this size and mtime (UTC)
+);
+
+CREATE TABLE outside_settlements (
+    id INTEGER PRIMARY KEY,
+    invoice_number TEXT NOT NULL REFERENCES invoices(number),
+    kind TEXT NOT NULL CHECK (kind IN ('settled','reduced')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    intake_file_id INTEGER REFERENCES intake_files(id),
+    snapshot TEXT NOT NULL,                 -- file name of the snapshot
+    created_at TEXT NOT NULL
+);
+CREATE INDEX outside_settlements_invoice ON outside_settlements(invoice_number);
+
+ALTER TABLE invoices ADD COLUMN intake_source TEXT;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "indexes for inbound ingestion", INDEXES_V2),
     Migration(3, "index of automatic answers by recipient", INDEXES_V3),
     Migration(4, "credit notes settle invoice status, they are not payments", STATUS_V4),
     Migration(5, "mail domains of debtors", DEBTOR_DOMAINS_V5),
+    Migration(6, "claims ledger: booked costs and interest per case", CLAIMS_V6),
+    Migration(8, "postal addresses and paper letters", LETTERS_V8),
+    Migration(9, "drop folders and open-items snapshots", INTAKE_V9),
 )
 
 
