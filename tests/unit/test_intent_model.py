@@ -128,3 +128,10 @@ def test_the_mean_of_models_is_a_model() -> None:
     ]
     assert mean.weights[row] == pytest.approx((expect[0] + expect[2]) / 2, abs=1e-4)
     assert predict(mean, docs[0]).best == labels[0]
+
+
+def test_a_long_phrasing_does_not_hide_the_concepts_inside_it() -> None:
+    found = concept_features("Dès que notre client nous paie, nous vous réglons.")
+    assert {"r:c=conditional_pay", "r:c=third_party"} <= set(found)
+    assert "r:c=money_gone" in concept_features("Payment went out this morning.")
+    assert "r:c=undisputed" in concept_features("Nous ne contestons pas du tout la facture.")
