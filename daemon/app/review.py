@@ -21,8 +21,10 @@ from daemon.adapters.store.inbox import inbox_row
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import review_item
 from daemon.app import plans as plan_app
+from daemon.app import review_letters
 from daemon.app.claims import book_sent_claims
 from daemon.app.promises import confirm_promise
+from daemon.app.review_letters import LETTER_ACTIONS, LETTER_TYPES
 from daemon.config import Config
 from daemon.domain.invoice_states import WITHHELD_STATES
 from daemon.domain.model import CLOSED_STATES
@@ -62,6 +64,7 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "other_reply": ("resume", "promise", "done"),
     "invoice_request": ("done",),
     "staff_reply_refused": (),
+    **LETTER_ACTIONS,  # paper letters (#16): daemon.app.review_letters
 }
 
 
@@ -536,6 +539,8 @@ def ignore(ctx: _Ctx) -> Result:
 
 
 def retry(ctx: _Ctx) -> Result:
+    if ctx.item["type"] in LETTER_TYPES:
+        return review_letters.retry(ctx)
     inbox_id = ctx.item["inbox_id"]
     if inbox_id is None:
         raise ReviewError(f"item #{ctx.item['id']} has no stored mail to retry")
@@ -797,6 +802,9 @@ _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
     "approve": approve,
     "change": change,
     "reject": reject,
+    "skip_step": review_letters.skip_step,
+    "remake": review_letters.remake,
+    "accept": review_letters.accept,
 }
 
 
