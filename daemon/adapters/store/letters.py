@@ -87,6 +87,33 @@ def add_letter(
     return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
+def carrier_sent_at(store: Store, letter_id: int) -> str | None:
+    """When the mail that carried the letter as an attachment left (None: it has not)."""
+    value = store.scalar(
+        "SELECT o.sent_at FROM letters l JOIN outbox o ON o.id = l.outbox_id"
+        " WHERE l.id = ? AND o.status = 'sent'",
+        (letter_id,),
+    )
+    return str(value) if value else None
+
+
+def pass_over_step(
+    store: Store, numbers: Sequence[str], step: int, step_name: str, day: str, now: str
+) -> list[str]:
+    """The invoices that have not taken ladder step ``step`` pass it over (no letter): the
+    ladder goes on from ``day`` with the next step. Returns the numbers moved."""
+    moved = []
+    for number in numbers:
+        cursor = store.execute(
+            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
+            " updated_at = ? WHERE number = ? AND dunning_step < ?",
+            (step, step_name, day, now, number, step),
+        )
+        if cursor.rowcount:
+            moved.append(number)
+    return moved
+
+
 def link_outbox(store: Store, letter_id: int, outbox_id: int) -> None:
     store.execute("UPDATE letters SET outbox_id = ? WHERE id = ?", (outbox_id, letter_id))
 
