@@ -2,339 +2,85 @@
 
 The shell (daemon.app.replies) reads a ReplyContext in one go, calls ``decide_reply`` and
 applies the commands in one transaction. Nothing here touches storage, mail or the clock.
+What the decision knows is in daemon.domain.reply_facts, what it returns in
+daemon.domain.reply_commands; both are named here too, so a caller needs one import.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from daemon.domain.classify import Classification, Intent
-from daemon.domain.invoice_states import OPEN_STATES
 from daemon.domain.nothing_open import answer_refusal
 from daemon.domain.plans import make_schedule
+from daemon.domain.reply_commands import (
+    AutoAnswer,
+    Command,
+    DisputeInvoices,
+    HoldInvoices,
+    MarkInsolvent,
+    MarkUndeliverable,
+    Note,
+    OpenCase,
+    OpenReview,
+    PauseCase,
+    ProposePlan,
+    RecordPromise,
+    ReplyDecision,
+    SetCaseStatus,
+)
+from daemon.domain.reply_facts import (
+    PLAN_DEFAULT_INSTALMENTS,
+    PLAN_MAX_INSTALMENTS,
+    BankCredit,
+    BusinessDay,
+    InvoiceFacts,
+    PaymentCandidate,
+    ReplyContext,
+    ReplySettings,
+    add_business_days,
+    answer_blockers,
+    find_payment_candidates,
+    next_business_day,
+    requested_instalments,
+)
 
-BusinessDay = Callable[[date], bool]
+# The decision's vocabulary, named here so a caller needs one import.
+__all__ = [
+    "PLAN_DEFAULT_INSTALMENTS",
+    "PLAN_MAX_INSTALMENTS",
+    "AutoAnswer",
+    "BankCredit",
+    "BusinessDay",
+    "Command",
+    "DisputeInvoices",
+    "HoldInvoices",
+    "InvoiceFacts",
+    "MarkInsolvent",
+    "MarkUndeliverable",
+    "Note",
+    "OpenCase",
+    "OpenReview",
+    "PauseCase",
+    "PaymentCandidate",
+    "ProposePlan",
+    "RecordPromise",
+    "ReplyContext",
+    "ReplyDecision",
+    "ReplySettings",
+    "SetCaseStatus",
+    "add_business_days",
+    "answer_blockers",
+    "decide_reply",
+    "find_payment_candidates",
+    "next_business_day",
+    "requested_instalments",
+]
 
-PLAN_DEFAULT_INSTALMENTS = 3
-PLAN_MAX_INSTALMENTS = 24
 # Case states a reply must not overwrite with a softer one (paused / disputed).
 _FINAL_CASE_STATES = frozenset({"insolvent", "handed_over", "closed"})
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceFacts:
-    number: str
-    currency: str
-    amount_cents: int
-    open_cents: int
-    status: str
-    due_date: date
-    pdf_path: str | None = None  # set only when the file exists and may be attached
-    pdf_problem: str | None = None  # why a stored pdf may not be attached (issue #11)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES and self.open_cents > 0
-
-
-@dataclass(frozen=True, slots=True)
-class BankCredit:
-    transaction_id: int
-    amount_cents: int
-    booking_date: str | None
-    counterparty_name: str | None
-    remittance: str
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentCandidate:
-    transaction_id: int
-    amount_cents: int
-    invoice_numbers: tuple[str, ...]
-    rule: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReplySettings:
-    promise_grace_days: int = 3
-    promise_max_days: int = 60
-    paid_claim_pause_business_days: int = 5
-    min_confidence: float = 0.6
-    plan_auto_accept_max_instalments: int = 0
-    plan_auto_accept_max_months: int = 0
-    is_business_day: BusinessDay = field(default=lambda d: d.weekday() < 5)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyContext:
-    """Everything the decision needs, read once by the shell."""
-
-    sender: str
-    debtor_id: str | None = None
-    case_id: int | None = None
-    case_status: str | None = None
-    paused_until: date | None = None
-    link: str | None = None  # thread | invoice | address | domain | recipient
-    invoices: tuple[InvoiceFacts, ...] = ()  # the ones this reply is about
-    open_invoices: tuple[InvoiceFacts, ...] = ()  # all open invoices of the debtor
-    answer_blockers: tuple[str, ...] = ()  # why no automatic answer may go to the sender
-    payment_candidates: tuple[PaymentCandidate, ...] = ()
-    requested_instalments: int | None = None
-    excerpt: str = ""
-    # Where an automatic answer goes: registered addresses of the debtor only
-    # (daemon.domain.identity.choose_recipients), and why an address asked for was left out.
-    answer_to: tuple[str, ...] = ()
-    answer_note: str = ""
-    # Why the mail may not act for the debtor it is linked to (daemon.domain.identity), and
-    # the review item it gets instead: unknown_sender | unverified_sender | sender_mismatch.
-    identity_problems: tuple[str, ...] = ()
-    identity_review: str | None = None
-    # The debtor has no case this reply can belong to yet: the status of the one to open
-    # ("active", or "closed" when it owes nothing). case_id is then None and case_status
-    # this status; the decision starts with OpenCase.
-    case_to_open: str | None = None
-
-
-# -- commands ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OpenCase:
-    """Open the debtor's case before anything else of the reply is written."""
-
-    status: str  # active | closed (the debtor owes nothing)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordPromise:
-    invoice_numbers: tuple[str, ...]
-    promised_date: date | None
-    grace_until: date
-
-
-@dataclass(frozen=True, slots=True)
-class PauseCase:
-    until: date
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class HoldInvoices:
-    """Pause reminders for these invoices (the whole debtor when empty) through ``until``."""
-
-    invoice_numbers: tuple[str, ...]
-    until: date
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class DisputeInvoices:
-    invoice_numbers: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SetCaseStatus:
-    status: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class MarkInsolvent:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class MarkUndeliverable:
-    address: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProposePlan:
-    invoice_numbers: tuple[str, ...]
-    instalments: tuple[tuple[date, int], ...]
-    total_cents: int
-    accepted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class AutoAnswer:
-    template: str  # promise_confirmation | promise_date_request | paid_proof_request | invoice_copy
-    kind: str  # outbox kind
-    invoice_numbers: tuple[str, ...]
-    attachments: tuple[str, ...] = ()
-    promise_date: date | None = None
-    until: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenReview:
-    type: str
-    priority: int
-    reason: str
-    invoice_numbers: tuple[str, ...] = ()
-    proposed_actions: tuple[str, ...] = ()
-    due_date: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """An event with no state change (a delay notice, an auto-reply without a date)."""
-
-    event: str
-    reason: str
-
-
-Command = (
-    OpenCase
-    | RecordPromise
-    | PauseCase
-    | HoldInvoices
-    | DisputeInvoices
-    | SetCaseStatus
-    | MarkInsolvent
-    | MarkUndeliverable
-    | ProposePlan
-    | AutoAnswer
-    | OpenReview
-    | Note
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyDecision:
-    status: str  # processed | review
-    commands: tuple[Command, ...]
-    reasons: tuple[str, ...] = ()
-
-
-# -- helpers the shell uses to fill the context -----------------------------------------
-
-_LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post")
-_INSTALMENTS = re.compile(
-    r"\b(\d{1,2}|twee|drie|vier|vijf|zes|two|three|four|five|six|zwei|drei|vier|fünf|sechs|"
-    r"deux|trois|quatre|cinq|six)\s+(termijnen|maandelijkse|maanden|delen|instal?lments|"
-    r"monthly|months|payments|raten|monatsraten|monate[n]?|mensualités|mois|échéances|fois)\b",
-    re.IGNORECASE,
-)
-_WORDS = {
-    "twee": 2,
-    "drie": 3,
-    "vier": 4,
-    "vijf": 5,
-    "zes": 6,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "zwei": 2,
-    "drei": 3,
-    "fünf": 5,
-    "sechs": 6,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-}
-
-
-def answer_blockers(
-    headers: Iterable[tuple[str, str]],
-    answer_to: str | None,
-    own_addresses: Iterable[str],
-    *,
-    enabled: bool = True,
-    recently_answered: bool = False,
-) -> tuple[str, ...]:
-    """Reasons an automatic answer must not go out (RFC 3834 §2 and loop protection)."""
-    found: list[str] = []
-    values: dict[str, str] = {}
-    for name, value in headers:
-        values.setdefault(name.lower(), value)
-    if not enabled:
-        found.append("auto-answers disabled (inbound.auto_answer = false)")
-    if any(h in values for h in _LIST_HEADERS):
-        found.append("mailing list (List-* header)")
-    if values.get("precedence", "").strip().lower() in ("list", "bulk", "junk"):
-        found.append(f"Precedence: {values['precedence'].strip()}")
-    auto = values.get("auto-submitted", "").strip().lower()
-    if auto and auto != "no":
-        found.append(f"Auto-Submitted: {auto}")
-    if "return-path" in values and values["return-path"].strip() in ("<>", ""):
-        found.append("empty Return-Path (sent by a machine)")
-    if not answer_to:
-        found.append("no address to answer")
-    elif answer_to.lower() in {a.lower() for a in own_addresses}:
-        found.append("our own address")
-    if recently_answered:
-        found.append("already answered this address recently")
-    return tuple(found)
-
-
-def requested_instalments(text: str) -> int | None:
-    """'in 4 termijnen', 'over six months', 'in drei Raten' → the number asked for."""
-    match = _INSTALMENTS.search(text)
-    if match is None:
-        return None
-    word = match.group(1).lower()
-    count = int(word) if word.isdigit() else _WORDS.get(word)
-    return count if count and 1 < count <= PLAN_MAX_INSTALMENTS else None
-
-
-def find_payment_candidates(
-    credits: Sequence[BankCredit], invoices: Sequence[InvoiceFacts]
-) -> tuple[PaymentCandidate, ...]:
-    """Unallocated credits that look like the payment a debtor says was made."""
-    open_inv = [i for i in invoices if i.is_open]
-    total = sum(i.open_cents for i in open_inv)
-    found: list[PaymentCandidate] = []
-    for credit in credits:
-        named = tuple(i.number for i in open_inv if i.number.lower() in credit.remittance.lower())
-        same = tuple(i.number for i in open_inv if i.open_cents == credit.amount_cents)
-        if named:
-            found.append(
-                PaymentCandidate(
-                    credit.transaction_id,
-                    credit.amount_cents,
-                    named,
-                    "remittance names the invoice",
-                )
-            )
-        elif same:
-            found.append(
-                PaymentCandidate(
-                    credit.transaction_id,
-                    credit.amount_cents,
-                    same[:1],
-                    "amount equals the open amount",
-                )
-            )
-        elif len(open_inv) > 1 and credit.amount_cents == total:
-            found.append(
-                PaymentCandidate(
-                    credit.transaction_id,
-                    credit.amount_cents,
-                    tuple(i.number for i in open_inv),
-                    "amount equals the sum of the open invoices",
-                )
-            )
-    return tuple(found)
-
-
-def add_business_days(day: date, n: int, is_business_day: BusinessDay) -> date:
-    while n > 0:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            n -= 1
-    return day
-
-
-def next_business_day(day: date, is_business_day: BusinessDay) -> date:
-    return add_business_days(day, 1, is_business_day)
 
 
 # -- the decision -----------------------------------------------------------------------
