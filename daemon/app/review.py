@@ -448,7 +448,7 @@ def allocate(ctx: _Ctx) -> Result:
             raise ReviewError(f"nothing left of the payment to allocate to {number}")
         left -= cents
         allocations.append((number, from_cents(cents)))
-    from daemon.app.statements import allocate_manually
+    from daemon.app.manual_allocation import allocate_manually
 
     try:
         allocate_manually(ctx.store, tx_id, allocations, actor=ctx.actor)

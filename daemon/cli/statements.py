@@ -15,7 +15,8 @@ import click
 
 from daemon.adapters.store import bank
 from daemon.adapters.store.db import loads
-from daemon.app.statements import StatementError, import_statement_files, unzip_members
+from daemon.app.statement_zip import StatementError, unzip_members
+from daemon.app.statements import import_statement_files
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.progress import Bar, watching
 from parsers.bank import BankFormatError, Direction, Payment, Statement

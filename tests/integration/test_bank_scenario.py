@@ -366,7 +366,7 @@ def test_review_suggestions_and_manual_allocation_remember_the_iban(
     office: tuple[CliRunner, Path], tmp_path: Path
 ) -> None:
     from daemon.adapters.store.db import open_store
-    from daemon.app.statements import AllocationRefused, allocate_manually
+    from daemon.app.manual_allocation import AllocationRefused, allocate_manually
 
     runner, db = office
     for path in _write_files(tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from daemon.app.statements import allocate_manually
+from daemon.app.manual_allocation import allocate_manually
 from tests.integration.human_world import World
 
 CREDIT_NOTE = """<?xml version="1.0" encoding="UTF-8"?>

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.app.statements import allocate_manually
+from daemon.app.manual_allocation import allocate_manually
 from tests.integration.human_world import NOW, World
 
 PAYLOADS = [

@@ -68,7 +68,7 @@ def case(tmp_path: Path) -> World:
         w.mail_in("ACME", name.read_bytes(), uid=n)
     from decimal import Decimal
 
-    from daemon.app.statements import allocate_manually
+    from daemon.app.manual_allocation import allocate_manually
 
     tx = w.payment(50000, day="2026-08-15", name="ACME Holding")
     allocate_manually(w.store, tx, [("F2026-0001", Decimal("500.00"))], actor="cli:ann")

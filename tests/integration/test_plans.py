@@ -53,7 +53,7 @@ def _create(w: World) -> int:
 def _pay(w: World, cents: int, day: str, invoice: str = "F2026-0001") -> None:
     from decimal import Decimal
 
-    from daemon.app.statements import allocate_manually
+    from daemon.app.manual_allocation import allocate_manually
 
     tx = w.payment(cents, day=day)
     allocate_manually(w.store, tx, [(invoice, Decimal(cents) / 100)], actor="test")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from daemon.app.manual_allocation import allocate_manually
 from daemon.app.promises import review_promises
-from daemon.app.statements import allocate_manually
 from tests.integration.human_world import NOW, World
 
 IMPORTED = "2026-12-09T08:15:00Z"  # the statement arrives days after the payment was booked

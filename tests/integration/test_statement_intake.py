@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from daemon.app.statements import MAX_RATIO, StatementError, unzip_members
+from daemon.app.statement_zip import MAX_RATIO, StatementError, unzip_members
 from daemon.cli import main
 from tests.integration.bank_writers import Entry, Tx, camt053, mt940, single
 
