@@ -20,8 +20,8 @@ from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import resolve_debtor_items
 from daemon.app.claims import ledger_view
+from daemon.app.debtor_mail import mail_debtor
 from daemon.app.invoices import invoice_view
-from daemon.app.plans import mail_debtor
 from daemon.app.promises import confirm_promise
 from daemon.config import Config
 from daemon.domain.invoice_states import LIVE_STATES, OPEN_STATES

@@ -26,8 +26,8 @@ from daemon.adapters.store.promises import (
 )
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.store.reply_lookups import invoice_debtors
+from daemon.app.debtor_mail import mail_debtor
 from daemon.app.mailout import office_context
-from daemon.app.plans import mail_debtor
 from daemon.config import Config
 from daemon.domain.model import CLOSED_STATES, open_cents
 from daemon.domain.money import from_cents
