@@ -67,7 +67,7 @@ def load_reply_snapshot(
             *invoice_claims(store, c.invoice_numbers),
         )
         sender = sender_facts(store, own_domains, mail)
-    candidates = _candidates(sender, claims, owners)
+    candidates = _candidates(sender, claims, owners, bounce=c.intent is Intent.BOUNCE)
     debtors = {d: s for d in candidates if (s := _debtor(store, d, pdfs)) is not None}
     answer_to = {_answer_to(d, mail) for d in debtors.values()} - {None}
     credits: tuple[fx.BankCredit, ...] = ()
@@ -91,15 +91,20 @@ def load_reply_snapshot(
 
 
 def _candidates(
-    sender: SenderFacts, claims: Sequence[Claim], owners: Sequence[tuple[str, str]]
+    sender: SenderFacts,
+    claims: Sequence[Claim],
+    owners: Sequence[tuple[str, str]],
+    *,
+    bounce: bool,
 ) -> tuple[str, ...]:
-    found: Iterable[str] = (
-        *sender.registered_for,
-        *sender.domain_of,
-        *sender.colleague_of,
-        *(cl.owner for cl in claims),
-        *(d for _, d in owners),
-    )
+    """The debtors binding can pick (domain.identity): a reply's from its sender only (the
+    thread and invoice numbers narrow, never add); a bounce's from the thread or the failed
+    recipients."""
+    found: Iterable[str]
+    if bounce:
+        found = (*(cl.owner for cl in claims[:1]), *(d for _, d in owners))
+    else:
+        found = sender.registered_for or sender.domain_of or sender.colleague_of
     return tuple(dict.fromkeys(found))
 
 
