@@ -5,6 +5,9 @@
   anywhere else fails with its file and line.
 * No import cycles among ``daemon`` and ``parsers`` modules, also not through a function-level
   or ``TYPE_CHECKING`` import (a lazy import hides a cycle; it does not remove it).
+* One owner of ladder state: only ``daemon/adapters/store/ladder_state.py`` writes an
+  invoice's ladder columns (daemon/domain/ladder_state.py); any other writer fails with its
+  file and line.
 * The dependency rule: the domain imports no shell (app, adapters, cli, cycle, config I/O);
   parsers import nothing from ``daemon``; adapters import neither app nor cli; the CLI calls
   use cases, not the store.
@@ -29,7 +32,6 @@ STORE = "daemon/adapters/store/"
 # or an ``.execute(...)`` whose SQL is not a literal in the call). Shrink these; never grow
 # them, never add a file. Being edited elsewhere at the time of #14, moved in a later session.
 SQL_NOT_YET_MOVED: dict[str, int] = {
-    "daemon/app/outbox.py": 19,
     "daemon/app/dunning.py": 10,
     "daemon/app/invoices.py": 5,
     "daemon/app/mailout.py": 1,
@@ -177,6 +179,63 @@ def test_sql_check_can_fail() -> None:
     assert lines == [2, 3, 4]
     problems = sql_problems({"daemon/app/new.py": sql_sites(probe)}, {})
     assert "daemon/app/new.py:2" in problems[0] and "daemon/app/new.py:4" in problems[0]
+
+
+# --- one owner of ladder state ----------------------------------------------------------------
+
+_SETS = re.compile(
+    r"\b(?:UPDATE\s+invoices\s+SET|INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\s+invoices)\b"
+    r"([\s\S]*)",
+    re.IGNORECASE,
+)
+
+
+def ladder_writes(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, column) for each SQL literal that writes a ladder column of ``invoices``."""
+    from daemon.domain.ladder_state import LADDER_COLUMNS
+
+    found = []
+    for node in ast.walk(tree):
+        match = _SETS.search(_literal(node) or "")
+        if match is None:
+            continue
+        assigned = match.group(1).split(" WHERE ")[0]
+        for column in LADDER_COLUMNS:
+            if re.search(rf"\b{column}\b\s*(=|,|\))", assigned):
+                found.append((node.lineno, column))
+    return sorted(found)
+
+
+def ladder_problems(trees: dict[str, ast.AST], owner: str) -> list[str]:
+    return [
+        f"{name}:{line} writes invoices.{column}; only {owner} changes ladder state"
+        f" (call it, see daemon/domain/ladder_state.py)"
+        for name, tree in sorted(trees.items())
+        if name != owner
+        for line, column in ladder_writes(tree)
+    ]
+
+
+def test_one_owner_of_ladder_state() -> None:
+    from daemon.domain.ladder_state import OWNER
+
+    problems = ladder_problems({rel(p): tree_of(p) for p in source_files()}, OWNER)
+    assert not problems, "\n".join(problems)
+    assert ladder_writes(tree_of(ROOT / OWNER)), "the owner writes the ladder state"
+
+
+def test_ladder_check_can_fail() -> None:
+    probe = ast.parse(
+        'A = "UPDATE invoices SET status = ? WHERE dunning_step = ?"\n'
+        'B = "UPDATE invoices SET last_step_date = ?, updated_at = ? WHERE number = ?"\n'
+        'C = (\n    "UPDATE invoices SET paid_cents = ?,"\n    " formal_notice_date = NULL"\n)\n'
+    )
+    assert ladder_problems({"daemon/app/x.py": probe}, "owner.py") == [
+        "daemon/app/x.py:2 writes invoices.last_step_date; only owner.py changes ladder state"
+        " (call it, see daemon/domain/ladder_state.py)",
+        "daemon/app/x.py:4 writes invoices.formal_notice_date; only owner.py changes ladder state"
+        " (call it, see daemon/domain/ladder_state.py)",
+    ]
 
 
 # --- imports -----------------------------------------------------------------------------------

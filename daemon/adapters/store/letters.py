@@ -144,27 +144,6 @@ def mark_cancelled(store: Store, letter_id: int) -> None:
     store.execute("UPDATE letters SET status = 'cancelled' WHERE id = ?", (letter_id,))
 
 
-def date_invoice_steps(
-    store: Store,
-    numbers: Sequence[str],
-    step: int,
-    *,
-    posted_on: str,
-    receipt: str,
-    formal_notice: bool,
-    now: str,
-) -> None:
-    """The posting date is the step's dispatch date; a formal notice's receipt day moves to
-    the presumed receipt of the paper letter when that is later (never earlier)."""
-    for number in numbers:
-        store.execute(
-            "UPDATE invoices SET last_step_date = MAX(COALESCE(last_step_date, ''), ?),"
-            " formal_notice_date = CASE WHEN ? THEN MAX(COALESCE(formal_notice_date, ''), ?)"
-            " ELSE formal_notice_date END, updated_at = ? WHERE number = ? AND dunning_step = ?",
-            (posted_on, formal_notice, receipt, now, number, step),
-        )
-
-
 def unposted_debtors(store: Store) -> dict[str, int]:
     """Debtor → the oldest ladder letter made but not yet posted: the ladder waits for it
     (a letter made on demand has no dedupe key and holds nothing up)."""
