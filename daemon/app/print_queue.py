@@ -226,7 +226,8 @@ def letter_on_demand(
 ) -> tuple[int, MadeLetter]:
     """``dunmail letter DEBTOR``: the letter for a step, stored with the case and put in the
     print queue (it holds no ladder step up). LetterRefused says why none can be made."""
-    from daemon.app.dunning import load_snapshots, plan_settings, send_moment
+    from daemon.app.ladder_steps import send_moment
+    from daemon.app.planner_snapshot import load_snapshots, plan_settings
 
     today = now.astimezone(config.office.tz).date()
     snapshot = next(

@@ -32,7 +32,6 @@ STORE = "daemon/adapters/store/"
 # or an ``.execute(...)`` whose SQL is not a literal in the call). Shrink these; never grow
 # them, never add a file. Being edited elsewhere at the time of #14, moved in a later session.
 SQL_NOT_YET_MOVED: dict[str, int] = {
-    "daemon/app/dunning.py": 10,
     "daemon/app/invoices.py": 5,
     "daemon/app/mailout.py": 1,
 }
