@@ -9,6 +9,7 @@ from typing import Any
 
 from daemon.adapters.clock import iso_utc
 from daemon.adapters.invoice_pdfs import pdf_problem
+from daemon.adapters.store import invoice_import as import_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import (
@@ -204,7 +205,7 @@ def import_invoice_data(
     problems.extend(_cross_file_problems(invoices))
     problems.extend(_pdf_problems(invoices, pdfs))
     problems.extend(_reference_problems(store, invoices))
-    existing = {row["number"]: row for row in store.query("SELECT * FROM invoices")}
+    existing = import_store.invoices_by_number(store)
     batch_numbers = {r.number for _, r in invoices}
     for source, note in credit_notes:
         target = note.credited_invoice
@@ -229,7 +230,7 @@ def import_invoice_data(
         reading=readings,
         numbers=[r.number for _, r in invoices],
     )
-    known_notes = {r["number"] for r in store.query("SELECT number FROM credit_notes")}
+    known_notes = import_store.credit_note_numbers(store)
     plan: list[tuple[str, InvoiceRecord, dict[str, Any] | None, dict[str, Any]]] = []
     for source, record in invoices:
         new_row = _invoice_columns(record, source)
@@ -292,7 +293,7 @@ def import_invoice_data(
                         now=at,
                     )
             if old is None:
-                _insert_invoice(store, _invoice_columns(record, source), at)
+                import_store.insert_invoice(store, _invoice_columns(record, source), at)
                 record_event(
                     store,
                     "invoice_imported",
@@ -303,7 +304,9 @@ def import_invoice_data(
                     detail={"file": source, "amount": format(record.amount, "f")},
                 )
             elif change:
-                _update_invoice(store, record.number, _invoice_columns(record, source), at)
+                import_store.update_invoice(
+                    store, record.number, _invoice_columns(record, source), _TRACKED, at
+                )
                 record_event(
                     store,
                     "invoice_changed",
@@ -316,16 +319,13 @@ def import_invoice_data(
                 refresh_invoice(store, record.number, now=at)
         for source, note in new_notes:
             assert note.credited_invoice is not None
-            store.execute(
-                "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (
-                    note.number,
-                    note.credited_invoice,
-                    to_cents(note.amount),
-                    note.issue_date.isoformat(),
-                    at,
-                ),
+            import_store.insert_credit_note(
+                store,
+                note.number,
+                note.credited_invoice,
+                to_cents(note.amount),
+                note.issue_date.isoformat(),
+                at,
             )
             status = refresh_invoice(store, note.credited_invoice, now=at)
             record_event(
@@ -427,22 +427,6 @@ def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:
         "pdf_path": record.pdf or None,
         "source": source,
     }
-
-
-def _insert_invoice(store: Store, row: dict[str, Any], at: str) -> None:
-    columns = [*row, "created_at", "updated_at"]
-    store.execute(
-        f"INSERT INTO invoices ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        (*row.values(), at, at),
-    )
-
-
-def _update_invoice(store: Store, number: str, row: dict[str, Any], at: str) -> None:
-    sets = ", ".join(f"{k} = ?" for k in _TRACKED)
-    store.execute(
-        f"UPDATE invoices SET {sets}, source = ?, updated_at = ? WHERE number = ?",
-        (*(row[k] for k in _TRACKED), row["source"], at, number),
-    )
 
 
 def _readable(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

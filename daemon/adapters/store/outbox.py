@@ -6,13 +6,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from daemon.adapters.store.db import Store, loads
+from daemon.adapters.store.db import Store, dumps, loads
 
 
 def outbox_status(store: Store, message_id: str) -> str | None:
     """The status of the outgoing mail with this Message-ID, or None when there is none."""
     status = store.scalar("SELECT status FROM outbox WHERE message_id = ?", (message_id,))
     return None if status is None else str(status)
+
+
+def insert_queued(
+    store: Store,
+    *,
+    kind: str,
+    message_id: str,
+    mail_from: str,
+    recipients: Sequence[str],
+    subject: str,
+    raw: bytes,
+    sha256: str,
+    debtor_id: str | None,
+    case_id: int | None,
+    step: int | None,
+    step_name: str | None,
+    invoice_numbers: Sequence[str],
+    decision: dict[str, Any],
+    not_before: str | None,
+    now: str,
+) -> int | None:
+    """A queued mail; None when its Message-ID is queued already (nothing is written)."""
+    cursor = store.execute(
+        "INSERT OR IGNORE INTO outbox (kind, debtor_id, case_id, step, step_name, message_id,"
+        " mail_from, recipients, subject, raw, sha256, invoice_numbers, decision, status,"
+        " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+        (
+            kind,
+            debtor_id,
+            case_id,
+            step,
+            step_name,
+            message_id,
+            mail_from,
+            dumps(list(recipients)),
+            subject,
+            raw,
+            sha256,
+            dumps(list(invoice_numbers)),
+            dumps(decision),
+            not_before,
+            now,
+        ),
+    )
+    return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
 def outbox_row(store: Store, outbox_id: int) -> dict[str, Any] | None:
