@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import click
 
-from daemon.adapters.store import bank
 from daemon.adapters.store.db import loads
+from daemon.app.listings import statement_list
 from daemon.app.statements import StatementError, import_statement_files, unzip_members
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.progress import Bar, watching
@@ -334,7 +334,7 @@ def list_command(app: AppContext, as_json: bool) -> None:
             "warnings": loads(r["warnings"], []),
             "imported_at": r["imported_at"],
         }
-        for r in bank.statement_rows(app.store())
+        for r in statement_list(app.store())
     ]
     if as_json:
         echo_json(rows)
