@@ -18,8 +18,8 @@ from daemon.adapters.store.events import record_event
 from daemon.adapters.store.inbox import case_row
 from daemon.adapters.store.invoices import debtor_row, invoice_rows
 from daemon.adapters.store.queue import add_review_item
-from daemon.adapters.templates import render
-from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
+from daemon.app.mail_composer import compose_mail, mail_context
+from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.config import Config
 from daemon.domain.identity import choose_recipients
 from daemon.domain.model import CLOSED_STATES, open_cents
@@ -73,26 +73,19 @@ def mail_debtor(
         return None
     lang = debtor_language(config, debtor)
     office = config.office
-    values = {
-        "office_name": office.name,
-        "office_email": office.email,
-        "office_phone": office.phone,
-        "iban": office.iban,
-        "debtor_name": debtor["name"],
-        **context,
-    }
-    rendered = render(template, lang, values)
     case = open_case(store, debtor_id, now=iso_utc(now))
-    mail = OutgoingMail(
+    mail = compose_mail(
+        office,
         kind=kind,
         message_id=derived_message_id(kind, seed, mail_domain(office.email)),
-        from_name=office.name,
-        from_address=office.email,
-        to=recipients,
-        rendered=rendered,
-        date=now,
-        reply_to=office.reply_to or None,
+        template=template,
         language=lang,
+        context=mail_context(
+            office, debtor_id=debtor_id, debtor_name=debtor["name"], values=context
+        ),
+        to=recipients,
+        now=now,
+        reply_to=office.reply_to or None,
     )
     return enqueue(
         store,

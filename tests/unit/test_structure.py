@@ -8,6 +8,9 @@
 * One owner of ladder state: only ``daemon/adapters/store/ladder_state.py`` writes an
   invoice's ladder columns (daemon/domain/ladder_state.py); any other writer fails with its
   file and line.
+* One composer of outgoing mail: only ``daemon/app/mail_composer.py`` renders a mail
+  template into an ``OutgoingMail``; any other module that builds one or renders a template
+  fails with its file and line (``COMPOSING_NOT_YET_MOVED`` names what is left).
 * The dependency rule: the domain imports no shell (app, adapters, cli, cycle, config I/O);
   parsers import nothing from ``daemon``; adapters import neither app nor cli; the CLI calls
   use cases, not the store.
@@ -220,6 +223,68 @@ def test_ladder_check_can_fail() -> None:
         " (call it, see daemon/domain/ladder_state.py)",
         "daemon/app/x.py:4 writes invoices.formal_notice_date; only owner.py changes ladder state"
         " (call it, see daemon/domain/ladder_state.py)",
+    ]
+
+
+# --- one composer of outgoing mail -------------------------------------------------------------
+
+COMPOSER = "daemon/app/mail_composer.py"
+TEMPLATES = "daemon.adapters.templates"
+
+# Modules that still render a template or build an OutgoingMail themselves: (file) → why.
+# Shrink it; never add a file.
+COMPOSING_NOT_YET_MOVED: dict[str, str] = {
+    # The paper letter renders the reminder's prose from the same context (context_for), but
+    # into a Letter, not a mail.
+    "daemon/app/letters.py": "the paper letter's prose, not a mail",
+    # Reply handling was being reworked in another session at the time of #14.
+    "daemon/app/replies.py": "automatic answers to debtors' replies",
+}
+
+
+def composing_sites(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) for each template render import and each OutgoingMail(...) built."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == TEMPLATES:
+            if any(alias.name == "render" for alias in node.names):
+                found.append((node.lineno, f"imports render from {TEMPLATES}"))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name == "OutgoingMail":
+                found.append((node.lineno, "builds an OutgoingMail"))
+    return sorted(found)
+
+
+def composing_problems(trees: dict[str, ast.AST], allowed: dict[str, str]) -> list[str]:
+    return [
+        f"{name}:{line} {what}; outgoing mail is composed in {COMPOSER}"
+        " (mail_context + compose_mail)"
+        for name, tree in sorted(trees.items())
+        if name != COMPOSER and name not in allowed
+        for line, what in composing_sites(tree)
+    ]
+
+
+def test_one_composer_of_outgoing_mail() -> None:
+    trees = {rel(p): tree_of(p) for p in source_files() if not rel(p).startswith("parsers/")}
+    problems = composing_problems(trees, COMPOSING_NOT_YET_MOVED)
+    assert not problems, "\n".join(problems)
+    still = {name for name in COMPOSING_NOT_YET_MOVED if composing_sites(trees[name])}
+    assert still == set(COMPOSING_NOT_YET_MOVED), "composes no more: drop it from the list"
+
+
+def test_composer_check_can_fail() -> None:
+    probe = ast.parse(
+        "from daemon.adapters.templates import render\n"
+        "def f():\n    return mailout.OutgoingMail(kind='x')\n"
+    )
+    assert composing_problems({"daemon/app/x.py": probe}, {}) == [
+        f"daemon/app/x.py:1 imports render from {TEMPLATES}; outgoing mail is composed in"
+        f" {COMPOSER} (mail_context + compose_mail)",
+        f"daemon/app/x.py:3 builds an OutgoingMail; outgoing mail is composed in {COMPOSER}"
+        " (mail_context + compose_mail)",
     ]
 
 
