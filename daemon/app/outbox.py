@@ -18,23 +18,21 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.mailerrors import MailError, PermanentMailError, TransientMailError
 from daemon.adapters.store import outbox as outbox_store
-from daemon.adapters.store.cases import STOPPED_CASE_STATES, active_holds, add_hold
+from daemon.adapters.store.cases import add_hold
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.ladder_state import date_sent_step, revert_invoice
 from daemon.adapters.store.outbox import flag_undeliverable
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.claims import book_sent_claims
+from daemon.app.last_look import last_look
 from daemon.config import Config
-from daemon.domain.invoice_states import DUNNABLE_STATES
 from daemon.domain.ladder_state import reversals
-from daemon.domain.money import to_cents
 from daemon.domain.workdays import SendingWindow
 
 MAX_ATTEMPTS = 12
@@ -143,80 +141,6 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
         outbox_id=row["id"],
         at=at,
     )
-
-
-# -- last look ------------------------------------------------------------------------------
-
-
-def late_for_deadline(decision: dict[str, Any], today: date) -> str | None:
-    """A mail stating a deadline counted from its planned send day must not leave later (an
-    SMTP outage, a rate limit past the window): the debtor would get fewer days than
-    configured. It is cancelled instead, its steps reverted, and the next cycle plans it again
-    with a deadline counted from the new send day."""
-    deadline, send_day = decision.get("deadline"), decision.get("send_day")
-    if not deadline or not send_day or today.isoformat() <= send_day:
-        return None
-    return (
-        f"its deadline {deadline} was counted from {send_day}; sent on {today.isoformat()} it"
-        " would be shorter than configured: planned again with a new deadline"
-    )
-
-
-def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
-    """Why this mail must not go out now (None: it may). Read inside the claim transaction."""
-    debtor = row["debtor_id"]
-    iso_today = today.isoformat()
-    if store.get_state("global_pause") == "1":
-        return "global pause"
-    numbers = loads(row["invoice_numbers"], [])
-    holds = active_holds(store, iso_today)
-    for hold in holds:
-        if hold["scope"] == "global" or (hold["scope"] == "debtor" and hold["target"] == debtor):
-            return f"hold: {hold['reason']}"
-        if hold["scope"] == "invoice" and hold["target"] in numbers and row["kind"] == "reminder":
-            return f"invoice {hold['target']} on hold: {hold['reason']}"
-    case = outbox_store.open_case_row(store, debtor)
-    if case is not None and row["kind"] == "reminder":
-        if case["status"] in STOPPED_CASE_STATES:
-            return f"case is {case['status']}"
-        if case["status"] == "paused" and (case["paused_until"] or "9999") > iso_today:
-            return f"case paused until {case['paused_until']}"
-    recipients = loads(row["recipients"], [])
-    if outbox_store.undeliverable_addresses(store, debtor) & {r.lower() for r in recipients}:
-        return "a recipient address is no longer deliverable"
-    if row["kind"] != "reminder":
-        return None
-    late = late_for_deadline(loads(row["decision"], {}), today)
-    if late is not None:
-        return late
-    invoices = outbox_store.invoices_by_number(store, numbers)
-    for number in numbers:
-        inv = invoices.get(number)
-        if inv is None or inv["status"] not in DUNNABLE_STATES:
-            return f"invoice {number} is {inv['status'] if inv else 'gone'}"
-    # Per currency (#15): amount_due is the statement currency's; others are stated apart.
-    decision = loads(row["decision"], {})
-    open_by: dict[str, int] = {}
-    for i in invoices.values():
-        cents = i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]
-        open_by[i["currency"]] = open_by.get(i["currency"], 0) + cents
-    expected = decision.get("amount_due_cents")
-    currency = decision.get("currency")
-    stated = {
-        o["currency"]: to_cents(Decimal(o["amount"])) for o in decision.get("other_amounts", [])
-    }
-    if currency is None:  # a mail planned before #15: one sum
-        changed = expected is not None and sum(open_by.values()) != expected
-    else:
-        changed = (expected is not None and open_by.get(currency, 0) != expected) or any(
-            open_by.get(c, 0) != cents for c, cents in stated.items()
-        )
-    if changed:
-        return "the open amount changed since the mail was planned"
-    for covered in outbox_store.promised_numbers(store, debtor, iso_today):
-        if not covered or set(covered) & set(numbers):
-            return "a payment promise covers it"
-    return None
 
 
 # -- the drain ------------------------------------------------------------------------------
