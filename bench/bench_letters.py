@@ -2,6 +2,10 @@
 (40 invoices, 2+ pages), with and without a 3-page terms PDF appended.
 
     .venv/bin/python bench/bench_letters.py [--letters 200]
+    .venv/bin/python bench/bench_letters.py --sample docs/sample-letter.png [--lang de]
+
+``--sample`` writes page 1 of the one-invoice letter as a small PNG (16 grey-blue levels, as
+README's sample) instead of timing: the README image is made by this command.
 
 Each case runs in its own process (peak RSS is per process); imports, the template
 environment and the first letter (fpdf2's import, font metrics, segno) are warmed up before
@@ -34,6 +38,7 @@ from daemon.domain.statement_of_account import InvoiceItem, compute_charges
 from parsers.references import generate_rf
 
 invoices_n, letters_n, with_terms = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+sample, lang = (sys.argv[4], sys.argv[5]) if len(sys.argv) > 5 else (None, "nl")
 config = replace(Config(), office=OfficeSettings(
     name="Voorbeeld Installatietechniek B.V.", email="debiteuren@voorbeeld.nl",
     address=("Kanaalweg 1", "3526 KL Utrecht"), registration="12345678"))
@@ -51,8 +56,14 @@ charges = compute_charges(list(items), today, jurisdiction="NL", debtor_type="b2
 action = Action(debtor_id="D-1001", action=ActionKind.EMAIL, reason="bench", kind="reminder",
                 step=5, step_name="demand", template="demand", ladder="b2b", invoices=items,
                 amount_due=sum((i.open for i in items), Decimal(0)), charges=charges,
-                deadline=date(2026, 3, 11), message_key=items[0].number, channel="letter")
-address = PostalAddress("Bakkerij Jansen B.V.", "Oudegracht 12", "3511 AB", "Utrecht", "NL")
+                deadline=date(2026, 3, 11), message_key=items[0].number, channel="letter",
+                language=lang)
+address = {
+    "de": PostalAddress("Bäckerei Müller GmbH", "Hauptstraße 5", "50667", "Köln", "DE"),
+    "fr": PostalAddress("Boulangerie Dupont SARL", "12 rue de la République", "69002", "Lyon",
+                        "FR"),
+    "en": PostalAddress("Baker & Sons Ltd", "12 High Street", "CB2 1TN", "Cambridge", "GB"),
+}.get(lang, PostalAddress("Bakkerij Jansen B.V.", "Oudegracht 12", "3511 AB", "Utrecht", "NL"))
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 terms = None
 if with_terms:
@@ -70,8 +81,16 @@ if with_terms:
 assets = LetterAssets(terms_pdf=terms)
 
 def one() -> bytes:
-    letter = compose_letter(action, config, address, case_token="a1b2c3d4e5f6", letter_date=today)
+    letter = compose_letter(action, config, address, case_id=7, letter_date=today)
     return render_letter(letter, assets)
+
+if sample:
+    import pypdfium2 as pdfium
+    document = pdfium.PdfDocument(one())
+    image = document[0].render(scale=1.1).to_pil().quantize(colors=16)
+    image.save(sample, format="PNG", optimize=True)
+    print(json.dumps({"sample": sample, "language": lang, "size": image.size}))
+    sys.exit(0)
 
 start = time.perf_counter()
 out = one()  # warm-up: the first letter imports fpdf2 (and pypdf with terms)
@@ -100,7 +119,21 @@ print(json.dumps({
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--letters", type=int, default=100, help="letters per round")
+    parser.add_argument("--sample", metavar="PNG", help="write page 1 of a letter; no timing")
+    parser.add_argument("--lang", default="nl", help="the sample's language (nl/en/de/fr)")
     args = parser.parse_args()
+    if args.sample:
+        sample = str(Path(args.sample).resolve())
+        result = subprocess.run(
+            [sys.executable, "-c", CASE, "1", "1", "0", sample, args.lang],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+        print(result.stdout.strip())
+        return
     for invoices, terms in ((1, "0"), (40, "0"), (1, "1")):
         result = subprocess.run(
             [sys.executable, "-c", CASE, str(invoices), str(args.letters), terms],

@@ -135,6 +135,13 @@ def intake_problems(
             f"{where}: no mapping {folder_mapping!r}; name a preset (`dunmail invoices "
             f"mappings`) or an [intake.mappings.NAME] of this configuration{loc.where(where)}"
         )
+    if intake.invoices.snapshot and intake.invoices.source not in intake.expected_sources:
+        where = "intake.snapshot_sources"
+        problems.append(
+            f"{where}: does not name intake.invoices.source {intake.invoices.source!r}, so "
+            f"every snapshot from intake.invoices_dir would be held as from an unexpected "
+            f"source; add it, or leave the list empty{loc.where(where)}"
+        )
     if intake.statements.mapping:
         where = "intake.statements.mapping"
         problems.append(

@@ -52,7 +52,7 @@ OOO_CUES = with_prefilter(
     re.compile(
         r"out of (the )?office|i am away|i'm away|i am currently away|on (annual |parental |sick )?leave|"
         r"on (vacation|holiday)|currently (away|out)|niet op kantoor|niet aanwezig|ben (ik )?afwezig|"
-        r"ik ben .{0,30}(met vakantie|met verlof|vrij)|met (ouderschaps|zwangerschaps)?verlof|"
+        r"ik ben .{0,30}(met vakantie|op vakantie|met verlof|vrij)|met (ouderschaps|zwangerschaps)?verlof|"
         r"weer aanwezig|weer op kantoor|ben ik weer|nicht im büro|abwesend|im urlaub|außer haus|"
         r"bin ich wieder|wieder im büro|wieder erreichbar|absente? du bureau|en congés?|en vacances|"
         r"de retour le|je serai de retour|limited access to (my )?e-?mail|geen toegang tot (mijn )?e-?mail|"
@@ -89,7 +89,9 @@ _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
-    r"de retour|serai de retour|à partir du|dès le",
+    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|"
+    r"re-?open(s|ing)?( on)?|r[ée]ouverture( le)?|(rouvrir|rouvre|rouvrons)( le)?|"
+    r"(weer )?(open|geopend) (op|vanaf)|heropen\w*|wieder (geöffnet|offen)( ab| am)?",
     _I,
 )
 _RETURN_AFTER = re.compile(

@@ -34,7 +34,7 @@ from parsers.export_values import (
     parse_date,
 )
 
-DATE_COLUMNS = ("issue_date", "due_date")
+DATE_COLUMNS = ("issue_date", "due_date", "snapshot_date")  # snapshot_date: report date
 AMOUNT_COLUMNS = ("amount", "open_amount")  # open_amount: open-items snapshots
 # Unmapped, these come from the debtor already known by debtor_id; the first two are
 # required, so an unknown debtor without them is an error. debtor_type is carried over so

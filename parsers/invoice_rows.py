@@ -47,6 +47,7 @@ OPTIONAL_COLUMNS = (
     "postcode",
     "city",
     "open_amount",
+    "snapshot_date",
 )
 LANGUAGES = frozenset({"nl", "en", "de", "fr"})
 DEBTOR_TYPES = frozenset({"b2b", "b2c"})
@@ -95,6 +96,9 @@ class InvoiceRecord:
     # What is still open of it in the accounting package (open-items exports); None: the
     # file does not say. Only an open-items snapshot reads it (daemon.app.snapshots).
     open_amount: Decimal | None = None
+    # The day the open-items export was made (a report-date column repeated on every row);
+    # None: the file does not say. A snapshot is as old as this says (daemon.app.snapshots).
+    snapshot_date: date | None = None
     # Where the record starts in its file, for errors found after parsing (the pdf file, a
     # reference used by another debtor). Not part of equality: the same invoice on two lines
     # is the same record.
@@ -304,6 +308,11 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         row.fail("open_amount", problem)
     elif open_amount is not None and amount is not None and open_amount > amount:
         row.fail("open_amount", f"open amount {open_amount} is more than the amount {amount}")
+    snapshot_date, problem = (
+        check_date(row.get("snapshot_date")) if row.get("snapshot_date") else (None, None)
+    )
+    if problem:
+        row.fail("snapshot_date", problem)
     emails: tuple[str, ...] = ()
     if row.get("debtor_email"):
         emails, problems = check_emails(row.get("debtor_email"))
@@ -364,6 +373,7 @@ def _parse_row(row: _Row) -> InvoiceRecord | None:
         city=postal[2],
         postal_country=country or "",
         open_amount=open_amount,
+        snapshot_date=snapshot_date,
         line=row.line,
     )
 

@@ -38,6 +38,29 @@ class Entry:
     kind: str  # "file" | "symlink" | "other"
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why dunmail could not work in ``folder`` as this user, or None: what `check-config`
+    says before the daemon finds out on its first tick."""
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        return f"{folder} does not exist: create it, writable by the user dunmail runs as"
+    except OSError as exc:
+        return f"{folder}: {exc.strerror or exc}"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{folder} is not a folder"
+    if not os.access(folder, os.R_OK | os.W_OK | os.X_OK):
+        return (
+            f"{folder} is not readable and writable by this user: dunmail moves each file "
+            "into processed/, failed/ or held/ inside it"
+        )
+    for sub in (WORK, "processed", "failed", "held"):
+        path = folder / sub
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            return f"{path} is a link or not a folder: dunmail will not write through it; remove it"
+    return None
+
+
 def scan(folder: Path) -> list[Entry]:
     """The folder's entries that may be drop files, by lstat (links are not followed).
     Directories are skipped (processed/, failed/, held/ and any a person made)."""

@@ -1,9 +1,9 @@
 """Drop folders: invoice and statement files that arrive by themselves, each taken once.
 
 One pass per folder: list it (daemon.adapters.dropfolder), wait for each file to be complete
-(daemon.domain.dropfiles: the rename convention, or size and mtime unchanged across two
-scans, measured with the caller's clock), take it into the private work folder, import it
-through the ordinary entry points (daemon.app.invoices, daemon.app.statements,
+(daemon.domain.dropfiles: size and mtime unchanged across two scans, measured with the
+caller's clock; temporary names are never read), take it into the private work folder,
+import it through the ordinary entry points (daemon.app.invoices, daemon.app.statements,
 daemon.app.snapshots), record its content hash, and move it to ``processed/``, ``held/`` or
 ``failed/`` with a reason file. Nothing is deleted; a failed file opens a review item.
 """
@@ -291,11 +291,11 @@ def _snapshot(
         intake_store.update_file(store, outcome.file_id, at, moved_to=str(moved))
         log.warning("intake: snapshot %s held: %s", taken.name, "; ".join(outcome.decision.held))
         return {
+            **outcome.summary,
             "file": f"{folder.kind}/{taken.name}",
             "status": "held",
             "reason": reason,
             "moved_to": str(moved),
-            **outcome.summary,
         }
     return _done(store, folder, taken, outcome.file_id, "applied", at, policy, outcome.summary)
 
@@ -347,11 +347,12 @@ def _done(
     moved = dropfolder.settle(taken, folder.path, "processed", None, policy)
     intake_store.update_file(store, file_id, at, moved_to=str(moved))
     log.info("intake: %s/%s %s", folder.kind, taken.name, status)
+    # The folder/name label last: a snapshot's summary names the file by its bare name.
     return {
+        **summary,
         "file": f"{folder.kind}/{taken.name}",
         "status": status,
         "moved_to": str(moved),
-        **summary,
     }
 
 
@@ -379,7 +380,7 @@ def _fail(
             sha256=sha,
             folder=folder.kind,
             filename=name,
-            kind=folder.kind,
+            kind="snapshot" if folder.settings.snapshot else folder.kind,  # as `intake list` shows
             status="failed",
             now=at,
             reason=reason,

@@ -54,14 +54,16 @@ def queue_letter(
     if address is None or address.missing():
         report.skipped += 1
         return
+    mailed = step is not None and step.attach_to_mail and bool(action.to)
     try:
         made = make_letter(
             action,
             config,
             address,
-            case_token=case["token"],
+            case_id=case["id"],
             letter_date=send_day,
             terms_mode=step.terms if step else "none",
+            mailed=mailed,
         )
     except LetterError as exc:  # an unreadable logo, font or terms file: fix and retry
         item = add_review_item(
@@ -99,7 +101,7 @@ def queue_letter(
     if letter_id is None:
         raise RuntimeError(f"letter for {action.message_key} refused")  # rolls back the step
     outbox_id = None
-    if step is not None and step.attach_to_mail and action.to:
+    if mailed:
         outbox_id = _letter_mail(store, config, action, made, case, letter_id, today, now)
     report.queued.append(letter_id)
     record_event(
@@ -137,6 +139,7 @@ def _letter_mail(
         now=now,
         today=today,
         message_id=mid,
+        letter_attached=True,
     )
     files = [Attachment(letter_filename(action, made.letter.letter_date), made.pdf)]
     if made.terms is not None:

@@ -61,14 +61,22 @@ def address_of(row: dict[str, Any] | None) -> PostalAddress | None:
     )
 
 
+def our_reference(debtor_id: str, case_id: int | None, fallback: str) -> str:
+    """ "Ons kenmerk": the debtor and the case number (``D1042/7``), what staff find the file
+    by (``dunmail cases show D1042`` lists case 7). The case's token is the Reply-To tag, not
+    a reference to print; the lowest invoice number stands in when there is no case."""
+    return f"{debtor_id}/{case_id}" if case_id is not None else fallback
+
+
 def compose_letter(
     action: Action,
     config: Config,
     address: PostalAddress,
     *,
-    case_token: str | None,
+    case_id: int | None,
     letter_date: date,
     enclosures: tuple[str, ...] = (),
+    mailed: bool = False,
 ) -> Letter:
     """The Letter for a planned reminder: the mail's own prose (rendered with ``letter`` set,
     so the statement and the foot become the letter's table, payment block and letterhead)."""
@@ -77,6 +85,7 @@ def compose_letter(
     lab = labels(lang)
     context = context_for(action, config, address.name, letter_date)
     context["letter"] = True
+    context["letter_attached"] = mailed  # its term then runs from the mail that carries it
     rendered = render(action.template or "reminder1", lang, context)
     body, closing = split_closing(paragraphs_of(rendered.text))
     structured, text, shown = _payment_reference(action)
@@ -103,7 +112,7 @@ def compose_letter(
         foot.append(f"{_VAT.get(lang, 'VAT')} {office.vat_number}")
     foot.append(f"IBAN {office.iban}")
     refs = [
-        (lab["our_reference"], case_token or action.message_key),
+        (lab["our_reference"], our_reference(action.debtor_id, case_id, action.message_key)),
         (lab["customer"], action.debtor_id),
     ]
     return Letter(
@@ -161,9 +170,10 @@ def make_letter(
     config: Config,
     address: PostalAddress,
     *,
-    case_token: str | None,
+    case_id: int | None,
     letter_date: date,
     terms_mode: str = "none",
+    mailed: bool = False,
 ) -> MadeLetter:
     """Compose and render; LetterError names the config key of an unreadable asset."""
     lang = language_of(action, config)
@@ -174,9 +184,10 @@ def make_letter(
         action,
         config,
         address,
-        case_token=case_token,
+        case_id=case_id,
         letter_date=letter_date,
         enclosures=enclosures,
+        mailed=mailed,
     )
     assets = LetterAssets(
         logo=read_asset(settings.logo, "letters.logo") if settings.logo else None,
@@ -276,9 +287,15 @@ def no_address_item(store: Store, action: Action, case_id: int | None, now: str)
         "no_postal_address",
         action.reason,
         priority=1,
-        evidence={"step": action.step_name, "template": action.template},
+        evidence={
+            "step": action.step_name,
+            "step_number": action.step,
+            "ladder": action.ladder,
+            "template": action.template,
+        },
         debtor_id=action.debtor_id,
         case_id=case_id,
+        invoice_numbers=[i.number for i in action.invoices],
         dedupe_key=f"no-postal:{action.debtor_id}:{action.step}:{action.message_key}",
         now=now,
     )

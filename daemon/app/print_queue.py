@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from daemon.adapters.clock import iso_utc
+from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.store import letters as letter_store
 from daemon.adapters.store.cases import open_case
 from daemon.adapters.store.db import Store, dumps
@@ -91,6 +91,14 @@ def post_letter(
     country = decision.get("jurisdiction") or config.office.jurisdiction
     receipt = presumed_receipt(posted_on, config.letters.receipt_business_days, country)
     formal = any(a.get("formal_notice") for a in decision.get("advances", []))
+    # A letter its step's mail carried reached the debtor with that mail: the deadline it
+    # states counts from the mail's send day, the notice is received that day, and a late
+    # paper copy shortens nothing.
+    carried = letter_store.carrier_sent_at(store, letter_id)
+    mailed = carried is not None
+    notice_day = receipt
+    if carried is not None:
+        notice_day = parse_iso(carried).astimezone(config.office.tz).date()
     at = iso_utc(now)
     with store.transaction():
         letter_store.mark_posted(
@@ -107,7 +115,7 @@ def post_letter(
                 numbers,
                 row["step"],
                 posted_on=posted_on.isoformat(),
-                receipt=receipt.isoformat(),
+                receipt=notice_day.isoformat(),
                 formal_notice=formal,
                 now=at,
             )
@@ -128,13 +136,14 @@ def post_letter(
                 },
                 at,
             )
-        late = _too_short(row, posted_on, config)
+        late = None if mailed else _too_short(row, posted_on, config)
         if late:
             add_review_item(
                 store,
                 "letter_deadline",
                 late,
                 priority=1,
+                evidence={"letter": letter_id, "step": row["step_name"]},
                 debtor_id=row["debtor_id"],
                 case_id=row["case_id"],
                 invoice_numbers=row["invoice_numbers"],
@@ -253,7 +262,7 @@ def letter_on_demand(
         action,
         config,
         address,
-        case_token=case["token"],
+        case_id=case["id"],
         letter_date=letter_day,
         terms_mode="append" if step is not None and step.terms != "none" else "none",
     )

@@ -152,10 +152,13 @@ def build_mail(
     now: datetime,
     today: date,
     message_id: str,
+    letter_attached: bool = False,
 ) -> tuple[OutgoingMail, dict[str, Any]]:
-    """The mail and the context it was rendered from (kept in the outbox decision)."""
+    """The mail and the context it was rendered from (kept in the outbox decision).
+    ``letter_attached``: the mail carries the step's formal letter (#16) and says so."""
     lang = language_of(action, config)
     context = context_for(action, config, debtor_name, today)
+    context["letter_attached"] = letter_attached
     png = _qr(action, config, action.total) if action.kind == "reminder" else None
     context["qr"] = png is not None
     reply_to = config.office.reply_to or config.office.email

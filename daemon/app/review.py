@@ -23,8 +23,17 @@ from daemon.adapters.store.holds import release_invoice_holds
 from daemon.adapters.store.invoices import invoice_rows, refresh_invoice, set_invoice_status
 from daemon.adapters.store.queue import decode_item, review_item
 from daemon.app import plans as plan_app
+from daemon.app import review_letters
 from daemon.app.claims import book_sent_claims
 from daemon.app.promises import confirm_promise
+from daemon.app.review_context import (
+    ActionContext,
+    ActionRequest,
+    MailRetry,
+    Result,
+    ReviewError,
+)
+from daemon.app.review_letters import LETTER_ACTIONS, LETTER_TYPES
 from daemon.config import Config
 from daemon.domain.invoice_states import WITHHELD_STATES
 from daemon.domain.model import CLOSED_STATES
@@ -64,26 +73,8 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "other_reply": ("resume", "promise", "done"),
     "invoice_request": ("done",),
     "staff_reply_refused": (),
+    **LETTER_ACTIONS,  # paper letters (#16): daemon.app.review_letters
 }
-
-
-class ReviewError(ValueError):
-    """The action cannot be done; the message says what to fix."""
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequest:
-    action: str
-    date: date | None = None
-    amount: Decimal | None = None
-    invoices: tuple[tuple[str, Decimal | None], ...] = ()
-    agency: str | None = None
-    to: str | None = None
-    text: str | None = None
-    email: str | None = None
-    instalments: int | None = None
-    every_days: int | None = None
-    out_dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +84,6 @@ class Outcome:
     resolved: bool
     message: str
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-# Processing a stored mail again belongs to the inbound use case, which itself reaches this
-# module through staff replies. It is handed in by whoever composes the two (the CLI, the
-# inbound routing) instead of imported here: (store, config, inbox id, now) -> (result, note).
-MailRetry = Callable[[Store, Config, int, datetime], tuple[str, str | None]]
 
 
 def listed_items(
@@ -118,49 +103,20 @@ def allowed_actions(item_type: str) -> tuple[str, ...]:
     return (*TYPE_ACTIONS.get(item_type, ("resume", "done")), *COMMON_ACTIONS)
 
 
-@dataclass
-class _Ctx:
-    store: Store
-    config: Config
-    item: dict[str, Any]
-    req: ActionRequest
-    actor: str
-    today: date
-    now: datetime
-    retry_mail: MailRetry | None = None
+# The handlers below take the action's context under its short local name.
+_Ctx = ActionContext
 
-    @property
-    def at(self) -> str:
-        return iso_utc(self.now)
-
-    def event(self, event: str, **detail: Any) -> None:
-        item = self.item
-        record_event(
-            self.store,
-            event,
-            actor=self.actor,
-            debtor_id=item["debtor_id"],
-            case_id=item["case_id"],
-            invoice_number=item["invoice_numbers"][0]
-            if len(item["invoice_numbers"]) == 1
-            else None,
-            detail={
-                "review_item": item["id"],
-                "type": item["type"],
-                "reason": item["reason"],
-                "action": self.req.action,
-                **detail,
-            },
-            inbox_id=item["inbox_id"],
-            outbox_id=item["outbox_id"],
-            transaction_id=item["transaction_id"],
-            at=self.at,
-        )
-
-    def need_debtor(self) -> str:
-        if not self.item["debtor_id"]:
-            raise ReviewError(f"item #{self.item['id']} is not linked to a debtor")
-        return str(self.item["debtor_id"])
+__all__ = [
+    "ActionRequest",
+    "MailRetry",
+    "Outcome",
+    "ReviewError",
+    "act",
+    "allowed_actions",
+    "item_of",
+    "listed_items",
+    "wake_snoozed",
+]
 
 
 def act(
@@ -209,9 +165,6 @@ def _resolve(ctx: _Ctx, message: str) -> None:
         detail={"review_item": item["id"], "type": item["type"], "action": ctx.req.action},
         at=ctx.at,
     )
-
-
-Result = tuple[str, bool, dict[str, Any]]
 
 
 # --- common actions --------------------------------------------------------------------------
@@ -522,6 +475,8 @@ def ignore(ctx: _Ctx) -> Result:
 
 
 def retry(ctx: _Ctx) -> Result:
+    if ctx.item["type"] in LETTER_TYPES:
+        return review_letters.retry(ctx)
     inbox_id = ctx.item["inbox_id"]
     if inbox_id is None:
         raise ReviewError(f"item #{ctx.item['id']} has no stored mail to retry")
@@ -760,6 +715,9 @@ _HANDLERS: dict[str, Callable[[_Ctx], Result]] = {
     "approve": approve,
     "change": change,
     "reject": reject,
+    "skip_step": review_letters.skip_step,
+    "remake": review_letters.remake,
+    "accept": review_letters.accept,
 }
 
 

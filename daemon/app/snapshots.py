@@ -37,8 +37,15 @@ from daemon.app.invoices import (
 from daemon.config import Config
 from daemon.domain.invoice_states import MANUAL_STATES
 from daemon.domain.money import from_cents, to_cents
-from daemon.domain.snapshots import SnapshotDecision, SnapshotRules, decide_snapshot
+from daemon.domain.snapshots import (
+    SnapshotDecision,
+    SnapshotRules,
+    decide_snapshot,
+    stated_date,
+    stated_time,
+)
 from parsers.invoice_mapping import InvoiceMapping
+from parsers.invoices import InvoiceRecord
 
 _NAME_DATE = re.compile(r"(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])")
 
@@ -59,8 +66,9 @@ class _Held(Exception):
 
 
 def snapshot_time(name: str, mtime: datetime, tz: ZoneInfo) -> datetime:
-    """When a snapshot was taken: its modification time, unless its name carries an earlier
-    date (an old export dropped again today is as old as its name says: end of that day)."""
+    """When a snapshot file was taken: its modification time, unless its name carries an
+    earlier date (an old export dropped again today is as old as its name says: end of that
+    day). A ``snapshot_date`` column in the file comes before both (:func:`take_snapshot`)."""
     match = _NAME_DATE.search(name)
     if match is None:
         return mtime
@@ -99,7 +107,8 @@ def take_snapshot(
     in every problem) or hold it. Bad rows raise ImportRejected (nothing is written).
     ``mapping`` reads an accounting package's export (its ``open_amount`` column too);
     ``force``: a person looked at it, apply it despite the safety checks; ``held_id``: the
-    held intake file this applies."""
+    held intake file this applies. ``taken_at`` is the file's time (:func:`snapshot_time`);
+    a ``snapshot_date`` column in the file comes first."""
     at = iso_utc(now)
     sha = sha256 or hashlib.sha256(data).hexdigest()
     files = [(filename, data)]
@@ -107,6 +116,7 @@ def take_snapshot(
     records, problems, _ = read_invoice_data(files, mapping=mapping, known=known)
     if problems:
         raise ImportRejected(problems)
+    taken_at, dated_by = _dated(records, filename, taken_at, now, config.office.tz)
     listed = {
         r.number: to_cents(r.open_amount if r.open_amount is not None else r.amount)
         for _, r in records
@@ -138,10 +148,12 @@ def take_snapshot(
                 rules=rules_of(config),
                 # A person decided on these: the package's word does not overrule them.
                 untouchable={r["number"] for r in rows if r["status"] in MANUAL_STATES},
+                dated_by=dated_by,
             )
             if decision.held and not force:
                 raise _Held(decision)
             summary = _summary(decision, filename, source, report.as_dict(), listed, read_as)
+            summary |= {"snapshot_at": iso_utc(taken_at), "dated_by": dated_by or "file"}
             if held_id is None:
                 file_id = intake_store.save_file(
                     store,
@@ -162,9 +174,53 @@ def take_snapshot(
             _settle(store, decision, file_id, filename, source, actor, at)
     except _Held as held:
         return _hold(
-            store, held.decision, sha, filename, folder, source, taken_at, listed, at, read_as
+            store,
+            held.decision,
+            sha,
+            filename,
+            folder,
+            source,
+            taken_at,
+            listed,
+            at,
+            read_as,
+            dated_by,
         )
     return SnapshotOutcome("applied", file_id, decision, summary)
+
+
+def _dated(
+    records: list[tuple[str, InvoiceRecord]],
+    filename: str,
+    taken_at: datetime,
+    now: datetime,
+    tz: ZoneInfo,
+) -> tuple[datetime, str]:
+    """The snapshot's time with its own ``snapshot_date`` column first, and what dated it
+    ("" = the file). Rows that disagree, or a date after today, reject the file: a snapshot
+    dated wrongly would hold every later one as "older", or let an old one settle."""
+    stated = stated_date((r.line, r.snapshot_date) for _, r in records)
+    if stated.problem:
+        raise ImportRejected(
+            [ImportProblem(filename, stated.line, "snapshot_date", stated.problem)]
+        )
+    if stated.day is None:
+        return taken_at, ""
+    today = now.astimezone(tz).date()
+    if stated.day > today:
+        first = min(r.line for _, r in records)
+        raise ImportRejected(
+            [
+                ImportProblem(
+                    filename,
+                    first,
+                    "snapshot_date",
+                    f"snapshot date {stated.day} is after today ({today}): a wrong date, or "
+                    "the mapping's date_format?",
+                )
+            ]
+        )
+    return stated_time(taken_at, stated.day, tz), "snapshot_date column"
 
 
 def _settle(
@@ -214,8 +270,10 @@ def _hold(
     listed: dict[str, int],
     at: str,
     read_as: str,
+    dated_by: str,
 ) -> SnapshotOutcome:
     summary = _summary(decision, filename, source, {}, listed, read_as)
+    summary |= {"snapshot_at": iso_utc(taken_at), "dated_by": dated_by or "file"}
     reason = "held: " + "; ".join(decision.held)
     with store.transaction():
         file_id = intake_store.save_file(

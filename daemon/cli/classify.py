@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from daemon.domain.classify import Classification, classify
+from daemon.domain.workdays import is_business_day
 from parsers.mail import MailFormatError, parse
 
 
@@ -38,8 +40,15 @@ def _row(path: str, result: Classification) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per file.")
 @click.option("--tz", default="Europe/Amsterdam", show_default=True, help="Office timezone.")
 @click.option("--invoice-pattern", default=None, help="Regex for invoice numbers.")
+@click.option(
+    "--country",
+    default="NL",
+    show_default=True,
+    help="Office country (NL, BE or DE) whose public holidays are not working days "
+    "('within 10 working days', 'Anfang Januar'), as [office] jurisdiction in the daemon.",
+)
 def classify_command(
-    files: tuple[str, ...], as_json: bool, tz: str, invoice_pattern: str | None
+    files: tuple[str, ...], as_json: bool, tz: str, invoice_pattern: str | None, country: str
 ) -> None:
     """Classify raw e-mail files: intent, dates, invoice numbers, bounce recipients.
 
@@ -53,6 +62,15 @@ def classify_command(
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise click.ClickException(f"unknown timezone {tz!r}") from exc
+    country = country.upper()
+    try:
+        is_business_day(date(2026, 1, 1), country)
+    except (ValueError, NotImplementedError) as exc:
+        raise click.ClickException(f"--country: {exc}") from exc
+
+    def working_day(day: date) -> bool:
+        return is_business_day(day, country)
+
     rows = []
     for name in files:
         try:
@@ -63,7 +81,10 @@ def classify_command(
             mail = parse(raw)
         except MailFormatError as exc:
             raise click.ClickException(f"{name}: {exc}") from exc
-        rows.append(_row(name, classify(mail, tz=zone, invoice_pattern=invoice_pattern)))
+        result = classify(
+            mail, tz=zone, invoice_pattern=invoice_pattern, is_business_day=working_day
+        )
+        rows.append(_row(name, result))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -122,7 +143,9 @@ def train_classifier_command(corpora: tuple[str, ...], out: str | None, check: b
     text, cv, hidden = ct.build(paths)
     click.echo(ct.report(cv.scored, f"{ct.FOLDS}-fold CV"))
     click.echo(
-        f"calibrated: auto-handle from p >= {cv.threshold}, review when "
+        "calibrated: auto-handle from p >= "
+        + ", ".join(f"{i} {t}" for i, t in sorted(cv.thresholds.items()))
+        + "; review when "
         f"P(dispute)+P(insolvency) >= {cv.guard}"
     )
     if hidden:

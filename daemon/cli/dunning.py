@@ -25,6 +25,7 @@ from daemon.cli.context import (
     today_of,
 )
 from daemon.cli.human import debtor_label, with_debtors
+from daemon.cli.intake import report_lines
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled", "uncertain")
 
@@ -230,6 +231,8 @@ def run_command(
         click.echo(
             f"{len(recovered.uncertain)} interrupted send(s) need review (delivery uncertain)"
         )
+    for line in report_lines(report.intake) if report.intake else []:
+        click.echo(f"intake: {line}")
     for error in d.errors + recovered.errors + (report.intake.errors if report.intake else []):
         click.echo(f"warning: {error}", err=True)
     if problems:

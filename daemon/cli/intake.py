@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from daemon.app.intake import retry_failed, run_intake
+from daemon.app.intake import IntakeReport, retry_failed, run_intake
 from daemon.app.listings import intake_files
 from daemon.app.snapshots import apply_held
 from daemon.cli.context import AppContext, actor_of, echo_json, echo_table, parse_now, pass_app
@@ -16,11 +16,13 @@ STATUSES = ("processed", "duplicate", "failed", "held", "applied", "retried")
 
 @click.group("intake")
 def intake_group() -> None:
-    """Files taken from the drop folders ([intake] in the configuration).
+    """Files taken from the drop folders ([intake] invoices_dir and statements_dir in the
+    configuration; `check-config` shows how each folder is read). The daemon scans them every
+    tick; a file is moved to processed/, held/ or failed/ with a NAME.reason.txt.
 
     Example:
 
-        dunmail intake list --status held
+        dunmail intake scan && dunmail intake list --status held
     """
 
 
@@ -79,19 +81,30 @@ def scan_command(app: AppContext, now_text: str | None, as_json: bool) -> None:
         if report.errors:
             raise SystemExit(1)
         return
-    if report.errors:
-        raise click.ClickException("; ".join(report.errors))
-    for item in report.files:
-        click.echo(f"{item['file']}: {item['status']}" + _why(item))
-    for path in report.waiting:
-        click.echo(f"{path}: waiting until it is complete")
-    if not report.files and not report.waiting:
+    for line in report_lines(report):
+        click.echo(line)
+    if not report.files and not report.waiting and not report.errors:
         click.echo("nothing in the drop folders")
+    if report.errors:  # after what the other folder did: that was done all the same
+        raise click.ClickException("; ".join(report.errors))
+
+
+def report_lines(report: IntakeReport) -> list[str]:
+    """One line per file taken or waiting, saying what became of it (also `run --once`)."""
+    lines = [f"{item['file']}: {item['status']}{_why(item)}" for item in report.files]
+    lines += [f"{path}: waiting until it is complete" for path in report.waiting]
+    return lines
 
 
 def _why(item: dict[str, Any]) -> str:
     reason = item.get("reason")
-    return f" ({reason.splitlines()[0]})" if reason else ""
+    if reason:
+        return f" ({reason.splitlines()[0]})"
+    if item.get("status") == "applied":  # a snapshot: what it did
+        return f" (settled {len(item.get('settle', []))}, reduced {len(item.get('reduce', []))})"
+    if "new" in item:  # invoice files
+        return f" ({item['new']} new, {item.get('updated', 0)} changed)"
+    return ""
 
 
 @intake_group.command("apply")
@@ -103,7 +116,7 @@ def apply_command(app: AppContext, file_id: int, as_json: bool) -> None:
 
     Example:
 
-        dunmail intake apply 12
+        dunmail intake list --status held && dunmail intake apply 12
     """
     try:
         outcome = apply_held(
@@ -130,7 +143,7 @@ def retry_command(app: AppContext, file_id: int) -> None:
 
     Example:
 
-        dunmail intake retry 7
+        dunmail intake list --status failed && dunmail intake retry 7
     """
     try:
         path = retry_failed(app.store(), app.config, file_id, now=parse_now(None))

@@ -78,8 +78,10 @@ def import_command(
 
     CSV columns: number, debtor_id, debtor_name, debtor_email, issue_date, due_date, amount
     (required); currency, reference, language, debtor_type, debtor_iban, pdf, tags, country,
-    open_amount (optional; what is still open, read by --snapshot). Invoice numbers hold letters, digits and - _ . / only. A pdf must be a PDF
-    inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
+    debtor_domains, street, postcode, city (optional); open_amount and snapshot_date
+    (optional, read by --snapshot: what is still open, and the day the export was made, the
+    same on every row). Invoice numbers hold letters, digits and - _ . / only. A pdf must be
+    a PDF inside the folder set as invoices.pdf_dir (relative paths are taken inside it). A
     structured reference belongs to one debtor. A file with bad rows imports nothing and
     lists every bad row. Re-importing is idempotent: the same number updates the invoice,
     and amount changes are logged.
@@ -91,12 +93,11 @@ def import_command(
 
     Example:
 
+    \b
         dunmail --db office.db invoices import invoices-2026-11.csv --dry-run
-
-        dunmail invoices import --snapshot openstaande-posten-2026-12-07.csv \
-            --mapping exact-online-openstaande-posten
-
         dunmail invoices import OPOS.csv --mapping datev-opos-debitoren --dry-run --json
+        dunmail invoices import --snapshot --mapping exact-online-openstaande-posten \\
+            openstaande-posten-2026-12-07.csv
     """
     mapping = None
     if mapping_name:
@@ -167,8 +168,10 @@ def _import_snapshot(
         raise click.UsageError("--snapshot takes exactly one file (the complete open-items list)")
     if dry_run:
         raise click.UsageError(
-            "--snapshot with --dry-run: drop it in a folder instead, a held snapshot shows "
-            "what it would do"
+            "--snapshot does not take --dry-run: check that the file reads with "
+            "`dunmail invoices import FILE [--mapping NAME] --dry-run` (without --snapshot); "
+            "a snapshot that looks truncated, old or foreign is then held for review, "
+            "changing nothing"
         )
     path = files[0].resolve()
     now = parse_now(None)

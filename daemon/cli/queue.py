@@ -17,6 +17,7 @@ from daemon.app.review import (
     item_of,
     listed_items,
 )
+from daemon.app.review_letters import LETTER_HELP
 from daemon.cli.context import (
     AppContext,
     actor_of,
@@ -152,6 +153,8 @@ def show_command(app: AppContext, item_id: int, as_json: bool) -> None:
         click.echo(f"{'':>18}{key}: {human(value, tz)}")
     click.echo(f"{'proposed':>16}: {', '.join(view['proposed_actions']) or '-'}")
     click.echo(f"{'actions':>16}: {', '.join(view['allowed_actions'])}")
+    for name, text in LETTER_HELP.get(view["type"], {}).items():
+        click.echo(f"{'':>18}{name}: {text}")
 
 
 def _invoice_option(values: tuple[str, ...]) -> tuple[tuple[str, Decimal | None], ...]:
@@ -183,7 +186,9 @@ def _invoice_option(values: tuple[str, ...]) -> tuple[tuple[str, Decimal | None]
 @click.option("--agency", metavar="NAME", help="handover: the collection agency.")
 @click.option("--out", "out_dir", metavar="DIR", help="handover: where the dossier goes.")
 @click.option("--to", metavar="NAME", help="assign: the person.")
-@click.option("--text", metavar="TEXT", help="comment / dismiss / done: the text.")
+@click.option(
+    "--text", metavar="TEXT", help="comment / dismiss / done / accept / skip_step: the text."
+)
 @click.option("--email", metavar="ADDRESS", help="fix_address: the address that works again.")
 @click.option("--instalments", type=int, help="change / approve: number of instalments.")
 @click.option("--every-days", type=int, help="change / approve: days between instalments.")
@@ -216,9 +221,17 @@ def resolve_command(
     quarantined statement file, from its kept bytes), done, snooze (--until), assign (--to),
     comment (--text), dismiss.
 
+    Paper letters: no_postal_address → retry (after importing the address; the letter is
+    made at the next cycle) or skip_step (pass the letter step over, not a formal notice or
+    the last step; the ladder goes on by mail); letter_failed → retry (after fixing the
+    [letters] files); letter_deadline → remake (print it again with a fresh deadline) or
+    accept [--text] (keep it, the later date is granted).
+
     Example:
 
         dunmail queue resolve 42 --action promise --date 2026-12-15
+
+        dunmail queue resolve 43 --action skip_step --text "no address, by mail"
     """
     action = action.replace("-", "_")
     now = parse_now(now_text)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from daemon.adapters import dropfolder
 from daemon.adapters.invoice_pdfs import folder_problem
 from daemon.adapters.store.db import schema_version
 from daemon.adapters.templates import templates_dir
 from daemon.app.listings import latest_schema_version
 from daemon.app.preflight import template_problems
 from daemon.cli.context import AppContext, echo_json, pass_app
-from daemon.config import ConfigError
+from daemon.config import Config, ConfigError
 
 
 @click.command("init")
@@ -71,6 +73,7 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
             "detail": problem or pdfs.folder or "not set: a pdf column in invoice files is refused",
         }
     )
+    checks += _drop_folder_checks(config)
     from daemon.app.letters import asset_checks
 
     checks += asset_checks(config)  # [letters] logo, fonts and terms PDFs (#16)
@@ -97,6 +100,35 @@ def check_config_command(app: AppContext, connect: bool, as_json: bool) -> None:
         raise click.ClickException(
             f"{len(failed)} check(s) failed: {failed[0]['name']}: {failed[0]['detail']}"
         )
+
+
+def _drop_folder_checks(config: Config) -> list[dict[str, object]]:
+    """One line per drop folder: where it is and how its files are read, or what is wrong."""
+    intake = config.intake
+    checks: list[dict[str, object]] = []
+    for kind, path, settings in (
+        ("invoices", intake.invoices_dir, intake.invoices),
+        ("statements", intake.statements_dir, intake.statements),
+    ):
+        key = f"intake.{kind}_dir"
+        if not path:
+            checks.append({"name": key, "ok": True, "detail": f"not set: no {kind} drop folder"})
+            continue
+        problem = dropfolder.folder_problem(Path(path))
+        if kind == "invoices":
+            read = (
+                ("open-items snapshots" if settings.snapshot else "invoice files")
+                + f" of source {settings.source!r}, "
+                + (
+                    f"mapping {settings.mapping!r}"
+                    if settings.mapping
+                    else "dunmail's own CSV columns or UBL"
+                )
+            )
+        else:
+            read = "bank statements (CAMT.053, MT940, zip)"
+        checks.append({"name": key, "ok": problem is None, "detail": problem or f"{path}: {read}"})
+    return checks
 
 
 def _report(checks: list[dict[str, object]], as_json: bool) -> None:

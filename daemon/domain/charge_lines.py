@@ -3,7 +3,7 @@ language (issue #15: Dutch and French mails showed "principal 1000.00", "staffel
 
 fees.py, interest.py and statement_of_account.py return ``ChargeLine`` values: a phrase key
 and its values. ``render_line`` says one in nl/en/de/fr with that language's numbers and
-dates; ``str(line)`` is the English form staff views and decision logs show. The phrases
+dates, amounts to the cent; ``str(line)`` is the English form staff views and decision logs show. The phrases
 are data: a new line kind needs a row with all four languages (a unit test checks that).
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from daemon.domain.money import quantize_cents
 
 Value = Decimal | date | int | str
 
@@ -24,11 +26,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "de": "{rate} % von {part} = {value}",
         "fr": "{rate} % de {part} = {value}",
     },
+    # The debtor reads the slices to the cent and the total once rounded; the exact sum
+    # (185.1450) is the staff form's (STAFF_PHRASES).
     "wik_staffel_total": {
-        "en": "staffel total {raw} → {fee}",
-        "nl": "totaal volgens de staffel {raw} → {fee}",
-        "de": "Summe nach Staffel {raw} → {fee}",
-        "fr": "total selon le barème {raw} → {fee}",
+        "en": "staffel total, rounded to the cent: {fee}",
+        "nl": "totaal volgens de staffel, afgerond op centen: {fee}",
+        "de": "Summe nach Staffel, auf den Cent gerundet: {fee}",
+        "fr": "total selon le barème, arrondi au centime : {fee}",
     },
     "wik_minimum": {
         "en": "raised to the statutory minimum {amount}",
@@ -116,6 +120,12 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 
+# Staff views and decision logs keep the exact working where the debtor's form rounds it.
+STAFF_PHRASES: dict[str, str] = {"wik_staffel_total": "staffel total {raw} → {fee}"}
+
+# Values that are rates, not amounts: said as computed (0.5 %, 10.15 %), never to the cent.
+RATE_ARGS = frozenset({"rate"})
+
 # The interest convention as InterestComputation states it, per language.
 CONVENTIONS: dict[str, dict[str, str]] = {
     "act/365, rounded per period": {
@@ -169,8 +179,12 @@ def _number(value: Decimal, lang: str) -> str:
     return ("-" if value < 0 else "") + grouped + (f"{point}{frac}" if frac else "")
 
 
-def _value(value: Value, lang: str) -> str:
+def _value(value: Value, lang: str, name: str = "") -> str:
     if isinstance(value, Decimal):
+        if lang != STAFF and name not in RATE_ARGS:
+            # The debtor reads money to the cent (15 % of 2,238.50 = 335.78, not 335.7750);
+            # the amounts computed are unchanged, only what the line says is rounded.
+            value = quantize_cents(value)
         return _number(value, lang)
     if isinstance(value, date):
         return value.isoformat() if lang == STAFF else value.strftime(_DATE_FORMATS[lang])
@@ -182,8 +196,10 @@ def render_line(line: ChargeLine, lang: str) -> str:
     without phrases); ``STAFF`` is English with plain numbers and ISO dates."""
     phrases = PHRASES[line.key]
     template = phrases.get(lang, phrases["en"])
+    if lang == STAFF:
+        template = STAFF_PHRASES.get(line.key, template)
     used = lang if lang in phrases or lang == STAFF else "en"
-    return template.format_map({name: _value(v, used) for name, v in line.args})
+    return template.format_map({name: _value(v, used, name) for name, v in line.args})
 
 
 def render_lines(lines: tuple[ChargeLine, ...] | list[ChargeLine], lang: str) -> list[str]:

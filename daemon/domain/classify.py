@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
@@ -25,13 +25,21 @@ from parsers.autoreply import MachineKind, detect_auto_reply
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
 from parsers.replies.concepts import concept_features
-from parsers.replies.dates import weekdays_only
+from parsers.replies.dates import DateMention, weekdays_only
 from parsers.replies.facts import ReplyFacts, extract_facts
 from parsers.replies.features import fold, text_features
 from parsers.replies.learn import GUARDED, Outcome, auto_handled
 from parsers.replies.model import LinearModel, load, predict
 
 REVIEW_BELOW = 0.7
+_SHORT_AUTO_WORDS = 60
+_AUTOMATED_STATEMENT = re.compile(
+    r"this is an? (automated|automatic|auto-generated) (message|response|reply)|"
+    r"(dit|het) is een automatisch( gegenereerd)? (bericht|antwoord)|"
+    r"(dies ist )?eine automatische (antwort|nachricht)|"
+    r"(ceci est )?un (message|e-mail|courriel) automatique|réponse automatique",
+    re.IGNORECASE,
+)
 
 
 class Intent(StrEnum):
@@ -200,15 +208,34 @@ def read(
     rule_feats.update(concept_features(facts.split.new, folded=folded))
     if not fired and promise is None and paid is None:
         rule_feats.add("r:none")
+    words = len(facts.split.new.split())
+    if auto_body and "r:none" in rule_feats and words <= _SHORT_AUTO_WORDS:
+        # A short away/automatic notice with nothing of a debtor in it (no payment, dispute
+        # or request cue, no date of payment) that names the day the writer is back or says
+        # it is automatic: typed by hand or not, it is an auto-reply.
+        explicit = _AUTOMATED_STATEMENT.search(facts.split.new)
+        if auto.return_date is not None or explicit is not None:
+            cue = "return date" if explicit is None else explicit.group(0).lower()
+            return Reading(
+                facts,
+                base.build(
+                    Intent.AUTO_REPLY,
+                    0.9,
+                    ("kind:auto_reply(short notice, " + cue + ")", *auto.evidence),
+                    machine="auto_reply",
+                    return_date=auto.return_date,
+                ),
+            )
     verdict = next((i for i in PRIORITY if i in fired), None)
     if verdict is None:
         verdict = Intent.PAID_CLAIM if paid else Intent.PROMISE_TO_PAY if promise else Intent.OTHER
     rule_feats.add(f"r:rule={verdict.value}")
-    words = len(facts.split.new.split())
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
     loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
-    loose_past = next((m.day for m in mentions if base_day and m.day <= base_day), None)
+    loose_past = next(
+        (d for d in (_past_reading(m, base_day) for m in mentions) if d is not None), None
+    )
     return Reading(
         facts,
         None,
@@ -227,6 +254,18 @@ def read(
     )
 
 
+def _past_reading(mention: DateMention, base: date | None) -> date | None:
+    """The day a mention means when it tells of the past: "schon am Montag erledigt" is
+    last Monday (a bare weekday resolves forwards), a past date is itself."""
+    if base is None:
+        return None
+    if mention.day <= base:
+        return mention.day
+    if mention.kind == "weekday" and mention.day - timedelta(days=7) < base:
+        return mention.day - timedelta(days=7)
+    return None
+
+
 def decide(reading: Reading, model: LinearModel) -> Classification:
     """The model's verdict on what a person wrote (or the rule's, where a rule is exact)."""
     if reading.ruled is not None:
@@ -235,10 +274,11 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     intent = Intent(prediction.best)
     alarm = sum(prediction.probabilities.get(i, 0.0) for i in GUARDED)
     outcome = Outcome("", intent.value, prediction.confidence, alarm)
-    automatic = auto_handled(outcome, model.threshold, model.guard)
+    bar = model.bar(intent.value)
+    automatic = auto_handled(outcome, bar, model.guard)
     evidence = [
         f"intent:{intent.value}",
-        f"model:p={prediction.confidence:.2f} (auto from {model.threshold:.2f})",
+        f"model:p={prediction.confidence:.2f} (auto from {bar:.2f})",
         *(f"feature:{r}" for r in prediction.reasons),
     ]
     if intent.value not in GUARDED and alarm >= model.guard:

@@ -1,9 +1,10 @@
 """Drop-folder files: which names to look at, and when a file is complete.
 
-An export that is still being written must never be read half. Two conventions say a file
-is complete: it was written under a temporary name (``.tmp``, ``.part``, or a leading dot)
-and renamed when done, or its size and modification time stayed the same across two scans
-at least ``stable_seconds`` apart (measured with the daemon's clock). Pure.
+An export that is still being written must never be read half. A file is complete when its
+size and modification time stayed the same across two scans at least ``stable_seconds``
+apart (measured with the daemon's clock); names a writer uses while writing (``.tmp``,
+``.part``, a leading dot) are never looked at, so a writer that renames when done may run
+with ``stable_seconds = 0``: taken on the scan after it appears. Pure.
 """
 
 from __future__ import annotations

@@ -462,6 +462,7 @@ def _mail(
             f"{label}: a letter step, and the debtor has no postal address (street, postcode,"
             " city); add it to the invoice file and import again" + note,
             kind="no_postal_address",
+            invoices=tuple(i.item for i, n in taking if n.number == top),
             step=top,
             step_name=step.name,
             template=step.template,
@@ -520,7 +521,10 @@ def _mail(
         if step.formal_notice:
             days = max(days, NOTICE_TERM_DAYS)
         sent = settings.send_day or today
-        if letter:  # counted from the day after the presumed receipt of the paper letter
+        # One deadline for the letter and the mail that carries it: a letter that is
+        # mailed too reaches the debtor with that mail, so both count from the day after
+        # the send day; a letter only posted counts from its presumed receipt.
+        if letter and not needs_mail:
             receipt_days = settings.letter_receipt_days
             deadline = letter_deadline(sent, days, receipt_days, s.jurisdiction, settings.country)
         else:

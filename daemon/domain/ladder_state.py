@@ -12,6 +12,8 @@ writer. The transitions, in the order a step lives through them:
   and a formal notice's receipt day is that day.
 * ``POSTED`` — the letter carrying the step was posted: the step's date and a formal
   notice's receipt day move to the posting day and the presumed receipt (never earlier).
+* ``SKIPPED`` — a person passes a letter step over (review action ``skip_step``): invoices
+  that have not taken it move to it, dated that day, and the ladder goes on by mail.
 * ``REVERTED`` — the step never left (cancelled, refused, a letter not posted): the invoice
   gets back the state it had before ``ADVANCED``, from the step's undo log, so the step is
   planned again, never skipped. Only when the invoice is still at that step.
@@ -38,6 +40,7 @@ class Transition(StrEnum):
     ADVANCED = "advanced"
     SENT = "sent"
     POSTED = "posted"
+    SKIPPED = "skipped"
     REVERTED = "reverted"
 
 

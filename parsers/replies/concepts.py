@@ -45,6 +45,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"online-?banking", r"\berledigt\b", r"abgegangen", r"durchgegangen", r"\bzahllauf",
         r"\blastschrift", r"\bincasso", r"\bverse\b", r"versement (a ete )?effectue",
         r"(execute|passe) l'ordre", r"ordre (de virement )?(a ete )?execute", r"prelevement",
+        r"solde(e)? par (virement|prelevement|carte)", r"avis d'execution", r"ordre passe", r"\bgepind\b",
+        r"\bgepint\b", r"meegenomen in de", r"(betalings|betaal)advies", r"zahlungsavis", r"avis de paiement",
+        r"(betaling|geld|bedrag|overboeking|overschrijving) is .{0,25}(vertrokken|verstuurd|verzonden|weg)\b",
+        r"(payment|money|transfer|funds) (left|has left|went out|has gone out)",
+        r"(zahlung|geld|uberweisung|betrag) ist .{0,20}(raus|weg|unterwegs|abgegangen)",
     ),
     "proof": (
         r"see attach",
@@ -259,6 +264,17 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"jamais recu",
         r"retrouve (plus|pas)",
     ),
+    "send_invoice": (
+        r"(send|mail|e-?mail|forward|attach|resend) (me |us )?(the |a |an |another |it )?"
+        r"(invoice|bill|copy|it as)",
+        r"factuur .{0,30}(sturen|mailen|toesturen|doorsturen|opsturen)",
+        r"(stuur|mail|stuurt|mailt|sturen|mailen) .{0,25}(factuur|nota)",
+        r"(wilt|kunt|kan) u (hem|deze|die|ze) .{0,30}(sturen|mailen)",
+        r"rechnung .{0,30}(schicken|senden|zusenden|zukommen|mailen)",
+        r"(schicken|senden|mailen) sie .{0,25}rechnung",
+        r"(envoyer|renvoyer|transmettre|faire parvenir|adresser) .{0,25}facture",
+        r"facture .{0,30}(envoy|transmet|parvenir)",
+    ),
     "document": (
         r"work ?order",
         r"\bsigned\b",
@@ -382,6 +398,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\betal(er|ement)\b",
         r"verteil", r"(a|per|each|every) week", r"wekelijks", r"wochentlich", r"par semaine",
         r"(for|voor) (the|het) (balance|restant|rest)", r"den rest", r"le solde",
+        r"\d+ ?(x|keer|mal|fois) (€ ?|eur(o)? ?)?\d+", r"\d+ (parts|delen|teile|tranches|rates)",
+        r"(daarna|then|dann|danach|ensuite|puis) (elke|iedere|every|each|jeden|jede|chaque)",
+        r"(first|eerste|erste|premier|premiere) (part|instal|payment|termijn|betaling|deel|rate|"
+        r"teilzahlung|zahlung|versement|paiement)",
+        r"the same (at|on|in) ", r"(rest|restant|saldo|solde|reste) (in|en) ",
     ),
     "insolvent": (
         r"liquidat",
@@ -545,12 +566,17 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"netjes uitgevoerd", r"geen bezwaar", r"klopt (verder|wel)", r"unstrittig", r"nicht strittig",
         r"nichts auszusetzen", r"(war|ist) (vollig |vollkommen )?in ordnung", r"daran liegt es nicht",
         r"ne (remets|conteste) pas", r"pas une contestation", r"rien a redire", r"travail (est )?impeccable",
+        r"ne (remet\w*|contest\w*) (pas|nullement|aucunement)", r"(do not|don'?t) (dispute|contest|question)",
+        r"(betwist\w*|bestrijd\w*) .{0,20}niet", r"(bestreiten|beanstanden) (wir|ich) .{0,20}nicht",
+        r"nicht (bestritten|beanstandet)", r"(invoice|factuur|rechnung|facture) (is|klopt|ist|est) (correct|in orde|korrekt|juste)",
     ),
     "third_party": (
         r"main contractor", r"our (client|customer)s? (pays?|has paid|hasn)", r"when (they|our client) pay",
         r"opdrachtgever", r"onze klant", r"aannemer", r"bauherr", r"erwerber", r"auftraggeber",
         r"unser(e)? (kunde|kundin)", r"notre client", r"maitre d'ouvrage", r"donneur d'ordre",
         r"cash ?flow", r"liquiditat", r"engpass", r"\btight\b", r"krap", r"tresorerie",
+        r"(paid|pays) (to )?us (on|when|after)", r"(their|hun|ihr|leur) (money|payment|geld|zahlung|paiement)",
+        r"(nous|ons|uns) (paie|paye|betaalt|bezahlt|zahlt)", r"(client|klant|kunde|customer) .{0,30}(drag|sign|betaalt|zahlt|paie)",
     ),
     "apology": (
         r"\bsorry\b", r"apolog", r"excuses", r"excuseer", r"entschuldig", r"desole", r"excusez",
@@ -587,7 +613,9 @@ def _compiled() -> re.Pattern[str]:
         for name, patterns in _RAW.items()
     )
     # Concepts start at a word: positions inside words are left after one look behind.
-    return re.compile("(?<![a-z0-9])(?:" + "|".join(groups) + ")")
+    # Inside a look-ahead, so that a long phrasing ("des que notre client nous paie") does
+    # not hide the concepts that start inside it ("notre client"): one match per word start.
+    return re.compile("(?<![a-z0-9])(?=(?:" + "|".join(groups) + "))")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -610,8 +638,9 @@ def concept_features(own_text: str, *, folded: str | None = None) -> list[str]:
     text = folded if folded is not None else fold(own_text[:6000])
     found: set[str] = set()
     for m in _compiled().finditer(text):
-        mark = "!" if _negated(text, m.start()) else "?" if _asked(text, m.end()) else ""
-        found.add(f"r:c={mark}{m.lastgroup}")
+        name = m.lastgroup or ""
+        mark = "!" if _negated(text, m.start()) else "?" if _asked(text, m.end(name)) else ""
+        found.add(f"r:c={mark}{name}")
     if "?" in text:
         found.add("r:c=question")
     return sorted(found)

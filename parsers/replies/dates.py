@@ -208,7 +208,7 @@ _WITHIN_D = re.compile(
     _I,
 )
 _WITHIN_W = re.compile(
-    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous)\s+{_N}\s+"
+    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous|d'ici)\s+{_N}\s+"
     r"(?:weken|weeks|wochen|semaines)\b",
     _I,
 )
@@ -221,6 +221,11 @@ _ISO_WEEK = re.compile(
 _FIRST_WEEK = re.compile(
     rf"\b(?:(?:the )?first week of|(?:de )?eerste week van|(?:la )?premi[eè]re semaine de|"
     rf"d[ée]but|begin|early|anfang|in der ersten woche im|erste woche im)\s+({_MONTH_RE})\b",
+    _I,
+)
+_NEXT_MONTH_START = re.compile(
+    r"\b(anfang (?:des )?n[äa]chsten monats|begin volgende maand|begin van volgende maand|"
+    r"early next month|start of next month|d[ée]but du mois prochain|d[ée]but de mois prochain)\b",
     _I,
 )
 _ERSTE_WOCHE = re.compile(rf"\berste[n]?\s+({_MONTH_RE})woche\b", _I)
@@ -243,7 +248,7 @@ _END_WEEK = re.compile(
 )
 _AVANT_LE = re.compile(
     r"\b(?:avant le|before the|vóór de|voor de|bis zum|after the|na de|nach dem|apr[eè]s le|"
-    r"on the|op de|jusqu'au|until the|tot de|by the|ab dem|vanaf de)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:"
+    r"on the|op de|jusqu'au|until the|tot de|by the|ab dem|vanaf de|zum)\s+(\d{1,2})(?:th|e|\.|er)?(?![\d./\-]|\s*(?:"
     + _MONTH_RE
     + r"))",
     _I,
@@ -278,6 +283,9 @@ _LAST_WD = re.compile(
     _I,
 )
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
+# British "Monday week": the Monday after next.
+_WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b", _I)
+_FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
 
 
 def find_dates(
@@ -342,6 +350,12 @@ def find_dates(
             add(m, _first_business_day(base, month, is_business_day), "relative")
         else:
             add(m, _first_week_friday(base, month), "relative")
+    for m in _NEXT_MONTH_START.finditer(text):
+        month = base.month % 12 + 1
+        if m.group(0).lower().startswith("anfang"):
+            add(m, _first_business_day(base, month, is_business_day), "relative")
+        else:
+            add(m, _first_week_friday(base, month), "relative")
     for m in _ERSTE_WOCHE.finditer(text):
         add(m, _first_week_friday(base, MONTHS[m[1].lower()]), "relative")
     for m in _MID_MONTH.finditer(text):
@@ -360,6 +374,11 @@ def find_dates(
         while cand.day != d and (cand - base).days < 62:
             cand += timedelta(days=1)
         add(m, cand if cand.day == d else None, "relative")
+    for m in _WD_WEEK.finditer(text):
+        if language in (None, "en"):
+            add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]) + timedelta(days=7), "relative")
+    for m in _FORTNIGHT.finditer(text):
+        add(m, base + timedelta(days=14), "period")
     for m in _NEXT_WEEK_DAY.finditer(text):
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())

@@ -13,7 +13,8 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-FORMAT = "dunmail-intent-model 1"
+FORMAT = "dunmail-intent-model 2"
+_FORMATS = ("dunmail-intent-model 1", FORMAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,12 @@ class LinearModel:
     threshold: float  # auto-handle only at or above this probability (calibrated in CV)
     guard: float  # review when P(dispute) + P(insolvency) reaches this, whatever the intent
     meta: tuple[tuple[str, str], ...] = ()
+    # Per intent, where calibration set one (an intent read reliably can go lower).
+    thresholds: tuple[tuple[str, float], ...] = ()
+
+    def bar(self, intent: str) -> float:
+        """The probability from which a reply read as ``intent`` is handled automatically."""
+        return dict(self.thresholds).get(intent, self.threshold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,11 @@ def dump(model: LinearModel) -> str:
         "classes " + " ".join(model.classes),
         f"threshold {_num(model.threshold)}",
         f"guard {_num(model.guard)}",
+        *(
+            ["thresholds " + " ".join(f"{i}={_num(t)}" for i, t in model.thresholds)]
+            if model.thresholds
+            else []
+        ),
         *(f"meta {key} {value}" for key, value in model.meta),
         "bias " + " ".join(_num(b) for b in model.bias),
     ]
@@ -123,12 +135,13 @@ def dump(model: LinearModel) -> str:
 def load(text: str) -> LinearModel:
     """Parse ``dump`` output; a malformed artefact raises ValueError naming the line."""
     lines = text.splitlines()
-    if not lines or lines[0] != FORMAT:
+    if not lines or lines[0] not in _FORMATS:
         raise ValueError(f"intent model: expected {FORMAT!r} on line 1")
     classes: tuple[str, ...] = ()
     threshold = guard = 1.0
     bias: tuple[float, ...] = ()
     meta: list[tuple[str, str]] = []
+    bars: list[tuple[str, float]] = []
     index: dict[str, int] = {}
     weights = array("d")
     for number, line in enumerate(lines[1:], start=2):
@@ -141,6 +154,12 @@ def load(text: str) -> LinearModel:
                 threshold = float(rest)
             elif name == "guard" and not index:
                 guard = float(rest)
+            elif name == "thresholds" and not index:
+                for item in values:
+                    intent, sep, bar = item.partition("=")
+                    if not sep or intent not in classes:
+                        raise ValueError(f"bad threshold {item!r}")
+                    bars.append((intent, float(bar)))
             elif name == "meta" and not index:
                 key, _, value = rest.partition(" ")
                 meta.append((key, value))
@@ -155,4 +174,4 @@ def load(text: str) -> LinearModel:
             raise ValueError(f"intent model line {number}: {exc}") from exc
     if not classes or len(bias) != len(classes):
         raise ValueError("intent model: classes and bias missing or inconsistent")
-    return LinearModel(classes, index, weights, bias, threshold, guard, tuple(meta))
+    return LinearModel(classes, index, weights, bias, threshold, guard, tuple(meta), tuple(bars))

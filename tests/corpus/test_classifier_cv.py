@@ -49,7 +49,7 @@ def test_cross_validation_per_language_and_intent(
 ) -> None:
     _, cv, _ = run
     print(f"\n{ct.report(cv.scored, f'{ct.FOLDS}-fold CV')}")
-    print(f"threshold {cv.threshold}, guard {cv.guard}")
+    print(f"thresholds {cv.thresholds}, guard {cv.guard}")
     overall = ct.table(cv.scored, "language")[-1]
     # Calibrated on these folds: at most 1 % of the automatic decisions wrong, and no
     # dispute or insolvency handled automatically as something else.

@@ -127,10 +127,11 @@ def test_english_is_the_old_text_and_the_check_can_fail() -> None:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("nl", "15 % van 1.234,30 = 185,1450"),
-        ("de", "15 % von 1.234,30 = 185,1450"),
-        ("fr", "15 % de 1\u00a0234,30 = 185,1450"),
-        ("en", "15 % of 1,234.30 = 185.1450"),
+        # #16: the debtor reads the working to the cent; staff keep the exact value
+        ("nl", "15 % van 1.234,30 = 185,15"),
+        ("de", "15 % von 1.234,30 = 185,15"),
+        ("fr", "15 % de 1\u00a0234,30 = 185,15"),
+        ("en", "15 % of 1,234.30 = 185.15"),
     ],
 )
 def test_numbers_follow_the_language(lang: str, expected: str) -> None:
@@ -199,3 +200,34 @@ def test_every_mail_says_its_working_in_its_language(template: str, lang: str) -
         assert not ENGLISH.search(said), said
     found = ENGLISH.search(text)
     assert found is None, f"{template}.{lang}: English {found.group(0)!r} in\n{text}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "slice_", "total"),
+    [
+        (
+            "nl",
+            "15 % van 2.238,50 = 335,78",
+            "totaal volgens de staffel, afgerond op centen: 335,78",
+        ),
+        ("de", "15 % von 2.238,50 = 335,78", "Summe nach Staffel, auf den Cent gerundet: 335,78"),
+        (
+            "fr",
+            "15 % de 2\u00a0238,50 = 335,78",
+            "total selon le barème, arrondi au centime : 335,78",
+        ),
+        ("en", "15 % of 2,238.50 = 335.78", "staffel total, rounded to the cent: 335.78"),
+    ],
+)
+def test_the_debtor_reads_the_staffel_to_the_cent(lang: str, slice_: str, total: str) -> None:
+    """#16: "15 % van 2.238,50 = 335,7750" and "335,7750 -> 335,78" on a letter. The debtor's
+    form says amounts with two decimals and the rounding in words; the fee is unchanged and
+    the staff form keeps the exact working."""
+    costs = collection_costs("NL", "b2b", Decimal("2238.50"))
+    assert costs.amount == Decimal("335.78")
+    said = render_lines(costs.lines, lang)
+    assert said[1:3] == [slice_, total], said
+    assert not any(re.search(r"\d[.,]\d{3}\b(?![.,]\d)", line) for line in said[1:3]), said
+    staff = [str(line) for line in costs.lines]
+    assert "15 % of 2238.50 = 335.7750" in staff
+    assert "staffel total 335.7750 → 335.78" in staff

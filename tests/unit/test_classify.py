@@ -164,7 +164,7 @@ def test_evidence_and_confidence() -> None:
     assert any(e.startswith("promise_date:") for e in result.evidence)
     assert any(e.startswith("model:p=") for e in result.evidence)
     assert any(e.startswith("feature:") for e in result.evidence)  # which features decided
-    threshold = shipped_model().threshold
+    threshold = shipped_model().bar(result.intent)
     assert result.needs_review == (result.confidence < threshold)
 
 
@@ -252,3 +252,25 @@ def test_cli_json_and_unreadable_file(tmp_path: Path) -> None:
     assert "promise_to_pay" in table.output
     missing = CliRunner().invoke(classify_command, [str(tmp_path / "nope.eml")])
     assert missing.exit_code == 1 and "nope.eml" in missing.output
+
+
+def test_short_hand_typed_away_notice_is_an_auto_reply() -> None:
+    result = run("Hoi! Ik ben op vakantie en lees mijn mail vanaf 3 december weer. Groetjes, Lisa")
+    assert result.intent is Intent.AUTO_REPLY and not result.needs_review, result.evidence
+    assert result.return_date == date(2026, 12, 3)
+    # The same notice with a payment in it is the debtor speaking: the model decides.
+    paying = run("Ik ben op vakantie tot 3 december, daarna betaal ik de factuur.")
+    assert paying.intent is not Intent.AUTO_REPLY or paying.needs_review
+
+
+def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
+    eml = tmp_path / "reply.eml"
+    eml.write_bytes(
+        b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Tue, 15 Dec 2026 10:00:00 +0100\n\n"
+        b"Die Rechnung wird Anfang Januar ueberwiesen."
+    )
+    result = CliRunner().invoke(classify_command, [str(eml), "--json"])
+    [row] = json.loads(result.output)
+    assert row["promise_date"] == "2027-01-04"  # 1 January is a holiday, not a working day
+    bad = CliRunner().invoke(classify_command, [str(eml), "--country", "XX"])
+    assert bad.exit_code == 1 and "--country" in bad.output

@@ -6,7 +6,14 @@ import pytest
 
 from parsers.replies.concepts import concept_features
 from parsers.replies.features import fold, text_features
-from parsers.replies.learn import Outcome, TrainSettings, auto_handled, calibrate, train
+from parsers.replies.learn import (
+    Outcome,
+    TrainSettings,
+    auto_handled,
+    average,
+    calibrate,
+    train,
+)
 from parsers.replies.model import dump, load, predict
 
 
@@ -87,3 +94,44 @@ def test_a_question_about_payment_is_not_a_statement_of_payment() -> None:
     assert "r:c=money_gone" in concept_features("Wir haben das schon bezahlt.")
     asked = concept_features("Kannst du schauen, ob wir das schon bezahlt haben?")
     assert "r:c=?money_gone" in asked and "r:c=money_gone" not in asked
+
+
+def test_each_intent_gets_its_own_threshold() -> None:
+    # Auto-replies are read reliably down to 0.6; promises are wrong once at 0.8.
+    outcomes = (
+        [Outcome("auto_reply", "auto_reply", 0.6 + i / 1000, 0.0) for i in range(50)]
+        + [Outcome("promise_to_pay", "promise_to_pay", 0.9 + i / 1000, 0.0) for i in range(50)]
+        + [Outcome("other", "promise_to_pay", 0.8, 0.0)]
+        + [Outcome("promise_to_pay", "promise_to_pay", 0.7, 0.0)] * 5
+    )
+    thresholds, _ = calibrate(outcomes, margin=0.0)
+    assert thresholds["auto_reply"] <= 0.6 < 0.8 < thresholds["promise_to_pay"] <= 0.9
+    # With a 1 % budget one wrong among 106 automatic decisions is allowed.
+    loose, _ = calibrate(outcomes, max_wrong=0.01, margin=0.0)
+    assert loose["promise_to_pay"] <= 0.7
+
+
+def test_the_mean_of_models_is_a_model() -> None:
+    docs, labels = _toy()
+    classes = ("promise_to_pay", "dispute")
+    one = train(docs, labels, classes, TrainSettings(epochs=5, seed=1))
+    two = train(docs, labels, classes, TrainSettings(epochs=5, seed=2))
+    mean = average([one, two])
+    assert average([one, one]).index == one.index
+    assert set(mean.index) <= set(one.index) | set(two.index)
+    feature = next(iter(mean.index))
+    row = mean.index[feature] * 2
+    expect = [
+        (m.weights[m.index[feature] * 2 + c] if feature in m.index else 0.0)
+        for m in (one, two)
+        for c in range(2)
+    ]
+    assert mean.weights[row] == pytest.approx((expect[0] + expect[2]) / 2, abs=1e-4)
+    assert predict(mean, docs[0]).best == labels[0]
+
+
+def test_a_long_phrasing_does_not_hide_the_concepts_inside_it() -> None:
+    found = concept_features("Dès que notre client nous paie, nous vous réglons.")
+    assert {"r:c=conditional_pay", "r:c=third_party"} <= set(found)
+    assert "r:c=money_gone" in concept_features("Payment went out this morning.")
+    assert "r:c=undisputed" in concept_features("Nous ne contestons pas du tout la facture.")

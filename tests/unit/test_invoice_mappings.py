@@ -117,6 +117,8 @@ def test_datev_windows_1252_is_recorded_not_guessed() -> None:
         date(2026, 11, 19),
     )
     assert second.amount == Decimal("119.00") and second.debtor_name == "Praxis Weber"
+    # Saldo (Sollbetrag minus Habenbetrag) is what a snapshot reads as still open.
+    assert (first.open_amount, second.open_amount) == (Decimal("2380.00"), Decimal("100.00"))
 
 
 def test_datev_refused_when_the_mapping_allows_only_utf8() -> None:
@@ -142,6 +144,9 @@ def test_e_boekhouden_due_date_from_payment_term() -> None:
     first, second = result.records
     assert first.due_date == date(2026, 12, 1)  # 01-11 + 30 days
     assert second.amount == Decimal("1089.00")
+    # Openstaand (Bedrag minus Voldaan) is what a snapshot reads as still open.
+    assert (first.open_amount, second.open_amount) == (Decimal("726.00"), Decimal("589.00"))
+    assert result.ignored_columns == ("Voldaan",)
 
 
 def test_an_empty_exported_email_falls_back_to_the_known_debtor() -> None:
@@ -162,7 +167,10 @@ def test_twinfield_credit_management_list() -> None:
     )
     assert second.amount == Decimal("12100.00") and second.due_date == date(2026, 12, 3)
     assert second.debtor_emails == ("admin@vandijk.example",)
-    assert set(result.ignored_columns) >= {"Openstaand bedrag", "Dispuutcode"}
+    # Openstaand bedrag is what an open-items snapshot reads as still open.
+    assert (first.open_amount, second.open_amount) == (Decimal("96.80"), Decimal("6050.00"))
+    assert "Openstaand bedrag" not in result.ignored_columns
+    assert set(result.ignored_columns) >= {"Administratie", "Dispuutcode"}
 
 
 def test_yuki_worklist_with_the_name_as_debtor_id() -> None:
@@ -172,7 +180,8 @@ def test_yuki_worklist_with_the_name_as_debtor_id() -> None:
     assert (first.debtor_id, first.debtor_name) == ("Brasserie Het Anker", "Brasserie Het Anker")
     assert first.amount == Decimal("1210.00") and first.due_date == date(2026, 12, 2)
     assert second.debtor_emails == ("apotheek@peeters.example",)
-    assert "Uitstaand" in result.ignored_columns
+    assert (first.open_amount, second.open_amount) == (Decimal("1210.00"), Decimal("60.50"))
+    assert "Uitstaand" not in result.ignored_columns
 
 
 def test_unknown_debtor_without_email_column_names_line_and_column() -> None:

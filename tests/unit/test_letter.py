@@ -197,3 +197,22 @@ def test_a_letter_on_demand_ignores_spacing_and_names_unknown_steps() -> None:
     assert act.charges.costs > 0
     missing = letter_action(snapshot, TODAY, PAPER, "sommatie")
     assert missing.action == ActionKind.SKIP and "no step 'sommatie'" in missing.reason
+
+
+def test_a_mailed_letter_and_its_mail_state_the_mails_deadline() -> None:
+    """One deadline for both (#16): a letter step that also mails the PDF reaches the debtor
+    with the mail, so its deadline counts from the send day; a letter on demand (only posted)
+    keeps the paper rule."""
+    mailed = replace(
+        B2B,
+        steps=tuple(
+            replace(s, channel="letter", attach_to_mail=True) if s.name == "formal" else s
+            for s in B2B.steps
+        ),
+    )
+    settings = replace(PAPER, ladders={**DEFAULT_LADDERS, "b2b": mailed})
+    act = only(plan_debtor(debtor(FORMAL_DUE, postal_address=True), TODAY, settings))
+    assert (act.channel, act.step_name) == ("letter", "formal")
+    assert act.deadline == date(2026, 5, 27)  # Wed 20 May sent: 7 days from the next day
+    on_demand = letter_action(debtor(FORMAL_DUE, postal_address=True), TODAY, settings, "formal")
+    assert on_demand.deadline == date(2026, 5, 29)  # posted only: from the presumed receipt

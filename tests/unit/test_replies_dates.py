@@ -68,6 +68,12 @@ CASES = [
     ("demain", WED, date(2026, 11, 19), "tomorrow-fr"),
     ("Friday 30 October", WED, date(2026, 10, 30), "weekday-with-explicit-date"),
     ("op 06-10", date(2026, 10, 8), date(2026, 10, 6), "day-month-short"),
+    ("I'll transfer it Monday week", WED, date(2026, 11, 30), "en-monday-week-after-next"),
+    ("we expect settlement in a fortnight", WED, date(2026, 12, 2), "en-fortnight"),
+    ("d'ici deux semaines", WED, date(2026, 12, 2), "fr-dici-deux-semaines"),
+    ("Den Betrag weisen wir zum 20. an", WED, date(2026, 11, 20), "de-zum-20"),
+    ("Anfang nächsten Monats", WED, date(2026, 12, 1), "de-anfang-naechsten-monats"),
+    ("early next month", WED, date(2026, 12, 11), "en-early-next-month-first-week"),
 ]
 
 

@@ -91,3 +91,20 @@ def revert_invoice(store: Store, reversal: Reversal, at: str) -> None:
             reversal.at_step,
         ),
     )
+
+
+def pass_over_step(
+    store: Store, numbers: Sequence[str], step: int, step_name: str, day: str, now: str
+) -> list[str]:
+    """SKIPPED: the invoices that have not taken ladder step ``step`` pass it over (no letter): the
+    ladder goes on from ``day`` with the next step. Returns the numbers moved."""
+    moved = []
+    for number in numbers:
+        cursor = store.execute(
+            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
+            " updated_at = ? WHERE number = ? AND dunning_step < ?",
+            (step, step_name, day, now, number, step),
+        )
+        if cursor.rowcount:
+            moved.append(number)
+    return moved

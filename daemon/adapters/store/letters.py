@@ -87,6 +87,16 @@ def add_letter(
     return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
 
+def carrier_sent_at(store: Store, letter_id: int) -> str | None:
+    """When the mail that carried the letter as an attachment left (None: it has not)."""
+    value = store.scalar(
+        "SELECT o.sent_at FROM letters l JOIN outbox o ON o.id = l.outbox_id"
+        " WHERE l.id = ? AND o.status = 'sent'",
+        (letter_id,),
+    )
+    return str(value) if value else None
+
+
 def link_outbox(store: Store, letter_id: int, outbox_id: int) -> None:
     store.execute("UPDATE letters SET outbox_id = ? WHERE id = ?", (outbox_id, letter_id))
 
