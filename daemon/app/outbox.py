@@ -12,7 +12,6 @@ with SIGKILL at that point (the N-th time), for the crash-injection tests.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from daemon.adapters.store.outbox import flag_undeliverable
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.claims import book_sent_claims
 from daemon.app.last_look import last_look
+from daemon.app.sent_folder import ImapFactory, ImapSession, copy_row, default_imap_factory
 from daemon.config import Config
 from daemon.domain.ladder_state import reversals
 from daemon.domain.workdays import SendingWindow
@@ -41,7 +41,6 @@ _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _hits: dict[str, int] = {}
 
 SmtpSend = Callable[..., Any]
-ImapFactory = Callable[[], Any]
 
 
 def crash_point(name: str) -> None:
@@ -89,14 +88,6 @@ def _default_smtp() -> SmtpSend:
     from daemon.adapters.smtp import send_message_sync
 
     return send_message_sync
-
-
-def default_imap_factory(config: Config) -> ImapFactory | None:
-    if not config.imap.configured:
-        return None
-    from daemon.adapters.imap import ImapMailbox
-
-    return lambda: ImapMailbox.connect(config.imap)
 
 
 def _local_day(moment: datetime, config: Config) -> date:
@@ -275,51 +266,6 @@ def _permanent(
     report.failed.append(row["id"])
 
 
-def _copy(imap: Any, config: Config, store: Store, row: dict[str, Any], search: bool) -> None:
-    folder = config.imap.sent_folder
-    if not (search and imap.search_header(folder, "Message-ID", row["message_id"])):
-        imap.append(folder, row["raw"], flags=("\\Seen",))
-    outbox_store.set_in_sent_folder(store, row["id"])
-
-
-class _Imap:
-    """One lazily opened IMAP session for the whole drain."""
-
-    def __init__(self, factory: ImapFactory | None) -> None:
-        self.factory, self.box, self.broken = factory, None, False
-
-    def get(self) -> Any:
-        if self.factory is None or self.broken:
-            return None
-        if self.box is None:
-            self.box = self.factory()
-        return self.box
-
-    def close(self) -> None:
-        if self.box is not None:
-            with contextlib.suppress(Exception):
-                self.box.logout()
-
-
-def _copy_row(
-    imap: _Imap,
-    config: Config,
-    store: Store,
-    row: dict[str, Any],
-    search: bool,
-    report: DrainReport,
-) -> None:
-    try:
-        box = imap.get()
-        if box is None:
-            return
-        _copy(box, config, store, row, search)
-        report.copied += 1
-    except (MailError, OSError) as exc:
-        imap.broken = True
-        report.errors.append(f"copy to {config.imap.sent_folder} failed: {exc}")
-
-
 def drain_outbox(
     store: Store,
     config: Config,
@@ -332,59 +278,74 @@ def drain_outbox(
     """Send what is due at ``now``; see the module docstring for the guarantees."""
     report = DrainReport()
     at = iso_utc(now)
-    imap = _Imap(imap_factory if imap_factory is not None else default_imap_factory(config))
+    imap = ImapSession(imap_factory if imap_factory is not None else default_imap_factory(config))
     try:
         for row in outbox_store.sent_not_copied(store):
-            _copy_row(imap, config, store, row, True, report)
+            copy_row(imap, config, store, row, True, report)
         if not sending_window(config).allows(now):
             report.outside_window = True
             return report
         if store.get_state("global_pause") == "1":
             report.paused = True
             return report
-        budget: int | None = None
-        rate = config.smtp.rate_limit_per_minute
-        if rate > 0:
-            recent = outbox_store.sent_since(store, iso_utc(now - timedelta(minutes=1)))
-            budget = max(rate - recent, 0)
-        due = outbox_store.due_rows(store, at, limit)
+        budget = _rate_budget(store, config, now)
         send = smtp_send or _default_smtp()
         today = _local_day(now, config)
-        for row in due:
+        for row in outbox_store.due_rows(store, at, limit):
             if budget is not None and budget <= 0:
                 report.rate_limited = True
                 break
             if not _claim(store, row, today, at, report):
                 continue
             crash_point("after_claim")
-            recipients = loads(row["recipients"], [])
-            try:
-                refused = send(
-                    config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients
-                )
-            except PermanentMailError as exc:
-                _permanent(store, row, now, exc, report)
+            if not _send_one(store, config, row, send, now, report):
                 continue
-            except (TransientMailError, MailError, OSError, TimeoutError) as exc:
-                _backoff(store, config, row, now, exc, report)
-                continue
-            crash_point("after_send")
-            with store.transaction():
-                mark_sent(store, config, row, now)
-                # Some senders report recipients refused while the others accepted the mail.
-                refused_map = (
-                    refused if isinstance(refused, dict) else getattr(refused, "refused", {})
-                )
-                for address, detail in (refused_map or {}).items():
-                    flag_undeliverable(store, row["debtor_id"], address, str(detail), at)
-            report.sent.append(row["id"])
             if budget is not None:
                 budget -= 1
             crash_point("after_mark")
-            _copy_row(imap, config, store, row, False, report)
+            copy_row(imap, config, store, row, False, report)
     finally:
         imap.close()
     return report
+
+
+def _rate_budget(store: Store, config: Config, now: datetime) -> int | None:
+    """How many mails may still leave in this minute (None: no limit)."""
+    rate = config.smtp.rate_limit_per_minute
+    if rate <= 0:
+        return None
+    recent = outbox_store.sent_since(store, iso_utc(now - timedelta(minutes=1)))
+    return max(rate - recent, 0)
+
+
+def _send_one(
+    store: Store,
+    config: Config,
+    row: dict[str, Any],
+    send: SmtpSend,
+    now: datetime,
+    report: DrainReport,
+) -> bool:
+    """Hand a claimed row to SMTP and record the outcome; True when it was accepted."""
+    recipients = loads(row["recipients"], [])
+    try:
+        refused = send(config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients)
+    except PermanentMailError as exc:
+        _permanent(store, row, now, exc, report)
+        return False
+    except (TransientMailError, MailError, OSError, TimeoutError) as exc:
+        _backoff(store, config, row, now, exc, report)
+        return False
+    crash_point("after_send")
+    at = iso_utc(now)
+    with store.transaction():
+        mark_sent(store, config, row, now)
+        # Some senders report recipients refused while the others accepted the mail.
+        refused_map = refused if isinstance(refused, dict) else getattr(refused, "refused", {})
+        for address, detail in (refused_map or {}).items():
+            flag_undeliverable(store, row["debtor_id"], address, str(detail), at)
+    report.sent.append(row["id"])
+    return True
 
 
 def outbox_rows(store: Store, status: str | None = None) -> list[dict[str, Any]]:
