@@ -11,8 +11,8 @@ from daemon.adapters.clock import iso_utc
 from daemon.adapters.store.cases import open_case
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.invoices import debtor_row
-from daemon.adapters.templates import render
-from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
+from daemon.app.mail_composer import compose_mail, mail_context
+from daemon.app.mailout import derived_message_id, enqueue, mail_domain
 from daemon.config import Config
 from daemon.domain.identity import choose_recipients
 
@@ -43,26 +43,19 @@ def mail_debtor(
         return None
     lang = debtor_language(config, debtor)
     office = config.office
-    values = {
-        "office_name": office.name,
-        "office_email": office.email,
-        "office_phone": office.phone,
-        "iban": office.iban,
-        "debtor_name": debtor["name"],
-        **context,
-    }
-    rendered = render(template, lang, values)
     case = open_case(store, debtor_id, now=iso_utc(now))
-    mail = OutgoingMail(
+    mail = compose_mail(
+        office,
         kind=kind,
         message_id=derived_message_id(kind, seed, mail_domain(office.email)),
-        from_name=office.name,
-        from_address=office.email,
-        to=recipients,
-        rendered=rendered,
-        date=now,
-        reply_to=office.reply_to or None,
+        template=template,
         language=lang,
+        context=mail_context(
+            office, debtor_id=debtor_id, debtor_name=debtor["name"], values=context
+        ),
+        to=recipients,
+        now=now,
+        reply_to=office.reply_to or None,
     )
     return enqueue(
         store,

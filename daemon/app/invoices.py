@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.invoice_pdfs import pdf_problem
+from daemon.adapters.store import invoice_import as import_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import (
-    invoices_with_references,
     known_debtor_columns,
     refresh_invoice,
     upsert_debtor,
 )
 from daemon.adapters.store.letters import set_postal_address
+from daemon.app.invoice_checks import (
+    ImportProblem,
+    ImportRejected,
+    credit_note_problems,
+    cross_file_problems,
+    pdf_problems,
+    read_invoice_data,
+    read_paths,
+    reference_problems,
+)
 from daemon.domain.invoice_pdfs import PdfPolicy
 from daemon.domain.money import from_cents, to_cents
-from daemon.domain.references import ReferenceClaim, foreign_claims, generate_rf
-from parsers.csv_text import delimiter_name
 from parsers.invoice_mapping import InvoiceMapping
 from parsers.invoices import (
-    InvoiceFormatError,
-    InvoiceParseResult,
     InvoiceRecord,
-    parse_invoice_file,
 )
 
 # Without a configured invoices.pdf_dir every pdf value is refused.
@@ -44,27 +48,6 @@ _TRACKED = (
     "reference_kind",
     "pdf_path",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    file: str
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        col = f" [{self.column}]" if self.column else ""
-        return f"{where}{col}: {self.message}"
-
-
-class ImportRejected(Exception):
-    """The files hold bad rows: nothing was imported."""
-
-    def __init__(self, problems: Sequence[ImportProblem]) -> None:
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
-        self.problems = list(problems)
 
 
 @dataclass
@@ -96,62 +79,6 @@ class ImportReport:
         }
 
 
-def read_invoice_files(
-    paths: Sequence[Path],
-    *,
-    mapping: InvoiceMapping | None = None,
-    known: Mapping[str, Mapping[str, str]] | None = None,
-) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem]]:
-    files, problems = _read_paths(paths)
-    records, more, _ = read_invoice_data(files, mapping=mapping, known=known)
-    return records, problems + more
-
-
-def _read_paths(paths: Sequence[Path]) -> tuple[list[tuple[str, bytes]], list[ImportProblem]]:
-    files: list[tuple[str, bytes]] = []
-    problems: list[ImportProblem] = []
-    for path in paths:
-        try:
-            files.append((str(path), path.read_bytes()))
-        except OSError as exc:
-            problems.append(ImportProblem(str(path), None, None, f"cannot read: {exc.strerror}"))
-    return files, problems
-
-
-def read_invoice_data(
-    files: Sequence[tuple[str, bytes]],
-    *,
-    mapping: InvoiceMapping | None = None,
-    known: Mapping[str, Mapping[str, str]] | None = None,
-) -> tuple[list[tuple[str, InvoiceRecord]], list[ImportProblem], list[dict[str, Any]]]:
-    """Records, problems and how each file was read (format, encoding, separator, mapping)."""
-    records: list[tuple[str, InvoiceRecord]] = []
-    problems: list[ImportProblem] = []
-    readings: list[dict[str, Any]] = []
-    for source, data in files:
-        try:
-            result = parse_invoice_file(data, source=source, mapping=mapping, known=known)
-        except InvoiceFormatError as exc:
-            problems.append(ImportProblem(source, None, None, str(exc)))
-            continue
-        readings.append(_reading(source, result))
-        problems.extend(ImportProblem(source, e.line, e.column, e.message) for e in result.errors)
-        records.extend((source, r) for r in result.records)
-    return records, problems, readings
-
-
-def _reading(source: str, result: InvoiceParseResult) -> dict[str, Any]:
-    reading: dict[str, Any] = {"file": source, "format": result.format}
-    if result.format == "csv":
-        reading |= {
-            "encoding": result.encoding,
-            "delimiter": delimiter_name(result.delimiter) if result.delimiter else "auto",
-            "mapping": result.mapping,
-            "ignored_columns": list(result.ignored_columns),
-        }
-    return reading
-
-
 def import_invoices(
     store: Store,
     paths: Sequence[Path],
@@ -168,7 +95,7 @@ def import_invoices(
     ``pdfs`` (the config's ``invoices.pdf_policy``) decides which ``pdf`` values are
     accepted; without a folder every ``pdf`` value is refused. ``mapping`` reads CSV files
     as an accounting package's export (parsers.invoice_mapping)."""
-    files, problems = _read_paths(paths)
+    files, problems = read_paths(paths)
     return import_invoice_data(
         store,
         files,
@@ -201,36 +128,43 @@ def import_invoice_data(
     problems = [*problems, *more]
     invoices = [(f, r) for f, r in records if r.kind == "invoice"]
     credit_notes = [(f, r) for f, r in records if r.kind == "credit_note"]
-    problems.extend(_cross_file_problems(invoices))
-    problems.extend(_pdf_problems(invoices, pdfs))
-    problems.extend(_reference_problems(store, invoices))
-    existing = {row["number"]: row for row in store.query("SELECT * FROM invoices")}
-    batch_numbers = {r.number for _, r in invoices}
-    for source, note in credit_notes:
-        target = note.credited_invoice
-        if not target:
-            problems.append(
-                ImportProblem(
-                    source, None, None, f"credit note {note.number}: no invoice referenced"
-                )
-            )
-        elif target not in existing and target not in batch_numbers:
-            problems.append(
-                ImportProblem(
-                    source, None, None, f"credit note {note.number}: unknown invoice {target}"
-                )
-            )
+    problems.extend(cross_file_problems(invoices))
+    problems.extend(pdf_problems(invoices, pdfs))
+    problems.extend(reference_problems(store, invoices))
+    existing = import_store.invoices_by_number(store)
+    numbers = set(existing) | {r.number for _, r in invoices}
+    problems.extend(credit_note_problems(credit_notes, numbers))
     if problems:
         raise ImportRejected(problems)
 
+    report, plan, new_notes = _changes(store, files, readings, invoices, credit_notes, existing)
+    report.dry_run = dry_run
+    if dry_run:
+        return report
+    _write(store, plan, new_notes, report, readings, progress=progress, actor=actor, at=at)
+    return report
+
+
+Plan = list[tuple[str, InvoiceRecord, dict[str, Any] | None, dict[str, Any]]]
+
+
+def _changes(
+    store: Store,
+    files: Sequence[tuple[str, bytes]],
+    readings: list[dict[str, Any]],
+    invoices: list[tuple[str, InvoiceRecord]],
+    credit_notes: list[tuple[str, InvoiceRecord]],
+    existing: dict[str, dict[str, Any]],
+) -> tuple[ImportReport, Plan, list[tuple[str, InvoiceRecord]]]:
+    """What the import would change: the report, each invoice's old row and changes, and
+    the credit notes not seen before."""
     report = ImportReport(
         files=[f for f, _ in files],
-        dry_run=dry_run,
         reading=readings,
         numbers=[r.number for _, r in invoices],
     )
-    known_notes = {r["number"] for r in store.query("SELECT number FROM credit_notes")}
-    plan: list[tuple[str, InvoiceRecord, dict[str, Any] | None, dict[str, Any]]] = []
+    known_notes = import_store.credit_note_numbers(store)
+    plan: Plan = []
     for source, record in invoices:
         new_row = _invoice_columns(record, source)
         old = existing.get(record.number)
@@ -251,14 +185,26 @@ def import_invoice_data(
     new_notes = [(s, n) for s, n in credit_notes if n.number not in known_notes]
     report.credit_notes = [n.number for _, n in new_notes]
     report.debtors = len({r.debtor_id for _, r in invoices})
-    if dry_run:
-        return report
+    return report, plan, new_notes
 
+
+def _write(
+    store: Store,
+    plan: Plan,
+    new_notes: list[tuple[str, InvoiceRecord]],
+    report: ImportReport,
+    readings: list[dict[str, Any]],
+    *,
+    progress: Callable[[Iterable[Any]], Iterable[Any]],
+    actor: str,
+    at: str,
+) -> None:
+    """The import's one write: debtors, invoices, credit notes and their events."""
     # A debtor's declared mail domains may stand on any of its rows.
     domains: dict[str, list[str]] = {}
-    for _, record in invoices:
-        known = domains.setdefault(record.debtor_id, [])
-        known.extend(d for d in record.debtor_domains if d not in known)
+    for _, record, _, _ in plan:
+        listed = domains.setdefault(record.debtor_id, [])
+        listed.extend(d for d in record.debtor_domains if d not in listed)
     with store.transaction():
         # Which encoding, separator and mapping were used, when the files changed anything
         # (an unchanged re-import writes nothing at all).
@@ -268,150 +214,104 @@ def import_invoice_data(
         for source, record, old, change in progress(plan):
             if record.debtor_id not in seen_debtors:
                 seen_debtors.add(record.debtor_id)
-                upsert_debtor(
-                    store,
-                    debtor_id=record.debtor_id,
-                    name=record.debtor_name,
-                    emails=record.debtor_emails,
-                    language=record.language,
-                    debtor_type=record.debtor_type,
-                    ibans=record.debtor_ibans,
-                    tags=record.tags,
-                    country=record.country,
-                    now=at,
-                    domains=domains[record.debtor_id],
-                )
-                if record.street:  # the debtor's postal address, for letters (#16)
-                    set_postal_address(
-                        store,
-                        record.debtor_id,
-                        street=record.street,
-                        postcode=record.postcode,
-                        city=record.city,
-                        country=record.postal_country,
-                        now=at,
-                    )
+                _write_debtor(store, record, domains[record.debtor_id], at)
             if old is None:
-                _insert_invoice(store, _invoice_columns(record, source), at)
-                record_event(
-                    store,
-                    "invoice_imported",
-                    actor=actor,
-                    debtor_id=record.debtor_id,
-                    invoice_number=record.number,
-                    at=at,
-                    detail={"file": source, "amount": format(record.amount, "f")},
-                )
+                _write_new_invoice(store, source, record, actor, at)
             elif change:
-                _update_invoice(store, record.number, _invoice_columns(record, source), at)
-                record_event(
-                    store,
-                    "invoice_changed",
-                    actor=actor,
-                    debtor_id=record.debtor_id,
-                    invoice_number=record.number,
-                    at=at,
-                    detail={"file": source, "changes": _readable(change)},
-                )
-                refresh_invoice(store, record.number, now=at)
+                _write_changed_invoice(store, source, record, change, actor, at)
         for source, note in new_notes:
-            assert note.credited_invoice is not None
-            store.execute(
-                "INSERT INTO credit_notes (number, invoice_number, amount_cents, issue_date,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (
-                    note.number,
-                    note.credited_invoice,
-                    to_cents(note.amount),
-                    note.issue_date.isoformat(),
-                    at,
-                ),
-            )
-            status = refresh_invoice(store, note.credited_invoice, now=at)
-            record_event(
-                store,
-                "credit_note_applied",
-                actor=actor,
-                debtor_id=note.debtor_id,
-                invoice_number=note.credited_invoice,
-                at=at,
-                detail={
-                    "file": source,
-                    "credit_note": note.number,
-                    "amount": format(note.amount, "f"),
-                    "status": status,
-                },
-            )
-    return report
+            _write_credit_note(store, source, note, actor, at)
 
 
-def _cross_file_problems(invoices: Sequence[tuple[str, InvoiceRecord]]) -> list[ImportProblem]:
-    seen: dict[str, tuple[str, InvoiceRecord]] = {}
-    problems = []
-    for source, record in invoices:
-        if record.number in seen and seen[record.number][1] != record:
-            problems.append(
-                ImportProblem(
-                    source,
-                    None,
-                    "number",
-                    f"invoice {record.number} appears again with other data "
-                    f"(also in {seen[record.number][0]})",
-                )
-            )
-        seen.setdefault(record.number, (source, record))
-    return problems
-
-
-def _pdf_problems(
-    invoices: Sequence[tuple[str, InvoiceRecord]], pdfs: PdfPolicy
-) -> list[ImportProblem]:
-    """Each ``pdf`` must name a PDF inside invoices.pdf_dir now; it is checked again when it
-    is read for sending (daemon.adapters.invoice_pdfs)."""
-    problems = []
-    for source, record in invoices:
-        if record.pdf and (problem := pdf_problem(record.pdf, pdfs)):
-            problems.append(ImportProblem(source, record.line or None, "pdf", problem))
-    return problems
-
-
-def _reference_problems(
-    store: Store, invoices: Sequence[tuple[str, InvoiceRecord]]
-) -> list[ImportProblem]:
-    batch = [
-        ReferenceClaim(r.reference, r.debtor_id, r.number, f"{f}:{r.line}" if r.line else f)
-        for f, r in invoices
-    ]
-    stored = [
-        ReferenceClaim(row["reference"], row["debtor_id"], row["number"], "the database")
-        for row in invoices_with_references(store, (c.reference for c in batch))
-    ]
-    return [
-        ImportProblem(
-            source,
-            record.line or None,
-            "reference",
-            f"reference {record.reference} of invoice {record.number} is already used by "
-            f"invoice {other.number} of debtor {other.debtor_id} ({other.where}); one "
-            "reference belongs to one debtor, or a payment is booked to the wrong one: "
-            + _reference_advice(record),
+def _write_debtor(store: Store, record: InvoiceRecord, domains: list[str], at: str) -> None:
+    upsert_debtor(
+        store,
+        debtor_id=record.debtor_id,
+        name=record.debtor_name,
+        emails=record.debtor_emails,
+        language=record.language,
+        debtor_type=record.debtor_type,
+        ibans=record.debtor_ibans,
+        tags=record.tags,
+        country=record.country,
+        now=at,
+        domains=domains,
+    )
+    if record.street:  # the debtor's postal address, for letters (#16)
+        set_postal_address(
+            store,
+            record.debtor_id,
+            street=record.street,
+            postcode=record.postcode,
+            city=record.city,
+            country=record.postal_country,
+            now=at,
         )
-        for (source, record), other in zip(invoices, foreign_claims(batch, stored), strict=True)
-        if other is not None
-    ]
 
 
-def _reference_advice(record: InvoiceRecord) -> str:
-    try:
-        derived = generate_rf(record.number)
-    except ValueError:
-        derived = ""
-    if record.reference == derived:
-        return (
-            "it is derived from the number, and numbers that differ only in punctuation "
-            "derive the same one; give this invoice a reference of its own"
-        )
-    return "give this invoice its own reference, or leave the column empty to derive one"
+def _write_new_invoice(
+    store: Store, source: str, record: InvoiceRecord, actor: str, at: str
+) -> None:
+    import_store.insert_invoice(store, _invoice_columns(record, source), at)
+    record_event(
+        store,
+        "invoice_imported",
+        actor=actor,
+        debtor_id=record.debtor_id,
+        invoice_number=record.number,
+        at=at,
+        detail={"file": source, "amount": format(record.amount, "f")},
+    )
+
+
+def _write_changed_invoice(
+    store: Store,
+    source: str,
+    record: InvoiceRecord,
+    change: dict[str, Any],
+    actor: str,
+    at: str,
+) -> None:
+    import_store.update_invoice(
+        store, record.number, _invoice_columns(record, source), _TRACKED, at
+    )
+    record_event(
+        store,
+        "invoice_changed",
+        actor=actor,
+        debtor_id=record.debtor_id,
+        invoice_number=record.number,
+        at=at,
+        detail={"file": source, "changes": _readable(change)},
+    )
+    refresh_invoice(store, record.number, now=at)
+
+
+def _write_credit_note(store: Store, source: str, note: InvoiceRecord, actor: str, at: str) -> None:
+    assert note.credited_invoice is not None
+    import_store.insert_credit_note(
+        store,
+        note.number,
+        note.credited_invoice,
+        to_cents(note.amount),
+        note.issue_date.isoformat(),
+        at,
+    )
+    status = refresh_invoice(store, note.credited_invoice, now=at)
+    record_event(
+        store,
+        "credit_note_applied",
+        actor=actor,
+        debtor_id=note.debtor_id,
+        invoice_number=note.credited_invoice,
+        at=at,
+        detail={
+            "file": source,
+            "credit_note": note.number,
+            "amount": format(note.amount, "f"),
+            "status": status,
+        },
+    )
 
 
 def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:
@@ -427,22 +327,6 @@ def _invoice_columns(record: InvoiceRecord, source: str) -> dict[str, Any]:
         "pdf_path": record.pdf or None,
         "source": source,
     }
-
-
-def _insert_invoice(store: Store, row: dict[str, Any], at: str) -> None:
-    columns = [*row, "created_at", "updated_at"]
-    store.execute(
-        f"INSERT INTO invoices ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        (*row.values(), at, at),
-    )
-
-
-def _update_invoice(store: Store, number: str, row: dict[str, Any], at: str) -> None:
-    sets = ", ".join(f"{k} = ?" for k in _TRACKED)
-    store.execute(
-        f"UPDATE invoices SET {sets}, source = ?, updated_at = ? WHERE number = ?",
-        (*(row[k] for k in _TRACKED), row["source"], at, number),
-    )
 
 
 def _readable(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from daemon.adapters.store.db import Store
-from daemon.adapters.store.ladder import advance_invoice, ladder_state, outbox_status
+from daemon.adapters.store.ladder_state import advance_invoice, ladder_state
+from daemon.adapters.store.outbox import outbox_status
 from daemon.app.outbox import sending_window
 from daemon.app.reminder_mail import message_id_for
 from daemon.config import Config

@@ -23,7 +23,8 @@ from email.utils import format_datetime, formataddr
 from typing import Any
 
 from daemon.adapters.clock import iso_utc
-from daemon.adapters.store.db import Store, dumps
+from daemon.adapters.store.db import Store
+from daemon.adapters.store.outbox import insert_queued
 from daemon.adapters.templates import RenderedMail
 from daemon.config import OfficeSettings
 from parsers.identifiers import is_safe_number
@@ -209,26 +210,21 @@ def enqueue(
     """Queue a composed mail. The Message-ID is unique: queuing the same one again does
     nothing and returns None, which keeps every producer idempotent across crashes."""
     raw = compose(mail)
-    cursor = store.execute(
-        "INSERT OR IGNORE INTO outbox (kind, debtor_id, case_id, step, step_name, message_id,"
-        " mail_from, recipients, subject, raw, sha256, invoice_numbers, decision, status,"
-        " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-        (
-            mail.kind,
-            debtor_id,
-            case_id,
-            step,
-            step_name,
-            mail.message_id,
-            mail.from_address,
-            dumps(list(mail.to)),
-            clean_header(mail.rendered.subject),
-            raw,
-            hashlib.sha256(raw).hexdigest(),
-            dumps(list(invoice_numbers)),
-            dumps(decision or {}),
-            not_before,
-            now or iso_utc(),
-        ),
+    return insert_queued(
+        store,
+        kind=mail.kind,
+        message_id=mail.message_id,
+        mail_from=mail.from_address,
+        recipients=mail.to,
+        subject=clean_header(mail.rendered.subject),
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        debtor_id=debtor_id,
+        case_id=case_id,
+        step=step,
+        step_name=step_name,
+        invoice_numbers=invoice_numbers,
+        decision=decision or {},
+        not_before=not_before,
+        now=now or iso_utc(),
     )
-    return int(cursor.lastrowid or 0) if cursor.rowcount else None

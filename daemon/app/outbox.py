@@ -12,25 +12,27 @@ with SIGKILL at that point (the N-th time), for the crash-injection tests.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.clock import iso_utc, parse_iso
 from daemon.adapters.mailerrors import MailError, PermanentMailError, TransientMailError
-from daemon.adapters.store.cases import STOPPED_CASE_STATES, active_holds, add_hold
+from daemon.adapters.store import outbox as outbox_store
+from daemon.adapters.store.cases import add_hold
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.ladder_state import date_sent_step, revert_invoice
+from daemon.adapters.store.outbox import flag_undeliverable
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.claims import book_sent_claims
+from daemon.app.last_look import last_look
+from daemon.app.sent_folder import ImapFactory, ImapSession, copy_row, default_imap_factory
 from daemon.config import Config
-from daemon.domain.invoice_states import DUNNABLE_STATES
-from daemon.domain.money import to_cents
+from daemon.domain.ladder_state import reversals
 from daemon.domain.workdays import SendingWindow
 
 MAX_ATTEMPTS = 12
@@ -39,7 +41,6 @@ _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _hits: dict[str, int] = {}
 
 SmtpSend = Callable[..., Any]
-ImapFactory = Callable[[], Any]
 
 
 def crash_point(name: str) -> None:
@@ -89,14 +90,6 @@ def _default_smtp() -> SmtpSend:
     return send_message_sync
 
 
-def default_imap_factory(config: Config) -> ImapFactory | None:
-    if not config.imap.configured:
-        return None
-    from daemon.adapters.imap import ImapMailbox
-
-    return lambda: ImapMailbox.connect(config.imap)
-
-
 def _local_day(moment: datetime, config: Config) -> date:
     return moment.astimezone(config.office.tz).date()
 
@@ -107,27 +100,8 @@ def _local_day(moment: datetime, config: Config) -> date:
 def revert_steps(store: Store, row: dict[str, Any], at: str) -> None:
     """A reminder that never went out: give its invoices their previous step back, so the
     step is planned again (never skipped)."""
-    decision = loads(row["decision"], {})
-    previous = {p["number"]: p for p in decision.get("previous", [])}
-    for adv in decision.get("advances", []):
-        prev = previous.get(adv["number"])
-        if prev is None:
-            continue
-        store.execute(
-            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
-            " formal_notice_date = ?, formal_notice_cents = ?, updated_at = ?"
-            " WHERE number = ? AND dunning_step = ?",
-            (
-                prev["dunning_step"],
-                prev["last_step_name"],
-                prev["last_step_date"],
-                prev["formal_notice_date"],
-                prev["formal_notice_cents"],
-                at,
-                adv["number"],
-                adv["to_step"],
-            ),
-        )
+    for reversal in reversals(loads(row["decision"], {})):
+        revert_invoice(store, reversal, at)
 
 
 def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: datetime) -> None:
@@ -135,18 +109,11 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
     receipt (the statutory term counts from the day after)."""
     at = iso_utc(sent_at)
     day = _local_day(sent_at, config).isoformat()
-    store.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-        (at, row["id"]),
-    )
+    outbox_store.set_sent(store, row["id"], at)
     decision = loads(row["decision"], {})
     for adv in decision.get("advances", []):
-        store.execute(
-            "UPDATE invoices SET last_step_date = ?,"
-            " formal_notice_date = CASE WHEN ? THEN ? ELSE formal_notice_date END, updated_at = ?"
-            " WHERE number = ? AND dunning_step = ?",
-            (day, bool(adv.get("formal_notice")), day, at, adv["number"], adv["to_step"]),
-        )
+        formal = bool(adv.get("formal_notice"))
+        date_sent_step(store, adv["number"], adv["to_step"], day=day, formal_notice=formal, at=at)
     # The costs and interest the mail stated become booked claims of the case (#15).
     book_sent_claims(store, row, at)
     record_event(
@@ -167,112 +134,17 @@ def mark_sent(store: Store, config: Config, row: dict[str, Any], sent_at: dateti
     )
 
 
-# -- last look ------------------------------------------------------------------------------
-
-
-def late_for_deadline(decision: dict[str, Any], today: date) -> str | None:
-    """A mail stating a deadline counted from its planned send day must not leave later (an
-    SMTP outage, a rate limit past the window): the debtor would get fewer days than
-    configured. It is cancelled instead, its steps reverted, and the next cycle plans it again
-    with a deadline counted from the new send day."""
-    deadline, send_day = decision.get("deadline"), decision.get("send_day")
-    if not deadline or not send_day or today.isoformat() <= send_day:
-        return None
-    return (
-        f"its deadline {deadline} was counted from {send_day}; sent on {today.isoformat()} it"
-        " would be shorter than configured: planned again with a new deadline"
-    )
-
-
-def last_look(store: Store, row: dict[str, Any], today: date) -> str | None:
-    """Why this mail must not go out now (None: it may). Read inside the claim transaction."""
-    debtor = row["debtor_id"]
-    iso_today = today.isoformat()
-    if store.get_state("global_pause") == "1":
-        return "global pause"
-    numbers = loads(row["invoice_numbers"], [])
-    holds = active_holds(store, iso_today)
-    for hold in holds:
-        if hold["scope"] == "global" or (hold["scope"] == "debtor" and hold["target"] == debtor):
-            return f"hold: {hold['reason']}"
-        if hold["scope"] == "invoice" and hold["target"] in numbers and row["kind"] == "reminder":
-            return f"invoice {hold['target']} on hold: {hold['reason']}"
-    case = store.one("SELECT * FROM cases WHERE debtor_id = ? AND closed_at IS NULL", (debtor,))
-    if case is not None and row["kind"] == "reminder":
-        if case["status"] in STOPPED_CASE_STATES:
-            return f"case is {case['status']}"
-        if case["status"] == "paused" and (case["paused_until"] or "9999") > iso_today:
-            return f"case paused until {case['paused_until']}"
-    recipients = loads(row["recipients"], [])
-    bad = store.query(
-        "SELECT email FROM debtor_emails WHERE debtor_id = ? AND status != 'ok'", (debtor,)
-    )
-    if {r["email"] for r in bad} & {r.lower() for r in recipients}:
-        return "a recipient address is no longer deliverable"
-    if row["kind"] != "reminder":
-        return None
-    late = late_for_deadline(loads(row["decision"], {}), today)
-    if late is not None:
-        return late
-    invoices = (
-        {
-            r["number"]: r
-            for r in store.query(
-                f"SELECT * FROM invoices WHERE number IN ({','.join('?' * len(numbers))})", numbers
-            )
-        }
-        if numbers
-        else {}
-    )
-    for number in numbers:
-        inv = invoices.get(number)
-        if inv is None or inv["status"] not in DUNNABLE_STATES:
-            return f"invoice {number} is {inv['status'] if inv else 'gone'}"
-    # Per currency (#15): amount_due is the statement currency's; others are stated apart.
-    decision = loads(row["decision"], {})
-    open_by: dict[str, int] = {}
-    for i in invoices.values():
-        cents = i["amount_cents"] - i["paid_cents"] - i["credited_cents"] - i["written_off_cents"]
-        open_by[i["currency"]] = open_by.get(i["currency"], 0) + cents
-    expected = decision.get("amount_due_cents")
-    currency = decision.get("currency")
-    stated = {
-        o["currency"]: to_cents(Decimal(o["amount"])) for o in decision.get("other_amounts", [])
-    }
-    if currency is None:  # a mail planned before #15: one sum
-        changed = expected is not None and sum(open_by.values()) != expected
-    else:
-        changed = (expected is not None and open_by.get(currency, 0) != expected) or any(
-            open_by.get(c, 0) != cents for c, cents in stated.items()
-        )
-    if changed:
-        return "the open amount changed since the mail was planned"
-    promised = store.query(
-        "SELECT invoice_numbers FROM promises WHERE debtor_id = ? AND status = 'open'"
-        " AND grace_until >= ?",
-        (debtor, iso_today),
-    )
-    for p in promised:
-        covered = loads(p["invoice_numbers"], [])
-        if not covered or set(covered) & set(numbers):
-            return "a payment promise covers it"
-    return None
-
-
 # -- the drain ------------------------------------------------------------------------------
 
 
 def _claim(store: Store, row: dict[str, Any], today: date, at: str, report: DrainReport) -> bool:
     with store.transaction():
-        current = store.one("SELECT * FROM outbox WHERE id = ?", (row["id"],))
+        current = outbox_store.outbox_row(store, row["id"])
         if current is None or current["status"] != "queued":
             return False
         why = last_look(store, current, today)
         if why is not None:
-            store.execute(
-                "UPDATE outbox SET status = 'cancelled', last_error = ? WHERE id = ?",
-                (why, row["id"]),
-            )
+            outbox_store.set_cancelled(store, row["id"], why)
             revert_steps(store, current, at)
             record_event(
                 store,
@@ -285,11 +157,7 @@ def _claim(store: Store, row: dict[str, Any], today: date, at: str, report: Drai
             )
             report.cancelled.append(row["id"])
             return False
-        store.execute(
-            "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
-            " WHERE id = ? AND status = 'queued'",
-            (at, row["id"]),
-        )
+        outbox_store.claim_queued(store, row["id"], at)
     return True
 
 
@@ -302,7 +170,7 @@ def _backoff(
     report: DrainReport,
 ) -> None:
     at = iso_utc(now)
-    attempts = int(store.scalar("SELECT attempts FROM outbox WHERE id = ?", (row["id"],)) or 1)
+    attempts = outbox_store.attempts(store, row["id"])
     with store.transaction():
         if attempts >= MAX_ATTEMPTS:
             _fail(store, row, at, f"gave up after {attempts} attempts: {error}", "send_failed")
@@ -311,10 +179,7 @@ def _backoff(
         cap = max(config.daemon.backoff_max_seconds, BASE_DELAY_SECONDS)
         delay = min(cap, BASE_DELAY_SECONDS * 2 ** (attempts - 1))
         retry = sending_window(config).next_opening(now + timedelta(seconds=delay))
-        store.execute(
-            "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ? WHERE id = ?",
-            (iso_utc(retry), str(error), row["id"]),
-        )
+        outbox_store.requeue(store, row["id"], not_before=iso_utc(retry), error=str(error))
         record_event(
             store,
             "send_deferred",
@@ -352,9 +217,7 @@ def review_outbox_row(
 
 
 def _fail(store: Store, row: dict[str, Any], at: str, why: str, item_type: str) -> None:
-    store.execute(
-        "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (why, row["id"])
-    )
+    outbox_store.set_failed(store, row["id"], why)
     revert_steps(store, row, at)
     review_outbox_row(
         store,
@@ -372,16 +235,6 @@ def _fail(store: Store, row: dict[str, Any], at: str, why: str, item_type: str) 
         outbox_id=row["id"],
         at=at,
         detail={"error": why},
-    )
-
-
-def flag_undeliverable(
-    store: Store, debtor_id: str | None, address: str, why: str, at: str
-) -> None:
-    store.execute(
-        "UPDATE debtor_emails SET status = 'undeliverable', status_reason = ?, status_at = ?"
-        " WHERE email = ? AND (? IS NULL OR debtor_id = ?)",
-        (why, at, address.lower(), debtor_id, debtor_id),
     )
 
 
@@ -413,51 +266,6 @@ def _permanent(
     report.failed.append(row["id"])
 
 
-def _copy(imap: Any, config: Config, store: Store, row: dict[str, Any], search: bool) -> None:
-    folder = config.imap.sent_folder
-    if not (search and imap.search_header(folder, "Message-ID", row["message_id"])):
-        imap.append(folder, row["raw"], flags=("\\Seen",))
-    store.execute("UPDATE outbox SET in_sent_folder = 1 WHERE id = ?", (row["id"],))
-
-
-class _Imap:
-    """One lazily opened IMAP session for the whole drain."""
-
-    def __init__(self, factory: ImapFactory | None) -> None:
-        self.factory, self.box, self.broken = factory, None, False
-
-    def get(self) -> Any:
-        if self.factory is None or self.broken:
-            return None
-        if self.box is None:
-            self.box = self.factory()
-        return self.box
-
-    def close(self) -> None:
-        if self.box is not None:
-            with contextlib.suppress(Exception):
-                self.box.logout()
-
-
-def _copy_row(
-    imap: _Imap,
-    config: Config,
-    store: Store,
-    row: dict[str, Any],
-    search: bool,
-    report: DrainReport,
-) -> None:
-    try:
-        box = imap.get()
-        if box is None:
-            return
-        _copy(box, config, store, row, search)
-        report.copied += 1
-    except (MailError, OSError) as exc:
-        imap.broken = True
-        report.errors.append(f"copy to {config.imap.sent_folder} failed: {exc}")
-
-
 def drain_outbox(
     store: Store,
     config: Config,
@@ -470,86 +278,79 @@ def drain_outbox(
     """Send what is due at ``now``; see the module docstring for the guarantees."""
     report = DrainReport()
     at = iso_utc(now)
-    imap = _Imap(imap_factory if imap_factory is not None else default_imap_factory(config))
+    imap = ImapSession(imap_factory if imap_factory is not None else default_imap_factory(config))
     try:
-        for row in store.query(
-            "SELECT * FROM outbox WHERE status = 'sent' AND in_sent_folder = 0 ORDER BY id"
-        ):
-            _copy_row(imap, config, store, row, True, report)
+        for row in outbox_store.sent_not_copied(store):
+            copy_row(imap, config, store, row, True, report)
         if not sending_window(config).allows(now):
             report.outside_window = True
             return report
         if store.get_state("global_pause") == "1":
             report.paused = True
             return report
-        budget: int | None = None
-        rate = config.smtp.rate_limit_per_minute
-        if rate > 0:
-            recent = store.scalar(
-                "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND sent_at > ?",
-                (iso_utc(now - timedelta(minutes=1)),),
-            )
-            budget = max(rate - int(recent or 0), 0)
-        sql = (
-            "SELECT * FROM outbox WHERE status = 'queued'"
-            " AND (not_before IS NULL OR not_before <= ?) ORDER BY not_before, id"
-        )
-        rows = store.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (at,))
+        budget = _rate_budget(store, config, now)
         send = smtp_send or _default_smtp()
         today = _local_day(now, config)
-        for row in rows:
+        for row in outbox_store.due_rows(store, at, limit):
             if budget is not None and budget <= 0:
                 report.rate_limited = True
                 break
             if not _claim(store, row, today, at, report):
                 continue
             crash_point("after_claim")
-            recipients = loads(row["recipients"], [])
-            try:
-                refused = send(
-                    config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients
-                )
-            except PermanentMailError as exc:
-                _permanent(store, row, now, exc, report)
+            if not _send_one(store, config, row, send, now, report):
                 continue
-            except (TransientMailError, MailError, OSError, TimeoutError) as exc:
-                _backoff(store, config, row, now, exc, report)
-                continue
-            crash_point("after_send")
-            with store.transaction():
-                mark_sent(store, config, row, now)
-                # Some senders report recipients refused while the others accepted the mail.
-                refused_map = (
-                    refused if isinstance(refused, dict) else getattr(refused, "refused", {})
-                )
-                for address, detail in (refused_map or {}).items():
-                    flag_undeliverable(store, row["debtor_id"], address, str(detail), at)
-            report.sent.append(row["id"])
             if budget is not None:
                 budget -= 1
             crash_point("after_mark")
-            _copy_row(imap, config, store, row, False, report)
+            copy_row(imap, config, store, row, False, report)
     finally:
         imap.close()
     return report
 
 
+def _rate_budget(store: Store, config: Config, now: datetime) -> int | None:
+    """How many mails may still leave in this minute (None: no limit)."""
+    rate = config.smtp.rate_limit_per_minute
+    if rate <= 0:
+        return None
+    recent = outbox_store.sent_since(store, iso_utc(now - timedelta(minutes=1)))
+    return max(rate - recent, 0)
+
+
+def _send_one(
+    store: Store,
+    config: Config,
+    row: dict[str, Any],
+    send: SmtpSend,
+    now: datetime,
+    report: DrainReport,
+) -> bool:
+    """Hand a claimed row to SMTP and record the outcome; True when it was accepted."""
+    recipients = loads(row["recipients"], [])
+    try:
+        refused = send(config.smtp, row["raw"], mail_from=row["mail_from"], recipients=recipients)
+    except PermanentMailError as exc:
+        _permanent(store, row, now, exc, report)
+        return False
+    except (TransientMailError, MailError, OSError, TimeoutError) as exc:
+        _backoff(store, config, row, now, exc, report)
+        return False
+    crash_point("after_send")
+    at = iso_utc(now)
+    with store.transaction():
+        mark_sent(store, config, row, now)
+        # Some senders report recipients refused while the others accepted the mail.
+        refused_map = refused if isinstance(refused, dict) else getattr(refused, "refused", {})
+        for address, detail in (refused_map or {}).items():
+            flag_undeliverable(store, row["debtor_id"], address, str(detail), at)
+    report.sent.append(row["id"])
+    return True
+
+
 def outbox_rows(store: Store, status: str | None = None) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT id, kind, debtor_id, step, step_name, message_id, recipients, subject, status,"
-        " attempts, not_before, last_error, created_at, sent_at, in_sent_folder, sha256,"
-        " invoice_numbers FROM outbox"
-    )
-    params: tuple[Any, ...] = ()
-    if status:
-        sql += " WHERE status = ?"
-        params = (status,)
-    rows = store.query(sql + " ORDER BY id", params)
-    for r in rows:
-        r["recipients"] = loads(r["recipients"], [])
-        r["invoice_numbers"] = loads(r["invoice_numbers"], [])
-        r["in_sent_folder"] = bool(r["in_sent_folder"])
-    return rows
+    """The outbox listing (dunmail outbox), oldest first."""
+    return outbox_store.outbox_rows(store, status)
 
 
 def parse_when(text: str) -> datetime:

@@ -12,6 +12,7 @@ from daemon.adapters.store import letters as letter_store
 from daemon.adapters.store.cases import open_case
 from daemon.adapters.store.db import Store, dumps
 from daemon.adapters.store.events import record_event
+from daemon.adapters.store.ladder_state import date_posted_step, revert_invoice
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.claims import book_sent_claims
 from daemon.app.letters import (
@@ -23,6 +24,7 @@ from daemon.app.letters import (
 )
 from daemon.config import Config
 from daemon.domain.dunning_planner import ActionKind, letter_action
+from daemon.domain.ladder_state import reversals
 from daemon.domain.letter import letter_deadline, presumed_receipt
 
 __all__ = ["LetterRefused", "cancel_letter", "letter_on_demand", "post_letter", "print_letter"]
@@ -108,7 +110,7 @@ def post_letter(
         )
         if row["step"]:
             numbers = [a["number"] for a in decision.get("advances", [])]
-            letter_store.date_invoice_steps(
+            date_posted_step(
                 store,
                 numbers,
                 row["step"],
@@ -200,8 +202,6 @@ def _too_short(row: dict[str, Any], posted_on: date, config: Config) -> str | No
 def cancel_letter(store: Store, letter_id: int, now: datetime, actor: str) -> dict[str, Any]:
     """A letter that will not be posted: out of the queue, and the ladder step it took is
     given back to its invoices (planned again, never skipped), as for a mail that never left."""
-    from daemon.app.outbox import revert_steps
-
     row = letter_store.letter(store, letter_id)
     if row is None:
         raise LetterRefused(f"no letter #{letter_id} (see dunmail letters list)")
@@ -210,7 +210,8 @@ def cancel_letter(store: Store, letter_id: int, now: datetime, actor: str) -> di
     at = iso_utc(now)
     with store.transaction():
         letter_store.mark_cancelled(store, letter_id)
-        revert_steps(store, {"decision": dumps(row["decision"])}, at)
+        for reversal in reversals(row["decision"]):
+            revert_invoice(store, reversal, at)
         record_event(
             store,
             "letter_cancelled",
@@ -234,8 +235,8 @@ def letter_on_demand(
 ) -> tuple[int, MadeLetter]:
     """``dunmail letter DEBTOR``: the letter for a step, stored with the case and put in the
     print queue (it holds no ladder step up). LetterRefused says why none can be made."""
-    from daemon.app.dunning import load_snapshots, plan_settings
     from daemon.app.ladder_steps import send_moment
+    from daemon.app.planner_snapshot import load_snapshots, plan_settings
 
     today = now.astimezone(config.office.tz).date()
     snapshot = next(

@@ -9,13 +9,12 @@ from string import Formatter
 from typing import Any
 
 from daemon.adapters.qr import epc_qr_png
-from daemon.adapters.templates import LANGUAGES, render
+from daemon.adapters.templates import LANGUAGES
+from daemon.app.mail_composer import compose_mail, mail_context
 from daemon.app.mailout import (
     OutgoingMail,
-    clean_header,
     derived_message_id,
     mail_domain,
-    office_context,
     plus_address,
     reminder_message_id,
 )
@@ -101,44 +100,47 @@ def context_for(action: Action, config: Config, debtor_name: str, today: date) -
     # link and the QR code keep the normalised value.
     if len(action.invoices) == 1:
         shown = display_reference(shown, action.invoices[0].reference_kind)
-    return {
-        "office": office_context(office),
-        "debtor": {"id": action.debtor_id, "name": clean_header(debtor_name)},
-        "today": today,
-        "step": {"name": action.step_name or "", "number": action.step or 0},
-        "invoices": [
-            {
-                "number": i.number,
-                "issue_date": i.issue_date,
-                "due_date": i.due_date,
-                "amount": i.amount,
-                "open": i.open,
-                "currency": i.currency,
-                "reference": display_reference(i.reference, i.reference_kind),
-                "overdue_days": max((today - i.due_date).days, 0),
-                "overdue": i.due_date < today,
-            }
-            for i in action.invoices
-        ],
-        "currency": currency,
-        "amount_due": action.amount_due,
-        "costs": action.charges.costs,
-        # The working, said in the debtor's language (the decision log keeps English).
-        "cost_lines": render_lines(action.charges.cost_lines, lang),
-        "costs_basis": action.charges.costs_basis,
-        "interest": action.charges.interest,
-        "interest_lines": render_lines(action.charges.interest_lines, lang),
-        "interest_convention": render_convention(action.charges.interest_convention, lang),
-        "total": total,
-        "other_amounts": [{"currency": c, "amount": a} for c, a in action.other_amounts],
-        "notice_costs": action.notice_costs if action.notice_costs is not None else Decimal(0),
-        "notice_cost_lines": render_lines(action.notice_cost_lines, lang),
-        "notice_invoices": list(action.notice_invoices),
-        "deadline": action.deadline,
-        "payment_reference": shown,
-        "payment_link": link,
-        "qr": False,
-    }
+    return mail_context(
+        office,
+        debtor_id=action.debtor_id,
+        debtor_name=debtor_name,
+        values={
+            "today": today,
+            "step": {"name": action.step_name or "", "number": action.step or 0},
+            "invoices": [
+                {
+                    "number": i.number,
+                    "issue_date": i.issue_date,
+                    "due_date": i.due_date,
+                    "amount": i.amount,
+                    "open": i.open,
+                    "currency": i.currency,
+                    "reference": display_reference(i.reference, i.reference_kind),
+                    "overdue_days": max((today - i.due_date).days, 0),
+                    "overdue": i.due_date < today,
+                }
+                for i in action.invoices
+            ],
+            "currency": currency,
+            "amount_due": action.amount_due,
+            "costs": action.charges.costs,
+            # The working, said in the debtor's language (the decision log keeps English).
+            "cost_lines": render_lines(action.charges.cost_lines, lang),
+            "costs_basis": action.charges.costs_basis,
+            "interest": action.charges.interest,
+            "interest_lines": render_lines(action.charges.interest_lines, lang),
+            "interest_convention": render_convention(action.charges.interest_convention, lang),
+            "total": total,
+            "other_amounts": [{"currency": c, "amount": a} for c, a in action.other_amounts],
+            "notice_costs": action.notice_costs if action.notice_costs is not None else Decimal(0),
+            "notice_cost_lines": render_lines(action.notice_cost_lines, lang),
+            "notice_invoices": list(action.notice_invoices),
+            "deadline": action.deadline,
+            "payment_reference": shown,
+            "payment_link": link,
+            "qr": False,
+        },
+    )
 
 
 def build_mail(
@@ -159,20 +161,19 @@ def build_mail(
     context["letter_attached"] = letter_attached
     png = _qr(action, config, action.total) if action.kind == "reminder" else None
     context["qr"] = png is not None
-    rendered = render(action.template or action.kind, lang, context)
     reply_to = config.office.reply_to or config.office.email
     if config.dunning.reply_plus_tag and case_token:
         reply_to = plus_address(reply_to, case_token)
-    mail = OutgoingMail(
+    mail = compose_mail(
+        config.office,
         kind=action.kind,
         message_id=message_id,
-        from_name=config.office.name,
-        from_address=config.office.email,
-        to=action.to,
-        rendered=rendered,
-        date=now,
-        reply_to=reply_to,
+        template=action.template or action.kind,
         language=lang,
+        context=context,
+        to=action.to,
+        now=now,
+        reply_to=reply_to,
         inline_png=png,
     )
     return mail, context

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from daemon.adapters.letter_pdf import LetterError
 from daemon.adapters.store import letters as letter_store
+from daemon.adapters.store.ladder_state import pass_over_step
 from daemon.app.letters import address_of, asset_checks
 from daemon.app.review_context import ActionContext as _Ctx
 from daemon.app.review_context import Result, ReviewError
@@ -76,7 +77,7 @@ def skip_step(ctx: _Ctx) -> Result:
         )
     if int(number) == len(ladder.steps):
         raise _error(f"step '{step.name}' is the ladder's last: nothing would follow by mail")
-    moved = letter_store.pass_over_step(
+    moved = pass_over_step(
         ctx.store, ctx.item["invoice_numbers"], int(number), step.name, ctx.today.isoformat(),
         ctx.at,
     )  # fmt: skip

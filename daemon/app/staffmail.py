@@ -22,8 +22,8 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item, decode_item, review_item
 from daemon.adapters.store.review import wake_snoozed
-from daemon.adapters.templates import render
 from daemon.app.bankmail import authenticate, claimed_senders, sender_of
+from daemon.app.mail_composer import compose_mail, mail_context
 from daemon.app.mailout import OutgoingMail, derived_message_id, enqueue, mail_domain
 from daemon.app.review import ActionRequest, MailRetry, ReviewError, act, allowed_actions
 from daemon.config import Config
@@ -66,17 +66,16 @@ def _mail(
     in_reply_to: str | None = None,
 ) -> OutgoingMail:
     office = config.office
-    lang = staff_language(config)
-    rendered = render(template, lang, {"office_name": office.name, **context})
-    return OutgoingMail(
+    return compose_mail(
+        office,
         kind=kind,
         message_id=derived_message_id(kind, seed, mail_domain(office.email)),
-        from_name=f"dunmail ({office.name})",
-        from_address=office.email,
+        template=template,
+        language=staff_language(config),
+        context=mail_context(office, values=context),
         to=(to,),
-        rendered=rendered,
-        date=now,
-        language=lang,
+        now=now,
+        from_name=f"dunmail ({office.name})",
         in_reply_to=in_reply_to,
         references=(in_reply_to,) if in_reply_to else (),
         auto_submitted="auto-generated",

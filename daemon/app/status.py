@@ -10,7 +10,8 @@ from daemon.adapters.instance_lock import InstanceLock
 from daemon.adapters.store import status as status_store
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.intake import latest_invoice_intake
-from daemon.app.dunning import bank_freshness, invoice_freshness, plan
+from daemon.app.dunning import plan
+from daemon.app.freshness import bank_freshness, invoice_freshness
 from daemon.app.preview import action_view
 from daemon.config import Config
 from daemon.domain.dunning_planner import ActionKind

@@ -252,15 +252,15 @@ def waive_costs_command(
         dunmail cases waive-costs D-1001 --reason "goodwill: first late payment in 10 years"
     """
     from daemon.adapters.clock import iso_utc
-    from daemon.adapters.store.claims import open_case_id
     from daemon.app.claims import WaiveRefused, waive_claims
+    from daemon.app.listings import open_case_of
 
     store = app.store()
     try:
         debtor_id, _invoice = casefile.resolve_target(store, key)
     except casefile.CaseError as exc:
         raise _fail(exc) from exc
-    case_id = open_case_id(store, debtor_id)
+    case_id = open_case_of(store, debtor_id)
     if case_id is None:
         raise click.ClickException(f"{debtor_id} has no open case: nothing to waive")
     kinds = ["costs", "interest"] if with_interest else ["costs"]

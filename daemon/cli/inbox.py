@@ -12,9 +12,9 @@ import click
 from daemon.adapters.clock import iso_utc, utc_now
 from daemon.adapters.mailerrors import MailError
 from daemon.adapters.store.db import loads
-from daemon.adapters.store.inbox import inbox_row, inbox_rows
 from daemon.app.inbox_processing import retry_message
 from daemon.app.ingestion import fetch_mail, import_message
+from daemon.app.listings import inbox_list, inbox_message
 from daemon.app.mailbox import PassReport
 from daemon.app.server_actions import pending_refile_note
 from daemon.cli.context import AppContext, echo_json, echo_table, parse_now, pass_app
@@ -46,7 +46,7 @@ def list_command(app: AppContext, status: str | None, limit: int, as_json: bool)
 
         dunmail inbox list --status review --json | jq '.[].subject'
     """
-    rows = inbox_rows(app.store(), status=status, limit=limit)
+    rows = inbox_list(app.store(), status=status, limit=limit)
     if as_json:
         echo_json(rows)
     else:
@@ -68,7 +68,7 @@ def show_command(app: AppContext, inbox_id: int, show_raw: bool, as_json: bool) 
 
         dunmail inbox show 42
     """
-    row = inbox_row(app.store(), inbox_id)
+    row = inbox_message(app.store(), inbox_id)
     if row is None:
         raise click.ClickException(f"no inbox message {inbox_id}; see: dunmail inbox list")
     raw = row.pop("raw")
@@ -109,7 +109,7 @@ def retry_command(app: AppContext, inbox_id: int, now_text: str | None) -> None:
         status = retry_message(app.store(), app.config, inbox_id, now=parse_now(now_text))
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    row = inbox_row(app.store(), inbox_id) or {}
+    row = inbox_message(app.store(), inbox_id) or {}
     suffix = f": {row.get('error')}" if status == "shunted" else ""
     note = pending_refile_note(row)
     suffix += f" ({note})" if note else ""
@@ -150,7 +150,7 @@ def import_command(
         except (OSError, ValueError) as exc:
             outcomes.append({"file": name, "inbox_id": None, "status": "error", "error": str(exc)})
             continue
-        row = inbox_row(store, inbox_id) or {}
+        row = inbox_message(store, inbox_id) or {}
         outcomes.append(
             {
                 "file": name,

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from daemon.adapters.store import intake as intake_store
 from daemon.app.intake import IntakeReport, retry_failed, run_intake
+from daemon.app.listings import intake_files
 from daemon.app.snapshots import apply_held
 from daemon.cli.context import AppContext, actor_of, echo_json, echo_table, parse_now, pass_app
 
@@ -37,7 +37,7 @@ def list_command(app: AppContext, status: str | None, as_json: bool) -> None:
 
         dunmail intake list --status failed --json | jq '.[].reason'
     """
-    rows = intake_store.file_rows(app.store(), status)
+    rows = intake_files(app.store(), status)
     views = [_view(r) for r in rows]
     if as_json:
         echo_json(views)

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 import click
 
-from daemon.adapters.store.invoices import invoice_rows
 from daemon.app.debtors import debtor_list
 from daemon.app.intake import record_cli_import, record_held_path
 from daemon.app.invoice_mappings import UnknownMapping, describe_mappings, resolve_mapping
 from daemon.app.invoices import ImportRejected, import_invoices, invoice_view
+from daemon.app.listings import invoice_list
 from daemon.app.snapshots import snapshot_time, take_snapshot
 from daemon.cli.context import (
     AppContext,
@@ -257,7 +257,7 @@ def list_command(app: AppContext, status: str | None, debtor_id: str | None, as_
 
         dunmail invoices list --status open --json | jq '.[].open_amount'
     """
-    rows = [invoice_view(r) for r in invoice_rows(app.store(), status=status, debtor_id=debtor_id)]
+    rows = [invoice_view(r) for r in invoice_list(app.store(), status=status, debtor_id=debtor_id)]
     if as_json:
         echo_json(rows)
     else:

@@ -8,9 +8,9 @@ import click
 
 from daemon.adapters.letter_pdf import LetterError
 from daemon.adapters.privatefiles import FilePolicy, write_private
-from daemon.adapters.store import letters as letter_store
 from daemon.app import print_queue as letter_app
 from daemon.app.casefile import CaseError, resolve_target
+from daemon.app.listings import letter_list
 from daemon.cli.context import (
     AppContext,
     actor_of,
@@ -56,7 +56,7 @@ def list_command(app: AppContext, status: str | None, debtor_id: str | None, as_
 
         dunmail letters list --status queued --json | jq '.[].id'
     """
-    rows = letter_store.list_letters(app.store(), status=status, debtor_id=debtor_id)
+    rows = letter_list(app.store(), status=status, debtor_id=debtor_id)
     if as_json:
         echo_json(rows)
         return

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 import click
 
-from daemon.adapters.store import bank
-from daemon.adapters.store.invoices import debtor_names, invoice_debtors
+from daemon.app.listings import invoice_owners, payment_details, payment_list
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
 from daemon.cli.human import debtor_label
 
@@ -37,17 +33,12 @@ def list_command(app: AppContext, status: str | None, as_json: bool) -> None:
         dunmail payments list --status unmatched --json | jq '.[].amount'
     """
     store = app.store()
-    rows = bank.transaction_rows(store, status)
-    by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for allocation in bank.live_allocations(store):
-        by_tx[allocation["transaction_id"]].append(allocation)
-    views = [bank.payment_view(r, by_tx.get(r["id"], [])) for r in rows]
+    views = payment_list(store, status)
     if as_json:
         echo_json(views)
         return
     numbers = [a["invoice"] for v in views for a in v["allocations"]]
-    owner = invoice_debtors(store, numbers)
-    names = debtor_names(store, owner.values())
+    owner, names = invoice_owners(store, numbers)
     for v in views:
         v["invoices"] = [a["invoice"] for a in v["allocations"]]
         debtors = dict.fromkeys(owner[n] for n in v["invoices"] if n in owner)
@@ -77,7 +68,7 @@ def show_command(app: AppContext, payment_id: int) -> None:
 
         dunmail payments show 42
     """
-    details = bank.payment_details(app.store(), payment_id)
+    details = payment_details(app.store(), payment_id)
     if details is None:
         raise click.ClickException(
             f"payment {payment_id} does not exist; see dunmail payments list"

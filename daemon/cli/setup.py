@@ -11,8 +11,8 @@ import click
 from daemon.adapters import dropfolder
 from daemon.adapters.invoice_pdfs import folder_problem
 from daemon.adapters.store.db import schema_version
-from daemon.adapters.store.migrations import MIGRATIONS
 from daemon.adapters.templates import templates_dir
+from daemon.app.listings import latest_schema_version
 from daemon.app.preflight import template_problems
 from daemon.cli.context import AppContext, echo_json, pass_app
 from daemon.config import Config, ConfigError
@@ -30,7 +30,7 @@ def init_command(app: AppContext) -> None:
     store = app.store(create=True)
     version = schema_version(store)
     click.echo(
-        f"database {store.path} is at schema version {version} (latest {MIGRATIONS[-1].version})"
+        f"database {store.path} is at schema version {version} (latest {latest_schema_version()})"
     )
 
 

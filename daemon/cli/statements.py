@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import click
 
-from daemon.adapters.store import bank
 from daemon.adapters.store.db import loads
+from daemon.app.listings import statement_list
 from daemon.app.statement_zip import StatementError, unzip_members
 from daemon.app.statements import import_statement_files
 from daemon.cli.context import AppContext, echo_json, echo_table, pass_app
@@ -335,7 +335,7 @@ def list_command(app: AppContext, as_json: bool) -> None:
             "warnings": loads(r["warnings"], []),
             "imported_at": r["imported_at"],
         }
-        for r in bank.statement_rows(app.store())
+        for r in statement_list(app.store())
     ]
     if as_json:
         echo_json(rows)

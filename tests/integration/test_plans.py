@@ -175,11 +175,9 @@ def test_debtor_templates_render_in_every_language(name: str, lang: str) -> None
     from decimal import Decimal
 
     context = {
-        "office_name": "Office",
-        "office_email": "o@x.test",
-        "office_phone": "",
-        "iban": "NL91",
-        "debtor_name": "Debtor",
+        # the one template-context shape (daemon.app.mail_composer.mail_context, #14)
+        "office": {"name": "Office", "email": "o@x.test", "phone": "", "iban": "NL91"},
+        "debtor": {"id": "D", "name": "Debtor"},
         "plan_id": 1,
         "currency": "EUR",
         "total": Decimal("900"),

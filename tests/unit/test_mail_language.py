@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from daemon.adapters.templates import LANGUAGES, render, templates_dir
-from daemon.app.mailout import office_context
+from daemon.app.mail_composer import mail_context
 from daemon.app.reminder_mail import build_mail
 from daemon.config import Config, OfficeSettings
 from daemon.domain.dunning_planner import Action, ActionKind
@@ -214,14 +214,8 @@ def _invoice_rows() -> list[dict[str, Any]]:
 def _plain_context(template: str) -> dict[str, Any]:
     """The context the app gives each non-ladder mail (replies.py, promises.py, plans.py,
     casefile.py), with values of the kinds those modules pass."""
-    office = {
-        "office": office_context(BE_OFFICE),
-        "office_name": BE_OFFICE.name,
-        "office_email": BE_OFFICE.email,
-        "office_phone": BE_OFFICE.phone,
-        "iban": BE_OFFICE.iban,
-        "debtor_name": "Jansen",
-    }
+    # The one template-context shape (daemon.app.mail_composer.mail_context, #14).
+    office = mail_context(BE_OFFICE, debtor_id="D-1", debtor_name="Jansen")
     invoices = _invoice_rows()
     plan = {
         "plan_id": 7,

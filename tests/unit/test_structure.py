@@ -5,6 +5,12 @@
   anywhere else fails with its file and line.
 * No import cycles among ``daemon`` and ``parsers`` modules, also not through a function-level
   or ``TYPE_CHECKING`` import (a lazy import hides a cycle; it does not remove it).
+* One owner of ladder state: only ``daemon/adapters/store/ladder_state.py`` writes an
+  invoice's ladder columns (daemon/domain/ladder_state.py); any other writer fails with its
+  file and line.
+* One composer of outgoing mail: only ``daemon/app/mail_composer.py`` renders a mail
+  template into an ``OutgoingMail``; any other module that builds one or renders a template
+  fails with its file and line (``COMPOSING_NOT_YET_MOVED`` names what is left).
 * The dependency rule: the domain imports no shell (app, adapters, cli, cycle, config I/O);
   parsers import nothing from ``daemon``; adapters import neither app nor cli; the CLI calls
   use cases, not the store.
@@ -27,28 +33,12 @@ STORE = "daemon/adapters/store/"
 
 # Files outside the store that still hold SQL, and how many statements (a SQL string literal,
 # or an ``.execute(...)`` whose SQL is not a literal in the call). Shrink these; never grow
-# them, never add a file. Being edited elsewhere at the time of #14, moved in a later session.
-SQL_NOT_YET_MOVED: dict[str, int] = {
-    "daemon/app/outbox.py": 19,
-    "daemon/app/dunning.py": 10,
-    "daemon/app/invoices.py": 5,
-    "daemon/app/mailout.py": 1,
-}
+# them, never add a file. Empty since #14: every statement is in the store.
+SQL_NOT_YET_MOVED: dict[str, int] = {}
 
 # Import edges that break the dependency rule and are not yet undone: (file, imported module).
-# The CLI still reads these stores directly for its listings; each goes once a use case
-# (daemon/app/…) offers the view.
-DEPENDENCY_NOT_YET_FIXED: set[tuple[str, str]] = {
-    ("daemon/cli/cases.py", "daemon.adapters.store.claims"),
-    ("daemon/cli/inbox.py", "daemon.adapters.store.inbox"),
-    ("daemon/cli/intake.py", "daemon.adapters.store.intake"),
-    ("daemon/cli/invoices.py", "daemon.adapters.store.invoices"),
-    ("daemon/cli/letters.py", "daemon.adapters.store.letters"),
-    ("daemon/cli/payments.py", "daemon.adapters.store.bank"),
-    ("daemon/cli/payments.py", "daemon.adapters.store.invoices"),
-    ("daemon/cli/setup.py", "daemon.adapters.store.migrations"),
-    ("daemon/cli/statements.py", "daemon.adapters.store.bank"),
-}
+# Empty since #14: the CLI's listings are use cases in daemon/app/listings.py.
+DEPENDENCY_NOT_YET_FIXED: set[tuple[str, str]] = set()
 
 # Import cycles not yet broken, each as the sorted tuple of its modules.
 CYCLES_NOT_YET_BROKEN: set[tuple[str, ...]] = set()
@@ -177,6 +167,125 @@ def test_sql_check_can_fail() -> None:
     assert lines == [2, 3, 4]
     problems = sql_problems({"daemon/app/new.py": sql_sites(probe)}, {})
     assert "daemon/app/new.py:2" in problems[0] and "daemon/app/new.py:4" in problems[0]
+
+
+# --- one owner of ladder state ----------------------------------------------------------------
+
+_SETS = re.compile(
+    r"\b(?:UPDATE\s+invoices\s+SET|INSERT\s+(?:OR\s+[A-Z]+\s+)?INTO\s+invoices)\b"
+    r"([\s\S]*)",
+    re.IGNORECASE,
+)
+
+
+def ladder_writes(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, column) for each SQL literal that writes a ladder column of ``invoices``."""
+    from daemon.domain.ladder_state import LADDER_COLUMNS
+
+    found = []
+    for node in ast.walk(tree):
+        match = _SETS.search(_literal(node) or "")
+        if match is None:
+            continue
+        assigned = match.group(1).split(" WHERE ")[0]
+        for column in LADDER_COLUMNS:
+            if re.search(rf"\b{column}\b\s*(=|,|\))", assigned):
+                found.append((node.lineno, column))
+    return sorted(found)
+
+
+def ladder_problems(trees: dict[str, ast.AST], owner: str) -> list[str]:
+    return [
+        f"{name}:{line} writes invoices.{column}; only {owner} changes ladder state"
+        f" (call it, see daemon/domain/ladder_state.py)"
+        for name, tree in sorted(trees.items())
+        if name != owner
+        for line, column in ladder_writes(tree)
+    ]
+
+
+def test_one_owner_of_ladder_state() -> None:
+    from daemon.domain.ladder_state import OWNER
+
+    problems = ladder_problems({rel(p): tree_of(p) for p in source_files()}, OWNER)
+    assert not problems, "\n".join(problems)
+    assert ladder_writes(tree_of(ROOT / OWNER)), "the owner writes the ladder state"
+
+
+def test_ladder_check_can_fail() -> None:
+    probe = ast.parse(
+        'A = "UPDATE invoices SET status = ? WHERE dunning_step = ?"\n'
+        'B = "UPDATE invoices SET last_step_date = ?, updated_at = ? WHERE number = ?"\n'
+        'C = (\n    "UPDATE invoices SET paid_cents = ?,"\n    " formal_notice_date = NULL"\n)\n'
+    )
+    assert ladder_problems({"daemon/app/x.py": probe}, "owner.py") == [
+        "daemon/app/x.py:2 writes invoices.last_step_date; only owner.py changes ladder state"
+        " (call it, see daemon/domain/ladder_state.py)",
+        "daemon/app/x.py:4 writes invoices.formal_notice_date; only owner.py changes ladder state"
+        " (call it, see daemon/domain/ladder_state.py)",
+    ]
+
+
+# --- one composer of outgoing mail -------------------------------------------------------------
+
+COMPOSER = "daemon/app/mail_composer.py"
+TEMPLATES = "daemon.adapters.templates"
+
+# Modules that still render a template or build an OutgoingMail themselves: (file) → why.
+# Shrink it; never add a file.
+COMPOSING_NOT_YET_MOVED: dict[str, str] = {
+    # The paper letter renders the reminder's prose from the same context (context_for), but
+    # into a Letter, not a mail.
+    "daemon/app/letters.py": "the paper letter's prose, not a mail",
+    # Reply handling was being reworked in another session at the time of #14.
+    "daemon/app/replies.py": "automatic answers to debtors' replies",
+}
+
+
+def composing_sites(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) for each template render import and each OutgoingMail(...) built."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == TEMPLATES:
+            if any(alias.name == "render" for alias in node.names):
+                found.append((node.lineno, f"imports render from {TEMPLATES}"))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name == "OutgoingMail":
+                found.append((node.lineno, "builds an OutgoingMail"))
+    return sorted(found)
+
+
+def composing_problems(trees: dict[str, ast.AST], allowed: dict[str, str]) -> list[str]:
+    return [
+        f"{name}:{line} {what}; outgoing mail is composed in {COMPOSER}"
+        " (mail_context + compose_mail)"
+        for name, tree in sorted(trees.items())
+        if name != COMPOSER and name not in allowed
+        for line, what in composing_sites(tree)
+    ]
+
+
+def test_one_composer_of_outgoing_mail() -> None:
+    trees = {rel(p): tree_of(p) for p in source_files() if not rel(p).startswith("parsers/")}
+    problems = composing_problems(trees, COMPOSING_NOT_YET_MOVED)
+    assert not problems, "\n".join(problems)
+    still = {name for name in COMPOSING_NOT_YET_MOVED if composing_sites(trees[name])}
+    assert still == set(COMPOSING_NOT_YET_MOVED), "composes no more: drop it from the list"
+
+
+def test_composer_check_can_fail() -> None:
+    probe = ast.parse(
+        "from daemon.adapters.templates import render\n"
+        "def f():\n    return mailout.OutgoingMail(kind='x')\n"
+    )
+    assert composing_problems({"daemon/app/x.py": probe}, {}) == [
+        f"daemon/app/x.py:1 imports render from {TEMPLATES}; outgoing mail is composed in"
+        f" {COMPOSER} (mail_context + compose_mail)",
+        f"daemon/app/x.py:3 builds an OutgoingMail; outgoing mail is composed in {COMPOSER}"
+        " (mail_context + compose_mail)",
+    ]
 
 
 # --- imports -----------------------------------------------------------------------------------

@@ -97,23 +97,6 @@ def carrier_sent_at(store: Store, letter_id: int) -> str | None:
     return str(value) if value else None
 
 
-def pass_over_step(
-    store: Store, numbers: Sequence[str], step: int, step_name: str, day: str, now: str
-) -> list[str]:
-    """The invoices that have not taken ladder step ``step`` pass it over (no letter): the
-    ladder goes on from ``day`` with the next step. Returns the numbers moved."""
-    moved = []
-    for number in numbers:
-        cursor = store.execute(
-            "UPDATE invoices SET dunning_step = ?, last_step_name = ?, last_step_date = ?,"
-            " updated_at = ? WHERE number = ? AND dunning_step < ?",
-            (step, step_name, day, now, number, step),
-        )
-        if cursor.rowcount:
-            moved.append(number)
-    return moved
-
-
 def link_outbox(store: Store, letter_id: int, outbox_id: int) -> None:
     store.execute("UPDATE letters SET outbox_id = ? WHERE id = ?", (outbox_id, letter_id))
 
@@ -169,27 +152,6 @@ def mark_posted(
 
 def mark_cancelled(store: Store, letter_id: int) -> None:
     store.execute("UPDATE letters SET status = 'cancelled' WHERE id = ?", (letter_id,))
-
-
-def date_invoice_steps(
-    store: Store,
-    numbers: Sequence[str],
-    step: int,
-    *,
-    posted_on: str,
-    receipt: str,
-    formal_notice: bool,
-    now: str,
-) -> None:
-    """The posting date is the step's dispatch date; a formal notice's receipt day moves to
-    the presumed receipt of the paper letter when that is later (never earlier)."""
-    for number in numbers:
-        store.execute(
-            "UPDATE invoices SET last_step_date = MAX(COALESCE(last_step_date, ''), ?),"
-            " formal_notice_date = CASE WHEN ? THEN MAX(COALESCE(formal_notice_date, ''), ?)"
-            " ELSE formal_notice_date END, updated_at = ? WHERE number = ? AND dunning_step = ?",
-            (posted_on, formal_notice, receipt, now, number, step),
-        )
 
 
 def unposted_debtors(store: Store) -> dict[str, int]:
