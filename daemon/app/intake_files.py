@@ -20,7 +20,8 @@ from daemon.adapters.store import intake as intake_store
 from daemon.adapters.store.db import Store
 from daemon.adapters.store.queue import add_review_item
 from daemon.app.intake_mapping import MappingUnavailable, resolve
-from daemon.app.invoices import ImportProblem, ImportRejected, import_invoice_data
+from daemon.app.invoice_checks import ImportProblem, ImportRejected
+from daemon.app.invoices import import_invoice_data
 from daemon.app.snapshots import problems_text, snapshot_time, take_snapshot
 from daemon.app.statements import import_statement_files
 from daemon.config import Config, DropFolderSettings
