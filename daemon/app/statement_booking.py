@@ -1,66 +1,145 @@
-"""Booking one statement payment: match it against the open invoices (daemon.domain.matching),
-write the result (allocations, claims parts, review items), book a return against what it
-returns, and settle what the booking changed (invoice status, promises kept)."""
+"""Booking one statement payment: the pure decision (daemon.domain.payment_booking: match,
+split over booked costs and interest, review item, events, remainder policy) returns
+commands, applied here in the file's transaction by small named handlers
+(``COMMAND_HANDLERS``); a return is booked against what it returns; and what the booking
+changed is settled (invoice status, promises kept)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from daemon.adapters.store import bank
+from daemon.adapters.store import claims as ledger_store
 from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.claims import (
-    apply_remainder_policy,
-    reverse_claim_payments,
-    split_payment,
-    write_split,
-)
+from daemon.app.claims import reverse_claim_payments
 from daemon.app.promises import record_kept_promises
 from daemon.config import Config
+from daemon.domain.claim_split import ClaimsBook
 from daemon.domain.invoice_states import SETTLED_STATES
-from daemon.domain.matching import (
-    InvoiceBook,
-    MatchResult,
-    MatchSettings,
-    TxStatus,
-    apply,
-    is_return,
-    match,
-)
+from daemon.domain.matching import InvoiceBook, MatchSettings, TxStatus, is_return
 from daemon.domain.money import from_cents, to_cents
+from daemon.domain.payment_booking import (
+    AllocateToInvoice,
+    BookClaimAllocation,
+    BookingSettings,
+    OpenReview,
+    RecordEvent,
+    Running,
+    SetEntryStatus,
+    WaiveRemainder,
+    decide_payment,
+)
 from parsers.bank import Direction, Payment
+
+
+def booking_settings(config: Config, ms: MatchSettings) -> BookingSettings:
+    return BookingSettings(
+        ms,
+        config.office.jurisdiction,
+        config.dunning.remainder_policy,
+        to_cents(config.dunning.remainder_waive_below_amount),
+        config.dunning.remainder_waive_below,
+    )
 
 
 def book_payment(
     store: Store,
-    config: Config,
     tx_id: int,
     payment: Payment,
     book: InvoiceBook,
-    ms: MatchSettings,
+    claims: ClaimsBook,
+    running: Running,
+    settings: BookingSettings,
     touched: set[str],
     now: str,
 ) -> str:
-    """Match and apply one newly stored payment; the book follows what it allocated."""
+    """Decide one newly stored payment on the file's snapshot and apply the commands; the
+    snapshot follows what it took."""
     if is_return(payment):
-        return _book_return(store, tx_id, payment, book, touched, now)
-    result = match(payment, book, ms)
-    # Booked costs and interest are paid first (art. 6:44 BW, § 367 BGB, art. 1254 BW).
-    plan = split_payment(store, config, payment, result, book, ms.charges_tolerance_cents)
-    if plan is not None:
-        result = plan.result
-    _write_result(store, tx_id, payment, result, touched, now)
-    if plan is not None:
-        write_split(store, tx_id, plan, now)
-        book.take_claims(
-            plan.debtor_id, plan.currency, plan.split.costs_cents + plan.split.interest_cents
-        )
-        apply_remainder_policy(store, config, tx_id, plan, now)
-    apply(book, result)
-    return result.status.value
+        return _book_return(store, tx_id, payment, book, claims, touched, now)
+    status, commands = decide_payment(tx_id, payment, book, claims, running, settings)
+    for command in commands:
+        COMMAND_HANDLERS[type(command)](store, command, now)
+        if isinstance(command, AllocateToInvoice):
+            touched.add(command.invoice)
+    return status
+
+
+# -- the handlers: one small write each, in the order decided ------------------------------------
+
+
+def _allocate(store: Store, c: AllocateToInvoice, now: str) -> None:
+    allocate_for(
+        store,
+        c.tx_id,
+        c.invoice,
+        c.cents,
+        rule=c.rule,
+        score=c.score,
+        evidence=c.evidence,
+        actor="daemon",
+        now=now,
+        charges_cents=c.charges_cents,
+        debtor_id=c.debtor_id,
+    )
+
+
+def _set_entry_status(store: Store, c: SetEntryStatus, now: str) -> None:
+    bank.set_transaction_status(store, c.tx_id, c.status, c.detail)
+
+
+def _open_review(store: Store, c: OpenReview, now: str) -> None:
+    add_review_item(
+        store,
+        c.type,
+        c.title,
+        priority=c.priority,
+        evidence=c.evidence,
+        proposed_actions=c.proposed_actions,
+        debtor_id=c.debtor_id,
+        case_id=c.case_id,
+        invoice_numbers=c.invoice_numbers,
+        transaction_id=c.transaction_id,
+        dedupe_key=c.dedupe_key,
+        now=now,
+    )
+
+
+def _book_claim_allocation(store: Store, c: BookClaimAllocation, now: str) -> None:
+    ledger_store.allocate(store, c.line_id, c.tx_id, c.cents, basis=c.basis, now=now)
+
+
+def _waive_remainder(store: Store, c: WaiveRemainder, now: str) -> None:
+    bank.write_off(store, c.invoice, c.cents, now)
+    refresh_invoice(store, c.invoice, now=now)
+
+
+def _record_event(store: Store, c: RecordEvent, now: str) -> None:
+    record_event(
+        store,
+        c.kind,
+        debtor_id=c.debtor_id,
+        case_id=c.case_id,
+        transaction_id=c.transaction_id,
+        at=now,
+        detail=c.detail,
+    )
+
+
+# A new command type of domain/payment_booking needs its row here.
+COMMAND_HANDLERS: dict[type[Any], Callable[[Store, Any, str], None]] = {
+    AllocateToInvoice: _allocate,
+    SetEntryStatus: _set_entry_status,
+    OpenReview: _open_review,
+    BookClaimAllocation: _book_claim_allocation,
+    WaiveRemainder: _waive_remainder,
+    RecordEvent: _record_event,
+}
 
 
 def settle_effects(store: Store, invoices: set[str], now: str) -> None:
@@ -84,62 +163,6 @@ def settle_effects(store: Store, invoices: set[str], now: str) -> None:
         )
 
 
-def _write_result(
-    store: Store,
-    tx_id: int,
-    payment: Payment,
-    result: MatchResult,
-    touched: set[str],
-    now: str,
-) -> None:
-    for allocation in result.allocations:
-        evidence = {
-            "rule": allocation.rule,
-            "found": allocation.evidence,
-            "score": allocation.score,
-            "charges": format(from_cents(allocation.charges_cents), "f"),
-        }
-        allocate(
-            store,
-            tx_id,
-            allocation.invoice,
-            allocation.cents,
-            rule=allocation.rule,
-            score=allocation.score,
-            evidence=evidence,
-            actor="daemon",
-            now=now,
-            charges_cents=allocation.charges_cents,
-        )
-        touched.add(allocation.invoice)
-    detail: dict[str, Any] = {
-        "evidence": list(result.evidence),
-        "reason": result.reason,
-        "unallocated": format(from_cents(result.unallocated_cents), "f"),
-        "suggestions": [
-            {"invoice": s.invoice, "score": s.score, "reasons": list(s.reasons)}
-            for s in result.suggestions
-        ],
-    }
-    bank.set_transaction_status(store, tx_id, result.status.value, detail)
-    if result.review is not None:
-        priority = {"overpayment": 1, "payment_uncertain": 2}.get(result.review, 3)
-        add_review_item(
-            store,
-            result.review,
-            f"{payment.amount:f} {payment.currency} from "
-            f"{payment.counterparty_name or payment.counterparty_iban or 'unknown'}: "
-            f"{result.reason}",
-            priority=priority,
-            evidence={"transaction_id": tx_id, "remittance": payment.remittance, **detail},
-            proposed_actions=["allocate", "ignore"],
-            invoice_numbers=[s.invoice for s in result.suggestions],
-            transaction_id=tx_id,
-            dedupe_key=f"payment:{tx_id}:{result.review}",
-            now=now,
-        )
-
-
 def allocate(
     store: Store,
     tx_id: int,
@@ -153,6 +176,39 @@ def allocate(
     now: str,
     charges_cents: int = 0,
 ) -> str | None:
+    """A person's (or the daemon's) allocation to one invoice, with its events."""
+    debtor = bank.invoice_debtor(store, invoice)
+    return allocate_for(
+        store,
+        tx_id,
+        invoice,
+        cents,
+        rule=rule,
+        score=score,
+        evidence=evidence,
+        actor=actor,
+        now=now,
+        charges_cents=charges_cents,
+        debtor_id=debtor["debtor_id"] if debtor else None,
+    )
+
+
+def allocate_for(
+    store: Store,
+    tx_id: int,
+    invoice: str,
+    cents: int,
+    *,
+    rule: str,
+    score: float | None,
+    evidence: dict[str, Any],
+    actor: str,
+    now: str,
+    charges_cents: int,
+    debtor_id: str | None,
+) -> str | None:
+    """Write one allocation; its events carry the invoice's status after it (credit notes
+    and outside payments count in it, so the store computes it)."""
     bank.insert_allocation(
         store,
         tx_id=tx_id,
@@ -164,8 +220,6 @@ def allocate(
         actor=actor,
         now=now,
     )
-    debtor = bank.invoice_debtor(store, invoice)
-    debtor_id = debtor["debtor_id"] if debtor else None
     if charges_cents:
         bank.write_off(store, invoice, charges_cents, now)
         record_event(
@@ -210,7 +264,13 @@ def allocate(
 
 
 def _book_return(
-    store: Store, tx_id: int, payment: Payment, book: InvoiceBook, touched: set[str], now: str
+    store: Store,
+    tx_id: int,
+    payment: Payment,
+    book: InvoiceBook,
+    claims: ClaimsBook,
+    touched: set[str],
+    now: str,
 ) -> str:
     row = bank.transaction(store, tx_id)
     assert row is not None
@@ -245,7 +305,8 @@ def _book_return(
                     "return_reason": payment.return_reason,
                 },
             )
-        reverse_claim_payments(store, int(original["id"]), tx_id, now)
+        for line_id, cents in reverse_claim_payments(store, int(original["id"]), tx_id, now):
+            claims.give_back(line_id, cents)
         bank.set_transaction_status(
             store,
             int(original["id"]),

@@ -23,14 +23,12 @@ from daemon.adapters.store.db import Store
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.queue import add_review_item, resolve_file_items
 from daemon.app.progress import Progress
-from daemon.app.statement_booking import book_payment, settle_effects
+from daemon.app.statement_booking import book_payment, booking_settings, settle_effects
 from daemon.app.statement_zip import StatementError, ZipLimits, unzip_members
 from daemon.config import BankSettings, Config
-from daemon.domain.matching import (
-    InvoiceBook,
-    MatchSettings,
-)
+from daemon.domain.matching import InvoiceBook, MatchSettings
 from daemon.domain.money import to_cents
+from daemon.domain.payment_booking import Running
 from parsers.bank import BankFormatError, Payment
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items, parse_statement_bytes, statement_items
@@ -354,7 +352,9 @@ def _book_file(
     allowed = {a.replace(" ", "").upper() for a in config.bank.accounts}
     book = InvoiceBook(bank.matching_invoices(store), bank.debtor_ibans(store))
     book.set_claims(claims_store.open_by_debtor(store))
-    ms = match_settings(config.bank)
+    claims = claims_store.claims_snapshot(store)
+    running = Running()
+    settings = booking_settings(config, match_settings(config.bank))
     touched: set[str] = set()
     seen: dict[str, int] = {}
     batch: list[Payment] = []
@@ -374,7 +374,9 @@ def _book_file(
             if tx_id is not None:
                 new.append((tx_id, payment))
         for tx_id, payment in new:
-            status = book_payment(store, config, tx_id, payment, book, ms, touched, now)
+            status = book_payment(
+                store, tx_id, payment, book, claims, running, settings, touched, now
+            )
             outcome.by_status[status] = outcome.by_status.get(status, 0) + 1
         outcome.payments += len(batch)
         outcome.new += len(new)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from daemon.adapters.store.db import Store, marks
+from daemon.domain.claim_split import CaseFacts, ClaimsBook, LineFacts
 from daemon.domain.claims import ClaimLine, Ledger
 from daemon.domain.invoice_states import LIVE_STATES
 from daemon.domain.money import from_cents
@@ -108,19 +109,6 @@ def book_line(
     return int(cur.lastrowid or 0) if cur.rowcount else None
 
 
-def open_lines(store: Store, case_id: int, kind: str, currency: str) -> list[tuple[int, int]]:
-    """(line id, open cents) of a case's lines of ``kind``, oldest first."""
-    return [
-        (int(r["id"]), int(r["open_cents"]))
-        for r in store.query(
-            "SELECT id, amount_cents - paid_cents - waived_cents AS open_cents FROM claim_lines"
-            " WHERE case_id = ? AND kind = ? AND currency = ?"
-            " AND amount_cents - paid_cents - waived_cents > 0 ORDER BY id",
-            (case_id, kind, currency),
-        )
-    ]
-
-
 def allocate(store: Store, line_id: int, tx_id: int, cents: int, *, basis: str, now: str) -> None:
     store.execute(
         "INSERT INTO claim_allocations (claim_line_id, transaction_id, amount_cents, basis,"
@@ -163,17 +151,6 @@ def mark_case_waived(store: Store, case_id: int, kind: str, now: str) -> None:
     store.execute(
         f"UPDATE cases SET {column} = COALESCE({column}, ?), updated_at = ? WHERE id = ?",
         (now, now, case_id),
-    )
-
-
-def case_for_invoice(store: Store, number: str) -> dict[str, Any] | None:
-    """The debtor's open case (if any) and the debtor's country, for a paid invoice."""
-    return store.one(
-        "SELECT c.id AS case_id, i.debtor_id, d.country FROM invoices i"
-        " JOIN debtors d ON d.id = i.debtor_id"
-        " LEFT JOIN cases c ON c.debtor_id = i.debtor_id AND c.closed_at IS NULL"
-        " WHERE i.number = ?",
-        (number,),
     )
 
 
@@ -227,17 +204,23 @@ def open_by_debtor(store: Store) -> list[tuple[str, str, int]]:
     ]
 
 
-def open_cents_of(store: Store, numbers: list[str]) -> list[tuple[str, int]]:
-    """(invoice, open cents) of ``numbers`` that still have money open."""
-    if not numbers:
-        return []
-    return [
-        (r["number"], int(r["open_cents"]))
-        for r in store.query(
-            "SELECT number, amount_cents - paid_cents - credited_cents - written_off_cents"
-            f" AS open_cents FROM invoices WHERE number IN ({','.join('?' * len(numbers))})"
-            " ORDER BY number",
-            numbers,
+def claims_snapshot(store: Store) -> ClaimsBook:
+    """What a statement file's booking knows of the ledger (read once per file): every
+    invoice's open case and debtor country, and the claim lines of the open cases."""
+    cases = [
+        (r[0], CaseFacts(None if r[1] is None else int(r[1]), r[2], r[3] or ""))
+        for r in store.conn.execute(
+            "SELECT i.number, c.id, i.debtor_id, d.country FROM invoices i"
+            " JOIN debtors d ON d.id = i.debtor_id"
+            " LEFT JOIN cases c ON c.debtor_id = i.debtor_id AND c.closed_at IS NULL"
         )
-        if int(r["open_cents"]) > 0
     ]
+    lines = [
+        LineFacts(int(r[0]), int(r[1]), r[2], r[3], int(r[4]))
+        for r in store.conn.execute(
+            "SELECT l.id, l.case_id, l.kind, l.currency,"
+            " l.amount_cents - l.paid_cents - l.waived_cents FROM claim_lines l"
+            " JOIN cases c ON c.id = l.case_id WHERE c.closed_at IS NULL ORDER BY l.id"
+        )
+    ]
+    return ClaimsBook(cases, lines)
