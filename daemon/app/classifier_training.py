@@ -126,7 +126,7 @@ class Scored:
 
     @property
     def right(self) -> bool:
-        return self.result.intent.value == self.example.label["intent"]
+        return bool(self.result.intent.value == self.example.label["intent"])
 
     @property
     def dates_right(self) -> bool:
