@@ -140,7 +140,7 @@ def train_classifier_command(
     replies-train (by a hash of the file name) is held out from training and from the
     cross-validation, and scored separately at the end. Our own replies (data/replies-extra)
     are added to every fold's training and scored on their own folds, apart from the shared
-    corpora's figures; only the shared corpora's folds calibrate the thresholds.
+    corpora's figures; the thresholds are calibrated on the out-of-fold results of both.
 
     Example:
 
