@@ -3,44 +3,50 @@
 Folder names in settings use ``/`` as the hierarchy separator; the adapter maps them to
 the server's delimiter and personal namespace prefix (``dunmail/review`` becomes
 ``dunmail.review`` on a Maildir++ Dovecot, ``INBOX.dunmail.review`` on Courier).
+Reaching the server and logging in, and our errors for its failures, are in
+daemon.adapters.imap_login.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import imaplib
 import re
-import socket
 import ssl
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import tenacity
 from imapclient import IMAPClient
-from imapclient import exceptions as imap_exc
 
-from daemon.adapters.mailerrors import (
-    MailAuthError,
-    MailConnectError,
-    MailError,
-    PermanentMailError,
-    TransientMailError,
+from daemon.adapters.imap_login import (
+    PasswordResolver,
+    login,
+    oauth2_token,
+    resolve_host,
+    retryable,
+    tls_context,
+    translated,
 )
-from daemon.config import ConfigError, ImapSettings
+from daemon.adapters.mailerrors import MailConnectError
+from daemon.config import ImapSettings
+
+# What callers import from here (the login helpers live in daemon.adapters.imap_login).
+__all__ = [
+    "DONE_KEYWORD",
+    "FetchedMessage",
+    "ImapMailbox",
+    "PasswordResolver",
+    "connect_with_retry",
+    "oauth2_token",
+    "tls_context",
+]
 
 DONE_KEYWORD = "$DunmailDone"
-# RFC 5530 response codes after which the same command may succeed later.
-_TRANSIENT_CODES = ("UNAVAILABLE", "INUSE", "OVERQUOTA", "LIMIT", "SERVERBUG", "EXPUNGEISSUED")
 _FETCH_CHUNK_BYTES = 32 * 1024 * 1024
-
-
-PasswordResolver = Callable[[], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,72 +59,6 @@ class FetchedMessage:
     internaldate: datetime | None
     too_large: bool
     header: bytes | None = None
-
-
-@functools.lru_cache(maxsize=8)
-def tls_context(verify: bool, ca_file: str | None) -> ssl.SSLContext:
-    """One context per setting: loading the system CA store costs ~50 ms, and a context
-    can be shared by any number of connections."""
-    ctx = ssl.create_default_context(cafile=ca_file)
-    if not verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def oauth2_token(token_file: str | None, token_command: str | None, timeout: float) -> str:
-    """Read an OAuth2 access token from a file or the stdout of a command."""
-    try:
-        if token_file:
-            token = Path(token_file).read_text(encoding="utf-8").strip()
-        elif token_command:
-            done = subprocess.run(
-                token_command,
-                shell=True,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=True,
-            )
-            token = done.stdout.strip()
-        else:
-            raise MailAuthError("auth = xoauth2 needs oauth2_token_file or oauth2_token_command")
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise MailAuthError(f"could not obtain OAuth2 token: {exc}") from exc
-    if not token:
-        raise MailAuthError("OAuth2 token is empty")
-    return token
-
-
-def resolve_host(host: str, port: int) -> None:
-    """Raise MailConnectError('dns') when the host name does not resolve."""
-    try:
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise MailConnectError("dns", f"cannot resolve {host!r}: {exc}") from exc
-
-
-def _imap_error(exc: Exception, what: str) -> MailError:
-    """Translate an imapclient/socket exception into ours."""
-    text = f"{what}: {exc}"
-    if isinstance(exc, imap_exc.IMAPClientAbortError | OSError | EOFError):
-        return TransientMailError(text)
-    if isinstance(exc, imaplib.IMAP4.error):
-        message = str(exc).upper()
-        if any(f"[{code}" in message for code in _TRANSIENT_CODES):
-            return TransientMailError(text)
-        return PermanentMailError(text)
-    return MailError(text)
-
-
-@contextlib.contextmanager
-def _translated(what: str) -> Iterator[None]:
-    try:
-        yield
-    except MailError:
-        raise
-    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
-        raise _imap_error(exc, what) from exc
 
 
 class ImapMailbox:
@@ -163,7 +103,7 @@ class ImapMailbox:
                     client.starttls(ctx)
                 except (ssl.SSLError, imaplib.IMAP4.error, OSError) as exc:
                     raise MailConnectError("tls", f"STARTTLS failed: {exc}") from exc
-            _login(client, settings, password_resolver)
+            login(client, settings, password_resolver)
             return cls(client, settings)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -184,7 +124,7 @@ class ImapMailbox:
         self.logout()
 
     def capabilities(self) -> frozenset[str]:
-        with _translated("CAPABILITY"):
+        with translated("CAPABILITY"):
             caps = self._client.capabilities()
         return frozenset(c.decode("ascii", "replace").upper() for c in caps)
 
@@ -199,7 +139,7 @@ class ImapMailbox:
     # -- folders -------------------------------------------------------------------------
 
     def _namespace(self) -> tuple[str, str]:
-        with _translated("NAMESPACE"):
+        with translated("NAMESPACE"):
             if self._client.has_capability("NAMESPACE"):
                 personal = self._client.namespace().personal
                 if personal:
@@ -220,12 +160,12 @@ class ImapMailbox:
         return server_name
 
     def folders(self) -> list[str]:
-        with _translated("LIST"):
+        with translated("LIST"):
             return [_text(name) for _flags, _delim, name in self._client.list_folders()]
 
     def folder_exists(self, name: str) -> bool:
         server_name = self.server_folder(name)
-        with _translated("LIST"):
+        with translated("LIST"):
             return bool(self._client.folder_exists(server_name))
 
     def ensure_folder(self, name: str) -> str:
@@ -234,7 +174,7 @@ class ImapMailbox:
         if server_name in self._known_folders:
             return server_name
         parts = server_name.split(self._delimiter)
-        with _translated(f"CREATE {server_name}"):
+        with translated(f"CREATE {server_name}"):
             for depth in range(1, len(parts) + 1):
                 path = self._delimiter.join(parts[:depth])
                 if path == self._prefix.rstrip(self._delimiter) or path.upper() == "INBOX":
@@ -250,7 +190,7 @@ class ImapMailbox:
     def select(self, mailbox: str) -> int:
         """Select ``mailbox`` read-write and return its UIDVALIDITY."""
         server_name = self.server_folder(mailbox)
-        with _translated(f"SELECT {server_name}"):
+        with translated(f"SELECT {server_name}"):
             info = self._client.select_folder(server_name)
         self._selected = server_name
         return int(info[b"UIDVALIDITY"])
@@ -259,7 +199,7 @@ class ImapMailbox:
 
     def uids_after(self, last_uid: int) -> list[int]:
         """UIDs above ``last_uid`` in the selected mailbox, ascending."""
-        with _translated("UID SEARCH"):
+        with translated("UID SEARCH"):
             found = self._client.search(["UID", f"{last_uid + 1}:*"])
         # "n:*" always matches the highest UID, even when it is below n.
         return sorted(uid for uid in found if uid > last_uid)
@@ -269,7 +209,7 @@ class ImapMailbox:
         wanted = sorted(set(uids))
         if not wanted:
             return []
-        with _translated("FETCH RFC822.SIZE"):
+        with translated("FETCH RFC822.SIZE"):
             meta = self._client.fetch(wanted, ["RFC822.SIZE", "INTERNALDATE"])
         limit = self._settings.max_message_bytes
         sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in meta.items()}
@@ -277,12 +217,12 @@ class ImapMailbox:
         large = [uid for uid in wanted if uid in sizes and sizes[uid] > limit]
         bodies: dict[int, bytes] = {}
         for chunk in _chunks_by_size(small, sizes, _FETCH_CHUNK_BYTES):
-            with _translated("FETCH BODY.PEEK[]"):
+            with translated("FETCH BODY.PEEK[]"):
                 got = self._client.fetch(chunk, ["BODY.PEEK[]"])
             bodies.update({uid: data[b"BODY[]"] for uid, data in got.items() if b"BODY[]" in data})
         headers: dict[int, bytes] = {}
         if large:
-            with _translated("FETCH BODY.PEEK[HEADER]"):
+            with translated("FETCH BODY.PEEK[HEADER]"):
                 got = self._client.fetch(large, ["BODY.PEEK[HEADER]"])
             headers = {uid: data.get(b"BODY[HEADER]", b"") for uid, data in got.items()}
         out: list[FetchedMessage] = []
@@ -307,7 +247,7 @@ class ImapMailbox:
         if not self.folder_exists(folder):
             return []  # e.g. no Sent folder yet: the message is certainly not there
         previous = self._selected
-        with _translated(f"SEARCH {server_name}"):
+        with translated(f"SEARCH {server_name}"):
             self._client.select_folder(server_name, readonly=True)
             self._selected = None
             try:
@@ -333,13 +273,13 @@ class ImapMailbox:
     def add_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None:
         uid_list = sorted(set(uids))
         if uid_list:
-            with _translated("STORE +FLAGS"):
+            with translated("STORE +FLAGS"):
                 self._client.add_flags(uid_list, list(flags), silent=True)
 
     def remove_flags(self, uids: Iterable[int], flags: Iterable[str]) -> None:
         uid_list = sorted(set(uids))
         if uid_list:
-            with _translated("STORE -FLAGS"):
+            with translated("STORE -FLAGS"):
                 self._client.remove_flags(uid_list, list(flags), silent=True)
 
     def refile(self, message_id: str, source: str, target: str) -> int:
@@ -352,14 +292,14 @@ class ImapMailbox:
             return 0
         previous = self._selected
         server_name = self.server_folder(source)
-        with _translated(f"SELECT {server_name}"):
+        with translated(f"SELECT {server_name}"):
             self._client.select_folder(server_name)
             self._selected = server_name
         try:
             self.move(uids, target)
         finally:
             if previous is not None and previous != server_name:
-                with _translated(f"SELECT {previous}"):
+                with translated(f"SELECT {previous}"):
                     self._client.select_folder(previous)
                     self._selected = previous
         return len(uids)
@@ -371,10 +311,10 @@ class ImapMailbox:
             return
         target = self.ensure_folder(folder)
         if self.has_move:
-            with _translated(f"MOVE {target}"):
+            with translated(f"MOVE {target}"):
                 self._client.move(uid_list, target)
             return
-        with _translated(f"COPY {target}"):
+        with translated(f"COPY {target}"):
             self._client.copy(uid_list, target)
         self.add_flags(uid_list, [DONE_KEYWORD])
 
@@ -387,7 +327,7 @@ class ImapMailbox:
     ) -> int | None:
         """APPEND to ``folder`` (created if missing); the new UID when the server says it."""
         target = self.ensure_folder(folder)
-        with _translated(f"APPEND {target}"):
+        with translated(f"APPEND {target}"):
             response = self._client.append(target, raw, flags=list(flags), msg_time=msg_time)
         match = re.search(rb"\[APPENDUID \d+ (\d+)\]", response or b"")
         return int(match.group(1)) if match else None
@@ -401,7 +341,7 @@ class ImapMailbox:
         """
         if not self.has_idle:
             return False
-        with _translated("IDLE"):
+        with translated("IDLE"):
             responses: list[Any] = []
             self._client.idle()
             try:
@@ -420,28 +360,6 @@ def _done_responses(client: IMAPClient) -> list[Any]:
 
 def _is_new_mail(response: Any) -> bool:
     return isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS",)
-
-
-def _login(
-    client: IMAPClient, settings: ImapSettings, password_resolver: PasswordResolver | None
-) -> None:
-    try:
-        if settings.auth == "xoauth2":
-            token = oauth2_token(
-                settings.oauth2_token_file,
-                settings.oauth2_token_command,
-                float(settings.timeout_seconds),
-            )
-            client.oauth2_login(settings.username, token)
-        else:
-            password = password_resolver() if password_resolver else settings.secret()
-            client.login(settings.username, password or "")
-    except ConfigError as exc:  # the secret could not be read: say which key
-        raise MailAuthError(str(exc)) from exc
-    except imap_exc.LoginError as exc:
-        raise MailAuthError(f"IMAP login as {settings.username!r} refused: {exc}") from exc
-    except (imaplib.IMAP4.error, OSError, EOFError) as exc:
-        raise MailConnectError("protocol", f"IMAP login failed: {exc}") from exc
 
 
 def _chunks_by_size(uids: list[int], sizes: dict[int, int], budget: int) -> Iterator[list[int]]:
@@ -473,14 +391,6 @@ def _text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, MailAuthError):
-        return False
-    if isinstance(exc, MailConnectError):
-        return exc.stage in ("dns", "tcp", "protocol")
-    return isinstance(exc, TransientMailError)
-
-
 def connect_with_retry(
     settings: ImapSettings,
     *,
@@ -496,7 +406,7 @@ def connect_with_retry(
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(attempts),
         wait=tenacity.wait_exponential(multiplier=1, min=1, max=max_wait),
-        retry=tenacity.retry_if_exception(_retryable),
+        retry=tenacity.retry_if_exception(retryable),
         sleep=sleep,
         reraise=True,
     )

@@ -1,7 +1,7 @@
 """One daemon per database: an flock on a file beside it.
 
 Its own module so that the status view and the CLI can ask "is a daemon running?" without
-importing the daemon loop (daemon/cycle.py), which owns the lock while it runs.
+importing the daemon loop (daemon/cycle/loop.py), which owns the lock while it runs.
 """
 
 from __future__ import annotations

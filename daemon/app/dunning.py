@@ -247,7 +247,7 @@ def daily_reviews(store: Store, config: Config, today: date, now: datetime) -> d
     """What must be settled before planning: promises kept or broken, paid-claim pauses
     that ran out, payment-plan instalments paid or missed, replies waiting too long for a
     person (escalated)."""
-    from daemon.app.plans import review_plans
+    from daemon.app.plan_watch import review_plans
     from daemon.app.promises import review_promises
 
     return {

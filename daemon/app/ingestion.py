@@ -77,17 +77,13 @@ def run_ingestion_pass(
     report = PassReport()
     account, mailbox = account_of(config.imap), config.imap.mailbox
     uidvalidity = client.select(mailbox)
-    pending = [row["id"] for row in db.pending_server_actions(store, account, mailbox)]
-    perform_server_actions(client, store, pending, uidvalidity, report)
-    leftover = db.unprocessed_ids(store, account, mailbox)
-    for inbox_id in leftover:
-        report.count(process_message(store, config, inbox_id, now=now, routes=routes))
-    perform_server_actions(client, store, leftover, uidvalidity, report)
+    _finish_earlier_passes(store, config, client, uidvalidity, report, now, routes)
     uids = client.uids_after(db.cursor_uid(store, account, mailbox, uidvalidity))
     if len(uids) < PARALLEL_MIN_BATCH and workers is not None:
         workers.shutdown()  # quiet again: an idle daemon keeps no worker processes
     pool = workers if workers is not None else InboundWorkers(workers=0)
     batches = [uids[start : start + FETCH_BATCH] for start in range(0, len(uids), FETCH_BATCH)]
+    unit = _Group(store, config, uidvalidity, pool, routes, report, now, hook)
     ahead = None
     for index, batch in enumerate(batches):
         if stop is not None and stop.is_set():
@@ -104,20 +100,49 @@ def run_ingestion_pass(
         held = sum(len(m.raw) for m in messages if m.raw is not None)
         if index + 1 < len(batches) and held <= PREFETCH_MAX_BYTES:
             ahead = _fetch_ahead(client, config, batches[index + 1], pool)
-        done: list[int] = []
-        for group in range(0, len(messages), COMMIT_GROUP):
-            members = messages[group : group + COMMIT_GROUP]
-            unit = _Group(store, config, uidvalidity, pool, routes, report, now, hook)
-            done.extend(_ingest_group(unit, members, understood))
-            if done:
-                _call(hook, "committed", done[-1])
-        # One MOVE/STORE per target for the whole batch: Dovecot's cost of a MOVE is mostly
-        # per command, not per UID. Every row is committed first, so a crash before this line
-        # leaves recorded actions that the next pass performs before anything else.
-        perform_server_actions(client, store, done, uidvalidity, report)
-        for inbox_id in done:
-            _call(hook, "done", inbox_id)
+        _ingest_batch(unit, client, messages, understood)
     return report
+
+
+def _finish_earlier_passes(
+    store: Store,
+    config: Config,
+    client: MailboxClient,
+    uidvalidity: int,
+    report: PassReport,
+    now: datetime,
+    routes: RouteTable,
+) -> None:
+    """What a crashed or interrupted pass left, before anything new: server actions recorded
+    but not performed, then rows stored but not processed (and their server actions)."""
+    account, mailbox = account_of(config.imap), config.imap.mailbox
+    pending = [row["id"] for row in db.pending_server_actions(store, account, mailbox)]
+    perform_server_actions(client, store, pending, uidvalidity, report)
+    leftover = db.unprocessed_ids(store, account, mailbox)
+    for inbox_id in leftover:
+        report.count(process_message(store, config, inbox_id, now=now, routes=routes))
+    perform_server_actions(client, store, leftover, uidvalidity, report)
+
+
+def _ingest_batch(
+    unit: _Group,
+    client: MailboxClient,
+    messages: Sequence[FetchedMessage],
+    understood: Ahead,
+) -> None:
+    """A fetch batch: stored and processed in commit groups, then moved or flagged."""
+    done: list[int] = []
+    for group in range(0, len(messages), COMMIT_GROUP):
+        members = messages[group : group + COMMIT_GROUP]
+        done.extend(_ingest_group(unit, members, understood))
+        if done:
+            _call(unit.hook, "committed", done[-1])
+    # One MOVE/STORE per target for the whole batch: Dovecot's cost of a MOVE is mostly
+    # per command, not per UID. Every row is committed first, so a crash before this line
+    # leaves recorded actions that the next pass performs before anything else.
+    perform_server_actions(client, unit.store, done, unit.uidvalidity, unit.report)
+    for inbox_id in done:
+        _call(unit.hook, "done", inbox_id)
 
 
 def _fetch_ahead(

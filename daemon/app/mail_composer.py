@@ -1,7 +1,8 @@
 """The one composer of outgoing mail (#14): one template-context shape, one way from a
 template to an OutgoingMail. Reminders and thank-you mails (and a letter's carrier mail,
 daemon.app.reminder_mail), mail to a debtor about a plan, promise or call
-(daemon.app.plans.mail_debtor) and staff mail (daemon.app.staffmail) all come through here;
+(daemon.app.debtor_mail.mail_debtor), the automatic answers to a debtor's reply
+(daemon.app.replies) and staff mail (daemon.app.staffmail) all come through here;
 daemon.app.mailout turns the result into bytes and queues it.
 
 Every template gets the same shape: ``office`` (who writes, how to pay, the legal foot:

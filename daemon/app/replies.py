@@ -31,15 +31,8 @@ from daemon.adapters.store.invoices import set_invoice_status
 from daemon.adapters.store.plans import add_proposed_plan
 from daemon.adapters.store.queue import add_review_item
 from daemon.adapters.store.reply_snapshot import load_reply_snapshot
-from daemon.adapters.templates import render
-from daemon.app.mailout import (
-    Attachment,
-    OutgoingMail,
-    derived_message_id,
-    enqueue,
-    mail_domain,
-    office_context,
-)
+from daemon.app.mail_composer import compose_mail, mail_context
+from daemon.app.mailout import Attachment, derived_message_id, enqueue, mail_domain
 from daemon.config import Config
 from daemon.domain import reply_effects as fx
 from daemon.domain.classify import Classification
@@ -382,16 +375,20 @@ def _queue_answer(
         for i in (ctx.invoices or ctx.open_invoices)
         if i.number in cmd.invoice_numbers
     ]
-    values = {
-        "office": office_context(office),
-        "debtor_name": (debtor or {}).get("name", ""),
-        "invoices": invoices,
-        "promise_date": cmd.promise_date,
-        "until": cmd.until,
-        "subject": mail.subject,
-        "source": "mail",
-    }
-    rendered = render(cmd.template, lang, values)
+    debtor_name = (debtor or {}).get("name", "")
+    context = mail_context(
+        office,
+        debtor_id=ctx.debtor_id,
+        debtor_name=debtor_name,
+        values={
+            "debtor_name": debtor_name,
+            "invoices": invoices,
+            "promise_date": cmd.promise_date,
+            "until": cmd.until,
+            "subject": mail.subject,
+            "source": "mail",
+        },
+    )
     domain = mail_domain(office.email)
     seed = f"{mail.message_id or inbox['sha256']}:{cmd.template}"
     if not ctx.answer_to:  # the decision never answers without a registered address
@@ -400,16 +397,16 @@ def _queue_answer(
     # reply is shunted with that reason, to be retried after a fix.
     pdfs = config.invoices.pdf_policy
     attachments = tuple(Attachment(Path(p).name, read_pdf(p, pdfs)) for p in cmd.attachments)
-    outgoing = OutgoingMail(
+    outgoing = compose_mail(
+        office,
         kind=cmd.kind,
         message_id=derived_message_id("answer", seed, domain),
-        from_name=office.name,
-        from_address=office.email,
-        to=list(ctx.answer_to),
-        rendered=rendered,
-        date=now,
-        reply_to=office.reply_to or None,
+        template=cmd.template,
         language=lang,
+        context=context,
+        to=list(ctx.answer_to),
+        now=now,
+        reply_to=office.reply_to or None,
         in_reply_to=mail.message_id,
         references=(*mail.references, *((mail.message_id,) if mail.message_id else ())),
         auto_submitted="auto-replied",

@@ -8,6 +8,7 @@ import click
 
 from daemon.app import plans as plan_app
 from daemon.app.casefile import CaseError, resolve_target
+from daemon.app.plan_watch import review_plans
 from daemon.cli.context import (
     AppContext,
     actor_of,
@@ -159,7 +160,7 @@ def review_command(app: AppContext, now_text: str | None, as_json: bool) -> None
         dunmail plans review --now 2026-12-01T09:00
     """
     now = parse_now(now_text)
-    counts = plan_app.review_plans(app.store(), app.config, today_of(app, now), now)
+    counts = review_plans(app.store(), app.config, today_of(app, now), now)
     if as_json:
         echo_json(counts)
     else:

@@ -15,7 +15,7 @@ or holiday (Algemene termijnenwet). A letter posted later than the day it was pr
 states a deadline that may be too short: ``mark-posted`` checks that and raises a review item.
 A letter its step also mails (``attach_to_mail``) reaches the debtor with that mail first:
 the letter and the mail state one deadline, counted from the mail's send day like any mail's
-(daemon.domain.dunning_planner), and the formal notice counts as received that day.
+(daemon.domain.ladder_steps), and the formal notice counts as received that day.
 
 On posting, the invoices' formal-notice date (the day from which the statutory term runs,
 see daemon.domain.policy) becomes the presumed receipt when that is later than what a mail

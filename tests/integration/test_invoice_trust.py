@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from daemon.adapters.invoice_pdfs import pdf_problem
+from daemon.adapters.store import reply_snapshot
 from daemon.adapters.store.db import open_store
-from daemon.app import replies
 from daemon.app.dunning import queue_day
 from daemon.cli import main
 from daemon.domain.invoice_pdfs import PdfPolicy
@@ -253,7 +253,8 @@ def test_pdf_replaced_by_a_symlink_after_the_check_is_not_mailed(
         pdf.symlink_to("/etc/passwd")  # the race: after the check, before the read
         return problem
 
-    monkeypatch.setattr(replies, "pdf_problem", check_then_swap)
+    # The check runs when the reply's snapshot is loaded (issue #14), the read when it is sent.
+    monkeypatch.setattr(reply_snapshot, "pdf_problem", check_then_swap)
     result = office.ask_copy("F2026-0001")
     assert result.exit_code == 1  # the mail is shunted with the reason, to be retried
     assert office.attachments() == []

@@ -11,7 +11,7 @@ import pytest
 
 from daemon.adapters.clock import parse_iso
 from daemon.adapters.templates import render
-from daemon.app.plans import review_plans
+from daemon.app.plan_watch import review_plans
 from tests.integration.human_world import World
 
 

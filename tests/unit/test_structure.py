@@ -237,8 +237,6 @@ COMPOSING_NOT_YET_MOVED: dict[str, str] = {
     # The paper letter renders the reminder's prose from the same context (context_for), but
     # into a Letter, not a mail.
     "daemon/app/letters.py": "the paper letter's prose, not a mail",
-    # Reply handling was being reworked in another session at the time of #14.
-    "daemon/app/replies.py": "automatic answers to debtors' replies",
 }
 
 
