@@ -1,8 +1,8 @@
-"""The claims ledger at work (#15): booking what a sent mail claimed, giving back what a
-returned payment settled, and a person's waiver. Each function runs inside its caller's transaction (one read → the pure
-decision in daemon/domain/claims.py → one write). How a bank payment is split over costs,
-interest and principal, and the remainder policy, are decided with the payment's booking
-(daemon/domain/claim_split.py and payment_booking.py)."""
+"""The claims ledger at work (#15): booking what a sent mail claimed, and a person's waiver.
+Each function runs inside its caller's transaction (one read → the pure decision in
+daemon/domain/claims.py → one write). How a bank payment is split over costs, interest and
+principal, the remainder policy and what a returned payment gives back are decided with
+the payment's booking (daemon/domain/claim_split.py, payment_booking.py)."""
 
 from __future__ import annotations
 
@@ -71,18 +71,6 @@ def book_sent_claims(store: Store, row: dict[str, Any], at: str) -> list[int]:
             },
         )
     return booked
-
-
-# -- a returned payment -------------------------------------------------------------------
-
-
-def reverse_claim_payments(
-    store: Store, original_tx: int, by_tx: int, now: str
-) -> list[tuple[int, int]]:
-    """A returned payment gives back what it settled of costs and interest: (line id, cents)
-    given back."""
-    rows = ledger_store.reverse_allocations(store, original_tx, by_tx, now)
-    return [(int(r["claim_line_id"]), int(r["amount_cents"])) for r in rows]
 
 
 # -- a person's waiver ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ changed is settled (invoice status, promises kept)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.adapters.store import bank
@@ -16,7 +16,6 @@ from daemon.adapters.store.db import Store, loads
 from daemon.adapters.store.events import record_event
 from daemon.adapters.store.invoices import refresh_invoice
 from daemon.adapters.store.queue import add_review_item
-from daemon.app.claims import reverse_claim_payments
 from daemon.app.promises import record_kept_promises
 from daemon.config import Config
 from daemon.domain.claim_split import ClaimsBook
@@ -29,12 +28,17 @@ from daemon.domain.payment_booking import (
     BookingSettings,
     OpenReview,
     RecordEvent,
+    RecordReturn,
+    ReinstateInvoice,
+    ReverseAllocations,
+    ReverseClaimAllocations,
     Running,
     SetEntryStatus,
     WaiveRemainder,
     decide_payment,
+    decide_return,
 )
-from parsers.bank import Direction, Payment
+from parsers.bank import Payment
 
 
 def booking_settings(config: Config, ms: MatchSettings) -> BookingSettings:
@@ -61,11 +65,13 @@ def book_payment(
     """Decide one newly stored payment on the file's snapshot and apply the commands; the
     snapshot follows what it took."""
     if is_return(payment):
-        return _book_return(store, tx_id, payment, book, claims, touched, now)
-    status, commands = decide_payment(tx_id, payment, book, claims, running, settings)
+        status, commands = decide_return(tx_id, payment, book, claims, running)
+    else:
+        status, commands = decide_payment(tx_id, payment, book, claims, running, settings)
+    applying = _Applying(store, now)
     for command in commands:
-        COMMAND_HANDLERS[type(command)](store, command, now)
-        if isinstance(command, AllocateToInvoice):
+        COMMAND_HANDLERS[type(command)](applying, command)
+        if isinstance(command, AllocateToInvoice | ReinstateInvoice):
             touched.add(command.invoice)
     return status
 
@@ -73,9 +79,19 @@ def book_payment(
 # -- the handlers: one small write each, in the order decided ------------------------------------
 
 
-def _allocate(store: Store, c: AllocateToInvoice, now: str) -> None:
+@dataclass
+class _Applying:
+    """One payment's commands being applied: the invoices' statuses after a reinstatement,
+    in order, for the return's record."""
+
+    store: Store
+    now: str
+    statuses: list[str | None] = field(default_factory=list)
+
+
+def _allocate(a: _Applying, c: AllocateToInvoice) -> None:
     allocate_for(
-        store,
+        a.store,
         c.tx_id,
         c.invoice,
         c.cents,
@@ -83,19 +99,19 @@ def _allocate(store: Store, c: AllocateToInvoice, now: str) -> None:
         score=c.score,
         evidence=c.evidence,
         actor="daemon",
-        now=now,
+        now=a.now,
         charges_cents=c.charges_cents,
         debtor_id=c.debtor_id,
     )
 
 
-def _set_entry_status(store: Store, c: SetEntryStatus, now: str) -> None:
-    bank.set_transaction_status(store, c.tx_id, c.status, c.detail)
+def _set_entry_status(a: _Applying, c: SetEntryStatus) -> None:
+    bank.set_transaction_status(a.store, c.tx_id, c.status, c.detail)
 
 
-def _open_review(store: Store, c: OpenReview, now: str) -> None:
+def _open_review(a: _Applying, c: OpenReview) -> None:
     add_review_item(
-        store,
+        a.store,
         c.type,
         c.title,
         priority=c.priority,
@@ -106,39 +122,70 @@ def _open_review(store: Store, c: OpenReview, now: str) -> None:
         invoice_numbers=c.invoice_numbers,
         transaction_id=c.transaction_id,
         dedupe_key=c.dedupe_key,
-        now=now,
+        now=a.now,
     )
 
 
-def _book_claim_allocation(store: Store, c: BookClaimAllocation, now: str) -> None:
-    ledger_store.allocate(store, c.line_id, c.tx_id, c.cents, basis=c.basis, now=now)
+def _book_claim_allocation(a: _Applying, c: BookClaimAllocation) -> None:
+    ledger_store.allocate(a.store, c.line_id, c.tx_id, c.cents, basis=c.basis, now=a.now)
 
 
-def _waive_remainder(store: Store, c: WaiveRemainder, now: str) -> None:
-    bank.write_off(store, c.invoice, c.cents, now)
-    refresh_invoice(store, c.invoice, now=now)
+def _waive_remainder(a: _Applying, c: WaiveRemainder) -> None:
+    bank.write_off(a.store, c.invoice, c.cents, a.now)
+    refresh_invoice(a.store, c.invoice, now=a.now)
 
 
-def _record_event(store: Store, c: RecordEvent, now: str) -> None:
+def _record_event(a: _Applying, c: RecordEvent) -> None:
     record_event(
-        store,
+        a.store,
         c.kind,
         debtor_id=c.debtor_id,
         case_id=c.case_id,
+        invoice_number=c.invoice_number,
         transaction_id=c.transaction_id,
-        at=now,
+        at=a.now,
         detail=c.detail,
     )
 
 
+def _reverse_allocations(a: _Applying, c: ReverseAllocations) -> None:
+    bank.reverse_allocations(a.store, c.original_tx, c.by_tx, a.now)
+
+
+def _reinstate_invoice(a: _Applying, c: ReinstateInvoice) -> None:
+    if c.charges_cents:
+        bank.undo_charges(a.store, c.invoice, c.charges_cents, a.now)
+    a.statuses.append(refresh_invoice(a.store, c.invoice, now=a.now))
+
+
+def _reverse_claim_allocations(a: _Applying, c: ReverseClaimAllocations) -> None:
+    ledger_store.reverse_allocations(a.store, c.original_tx, c.by_tx, a.now)
+
+
+def _record_return(a: _Applying, c: RecordReturn) -> None:
+    detail = {
+        **c.detail,
+        "reversed": [
+            {"invoice": invoice, "amount": amount, "invoice_status": status}
+            for (invoice, amount), status in zip(c.reversed, a.statuses, strict=True)
+        ],
+    }
+    bank.set_transaction_status(a.store, c.tx_id, TxStatus.RETURNED.value, detail)
+    record_event(a.store, "payment_returned", transaction_id=c.tx_id, at=a.now, detail=detail)
+
+
 # A new command type of domain/payment_booking needs its row here.
-COMMAND_HANDLERS: dict[type[Any], Callable[[Store, Any, str], None]] = {
+COMMAND_HANDLERS: dict[type[Any], Callable[[_Applying, Any], None]] = {
     AllocateToInvoice: _allocate,
     SetEntryStatus: _set_entry_status,
     OpenReview: _open_review,
     BookClaimAllocation: _book_claim_allocation,
     WaiveRemainder: _waive_remainder,
     RecordEvent: _record_event,
+    ReverseAllocations: _reverse_allocations,
+    ReinstateInvoice: _reinstate_invoice,
+    ReverseClaimAllocations: _reverse_claim_allocations,
+    RecordReturn: _record_return,
 }
 
 
@@ -261,69 +308,6 @@ def allocate_for(
             detail={"status": status},
         )
     return status
-
-
-def _book_return(
-    store: Store,
-    tx_id: int,
-    payment: Payment,
-    book: InvoiceBook,
-    claims: ClaimsBook,
-    touched: set[str],
-    now: str,
-) -> str:
-    row = bank.transaction(store, tx_id)
-    assert row is not None
-    original = (
-        bank.find_returned_original(store, row) if payment.direction is Direction.DEBIT else None
-    )
-    undone: list[dict[str, Any]] = []
-    if original is not None:
-        for allocation in bank.reverse_allocations(store, int(original["id"]), tx_id, now):
-            number = allocation["invoice_number"]
-            charges = to_cents(Decimal(loads_dict(allocation["evidence"]).get("charges", "0")))
-            if charges:
-                bank.undo_charges(store, number, charges, now)
-            status = refresh_invoice(store, number, now=now)
-            book.release(number, int(allocation["amount_cents"]) + charges)
-            touched.add(number)
-            undone.append(
-                {
-                    "invoice": number,
-                    "amount": format(from_cents(allocation["amount_cents"]), "f"),
-                    "invoice_status": status,
-                }
-            )
-            record_event(
-                store,
-                "allocation_reversed",
-                invoice_number=number,
-                transaction_id=tx_id,
-                at=now,
-                detail={
-                    "original_transaction": original["id"],
-                    "return_reason": payment.return_reason,
-                },
-            )
-        for line_id, cents in reverse_claim_payments(store, int(original["id"]), tx_id, now):
-            claims.give_back(line_id, cents)
-        bank.set_transaction_status(
-            store,
-            int(original["id"]),
-            TxStatus.RETURNED.value,
-            {**loads_dict(original["match_detail"]), "returned_by": tx_id},
-        )
-    detail = {
-        "original_transaction": None if original is None else original["id"],
-        "return_reason": payment.return_reason,
-        "reversed": undone,
-        "reason": "returned payment"
-        if original is not None
-        else "return without a matching original payment",
-    }
-    bank.set_transaction_status(store, tx_id, TxStatus.RETURNED.value, detail)
-    record_event(store, "payment_returned", transaction_id=tx_id, at=now, detail=detail)
-    return TxStatus.RETURNED.value
 
 
 def loads_dict(text: str | None) -> dict[str, Any]:

@@ -26,10 +26,10 @@ from daemon.app.progress import Progress
 from daemon.app.statement_booking import book_payment, booking_settings, settle_effects
 from daemon.app.statement_zip import StatementError, ZipLimits, unzip_members
 from daemon.config import BankSettings, Config
-from daemon.domain.matching import InvoiceBook, MatchSettings
+from daemon.domain.matching import InvoiceBook, MatchSettings, is_return
 from daemon.domain.money import to_cents
 from daemon.domain.payment_booking import Running
-from parsers.bank import BankFormatError, Payment
+from parsers.bank import BankFormatError, Direction, Payment
 from parsers.camt import StatementEnd
 from parsers.statements import iter_statement_items, parse_statement_bytes, statement_items
 
@@ -373,6 +373,10 @@ def _book_file(
             tx_id = bank.insert_transaction(store, payment, key=key, file_id=file_id, now=now)
             if tx_id is not None:
                 new.append((tx_id, payment))
+        # The batch's returns and the credits they may give back, read once (#14).
+        running.entries = bank.return_snapshot(
+            store, [t for t, p in new if is_return(p) and p.direction is Direction.DEBIT]
+        )
         for tx_id, payment in new:
             status = book_payment(
                 store, tx_id, payment, book, claims, running, settings, touched, now

@@ -7,10 +7,11 @@ and moves the snapshot on (``InvoiceBook``, ``ClaimsBook``) so the next payment 
 sees what this one took. The store applies the commands in order, in the file's one
 transaction (``app/statement_booking.COMMAND_HANDLERS``).
 
-What a handler still asks the store: an invoice's status after an allocation (credit notes
-and payments booked outside dunmail count in it), which the ``payment_allocated`` event
-carries. A return (``matching.is_return``) is not decided here yet: its original payment
-is looked up in the store (``app/statement_booking``).
+A return (``matching.is_return``) is decided by ``decide_return`` on the batch's
+``payment_return.Entries``: which credit it gives back, which allocations and claim parts
+it reverses. What a handler still asks the store: an invoice's status after an allocation
+or a reversal (credit notes and payments booked outside dunmail count in it), which the
+events carry.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from daemon.domain.matching import (
     match,
 )
 from daemon.domain.money import from_cents
-from parsers.bank import Payment
+from daemon.domain.payment_return import Entries, LiveAllocation, amount_text
+from parsers.bank import Direction, Payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,43 @@ class RecordEvent:
     detail: dict[str, Any]
     debtor_id: str | None = None
     case_id: int | None = None
+    invoice_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseAllocations:
+    """Every live allocation of ``original_tx`` is reversed by the return ``by_tx``."""
+
+    original_tx: int
+    by_tx: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReinstateInvoice:
+    """A reversed allocation reopens its invoice (and undoes the charges it settled); the
+    invoice's new status goes into the return's record."""
+
+    invoice: str
+    charges_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReverseClaimAllocations:
+    """What ``original_tx`` settled of claim lines is given back."""
+
+    original_tx: int
+    by_tx: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReturn:
+    """The return's status and its ``payment_returned`` event; ``reversed`` lists (invoice,
+    amount) in the order reinstated, each completed with the status its ReinstateInvoice
+    left."""
+
+    tx_id: int
+    detail: dict[str, Any]
+    reversed: tuple[tuple[str, str], ...]
 
 
 Command = (
@@ -115,6 +154,10 @@ Command = (
     | BookClaimAllocation
     | WaiveRemainder
     | RecordEvent
+    | ReverseAllocations
+    | ReinstateInvoice
+    | ReverseClaimAllocations
+    | RecordReturn
 )
 
 
@@ -125,6 +168,7 @@ class Running:
     matcher always did)."""
 
     waived: dict[str, int] = field(default_factory=dict)
+    entries: Entries = field(default_factory=Entries)
 
 
 # -- the decision ----------------------------------------------------------------------------
@@ -161,7 +205,63 @@ def decide_payment(
     apply(book, result)
     if plan is not None:
         commands += _remainder_commands(tx_id, plan, book, running, settings)
+    _note(running.entries, tx_id, commands)
     return result.status.value, commands
+
+
+def decide_return(
+    tx_id: int, payment: Payment, book: InvoiceBook, claims: ClaimsBook, running: Running
+) -> tuple[str, list[Command]]:
+    """(status, commands) for a returned payment: it gives back the credit it returns (a
+    debit only), reopening what that credit paid."""
+    original = running.entries.original_of(tx_id) if payment.direction is Direction.DEBIT else None
+    commands: list[Command] = []
+    reversed_: list[tuple[str, str]] = []
+    if original is not None:
+        commands.append(ReverseAllocations(original.id, tx_id))
+        for allocation in original.allocations:
+            commands.append(ReinstateInvoice(allocation.invoice, allocation.charges_cents))
+            book.release(allocation.invoice, allocation.cents + allocation.charges_cents)
+            reversed_.append((allocation.invoice, amount_text(allocation.cents)))
+            commands.append(
+                RecordEvent(
+                    "allocation_reversed",
+                    tx_id,
+                    {"original_transaction": original.id, "return_reason": payment.return_reason},
+                    invoice_number=allocation.invoice,
+                )
+            )
+        commands.append(ReverseClaimAllocations(original.id, tx_id))
+        for line_id, cents in original.claim_parts:
+            claims.give_back(line_id, cents)
+        detail = {**original.detail, "returned_by": tx_id}
+        commands.append(SetEntryStatus(original.id, "returned", detail))
+        original.status, original.detail = "returned", detail
+        original.allocations, original.claim_parts = [], []
+    detail = {
+        "original_transaction": None if original is None else original.id,
+        "return_reason": payment.return_reason,
+        "reversed": [],
+        "reason": "returned payment"
+        if original is not None
+        else "return without a matching original payment",
+    }
+    commands.append(RecordReturn(tx_id, detail, tuple(reversed_)))
+    return "returned", commands
+
+
+def _note(entries: Entries, tx_id: int, commands: list[Command]) -> None:
+    """A credit a later return of the batch may give back: keep what it just took."""
+    entry = entries.credits.get(tx_id)
+    if entry is None:
+        return
+    for c in commands:
+        if isinstance(c, SetEntryStatus) and c.tx_id == tx_id:
+            entry.status, entry.detail = c.status, c.detail
+        elif isinstance(c, AllocateToInvoice):
+            entry.allocations.append(LiveAllocation(c.invoice, c.cents, c.charges_cents))
+        elif isinstance(c, BookClaimAllocation):
+            entry.claim_parts.append((c.line_id, c.cents))
 
 
 def _result_commands(

@@ -13,11 +13,17 @@ from daemon.domain.payment_booking import (
     BookingSettings,
     OpenReview,
     RecordEvent,
+    RecordReturn,
+    ReinstateInvoice,
+    ReverseAllocations,
+    ReverseClaimAllocations,
     Running,
     SetEntryStatus,
     WaiveRemainder,
     decide_payment,
+    decide_return,
 )
+from daemon.domain.payment_return import Entries, EntryFacts
 from parsers.bank import Direction, Payment
 
 
@@ -125,3 +131,52 @@ def test_an_invoice_without_an_open_case_is_only_allocated_and_an_excess_goes_to
         "payment:14:overpayment",
     )
     assert review.title.startswith("80.00 EUR from Acme BV: ")
+
+
+def test_a_return_in_the_same_batch_gives_back_what_its_original_just_took() -> None:
+    book, claims = _books()
+    running = Running()
+    original = _payment("200.00", "F1001")
+    running.entries = Entries(
+        returns={
+            21: EntryFacts(21, "NL91ABNA0417164300", 20000, None, None, None, None, "Acme BV")
+        },
+        credits={
+            20: EntryFacts(20, "NL91ABNA0417164300", 20000, None, None, None, None, "Acme BV")
+        },
+    )
+    decide_payment(20, original, book, claims, running, _settings())
+    # 150.00 costs, 12.34 interest, 37.66 principal
+    assert running.entries.credits[20].claim_parts == [(1, 5000), (2, 10000), (3, 1234)]
+    assert book.open["F1001"] == 96234
+    returned = Payment(
+        account_iban="NL91ABNA0417164300",
+        booking_date=None,
+        value_date=None,
+        amount=Decimal("200.00"),
+        currency="EUR",
+        direction=Direction.DEBIT,
+        return_reason="AC04",
+        counterparty_name="Acme BV",
+    )
+    status, commands = decide_return(21, returned, book, claims, running)
+    assert status == "returned"
+    assert [type(c) for c in commands] == [
+        ReverseAllocations,
+        ReinstateInvoice,
+        RecordEvent,
+        ReverseClaimAllocations,
+        SetEntryStatus,
+        RecordReturn,
+    ]
+    record = commands[-1]
+    assert isinstance(record, RecordReturn)
+    assert record.detail["original_transaction"] == 20
+    assert record.reversed == (("F1001", "37.66"),)
+    # The snapshot is back where it was before the original: a second return finds nothing.
+    assert book.open["F1001"] == 100000
+    assert claims.open_lines(7, "costs", "EUR") == [(1, 5000), (2, 10000)]
+    assert claims.open_lines(7, "interest", "EUR") == [(3, 1234)]
+    assert running.entries.credits[20].status == "returned"
+    _, again = decide_return(21, returned, book, claims, running)
+    assert [type(c) for c in again] == [RecordReturn]

@@ -12,6 +12,7 @@ from daemon.adapters.store.db import Store, dumps, loads, marks
 from daemon.domain.invoice_states import LIVE_STATES, SETTLED_STATES
 from daemon.domain.matching import InvoiceFacts
 from daemon.domain.money import from_cents
+from daemon.domain.payment_return import Entries, EntryFacts, LiveAllocation, charges_of
 from parsers.bank import Payment, Statement
 
 # -- files and statements ----------------------------------------------------------------
@@ -353,32 +354,6 @@ def undo_charges(store: Store, invoice: str, cents: int, now: str) -> None:
     )
 
 
-def find_returned_original(store: Store, row: dict[str, Any]) -> dict[str, Any] | None:
-    """The credit a return gives back: by EndToEndId, then reference, then amount+IBAN."""
-    base = (
-        "SELECT * FROM bank_transactions WHERE direction = 'credit' AND reversal = 0"
-        " AND return_reason IS NULL AND status != 'returned' AND id != ? AND account_iban = ?"
-        " AND amount_cents = ?"
-    )
-    params: list[Any] = [row["id"], row["account_iban"], row["amount_cents"]]
-    tries: list[tuple[str, list[Any]]] = []
-    if row["end_to_end_id"]:
-        tries.append((" AND end_to_end_id = ?", [row["end_to_end_id"]]))
-    if row["structured_reference"]:
-        tries.append((" AND structured_reference = ?", [row["structured_reference"]]))
-    if row["counterparty_iban"]:
-        tries.append((" AND counterparty_iban = ?", [row["counterparty_iban"]]))
-    elif row["counterparty_name"]:
-        tries.append((" AND counterparty_name = ?", [row["counterparty_name"]]))
-    for clause, extra in tries:
-        found = store.one(
-            base + clause + " ORDER BY booking_date DESC, id DESC LIMIT 1", params + extra
-        )
-        if found is not None:
-            return found
-    return None
-
-
 def cancel_reminders_for_closed(
     store: Store, numbers: Iterable[str], now: str | None = None
 ) -> list[int]:
@@ -435,3 +410,69 @@ def _cents(amount: Any) -> int:
 
 def _iso(day: Any) -> str | None:
     return None if day is None else str(day.isoformat())
+
+
+def return_snapshot(store: Store, return_ids: Sequence[int]) -> Entries:
+    """What a batch's returns need (read once per batch that has returns): their stored rows
+    and the credits of the same account and amount that are not returned yet, with their
+    live allocations, claim parts and match detail."""
+    if not return_ids:
+        return Entries()
+    columns = (
+        "id, account_iban, amount_cents, booking_date, end_to_end_id, structured_reference,"
+        " counterparty_iban, counterparty_name, status, match_detail"
+    )
+    returns = {
+        int(r["id"]): _entry(r)
+        for r in store.query(
+            f"SELECT {columns} FROM bank_transactions WHERE id IN ({marks(return_ids)})",
+            list(return_ids),
+        )
+    }
+    keys = sorted({(e.account_iban, e.amount_cents) for e in returns.values()})
+    values = ",".join("(?, ?)" for _ in keys)
+    credits = {
+        int(r["id"]): _entry(r)
+        for r in store.query(
+            f"SELECT {columns} FROM bank_transactions WHERE direction = 'credit'"
+            " AND reversal = 0 AND return_reason IS NULL AND status != 'returned'"
+            f" AND (account_iban, amount_cents) IN (VALUES {values})",
+            [v for key in keys for v in key],
+        )
+    }
+    if credits:
+        for row in live_allocations(store, list(credits)):
+            evidence = loads(row["evidence"], {})
+            credits[int(row["transaction_id"])].allocations.append(
+                LiveAllocation(
+                    row["invoice_number"],
+                    int(row["amount_cents"]),
+                    charges_of(evidence if isinstance(evidence, dict) else {}),
+                )
+            )
+        for row in store.query(
+            "SELECT transaction_id, claim_line_id, amount_cents FROM claim_allocations"
+            f" WHERE reversed_at IS NULL AND transaction_id IN ({marks(list(credits))})"
+            " ORDER BY id",
+            list(credits),
+        ):
+            credits[int(row["transaction_id"])].claim_parts.append(
+                (int(row["claim_line_id"]), int(row["amount_cents"]))
+            )
+    return Entries(returns, credits)
+
+
+def _entry(row: dict[str, Any]) -> EntryFacts:
+    detail = loads(row["match_detail"], {})
+    return EntryFacts(
+        int(row["id"]),
+        row["account_iban"],
+        int(row["amount_cents"]),
+        row["booking_date"],
+        row["end_to_end_id"],
+        row["structured_reference"],
+        row["counterparty_iban"],
+        row["counterparty_name"],
+        row["status"] or "",
+        detail if isinstance(detail, dict) else {},
+    )
