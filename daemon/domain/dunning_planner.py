@@ -42,8 +42,7 @@ from daemon.domain.dunning_guards import (
     thank_you_action,
 )
 from daemon.domain.invoice_states import OPEN_STATES
-from daemon.domain.ladder_steps import letter_action, plan_ladder
-from daemon.domain.policy import ladder_name_for
+from daemon.domain.ladder_steps import ladder_of, letter_action, plan_ladder
 
 __all__ = [
     "NOTICE_TERM_DAYS",
@@ -115,16 +114,7 @@ def _plan_debtor(s: DebtorSnapshot, today: date, settings: PlanSettings) -> list
                 f"open amount {total_open} is below dunning.min_open_amount {settings.min_open}",
             )
         ]
-    name, why = ladder_name_for(
-        override=s.ladder_override,
-        tags=s.tags,
-        debtor_type=s.debtor_type,
-        tag_ladders=dict(settings.tag_ladders),
-        ladder_names=list(settings.ladders),
-        ladder_b2b=settings.ladder_b2b,
-        ladder_b2c=settings.ladder_b2c,
-    )
-    ladder = settings.ladders.get(name)
+    name, why, ladder = ladder_of(s, settings)
     if ladder is None:
         return [base_action(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")]
     return plan_ladder(s, today, settings, ladder, name, why, eligible, excluded)

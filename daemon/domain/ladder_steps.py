@@ -259,6 +259,21 @@ def _mail(
     )
 
 
+def ladder_of(s: DebtorSnapshot, settings: PlanSettings) -> tuple[str, str, LadderLike | None]:
+    """The debtor's ladder: its name, why it was chosen, and the ladder (None if no ladder
+    of that name is configured). One choice for the planner and letters on demand."""
+    name, why = ladder_name_for(
+        override=s.ladder_override,
+        tags=s.tags,
+        debtor_type=s.debtor_type,
+        tag_ladders=dict(settings.tag_ladders),
+        ladder_names=list(settings.ladders),
+        ladder_b2b=settings.ladder_b2b,
+        ladder_b2c=settings.ladder_b2c,
+    )
+    return name, why, settings.ladders.get(name)
+
+
 def letter_action(
     s: DebtorSnapshot, today: date, settings: PlanSettings, step_name: str | None = None
 ) -> Action:
@@ -274,16 +289,7 @@ def letter_action(
     ]
     if not eligible:
         return base_action(s, ActionKind.SKIP, "no open invoice to write about")
-    name, why = ladder_name_for(
-        override=s.ladder_override,
-        tags=s.tags,
-        debtor_type=s.debtor_type,
-        tag_ladders=dict(settings.tag_ladders),
-        ladder_names=list(settings.ladders),
-        ladder_b2b=settings.ladder_b2b,
-        ladder_b2c=settings.ladder_b2c,
-    )
-    ladder = settings.ladders.get(name)
+    name, why, ladder = ladder_of(s, settings)
     if ladder is None:
         return base_action(s, ActionKind.SKIP, f"no ladder named {name!r} ({why})")
     names = [st.name for st in ladder.steps]

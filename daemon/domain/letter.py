@@ -223,7 +223,7 @@ LABELS: dict[str, dict[str, str]] = {
         "due_date": "Fällig am",
         "open": "Offen",
         "amount_due": "Offener Betrag",
-        "costs": "Mahnkosten",
+        "costs": "Inkassokosten",
         "interest": "Zinsen",
         "total": "Zu zahlender Gesamtbetrag",
         "deadline": "Zu zahlen bis",
