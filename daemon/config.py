@@ -387,7 +387,9 @@ class StaffSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class PlanSettings:
+class PaymentPlanSettings:
+    """`[plans]`: payment plans agreed with a debtor (not the dunning planner's `PlanSettings`)."""
+
     reminder_days_before: int = 3
     missed_action: Literal["review", "resume"] = "review"
     grace_days: int = 3
@@ -429,7 +431,7 @@ class Config:
     bank: BankSettings = field(default_factory=BankSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
-    plans: PlanSettings = field(default_factory=PlanSettings)
+    plans: PaymentPlanSettings = field(default_factory=PaymentPlanSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     source: str = field(default="", metadata={"toml": False})  # "" for built-in defaults
