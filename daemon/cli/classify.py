@@ -122,13 +122,25 @@ def classify_command(
     default=None,
     help="Where to write the model (default: parsers/replies/model_data.py).",
 )
+@click.option(
+    "--extra",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Our own labelled replies (*.txt blocks), always training data, scored apart. "
+    "Default: data/replies-extra.",
+)
+@click.option("--no-extra", is_flag=True, help="Train on the --corpus replies only.")
 @click.option("--check", is_flag=True, help="Write nothing; fail when the shipped model differs.")
-def train_classifier_command(corpora: tuple[str, ...], out: str | None, check: bool) -> None:
+def train_classifier_command(
+    corpora: tuple[str, ...], out: str | None, extra: str | None, no_extra: bool, check: bool
+) -> None:
     """Train the reply intent model; print cross-validation and held-out figures.
 
     Deterministic: the same corpora give the same file, byte for byte. A fixed ~20 % of
     replies-train (by a hash of the file name) is held out from training and from the
-    cross-validation, and scored separately at the end.
+    cross-validation, and scored separately at the end. Our own replies (data/replies-extra)
+    are added to every fold's training and scored on their own folds, apart from the shared
+    corpora's figures; the thresholds are calibrated on the out-of-fold results of both.
 
     Example:
 
@@ -140,8 +152,12 @@ def train_classifier_command(corpora: tuple[str, ...], out: str | None, check: b
     for path in paths:
         if not (path / "labels.json").is_file():
             raise click.ClickException(f"{path}: no labels.json (not a labelled corpus)")
-    text, cv, hidden = ct.build(paths)
-    click.echo(ct.report(cv.scored, f"{ct.FOLDS}-fold CV"))
+    own_dir = None if no_extra else (Path(extra) if extra else ct.EXTRA)
+    text, cv, hidden = ct.build(paths, extra=own_dir)
+    click.echo(ct.report(ct.shared(cv.scored), f"{ct.FOLDS}-fold CV"))
+    if ct.own(cv.scored):
+        click.echo("")
+        click.echo(ct.report(ct.own(cv.scored), "own data CV"))
     click.echo(
         "calibrated: auto-handle from p >= "
         + ", ".join(f"{i} {t}" for i, t in sorted(cv.thresholds.items()))
