@@ -238,6 +238,13 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"erst .{0,40}\bdann\b", r"quand ce sera (fait|repare|fini)", r"eerst .{0,40}\bdan\b",
         r"first (fix|repair|finish)",
     ),
+    # Goods or work that never came: a reason not to pay, not a reply about the invoice.
+    "never_received": (
+        r"(never|not) (been )?(received|got|came|arrived|delivered|installed)\b(?!.{0,25}(invoice|bill|reminder|mail|copy))",
+        r"(nooit|niet) (gekregen|geleverd|aangekomen|gekomen|geplaatst)\b(?!.{0,25}(factuur|herinnering|mail|kopie))",
+        r"(nie|nicht) (bekommen|geliefert|angekommen|eingebaut)\b(?!.{0,25}(rechnung|mahnung|mail|kopie))",
+        r"(jamais|pas) (ete )?(livre|arrive|installe)\b(?!.{0,25}(facture|rappel|mail|copie))",
+    ),
     "copy": (
         r"\bcopy\b",
         r"\bre-?send\b",
@@ -501,7 +508,8 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\berfolgt\b .{0,30}(am|bis|in|nach|kw)",
         r"\b(i|ich) zahl\b",
         r"(paierai|paierons|reglerai|reglerons|virerai|virerons|procederons|procederai|effectuerons|effectuerai)",
-        r"(sera|seront) (paye|regle|vire|effectue)",
+        r"(sera|seront|serez|serai) (paye|regle|vire|effectue)",
+        r"(will|shall) be (paid|settled|transferred)",
         r"(vais|allons) (payer|regler|virer|proceder)",
     ),
     "away": (
@@ -595,6 +603,20 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"neue(n)? (adresse|anschrift|steuernummer)", r"umgezogen", r"firmier", r"rechtsform",
         r"getrennt ausgewiesen", r"muss .{0,30}\ban (die|den|uns)", r"rechnung an",
         r"demenage", r"nouvelle adresse", r"doit etre (adressee|etablie)", r"must be (addressed|issued)",
+    ),
+    # The same invoice sent twice: paying it again is what the debtor refuses (a dispute),
+    # however firmly the first payment is stated.
+    "duplicate": (
+        r"\btwice\b", r"\bduplicate", r"two times", r"double(d)?[- ](invoice|billed|charged)",
+        r"\bdubbel", r"tweemaal", r"twee keer", r"\bdoppelt", r"zweimal", r"doppelrechnung",
+        r"en double", r"\bdoublon", r"deux fois", r"\bdouble facturation",
+    ),
+    # One invoice accepted, another not ("F-0401 is fine ... F-0402 is not"): the contested
+    # part makes the reply a dispute, whatever is promised for the rest.
+    "split_verdict": (
+        r"(is|are|klopt|passt|ist|est) (fine|correct|ok|okay|in orde|in ordnung|juste|bon)\b.{0,120}\b(not|niet|nicht|pas)\b",
+        r"\b(the )?(other|second|andere|tweede|zweite|autre|seconde|deuxieme) (one|invoice|factuur|rechnung|facture)\b.{0,40}\b(not|niet|nicht|pas|wrong|fout|falsch|faux)\b",
+        r"[a-z]{0,4}-?\d[\d./-]{3,} (is |klopt |ist |est )?(not|niet|nicht|pas)\b",
     ),
     "deceased": (r"passed away", r"deceased", r"overleden", r"verstorben", r"decede"),
     "thanks_only": (r"^[^a-z]*(thanks|thank you|bedankt|dank je|danke|merci)\b",),

@@ -11,24 +11,61 @@ from __future__ import annotations
 import math
 import random
 from array import array
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, sub
 
-from parsers.replies.model import LinearModel, softmax, values
+from parsers.replies.model import RULE_PREFIX, RULE_VALUE, LinearModel, softmax
 
 
 @dataclass(frozen=True, slots=True)
 class TrainSettings:
-    epochs: int = 30
+    epochs: int = 30  # at most; fewer when the data is larger (see ``steps``)
+    # Example updates per run: a larger corpus gets fewer epochs (it sees as many
+    # gradient steps per epoch as a small one sees in several), so training time grows
+    # with the data only until the epoch count bottoms out at ``min_epochs``.
+    steps: int = 26_000
+    min_epochs: int = 6
     learning_rate: float = 0.5
-    decay: float = 0.25  # learning rate / (1 + decay * epoch)
+    decay: float = 0.25  # learning rate / (1 + decay * epochs so far, in units of ``steps``/30)
     min_df: int = 2  # a feature must occur in this many training replies
     prune: float = 0.01  # rows whose weights all stay below this are dropped
     seed: int = 12
 
+    def epochs_for(self, n: int) -> int:
+        return max(self.min_epochs, min(self.epochs, -(-self.steps // max(n, 1))))
+
 
 DEFAULT_SETTINGS = TrainSettings()
+_TINY = 1e-4  # a class whose gradient is below this on a reply is left alone for it
+
+Row = tuple[float, ...]  # one feature's weights, one per class
+
+
+def _drain(it: Iterable[object]) -> None:
+    deque(it, maxlen=0)
+
+
+def _column_sums(w: list[Row], rows: Sequence[int], k: int) -> list[float]:
+    """Per class, the sum of the weights of ``rows``: ``math.fsum`` is correctly rounded, so
+    the result is the same on every CPU and Python version (``sum`` of floats changed its
+    algorithm in 3.12), and the loops run in C."""
+    if not rows:
+        return [0.0] * k
+    return list(map(math.fsum, zip(*map(w.__getitem__, rows), strict=True)))
+
+
+def _scatter_sub(w: list[Row], rows: Sequence[int], delta: Row) -> None:
+    """w[r] = w[r] - delta (per class) for every row r (distinct), the loops in C."""
+    _drain(
+        map(
+            w.__setitem__,
+            rows,
+            map(tuple, map(map, repeat(sub), map(w.__getitem__, rows), repeat(delta))),
+        )
+    )
 
 
 def train(
@@ -37,7 +74,12 @@ def train(
     classes: Sequence[str],
     settings: TrainSettings = DEFAULT_SETTINGS,
 ) -> LinearModel:
-    """Fit a model; ``threshold`` and ``guard`` are left at 1.0 for ``calibrate`` to set."""
+    """Fit a model; ``threshold`` and ``guard`` are left at 1.0 for ``calibrate`` to set.
+
+    A reply is its word rows (all of value 1/sqrt(words)) and its rule rows (value
+    RULE_VALUE); a feature's weights are one tuple over the classes, so a reply's scores
+    are column sums and an update subtracts one tuple per row. The average is over the
+    weights at the end of each epoch (Polyak averaging by epoch)."""
     k = len(classes)
     position = {c: i for i, c in enumerate(classes)}
     df: Counter[str] = Counter()
@@ -45,53 +87,59 @@ def train(
         df.update(set(doc))
     vocab = sorted(f for f, n in df.items() if n >= settings.min_df)
     row_of = {f: i for i, f in enumerate(vocab)}
-    rows = [
-        [(row_of[f] * k, x) for f, x in zip(doc, values(doc), strict=True) if f in row_of]
-        for doc in docs
-    ]
-    ys = [position[label] for label in labels]
-    w = [0.0] * (len(vocab) * k)
-    u = [0.0] * (len(vocab) * k)  # time-weighted updates: the average is w - u / t
+    data: list[tuple[list[int], list[int], float, int]] = []
+    for doc, label in zip(docs, labels, strict=True):
+        word_rows = [row_of[f] for f in doc if f in row_of and not f.startswith(RULE_PREFIX)]
+        rule_rows = [row_of[f] for f in doc if f in row_of and f.startswith(RULE_PREFIX)]
+        words = sum(1 for f in doc if not f.startswith(RULE_PREFIX))
+        x = 1.0 / math.sqrt(words) if words else 0.0
+        data.append((word_rows, rule_rows, x, position[label]))
+    zero: Row = (0.0,) * k
+    w: list[Row] = [zero] * len(vocab)
+    total: list[Row] = [zero] * len(vocab)
     bias = [0.0] * k
-    ub = [0.0] * k
-    t = 1.0
+    total_bias = [0.0] * k
     order = list(range(len(docs)))
     rng = random.Random(settings.seed)
-    for epoch in range(settings.epochs):
+    epochs = settings.epochs_for(len(docs))
+    pace = settings.steps / settings.epochs  # replies per epoch of the decay schedule
+    done = 0
+    for _ in range(epochs):
         rng.shuffle(order)
-        rate = settings.learning_rate / (1.0 + settings.decay * epoch)
+        rate = settings.learning_rate / (1.0 + settings.decay * done / pace)
         for i in order:
-            offs = rows[i]
-            scores = bias[:]
-            for off, x in offs:
-                for c in range(k):
-                    scores[c] += w[off + c] * x
-            probs = softmax(scores)
-            probs[ys[i]] -= 1.0
-            for c in range(k):
-                g = probs[c]
-                if -1e-4 < g < 1e-4:
-                    continue
-                bias[c] -= rate * g * 0.1
-                ub[c] -= t * rate * g * 0.1
-                step = rate * g
-                tstep = t * step
-                for off, x in offs:
-                    w[off + c] -= step * x
-                    u[off + c] -= tstep * x
-            t += 1.0
-    # Averaged SGD: the mean of all iterates generalises better than the last one.
-    w = [a - b / t for a, b in zip(w, u, strict=True)]
-    bias = [a - b / t for a, b in zip(bias, ub, strict=True)]
+            word_rows, rule_rows, x, y = data[i]
+            word_sum = _column_sums(w, word_rows, k)
+            rule_sum = _column_sums(w, rule_rows, k)
+            probs = softmax(
+                [
+                    b + x * ws + RULE_VALUE * rs
+                    for b, ws, rs in zip(bias, word_sum, rule_sum, strict=True)
+                ]
+            )
+            probs[y] -= 1.0
+            steps = [0.0 if -_TINY < g < _TINY else rate * g for g in probs]
+            bias = [b - s * 0.1 for b, s in zip(bias, steps, strict=True)]
+            _scatter_sub(w, word_rows, tuple(s * x for s in steps))
+            _scatter_sub(w, rule_rows, tuple(s * RULE_VALUE for s in steps))
+        done += len(order)
+        total = list(map(tuple, map(map, repeat(add), total, w)))
+        total_bias = [a + b for a, b in zip(total_bias, bias, strict=True)]
+    # Averaged SGD: the mean of the iterates generalises better than the last one.
     index: dict[str, int] = {}
     kept = array("d")
-    for r, feature in enumerate(vocab):
-        row_w = w[r * k : (r + 1) * k]
+    for feature, row in zip(vocab, total, strict=True):
+        row_w = [v / epochs for v in row]
         if max(abs(v) for v in row_w) >= settings.prune:
             index[feature] = len(index)
             kept.extend(round(v, 4) for v in row_w)
     return LinearModel(
-        tuple(classes), index, kept, tuple(round(b, 4) for b in bias), threshold=1.0, guard=1.0
+        tuple(classes),
+        index,
+        kept,
+        tuple(round(b / epochs, 4) for b in total_bias),
+        threshold=1.0,
+        guard=1.0,
     )
 
 
