@@ -243,7 +243,7 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(never|not) (been )?(received|got|came|arrived|delivered|installed)\b(?!.{0,25}(invoice|bill|reminder|mail|copy))",
         r"(nooit|niet) (gekregen|geleverd|aangekomen|gekomen|geplaatst)\b(?!.{0,25}(factuur|herinnering|mail|kopie))",
         r"(nie|nicht) (bekommen|geliefert|angekommen|eingebaut)\b(?!.{0,25}(rechnung|mahnung|mail|kopie))",
-        r"(jamais|pas) (ete )?(livre|arrive|installe)\b(?!.{0,25}(facture|rappel|mail|copie))",
+        r"(jamais|pas) (ete )?(livre|arrive|installe|recue?)\b(?!.{0,25}(facture|rappel|mail|copie))",
     ),
     "copy": (
         r"\bcopy\b",
@@ -611,12 +611,23 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\bdubbel", r"tweemaal", r"twee keer", r"\bdoppelt", r"zweimal", r"doppelrechnung",
         r"en double", r"\bdoublon", r"deux fois", r"\bdouble facturation",
     ),
+    # Paying told in a past tense (auxiliary + participle, or a simple past): what was
+    # done, not what will be; the date finder may still read "on Friday" as ahead.
+    "past_paid": (
+        r"(was|were|has been|have been|had been) (paid|transferred|settled|sent|wired|processed)",
+        r"(we|i) (paid|transferred|settled|wired|sent the (money|payment)|did the (payment|transfer)|made the (payment|transfer))\b",
+        r"(is|zijn|werd|werden) .{0,25}(betaald|overgemaakt|overgeschreven|voldaan|gestort)\b(?! (worden|zal|zullen))",
+        r"(heb|hebben|had|hadden) .{0,30}(betaald|overgemaakt|overgeschreven|voldaan|gestort)\b",
+        r"(wurde|wurden|ist|sind) .{0,25}(bezahlt|uberwiesen|beglichen|uberwiesen)\b(?! (werden|wird))",
+        r"(habe|haben|hatte|hatten) .{0,30}(bezahlt|uberwiesen|beglichen|angewiesen)\b",
+        r"(a|ont) ete (paye|regle|vire|verse)e?s?\b", r"(avons|ai|avions|avait) .{0,20}(paye|regle|vire|verse)\b",
+    ),
     # One invoice accepted, another not ("F-0401 is fine ... F-0402 is not"): the contested
     # part makes the reply a dispute, whatever is promised for the rest.
     "split_verdict": (
-        r"(is|are|klopt|passt|ist|est) (fine|correct|ok|okay|in orde|in ordnung|juste|bon)\b.{0,120}\b(not|niet|nicht|pas)\b",
+        r"(is|are|klopt|passt|ist|est) (fine|correct|ok|okay|in orde|in ordnung|juste|bon|correcte|bonne)\b.{0,120}\b(not|niet|nicht|pas|non)\b",
         r"\b(the )?(other|second|andere|tweede|zweite|autre|seconde|deuxieme) (one|invoice|factuur|rechnung|facture)\b.{0,40}\b(not|niet|nicht|pas|wrong|fout|falsch|faux)\b",
-        r"[a-z]{0,4}-?\d[\d./-]{3,} (is |klopt |ist |est )?(not|niet|nicht|pas)\b",
+        r"[a-z]{0,4}-?\d[\d./-]{3,} (is |klopt |ist |est )?(not|niet|nicht|pas|non)\b",
     ),
     "deceased": (r"passed away", r"deceased", r"overleden", r"verstorben", r"decede"),
     "thanks_only": (r"^[^a-z]*(thanks|thank you|bedankt|dank je|danke|merci)\b",),

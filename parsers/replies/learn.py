@@ -28,9 +28,9 @@ class TrainSettings:
     # with the data only until the epoch count bottoms out at ``min_epochs``.
     steps: int = 26_000
     min_epochs: int = 6
-    learning_rate: float = 0.5
+    learning_rate: float = 1.0
     decay: float = 0.25  # learning rate / (1 + decay * epochs so far, in units of ``steps``/30)
-    min_df: int = 2  # a feature must occur in this many training replies
+    min_df: int = 3  # a feature must occur in this many training replies
     prune: float = 0.01  # rows whose weights all stay below this are dropped
     seed: int = 12
 
@@ -154,6 +154,7 @@ class Outcome:
 
 
 GUARDED = ("dispute", "insolvency")
+GUARD_FROM = 2  # lowest guard tried, in hundredths
 Thresholds = Mapping[str, float]
 
 
@@ -202,10 +203,13 @@ def calibrate(
     floor: float = 0.5,
     guarded_floor: float = 0.8,
     margin: float = 0.03,
+    per_intent: float = 0.01,
 ) -> tuple[dict[str, float], float]:
     """(threshold per intent, guard) that handle the most replies automatically while, on
     these out-of-fold outcomes, at most ``max_wrong`` of the automatic ones are wrong and
-    no dispute or insolvency is handled automatically as another intent; each threshold
+    no dispute or insolvency is handled automatically as another intent, and no intent's
+    own automatic decisions are wrong more often than ``per_intent`` (a low bar for one
+    intent must not spend the whole budget: it would not hold on new mail); each threshold
     then gets ``margin`` on top. Reading a reply as a dispute or an insolvency stops or
     hands over the dunning, so those two never go below ``guarded_floor``.
 
@@ -214,7 +218,7 @@ def calibrate(
     the number of wrong decisions) picks one threshold per intent."""
     intents = sorted({o.predicted for o in outcomes})
     best: tuple[tuple[int, int, float], dict[str, float], float] | None = None
-    for guard in [g / 100 for g in range(2, 51, 2)]:
+    for guard in [g / 100 for g in range(GUARD_FROM, 51, 2)]:
         # dp: wrong decisions → (automatic decisions, thresholds) at most automatic
         dp: dict[int, tuple[int, dict[str, float]]] = {0: (0, {})}
         for intent in intents:
@@ -229,6 +233,8 @@ def calibrate(
             step: dict[int, tuple[int, dict[str, float]]] = {}
             for wrong, (auto, chosen) in dp.items():
                 for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor):
+                    if cut.wrong > per_intent * cut.auto:
+                        continue
                     w, a = wrong + cut.wrong, auto + cut.auto
                     if w > max_wrong * len(outcomes):
                         break
