@@ -124,6 +124,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"personne n'est (venu|passe)",
     ),
     "incomplete": (
+        r"als alles",
+        r"niet klaar",
+        r"nicht fertig",
+        r"not (yet )?(done|ready|finished)",
+        r"pas (encore )?(fini|pret)",
         r"back ?order",
         r"not (yet )?(been )?(delivered|finished|completed|installed|fitted)",
         r"(second|other|remaining) half",
@@ -607,6 +612,10 @@ _RAW: dict[str, tuple[str, ...]] = {
     # The same invoice sent twice: paying it again is what the debtor refuses (a dispute),
     # however firmly the first payment is stated.
     "duplicate": (
+        r"(second|2nd) time (we|i)",
+        r"(tweede|2e) keer",
+        r"(zweite|2\.) mal",
+        r"(deuxieme|seconde|2e) fois",
         r"\btwice\b", r"\bduplicate", r"two times", r"double(d)?[- ](invoice|billed|charged)",
         r"\bdubbel", r"tweemaal", r"twee keer", r"\bdoppelt", r"zweimal", r"doppelrechnung",
         r"en double", r"\bdoublon", r"deux fois", r"\bdouble facturation",
@@ -614,6 +623,10 @@ _RAW: dict[str, tuple[str, ...]] = {
     # Paying told in a past tense (auxiliary + participle, or a simple past): what was
     # done, not what will be; the date finder may still read "on Friday" as ahead.
     "past_paid": (
+        r"(virement|paiement|versement|transfert) (a ete |bien )?(effectue|execute|fait|envoye|emis)",
+        r"(?<!be )(?<!to )\bpaid (by|via|through|from|on|yesterday|today|this morning|last)\b",
+        r"(uberweisung|zahlung) (ist |wurde )?(erfolgt|ausgefuhrt|getatigt)",
+        r"(betaling|overboeking|overschrijving) (is )?(gedaan|uitgevoerd|verricht)",
         r"(was|were|has been|have been|had been) (paid|transferred|settled|sent|wired|processed)",
         r"(we|i) (paid|transferred|settled|wired|sent the (money|payment)|did the (payment|transfer)|made the (payment|transfer))\b",
         r"(is|zijn|werd|werden) .{0,25}(betaald|overgemaakt|overgeschreven|voldaan|gestort)\b(?! (worden|zal|zullen))",
@@ -621,6 +634,30 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(wurde|wurden|ist|sind) .{0,25}(bezahlt|uberwiesen|beglichen|uberwiesen)\b(?! (werden|wird))",
         r"(habe|haben|hatte|hatten) .{0,30}(bezahlt|uberwiesen|beglichen|angewiesen)\b",
         r"(a|ont) ete (paye|regle|vire|verse)e?s?\b", r"(avons|ai|avions|avait) .{0,20}(paye|regle|vire|verse)\b",
+    ),
+    # A question asked without a question mark ("teilen Sie uns mit, ob ..."): asked, not
+    # stated; and an early-payment discount is asked about, not paid.
+    "asks_whether": (
+        r"(let|tell) (us|me) know (if|whether)", r"whether (we|i) (can|may|could)",
+        r"laat (ons|mij|me) (even )?weten of", r"of (we|wij|ik) .{0,30}(mogen|kunnen|moeten)",
+        r"(teilen|sagen) sie (uns|mir) .{0,10}\bob\b", r"\bob (wir|ich) .{0,30}(durfen|konnen|mussen)",
+        r"(dites|indiquez|confirmez)[- ](nous|moi) si", r"si (nous|je) (pouvons|pouvez|peux|devons)",
+    ),
+    "discount": (r"\bskonto", r"\bdiscount", r"\bkorting", r"\bescompte", r"\bremise\b"),
+    # A final invoice that ignores an advance already paid: the debtor contests the amount.
+    "not_deducted": (
+        r"(nicht )?(berucksichtigt|abgezogen|verrechnet)\b.{0,20}\bnicht\b", r"\bnicht (berucksichtigt|abgezogen|verrechnet)",
+        r"not (been )?(deducted|taken into account|credited|offset)", r"(without|not) deducting",
+        r"niet (verrekend|afgetrokken|in mindering|meegenomen)", r"ne tient pas compte", r"pas (ete )?(deduit|pris en compte)",
+        r"unter abzug", r"(minus|less) the (advance|deposit|down ?payment)", r"onder aftrek", r"apres deduction",
+    ),
+    # The writer's own firm in a procedure (not a customer's or a supplier's): "we are",
+    # "the company is", "wir sind", "nous sommes" + the procedure.
+    "own_insolvency": (
+        r"(we are|we have been|the company is|our company is|the company has been|our company has been|(i|we) have (been )?(declared|filed|applied))\b(?:(?!\b(not|niet|nicht|kein|keine|geen|pas|no|never|nooit|nie|going|rumou?rs?|gerucht|geruchten)\b).){0,25}(administration|liquidation|receivership|bankrupt|insolven|chapter 11)",
+        r"(wij zijn|we zijn|ik ben|het bedrijf is|ons bedrijf is|de zaak is|wij hebben|we hebben)\b(?:(?!\b(not|niet|nicht|kein|keine|geen|pas|no|never|nooit|nie|going|rumou?rs?|gerucht|geruchten)\b).){0,25}(failliet|faillissement|surseance|wsnp|schuldsanering|gerechtelijke reorganisatie|curator)",
+        r"(wir sind|ich bin|die firma ist|unsere firma ist|das unternehmen ist|wir haben|ich habe)\b(?:(?!\b(not|niet|nicht|kein|keine|geen|pas|no|never|nooit|nie|going|rumou?rs?|gerucht|geruchten)\b).){0,30}(insolven|konkurs|sanierungsverfahren|privatinsolvenz)",
+        r"(nous sommes|je suis|la societe est|notre societe est|l'entreprise est|nous avons|j'ai)\b(?:(?!\b(not|niet|nicht|kein|keine|geen|pas|no|never|nooit|nie|going|rumou?rs?|gerucht|geruchten)\b).){0,30}(faillite|liquidation|redressement|sauvegarde|surendettement|reorganisation judiciaire)",
     ),
     # One invoice accepted, another not ("F-0401 is fine ... F-0402 is not"): the contested
     # part makes the reply a dispute, whatever is promised for the rest.

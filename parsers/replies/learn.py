@@ -23,16 +23,17 @@ from parsers.replies.model import RULE_PREFIX, RULE_VALUE, LinearModel, softmax
 @dataclass(frozen=True, slots=True)
 class TrainSettings:
     epochs: int = 30  # at most; fewer when the data is larger (see ``steps``)
-    # Example updates per run: a larger corpus gets fewer epochs (it sees as many
-    # gradient steps per epoch as a small one sees in several), so training time grows
-    # with the data only until the epoch count bottoms out at ``min_epochs``.
-    steps: int = 26_000
+    # Reply updates per run (30 epochs of 2,600 replies): a larger corpus gets fewer
+    # epochs, so training time stays flat from 2,600 replies until the epoch count
+    # bottoms out at ``min_epochs`` (13,000 replies); CI trains 6 models per run.
+    steps: int = 78_000
     min_epochs: int = 6
     learning_rate: float = 1.0
-    decay: float = 0.25  # learning rate / (1 + decay * epochs so far, in units of ``steps``/30)
+    decay: float = 0.25  # rate / (1 + decay * replies seen / (steps / epochs))
     min_df: int = 3  # a feature must occur in this many training replies
     prune: float = 0.01  # rows whose weights all stay below this are dropped
     seed: int = 12
+    average_every: int = 0  # replies between two snapshots of the running average (0: per epoch)
 
     def epochs_for(self, n: int) -> int:
         return max(self.min_epochs, min(self.epochs, -(-self.steps // max(n, 1))))
@@ -104,6 +105,8 @@ def train(
     epochs = settings.epochs_for(len(docs))
     pace = settings.steps / settings.epochs  # replies per epoch of the decay schedule
     done = 0
+    snapshots = 0
+    every = settings.average_every or len(order)
     for _ in range(epochs):
         rng.shuffle(order)
         rate = settings.learning_rate / (1.0 + settings.decay * done / pace)
@@ -122,14 +125,20 @@ def train(
             bias = [b - s * 0.1 for b, s in zip(bias, steps, strict=True)]
             _scatter_sub(w, word_rows, tuple(s * x for s in steps))
             _scatter_sub(w, rule_rows, tuple(s * RULE_VALUE for s in steps))
-        done += len(order)
-        total = list(map(tuple, map(map, repeat(add), total, w)))
-        total_bias = [a + b for a, b in zip(total_bias, bias, strict=True)]
+            done += 1
+            if done % every == 0:
+                # A snapshot into the running sum: the mean of many iterates (Polyak
+                # averaging) at a cost of one pass over the weights per snapshot.
+                total = list(map(tuple, map(map, repeat(add), total, w)))
+                total_bias = [a + b for a, b in zip(total_bias, bias, strict=True)]
+                snapshots += 1
+    if snapshots == 0:
+        total, total_bias, snapshots = w, bias, 1
     # Averaged SGD: the mean of the iterates generalises better than the last one.
     index: dict[str, int] = {}
     kept = array("d")
     for feature, row in zip(vocab, total, strict=True):
-        row_w = [v / epochs for v in row]
+        row_w = [v / snapshots for v in row]
         if max(abs(v) for v in row_w) >= settings.prune:
             index[feature] = len(index)
             kept.extend(round(v, 4) for v in row_w)
@@ -137,7 +146,7 @@ def train(
         tuple(classes),
         index,
         kept,
-        tuple(round(b / epochs, 4) for b in total_bias),
+        tuple(round(b / snapshots, 4) for b in total_bias),
         threshold=1.0,
         guard=1.0,
     )
