@@ -212,13 +212,14 @@ def calibrate(
     floor: float = 0.5,
     guarded_floor: float = 0.8,
     margin: float = 0.03,
-    per_intent: float = 0.01,
+    per_intent: float | None = None,
 ) -> tuple[dict[str, float], float]:
     """(threshold per intent, guard) that handle the most replies automatically while, on
     these out-of-fold outcomes, at most ``max_wrong`` of the automatic ones are wrong and
     no dispute or insolvency is handled automatically as another intent, and no intent's
-    own automatic decisions are wrong more often than ``per_intent`` (a low bar for one
-    intent must not spend the whole budget: it would not hold on new mail); each threshold
+    own automatic decisions are wrong more often than ``per_intent`` (default: twice
+    ``max_wrong``; a low bar for one intent must not spend the whole budget on its own: it
+    would not hold on new mail); each threshold
     then gets ``margin`` on top. Reading a reply as a dispute or an insolvency stops or
     hands over the dunning, so those two never go below ``guarded_floor``.
 
@@ -226,6 +227,7 @@ def calibrate(
     (payment plan vs promise): per guard, a small exact search (dynamic programming over
     the number of wrong decisions) picks one threshold per intent."""
     intents = sorted({o.predicted for o in outcomes})
+    cap = 2 * max_wrong if per_intent is None else per_intent
     best: tuple[tuple[int, int, float], dict[str, float], float] | None = None
     for guard in [g / 100 for g in range(GUARD_FROM, 51, 2)]:
         # dp: wrong decisions → (automatic decisions, thresholds) at most automatic
@@ -242,7 +244,7 @@ def calibrate(
             step: dict[int, tuple[int, dict[str, float]]] = {}
             for wrong, (auto, chosen) in dp.items():
                 for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor):
-                    if cut.wrong > per_intent * cut.auto:
+                    if cut.wrong > cap * cut.auto:
                         continue
                     w, a = wrong + cut.wrong, auto + cut.auto
                     if w > max_wrong * len(outcomes):
