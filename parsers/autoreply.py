@@ -96,7 +96,7 @@ _RETURN_PHRASE = re.compile(
 )
 _RETURN_AFTER = re.compile(
     r"^\W{0,3}(ben ik (weer|terug)|bin ich wieder|i('ll| will) be back|je serai de retour|"
-    r"(is|am) back|weer aanwezig)",
+    r"(is|am) back|weer aanwezig|beantwoord|beantwortet|bearbeitet|trait[ée]e?)",
     _I,
 )
 _UNTIL = re.compile(
@@ -200,7 +200,12 @@ def _return_date(
             before = source[max(0, m.start - 45) : m.start]
             if _RETURN_PHRASE.search(before) and not _UNTIL.search(before[-20:]):
                 return m.day
-            if _RETURN_AFTER.search(source[m.end : m.end + 30]):
+        for i, m in enumerate(future):
+            after = _RETURN_AFTER.search(source[m.end : m.end + 30])
+            # "until Friday 15 January. I will be back on Monday": the phrase after a date
+            # is about that date only when no other date follows the phrase
+            later = future[i + 1].start if i + 1 < len(future) else None
+            if after and (later is None or later - (m.end + after.end()) > 12):
                 return m.day
         for m in future:
             before = source[max(0, m.start - 30) : m.start]

@@ -97,7 +97,7 @@ class Reading:
     return_date: date | None = None
     auto_body: bool = False
     # Dates the sentence rules did not tie to a payment: used only when the model says the
-    # reply IS a promise (first future date) or a paid claim (first past date).
+    # reply IS a promise (first future date) or a paid claim (latest past date).
     loose_future: date | None = None
     loose_past: date | None = None
 
@@ -233,8 +233,12 @@ def read(
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
     loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
-    loose_past = next(
-        (d for d in (_past_reading(m, base_day) for m in mentions) if d is not None), None
+    # the latest past day: a payment follows the invoice, the delivery and the reminder
+    # that a reply also mentions ("Ihre Rechnung vom 08.09.", "in two parts, on 3 and on
+    # 10 November")
+    loose_past = max(
+        (d for d in (_past_reading(m, base_day) for m in mentions) if d is not None),
+        default=None,
     )
     return Reading(
         facts,
@@ -263,6 +267,11 @@ def _past_reading(mention: DateMention, base: date | None) -> date | None:
         return mention.day
     if mention.kind == "weekday" and mention.day - timedelta(days=7) < base:
         return mention.day - timedelta(days=7)
+    if mention.kind == "day":  # "a debit on the 3rd": this month's, or last month's
+        day = base
+        while day.day != mention.day.day and (base - day).days < 62:
+            day -= timedelta(days=1)
+        return day if day.day == mention.day.day else None
     return None
 
 
@@ -284,16 +293,7 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     if intent.value not in GUARDED and alarm >= model.guard:
         evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
     evidence += [f"rule:{e}" for e in reading.rule_evidence]
-    # In the labelled replies a promise date belongs to a promise and a paid date to a paid
-    # claim (a handful of 500 disputes carry one): other intents drive no date.
-    promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
-    paid = reading.paid_date if intent is Intent.PAID_CLAIM else None
-    if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
-        promise = reading.loose_future
-        evidence.append(f"promise_date:only future date in the reply->{promise.isoformat()}")
-    if intent is Intent.PAID_CLAIM and paid is None and reading.loose_past:
-        paid = reading.loose_past
-        evidence.append(f"paid_date:only past date in the reply->{paid.isoformat()}")
+    promise, paid = _payment_days(reading, intent, evidence)
     auto_reply = intent is Intent.AUTO_REPLY
     return _Result(reading.facts).build(
         intent,
@@ -305,6 +305,27 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
         return_date=reading.return_date if auto_reply else None,
         needs_review=not automatic,
     )
+
+
+def _payment_days(
+    reading: Reading, intent: Intent, evidence: list[str]
+) -> tuple[date | None, date | None]:
+    """(promise_date, paid_date) for ``intent``. In the labelled replies (replies-train:
+    every one of its 170 dates) a promise date belongs to a promise and a paid date to a
+    paid claim: a paid claim's "the rest follows at the end of the month", a dispute's
+    "the original was paid on 18 September" and an insolvency's "the administrator may pay
+    on Friday" are no commitment and no payment of this debt, so other intents carry none.
+    Failing a date the rules tied to a payment sentence, the verdict picks a loose one (a
+    promise its first future date, a paid claim its latest past one)."""
+    promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
+    paid = reading.paid_date if intent is Intent.PAID_CLAIM else None
+    if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
+        promise = reading.loose_future
+        evidence.append(f"promise_date:only future date in the reply->{promise.isoformat()}")
+    if intent is Intent.PAID_CLAIM and paid is None and reading.loose_past:
+        paid = reading.loose_past
+        evidence.append(f"paid_date:latest past date in the reply->{paid.isoformat()}")
+    return promise, paid
 
 
 @dataclass(slots=True)

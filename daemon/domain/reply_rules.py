@@ -138,10 +138,11 @@ def payment_dates(
             paid.append(
                 (score, DateMention(mention.start, mention.end, day, mention.text, mention.kind))
             )
-        else:
+        elif mention.kind != "now":  # "zojuist ingepland": scheduled now, paid later
             promise.append((score, mention))
     promise.sort(key=lambda x: x[0])
     paid.sort(key=lambda x: x[0])
+    paid = _last_instalment(paid, sentences)
     evidence = [f"promise_date:{m.text!r}->{m.day.isoformat()}" for _, m in promise[:1]]
     evidence += [f"paid_date:{m.text!r}->{m.day.isoformat()}" for _, m in paid[:1]]
     return (
@@ -149,6 +150,20 @@ def payment_dates(
         paid[0][1].day if paid else None,
         evidence,
     )
+
+
+def _last_instalment(
+    paid: list[tuple[tuple[int, int, int], DateMention]], sentences: tuple[Sentence, ...]
+) -> list[tuple[tuple[int, int, int], DateMention]]:
+    """ "2.000 op 3 november en 1.600 op 10 november overgemaakt": a payment made in parts is
+    paid when its last part went out — of the paid dates that follow the payment word in
+    the best one's sentence, the latest comes first."""
+    if len(paid) < 2 or paid[0][0][0] != 0:
+        return paid
+    home = _sentence_of(sentences, paid[0][1].start)
+    same = [p for p in paid if p[0][0] == 0 and _sentence_of(sentences, p[1].start) is home]
+    latest = max(same, key=lambda p: p[1].day)
+    return [latest, *(p for p in paid if p is not latest)]
 
 
 def _previous_day_of_month(base: date, day: int) -> date:

@@ -29,7 +29,7 @@ MONTHS: dict[str, int] = {}
 for _index, _names in enumerate(
     [
         "januari january januar janvier jan janv jänner",
-        "februari february februar février fevrier feb febr fév fevr",
+        "februari february februar feber février fevrier feb febr fév fevr",
         "maart march märz maerz mars mrt mar mär",
         "april avril apr avr",
         "mei may mai",
@@ -82,7 +82,9 @@ class DateMention:
     end: int
     day: date
     text: str
-    kind: str  # "absolute", "relative", "weekday", "day" (of the month), "period"
+    # "absolute", "relative", "weekday", "day" (of the month), "period", "now" (the moment
+    # of writing: "zojuist", "just now" — a paid day, never a promised one)
+    kind: str
 
 
 def _num(token: str) -> int:
@@ -116,6 +118,15 @@ def _safe(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def _nearer(base: date, european: date | None, american: date | None) -> date | None:
+    """Of the day-month and the month-day reading of an English slash date, the one nearer
+    to the mail's day: a reply speaks of recent or coming days, and US writers put the
+    month first. A tie keeps the European reading."""
+    if european is None or american is None:
+        return european or american
+    return american if abs((american - base).days) < abs((european - base).days) else european
 
 
 def _next_weekday(base: date, weekday: int) -> date:
@@ -196,15 +207,21 @@ _TEXT_DM = re.compile(
 _TEXT_MD = re.compile(
     rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?![\d\w])", _I
 )
+# "… of today's date", "… ab heute", "… à compter d'aujourd'hui": the period's own start, the
+# mail's day — part of the period, not a second ("today") date.
+_FROM_TODAY = (
+    r"(?:\s+(?:of|from) (?:today(?:['’]s date)?|the date of this (?:e-?mail|letter))|"
+    r"\s+(?:ab|von) heute|\s+vanaf (?:vandaag|heden)|\s+(?:à compter d'|à partir d')aujourd'hui)?"
+)
 _WITHIN_BD = re.compile(
     rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
-    r"jours? ouvrés?|jours? ouvrables?)",
+    r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
 )
 _WITHIN_D = re.compile(
     rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
-    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b",
+    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b" + _FROM_TODAY,
     _I,
 )
 _WITHIN_W = re.compile(
@@ -224,14 +241,14 @@ _FIRST_WEEK = re.compile(
     _I,
 )
 _NEXT_MONTH_START = re.compile(
-    r"\b(anfang (?:des )?n[äa]chsten monats|begin volgende maand|begin van volgende maand|"
+    r"\b(anfang (?:des )?n(?:ä|ae|a)chsten monats|begin volgende maand|begin van volgende maand|"
     r"early next month|start of next month|d[ée]but du mois prochain|d[ée]but de mois prochain)\b",
     _I,
 )
 _ERSTE_WOCHE = re.compile(rf"\berste[n]?\s+({_MONTH_RE})woche\b", _I)
 _MID_MONTH = re.compile(
     rf"\b(?:mid|mid-|midden|half|medio|mitte|mi-|mi )\s*({_MONTH_RE})\b|"
-    r"\b(mid next month|midden volgende maand|half volgende maand|mitte (?:des )?n[äa]chsten monats|"
+    r"\b(mid next month|midden volgende maand|half volgende maand|mitte (?:des )?n(?:ä|ae|a)chsten monats|"
     r"mi-mois prochain|au milieu du mois prochain|medio volgende maand)\b",
     _I,
 )
@@ -270,11 +287,49 @@ _END_MONTH = re.compile(
 )
 _YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
 _TODAY = re.compile(
-    r"\b(this morning|today|tonight|this evening|vanochtend|vanmorgen|vandaag|vanavond|heden|"
-    r"heute morgen|heute abend|heutigen|heutige|heute|gerade|grad|soeben|just now|zojuist|ce matin|ce soir|"
-    r"aujourd'hui|ce jour|à l'instant)\b",
+    r"\b(this morning|this afternoon|today|tonight|this evening|vanochtend|vanmorgen|vanmiddag|"
+    r"vandaag|vanavond|heden|heute (?:morgen|früh|frueh|vormittag|nachmittag|abend)|heutigen|"
+    r"heutige|heute|ce matin|cet apr[eè]s-midi|ce soir|aujourd'hui|ce jour)\b",
     _I,
 )
+# "zojuist", "gerade", "just now": the moment of writing. A payment done then was made that
+# day; a transfer "just scheduled" is paid on the day it is scheduled for, never "now".
+_NOW = re.compile(
+    r"\b(gerade|grad|soeben|just now|right now|zojuist|zonet)\b|(?<!\w)(à l'instant|a l'instant)\b",
+    _I,
+)
+_DAY_AFTER_TOMORROW = re.compile(
+    r"\b(the day after tomorrow|overmorgen|übermorgen|uebermorgen|après-demain|apres-demain|"
+    r"après demain|apres demain)\b",
+    _I,
+)
+# "op de eerste van volgende maand", "on the 1st of next month", "am Ersten des nächsten Monats"
+_FIRST_NEXT_MONTH = re.compile(
+    r"\b(?:(?:de|the)\s+)?(?:eerste|1e|1ste|first|1st|ersten|premier|1er)\s+"
+    r"(?:van\s+(?:de\s+)?volgende maand|of (?:the )?next month|of the following month|"
+    r"des n(?:ä|ae|a)chsten monats|n(?:ä|ae|a)chsten monats|du mois prochain)\b",
+    _I,
+)
+# "end of the quarter", "voor het einde van het kwartaal", "Quartalsende", "fin du trimestre"
+_END_QUARTER = re.compile(
+    r"\b(end of (?:the |this )?quarter|quarter[- ]end|eind(?:e)? van (?:het|dit) kwartaal|"
+    r"kwartaaleinde|einde kwartaal|ende (?:des|dieses) quartals|quartalsende|"
+    r"fin (?:du|de ce) trimestre)\b",
+    _I,
+)
+# "eind februari", "end of March", "Ende Jänner", "fin janvier": that month's last day
+_END_NAMED_MONTH = re.compile(
+    rf"\b(?:eind(?:e)?(?:\s+van)?|end of|ende|fin(?:\s+de|\s+d')?|late)\s+({_MONTH_RE})\b(?!\s*\d)",
+    _I,
+)
+# "übernächste Woche", "the week after next": Friday of the week after the next one
+_WEEK_AFTER_NEXT = re.compile(
+    r"\b(übernächste[nr]? woche|uebernaechste[nr]? woche|the week after next|"
+    r"de week na volgende week|la semaine d'apr[eè]s la prochaine)\b",
+    _I,
+)
+# English "next Friday": the Friday of next week (the corpora's reading), not the coming one
+_NEXT_WD_EN = re.compile(rf"\bnext ({_WD_RE})\b", _I)
 _TOMORROW = re.compile(
     r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
 )
@@ -312,7 +367,20 @@ def find_dates(
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])), "absolute")
     for m in _NUMERIC.finditer(text):
         y = int(m[4])
-        add(m, _safe(y + 2000 if y < 100 else y, int(m[3]), int(m[1])), "absolute")
+        y = y + 2000 if y < 100 else y
+        when = _safe(y, int(m[3]), int(m[1]))
+        if m[2] == "/" and language == "en":  # a US writer's 11/03/2026 is 3 November
+            when = _nearer(base, when, _safe(y, int(m[1]), int(m[3])))
+        add(m, when, "absolute")
+    for m in _FIRST_NEXT_MONTH.finditer(text):
+        add(m, date(base.year + base.month // 12, base.month % 12 + 1, 1), "relative")
+    for m in _END_NAMED_MONTH.finditer(text):
+        month = MONTHS[m[1].lower()]
+        month_start = _next_date(base, month, 1) if month != base.month else base.replace(day=1)
+        add(m, _end_of_month(month_start), "relative")
+    for m in _END_QUARTER.finditer(text):
+        last = (base.month - 1) // 3 * 3 + 3
+        add(m, _end_of_month(base.replace(day=1, month=last)), "relative")
     for m in _TEXT_DM.finditer(text):
         mon = MONTHS[m[2].lower()]
         day = int(m[1])
@@ -324,7 +392,10 @@ def find_dates(
             continue
         add(m, _safe(int(m[3]), mon, day) if m[3] else _nearest_year(base, mon, day), "absolute")
     for m in _DAY_MONTH_SHORT.finditer(text):
-        add(m, _nearest_year(base, int(m[2]), int(m[1])), "absolute")
+        when = _nearest_year(base, int(m[2]), int(m[1]))
+        if "/" in m.group(0) and language == "en" and int(m[2]) <= 12:
+            when = _nearer(base, when, _nearest_year(base, int(m[1]), int(m[2])))
+        add(m, when, "absolute")
     for m in _BARE_DM.finditer(text):
         first, second = int(m[1]), int(m[3])
         sep, whole = m[2], m.group(0)
@@ -333,7 +404,10 @@ def find_dates(
         if sep == "/" and second > 12 >= first:  # "9/18": a US writer, month first
             first, second = second, first
         if 1 <= first <= 31 and 1 <= second <= 12:
-            add(m, _nearest_year(base, second, first), "absolute")
+            when = _nearest_year(base, second, first)
+            if sep == "/" and language == "en" and first <= 12:
+                when = _nearer(base, when, _nearest_year(base, first, second))
+            add(m, when, "absolute")
     for m in _DAY_OF_MONTH.finditer(text):
         add(m, _next_day_of_month(base, int(m[1])), "day")
     for m in _WITHIN_BD.finditer(text):
@@ -379,6 +453,10 @@ def find_dates(
             add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]) + timedelta(days=7), "relative")
     for m in _FORTNIGHT.finditer(text):
         add(m, base + timedelta(days=14), "period")
+    for m in _NEXT_WD_EN.finditer(text):
+        if language in (None, "en"):
+            monday = base + timedelta(days=7 - base.weekday())
+            add(m, monday + timedelta(days=WEEKDAYS[m[1].lower()]), "relative")
     for m in _NEXT_WEEK_DAY.finditer(text):
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())
@@ -386,6 +464,8 @@ def find_dates(
     for m in _LAST_WD.finditer(text):
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         add(m, base - timedelta(days=(base.weekday() - wd - 1) % 7 + 1), "relative")
+    for m in _WEEK_AFTER_NEXT.finditer(text):
+        add(m, _friday_next_week(base) + timedelta(days=7), "relative")
     for m in _NEXT_WEEK.finditer(text):
         add(m, _friday_next_week(base), "relative")
     for m in _END_MONTH.finditer(text):
@@ -394,8 +474,12 @@ def find_dates(
         if m[1].lower() == "hier" and language != "fr":  # "hier" = "here" in nl/de
             continue
         add(m, base - timedelta(days=1), "relative")
+    for m in _DAY_AFTER_TOMORROW.finditer(text):
+        add(m, base + timedelta(days=2), "relative")
     for m in _TODAY.finditer(text):
         add(m, base, "relative")
+    for m in _NOW.finditer(text):
+        add(m, base, "now")
     for m in _WITHIN_W.finditer(text):
         add(m, base + timedelta(days=7 * _num(m[1])), "period")
     greetings = [
