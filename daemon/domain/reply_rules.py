@@ -118,9 +118,12 @@ def payment_dates(
             (start, clause) for start, clause in reversed(_clauses(sentence.text)) if start <= rel
         )
         rel -= clause_start
-        pay_spans = [m.span() for m in lx.PAY_WORD.finditer(text)] + [
-            m.span() for m in lx.PAID.finditer(text)
-        ]
+        pay_spans = _pay_spans(text)
+        if not pay_spans and not _CONTRAST.search(sentence.text):
+            # "Le virement est programmé, il sera exécuté le 20 novembre": without a "but",
+            # the clause after a comma goes on about the sentence's payment
+            text, rel = sentence.text, mention.start - sentence.start
+            pay_spans = _pay_spans(text)
         if not pay_spans or lx.NEGATION.search(text):
             continue
         after = [rel - e for _, e in pay_spans if e <= rel]
@@ -150,6 +153,15 @@ def payment_dates(
         paid[0][1].day if paid else None,
         evidence,
     )
+
+
+_CONTRAST = re.compile(r"\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)
+
+
+def _pay_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in lx.PAY_WORD.finditer(text)] + [
+        m.span() for m in lx.PAID.finditer(text)
+    ]
 
 
 def _last_instalment(

@@ -260,7 +260,7 @@ _CHRISTMAS = re.compile(
 _END_WEEK = re.compile(
     r"\b(end of (?:the|this) week|eind van de(?:ze)? week|einde van de week|ende (?:der|dieser) woche|"
     r"fin de (?:la |cette )?semaine|before the weekend|voor het weekend|vor dem wochenende|"
-    r"avant le week-?end)\b",
+    r"avant le week-?end)\b(?!\s+prochaine)",  # "fin de la semaine prochaine": next week's
     _I,
 )
 _AVANT_LE = re.compile(
@@ -276,7 +276,8 @@ _NEXT_WEEK_DAY = re.compile(
     _I,
 )
 _NEXT_WEEK = re.compile(
-    r"\b(volgende week|komende week|next week|nächste woche|naechste woche|kommende woche|la semaine prochaine|semaine prochaine)\b",
+    r"\b(volgende week|komende week|next week|n(?:ä|ae|a)chste[nr]? woche|kommende[nr]? woche|"
+    r"la semaine prochaine|semaine prochaine)\b",
     _I,
 )
 _END_MONTH = re.compile(

@@ -1,0 +1,303 @@
+"""Natural date expressions of debtor replies in nl/en/de/fr, resolved against a fixed mail
+day, and the dates that must NOT become payment dates (#12)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.domain.classify import Intent, Reading, _payment_days, classify, read
+from parsers.autoreply import detect_auto_reply
+from parsers.mail import parse
+from parsers.replies.dates import find_dates
+from parsers.replies.quotes import split_reply
+
+TZ = ZoneInfo("Europe/Amsterdam")
+WED = date(2026, 11, 11)  # a Wednesday
+DATE_HDR = "Wed, 11 Nov 2026 10:00:00 +0100"
+
+
+def _only(text: str, base: date = WED, language: str | None = None) -> date:
+    found = find_dates(text, base, language=language)
+    assert len(found) == 1, found
+    return found[0].day
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # the next such day of the month
+        pytest.param(
+            "we pay after the 25th when salaries are in",
+            "en",
+            date(2026, 11, 25),
+            id="en-after-25th",
+        ),
+        pytest.param("ik betaal na de 25e", "nl", date(2026, 11, 25), id="nl-na-de-25e"),
+        pytest.param("avant le 5", "fr", date(2026, 12, 5), id="fr-avant-le-5-next-month"),
+        # weeks by number: their Friday
+        pytest.param("payment in week 48", "en", date(2026, 11, 27), id="en-week-48"),
+        pytest.param("Zahlung in KW 3", "de", date(2027, 1, 22), id="de-kw-3-next-year"),
+        pytest.param("betaling in week 2", "nl", date(2027, 1, 15), id="nl-week-2"),
+        pytest.param("dans la semaine 48", "fr", date(2026, 11, 27), id="fr-semaine-48"),
+        # feasts and month parts
+        pytest.param("before the holidays", "en", date(2026, 12, 24), id="en-before-holidays"),
+        pytest.param("voor de kerst", "nl", date(2026, 12, 24), id="nl-voor-de-kerst"),
+        pytest.param("avant noel", "fr", date(2026, 12, 24), id="fr-avant-noel-no-accent"),
+        pytest.param("Anfang Januar", "de", date(2027, 1, 1), id="de-anfang-januar"),
+        pytest.param("Anfang Jänner", "de", date(2027, 1, 1), id="de-at-anfang-jaenner"),
+        pytest.param("Mitte Feber", "de", date(2027, 2, 15), id="de-at-mitte-feber"),
+        pytest.param(
+            "Mitte nächsten Monats", "de", date(2026, 12, 15), id="de-mitte-naechsten-monats"
+        ),
+        pytest.param("Mitte naechsten Monats", "de", date(2026, 12, 15), id="de-ae-spelling"),
+        pytest.param("début janvier", "fr", date(2027, 1, 8), id="fr-debut-janvier"),
+        pytest.param(
+            "begin volgende maand", "nl", date(2026, 12, 11), id="nl-begin-volgende-maand"
+        ),
+        pytest.param(
+            "op de eerste van volgende maand",
+            "nl",
+            date(2026, 12, 1),
+            id="nl-eerste-volgende-maand",
+        ),
+        pytest.param(
+            "on the 1st of next month", "en", date(2026, 12, 1), id="en-first-of-next-month"
+        ),
+        pytest.param(
+            "am Ersten des nächsten Monats",
+            "de",
+            date(2026, 12, 1),
+            id="de-ersten-naechsten-monats",
+        ),
+        pytest.param(
+            "le premier du mois prochain", "fr", date(2026, 12, 1), id="fr-premier-mois-prochain"
+        ),
+        pytest.param("eind februari", "nl", date(2027, 2, 28), id="nl-eind-februari"),
+        pytest.param("fin février", "fr", date(2027, 2, 28), id="fr-fin-fevrier"),
+        pytest.param("bis Ende Jänner", "de", date(2027, 1, 31), id="de-ende-jaenner"),
+        pytest.param("by the end of the quarter", "en", date(2026, 12, 31), id="en-end-of-quarter"),
+        pytest.param(
+            "voor het einde van het kwartaal", "nl", date(2026, 12, 31), id="nl-einde-kwartaal"
+        ),
+        pytest.param("fin du trimestre", "fr", date(2026, 12, 31), id="fr-fin-trimestre"),
+        # periods
+        pytest.param("sous 10 jours ouvrés", "fr", date(2026, 11, 25), id="fr-10-jours-ouvres"),
+        pytest.param("sous 10 jours ouvres", "fr", date(2026, 11, 25), id="fr-ouvres-no-accent"),
+        pytest.param(
+            "endéans les huit jours", "fr", date(2026, 11, 19), id="fr-be-endeans-huit-jours"
+        ),
+        pytest.param("sous huitaine", "fr", date(2026, 11, 19), id="fr-sous-huitaine"),
+        pytest.param("over twee weken", "nl", date(2026, 11, 25), id="nl-over-twee-weken"),
+        pytest.param("in 3 days", "en", date(2026, 11, 14), id="en-in-3-days"),
+        pytest.param("in zwei Wochen", "de", date(2026, 11, 25), id="de-in-zwei-wochen"),
+        pytest.param(
+            "innerhalb von 10 Werktagen ab heute",
+            "de",
+            date(2026, 11, 25),
+            id="de-werktage-ab-heute",
+        ),
+        pytest.param(
+            "within ten working days of today's date",
+            "en",
+            date(2026, 11, 25),
+            id="en-of-todays-date",
+        ),
+        pytest.param(
+            "binnen tien werkdagen vanaf vandaag", "nl", date(2026, 11, 25), id="nl-vanaf-vandaag"
+        ),
+        # weeks and days
+        pytest.param(
+            "d'ici la fin de la semaine", "fr", date(2026, 11, 13), id="fr-fin-de-la-semaine"
+        ),
+        pytest.param(
+            "fin de la semaine prochaine", "fr", date(2026, 11, 20), id="fr-fin-semaine-prochaine"
+        ),
+        pytest.param("Ende nächster Woche", "de", date(2026, 11, 20), id="de-ende-naechster-woche"),
+        pytest.param("übernächste Woche", "de", date(2026, 11, 27), id="de-uebernaechste-woche"),
+        pytest.param("uebernaechste Woche", "de", date(2026, 11, 27), id="de-ue-spelling"),
+        pytest.param("the week after next", "en", date(2026, 11, 27), id="en-week-after-next"),
+        pytest.param("übermorgen", "de", date(2026, 11, 13), id="de-uebermorgen"),
+        pytest.param("overmorgen", "nl", date(2026, 11, 13), id="nl-overmorgen"),
+        pytest.param("après-demain", "fr", date(2026, 11, 13), id="fr-apres-demain"),
+        pytest.param(
+            "the day after tomorrow", "en", date(2026, 11, 13), id="en-day-after-tomorrow"
+        ),
+        pytest.param("next Friday", "en", date(2026, 11, 20), id="en-next-friday-is-next-weeks"),
+        pytest.param("vanmiddag", "nl", WED, id="nl-vanmiddag"),
+        pytest.param("heute Nachmittag", "de", WED, id="de-heute-nachmittag"),
+        pytest.param("cet après-midi", "fr", WED, id="fr-cet-apres-midi"),
+        # numeric: US month/day only in English, and only where it is the nearer reading
+        pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
+        pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
+        pytest.param("paid 11/03/2026", "en", date(2026, 11, 3), id="en-us-with-year"),
+        pytest.param("betaald op 11/3", "nl", date(2027, 3, 11), id="nl-always-day-month"),
+    ],
+)
+def test_expression(text: str, language: str, expected: date) -> None:
+    assert _only(text, language=language) == expected
+
+
+def test_next_friday_is_english_only() -> None:
+    # Dutch "volgende vrijdag" is not matched as next week's: a plain weekday (the next one)
+    assert [m.day for m in find_dates("vrijdag", WED, language="nl")] == [date(2026, 11, 13)]
+
+
+def test_holidays_only_through_the_passed_in_calendar() -> None:
+    kings_day = date(2027, 4, 27)
+    base = date(2027, 4, 14)
+    plain = find_dates("sous 10 jours ouvrés", base)
+    dutch = find_dates(
+        "sous 10 jours ouvrés", base, is_business_day=lambda d: d.weekday() < 5 and d != kings_day
+    )
+    assert plain[0].day == date(2027, 4, 28)
+    assert dutch[0].day == date(2027, 4, 29)
+
+
+def _mail(body: str, subject: str = "Re: Herinnering: factuur F2026-0412") -> bytes:
+    return (
+        f"From: Jan <jan@example.com>\nTo: d@v.nl\nSubject: {subject}\nDate: {DATE_HDR}\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    ).encode()
+
+
+def _read(body: str) -> Reading:
+    return read(parse(_mail(body)), tz=TZ)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Heb de overboeking zojuist ingepland, die wordt op de 12e uitgevoerd.",
+            date(2026, 11, 12),
+            id="nl-scheduled-just-now-is-the-12th",
+        ),
+        pytest.param(
+            "The transfer is scheduled and will be executed on 20 November.",
+            date(2026, 11, 20),
+            id="en-scheduled-transfer",
+        ),
+        pytest.param(
+            "Die Überweisung ist terminiert und wird am 20.11. ausgeführt.",
+            date(2026, 11, 20),
+            id="de-terminiert",
+        ),
+        pytest.param(
+            "Le virement est programmé, il sera exécuté le 20 novembre.",
+            date(2026, 11, 20),
+            id="fr-programme",
+        ),
+    ],
+)
+def test_a_scheduled_transfer_is_a_promise(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.promise_date, reading.paid_date) == (expected, None)
+
+
+def test_a_payment_in_parts_is_paid_when_the_last_part_went_out() -> None:
+    reading = _read(
+        "Het bedrag is in twee delen overgemaakt omdat mijn daglimiet niet hoger ging: "
+        "2.000 op 3 november en 1.600 op 10 november."
+    )
+    assert reading.loose_past == date(2026, 11, 10)
+
+
+def test_an_invoice_date_is_not_the_payment_date() -> None:
+    reading = _read("Ihre Rechnung vom 08.09.2026 haben wir am 03.11. überwiesen.")
+    assert reading.paid_date == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("We will pay as soon as possible.", id="en-asap"),
+        pytest.param("We betalen binnenkort.", id="nl-binnenkort"),
+        pytest.param(
+            "Wir zahlen, sobald unser Kunde uns bezahlt hat.", id="de-when-our-client-pays"
+        ),
+        pytest.param("Nous réglerons dès que possible.", id="fr-des-que-possible"),
+        pytest.param(
+            "The missing parts are due for delivery on 20 November; we pay once everything is "
+            "delivered.",
+            id="en-delivery-date",
+        ),
+        pytest.param(
+            "De monteur komt op 20 november terug. Daarna betalen we.",
+            id="nl-visit-date",
+        ),
+        pytest.param(
+            "We will pay soon.\n\nOn 4 Nov 2026, at 07:30, Debiteuren <d@v.nl> wrote:\n"
+            "> Please pay within 14 days, before 18 November 2026.\n> Due date: 22 October 2026",
+            id="en-quoted-reminder-dates",
+        ),
+    ],
+)
+def test_no_payment_date(body: str) -> None:
+    result = classify(parse(_mail(body)), tz=TZ)
+    assert (result.promise_date, result.paid_date) == (None, None)
+
+
+def test_an_instalment_proposal_carries_no_promise_date() -> None:
+    reading = _read(
+        "Kunnen we in drie termijnen betalen? De eerste termijn betalen we op 1 december."
+    )
+    assert reading.promise_date == date(2026, 12, 1)  # the rules see the date …
+    assert _payment_days(reading, Intent.PAYMENT_PLAN, []) == (None, None)  # … a plan drops it
+    assert _payment_days(reading, Intent.PROMISE_TO_PAY, [])[0] == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "base", "expected"),
+    [
+        pytest.param(
+            "I am on annual leave until Friday 15 January. I will be back on Monday.",
+            date(2027, 1, 11),
+            date(2027, 1, 18),
+            id="en-until-then-back-on-monday",
+        ),
+        pytest.param(
+            "Ik werk op maandag, dinsdag en donderdag. Je mail wordt donderdag beantwoord.",
+            WED,
+            date(2026, 11, 12),
+            id="nl-part-timer-answered-thursday",
+        ),
+        pytest.param(
+            "Ich bin bis einschließlich 20. November abwesend.",
+            WED,
+            date(2026, 11, 23),
+            id="de-inclusive-until-friday",
+        ),
+        pytest.param(
+            "Je suis absente, je serai de retour le lundi 16 novembre.",
+            WED,
+            date(2026, 11, 16),
+            id="fr-de-retour",
+        ),
+    ],
+)
+def test_return_date_is_the_first_day_back(body: str, base: date, expected: date) -> None:
+    mail = parse(_mail(body, subject="Out of office"))
+    info = detect_auto_reply(mail, mail.text, base=base)
+    assert info.return_date == expected
+
+
+def test_an_answer_written_inside_the_quote_is_the_senders() -> None:
+    text = (
+        "Dag,\n\nOp 07-07-2026 om 07:30 schreef Debiteuren:\n> Heeft u inmiddels betaald?\n"
+        "> Dan kunt u deze herinnering als niet verzonden beschouwen.\n\n"
+        "Ja, op 7 juli.\n\n> Met vriendelijke groet,\n> Debiteuren\n"
+    )
+    split = split_reply(text)
+    assert "Ja, op 7 juli." in split.new
+    assert "Heeft u inmiddels betaald" not in split.new
+
+
+def test_a_wrapped_quote_line_stays_quoted() -> None:
+    text = (
+        "Dag,\n\nOp 07-07-2026 om 07:30 schreef Debiteuren:\n> Wij verzoeken u het bedrag\n"
+        "binnen 14 dagen te betalen.\n> Met vriendelijke groet\n"
+    )
+    assert "14 dagen" not in split_reply(text).new
