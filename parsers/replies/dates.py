@@ -68,7 +68,7 @@ _NUM_WORDS = {
     "een": 1, "één": 1, "one": 1, "ein": 1, "einem": 1, "un": 1, "twee": 2, "two": 2,
     "zwei": 2, "deux": 2, "drie": 3, "three": 3, "drei": 3, "trois": 3, "vier": 4, "four": 4,
     "quatre": 4, "vijf": 5, "five": 5, "fünf": 5, "cinq": 5, "tien": 10, "ten": 10,
-    "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
+    "a": 1, "une": 1, "eine": 1, "einer": 1, "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
     "sieben": 7, "sept": 7, "acht": 8, "eight": 8, "huit": 8, "negen": 9, "nine": 9,
     "neun": 9, "neuf": 9, "veertien": 14, "fourteen": 14, "vierzehn": 14, "quatorze": 14,
     "vijftien": 15, "fifteen": 15, "quinze": 15,
@@ -179,6 +179,16 @@ def _iso_week_friday(base: date, week: int) -> date | None:
     return None
 
 
+def _last_weekday_of_month(base: date, weekday: int) -> date:
+    """This month's last such weekday, or next month's once it has passed."""
+    end = _end_of_month(base)
+    day = end - timedelta(days=(end.weekday() - weekday) % 7)
+    if day < base:
+        end = _end_of_month(end + timedelta(days=1))
+        day = end - timedelta(days=(end.weekday() - weekday) % 7)
+    return day
+
+
 def _end_of_month(base: date) -> date:
     return date(base.year, base.month, calendar.monthrange(base.year, base.month)[1])
 
@@ -220,13 +230,13 @@ _WITHIN_BD = re.compile(
     _I,
 )
 _WITHIN_D = re.compile(
-    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
     rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b" + _FROM_TODAY,
     _I,
 )
 _WITHIN_W = re.compile(
     rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous|d'ici)\s+{_N}\s+"
-    r"(?:weken|weeks|wochen|semaines)\b",
+    r"(?:weken|weeks|wochen|semaines|week|woche|semaine)\b",
     _I,
 )
 _GREETING = re.compile(r"^\s*morgen\s*[,!]", _I | re.MULTILINE)  # Dutch/German "good morning"
@@ -283,9 +293,32 @@ _NEXT_WEEK = re.compile(
 _END_MONTH = re.compile(
     r"\b(eind van de maand|einde van de maand|eind deze maand|einde maand|eind van deze maand|"
     r"end of the month|end of this month|month end|month-end|ende des monats|monatsende|ende dieses monats|"
-    r"fin du mois|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b",
+    r"fin du mois|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b"
+    r"(?!\s+(?:prochain|suivant))",  # "fin du mois prochain": next month's end (below)
     _I,
 )
+_END_NEXT_MONTH = re.compile(
+    r"\b(end of next month|end of the following month|eind(?:e)? (?:van )?volgende maand|"
+    r"ende (?:des )?n(?:ä|ae|a)chsten monats|fin du mois (?:prochain|suivant))\b",
+    _I,
+)
+_END_YEAR = re.compile(
+    r"\b(end of (?:the|this) year|year[- ]end|eind(?:e)? van (?:het|dit) jaar|jaareinde|"
+    r"ende (?:des|dieses) jahres|jahresende|fin (?:de l'ann[ée]e|d'ann[ée]e|de cette ann[ée]e))\b",
+    _I,
+)
+# "le 20 courant", "am 20. dieses Monats": this month's day (or next month's once past)
+_DAY_CURRENT = re.compile(
+    r"\b(\d{1,2})(?:e|er|\.)?\s+(?:courant|ct\b|dieses monats|van deze maand|of this month)", _I
+)
+# "within 48 hours", "binnen 48 uur", "innerhalb von 24 Stunden", "dans les 48 heures"
+_WITHIN_H = re.compile(
+    r"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?)\s+(\d{1,3})\s*"
+    r"(?:uur|hours|hrs|stunden|heures)\b",
+    _I,
+)
+# "this week", "deze week (nog)", "noch diese Woche", "cette semaine": its Friday
+_THIS_WEEK = re.compile(r"\b(this week|deze week|diese woche|dieser woche|cette semaine)\b", _I)
 _YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
 _TODAY = re.compile(
     r"\b(this morning|this afternoon|today|tonight|this evening|vanochtend|vanmorgen|vanmiddag|"
@@ -336,6 +369,15 @@ _TOMORROW = re.compile(
 )
 _LAST_WD = re.compile(
     rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
+    _I,
+)
+# "(once a month,) on the last Friday", "de laatste vrijdag van de maand", "am letzten Freitag
+# des Monats", "le dernier vendredi du mois": the month's last such weekday, not last week's
+# (German "am letzten Freitag" alone is last week's Friday: there the month must be named)
+_LAST_WD_OF_MONTH = re.compile(
+    rf"\b(?:the last|de laatste)\s+({_WD_RE})\b(?!\s+(?:before|voor|of last|van vorige))"
+    r"(?:\s+(?:of the month|of each month|of every month|van de maand|van elke maand))?|"
+    rf"\b(?:den letzten|am letzten|le dernier)\s+({_WD_RE})\s+(?:des monats|im monat|du mois)\b",
     _I,
 )
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
@@ -462,6 +504,8 @@ def find_dates(
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())
         add(m, monday + timedelta(days=wd), "relative")
+    for m in _LAST_WD_OF_MONTH.finditer(text):
+        add(m, _last_weekday_of_month(base, WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
     for m in _LAST_WD.finditer(text):
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         add(m, base - timedelta(days=(base.weekday() - wd - 1) % 7 + 1), "relative")
@@ -469,6 +513,16 @@ def find_dates(
         add(m, _friday_next_week(base) + timedelta(days=7), "relative")
     for m in _NEXT_WEEK.finditer(text):
         add(m, _friday_next_week(base), "relative")
+    for m in _END_NEXT_MONTH.finditer(text):
+        add(m, _end_of_month(_end_of_month(base) + timedelta(days=1)), "relative")
+    for m in _END_YEAR.finditer(text):
+        add(m, date(base.year, 12, 31), "relative")
+    for m in _DAY_CURRENT.finditer(text):
+        add(m, _next_day_of_month(base - timedelta(days=1), int(m[1])), "day")
+    for m in _WITHIN_H.finditer(text):
+        add(m, base + timedelta(days=-(-int(m[1]) // 24)), "period")
+    for m in _THIS_WEEK.finditer(text):
+        add(m, base + timedelta(days=(4 - base.weekday()) % 7), "relative")
     for m in _END_MONTH.finditer(text):
         add(m, _end_of_month(base), "relative")
     for m in _YESTERDAY.finditer(text):

@@ -129,6 +129,40 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("vanmiddag", "nl", WED, id="nl-vanmiddag"),
         pytest.param("heute Nachmittag", "de", WED, id="de-heute-nachmittag"),
         pytest.param("cet après-midi", "fr", WED, id="fr-cet-apres-midi"),
+        pytest.param("end of next month", "en", date(2026, 12, 31), id="en-end-of-next-month"),
+        pytest.param("eind volgende maand", "nl", date(2026, 12, 31), id="nl-eind-volgende-maand"),
+        pytest.param(
+            "Ende nächsten Monats", "de", date(2026, 12, 31), id="de-ende-naechsten-monats"
+        ),
+        pytest.param("fin du mois prochain", "fr", date(2026, 12, 31), id="fr-fin-mois-prochain"),
+        pytest.param("fin du mois", "fr", date(2026, 11, 30), id="fr-fin-du-mois"),
+        pytest.param("before the end of the year", "en", date(2026, 12, 31), id="en-end-of-year"),
+        pytest.param("bis Jahresende", "de", date(2026, 12, 31), id="de-jahresende"),
+        pytest.param("le 20 courant", "fr", date(2026, 11, 20), id="fr-be-20-courant"),
+        pytest.param("within a week", "en", date(2026, 11, 18), id="en-within-a-week"),
+        pytest.param("innerhalb einer Woche", "de", date(2026, 11, 18), id="de-einer-woche"),
+        pytest.param("sous une semaine", "fr", date(2026, 11, 18), id="fr-sous-une-semaine"),
+        pytest.param("over drie dagen", "nl", date(2026, 11, 14), id="nl-over-drie-dagen"),
+        pytest.param("binnen 48 uur", "nl", date(2026, 11, 13), id="nl-48-uur"),
+        pytest.param("dans les 24 heures", "fr", date(2026, 11, 12), id="fr-24-heures"),
+        pytest.param("noch diese Woche", "de", date(2026, 11, 13), id="de-diese-woche"),
+        pytest.param("deze week nog", "nl", date(2026, 11, 13), id="nl-deze-week"),
+        pytest.param(
+            "the last Friday of the month", "en", date(2026, 11, 27), id="en-last-friday-of-month"
+        ),
+        pytest.param(
+            "de laatste vrijdag van de maand", "nl", date(2026, 11, 27), id="nl-laatste-vrijdag"
+        ),
+        pytest.param(
+            "le dernier vendredi du mois", "fr", date(2026, 11, 27), id="fr-dernier-vendredi"
+        ),
+        pytest.param(
+            "am letzten Freitag überwiesen",
+            "de",
+            date(2026, 11, 6),
+            id="de-letzten-freitag-is-past",
+        ),
+        pytest.param("last Friday", "en", date(2026, 11, 6), id="en-last-friday-is-past"),
         # numeric: US month/day only in English, and only where it is the nearer reading
         pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
         pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
@@ -138,6 +172,21 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
 )
 def test_expression(text: str, language: str, expected: date) -> None:
     assert _only(text, language=language) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("we will pay soon", id="en-soon"),
+        pytest.param("in the next few days", id="en-next-few-days"),
+        pytest.param("zo snel mogelijk", id="nl-zsm"),
+        pytest.param("demnächst", id="de-demnaechst"),
+        pytest.param("dès que possible", id="fr-des-que-possible"),
+        pytest.param("la facture du 14h30", id="fr-time-is-no-period"),
+    ],
+)
+def test_vague_or_no_date(text: str) -> None:
+    assert find_dates(text, WED) == []
 
 
 def test_next_friday_is_english_only() -> None:
