@@ -232,12 +232,14 @@ def read(
     rule_feats.add(f"r:rule={verdict.value}")
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
-    loose_future = next((m.day for m in mentions if base_day and m.day > base_day), None)
+    text = facts.split.new
+    loose = [m for m in mentions if not _event_date(text, m)]
+    loose_future = next((m.day for m in loose if base_day and m.day > base_day), None)
     # the latest past day: a payment follows the invoice, the delivery and the reminder
     # that a reply also mentions ("Ihre Rechnung vom 08.09.", "in two parts, on 3 and on
     # 10 November")
     loose_past = max(
-        (d for d in (_past_reading(m, base_day) for m in mentions) if d is not None),
+        (d for d in (_past_reading(m, base_day) for m in loose) if d is not None),
         default=None,
     )
     return Reading(
@@ -256,6 +258,24 @@ def read(
         return_date=auto.return_date,
         auto_body=auto_body,
     )
+
+
+# The date of something else than a payment, named just before it: "Ihre Rechnung vom
+# 08.09.", "the delivery on 20 November", "votre courrier du 3", "de monteur komt op ...".
+_EVENT_BEFORE = re.compile(
+    r"\b(?:invoice[ds]?|factu(?:ur|ren|re|res)|rechnung(?:en)?|letter|brief|schreiben|courrier|"
+    r"reminder|herinnering|mahnung|erinnerung|rappel|relance|delivery|levering|lieferung|"
+    r"livraison|visit|bezoek|besuch|visite|meeting|termin|rendez-vous|afspraak|appointment|"
+    r"intervention|werkzaamheden|installation|montage|repair|reparatie|reparatur|r[ée]paration|"
+    r"job|auftrag|order|bestelling|bestellung|commande|monteur|technician|technicien|plombier)\b"
+    r"[^.!?\n]{0,20}?\b(?:vom|van|of|du|from|dated|op|on|am|le|des|der|gedateerd|datiert)\s+"
+    r"(?:de\s+|the\s+|den\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _event_date(text: str, mention: DateMention) -> bool:
+    return bool(_EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start]))
 
 
 def _past_reading(mention: DateMention, base: date | None) -> date | None:

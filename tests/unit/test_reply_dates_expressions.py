@@ -289,6 +289,28 @@ def test_no_payment_date(body: str) -> None:
     assert (result.promise_date, result.paid_date) == (None, None)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Der Monteur kommt am 20.11. wieder. Danach zahlen wir.", id="de-monteur"),
+        pytest.param(
+            "Le technicien revient le 20 novembre. Nous paierons ensuite.", id="fr-technicien"
+        ),
+        pytest.param("The delivery on 20 November was short. We will pay soon.", id="en-delivery"),
+        pytest.param(
+            "Ihre Rechnung vom 28.10. ist korrekt, wir zahlen bald.", id="de-rechnung-vom"
+        ),
+    ],
+)
+def test_an_event_date_is_no_loose_payment_date(body: str) -> None:
+    reading = _read(body)
+    assert (reading.promise_date, reading.loose_future, reading.loose_past) == (None, None, None)
+
+
+def test_a_plain_future_date_is_a_loose_promise_date() -> None:
+    assert _read("Am 20.11. ist das Geld da.").loose_future == date(2026, 11, 20)
+
+
 def test_an_instalment_proposal_carries_no_promise_date() -> None:
     reading = _read(
         "Kunnen we in drie termijnen betalen? De eerste termijn betalen we op 1 december."
