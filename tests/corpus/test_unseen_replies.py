@@ -125,7 +125,8 @@ def classify_body(i: int, body: str):  # type: ignore[no-untyped-def]
     msg = EmailMessage()
     msg["From"] = "someone@debtor.example"
     msg["To"] = "debiteuren@voorbeeld-bv.nl"
-    msg["Subject"] = "Re: Herinnering: factuur F2026-0999"
+    # A case may carry its own subject (an auto-reply's, a remittance notice's).
+    msg["Subject"] = case.get("subject") or "Re: Herinnering: factuur F2026-0999"
     msg["Date"] = format_datetime(WEDNESDAY)
     msg["Message-ID"] = f"<unseen{i}@debtor.example>"
     msg.set_content(body)
@@ -158,10 +159,12 @@ def test_every_dispute_and_insolvency_is_found(lang: str) -> None:
 
 # -- issue #12: hand-written replies kept apart from all training and tuning -------------
 
-# Two hand-written sets, each written before the results of the model it was first run
+# Three hand-written sets, each written before the results of the model it was first run
 # against were seen: the first with the first learned model, the second (regional writing,
-# typos, facts instead of cue words) before the per-intent calibration and date work.
-UNSEEN_SETS = ("unseen_replies.json", "unseen_replies_2.json")
+# typos, facts instead of cue words) before the per-intent calibration and date work, the
+# third (160, by a writer who saw neither the corpora's mails nor our training replies)
+# before the model trained on our larger own corpus.
+UNSEEN_SETS = ("unseen_replies.json", "unseen_replies_2.json", "unseen_replies_3.json")
 
 
 def _unseen(name: str) -> list[dict[str, Any]]:
@@ -177,7 +180,8 @@ def _eml(case: dict[str, Any]) -> bytes:
     msg = EmailMessage()
     msg["From"] = "debtor@klant.example"
     msg["To"] = "debiteuren@voorbeeld-bv.nl"
-    msg["Subject"] = "Re: Herinnering: factuur F2026-0999"
+    # A case may carry its own subject (an auto-reply's, a remittance notice's).
+    msg["Subject"] = case.get("subject") or "Re: Herinnering: factuur F2026-0999"
     msg["Date"] = format_datetime(datetime.fromisoformat(case["date"]).replace(tzinfo=TZ))
     msg["Message-ID"] = f"<{case['id']}@klant.example>"
     msg.set_content(case["body"])
