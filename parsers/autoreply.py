@@ -89,18 +89,27 @@ _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
-    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|"
+    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|reprise( pr[ée]vue)?( le)?|"
+    r"reprends( le travail| mes (e-)?mails)?( le)?|reprendrai|reviens( le)?|reviendrai|"
     r"re-?open(s|ing)?( on)?|r[ée]ouverture( le)?|(rouvrir|rouvre|rouvrons)( le)?|"
     r"(weer )?(open|geopend) (op|vanaf)|heropen\w*|wieder (geöffnet|offen)( ab| am)?",
     _I,
 )
 _RETURN_AFTER = re.compile(
     r"^\W{0,3}(ben ik (weer|terug)|bin ich wieder|i('ll| will) be back|je serai de retour|"
-    r"(is|am) back|weer aanwezig|beantwoord|beantwortet|bearbeitet|trait[ée]e?)",
+    r"(is|am) back|(ben ik |ben )?(er )?weer (aanwezig|op kantoor|bereikbaar|beschikbaar|terug)|"
+    r"ben ik (er )?weer|beantwoord|behandeld|beantwortet|bearbeitet|trait[ée]e?|"
+    r"date à laquelle je reprend)",
     _I,
 )
 _UNTIL = re.compile(
     r"\b(until|till|through|t/m|tot en met|tot|bis einschließlich|bis zum|bis|jusqu'au|jusqu’au)\b",
+    _I,
+)
+# "Ik ben vandaag en morgen afwezig", "bin am Freitag abwesend": away through that day
+_ABSENT_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\s+)?(afwezig|abwesend|absent|absente|away|out of (the )?office|"
+    r"niet op kantoor|nicht im büro)\b",
     _I,
 )
 _APPLE_END = re.compile(r"endDate=(\d{4})-(\d{2})-(\d{2})", _I)
@@ -209,7 +218,7 @@ def _return_date(
                 return m.day
         for m in future:
             before = source[max(0, m.start - 30) : m.start]
-            if _UNTIL.search(before):
+            if _UNTIL.search(before) or _ABSENT_AFTER.search(source[m.end : m.end + 25]):
                 day = m.day + timedelta(days=1)
                 while not is_business_day(day):
                     day += timedelta(days=1)

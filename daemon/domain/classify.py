@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
-from daemon.domain.reply_rules import debtor_cues, payment_dates
+from daemon.domain.reply_rules import debtor_cues, other_part_promise, payment_dates
 from parsers.autoreply import MachineKind, detect_auto_reply
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
@@ -100,6 +100,9 @@ class Reading:
     # reply IS a promise (first future date) or a paid claim (latest past date).
     loose_future: date | None = None
     loose_past: date | None = None
+    # The tied promise is for another invoice or the rest ("F2026-0412 betalen we vrijdag",
+    # "le solde suit vendredi"), unconditionally: it stands next to a paid claim or dispute.
+    promise_other_part: date | None = None
 
 
 def classify(
@@ -190,6 +193,7 @@ def read(
     fired, evidence = debtor_cues(facts, sentences, mail.subject)
     mentions = facts.dates  # computed once: the costly part of the rules
     promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
+    other_part = other_part_promise(facts, sentences, mentions)
     auto_body = auto.kind is MachineKind.AUTO_REPLY
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
@@ -233,7 +237,7 @@ def read(
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
     text = facts.split.new
-    loose = [m for m in mentions if not _event_date(text, m)]
+    loose = [m for m in mentions if m.kind != "week" and not _event_date(text, m)]
     loose_future = next((m.day for m in loose if base_day and m.day > base_day), None)
     # the latest past day: a payment follows the invoice, the delivery and the reminder
     # that a reply also mentions ("Ihre Rechnung vom 08.09.", "in two parts, on 3 and on
@@ -253,6 +257,7 @@ def read(
         ),
         rule_evidence=tuple(evidence),
         promise_date=promise,
+        promise_other_part=other_part,
         paid_date=paid,
         date_evidence=tuple(date_evidence),
         return_date=auto.return_date,
@@ -285,8 +290,9 @@ def _past_reading(mention: DateMention, base: date | None) -> date | None:
         return None
     if mention.day <= base:
         return mention.day
-    if mention.kind == "weekday" and mention.day - timedelta(days=7) < base:
-        return mention.day - timedelta(days=7)
+    if mention.kind == "weekday":  # strictly before: "vrijdag al betaald" said on a Friday
+        back = mention.day - timedelta(days=7)
+        return back if back < base else back - timedelta(days=7)
     if mention.kind == "day":  # "a debit on the 3rd": this month's, or last month's
         day = base
         while day.day != mention.day.day and (base - day).days < 62:
@@ -330,14 +336,19 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
 def _payment_days(
     reading: Reading, intent: Intent, evidence: list[str]
 ) -> tuple[date | None, date | None]:
-    """(promise_date, paid_date) for ``intent``. In the labelled replies (replies-train:
-    every one of its 170 dates) a promise date belongs to a promise and a paid date to a
-    paid claim: a paid claim's "the rest follows at the end of the month", a dispute's
-    "the original was paid on 18 September" and an insolvency's "the administrator may pay
-    on Friday" are no commitment and no payment of this debt, so other intents carry none.
+    """(promise_date, paid_date) for ``intent``. In the labelled replies a promise date
+    belongs to a promise and a paid date to a paid claim: a paid claim's "it should land
+    tomorrow", a dispute's "the original was paid on 18 September" (replies-train labels
+    none of these), an insolvency's "the administrator may pay on Friday" are no commitment
+    and no payment of this debt. The exception the corpus README names: a paid claim or a
+    dispute that promises another invoice or the rest on a day ("F2026-0412 betalen we
+    vrijdag"; replies-train's t235 is the one label against it).
     Failing a date the rules tied to a payment sentence, the verdict picks a loose one (a
     promise its first future date, a paid claim its latest past one)."""
     promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
+    if intent in (Intent.PAID_CLAIM, Intent.DISPUTE) and reading.promise_other_part:
+        promise = reading.promise_other_part
+        evidence.append(f"promise_date:another invoice or the rest->{promise.isoformat()}")
     paid = reading.paid_date if intent is Intent.PAID_CLAIM else None
     if intent is Intent.PROMISE_TO_PAY and promise is None and reading.loose_future:
         promise = reading.loose_future

@@ -134,7 +134,8 @@ def payment_dates(
         day = mention.day
         past_sentence = bool(lx.PAID.search(text)) and not lx.FUTURE.search(text)
         if mention.kind == "weekday" and past_sentence:
-            day = day - timedelta(days=7)  # "paid on Friday": the one before, not the next
+            # "paid on Friday": the one before, not the next — strictly before the mail's day
+            day = day - timedelta(days=7 if day - timedelta(days=7) < base else 14)
         elif mention.kind == "day" and past_sentence:
             day = _previous_day_of_month(base, day.day)  # "we paid on the 9th"
         if day < base or (day == base and past_sentence):
@@ -176,6 +177,46 @@ def _last_instalment(
     same = [p for p in paid if p[0][0] == 0 and _sentence_of(sentences, p[1].start) is home]
     latest = max(same, key=lambda p: p[1].day)
     return [latest, *(p for p in paid if p is not latest)]
+
+
+# "the other one", "the rest", an invoice number: the sentence is about another part
+_OTHER_PART = re.compile(
+    r"\b(?:andere|other|remaining|rest|restant|restbedrag|remainder|balance|solde|reste|"
+    r"l'autre|la seconde|le second|die andere|den rest|restbetrag|zweite|tweede|second)\b|"
+    r"F\d{4}-?\d{3,}",
+    re.IGNORECASE,
+)
+# "when our client has paid", "quand notre client aura payé": no commitment
+_CONDITION = re.compile(
+    r"\b(?:when|once|if|as soon as|als|zodra|wanneer|indien|sobald|wenn|falls|quand|"
+    r"d[èe]s que|lorsque|si)\b",
+    re.IGNORECASE,
+)
+
+
+def other_part_promise(
+    facts: ReplyFacts, sentences: tuple[Sentence, ...], mentions: tuple[DateMention, ...]
+) -> date | None:
+    """The first coming day named in a sentence about another invoice or the rest ("De
+    andere, F2026-0340, volgt volgende week"), with no condition in the sentence and no
+    negation in the day's own clause."""
+    base = facts.base_date
+    if base is None:
+        return None
+    for mention in mentions:
+        if mention.day <= base or mention.kind in ("week", "now"):
+            continue
+        sentence = _sentence_of(sentences, mention.start)
+        if sentence is None:
+            continue
+        if not _OTHER_PART.search(sentence.text) or _CONDITION.search(sentence.text):
+            continue
+        rel = mention.start - sentence.start
+        clause = next(c for start, c in reversed(_clauses(sentence.text)) if start <= rel)
+        told_as_past = bool(lx.PAID.search(clause)) and not lx.FUTURE.search(clause)
+        if not lx.NEGATION.search(clause) and not told_as_past:  # "we paid on the 9th"
+            return mention.day
+    return None
 
 
 def _previous_day_of_month(base: date, day: int) -> date:

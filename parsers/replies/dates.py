@@ -71,7 +71,10 @@ _NUM_WORDS = {
     "a": 1, "une": 1, "eine": 1, "einer": 1, "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
     "sieben": 7, "sept": 7, "acht": 8, "eight": 8, "huit": 8, "negen": 9, "nine": 9,
     "neun": 9, "neuf": 9, "veertien": 14, "fourteen": 14, "vierzehn": 14, "quatorze": 14,
-    "vijftien": 15, "fifteen": 15, "quinze": 15,
+    "vijftien": 15, "fifteen": 15, "quinze": 15, "twaalf": 12, "twelve": 12, "zwölf": 12,
+    "douze": 12, "twintig": 20, "twenty": 20, "zwanzig": 20, "vingt": 20, "dertig": 30,
+    "thirty": 30, "dreißig": 30, "dreissig": 30, "trente": 30, "zestig": 60, "sixty": 60,
+    "sechzig": 60, "soixante": 60,
 }  # fmt: skip
 _N = r"(\d{1,2}|" + "|".join(_NUM_WORDS) + r")"
 
@@ -224,7 +227,8 @@ _FROM_TODAY = (
     r"\s+(?:ab|von) heute|\s+vanaf (?:vandaag|heden)|\s+(?:à compter d'|à partir d')aujourd'hui)?"
 )
 _WITHIN_BD = re.compile(
-    rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+"
+    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit)\s+{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
     r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
@@ -293,7 +297,7 @@ _NEXT_WEEK = re.compile(
 _END_MONTH = re.compile(
     r"\b(eind van de maand|einde van de maand|eind deze maand|einde maand|eind van deze maand|"
     r"end of the month|end of this month|month end|month-end|ende des monats|monatsende|ende dieses monats|"
-    r"fin du mois|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b"
+    r"fin du mois|fin du moi|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b"
     r"(?!\s+(?:prochain|suivant))",  # "fin du mois prochain": next month's end (below)
     _I,
 )
@@ -318,8 +322,44 @@ _WITHIN_H = re.compile(
     _I,
 )
 # "this week", "deze week (nog)", "noch diese Woche", "cette semaine": its Friday
+# (kind "week": a promise "this week" when tied to a payment; "on leave this week" is no date)
 _THIS_WEEK = re.compile(r"\b(this week|deze week|diese woche|dieser woche|cette semaine)\b", _I)
-_YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
+_YESTERDAY = re.compile(r"\b(yesterday|gisteren|gister|gestern|hier)\b", _I)
+_DAY_BEFORE_YESTERDAY = re.compile(
+    r"\b(the day before yesterday|eergisteren|eergister|vorgestern|avant-hier|avant hier)\b", _I
+)
+# "drie dagen geleden", "three days ago", "vor drei Tagen", "il y a trois jours"
+_DAYS_AGO = re.compile(
+    rf"\b{_N}\s+(?:dagen|days?|dag)\s+(?:geleden|ago)\b|\bvor\s+{_N}\s+tag(?:en)?\b|"
+    rf"\bil y a\s+{_N}\s+jours?\b",
+    _I,
+)
+_WEEKS_AGO = re.compile(
+    rf"\b{_N}\s+(?:weken|weeks?|week)\s+(?:geleden|ago)\b|\bvor\s+{_N}\s+wochen?\b|"
+    rf"\bil y a\s+{_N}\s+semaines?\b",
+    _I,
+)
+# "de 15e van volgende maand", "the 15th of next month", "am 15. nächsten Monats"
+_DAY_NEXT_MONTH = re.compile(
+    r"\b(\d{1,2})(?:e|ste|de|th|st|nd|rd|er|\.)?\s+(?:van\s+(?:de\s+)?volgende maand|"
+    r"of (?:the )?next month|of the following month|(?:des\s+)?n(?:ä|ae|a)chsten monats|"
+    r"du mois (?:prochain|suivant))\b",
+    _I,
+)
+# "vorige week woensdag", "last week Wednesday", "letzte Woche Mittwoch", "mercredi de la
+# semaine dernière": that weekday of the previous calendar week
+_PREV_WEEK_WD = re.compile(
+    rf"\b(?:vorige week|last week|letzte woche|vergangene woche)\s+({_WD_RE})\b|"
+    rf"\b({_WD_RE})\s+(?:de la semaine derni[eè]re|van vorige week|der letzten woche|"
+    r"der vergangenen woche|vorige week)\b",
+    _I,
+)
+_NEXT_BUSINESS_DAY = re.compile(
+    r"\b((?:the )?next (?:working|business) day|(?:de )?(?:eerst)?volgende werkdag|"
+    r"n(?:ä|ae|a)chsten werktag|prochain jour ouvr(?:é|e|able)|jour ouvr(?:é|e|able) suivant)\b",
+    _I,
+)
+_BINNEN_DE_WEEK = re.compile(r"\bbinnen de week\b", _I)  # Flemish: within a week
 _TODAY = re.compile(
     r"\b(this morning|this afternoon|today|tonight|this evening|vanochtend|vanmorgen|vanmiddag|"
     r"vandaag|vanavond|heden|heute (?:morgen|früh|frueh|vormittag|nachmittag|abend)|heutigen|"
@@ -381,6 +421,7 @@ _LAST_WD_OF_MONTH = re.compile(
     _I,
 )
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
+_ANY_WEEKDAY = re.compile(r"\b(?:un|on a|een|an einem|a)\s+$", _I)
 # British "Monday week": the Monday after next.
 _WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b", _I)
 _FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
@@ -415,6 +456,9 @@ def find_dates(
         if m[2] == "/" and language == "en":  # a US writer's 11/03/2026 is 3 November
             when = _nearer(base, when, _safe(y, int(m[1]), int(m[3])))
         add(m, when, "absolute")
+    for m in _DAY_NEXT_MONTH.finditer(text):
+        nxt = _end_of_month(base) + timedelta(days=1)
+        add(m, _safe(nxt.year, nxt.month, int(m[1])), "relative")
     for m in _FIRST_NEXT_MONTH.finditer(text):
         add(m, date(base.year + base.month // 12, base.month % 12 + 1, 1), "relative")
     for m in _END_NAMED_MONTH.finditer(text):
@@ -504,6 +548,9 @@ def find_dates(
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())
         add(m, monday + timedelta(days=wd), "relative")
+    for m in _PREV_WEEK_WD.finditer(text):
+        monday = base - timedelta(days=base.weekday() + 7)
+        add(m, monday + timedelta(days=WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
     for m in _LAST_WD_OF_MONTH.finditer(text):
         add(m, _last_weekday_of_month(base, WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
     for m in _LAST_WD.finditer(text):
@@ -522,9 +569,19 @@ def find_dates(
     for m in _WITHIN_H.finditer(text):
         add(m, base + timedelta(days=-(-int(m[1]) // 24)), "period")
     for m in _THIS_WEEK.finditer(text):
-        add(m, base + timedelta(days=(4 - base.weekday()) % 7), "relative")
+        add(m, base + timedelta(days=(4 - base.weekday()) % 7), "week")
     for m in _END_MONTH.finditer(text):
         add(m, _end_of_month(base), "relative")
+    for m in _DAY_BEFORE_YESTERDAY.finditer(text):
+        add(m, base - timedelta(days=2), "relative")
+    for m in _DAYS_AGO.finditer(text):
+        add(m, base - timedelta(days=_num(m[1] or m[2] or m[3])), "relative")
+    for m in _WEEKS_AGO.finditer(text):
+        add(m, base - timedelta(days=7 * _num(m[1] or m[2] or m[3])), "relative")
+    for m in _NEXT_BUSINESS_DAY.finditer(text):
+        add(m, add_business_days(base, 1, is_business_day), "period")
+    for m in _BINNEN_DE_WEEK.finditer(text):
+        add(m, base + timedelta(days=7), "period")
     for m in _YESTERDAY.finditer(text):
         if m[1].lower() == "hier" and language != "fr":  # "hier" = "here" in nl/de
             continue
@@ -548,6 +605,8 @@ def find_dates(
         # "vrijdag 6 november", "Montag, dem 23.11.2026": the explicit date decides
         if any(m.end() <= ts <= m.end() + 12 for ts, _ in taken):
             continue
+        if _ANY_WEEKDAY.search(text[max(0, m.start() - 15) : m.start()]):
+            continue  # "un dimanche soir", "on a Sunday": any such day, not a date
         add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]), "weekday")
     found.sort(key=lambda d: d.start)
     return found
