@@ -163,6 +163,38 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
             id="de-letzten-freitag-is-past",
         ),
         pytest.param("last Friday", "en", date(2026, 11, 6), id="en-last-friday-is-past"),
+        # looking back
+        pytest.param("drie dagen geleden", "nl", date(2026, 11, 8), id="nl-dagen-geleden"),
+        pytest.param("three days ago", "en", date(2026, 11, 8), id="en-days-ago"),
+        pytest.param("vor drei Tagen", "de", date(2026, 11, 8), id="de-vor-tagen"),
+        pytest.param("il y a trois jours", "fr", date(2026, 11, 8), id="fr-il-y-a"),
+        pytest.param("eergisteren", "nl", date(2026, 11, 9), id="nl-eergisteren"),
+        pytest.param("vorgestern", "de", date(2026, 11, 9), id="de-vorgestern"),
+        pytest.param("avant-hier", "fr", date(2026, 11, 9), id="fr-avant-hier"),
+        pytest.param("heb het gister overgemaakt", "nl", date(2026, 11, 10), id="nl-gister"),
+        pytest.param("vorige week woensdag", "nl", date(2026, 11, 4), id="nl-vorige-week-woensdag"),
+        pytest.param("last week Monday", "en", date(2026, 11, 2), id="en-last-week-monday"),
+        pytest.param(
+            "mercredi de la semaine dernière", "fr", date(2026, 11, 4), id="fr-semaine-derniere"
+        ),
+        # coming days
+        pytest.param(
+            "uiterlijk de 15e van volgende maand",
+            "nl",
+            date(2026, 12, 15),
+            id="nl-15e-volgende-maand",
+        ),
+        pytest.param("the 15th of next month", "en", date(2026, 12, 15), id="en-15th-next-month"),
+        pytest.param("le 15 du mois prochain", "fr", date(2026, 12, 15), id="fr-15-mois-prochain"),
+        pytest.param(
+            "de eerstvolgende werkdag", "nl", date(2026, 11, 12), id="nl-eerstvolgende-werkdag"
+        ),
+        pytest.param("am nächsten Werktag", "de", date(2026, 11, 12), id="de-naechsten-werktag"),
+        pytest.param("binnen de week", "nl", date(2026, 11, 18), id="nl-be-binnen-de-week"),
+        pytest.param("binnen de 5 werkdagen", "nl", date(2026, 11, 18), id="nl-be-binnen-de-5"),
+        pytest.param("dans les trente jours", "fr", date(2026, 12, 11), id="fr-trente-jours"),
+        pytest.param("Comptez 4 jours ouvrables", "fr", date(2026, 11, 17), id="fr-comptez"),
+        pytest.param("avant la fin du moi", "fr", date(2026, 11, 30), id="fr-typo-moi"),
         # numeric: US month/day only in English, and only where it is the nearer reading
         pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
         pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
@@ -183,6 +215,8 @@ def test_expression(text: str, language: str, expected: date) -> None:
         pytest.param("demnächst", id="de-demnaechst"),
         pytest.param("dès que possible", id="fr-des-que-possible"),
         pytest.param("la facture du 14h30", id="fr-time-is-no-period"),
+        pytest.param("désolé de répondre un dimanche soir", id="fr-un-dimanche"),
+        pytest.param("we never pay on a Friday", id="en-on-a-friday"),
     ],
 )
 def test_vague_or_no_date(text: str) -> None:
@@ -311,6 +345,61 @@ def test_a_plain_future_date_is_a_loose_promise_date() -> None:
     assert _read("Am 20.11. ist das Geld da.").loose_future == date(2026, 11, 20)
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Het geld is vrijdag al van onze rekening af.", date(2026, 11, 6), id="nl-vrijdag-al"
+        ),
+        pytest.param(
+            "C'est réglé depuis mercredi.", date(2026, 11, 4), id="fr-same-weekday-a-week-ago"
+        ),
+    ],
+)
+def test_a_weekday_told_as_past_is_strictly_before_the_mail(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.paid_date or reading.loose_past) == expected
+
+
+def test_on_leave_this_week_is_no_promise_date() -> None:
+    reading = _read("Ik ben deze week in het ziekenhuis geweest, maandag regel ik het.")
+    assert reading.loose_future == date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Gisteren hebben we F2026-0761 betaald. F2026-0762 betalen we volgende week.",
+            date(2026, 11, 20),
+            id="nl-other-invoice-next-week",
+        ),
+        pytest.param(
+            "F2026-0401 is fine and will be paid on Friday. F2026-0402 is not: no pump arrived.",
+            date(2026, 11, 13),
+            id="en-undisputed-invoice-friday",
+        ),
+        pytest.param(
+            "Nous avons viré 1 500 € ce jour. Le solde suivra à la fin du mois, quand notre "
+            "client aura payé.",
+            None,
+            id="fr-rest-on-a-condition",
+        ),
+        pytest.param(
+            "We paid this on the 9th but the reference was F2026-1023.", None, id="en-told-as-past"
+        ),
+        pytest.param(
+            "Transfer made on Friday, it should land tomorrow.", None, id="en-arrival-is-no-promise"
+        ),
+    ],
+)
+def test_a_promise_for_another_part(body: str, expected: date | None) -> None:
+    reading = _read(body)
+    assert reading.promise_other_part == expected
+    dispute = _payment_days(reading, Intent.DISPUTE, [])
+    assert dispute == (expected, None)
+
+
 def test_an_instalment_proposal_carries_no_promise_date() -> None:
     reading = _read(
         "Kunnen we in drie termijnen betalen? De eerste termijn betalen we op 1 december."
@@ -340,6 +429,30 @@ def test_an_instalment_proposal_carries_no_promise_date() -> None:
             WED,
             date(2026, 11, 23),
             id="de-inclusive-until-friday",
+        ),
+        pytest.param(
+            "Je suis absente pour raisons médicales. Reprise prévue le vendredi 27 novembre.",
+            WED,
+            date(2026, 11, 27),
+            id="fr-reprise-prevue",
+        ),
+        pytest.param(
+            "Je suis en vacances jusqu'au 18 novembre, date à laquelle je reprendrai mes mails.",
+            WED,
+            date(2026, 11, 18),
+            id="fr-date-a-laquelle-je-reprendrai",
+        ),
+        pytest.param(
+            "Ik ben met vakantie en ben maandag 23 november weer op kantoor.",
+            WED,
+            date(2026, 11, 23),
+            id="nl-weer-op-kantoor",
+        ),
+        pytest.param(
+            "Ik ben vandaag en morgen afwezig.",
+            date(2026, 11, 20),
+            date(2026, 11, 23),
+            id="nl-today-and-tomorrow-away-back-monday",
         ),
         pytest.param(
             "Je suis absente, je serai de retour le lundi 16 novembre.",
