@@ -182,7 +182,10 @@ def _last_instalment(
 # "the other one", "the rest", an invoice number: the sentence is about another part
 _OTHER_PART = re.compile(
     r"\b(?:andere|other|remaining|rest|restant|restbedrag|remainder|balance|solde|reste|"
-    r"l'autre|la seconde|le second|die andere|den rest|restbetrag|zweite|tweede|second)\b|"
+    r"l'autre|la seconde|le second|die andere|den rest|restbetrag|zweite|tweede|second|"
+    # the undisputed part of a disputed bill: "la partie non contestée", "het materiaal"
+    r"part(?:ie)?|deel|teil|undisputed|unstrittig\w*|unbestritten\w*|niet betwist\w*|"
+    r"non contest[ée]e?s?|mat[ée]riel|materiaal|material|first|eerste|premi[eè]res?|erste)\b|"
     r"F\d{4}-?\d{3,}",
     re.IGNORECASE,
 )
