@@ -8,12 +8,14 @@ fields is labelled; it is right when all three are exact.
 
     PYTHONPATH=. python bench/score_dates.py            # figures + every miss
     PYTHONPATH=. python bench/score_dates.py --quiet    # figures only
+    PYTHONPATH=. python bench/score_dates.py --model /tmp/m.py   # a freshly trained artefact
 """
 
 from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from pathlib import Path
 
 from daemon.app import classifier_training as ct
 from daemon.domain.classify import decide, shipped_model
@@ -28,11 +30,14 @@ def _iso(value: object) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="figures only, no misses")
+    parser.add_argument(
+        "--model", type=Path, help="an artefact written by `dunmail train-classifier --out`"
+    )
     args = parser.parse_args()
     examples = ct.load_examples(ct.CORPORA)
     hidden = ct.held_out(examples)
     every = [ex for ex in examples if ex.key not in hidden] + ct.load_extra()
-    model = shipped_model()
+    model = ct.model_of(args.model.read_text("utf-8")) if args.model else shipped_model()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     false_dates = 0
     for ex in every:

@@ -112,6 +112,11 @@ _ABSENT_AFTER = re.compile(
     r"niet op kantoor|nicht im büro)\b",
     _I,
 )
+_INCLUSIVE = re.compile(
+    r"t/m|tot en met|einschlie(ß|ss)lich|inklusive|inclusive|inclusief|and including|"
+    r"incl\.|inclus\b|y compris",
+    _I,
+)
 _APPLE_END = re.compile(r"endDate=(\d{4})-(\d{2})-(\d{2})", _I)
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|antw|sv|vs|réf|ref|wg)\s*:", _I)
 
@@ -218,9 +223,15 @@ def _return_date(
                 return m.day
         for m in future:
             before = source[max(0, m.start - 30) : m.start]
-            if _UNTIL.search(before) or _ABSENT_AFTER.search(source[m.end : m.end + 25]):
+            until = _UNTIL.search(before)
+            if until or _ABSENT_AFTER.search(source[m.end : m.end + 25]):
                 day = m.day + timedelta(days=1)
                 while not is_business_day(day):
                     day += timedelta(days=1)
+                # "away until Monday 14 December" names the day back; "until Friday 30
+                # October", "t/m 3 januari", "bis einschließlich": through that day
+                inclusive = _INCLUSIVE.search(source[max(0, m.start - 45) : m.end + 15])
+                if until and not inclusive and day - m.day == timedelta(days=1):
+                    return m.day
                 return day
     return None
