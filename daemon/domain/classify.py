@@ -24,6 +24,7 @@ from daemon.domain.reply_rules import debtor_cues, other_part_promise, payment_d
 from parsers.autoreply import MachineKind, detect_auto_reply
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
+from parsers.replies import lexicon as lx
 from parsers.replies.concepts import concept_features
 from parsers.replies.dates import DateMention, weekdays_only
 from parsers.replies.facts import ReplyFacts, extract_facts
@@ -239,13 +240,27 @@ def read(
     text = facts.split.new
     loose = [m for m in mentions if m.kind != "week" and not _event_date(text, m)]
     loose_future = next((m.day for m in loose if base_day and m.day > base_day), None)
+    if loose_future is None:
+        # "Will do it tonight", "überweis ich heut Abend noch": today, said of the future
+        loose_future = next((m.day for m in loose if _today_ahead(text, m, base_day)), None)
     # the latest past day: a payment follows the invoice, the delivery and the reminder
     # that a reply also mentions ("Ihre Rechnung vom 08.09.", "in two parts, on 3 and on
-    # 10 November")
-    loose_past = max(
-        (d for d in (_past_reading(m, base_day) for m in loose) if d is not None),
-        default=None,
+    # 10 November"); "today" only failing an earlier day ("it left us yesterday, it should
+    # be with you today": today is the arrival)
+    past = [d for d in (_past_reading(m, base_day) for m in loose) if d is not None]
+    earlier = [d for d in past if base_day is None or d < base_day]
+    loose_past = max(earlier or past, default=None)
+    # a remittance advice names its day: "Betaaldatum: 10-12-2026", "Ausführungsdatum:"
+    labelled = next(
+        (
+            m.day
+            for m in mentions
+            if _PAYMENT_DAY_LABEL.search(text[max(0, m.start - 30) : m.start])
+        ),
+        None,
     )
+    if labelled is not None and base_day is not None and labelled <= base_day:
+        loose_past = labelled
     return Reading(
         facts,
         None,
@@ -277,6 +292,27 @@ _EVENT_BEFORE = re.compile(
     r"(?:de\s+|the\s+|den\s+)?$",
     re.IGNORECASE,
 )
+
+
+_PAYMENT_DAY_LABEL = re.compile(
+    r"\b(?:betaaldatum|datum betaling|uitvoeringsdatum|valutadatum|zahlungsdatum|"
+    r"ausf(?:ü|ue)hrungsdatum|zahldatum|valuta|payment date|date paid|value date|"
+    r"execution date|date de paiement|date d'ex[ée]cution|date de valeur)\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _today_ahead(text: str, mention: DateMention, base: date | None) -> bool:
+    """A mention of the mail's own day in a clause that speaks of the future or of paying
+    and not of a payment made ("I'll pay it tonight", not "received your reminder today")."""
+    if base is None or mention.day != base or mention.kind != "relative":
+        return False
+    start = max(text.rfind(".", 0, mention.start), text.rfind("\n", 0, mention.start)) + 1
+    ends = [i for i in (text.find(".", mention.end), text.find("\n", mention.end)) if i >= 0]
+    clause = text[start : min(ends, default=len(text))]
+    if lx.PAID.search(clause) or lx.NEGATION.search(clause):
+        return False
+    return bool(lx.FUTURE.search(clause) or lx.PAY_WORD.search(clause))
 
 
 def _event_date(text: str, mention: DateMention) -> bool:

@@ -226,16 +226,19 @@ _FROM_TODAY = (
     r"(?:\s+(?:of|from) (?:today(?:['’]s date)?|the date of this (?:e-?mail|letter))|"
     r"\s+(?:ab|von) heute|\s+vanaf (?:vandaag|heden)|\s+(?:à compter d'|à partir d')aujourd'hui)?"
 )
+# "the next", "der nächsten", "den nächsten", "les prochains", "de komende"
+_NEXT_FEW = r"(?:(?:the |der |den |die |les |de )?(?:next|n(?:ä|ae|a)chsten|prochains|komende|volgende)\s+)?"
 _WITHIN_BD = re.compile(
     rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
-    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit)\s+{_N}\s+"
+    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit)\s+{_NEXT_FEW}{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
     r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
 )
 _WITHIN_D = re.compile(
     rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
-    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b" + _FROM_TODAY,
+    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+(?:dagen|days|tagen|tage|jours)\b"
+    + _FROM_TODAY,
     _I,
 )
 _WITHIN_W = re.compile(
@@ -266,6 +269,19 @@ _MID_MONTH = re.compile(
     r"mi-mois prochain|au milieu du mois prochain|medio volgende maand)\b",
     _I,
 )
+# "bis Mitte Monat" (Swiss), "mid-month", "midden deze maand", "mi-mois": this month's 15th
+_MID_THIS_MONTH = re.compile(
+    r"\b(mitte (?:des |dieses )?monat(?:s)?|mid[- ]month|mid this month|the middle of (?:the|this) month|"
+    r"midden (?:van )?deze maand|half deze maand|medio deze maand|mi-mois|(?:au )?milieu du mois)\b"
+    r"(?!\s+(?:prochain|suivant))",
+    _I,
+)
+# "after the weekend", "na het weekend", "nach dem Wochenende", "après le week-end": Monday
+_AFTER_WEEKEND = re.compile(
+    r"\b(after the weekend|na het weekend|na het weekeinde|nach dem wochenende|"
+    r"apr[eè]s le week-?end)\b",
+    _I,
+)
 _CHRISTMAS = re.compile(
     r"\b(?:before|voor|vóór|vor|avant)\s+(?:the\s+|de\s+|den\s+|les\s+|la\s+)?"
     r"(christmas|xmas|kerst\w*|weihnachten|no[eë]l|holidays|feestdagen|feiertagen|f[eê]tes)\b",
@@ -285,12 +301,12 @@ _AVANT_LE = re.compile(
     _I,
 )
 _NEXT_WEEK_DAY = re.compile(
-    rf"\b(?:volgende week|next week|nächste woche|naechste woche|la semaine prochaine|semaine prochaine)\s+({_WD_RE})\b|"
-    rf"\b({_WD_RE})\s+(?:volgende week|next week|nächste woche|de la semaine prochaine|prochain)\b",
+    rf"\b(?:volgende week|next week|n(?:ä|ae|a)chste[nr]? woche|la semaine prochaine|semaine prochaine)\s+({_WD_RE})\b|"
+    rf"\b({_WD_RE})\s+(?:volgende week|next week|n(?:ä|ae|a)chste[nr]? woche|de la semaine prochaine|prochain)\b",
     _I,
 )
 _NEXT_WEEK = re.compile(
-    r"\b(volgende week|komende week|next week|n(?:ä|ae|a)chste[nr]? woche|kommende[nr]? woche|"
+    r"\b(volgende week|komende week|next week|the coming week|n(?:ä|ae|a)chste[nr]? woche|kommende[nr]? woche|"
     r"la semaine prochaine|semaine prochaine)\b",
     _I,
 )
@@ -362,8 +378,8 @@ _NEXT_BUSINESS_DAY = re.compile(
 _BINNEN_DE_WEEK = re.compile(r"\bbinnen de week\b", _I)  # Flemish: within a week
 _TODAY = re.compile(
     r"\b(this morning|this afternoon|today|tonight|this evening|vanochtend|vanmorgen|vanmiddag|"
-    r"vandaag|vanavond|heden|heute (?:morgen|früh|frueh|vormittag|nachmittag|abend)|heutigen|"
-    r"heutige|heute|ce matin|cet apr[eè]s-midi|ce soir|aujourd'hui|ce jour)\b",
+    r"vandaag|vanavond|heden|heut(?:e)? (?:morgen|früh|frueh|vormittag|nachmittag|abend)|heutigen|"
+    r"heutige|heute|heut|ce matin|cet apr[eè]s-midi|ce soir|aujourd'hui|ce jour)\b",
     _I,
 )
 # "zojuist", "gerade", "just now": the moment of writing. A payment done then was made that
@@ -405,7 +421,7 @@ _WEEK_AFTER_NEXT = re.compile(
 # English "next Friday": the Friday of next week (the corpora's reading), not the coming one
 _NEXT_WD_EN = re.compile(rf"\bnext ({_WD_RE})\b", _I)
 _TOMORROW = re.compile(
-    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
+    r"(?<!guten )(?<!heute )\b(tomorrow|tmrw|tmw|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
 )
 _LAST_WD = re.compile(
     rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
@@ -519,6 +535,11 @@ def find_dates(
             add(m, _first_week_friday(base, month), "relative")
     for m in _ERSTE_WOCHE.finditer(text):
         add(m, _first_week_friday(base, MONTHS[m[1].lower()]), "relative")
+    for m in _MID_THIS_MONTH.finditer(text):
+        mid = base.replace(day=15)
+        add(m, mid if mid >= base else _next_day_of_month(base, 15), "relative")
+    for m in _AFTER_WEEKEND.finditer(text):
+        add(m, _next_weekday(base, 0), "relative")
     for m in _MID_MONTH.finditer(text):
         if m[1]:
             add(m, _next_date(base, MONTHS[m[1].lower()], 15), "relative")
