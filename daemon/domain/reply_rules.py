@@ -146,6 +146,15 @@ def payment_dates(
             promise.append((score, mention))
     promise.sort(key=lambda x: x[0])
     paid.sort(key=lambda x: x[0])
+    # "gestern abgegangen, müsste heute bei Ihnen sein": today is the arrival, not the payment
+    text = facts.split.new
+    paid = [
+        p
+        for p in paid
+        if p[1].day < base
+        or not _ARRIVAL.search(text[max(0, p[1].start - 40) : p[1].end + 40])
+        or all(q[1].day >= base for q in paid)
+    ]
     paid = _last_instalment(paid, sentences)
     evidence = [f"promise_date:{m.text!r}->{m.day.isoformat()}" for _, m in promise[:1]]
     evidence += [f"paid_date:{m.text!r}->{m.day.isoformat()}" for _, m in paid[:1]]
@@ -163,6 +172,13 @@ def _pay_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in lx.PAY_WORD.finditer(text)] + [
         m.span() for m in lx.PAID.finditer(text)
     ]
+
+
+_ARRIVAL = re.compile(
+    r"\b(?:bei ihnen|bij u|bij jullie|with you|on your (?:side|account)|chez vous|sur votre compte|"
+    r"ankommen|eingang|arrive[sd]?|land(?:s|ed)?|binnen zijn|binnenkomen|r[ée]ception)\b",
+    re.IGNORECASE,
+)
 
 
 def _last_instalment(

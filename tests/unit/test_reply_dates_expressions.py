@@ -195,6 +195,24 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("dans les trente jours", "fr", date(2026, 12, 11), id="fr-trente-jours"),
         pytest.param("Comptez 4 jours ouvrables", "fr", date(2026, 11, 17), id="fr-comptez"),
         pytest.param("avant la fin du moi", "fr", date(2026, 11, 30), id="fr-typo-moi"),
+        pytest.param(
+            "within the next 5 working days", "en", date(2026, 11, 18), id="en-next-5-working-days"
+        ),
+        pytest.param(
+            "innerhalb der nächsten drei Werktage",
+            "de",
+            date(2026, 11, 16),
+            id="de-naechsten-drei-werktage",
+        ),
+        pytest.param("the coming week", "en", date(2026, 11, 20), id="en-the-coming-week"),
+        pytest.param(
+            "Dienstag nächster Woche", "de", date(2026, 11, 17), id="de-dienstag-naechster-woche"
+        ),
+        pytest.param("after the weekend", "en", date(2026, 11, 16), id="en-after-the-weekend"),
+        pytest.param("na het weekend", "nl", date(2026, 11, 16), id="nl-na-het-weekend"),
+        pytest.param("bis Mitte Monat", "de", date(2026, 11, 15), id="de-ch-mitte-monat"),
+        pytest.param("ok will pay tmrw", "en", date(2026, 11, 12), id="en-tmrw"),
+        pytest.param("überweis ich heut Abend", "de", WED, id="de-at-heut-abend"),
         # numeric: US month/day only in English, and only where it is the nearer reading
         pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
         pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
@@ -400,6 +418,43 @@ def test_a_promise_for_another_part(body: str, expected: date | None) -> None:
     assert dispute == (expected, None)
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("Will do it tonight.", WED, id="en-tonight"),
+        pytest.param("Überweis ich heut Abend noch.", WED, id="de-heut-abend"),
+        pytest.param("I received your reminder today.", None, id="en-today-is-the-reminder"),
+    ],
+)
+def test_today_said_of_the_future(body: str, expected: date | None) -> None:
+    assert _read(body).loose_future == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Das Geld ist gestern abgegangen, müsste also heute bei Ihnen sein.",
+            date(2026, 11, 10),
+            id="de-today-is-the-arrival",
+        ),
+        pytest.param(
+            "BETALINGSADVIES\nBetaaldatum : 11-11-2026\nF2026-0502 17-10-2026 1.210,00",
+            WED,
+            id="nl-remittance-advice-labelled-day",
+        ),
+        pytest.param(
+            "ZAHLUNGSAVIS\nAusführungsdatum: 06.11.2026\nF2026-0584 29.07.2026 1.760,00",
+            date(2026, 11, 6),
+            id="de-remittance-advice-ausfuehrungsdatum",
+        ),
+    ],
+)
+def test_the_past_day_of_a_paid_claim(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.paid_date or reading.loose_past) == expected
+
+
 def test_an_instalment_proposal_carries_no_promise_date() -> None:
     reading = _read(
         "Kunnen we in drie termijnen betalen? De eerste termijn betalen we op 1 december."
@@ -447,6 +502,24 @@ def test_an_instalment_proposal_carries_no_promise_date() -> None:
             WED,
             date(2026, 11, 23),
             id="nl-weer-op-kantoor",
+        ),
+        pytest.param(
+            "I am out of the office until Monday 16 November.",
+            WED,
+            date(2026, 11, 16),
+            id="en-until-monday-is-the-day-back",
+        ),
+        pytest.param(
+            "I am out of the office until Friday 13 November.",
+            WED,
+            date(2026, 11, 16),
+            id="en-until-friday-is-through-friday",
+        ),
+        pytest.param(
+            "Ik ben afwezig t/m maandag 16 november.",
+            WED,
+            date(2026, 11, 17),
+            id="nl-t-m-is-inclusive",
         ),
         pytest.param(
             "Ik ben vandaag en morgen afwezig.",
