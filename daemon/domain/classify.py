@@ -104,6 +104,8 @@ class Reading:
     # The tied promise is for another invoice or the rest ("F2026-0412 betalen we vrijdag",
     # "le solde suit vendredi"), unconditionally: it stands next to a paid claim or dispute.
     promise_other_part: date | None = None
+    # "begin volgende week, ten laatste woensdag": the day named as the latest one
+    deadline: date | None = None
 
 
 def classify(
@@ -261,6 +263,16 @@ def read(
     )
     if labelled is not None and base_day is not None and labelled <= base_day:
         loose_past = labelled
+    deadline = next(
+        (
+            m.day
+            for m in loose
+            if base_day is not None
+            and m.day > base_day
+            and _AT_THE_LATEST.search(text[max(0, m.start - 25) : m.start])
+        ),
+        None,
+    )
     return Reading(
         facts,
         None,
@@ -273,6 +285,7 @@ def read(
         rule_evidence=tuple(evidence),
         promise_date=promise,
         promise_other_part=other_part,
+        deadline=deadline,
         paid_date=paid,
         date_evidence=tuple(date_evidence),
         return_date=auto.return_date,
@@ -287,19 +300,35 @@ _EVENT_BEFORE = re.compile(
     r"reminder|herinnering|mahnung|erinnerung|rappel|relance|delivery|levering|lieferung|"
     r"livraison|visit|bezoek|besuch|visite|meeting|termin|rendez-vous|afspraak|appointment|"
     r"intervention|werkzaamheden|installation|montage|repair|reparatie|reparatur|r[ée]paration|"
-    r"job|auftrag|order|bestelling|bestellung|commande|monteur|technician|technicien|plombier)\b"
+    r"job|auftrag|order|bestelling|bestellung|commande|monteur|technician|technicien|plombier|"
+    r"telefoontje|telefoongesprek|gesprek|telefonat|gespräch|phone call|call|appel|entretien)\b"
     r"[^.!?\n]{0,20}?\b(?:vom|van|of|du|from|dated|op|on|am|le|des|der|gedateerd|datiert)\s+"
     r"(?:de\s+|the\s+|den\s+)?$",
     re.IGNORECASE,
 )
 
 
+# "ten laatste woensdag", "spätestens Mittwoch", "latest next week Wednesday", "au plus tard"
+_AT_THE_LATEST = re.compile(
+    r"\b(?:ten laatste|op zijn laatst|uiterlijk|sp(?:ä|ae)testens|at the latest|latest|"
+    r"no later than|au plus tard|niet later dan)\b[^.!?\n]{0,12}$",
+    re.IGNORECASE,
+)
+# "wie gestern am Telefon besprochen", "ons telefoontje van dinsdag": a call, not a payment
+_EVENT_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\s+){0,2}(?:aan de telefoon|am telefon|on the phone|au t[ée]l[ée]phone|"
+    r"by phone|telefonisch|per telefoon)\b",
+    re.IGNORECASE,
+)
 _PAYMENT_DAY_LABEL = re.compile(
     r"\b(?:betaaldatum|datum betaling|uitvoeringsdatum|valutadatum|zahlungsdatum|"
     r"ausf(?:ü|ue)hrungsdatum|zahldatum|valuta|payment date|date paid|value date|"
     r"execution date|date de paiement|date d'ex[ée]cution|date de valeur)\s*:?\s*$",
     re.IGNORECASE,
 )
+
+
+_COMING = re.compile(r"\b(?:komt|kommt|comes|coming|arrive|arrivera|geht|goes out|part)\b", re.I)
 
 
 def _today_ahead(text: str, mention: DateMention, base: date | None) -> bool:
@@ -312,11 +341,14 @@ def _today_ahead(text: str, mention: DateMention, base: date | None) -> bool:
     clause = text[start : min(ends, default=len(text))]
     if lx.PAID.search(clause) or lx.NEGATION.search(clause):
         return False
-    return bool(lx.FUTURE.search(clause) or lx.PAY_WORD.search(clause))
+    return bool(lx.FUTURE.search(clause) or lx.PAY_WORD.search(clause) or _COMING.search(clause))
 
 
 def _event_date(text: str, mention: DateMention) -> bool:
-    return bool(_EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start]))
+    return bool(
+        _EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start])
+        or _EVENT_AFTER.search(text[mention.end : mention.end + 40])
+    )
 
 
 def _past_reading(mention: DateMention, base: date | None) -> date | None:
@@ -382,6 +414,9 @@ def _payment_days(
     Failing a date the rules tied to a payment sentence, the verdict picks a loose one (a
     promise its first future date, a paid claim its latest past one)."""
     promise = reading.promise_date if intent is Intent.PROMISE_TO_PAY else None
+    if intent is Intent.PROMISE_TO_PAY and reading.deadline is not None:
+        promise = reading.deadline
+        evidence.append(f"promise_date:at the latest->{promise.isoformat()}")
     if intent in (Intent.PAID_CLAIM, Intent.DISPUTE) and reading.promise_other_part:
         promise = reading.promise_other_part
         evidence.append(f"promise_date:another invoice or the rest->{promise.isoformat()}")

@@ -230,7 +230,7 @@ _FROM_TODAY = (
 _NEXT_FEW = r"(?:(?:the |der |den |die |les |de )?(?:next|n(?:ä|ae|a)chsten|prochains|komende|volgende)\s+)?"
 _WITHIN_BD = re.compile(
     rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
-    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit)\s+{_NEXT_FEW}{_N}\s+"
+    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit|end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
     r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
@@ -373,6 +373,27 @@ _PREV_WEEK_WD = re.compile(
 _NEXT_BUSINESS_DAY = re.compile(
     r"\b((?:the )?next (?:working|business) day|(?:de )?(?:eerst)?volgende werkdag|"
     r"n(?:ä|ae|a)chsten werktag|prochain jour ouvr(?:é|e|able)|jour ouvr(?:é|e|able) suivant)\b",
+    _I,
+)
+# "die volgende dag", "the day after", "am Tag darauf", "le lendemain": the day after the
+# date named just before ("De veiling betaalt op 30 oktober, en de volgende dag betaal ik u")
+_DAY_AFTER = re.compile(
+    r"\b(de volgende dag|de dag erna|de dag daarna|the day after|the next day|the following day|"
+    r"am tag darauf|am folgenden tag|tags darauf|le lendemain|le jour suivant)\b(?!\s+tomorrow)",
+    _I,
+)
+# "Monday 28th", "maandag de 28e", "lundi 28": that weekday's next such day of the month
+_WD_DAY = re.compile(
+    rf"\b({_WD_RE}),?\s+(?:the\s+|de\s+|den\s+|le\s+)?(\d{{1,2}})(?:st|nd|rd|th|e|er|\.)?(?![\d./\-:])"
+    rf"(?!\s*(?:{_MONTH_RE})\b)(?!\s*(?:uur|uhr|h\b|heures|o'clock|am\b|pm\b))",
+    _I,
+)
+# "in the week of 4 January", "in de week van 4 januari", "la semaine du 4 janvier": its Friday
+_WEEK_OF = re.compile(
+    r"\b(?:in\s+)?(?:the week of|de week van|der woche vom|der woche ab|la semaine du)\s+$", _I
+)
+_MINUTES_AGO = re.compile(
+    r"\b(il y a \d{1,2} minutes|\d{1,2} minutes ago|\d{1,2} minuten geleden|vor \d{1,2} minuten)\b",
     _I,
 )
 _BINNEN_DE_WEEK = re.compile(r"\bbinnen de week\b", _I)  # Flemish: within a week
@@ -599,6 +620,14 @@ def find_dates(
         add(m, base - timedelta(days=_num(m[1] or m[2] or m[3])), "relative")
     for m in _WEEKS_AGO.finditer(text):
         add(m, base - timedelta(days=7 * _num(m[1] or m[2] or m[3])), "relative")
+    for m in _MINUTES_AGO.finditer(text):
+        add(m, base, "now")
+    for m in _WD_DAY.finditer(text):
+        wd, dom = WEEKDAYS[m[1].lower()], int(m[2])
+        cand = base + timedelta(days=1)
+        while (cand.day != dom or cand.weekday() != wd) and (cand - base).days < 370:
+            cand += timedelta(days=1)
+        add(m, cand if cand.day == dom and cand.weekday() == wd else None, "absolute")
     for m in _NEXT_BUSINESS_DAY.finditer(text):
         add(m, add_business_days(base, 1, is_business_day), "period")
     for m in _BINNEN_DE_WEEK.finditer(text):
@@ -629,5 +658,17 @@ def find_dates(
         if _ANY_WEEKDAY.search(text[max(0, m.start() - 15) : m.start()]):
             continue  # "un dimanche soir", "on a Sunday": any such day, not a date
         add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]), "weekday")
+    found.sort(key=lambda d: d.start)
+    for m in _DAY_AFTER.finditer(text):
+        if any(m.start() < d.end and d.start < m.end() for d in found):
+            continue
+        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
+        if before:
+            after = before[-1].day + timedelta(days=1)
+            found.append(DateMention(m.start(), m.end(), after, m.group(0), "relative"))
+    for i, f in enumerate(found):
+        if _WEEK_OF.search(text[max(0, f.start - 25) : f.start]):
+            friday = f.day + timedelta(days=4 - f.day.weekday())
+            found[i] = DateMention(f.start, f.end, friday, f.text, "relative")
     found.sort(key=lambda d: d.start)
     return found
