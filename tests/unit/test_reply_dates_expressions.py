@@ -213,6 +213,17 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("bis Mitte Monat", "de", date(2026, 11, 15), id="de-ch-mitte-monat"),
         pytest.param("ok will pay tmrw", "en", date(2026, 11, 12), id="en-tmrw"),
         pytest.param("überweis ich heut Abend", "de", WED, id="de-at-heut-abend"),
+        pytest.param(
+            "endéans de vijf werkdagen", "nl", date(2026, 11, 18), id="nl-be-endeans-werkdagen"
+        ),
+        pytest.param(
+            "I will be back on Monday 16th.", "en", date(2026, 11, 16), id="en-monday-16th"
+        ),
+        pytest.param(
+            "paid in the week of 23 November", "en", date(2026, 11, 27), id="en-week-of-a-date"
+        ),
+        pytest.param("la semaine du 23 novembre", "fr", date(2026, 11, 27), id="fr-semaine-du"),
+        pytest.param("virement instantané il y a 5 minutes", "fr", WED, id="fr-il-y-a-5-minutes"),
         # numeric: US month/day only in English, and only where it is the nearer reading
         pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
         pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
@@ -239,6 +250,26 @@ def test_expression(text: str, language: str, expected: date) -> None:
 )
 def test_vague_or_no_date(text: str) -> None:
     assert find_dates(text, WED) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "De veiling betaalt op 30 november, en de volgende dag betaal ik u.",
+            [date(2026, 11, 30), date(2026, 12, 1)],
+            id="nl-de-volgende-dag",
+        ),
+        pytest.param(
+            "Er zahlt bis 20.11. Wir zahlen Sie dann sofort am Tag darauf.",
+            [date(2026, 11, 20), date(2026, 11, 21)],
+            id="de-am-tag-darauf",
+        ),
+        pytest.param("maandag 9 uur", [date(2026, 11, 16)], id="nl-weekday-and-an-hour"),
+    ],
+)
+def test_days_relative_to_a_named_day(text: str, expected: list[date]) -> None:
+    assert [m.day for m in find_dates(text, WED)] == expected
 
 
 def test_next_friday_is_english_only() -> None:
@@ -453,6 +484,39 @@ def test_today_said_of_the_future(body: str, expected: date | None) -> None:
 def test_the_past_day_of_a_paid_claim(body: str, expected: date) -> None:
     reading = _read(body)
     assert (reading.paid_date or reading.loose_past) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Hij betaalt begin volgende week, ten laatste woensdag.",
+            date(2026, 11, 18),
+            id="nl-ten-laatste",
+        ),
+        pytest.param(
+            "Ich zahle Anfang nächster Woche, spätestens Mittwoch.",
+            date(2026, 11, 18),
+            id="de-spaetestens",
+        ),
+        pytest.param(
+            "It will be paid this week, but latest next week Wednesday.",
+            date(2026, 11, 18),
+            id="en-latest",
+        ),
+        pytest.param("We pay next week.", None, id="en-no-deadline"),
+    ],
+)
+def test_the_latest_day_named(body: str, expected: date | None) -> None:
+    reading = _read(body)
+    assert reading.deadline == expected
+    if expected is not None:
+        assert _payment_days(reading, Intent.PROMISE_TO_PAY, [])[0] == expected
+
+
+def test_a_phone_call_is_no_payment_day() -> None:
+    reading = _read("Zoals ik maandag aan de telefoon al zei: wordt betaald, eind deze maand.")
+    assert reading.loose_future == date(2026, 11, 30)
 
 
 def test_an_instalment_proposal_carries_no_promise_date() -> None:
