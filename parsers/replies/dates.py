@@ -350,6 +350,10 @@ _DAYS_AGO = re.compile(
     rf"\bil y a\s+{_N}\s+jours?\b",
     _I,
 )
+_AGO_HINT = re.compile(r"geleden|\bago\b|\bvor\s|il y a", _I)
+_PREV_WEEK_HINT = re.compile(
+    r"vorige week|last week|letzte woche|vergangene woche|semaine derni|letzten woche", _I
+)
 _WEEKS_AGO = re.compile(
     rf"\b{_N}\s+(?:weken|weeks?|week)\s+(?:geleden|ago)\b|\bvor\s+{_N}\s+wochen?\b|"
     rf"\bil y a\s+{_N}\s+semaines?\b",
@@ -473,6 +477,9 @@ def find_dates(
 ) -> list[DateMention]:
     """Every date mention in ``text``, resolved against ``base``; overlapping ones dropped."""
     found: list[DateMention] = []
+    # the weekday patterns each scan for every weekday name: skipped when there is none
+    has_weekday = _WEEKDAY.search(text) is not None
+    none: tuple[re.Match[str], ...] = ()
     taken: list[tuple[int, int]] = []
 
     def add(m: re.Match[str], day: date | None, kind: str) -> None:
@@ -577,25 +584,25 @@ def find_dates(
         while cand.day != d and (cand - base).days < 62:
             cand += timedelta(days=1)
         add(m, cand if cand.day == d else None, "relative")
-    for m in _WD_WEEK.finditer(text):
+    for m in _WD_WEEK.finditer(text) if has_weekday else none:
         if language in (None, "en"):
             add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]) + timedelta(days=7), "relative")
     for m in _FORTNIGHT.finditer(text):
         add(m, base + timedelta(days=14), "period")
-    for m in _NEXT_WD_EN.finditer(text):
+    for m in _NEXT_WD_EN.finditer(text) if has_weekday else none:
         if language in (None, "en"):
             monday = base + timedelta(days=7 - base.weekday())
             add(m, monday + timedelta(days=WEEKDAYS[m[1].lower()]), "relative")
-    for m in _NEXT_WEEK_DAY.finditer(text):
+    for m in _NEXT_WEEK_DAY.finditer(text) if has_weekday else none:
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())
         add(m, monday + timedelta(days=wd), "relative")
-    for m in _PREV_WEEK_WD.finditer(text):
+    for m in _PREV_WEEK_WD.finditer(text) if has_weekday and _PREV_WEEK_HINT.search(text) else none:
         monday = base - timedelta(days=base.weekday() + 7)
         add(m, monday + timedelta(days=WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
-    for m in _LAST_WD_OF_MONTH.finditer(text):
+    for m in _LAST_WD_OF_MONTH.finditer(text) if has_weekday else none:
         add(m, _last_weekday_of_month(base, WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
-    for m in _LAST_WD.finditer(text):
+    for m in _LAST_WD.finditer(text) if has_weekday else none:
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         add(m, base - timedelta(days=(base.weekday() - wd - 1) % 7 + 1), "relative")
     for m in _WEEK_AFTER_NEXT.finditer(text):
@@ -616,13 +623,14 @@ def find_dates(
         add(m, _end_of_month(base), "relative")
     for m in _DAY_BEFORE_YESTERDAY.finditer(text):
         add(m, base - timedelta(days=2), "relative")
-    for m in _DAYS_AGO.finditer(text):
+    ago = bool(_AGO_HINT.search(text))  # the number-word patterns are costly: only if needed
+    for m in _DAYS_AGO.finditer(text) if ago else none:
         add(m, base - timedelta(days=_num(m[1] or m[2] or m[3])), "relative")
-    for m in _WEEKS_AGO.finditer(text):
+    for m in _WEEKS_AGO.finditer(text) if ago else none:
         add(m, base - timedelta(days=7 * _num(m[1] or m[2] or m[3])), "relative")
     for m in _MINUTES_AGO.finditer(text):
         add(m, base, "now")
-    for m in _WD_DAY.finditer(text):
+    for m in _WD_DAY.finditer(text) if has_weekday else none:
         wd, dom = WEEKDAYS[m[1].lower()], int(m[2])
         cand = base + timedelta(days=1)
         while (cand.day != dom or cand.weekday() != wd) and (cand - base).days < 370:
@@ -651,7 +659,7 @@ def find_dates(
         if m.start() in greetings:
             continue
         add(m, base + timedelta(days=1), "relative")
-    for m in _WEEKDAY.finditer(text):
+    for m in _WEEKDAY.finditer(text) if has_weekday else none:
         # "vrijdag 6 november", "Montag, dem 23.11.2026": the explicit date decides
         if any(m.end() <= ts <= m.end() + 12 for ts, _ in taken):
             continue
