@@ -89,18 +89,32 @@ _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
-    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|"
+    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|reprise( pr[ée]vue)?( le)?|"
+    r"reprends( le travail| mes (e-)?mails)?( le)?|reprendrai|reviens( le)?|reviendrai|"
     r"re-?open(s|ing)?( on)?|r[ée]ouverture( le)?|(rouvrir|rouvre|rouvrons)( le)?|"
     r"(weer )?(open|geopend) (op|vanaf)|heropen\w*|wieder (geöffnet|offen)( ab| am)?",
     _I,
 )
 _RETURN_AFTER = re.compile(
     r"^\W{0,3}(ben ik (weer|terug)|bin ich wieder|i('ll| will) be back|je serai de retour|"
-    r"(is|am) back|weer aanwezig)",
+    r"(is|am) back|(ben ik |ben )?(er )?weer (aanwezig|op kantoor|bereikbaar|beschikbaar|terug)|"
+    r"ben ik (er )?weer|beantwoord|behandeld|beantwortet|bearbeitet|trait[ée]e?|"
+    r"date à laquelle je reprend)",
     _I,
 )
 _UNTIL = re.compile(
     r"\b(until|till|through|t/m|tot en met|tot|bis einschließlich|bis zum|bis|jusqu'au|jusqu’au)\b",
+    _I,
+)
+# "Ik ben vandaag en morgen afwezig", "bin am Freitag abwesend": away through that day
+_ABSENT_AFTER = re.compile(
+    r"^\W{0,3}(?:\w+\s+)?(afwezig|abwesend|absent|absente|away|out of (the )?office|"
+    r"niet op kantoor|nicht im büro)\b",
+    _I,
+)
+_INCLUSIVE = re.compile(
+    r"t/m|tot en met|einschlie(ß|ss)lich|inklusive|inclusive|inclusief|and including|"
+    r"incl\.|inclus\b|y compris",
     _I,
 )
 _APPLE_END = re.compile(r"endDate=(\d{4})-(\d{2})-(\d{2})", _I)
@@ -200,13 +214,24 @@ def _return_date(
             before = source[max(0, m.start - 45) : m.start]
             if _RETURN_PHRASE.search(before) and not _UNTIL.search(before[-20:]):
                 return m.day
-            if _RETURN_AFTER.search(source[m.end : m.end + 30]):
+        for i, m in enumerate(future):
+            after = _RETURN_AFTER.search(source[m.end : m.end + 30])
+            # "until Friday 15 January. I will be back on Monday": the phrase after a date
+            # is about that date only when no other date follows the phrase
+            later = future[i + 1].start if i + 1 < len(future) else None
+            if after and (later is None or later - (m.end + after.end()) > 12):
                 return m.day
         for m in future:
             before = source[max(0, m.start - 30) : m.start]
-            if _UNTIL.search(before):
+            until = _UNTIL.search(before)
+            if until or _ABSENT_AFTER.search(source[m.end : m.end + 25]):
                 day = m.day + timedelta(days=1)
                 while not is_business_day(day):
                     day += timedelta(days=1)
+                # "away until Monday 14 December" names the day back; "until Friday 30
+                # October", "t/m 3 januari", "bis einschließlich": through that day
+                inclusive = _INCLUSIVE.search(source[max(0, m.start - 45) : m.end + 15])
+                if until and not inclusive and day - m.day == timedelta(days=1):
+                    return m.day
                 return day
     return None

@@ -118,9 +118,12 @@ def payment_dates(
             (start, clause) for start, clause in reversed(_clauses(sentence.text)) if start <= rel
         )
         rel -= clause_start
-        pay_spans = [m.span() for m in lx.PAY_WORD.finditer(text)] + [
-            m.span() for m in lx.PAID.finditer(text)
-        ]
+        pay_spans = _pay_spans(text)
+        if not pay_spans and not _CONTRAST.search(sentence.text):
+            # "Le virement est programmé, il sera exécuté le 20 novembre": without a "but",
+            # the clause after a comma goes on about the sentence's payment
+            text, rel = sentence.text, mention.start - sentence.start
+            pay_spans = _pay_spans(text)
         if not pay_spans or lx.NEGATION.search(text):
             continue
         after = [rel - e for _, e in pay_spans if e <= rel]
@@ -131,17 +134,28 @@ def payment_dates(
         day = mention.day
         past_sentence = bool(lx.PAID.search(text)) and not lx.FUTURE.search(text)
         if mention.kind == "weekday" and past_sentence:
-            day = day - timedelta(days=7)  # "paid on Friday": the one before, not the next
+            # "paid on Friday": the one before, not the next — strictly before the mail's day
+            day = day - timedelta(days=7 if day - timedelta(days=7) < base else 14)
         elif mention.kind == "day" and past_sentence:
             day = _previous_day_of_month(base, day.day)  # "we paid on the 9th"
         if day < base or (day == base and past_sentence):
             paid.append(
                 (score, DateMention(mention.start, mention.end, day, mention.text, mention.kind))
             )
-        else:
+        elif mention.kind != "now":  # "zojuist ingepland": scheduled now, paid later
             promise.append((score, mention))
     promise.sort(key=lambda x: x[0])
     paid.sort(key=lambda x: x[0])
+    # "gestern abgegangen, müsste heute bei Ihnen sein": today is the arrival, not the payment
+    text = facts.split.new
+    paid = [
+        p
+        for p in paid
+        if p[1].day < base
+        or not _ARRIVAL.search(text[max(0, p[1].start - 40) : p[1].end + 40])
+        or all(q[1].day >= base for q in paid)
+    ]
+    paid = _last_instalment(paid, sentences)
     evidence = [f"promise_date:{m.text!r}->{m.day.isoformat()}" for _, m in promise[:1]]
     evidence += [f"paid_date:{m.text!r}->{m.day.isoformat()}" for _, m in paid[:1]]
     return (
@@ -149,6 +163,79 @@ def payment_dates(
         paid[0][1].day if paid else None,
         evidence,
     )
+
+
+_CONTRAST = re.compile(r"\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)
+
+
+def _pay_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in lx.PAY_WORD.finditer(text)] + [
+        m.span() for m in lx.PAID.finditer(text)
+    ]
+
+
+_ARRIVAL = re.compile(
+    r"\b(?:bei ihnen|bij u|bij jullie|with you|on your (?:side|account)|chez vous|sur votre compte|"
+    r"ankommen|eingang|arrive[sd]?|land(?:s|ed)?|binnen zijn|binnenkomen|r[ée]ception)\b",
+    re.IGNORECASE,
+)
+
+
+def _last_instalment(
+    paid: list[tuple[tuple[int, int, int], DateMention]], sentences: tuple[Sentence, ...]
+) -> list[tuple[tuple[int, int, int], DateMention]]:
+    """ "2.000 op 3 november en 1.600 op 10 november overgemaakt": a payment made in parts is
+    paid when its last part went out — of the paid dates that follow the payment word in
+    the best one's sentence, the latest comes first."""
+    if len(paid) < 2 or paid[0][0][0] != 0:
+        return paid
+    home = _sentence_of(sentences, paid[0][1].start)
+    same = [p for p in paid if p[0][0] == 0 and _sentence_of(sentences, p[1].start) is home]
+    latest = max(same, key=lambda p: p[1].day)
+    return [latest, *(p for p in paid if p is not latest)]
+
+
+# "the other one", "the rest", an invoice number: the sentence is about another part
+_OTHER_PART = re.compile(
+    r"\b(?:andere|other|remaining|rest|restant|restbedrag|remainder|balance|solde|reste|"
+    r"l'autre|la seconde|le second|die andere|den rest|restbetrag|zweite|tweede|second|"
+    # the undisputed part of a disputed bill: "la partie non contestée", "het materiaal"
+    r"part(?:ie)?|deel|teil|undisputed|unstrittig\w*|unbestritten\w*|niet betwist\w*|"
+    r"non contest[ée]e?s?|mat[ée]riel|materiaal|material|first|eerste|premi[eè]res?|erste)\b|"
+    r"F\d{4}-?\d{3,}",
+    re.IGNORECASE,
+)
+# "when our client has paid", "quand notre client aura payé": no commitment
+_CONDITION = re.compile(
+    r"\b(?:when|once|if|as soon as|als|zodra|wanneer|indien|sobald|wenn|falls|quand|"
+    r"d[èe]s que|lorsque|si)\b",
+    re.IGNORECASE,
+)
+
+
+def other_part_promise(
+    facts: ReplyFacts, sentences: tuple[Sentence, ...], mentions: tuple[DateMention, ...]
+) -> date | None:
+    """The first coming day named in a sentence about another invoice or the rest ("De
+    andere, F2026-0340, volgt volgende week"), with no condition in the sentence and no
+    negation in the day's own clause."""
+    base = facts.base_date
+    if base is None:
+        return None
+    for mention in mentions:
+        if mention.day <= base or mention.kind in ("week", "now"):
+            continue
+        sentence = _sentence_of(sentences, mention.start)
+        if sentence is None:
+            continue
+        if not _OTHER_PART.search(sentence.text) or _CONDITION.search(sentence.text):
+            continue
+        rel = mention.start - sentence.start
+        clause = next(c for start, c in reversed(_clauses(sentence.text)) if start <= rel)
+        told_as_past = bool(lx.PAID.search(clause)) and not lx.FUTURE.search(clause)
+        if not lx.NEGATION.search(clause) and not told_as_past:  # "we paid on the 9th"
+            return mention.day
+    return None
 
 
 def _previous_day_of_month(base: date, day: int) -> date:

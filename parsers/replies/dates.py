@@ -29,7 +29,7 @@ MONTHS: dict[str, int] = {}
 for _index, _names in enumerate(
     [
         "januari january januar janvier jan janv jänner",
-        "februari february februar février fevrier feb febr fév fevr",
+        "februari february februar feber février fevrier feb febr fév fevr",
         "maart march märz maerz mars mrt mar mär",
         "april avril apr avr",
         "mei may mai",
@@ -68,10 +68,13 @@ _NUM_WORDS = {
     "een": 1, "één": 1, "one": 1, "ein": 1, "einem": 1, "un": 1, "twee": 2, "two": 2,
     "zwei": 2, "deux": 2, "drie": 3, "three": 3, "drei": 3, "trois": 3, "vier": 4, "four": 4,
     "quatre": 4, "vijf": 5, "five": 5, "fünf": 5, "cinq": 5, "tien": 10, "ten": 10,
-    "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
+    "a": 1, "une": 1, "eine": 1, "einer": 1, "zehn": 10, "dix": 10, "zes": 6, "six": 6, "sechs": 6, "zeven": 7, "seven": 7,
     "sieben": 7, "sept": 7, "acht": 8, "eight": 8, "huit": 8, "negen": 9, "nine": 9,
     "neun": 9, "neuf": 9, "veertien": 14, "fourteen": 14, "vierzehn": 14, "quatorze": 14,
-    "vijftien": 15, "fifteen": 15, "quinze": 15,
+    "vijftien": 15, "fifteen": 15, "quinze": 15, "twaalf": 12, "twelve": 12, "zwölf": 12,
+    "douze": 12, "twintig": 20, "twenty": 20, "zwanzig": 20, "vingt": 20, "dertig": 30,
+    "thirty": 30, "dreißig": 30, "dreissig": 30, "trente": 30, "zestig": 60, "sixty": 60,
+    "sechzig": 60, "soixante": 60,
 }  # fmt: skip
 _N = r"(\d{1,2}|" + "|".join(_NUM_WORDS) + r")"
 
@@ -82,7 +85,9 @@ class DateMention:
     end: int
     day: date
     text: str
-    kind: str  # "absolute", "relative", "weekday", "day" (of the month), "period"
+    # "absolute", "relative", "weekday", "day" (of the month), "period", "now" (the moment
+    # of writing: "zojuist", "just now" — a paid day, never a promised one)
+    kind: str
 
 
 def _num(token: str) -> int:
@@ -116,6 +121,15 @@ def _safe(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def _nearer(base: date, european: date | None, american: date | None) -> date | None:
+    """Of the day-month and the month-day reading of an English slash date, the one nearer
+    to the mail's day: a reply speaks of recent or coming days, and US writers put the
+    month first. A tie keeps the European reading."""
+    if european is None or american is None:
+        return european or american
+    return american if abs((american - base).days) < abs((european - base).days) else european
 
 
 def _next_weekday(base: date, weekday: int) -> date:
@@ -168,6 +182,16 @@ def _iso_week_friday(base: date, week: int) -> date | None:
     return None
 
 
+def _last_weekday_of_month(base: date, weekday: int) -> date:
+    """This month's last such weekday, or next month's once it has passed."""
+    end = _end_of_month(base)
+    day = end - timedelta(days=(end.weekday() - weekday) % 7)
+    if day < base:
+        end = _end_of_month(end + timedelta(days=1))
+        day = end - timedelta(days=(end.weekday() - weekday) % 7)
+    return day
+
+
 def _end_of_month(base: date) -> date:
     return date(base.year, base.month, calendar.monthrange(base.year, base.month)[1])
 
@@ -196,20 +220,30 @@ _TEXT_DM = re.compile(
 _TEXT_MD = re.compile(
     rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?![\d\w])", _I
 )
+# "… of today's date", "… ab heute", "… à compter d'aujourd'hui": the period's own start, the
+# mail's day — part of the period, not a second ("today") date.
+_FROM_TODAY = (
+    r"(?:\s+(?:of|from) (?:today(?:['’]s date)?|the date of this (?:e-?mail|letter))|"
+    r"\s+(?:ab|von) heute|\s+vanaf (?:vandaag|heden)|\s+(?:à compter d'|à partir d')aujourd'hui)?"
+)
+# "the next", "der nächsten", "den nächsten", "les prochains", "de komende"
+_NEXT_FEW = r"(?:(?:the |der |den |die |les |de )?(?:next|n(?:ä|ae|a)chsten|prochains|komende|volgende)\s+)?"
 _WITHIN_BD = re.compile(
-    rf"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici)\s+{_N}\s+"
+    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit|end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
-    r"jours? ouvrés?|jours? ouvrables?)",
+    r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
 )
 _WITHIN_D = re.compile(
-    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
-    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_N}\s+(?:dagen|days|tagen|tage|jours)\b",
+    rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+(?:dagen|days|tagen|tage|jours)\b"
+    + _FROM_TODAY,
     _I,
 )
 _WITHIN_W = re.compile(
     rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous|d'ici)\s+{_N}\s+"
-    r"(?:weken|weeks|wochen|semaines)\b",
+    r"(?:weken|weeks|wochen|semaines|week|woche|semaine)\b",
     _I,
 )
 _GREETING = re.compile(r"^\s*morgen\s*[,!]", _I | re.MULTILINE)  # Dutch/German "good morning"
@@ -224,15 +258,28 @@ _FIRST_WEEK = re.compile(
     _I,
 )
 _NEXT_MONTH_START = re.compile(
-    r"\b(anfang (?:des )?n[äa]chsten monats|begin volgende maand|begin van volgende maand|"
+    r"\b(anfang (?:des )?n(?:ä|ae|a)chsten monats|begin volgende maand|begin van volgende maand|"
     r"early next month|start of next month|d[ée]but du mois prochain|d[ée]but de mois prochain)\b",
     _I,
 )
 _ERSTE_WOCHE = re.compile(rf"\berste[n]?\s+({_MONTH_RE})woche\b", _I)
 _MID_MONTH = re.compile(
     rf"\b(?:mid|mid-|midden|half|medio|mitte|mi-|mi )\s*({_MONTH_RE})\b|"
-    r"\b(mid next month|midden volgende maand|half volgende maand|mitte (?:des )?n[äa]chsten monats|"
+    r"\b(mid next month|midden volgende maand|half volgende maand|mitte (?:des )?n(?:ä|ae|a)chsten monats|"
     r"mi-mois prochain|au milieu du mois prochain|medio volgende maand)\b",
+    _I,
+)
+# "bis Mitte Monat" (Swiss), "mid-month", "midden deze maand", "mi-mois": this month's 15th
+_MID_THIS_MONTH = re.compile(
+    r"\b(mitte (?:des |dieses )?monat(?:s)?|mid[- ]month|mid this month|the middle of (?:the|this) month|"
+    r"midden (?:van )?deze maand|half deze maand|medio deze maand|mi-mois|(?:au )?milieu du mois)\b"
+    r"(?!\s+(?:prochain|suivant))",
+    _I,
+)
+# "after the weekend", "na het weekend", "nach dem Wochenende", "après le week-end": Monday
+_AFTER_WEEKEND = re.compile(
+    r"\b(after the weekend|na het weekend|na het weekeinde|nach dem wochenende|"
+    r"apr[eè]s le week-?end)\b",
     _I,
 )
 _CHRISTMAS = re.compile(
@@ -243,7 +290,7 @@ _CHRISTMAS = re.compile(
 _END_WEEK = re.compile(
     r"\b(end of (?:the|this) week|eind van de(?:ze)? week|einde van de week|ende (?:der|dieser) woche|"
     r"fin de (?:la |cette )?semaine|before the weekend|voor het weekend|vor dem wochenende|"
-    r"avant le week-?end)\b",
+    r"avant le week-?end)\b(?!\s+prochaine)",  # "fin de la semaine prochaine": next week's
     _I,
 )
 _AVANT_LE = re.compile(
@@ -254,35 +301,168 @@ _AVANT_LE = re.compile(
     _I,
 )
 _NEXT_WEEK_DAY = re.compile(
-    rf"\b(?:volgende week|next week|nächste woche|naechste woche|la semaine prochaine|semaine prochaine)\s+({_WD_RE})\b|"
-    rf"\b({_WD_RE})\s+(?:volgende week|next week|nächste woche|de la semaine prochaine|prochain)\b",
+    rf"\b(?:volgende week|next week|n(?:ä|ae|a)chste[nr]? woche|la semaine prochaine|semaine prochaine)\s+({_WD_RE})\b|"
+    rf"\b({_WD_RE})\s+(?:volgende week|next week|n(?:ä|ae|a)chste[nr]? woche|de la semaine prochaine|prochain)\b",
     _I,
 )
 _NEXT_WEEK = re.compile(
-    r"\b(volgende week|komende week|next week|nächste woche|naechste woche|kommende woche|la semaine prochaine|semaine prochaine)\b",
+    r"\b(volgende week|komende week|next week|the coming week|n(?:ä|ae|a)chste[nr]? woche|kommende[nr]? woche|"
+    r"la semaine prochaine|semaine prochaine)\b",
     _I,
 )
 _END_MONTH = re.compile(
     r"\b(eind van de maand|einde van de maand|eind deze maand|einde maand|eind van deze maand|"
     r"end of the month|end of this month|month end|month-end|ende des monats|monatsende|ende dieses monats|"
-    r"fin du mois|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b",
+    r"fin du mois|fin du moi|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b"
+    r"(?!\s+(?:prochain|suivant))",  # "fin du mois prochain": next month's end (below)
     _I,
 )
-_YESTERDAY = re.compile(r"\b(yesterday|gisteren|gestern|hier)\b", _I)
+_END_NEXT_MONTH = re.compile(
+    r"\b(end of next month|end of the following month|eind(?:e)? (?:van )?volgende maand|"
+    r"ende (?:des )?n(?:ä|ae|a)chsten monats|fin du mois (?:prochain|suivant))\b",
+    _I,
+)
+_END_YEAR = re.compile(
+    r"\b(end of (?:the|this) year|year[- ]end|eind(?:e)? van (?:het|dit) jaar|jaareinde|"
+    r"ende (?:des|dieses) jahres|jahresende|fin (?:de l'ann[ée]e|d'ann[ée]e|de cette ann[ée]e))\b",
+    _I,
+)
+# "le 20 courant", "am 20. dieses Monats": this month's day (or next month's once past)
+_DAY_CURRENT = re.compile(
+    r"\b(\d{1,2})(?:e|er|\.)?\s+(?:courant|ct\b|dieses monats|van deze maand|of this month)", _I
+)
+# "within 48 hours", "binnen 48 uur", "innerhalb von 24 Stunden", "dans les 48 heures"
+_WITHIN_H = re.compile(
+    r"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?)\s+(\d{1,3})\s*"
+    r"(?:uur|hours|hrs|stunden|heures)\b",
+    _I,
+)
+# "this week", "deze week (nog)", "noch diese Woche", "cette semaine": its Friday
+# (kind "week": a promise "this week" when tied to a payment; "on leave this week" is no date)
+_THIS_WEEK = re.compile(r"\b(this week|deze week|diese woche|dieser woche|cette semaine)\b", _I)
+_YESTERDAY = re.compile(r"\b(yesterday|gisteren|gister|gestern|hier)\b", _I)
+_DAY_BEFORE_YESTERDAY = re.compile(
+    r"\b(the day before yesterday|eergisteren|eergister|vorgestern|avant-hier|avant hier)\b", _I
+)
+# "drie dagen geleden", "three days ago", "vor drei Tagen", "il y a trois jours"
+_DAYS_AGO = re.compile(
+    rf"\b{_N}\s+(?:dagen|days?|dag)\s+(?:geleden|ago)\b|\bvor\s+{_N}\s+tag(?:en)?\b|"
+    rf"\bil y a\s+{_N}\s+jours?\b",
+    _I,
+)
+_AGO_HINT = re.compile(r"geleden|\bago\b|\bvor\s|il y a", _I)
+_PREV_WEEK_HINT = re.compile(
+    r"vorige week|last week|letzte woche|vergangene woche|semaine derni|letzten woche", _I
+)
+_WEEKS_AGO = re.compile(
+    rf"\b{_N}\s+(?:weken|weeks?|week)\s+(?:geleden|ago)\b|\bvor\s+{_N}\s+wochen?\b|"
+    rf"\bil y a\s+{_N}\s+semaines?\b",
+    _I,
+)
+# "de 15e van volgende maand", "the 15th of next month", "am 15. nächsten Monats"
+_DAY_NEXT_MONTH = re.compile(
+    r"\b(\d{1,2})(?:e|ste|de|th|st|nd|rd|er|\.)?\s+(?:van\s+(?:de\s+)?volgende maand|"
+    r"of (?:the )?next month|of the following month|(?:des\s+)?n(?:ä|ae|a)chsten monats|"
+    r"du mois (?:prochain|suivant))\b",
+    _I,
+)
+# "vorige week woensdag", "last week Wednesday", "letzte Woche Mittwoch", "mercredi de la
+# semaine dernière": that weekday of the previous calendar week
+_PREV_WEEK_WD = re.compile(
+    rf"\b(?:vorige week|last week|letzte woche|vergangene woche)\s+({_WD_RE})\b|"
+    rf"\b({_WD_RE})\s+(?:de la semaine derni[eè]re|van vorige week|der letzten woche|"
+    r"der vergangenen woche|vorige week)\b",
+    _I,
+)
+_NEXT_BUSINESS_DAY = re.compile(
+    r"\b((?:the )?next (?:working|business) day|(?:de )?(?:eerst)?volgende werkdag|"
+    r"n(?:ä|ae|a)chsten werktag|prochain jour ouvr(?:é|e|able)|jour ouvr(?:é|e|able) suivant)\b",
+    _I,
+)
+# "die volgende dag", "the day after", "am Tag darauf", "le lendemain": the day after the
+# date named just before ("De veiling betaalt op 30 oktober, en de volgende dag betaal ik u")
+_DAY_AFTER = re.compile(
+    r"\b(de volgende dag|de dag erna|de dag daarna|the day after|the next day|the following day|"
+    r"am tag darauf|am folgenden tag|tags darauf|le lendemain|le jour suivant)\b(?!\s+tomorrow)",
+    _I,
+)
+# "Monday 28th", "maandag de 28e", "lundi 28": that weekday's next such day of the month
+_WD_DAY = re.compile(
+    rf"\b({_WD_RE}),?\s+(?:the\s+|de\s+|den\s+|le\s+)?(\d{{1,2}})(?:st|nd|rd|th|e|er|\.)?(?![\d./\-:])"
+    rf"(?!\s*(?:{_MONTH_RE})\b)(?!\s*(?:uur|uhr|h\b|heures|o'clock|am\b|pm\b))",
+    _I,
+)
+# "in the week of 4 January", "in de week van 4 januari", "la semaine du 4 janvier": its Friday
+_WEEK_OF = re.compile(
+    r"\b(?:in\s+)?(?:the week of|de week van|der woche vom|der woche ab|la semaine du)\s+$", _I
+)
+_MINUTES_AGO = re.compile(
+    r"\b(il y a \d{1,2} minutes|\d{1,2} minutes ago|\d{1,2} minuten geleden|vor \d{1,2} minuten)\b",
+    _I,
+)
+_BINNEN_DE_WEEK = re.compile(r"\bbinnen de week\b", _I)  # Flemish: within a week
 _TODAY = re.compile(
-    r"\b(this morning|today|tonight|this evening|vanochtend|vanmorgen|vandaag|vanavond|heden|"
-    r"heute morgen|heute abend|heutigen|heutige|heute|gerade|grad|soeben|just now|zojuist|ce matin|ce soir|"
-    r"aujourd'hui|ce jour|à l'instant)\b",
+    r"\b(this morning|this afternoon|today|tonight|this evening|vanochtend|vanmorgen|vanmiddag|"
+    r"vandaag|vanavond|heden|heut(?:e)? (?:morgen|früh|frueh|vormittag|nachmittag|abend)|heutigen|"
+    r"heutige|heute|heut|ce matin|cet apr[eè]s-midi|ce soir|aujourd'hui|ce jour)\b",
     _I,
 )
+# "zojuist", "gerade", "just now": the moment of writing. A payment done then was made that
+# day; a transfer "just scheduled" is paid on the day it is scheduled for, never "now".
+_NOW = re.compile(
+    r"\b(gerade|grad|soeben|just now|right now|zojuist|zonet)\b|(?<!\w)(à l'instant|a l'instant)\b",
+    _I,
+)
+_DAY_AFTER_TOMORROW = re.compile(
+    r"\b(the day after tomorrow|overmorgen|übermorgen|uebermorgen|après-demain|apres-demain|"
+    r"après demain|apres demain)\b",
+    _I,
+)
+# "op de eerste van volgende maand", "on the 1st of next month", "am Ersten des nächsten Monats"
+_FIRST_NEXT_MONTH = re.compile(
+    r"\b(?:(?:de|the)\s+)?(?:eerste|1e|1ste|first|1st|ersten|premier|1er)\s+"
+    r"(?:van\s+(?:de\s+)?volgende maand|of (?:the )?next month|of the following month|"
+    r"des n(?:ä|ae|a)chsten monats|n(?:ä|ae|a)chsten monats|du mois prochain)\b",
+    _I,
+)
+# "end of the quarter", "voor het einde van het kwartaal", "Quartalsende", "fin du trimestre"
+_END_QUARTER = re.compile(
+    r"\b(end of (?:the |this )?quarter|quarter[- ]end|eind(?:e)? van (?:het|dit) kwartaal|"
+    r"kwartaaleinde|einde kwartaal|ende (?:des|dieses) quartals|quartalsende|"
+    r"fin (?:du|de ce) trimestre)\b",
+    _I,
+)
+# "eind februari", "end of March", "Ende Jänner", "fin janvier": that month's last day
+_END_NAMED_MONTH = re.compile(
+    rf"\b(?:eind(?:e)?(?:\s+van)?|end of|ende|fin(?:\s+de|\s+d')?|late)\s+({_MONTH_RE})\b(?!\s*\d)",
+    _I,
+)
+# "übernächste Woche", "the week after next": Friday of the week after the next one
+_WEEK_AFTER_NEXT = re.compile(
+    r"\b(übernächste[nr]? woche|uebernaechste[nr]? woche|the week after next|"
+    r"de week na volgende week|la semaine d'apr[eè]s la prochaine)\b",
+    _I,
+)
+# English "next Friday": the Friday of next week (the corpora's reading), not the coming one
+_NEXT_WD_EN = re.compile(rf"\bnext ({_WD_RE})\b", _I)
 _TOMORROW = re.compile(
-    r"(?<!guten )(?<!heute )\b(tomorrow|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
+    r"(?<!guten )(?<!heute )\b(tomorrow|tmrw|tmw|morgen|demain)\b(?!\s*(?:ochtend|middag))", _I
 )
 _LAST_WD = re.compile(
     rf"\b(?:last|afgelopen|vorige|letzten|vergangenen|dernier)\s+({_WD_RE})\b|\b({_WD_RE})\s+(?:dernier|jl\.?)",
     _I,
 )
+# "(once a month,) on the last Friday", "de laatste vrijdag van de maand", "am letzten Freitag
+# des Monats", "le dernier vendredi du mois": the month's last such weekday, not last week's
+# (German "am letzten Freitag" alone is last week's Friday: there the month must be named)
+_LAST_WD_OF_MONTH = re.compile(
+    rf"\b(?:the last|de laatste)\s+({_WD_RE})\b(?!\s+(?:before|voor|of last|van vorige))"
+    r"(?:\s+(?:of the month|of each month|of every month|van de maand|van elke maand))?|"
+    rf"\b(?:den letzten|am letzten|le dernier)\s+({_WD_RE})\s+(?:des monats|im monat|du mois)\b",
+    _I,
+)
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
+_ANY_WEEKDAY = re.compile(r"\b(?:un|on a|een|an einem|a)\s+$", _I)
 # British "Monday week": the Monday after next.
 _WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b", _I)
 _FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
@@ -297,6 +477,9 @@ def find_dates(
 ) -> list[DateMention]:
     """Every date mention in ``text``, resolved against ``base``; overlapping ones dropped."""
     found: list[DateMention] = []
+    # the weekday patterns each scan for every weekday name: skipped when there is none
+    has_weekday = _WEEKDAY.search(text) is not None
+    none: tuple[re.Match[str], ...] = ()
     taken: list[tuple[int, int]] = []
 
     def add(m: re.Match[str], day: date | None, kind: str) -> None:
@@ -312,7 +495,23 @@ def find_dates(
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])), "absolute")
     for m in _NUMERIC.finditer(text):
         y = int(m[4])
-        add(m, _safe(y + 2000 if y < 100 else y, int(m[3]), int(m[1])), "absolute")
+        y = y + 2000 if y < 100 else y
+        when = _safe(y, int(m[3]), int(m[1]))
+        if m[2] == "/" and language == "en":  # a US writer's 11/03/2026 is 3 November
+            when = _nearer(base, when, _safe(y, int(m[1]), int(m[3])))
+        add(m, when, "absolute")
+    for m in _DAY_NEXT_MONTH.finditer(text):
+        nxt = _end_of_month(base) + timedelta(days=1)
+        add(m, _safe(nxt.year, nxt.month, int(m[1])), "relative")
+    for m in _FIRST_NEXT_MONTH.finditer(text):
+        add(m, date(base.year + base.month // 12, base.month % 12 + 1, 1), "relative")
+    for m in _END_NAMED_MONTH.finditer(text):
+        month = MONTHS[m[1].lower()]
+        month_start = _next_date(base, month, 1) if month != base.month else base.replace(day=1)
+        add(m, _end_of_month(month_start), "relative")
+    for m in _END_QUARTER.finditer(text):
+        last = (base.month - 1) // 3 * 3 + 3
+        add(m, _end_of_month(base.replace(day=1, month=last)), "relative")
     for m in _TEXT_DM.finditer(text):
         mon = MONTHS[m[2].lower()]
         day = int(m[1])
@@ -324,7 +523,10 @@ def find_dates(
             continue
         add(m, _safe(int(m[3]), mon, day) if m[3] else _nearest_year(base, mon, day), "absolute")
     for m in _DAY_MONTH_SHORT.finditer(text):
-        add(m, _nearest_year(base, int(m[2]), int(m[1])), "absolute")
+        when = _nearest_year(base, int(m[2]), int(m[1]))
+        if "/" in m.group(0) and language == "en" and int(m[2]) <= 12:
+            when = _nearer(base, when, _nearest_year(base, int(m[1]), int(m[2])))
+        add(m, when, "absolute")
     for m in _BARE_DM.finditer(text):
         first, second = int(m[1]), int(m[3])
         sep, whole = m[2], m.group(0)
@@ -333,7 +535,10 @@ def find_dates(
         if sep == "/" and second > 12 >= first:  # "9/18": a US writer, month first
             first, second = second, first
         if 1 <= first <= 31 and 1 <= second <= 12:
-            add(m, _nearest_year(base, second, first), "absolute")
+            when = _nearest_year(base, second, first)
+            if sep == "/" and language == "en" and first <= 12:
+                when = _nearer(base, when, _nearest_year(base, first, second))
+            add(m, when, "absolute")
     for m in _DAY_OF_MONTH.finditer(text):
         add(m, _next_day_of_month(base, int(m[1])), "day")
     for m in _WITHIN_BD.finditer(text):
@@ -358,6 +563,11 @@ def find_dates(
             add(m, _first_week_friday(base, month), "relative")
     for m in _ERSTE_WOCHE.finditer(text):
         add(m, _first_week_friday(base, MONTHS[m[1].lower()]), "relative")
+    for m in _MID_THIS_MONTH.finditer(text):
+        mid = base.replace(day=15)
+        add(m, mid if mid >= base else _next_day_of_month(base, 15), "relative")
+    for m in _AFTER_WEEKEND.finditer(text):
+        add(m, _next_weekday(base, 0), "relative")
     for m in _MID_MONTH.finditer(text):
         if m[1]:
             add(m, _next_date(base, MONTHS[m[1].lower()], 15), "relative")
@@ -374,28 +584,72 @@ def find_dates(
         while cand.day != d and (cand - base).days < 62:
             cand += timedelta(days=1)
         add(m, cand if cand.day == d else None, "relative")
-    for m in _WD_WEEK.finditer(text):
+    for m in _WD_WEEK.finditer(text) if has_weekday else none:
         if language in (None, "en"):
             add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]) + timedelta(days=7), "relative")
     for m in _FORTNIGHT.finditer(text):
         add(m, base + timedelta(days=14), "period")
-    for m in _NEXT_WEEK_DAY.finditer(text):
+    for m in _NEXT_WD_EN.finditer(text) if has_weekday else none:
+        if language in (None, "en"):
+            monday = base + timedelta(days=7 - base.weekday())
+            add(m, monday + timedelta(days=WEEKDAYS[m[1].lower()]), "relative")
+    for m in _NEXT_WEEK_DAY.finditer(text) if has_weekday else none:
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         monday = base + timedelta(days=7 - base.weekday())
         add(m, monday + timedelta(days=wd), "relative")
-    for m in _LAST_WD.finditer(text):
+    for m in _PREV_WEEK_WD.finditer(text) if has_weekday and _PREV_WEEK_HINT.search(text) else none:
+        monday = base - timedelta(days=base.weekday() + 7)
+        add(m, monday + timedelta(days=WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
+    for m in _LAST_WD_OF_MONTH.finditer(text) if has_weekday else none:
+        add(m, _last_weekday_of_month(base, WEEKDAYS[(m[1] or m[2]).lower()]), "relative")
+    for m in _LAST_WD.finditer(text) if has_weekday else none:
         wd = WEEKDAYS[(m[1] or m[2]).lower()]
         add(m, base - timedelta(days=(base.weekday() - wd - 1) % 7 + 1), "relative")
+    for m in _WEEK_AFTER_NEXT.finditer(text):
+        add(m, _friday_next_week(base) + timedelta(days=7), "relative")
     for m in _NEXT_WEEK.finditer(text):
         add(m, _friday_next_week(base), "relative")
+    for m in _END_NEXT_MONTH.finditer(text):
+        add(m, _end_of_month(_end_of_month(base) + timedelta(days=1)), "relative")
+    for m in _END_YEAR.finditer(text):
+        add(m, date(base.year, 12, 31), "relative")
+    for m in _DAY_CURRENT.finditer(text):
+        add(m, _next_day_of_month(base - timedelta(days=1), int(m[1])), "day")
+    for m in _WITHIN_H.finditer(text):
+        add(m, base + timedelta(days=-(-int(m[1]) // 24)), "period")
+    for m in _THIS_WEEK.finditer(text):
+        add(m, base + timedelta(days=(4 - base.weekday()) % 7), "week")
     for m in _END_MONTH.finditer(text):
         add(m, _end_of_month(base), "relative")
+    for m in _DAY_BEFORE_YESTERDAY.finditer(text):
+        add(m, base - timedelta(days=2), "relative")
+    ago = bool(_AGO_HINT.search(text))  # the number-word patterns are costly: only if needed
+    for m in _DAYS_AGO.finditer(text) if ago else none:
+        add(m, base - timedelta(days=_num(m[1] or m[2] or m[3])), "relative")
+    for m in _WEEKS_AGO.finditer(text) if ago else none:
+        add(m, base - timedelta(days=7 * _num(m[1] or m[2] or m[3])), "relative")
+    for m in _MINUTES_AGO.finditer(text):
+        add(m, base, "now")
+    for m in _WD_DAY.finditer(text) if has_weekday else none:
+        wd, dom = WEEKDAYS[m[1].lower()], int(m[2])
+        cand = base + timedelta(days=1)
+        while (cand.day != dom or cand.weekday() != wd) and (cand - base).days < 370:
+            cand += timedelta(days=1)
+        add(m, cand if cand.day == dom and cand.weekday() == wd else None, "absolute")
+    for m in _NEXT_BUSINESS_DAY.finditer(text):
+        add(m, add_business_days(base, 1, is_business_day), "period")
+    for m in _BINNEN_DE_WEEK.finditer(text):
+        add(m, base + timedelta(days=7), "period")
     for m in _YESTERDAY.finditer(text):
         if m[1].lower() == "hier" and language != "fr":  # "hier" = "here" in nl/de
             continue
         add(m, base - timedelta(days=1), "relative")
+    for m in _DAY_AFTER_TOMORROW.finditer(text):
+        add(m, base + timedelta(days=2), "relative")
     for m in _TODAY.finditer(text):
         add(m, base, "relative")
+    for m in _NOW.finditer(text):
+        add(m, base, "now")
     for m in _WITHIN_W.finditer(text):
         add(m, base + timedelta(days=7 * _num(m[1])), "period")
     greetings = [
@@ -405,10 +659,24 @@ def find_dates(
         if m.start() in greetings:
             continue
         add(m, base + timedelta(days=1), "relative")
-    for m in _WEEKDAY.finditer(text):
+    for m in _WEEKDAY.finditer(text) if has_weekday else none:
         # "vrijdag 6 november", "Montag, dem 23.11.2026": the explicit date decides
         if any(m.end() <= ts <= m.end() + 12 for ts, _ in taken):
             continue
+        if _ANY_WEEKDAY.search(text[max(0, m.start() - 15) : m.start()]):
+            continue  # "un dimanche soir", "on a Sunday": any such day, not a date
         add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]), "weekday")
+    found.sort(key=lambda d: d.start)
+    for m in _DAY_AFTER.finditer(text):
+        if any(m.start() < d.end and d.start < m.end() for d in found):
+            continue
+        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
+        if before:
+            after = before[-1].day + timedelta(days=1)
+            found.append(DateMention(m.start(), m.end(), after, m.group(0), "relative"))
+    for i, f in enumerate(found):
+        if _WEEK_OF.search(text[max(0, f.start - 25) : f.start]):
+            friday = f.day + timedelta(days=4 - f.day.weekday())
+            found[i] = DateMention(f.start, f.end, friday, f.text, "relative")
     found.sort(key=lambda d: d.start)
     return found

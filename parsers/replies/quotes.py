@@ -120,6 +120,41 @@ def _text_after_quote(lines: list[str], cut: int) -> tuple[list[str], list[str]]
     return own, rest
 
 
+def _inline_answers(quoted: list[str], *, tail: bool) -> tuple[list[str], list[str]]:
+    """(the sender's lines, the rest) of a ">" quote answered in between: "Dag," on top,
+    then under the reminder's question "Ja, op 7 juli." — a paragraph of unquoted text
+    after a blank line, below ">" lines and above more of them, is the sender's. A line
+    run on from a wrapped ">" line (no blank line before it) stays quoted, and a nested
+    quote header ends the search. With ``tail``, a paragraph after the last ">" line counts
+    too (the sign-off under it is cut later, like any signature)."""
+    answers: list[str] = []
+    rest: list[str] = []
+    seen_quote = False
+    i = 0
+    while i < len(quoted):
+        line = quoted[i]
+        if i > 0 and _is_quote_header(quoted, i):
+            rest.extend(quoted[i:])
+            break
+        if line.lstrip().startswith(">"):
+            seen_quote = True
+        elif line.strip() and seen_quote and not quoted[i - 1].strip():
+            end = i
+            while (
+                end < len(quoted)
+                and quoted[end].strip()
+                and not quoted[end].lstrip().startswith(">")
+            ):
+                end += 1
+            if tail or any(x.lstrip().startswith(">") for x in quoted[end:]):
+                answers.extend(["", *quoted[i:end]])
+                i = end
+                continue
+        rest.append(line)
+        i += 1
+    return answers, rest
+
+
 def split_reply(text: str) -> SplitReply:
     """Cut at the first quote header or ">" block; then strip a sign-off and disclaimer."""
     lines = text.replace("\r\n", "\n").split("\n")
@@ -133,6 +168,10 @@ def split_reply(text: str) -> SplitReply:
     if not "".join(head).strip() and cut < len(lines):
         # bottom-posted answer or a forward: the sender's text follows the quote
         head, quoted = _text_after_quote(lines, cut)
+    elif cut < len(lines):
+        # only a salutation on top ("Hallo,"): the answer may also follow the whole quote
+        answers, quoted = _inline_answers(quoted, tail=len("".join(head).split()) <= 2)
+        head = head + answers
     # ">" lines above the cut are quoted too (interleaved or bottom-posted answers keep
     # the unquoted lines as the sender's text)
     own: list[str] = []

@@ -125,8 +125,7 @@ def classify_body(i: int, body: str):  # type: ignore[no-untyped-def]
     msg = EmailMessage()
     msg["From"] = "someone@debtor.example"
     msg["To"] = "debiteuren@voorbeeld-bv.nl"
-    # A case may carry its own subject (an auto-reply's, a remittance notice's).
-    msg["Subject"] = case.get("subject") or "Re: Herinnering: factuur F2026-0999"
+    msg["Subject"] = "Re: Herinnering: factuur F2026-0999"
     msg["Date"] = format_datetime(WEDNESDAY)
     msg["Message-ID"] = f"<unseen{i}@debtor.example>"
     msg.set_content(body)

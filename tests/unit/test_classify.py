@@ -269,8 +269,11 @@ def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
         b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Tue, 15 Dec 2026 10:00:00 +0100\n\n"
         b"Die Rechnung wird Anfang Januar ueberwiesen."
     )
-    result = CliRunner().invoke(classify_command, [str(eml), "--json"])
+    result = CliRunner().invoke(classify_command, [str(eml), "--json", "--country", "nl"])
     [row] = json.loads(result.output)
     assert row["promise_date"] == "2027-01-04"  # 1 January is a holiday, not a working day
+    # Without a country: Monday to Friday, as the labelled corpora count.
+    plain = CliRunner().invoke(classify_command, [str(eml), "--json"])
+    assert json.loads(plain.output)[0]["promise_date"] == "2027-01-01"
     bad = CliRunner().invoke(classify_command, [str(eml), "--country", "XX"])
     assert bad.exit_code == 1 and "--country" in bad.output

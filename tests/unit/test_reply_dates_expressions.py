@@ -1,0 +1,624 @@
+"""Natural date expressions of debtor replies in nl/en/de/fr, resolved against a fixed mail
+day, and the dates that must NOT become payment dates (#12)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from daemon.domain.classify import Intent, Reading, _payment_days, classify, read
+from parsers.autoreply import detect_auto_reply
+from parsers.mail import parse
+from parsers.replies.dates import find_dates
+from parsers.replies.quotes import split_reply
+
+TZ = ZoneInfo("Europe/Amsterdam")
+WED = date(2026, 11, 11)  # a Wednesday
+DATE_HDR = "Wed, 11 Nov 2026 10:00:00 +0100"
+
+
+def _only(text: str, base: date = WED, language: str | None = None) -> date:
+    found = find_dates(text, base, language=language)
+    assert len(found) == 1, found
+    return found[0].day
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # the next such day of the month
+        pytest.param(
+            "we pay after the 25th when salaries are in",
+            "en",
+            date(2026, 11, 25),
+            id="en-after-25th",
+        ),
+        pytest.param("ik betaal na de 25e", "nl", date(2026, 11, 25), id="nl-na-de-25e"),
+        pytest.param("avant le 5", "fr", date(2026, 12, 5), id="fr-avant-le-5-next-month"),
+        # weeks by number: their Friday
+        pytest.param("payment in week 48", "en", date(2026, 11, 27), id="en-week-48"),
+        pytest.param("Zahlung in KW 3", "de", date(2027, 1, 22), id="de-kw-3-next-year"),
+        pytest.param("betaling in week 2", "nl", date(2027, 1, 15), id="nl-week-2"),
+        pytest.param("dans la semaine 48", "fr", date(2026, 11, 27), id="fr-semaine-48"),
+        # feasts and month parts
+        pytest.param("before the holidays", "en", date(2026, 12, 24), id="en-before-holidays"),
+        pytest.param("voor de kerst", "nl", date(2026, 12, 24), id="nl-voor-de-kerst"),
+        pytest.param("avant noel", "fr", date(2026, 12, 24), id="fr-avant-noel-no-accent"),
+        pytest.param("Anfang Januar", "de", date(2027, 1, 1), id="de-anfang-januar"),
+        pytest.param("Anfang Jänner", "de", date(2027, 1, 1), id="de-at-anfang-jaenner"),
+        pytest.param("Mitte Feber", "de", date(2027, 2, 15), id="de-at-mitte-feber"),
+        pytest.param(
+            "Mitte nächsten Monats", "de", date(2026, 12, 15), id="de-mitte-naechsten-monats"
+        ),
+        pytest.param("Mitte naechsten Monats", "de", date(2026, 12, 15), id="de-ae-spelling"),
+        pytest.param("début janvier", "fr", date(2027, 1, 8), id="fr-debut-janvier"),
+        pytest.param(
+            "begin volgende maand", "nl", date(2026, 12, 11), id="nl-begin-volgende-maand"
+        ),
+        pytest.param(
+            "op de eerste van volgende maand",
+            "nl",
+            date(2026, 12, 1),
+            id="nl-eerste-volgende-maand",
+        ),
+        pytest.param(
+            "on the 1st of next month", "en", date(2026, 12, 1), id="en-first-of-next-month"
+        ),
+        pytest.param(
+            "am Ersten des nächsten Monats",
+            "de",
+            date(2026, 12, 1),
+            id="de-ersten-naechsten-monats",
+        ),
+        pytest.param(
+            "le premier du mois prochain", "fr", date(2026, 12, 1), id="fr-premier-mois-prochain"
+        ),
+        pytest.param("eind februari", "nl", date(2027, 2, 28), id="nl-eind-februari"),
+        pytest.param("fin février", "fr", date(2027, 2, 28), id="fr-fin-fevrier"),
+        pytest.param("bis Ende Jänner", "de", date(2027, 1, 31), id="de-ende-jaenner"),
+        pytest.param("by the end of the quarter", "en", date(2026, 12, 31), id="en-end-of-quarter"),
+        pytest.param(
+            "voor het einde van het kwartaal", "nl", date(2026, 12, 31), id="nl-einde-kwartaal"
+        ),
+        pytest.param("fin du trimestre", "fr", date(2026, 12, 31), id="fr-fin-trimestre"),
+        # periods
+        pytest.param("sous 10 jours ouvrés", "fr", date(2026, 11, 25), id="fr-10-jours-ouvres"),
+        pytest.param("sous 10 jours ouvres", "fr", date(2026, 11, 25), id="fr-ouvres-no-accent"),
+        pytest.param(
+            "endéans les huit jours", "fr", date(2026, 11, 19), id="fr-be-endeans-huit-jours"
+        ),
+        pytest.param("sous huitaine", "fr", date(2026, 11, 19), id="fr-sous-huitaine"),
+        pytest.param("over twee weken", "nl", date(2026, 11, 25), id="nl-over-twee-weken"),
+        pytest.param("in 3 days", "en", date(2026, 11, 14), id="en-in-3-days"),
+        pytest.param("in zwei Wochen", "de", date(2026, 11, 25), id="de-in-zwei-wochen"),
+        pytest.param(
+            "innerhalb von 10 Werktagen ab heute",
+            "de",
+            date(2026, 11, 25),
+            id="de-werktage-ab-heute",
+        ),
+        pytest.param(
+            "within ten working days of today's date",
+            "en",
+            date(2026, 11, 25),
+            id="en-of-todays-date",
+        ),
+        pytest.param(
+            "binnen tien werkdagen vanaf vandaag", "nl", date(2026, 11, 25), id="nl-vanaf-vandaag"
+        ),
+        # weeks and days
+        pytest.param(
+            "d'ici la fin de la semaine", "fr", date(2026, 11, 13), id="fr-fin-de-la-semaine"
+        ),
+        pytest.param(
+            "fin de la semaine prochaine", "fr", date(2026, 11, 20), id="fr-fin-semaine-prochaine"
+        ),
+        pytest.param("Ende nächster Woche", "de", date(2026, 11, 20), id="de-ende-naechster-woche"),
+        pytest.param("übernächste Woche", "de", date(2026, 11, 27), id="de-uebernaechste-woche"),
+        pytest.param("uebernaechste Woche", "de", date(2026, 11, 27), id="de-ue-spelling"),
+        pytest.param("the week after next", "en", date(2026, 11, 27), id="en-week-after-next"),
+        pytest.param("übermorgen", "de", date(2026, 11, 13), id="de-uebermorgen"),
+        pytest.param("overmorgen", "nl", date(2026, 11, 13), id="nl-overmorgen"),
+        pytest.param("après-demain", "fr", date(2026, 11, 13), id="fr-apres-demain"),
+        pytest.param(
+            "the day after tomorrow", "en", date(2026, 11, 13), id="en-day-after-tomorrow"
+        ),
+        pytest.param("next Friday", "en", date(2026, 11, 20), id="en-next-friday-is-next-weeks"),
+        pytest.param("vanmiddag", "nl", WED, id="nl-vanmiddag"),
+        pytest.param("heute Nachmittag", "de", WED, id="de-heute-nachmittag"),
+        pytest.param("cet après-midi", "fr", WED, id="fr-cet-apres-midi"),
+        pytest.param("end of next month", "en", date(2026, 12, 31), id="en-end-of-next-month"),
+        pytest.param("eind volgende maand", "nl", date(2026, 12, 31), id="nl-eind-volgende-maand"),
+        pytest.param(
+            "Ende nächsten Monats", "de", date(2026, 12, 31), id="de-ende-naechsten-monats"
+        ),
+        pytest.param("fin du mois prochain", "fr", date(2026, 12, 31), id="fr-fin-mois-prochain"),
+        pytest.param("fin du mois", "fr", date(2026, 11, 30), id="fr-fin-du-mois"),
+        pytest.param("before the end of the year", "en", date(2026, 12, 31), id="en-end-of-year"),
+        pytest.param("bis Jahresende", "de", date(2026, 12, 31), id="de-jahresende"),
+        pytest.param("le 20 courant", "fr", date(2026, 11, 20), id="fr-be-20-courant"),
+        pytest.param("within a week", "en", date(2026, 11, 18), id="en-within-a-week"),
+        pytest.param("innerhalb einer Woche", "de", date(2026, 11, 18), id="de-einer-woche"),
+        pytest.param("sous une semaine", "fr", date(2026, 11, 18), id="fr-sous-une-semaine"),
+        pytest.param("over drie dagen", "nl", date(2026, 11, 14), id="nl-over-drie-dagen"),
+        pytest.param("binnen 48 uur", "nl", date(2026, 11, 13), id="nl-48-uur"),
+        pytest.param("dans les 24 heures", "fr", date(2026, 11, 12), id="fr-24-heures"),
+        pytest.param("noch diese Woche", "de", date(2026, 11, 13), id="de-diese-woche"),
+        pytest.param("deze week nog", "nl", date(2026, 11, 13), id="nl-deze-week"),
+        pytest.param(
+            "the last Friday of the month", "en", date(2026, 11, 27), id="en-last-friday-of-month"
+        ),
+        pytest.param(
+            "de laatste vrijdag van de maand", "nl", date(2026, 11, 27), id="nl-laatste-vrijdag"
+        ),
+        pytest.param(
+            "le dernier vendredi du mois", "fr", date(2026, 11, 27), id="fr-dernier-vendredi"
+        ),
+        pytest.param(
+            "am letzten Freitag überwiesen",
+            "de",
+            date(2026, 11, 6),
+            id="de-letzten-freitag-is-past",
+        ),
+        pytest.param("last Friday", "en", date(2026, 11, 6), id="en-last-friday-is-past"),
+        # looking back
+        pytest.param("drie dagen geleden", "nl", date(2026, 11, 8), id="nl-dagen-geleden"),
+        pytest.param("three days ago", "en", date(2026, 11, 8), id="en-days-ago"),
+        pytest.param("vor drei Tagen", "de", date(2026, 11, 8), id="de-vor-tagen"),
+        pytest.param("il y a trois jours", "fr", date(2026, 11, 8), id="fr-il-y-a"),
+        pytest.param("eergisteren", "nl", date(2026, 11, 9), id="nl-eergisteren"),
+        pytest.param("vorgestern", "de", date(2026, 11, 9), id="de-vorgestern"),
+        pytest.param("avant-hier", "fr", date(2026, 11, 9), id="fr-avant-hier"),
+        pytest.param("heb het gister overgemaakt", "nl", date(2026, 11, 10), id="nl-gister"),
+        pytest.param("vorige week woensdag", "nl", date(2026, 11, 4), id="nl-vorige-week-woensdag"),
+        pytest.param("last week Monday", "en", date(2026, 11, 2), id="en-last-week-monday"),
+        pytest.param(
+            "mercredi de la semaine dernière", "fr", date(2026, 11, 4), id="fr-semaine-derniere"
+        ),
+        # coming days
+        pytest.param(
+            "uiterlijk de 15e van volgende maand",
+            "nl",
+            date(2026, 12, 15),
+            id="nl-15e-volgende-maand",
+        ),
+        pytest.param("the 15th of next month", "en", date(2026, 12, 15), id="en-15th-next-month"),
+        pytest.param("le 15 du mois prochain", "fr", date(2026, 12, 15), id="fr-15-mois-prochain"),
+        pytest.param(
+            "de eerstvolgende werkdag", "nl", date(2026, 11, 12), id="nl-eerstvolgende-werkdag"
+        ),
+        pytest.param("am nächsten Werktag", "de", date(2026, 11, 12), id="de-naechsten-werktag"),
+        pytest.param("binnen de week", "nl", date(2026, 11, 18), id="nl-be-binnen-de-week"),
+        pytest.param("binnen de 5 werkdagen", "nl", date(2026, 11, 18), id="nl-be-binnen-de-5"),
+        pytest.param("dans les trente jours", "fr", date(2026, 12, 11), id="fr-trente-jours"),
+        pytest.param("Comptez 4 jours ouvrables", "fr", date(2026, 11, 17), id="fr-comptez"),
+        pytest.param("avant la fin du moi", "fr", date(2026, 11, 30), id="fr-typo-moi"),
+        pytest.param(
+            "within the next 5 working days", "en", date(2026, 11, 18), id="en-next-5-working-days"
+        ),
+        pytest.param(
+            "innerhalb der nächsten drei Werktage",
+            "de",
+            date(2026, 11, 16),
+            id="de-naechsten-drei-werktage",
+        ),
+        pytest.param("the coming week", "en", date(2026, 11, 20), id="en-the-coming-week"),
+        pytest.param(
+            "Dienstag nächster Woche", "de", date(2026, 11, 17), id="de-dienstag-naechster-woche"
+        ),
+        pytest.param("after the weekend", "en", date(2026, 11, 16), id="en-after-the-weekend"),
+        pytest.param("na het weekend", "nl", date(2026, 11, 16), id="nl-na-het-weekend"),
+        pytest.param("bis Mitte Monat", "de", date(2026, 11, 15), id="de-ch-mitte-monat"),
+        pytest.param("ok will pay tmrw", "en", date(2026, 11, 12), id="en-tmrw"),
+        pytest.param("überweis ich heut Abend", "de", WED, id="de-at-heut-abend"),
+        pytest.param(
+            "endéans de vijf werkdagen", "nl", date(2026, 11, 18), id="nl-be-endeans-werkdagen"
+        ),
+        pytest.param(
+            "I will be back on Monday 16th.", "en", date(2026, 11, 16), id="en-monday-16th"
+        ),
+        pytest.param(
+            "paid in the week of 23 November", "en", date(2026, 11, 27), id="en-week-of-a-date"
+        ),
+        pytest.param("la semaine du 23 novembre", "fr", date(2026, 11, 27), id="fr-semaine-du"),
+        pytest.param("virement instantané il y a 5 minutes", "fr", WED, id="fr-il-y-a-5-minutes"),
+        # numeric: US month/day only in English, and only where it is the nearer reading
+        pytest.param("we wired it on 11/3", "en", date(2026, 11, 3), id="en-us-11-3"),
+        pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
+        pytest.param("paid 11/03/2026", "en", date(2026, 11, 3), id="en-us-with-year"),
+        pytest.param("betaald op 11/3", "nl", date(2027, 3, 11), id="nl-always-day-month"),
+    ],
+)
+def test_expression(text: str, language: str, expected: date) -> None:
+    assert _only(text, language=language) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("we will pay soon", id="en-soon"),
+        pytest.param("in the next few days", id="en-next-few-days"),
+        pytest.param("zo snel mogelijk", id="nl-zsm"),
+        pytest.param("demnächst", id="de-demnaechst"),
+        pytest.param("dès que possible", id="fr-des-que-possible"),
+        pytest.param("la facture du 14h30", id="fr-time-is-no-period"),
+        pytest.param("désolé de répondre un dimanche soir", id="fr-un-dimanche"),
+        pytest.param("we never pay on a Friday", id="en-on-a-friday"),
+    ],
+)
+def test_vague_or_no_date(text: str) -> None:
+    assert find_dates(text, WED) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "De veiling betaalt op 30 november, en de volgende dag betaal ik u.",
+            [date(2026, 11, 30), date(2026, 12, 1)],
+            id="nl-de-volgende-dag",
+        ),
+        pytest.param(
+            "Er zahlt bis 20.11. Wir zahlen Sie dann sofort am Tag darauf.",
+            [date(2026, 11, 20), date(2026, 11, 21)],
+            id="de-am-tag-darauf",
+        ),
+        pytest.param("maandag 9 uur", [date(2026, 11, 16)], id="nl-weekday-and-an-hour"),
+    ],
+)
+def test_days_relative_to_a_named_day(text: str, expected: list[date]) -> None:
+    assert [m.day for m in find_dates(text, WED)] == expected
+
+
+def test_next_friday_is_english_only() -> None:
+    # Dutch "volgende vrijdag" is not matched as next week's: a plain weekday (the next one)
+    assert [m.day for m in find_dates("vrijdag", WED, language="nl")] == [date(2026, 11, 13)]
+
+
+def test_holidays_only_through_the_passed_in_calendar() -> None:
+    kings_day = date(2027, 4, 27)
+    base = date(2027, 4, 14)
+    plain = find_dates("sous 10 jours ouvrés", base)
+    dutch = find_dates(
+        "sous 10 jours ouvrés", base, is_business_day=lambda d: d.weekday() < 5 and d != kings_day
+    )
+    assert plain[0].day == date(2027, 4, 28)
+    assert dutch[0].day == date(2027, 4, 29)
+
+
+def _mail(body: str, subject: str = "Re: Herinnering: factuur F2026-0412") -> bytes:
+    return (
+        f"From: Jan <jan@example.com>\nTo: d@v.nl\nSubject: {subject}\nDate: {DATE_HDR}\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{body}\n"
+    ).encode()
+
+
+def _read(body: str) -> Reading:
+    return read(parse(_mail(body)), tz=TZ)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Heb de overboeking zojuist ingepland, die wordt op de 12e uitgevoerd.",
+            date(2026, 11, 12),
+            id="nl-scheduled-just-now-is-the-12th",
+        ),
+        pytest.param(
+            "The transfer is scheduled and will be executed on 20 November.",
+            date(2026, 11, 20),
+            id="en-scheduled-transfer",
+        ),
+        pytest.param(
+            "Die Überweisung ist terminiert und wird am 20.11. ausgeführt.",
+            date(2026, 11, 20),
+            id="de-terminiert",
+        ),
+        pytest.param(
+            "Le virement est programmé, il sera exécuté le 20 novembre.",
+            date(2026, 11, 20),
+            id="fr-programme",
+        ),
+    ],
+)
+def test_a_scheduled_transfer_is_a_promise(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.promise_date, reading.paid_date) == (expected, None)
+
+
+def test_a_payment_in_parts_is_paid_when_the_last_part_went_out() -> None:
+    reading = _read(
+        "Het bedrag is in twee delen overgemaakt omdat mijn daglimiet niet hoger ging: "
+        "2.000 op 3 november en 1.600 op 10 november."
+    )
+    assert reading.loose_past == date(2026, 11, 10)
+
+
+def test_an_invoice_date_is_not_the_payment_date() -> None:
+    reading = _read("Ihre Rechnung vom 08.09.2026 haben wir am 03.11. überwiesen.")
+    assert reading.paid_date == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("We will pay as soon as possible.", id="en-asap"),
+        pytest.param("We betalen binnenkort.", id="nl-binnenkort"),
+        pytest.param(
+            "Wir zahlen, sobald unser Kunde uns bezahlt hat.", id="de-when-our-client-pays"
+        ),
+        pytest.param("Nous réglerons dès que possible.", id="fr-des-que-possible"),
+        pytest.param(
+            "The missing parts are due for delivery on 20 November; we pay once everything is "
+            "delivered.",
+            id="en-delivery-date",
+        ),
+        pytest.param(
+            "De monteur komt op 20 november terug. Daarna betalen we.",
+            id="nl-visit-date",
+        ),
+        pytest.param(
+            "We will pay soon.\n\nOn 4 Nov 2026, at 07:30, Debiteuren <d@v.nl> wrote:\n"
+            "> Please pay within 14 days, before 18 November 2026.\n> Due date: 22 October 2026",
+            id="en-quoted-reminder-dates",
+        ),
+    ],
+)
+def test_no_payment_date(body: str) -> None:
+    result = classify(parse(_mail(body)), tz=TZ)
+    assert (result.promise_date, result.paid_date) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Der Monteur kommt am 20.11. wieder. Danach zahlen wir.", id="de-monteur"),
+        pytest.param(
+            "Le technicien revient le 20 novembre. Nous paierons ensuite.", id="fr-technicien"
+        ),
+        pytest.param("The delivery on 20 November was short. We will pay soon.", id="en-delivery"),
+        pytest.param(
+            "Ihre Rechnung vom 28.10. ist korrekt, wir zahlen bald.", id="de-rechnung-vom"
+        ),
+    ],
+)
+def test_an_event_date_is_no_loose_payment_date(body: str) -> None:
+    reading = _read(body)
+    assert (reading.promise_date, reading.loose_future, reading.loose_past) == (None, None, None)
+
+
+def test_a_plain_future_date_is_a_loose_promise_date() -> None:
+    assert _read("Am 20.11. ist das Geld da.").loose_future == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Het geld is vrijdag al van onze rekening af.", date(2026, 11, 6), id="nl-vrijdag-al"
+        ),
+        pytest.param(
+            "C'est réglé depuis mercredi.", date(2026, 11, 4), id="fr-same-weekday-a-week-ago"
+        ),
+    ],
+)
+def test_a_weekday_told_as_past_is_strictly_before_the_mail(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.paid_date or reading.loose_past) == expected
+
+
+def test_on_leave_this_week_is_no_promise_date() -> None:
+    reading = _read("Ik ben deze week in het ziekenhuis geweest, maandag regel ik het.")
+    assert reading.loose_future == date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Gisteren hebben we F2026-0761 betaald. F2026-0762 betalen we volgende week.",
+            date(2026, 11, 20),
+            id="nl-other-invoice-next-week",
+        ),
+        pytest.param(
+            "F2026-0401 is fine and will be paid on Friday. F2026-0402 is not: no pump arrived.",
+            date(2026, 11, 13),
+            id="en-undisputed-invoice-friday",
+        ),
+        pytest.param(
+            "Nous avons viré 1 500 € ce jour. Le solde suivra à la fin du mois, quand notre "
+            "client aura payé.",
+            None,
+            id="fr-rest-on-a-condition",
+        ),
+        pytest.param(
+            "We paid this on the 9th but the reference was F2026-1023.", None, id="en-told-as-past"
+        ),
+        pytest.param(
+            "Transfer made on Friday, it should land tomorrow.", None, id="en-arrival-is-no-promise"
+        ),
+    ],
+)
+def test_a_promise_for_another_part(body: str, expected: date | None) -> None:
+    reading = _read(body)
+    assert reading.promise_other_part == expected
+    dispute = _payment_days(reading, Intent.DISPUTE, [])
+    assert dispute == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("Will do it tonight.", WED, id="en-tonight"),
+        pytest.param("Überweis ich heut Abend noch.", WED, id="de-heut-abend"),
+        pytest.param("I received your reminder today.", None, id="en-today-is-the-reminder"),
+    ],
+)
+def test_today_said_of_the_future(body: str, expected: date | None) -> None:
+    assert _read(body).loose_future == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Das Geld ist gestern abgegangen, müsste also heute bei Ihnen sein.",
+            date(2026, 11, 10),
+            id="de-today-is-the-arrival",
+        ),
+        pytest.param(
+            "BETALINGSADVIES\nBetaaldatum : 11-11-2026\nF2026-0502 17-10-2026 1.210,00",
+            WED,
+            id="nl-remittance-advice-labelled-day",
+        ),
+        pytest.param(
+            "ZAHLUNGSAVIS\nAusführungsdatum: 06.11.2026\nF2026-0584 29.07.2026 1.760,00",
+            date(2026, 11, 6),
+            id="de-remittance-advice-ausfuehrungsdatum",
+        ),
+    ],
+)
+def test_the_past_day_of_a_paid_claim(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert (reading.paid_date or reading.loose_past) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Hij betaalt begin volgende week, ten laatste woensdag.",
+            date(2026, 11, 18),
+            id="nl-ten-laatste",
+        ),
+        pytest.param(
+            "Ich zahle Anfang nächster Woche, spätestens Mittwoch.",
+            date(2026, 11, 18),
+            id="de-spaetestens",
+        ),
+        pytest.param(
+            "It will be paid this week, but latest next week Wednesday.",
+            date(2026, 11, 18),
+            id="en-latest",
+        ),
+        pytest.param("We pay next week.", None, id="en-no-deadline"),
+    ],
+)
+def test_the_latest_day_named(body: str, expected: date | None) -> None:
+    reading = _read(body)
+    assert reading.deadline == expected
+    if expected is not None:
+        assert _payment_days(reading, Intent.PROMISE_TO_PAY, [])[0] == expected
+
+
+def test_a_phone_call_is_no_payment_day() -> None:
+    reading = _read("Zoals ik maandag aan de telefoon al zei: wordt betaald, eind deze maand.")
+    assert reading.loose_future == date(2026, 11, 30)
+
+
+def test_an_instalment_proposal_carries_no_promise_date() -> None:
+    reading = _read(
+        "Kunnen we in drie termijnen betalen? De eerste termijn betalen we op 1 december."
+    )
+    assert reading.promise_date == date(2026, 12, 1)  # the rules see the date …
+    assert _payment_days(reading, Intent.PAYMENT_PLAN, []) == (None, None)  # … a plan drops it
+    assert _payment_days(reading, Intent.PROMISE_TO_PAY, [])[0] == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "base", "expected"),
+    [
+        pytest.param(
+            "I am on annual leave until Friday 15 January. I will be back on Monday.",
+            date(2027, 1, 11),
+            date(2027, 1, 18),
+            id="en-until-then-back-on-monday",
+        ),
+        pytest.param(
+            "Ik werk op maandag, dinsdag en donderdag. Je mail wordt donderdag beantwoord.",
+            WED,
+            date(2026, 11, 12),
+            id="nl-part-timer-answered-thursday",
+        ),
+        pytest.param(
+            "Ich bin bis einschließlich 20. November abwesend.",
+            WED,
+            date(2026, 11, 23),
+            id="de-inclusive-until-friday",
+        ),
+        pytest.param(
+            "Je suis absente pour raisons médicales. Reprise prévue le vendredi 27 novembre.",
+            WED,
+            date(2026, 11, 27),
+            id="fr-reprise-prevue",
+        ),
+        pytest.param(
+            "Je suis en vacances jusqu'au 18 novembre, date à laquelle je reprendrai mes mails.",
+            WED,
+            date(2026, 11, 18),
+            id="fr-date-a-laquelle-je-reprendrai",
+        ),
+        pytest.param(
+            "Ik ben met vakantie en ben maandag 23 november weer op kantoor.",
+            WED,
+            date(2026, 11, 23),
+            id="nl-weer-op-kantoor",
+        ),
+        pytest.param(
+            "I am out of the office until Monday 16 November.",
+            WED,
+            date(2026, 11, 16),
+            id="en-until-monday-is-the-day-back",
+        ),
+        pytest.param(
+            "I am out of the office until Friday 13 November.",
+            WED,
+            date(2026, 11, 16),
+            id="en-until-friday-is-through-friday",
+        ),
+        pytest.param(
+            "Ik ben afwezig t/m maandag 16 november.",
+            WED,
+            date(2026, 11, 17),
+            id="nl-t-m-is-inclusive",
+        ),
+        pytest.param(
+            "Ik ben vandaag en morgen afwezig.",
+            date(2026, 11, 20),
+            date(2026, 11, 23),
+            id="nl-today-and-tomorrow-away-back-monday",
+        ),
+        pytest.param(
+            "Je suis absente, je serai de retour le lundi 16 novembre.",
+            WED,
+            date(2026, 11, 16),
+            id="fr-de-retour",
+        ),
+    ],
+)
+def test_return_date_is_the_first_day_back(body: str, base: date, expected: date) -> None:
+    mail = parse(_mail(body, subject="Out of office"))
+    info = detect_auto_reply(mail, mail.text, base=base)
+    assert info.return_date == expected
+
+
+def test_an_answer_written_inside_the_quote_is_the_senders() -> None:
+    text = (
+        "Dag,\n\nOp 07-07-2026 om 07:30 schreef Debiteuren:\n> Heeft u inmiddels betaald?\n"
+        "> Dan kunt u deze herinnering als niet verzonden beschouwen.\n\n"
+        "Ja, op 7 juli.\n\n> Met vriendelijke groet,\n> Debiteuren\n"
+    )
+    split = split_reply(text)
+    assert "Ja, op 7 juli." in split.new
+    assert "Heeft u inmiddels betaald" not in split.new
+
+
+def test_a_wrapped_quote_line_stays_quoted() -> None:
+    text = (
+        "Dag,\n\nOp 07-07-2026 om 07:30 schreef Debiteuren:\n> Wij verzoeken u het bedrag\n"
+        "binnen 14 dagen te betalen.\n> Met vriendelijke groet\n"
+    )
+    assert "14 dagen" not in split_reply(text).new
