@@ -23,14 +23,14 @@ from parsers.replies.model import RULE_PREFIX, RULE_VALUE, LinearModel, softmax
 @dataclass(frozen=True, slots=True)
 class TrainSettings:
     epochs: int = 30  # at most; fewer when the data is larger (see ``steps``)
-    # Reply updates per run (30 epochs of 2,600 replies): a larger corpus gets fewer
-    # epochs, so training time stays flat from 2,600 replies until the epoch count
-    # bottoms out at ``min_epochs`` (13,000 replies); CI trains 6 models per run.
-    steps: int = 78_000
+    # Reply updates per model (11 epochs of the ~4,700 replies of a fold): a larger corpus
+    # gets fewer epochs, so training time stays flat from 1,700 replies until the epoch
+    # count bottoms out at ``min_epochs`` (8,700 replies); CI trains 5 fold models per run.
+    steps: int = 52_000
     min_epochs: int = 6
     learning_rate: float = 1.0
     decay: float = 0.25  # rate / (1 + decay * replies seen / (steps / epochs))
-    min_df: int = 3  # a feature must occur in this many training replies
+    min_df: int = 4  # a feature must occur in this many training replies
     prune: float = 0.01  # rows whose weights all stay below this are dropped
     seed: int = 12
     average_every: int = 0  # replies between two snapshots of the running average (0: per epoch)

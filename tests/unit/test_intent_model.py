@@ -157,7 +157,7 @@ def test_one_intent_cannot_spend_the_whole_error_budget() -> None:
 
 
 def test_a_large_corpus_trains_in_fewer_epochs() -> None:
-    settings = TrainSettings(epochs=30, steps=78_000, min_epochs=6)
+    settings = TrainSettings(epochs=30, steps=78_000, min_epochs=6)  # not the defaults
     assert settings.epochs_for(500) == 30
     assert settings.epochs_for(2_600) == 30
     assert settings.epochs_for(3_900) == 20
