@@ -18,7 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.app.extra_replies import parse_corpus
-from daemon.domain.classify import Classification, Intent, Reading, decide, read
+from daemon.domain.classify import (
+    Classification,
+    Intent,
+    Reading,
+    decide,
+    overruled_guard,
+    read,
+)
 from parsers.mail import parse
 from parsers.replies.learn import Outcome, TrainSettings, average, calibrate, train
 from parsers.replies.model import LinearModel, dump, load
@@ -190,7 +197,13 @@ def cross_validate(
             result = decide(ex.reading, model)
             alarm = _alarm(ex.reading, model)
             outcomes.append(
-                Outcome(ex.label["intent"], result.intent.value, result.confidence, alarm)
+                Outcome(
+                    ex.label["intent"],
+                    result.intent.value,
+                    result.confidence,
+                    alarm,
+                    overruled_guard(ex.reading.features, result.intent.value),
+                )
             )
     thresholds, guard = calibrate(outcomes, max_wrong=MAX_WRONG, margin=MARGIN)
     cv = CrossValidation(thresholds=thresholds, guard=guard, outcomes=outcomes, models=models)

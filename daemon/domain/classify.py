@@ -369,6 +369,18 @@ def _past_reading(mention: DateMention, base: date | None) -> date | None:
     return None
 
 
+_GUARDED_CUES = tuple(f"r:{i}" for i in GUARDED)
+
+
+def overruled_guard(features: tuple[str, ...], intent: str) -> bool:
+    """True when the rules found a dispute or insolvency cue (not negated) and the model
+    reads the reply as something else. The model may be right (a customer's bankruptcy, an
+    objection to the reminder fee only), but acting on it would be the one mistake the
+    issue forbids — stopping the dunning for a dispute is cheap, dunning on through one is
+    not — so a person decides. Calibration leaves these out of the automatic decisions."""
+    return intent not in GUARDED and any(c in features for c in _GUARDED_CUES)
+
+
 def decide(reading: Reading, model: LinearModel) -> Classification:
     """The model's verdict on what a person wrote (or the rule's, where a rule is exact)."""
     if reading.ruled is not None:
@@ -376,7 +388,8 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     prediction = predict(model, reading.features)
     intent = Intent(prediction.best)
     alarm = sum(prediction.probabilities.get(i, 0.0) for i in GUARDED)
-    outcome = Outcome("", intent.value, prediction.confidence, alarm)
+    vetoed = overruled_guard(reading.features, intent.value)
+    outcome = Outcome("", intent.value, prediction.confidence, alarm, vetoed)
     bar = model.bar(intent.value)
     automatic = auto_handled(outcome, bar, model.guard)
     evidence = [
@@ -386,6 +399,8 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     ]
     if intent.value not in GUARDED and alarm >= model.guard:
         evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
+    if vetoed:
+        evidence.append("review:the rules found a dispute or insolvency the model did not follow")
     evidence += [f"rule:{e}" for e in reading.rule_evidence]
     promise, paid = _payment_days(reading, intent, evidence)
     auto_reply = intent is Intent.AUTO_REPLY

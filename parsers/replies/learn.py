@@ -162,6 +162,8 @@ class Outcome:
     predicted: str
     confidence: float
     alarm: float  # P(dispute) + P(insolvency)
+    # The rules found a dispute or insolvency the model did not follow: never automatic.
+    vetoed: bool = False
 
 
 GUARDED = ("dispute", "insolvency")
@@ -173,7 +175,7 @@ def auto_handled(o: Outcome, threshold: float | Thresholds, guard: float) -> boo
     """Handled without a person: confident enough for the intent it was read as, and no
     real chance of a dispute/insolvency being read as something else."""
     bar = threshold if isinstance(threshold, float | int) else threshold.get(o.predicted, 1.0)
-    if o.confidence < bar:
+    if o.confidence < bar or o.vetoed:
         return False
     return o.predicted in GUARDED or o.alarm < guard
 
@@ -239,7 +241,9 @@ def calibrate(
                 (
                     o
                     for o in outcomes
-                    if o.predicted == intent and (intent in GUARDED or o.alarm < guard)
+                    if o.predicted == intent
+                    and not o.vetoed
+                    and (intent in GUARDED or o.alarm < guard)
                 ),
                 key=lambda o: -o.confidence,
             )

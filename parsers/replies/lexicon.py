@@ -17,13 +17,22 @@ def _cues(*parts: str) -> re.Pattern[str]:
 
 
 INSOLVENCY = _cues(
+    # The procedures by their names in each jurisdiction the office deals with (NL, BE, DE,
+    # AT, CH, FR, UK/IE, US): a debtor in one of them writes its name, often next to a
+    # payment sentence the priority rule overrides.
     r"\bfailliss?ement\w*|\bfailliet\b|\bcurator\b|surs[eé]ance( van betaling)?|"
-    r"schuldsanering\w*|\bwsnp\b|bewindvoerder",
+    r"schuldsanering\w*|\bwsnp\b|bewindvoerder|gerechtelijke reorganisatie|"
+    r"collectieve schuldenregeling|minnelijke schuldregeling|\bin vereffening\b",
     r"\binsolven\w*|\bbankrupt\w*|(in|into) administration|entered administration|(joint )?administrators? (were |have been |was )?appointed|"
-    r"\bliquidat(ion|or)\b|receivership|chapter 11",
-    r"\binsolvenz\w*|\bkonkurs\w*|insolvenzverwalter\w*",
+    r"\bliquidat(ion|or)\b|receivership|chapter 11|examinership|examiner (was |has been )?appointed|"
+    r"company voluntary arrangement|individual voluntary arrangement|official receiver|"
+    r"winding[- ]up (order|petition)|personal insolvency arrangement",
+    r"\w*insolvenz\w*|\bkonkurs\w*|nachlassstundung|sanierungsverfahren|schutzschirm\w*|"
+    r"schuldenregulierungsverfahren|masseverwalter\w*",
     r"redressement judiciaire|liquidation judiciaire|mandataire judiciaire|administrateur judiciaire|"
-    r"proc[ée]dure collective|\bfaillite\b|proc[ée]dure de sauvegarde|cessation des paiements",
+    r"proc[ée]dure collective|\bfaillite\b|proc[ée]dure de sauvegarde|cessation des paiements|"
+    r"sursis concordataire|r[ée]organisation judiciaire|r[èe]glement collectif de dettes|"
+    r"\bsurendettement\b|curateur de (la )?faillite",
 )
 
 DISPUTE = _cues(

@@ -277,3 +277,17 @@ def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
     assert json.loads(plain.output)[0]["promise_date"] == "2027-01-01"
     bad = CliRunner().invoke(classify_command, [str(eml), "--country", "XX"])
     assert bad.exit_code == 1 and "--country" in bad.output
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Onze vennootschap zit in gerechtelijke reorganisatie. Wij betalen uiterlijk vrijdag.",
+        "We entered examinership this month; your invoice will be paid on Friday.",
+        "Notre entreprise est en sursis concordataire. Nous paierons vendredi.",
+    ],
+    ids=["nl-reorganisatie", "ie-examinership", "ch-sursis"],
+)
+def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body: str) -> None:
+    result = run(body)
+    assert result.intent is Intent.INSOLVENCY or result.needs_review, result.evidence

@@ -182,3 +182,21 @@ def test_tense_duplicates_and_whose_insolvency() -> None:
     assert {"r:c=split_verdict", "r:c=never_received"} <= set(split)
     # The invoice itself not received is a request for it, not goods missing.
     assert "r:c=never_received" not in concept_features("We never received the invoice.")
+
+
+def test_a_guarded_cue_the_model_overrules_is_never_automatic() -> None:
+    # 100 sure promises, and 30 equally sure ones where the rules saw a dispute or an
+    # insolvency: with the veto, calibration can keep a low bar for the first (the vetoed
+    # ones, wrong or right, are never automatic and cannot force the bar up).
+    sure = [Outcome("promise_to_pay", "promise_to_pay", 0.97, 0.0)] * 100
+    vetoed = [Outcome("dispute", "promise_to_pay", 0.99, 0.0, vetoed=True)] * 3 + [
+        Outcome("promise_to_pay", "promise_to_pay", 0.99, 0.0, vetoed=True)
+    ] * 27
+    bars, guard = calibrate([*sure, *vetoed], max_wrong=0.005, margin=0.0)
+    assert bars["promise_to_pay"] <= 0.97
+    assert not any(auto_handled(o, bars, guard) for o in vetoed)
+    assert all(auto_handled(o, bars, guard) for o in sure)
+    # Without the veto the three disputes read as promises at 0.99 push the bar to the top.
+    plain = [Outcome(o.label, o.predicted, o.confidence, o.alarm) for o in vetoed]
+    bars2, _ = calibrate([*sure, *plain], max_wrong=0.005, margin=0.0)
+    assert bars2.get("promise_to_pay", 1.0) > 0.99
