@@ -50,11 +50,12 @@ HELD_OUT_SHARE = 0.2
 HELD_OUT_CORPUS = "replies-train"  # the development corpus is too small to split
 DATE_FIELDS = ("promise_date", "paid_date", "return_date")
 # Share of the out-of-fold automatic decisions allowed to be wrong when the thresholds are
-# set (the issue allows 1 % on new mail; three quarters of it leaves room for mail harder
-# than the corpora), and the margin each threshold gets on top. With ~7,600 out-of-fold
-# decisions a threshold rests on hundreds of replies, not a handful, so the margin that
-# guarded 465 replies (0.03) is more caution than the figures need: 0.01.
-MAX_WRONG = 0.0075
+# set (the issue allows 1 % on new mail), and the margin each threshold gets on top. Our own
+# replies are read more surely than the shared corpora's: at 0.75 % over both, the shared
+# corpora's automatic decisions were 1.6-1.9 % wrong; at 0.5 % they stay under 1 %. With
+# ~7,600 out-of-fold decisions a threshold rests on hundreds of replies, not a handful, so
+# the margin that guarded 465 replies (0.03) is more caution than needed: 0.01.
+MAX_WRONG = 0.005
 MARGIN = 0.01
 DEFAULT_SETTINGS = TrainSettings()
 

@@ -168,6 +168,9 @@ class Outcome:
 
 GUARDED = ("dispute", "insolvency")
 GUARD_FROM = 2  # lowest guard tried, in hundredths
+# The highest bar calibration sets: an intent read this surely is handled automatically (a
+# bar of 1.0 would mean never). Wrong readings above it are counted, not chased.
+TOP_BAR = 0.99
 Thresholds = Mapping[str, float]
 
 
@@ -196,8 +199,10 @@ def _cuts(ranked: Sequence[Outcome], floor: float) -> list[_Cut]:
         if o.confidence < floor:
             break
         if o.predicted != o.label:
-            if o.label in GUARDED:
+            if o.label in GUARDED and o.confidence < TOP_BAR:
                 break  # a dispute/insolvency handled as something else: never
+            # (One read at TOP_BAR or above is handled under any bar this calibration can
+            # set: it counts as wrong, but it cannot push the bar of the replies below it.)
             wrong += 1
         if j + 1 == len(ranked):
             cuts.append(_Cut(max(floor, min(o.confidence, 0.5)), j + 1, wrong))
@@ -269,9 +274,15 @@ def calibrate(
     # Thresholds picked as the best of many on these very outcomes flatter themselves, and
     # new mail is not the corpus: a margin keeps the promise on new mail.
     thresholds = {
-        i: (1.0 if t >= 1.0 else min(0.99, round(t + margin, 2))) for i, t in best[1].items()
+        i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(t + margin))) for i, t in best[1].items()
     }
     return thresholds, best[2]
+
+
+def _up(bar: float) -> float:
+    """``bar`` on the 0.01 grid, rounded up: rounding to nearest could put a bar at or below
+    a reading the calibration had to leave out (0.9601 -> 0.96 would take a dispute at 0.96)."""
+    return math.ceil(bar * 100 - 1e-9) / 100
 
 
 def average(models: Sequence[LinearModel], prune: float = DEFAULT_SETTINGS.prune) -> LinearModel:

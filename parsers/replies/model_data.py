@@ -7,7 +7,7 @@ dunmail-intent-model 2
 classes promise_to_pay paid_claim dispute payment_plan invoice_request insolvency auto_reply other
 threshold 1
 guard 0.02
-thresholds promise_to_pay=0.99 paid_claim=0.99 dispute=0.94 payment_plan=0.71 invoice_request=0.95 insolvency=0.99 auto_reply=0.92 other=0.99
+thresholds promise_to_pay=0.98 paid_claim=0.99 dispute=0.99 payment_plan=0.76 invoice_request=0.98 insolvency=0.98 auto_reply=0.92 other=0.99
 meta trained_on 8874
 meta extra 8409
 meta held_out 89

@@ -27,13 +27,20 @@ def _reply(w: World, body: str, msgid: str) -> dict:
     return outcome
 
 
+# A paid claim the shipped model handles on its own (p 0.998 against a bar of 0.99); the
+# plainer-looking "Wij hebben de factuur al betaald op 20 november." is read at p 0.977 and
+# waits for a person (duplicate-invoice disputes say "al betaald" too) — these tests are
+# about the answer rules after an automatic reading, so they use one.
+PAID = "Het bedrag is op 20 november overgemaakt."
+
+
 def _answers(w: World) -> list[dict]:
     return w.store.query("SELECT kind, subject, raw FROM outbox WHERE debtor_id = 'ACME'")
 
 
 def test_no_answer_when_nothing_is_open(w: World) -> None:
     w.invoice("A1", "ACME", status="paid")
-    outcome = _reply(w, "Wij hebben de factuur al betaald op 20 november.", "m-paid")
+    outcome = _reply(w, PAID, "m-paid")
     assert (outcome["debtor_id"], outcome["intent"]) == ("ACME", "paid_claim"), outcome
     assert _answers(w) == []
     assert w.store.query("SELECT * FROM holds") == []  # an empty hold meant the whole debtor
@@ -42,7 +49,7 @@ def test_no_answer_when_nothing_is_open(w: World) -> None:
 def test_paid_claim_with_an_open_invoice_still_asks_for_proof(w: World) -> None:
     """Positive control: the same reply, one invoice open."""
     w.invoice("A1", "ACME")
-    outcome = _reply(w, "Wij hebben de factuur al betaald op 20 november.", "m-open")
+    outcome = _reply(w, PAID, "m-open")
     assert outcome["intent"] == "paid_claim", outcome
     (answer,) = _answers(w)
     assert answer["kind"] == "auto_answer" and b"A1" in answer["raw"]

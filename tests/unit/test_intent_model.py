@@ -200,3 +200,16 @@ def test_a_guarded_cue_the_model_overrules_is_never_automatic() -> None:
     plain = [Outcome(o.label, o.predicted, o.confidence, o.alarm) for o in vetoed]
     bars2, _ = calibrate([*sure, *plain], max_wrong=0.005, margin=0.0)
     assert bars2.get("promise_to_pay", 1.0) > 0.99
+
+
+def test_a_dispute_read_surer_than_the_top_bar_is_counted_not_chased() -> None:
+    # A dispute read as a promise at 0.995 is handled under any bar calibration can set
+    # (the top bar is 0.99): it counts against the budget but must not push the bar of the
+    # 200 promises read at 0.95-0.97 to the top. One below the top bar still stops the cut.
+    sure = [Outcome("promise_to_pay", "promise_to_pay", 0.95 + i / 10_000, 0.0) for i in range(200)]
+    above = [Outcome("dispute", "promise_to_pay", 0.995, 0.0)]
+    bars, _ = calibrate([*sure, *above], max_wrong=0.01, margin=0.0)
+    assert bars["promise_to_pay"] <= 0.95
+    below = [Outcome("dispute", "promise_to_pay", 0.96, 0.0)]
+    bars2, _ = calibrate([*sure, *below], max_wrong=0.01, margin=0.0)
+    assert bars2["promise_to_pay"] > 0.96
