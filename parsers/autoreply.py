@@ -11,13 +11,14 @@ ignored; an empty Return-Path only says "a machine sent this".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from parsers.mail import ParsedMail
 from parsers.prefilter import with_prefilter
-from parsers.replies.dates import BusinessDay, find_dates, weekdays_only
+from parsers.replies.dates import BusinessDay, DateMention, find_dates, weekdays_only
 
 _I = re.IGNORECASE
 
@@ -56,7 +57,8 @@ OOO_CUES = with_prefilter(
         r"weer aanwezig|weer op kantoor|ben ik weer|nicht im büro|abwesend|im urlaub|außer haus|"
         r"bin ich wieder|wieder im büro|wieder erreichbar|absente? du bureau|en congés?|en vacances|"
         r"de retour le|je serai de retour|limited access to (my )?e-?mail|geen toegang tot (mijn )?e-?mail|"
-        r"keinen zugriff auf (meine )?e-?mails?",
+        r"keinen zugriff auf (meine )?e-?mails?|"
+        r"\b(ben|bin|suis|sommes|zijn|sind)\b.{0,20}\b(afwezig|absente?s?|abwesend)\b|in den ferien",
         _I,
     )
 )
@@ -88,6 +90,7 @@ CHALLENGE_CUES = with_prefilter(
 _RETURN_PHRASE = re.compile(
     r"back (in the office |at work |in office )?(on|from)?|return(ing)?( to the office)?( on)?|"
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
+    r"(ben|zijn) (ik |wij |we )?terug( op)?|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
     r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|reprise( pr[ée]vue)?( le)?|"
     r"reprends( le travail| mes (e-)?mails)?( le)?|reprendrai|reviens( le)?|reviendrai|"
@@ -188,25 +191,34 @@ def detect_auto_reply(
         kind = MachineKind.AUTO_REPLY
     return_date = None
     if kind is MachineKind.AUTO_REPLY:
-        return_date = _return_date(mail, body_text, base, language, is_business_day)
+        return_date = return_day(mail, body_text, base, language, is_business_day)
     return AutoReplyInfo(kind, strong, bool(challenge), return_date, tuple(evidence))
 
 
-def _return_date(
+def return_day(
     mail: ParsedMail,
     text: str,
     base: date | None,
     language: str | None,
     is_business_day: BusinessDay,
+    mentions: Sequence[DateMention] | None = None,
 ) -> date | None:
+    """The first day the writer is back, as an away notice states it ("back on Monday 4
+    January", "away until 28 June", "t/m vrijdag 12 maart"), or None. ``mentions``: the
+    dates of ``text`` when the caller has them already (finding them is the costly part).
+    Also asked of a hand-typed notice the rules did not recognise but the model did."""
     apple = _APPLE_END.search(mail.header("x-apple-criteria") or "")
     if apple:
         return date(int(apple[1]), int(apple[2]), int(apple[3]))
     if base is None:
         return None
-    for source in (text, mail.subject):
-        mentions = find_dates(source, base, is_business_day=is_business_day, language=language)
-        future = [m for m in mentions if m.day >= base and m.kind != "period"]
+    for source, known in ((text, mentions), (mail.subject, None)):
+        found = (
+            known
+            if known is not None
+            else find_dates(source, base, is_business_day=is_business_day, language=language)
+        )
+        future = [m for m in found if m.day >= base and m.kind != "period"]
         if not future:
             continue
         # an explicit "back on …" wins over "away until …"

@@ -57,6 +57,11 @@ DATE_FIELDS = ("promise_date", "paid_date", "return_date")
 # the margin that guarded 465 replies (0.03) is more caution than needed: 0.01.
 MAX_WRONG = 0.005
 MARGIN = 0.01
+# ... and on the shared corpora's replies alone (written independently of us, like the mail
+# an office gets), at most 1 % of the automatic decisions wrong, as the issue asks: with our
+# own replies 95 % of the count, the budget above was met on the whole while the shared
+# corpora's automatic decisions were 1.3-1.6 % wrong.
+INDEPENDENT_MAX_WRONG = 0.01
 DEFAULT_SETTINGS = TrainSettings()
 
 
@@ -193,8 +198,10 @@ def cross_validate(
     models = [fit([ex for ex in every if fold_of[ex.key] != k], settings) for k in range(FOLDS)]
     raw = [(ex, models[fold_of[ex.key]]) for ex in every]
     outcomes = []
+    independent = []  # the shared corpora's replies, written by others than us
     for ex, model in raw:
         if ex.reading.ruled is None:
+            independent.append(ex.corpus != EXTRA_CORPUS)
             result = decide(ex.reading, model)
             alarm = _alarm(ex.reading, model)
             outcomes.append(
@@ -206,7 +213,13 @@ def cross_validate(
                     overruled_guard(ex.reading.features, result.intent.value),
                 )
             )
-    thresholds, guard = calibrate(outcomes, max_wrong=MAX_WRONG, margin=MARGIN)
+    thresholds, guard = calibrate(
+        outcomes,
+        max_wrong=MAX_WRONG,
+        margin=MARGIN,
+        strict=independent,
+        strict_wrong=INDEPENDENT_MAX_WRONG,
+    )
     cv = CrossValidation(thresholds=thresholds, guard=guard, outcomes=outcomes, models=models)
     for ex, model in raw:
         cv.scored.append(Scored(ex, decide(ex.reading, cv.calibrated(model))))

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import cache
 
 from daemon.domain.reply_rules import debtor_cues, other_part_promise, payment_dates
-from parsers.autoreply import MachineKind, detect_auto_reply
+from parsers.autoreply import MachineKind, detect_auto_reply, return_day
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
 from parsers.replies import lexicon as lx
@@ -198,6 +198,13 @@ def read(
     promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
     other_part = other_part_promise(facts, sentences, mentions)
     auto_body = auto.kind is MachineKind.AUTO_REPLY
+    # A hand-typed away notice the cues above missed ("Ik ben momenteel afwezig … terug op
+    # dinsdag 5 januari") is the model's to recognise; its day back is read the same way.
+    back = auto.return_date
+    if back is None and facts.base_date is not None:
+        back = return_day(
+            mail, facts.split.new, facts.base_date, facts.language, business, mentions
+        )
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
     rule_feats = {f"r:{intent}" for intent in fired}
@@ -207,8 +214,8 @@ def read(
         rule_feats.add("r:paid_date")
     if auto_body:
         rule_feats.add("r:auto_body")
-        if auto.return_date is not None:
-            rule_feats.add("r:return_date")
+    if back is not None:
+        rule_feats.add("r:return_date")
     if mail.attachments:
         rule_feats.add("r:attachment")
     folded = fold(facts.split.new[:6000])
@@ -240,7 +247,7 @@ def read(
     rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
     base_day = facts.base_date
     text = facts.split.new
-    loose = [m for m in mentions if m.kind != "week" and not _event_date(text, m)]
+    loose = [m for m in mentions if m.kind != "week" and not _event_date(text, m, base_day)]
     loose_future = next((m.day for m in loose if base_day and m.day > base_day), None)
     if loose_future is None:
         # "Will do it tonight", "überweis ich heut Abend noch": today, said of the future
@@ -288,7 +295,7 @@ def read(
         deadline=deadline,
         paid_date=paid,
         date_evidence=tuple(date_evidence),
-        return_date=auto.return_date,
+        return_date=back,
         auto_body=auto_body,
     )
 
@@ -296,8 +303,9 @@ def read(
 # The date of something else than a payment, named just before it: "Ihre Rechnung vom
 # 08.09.", "the delivery on 20 November", "votre courrier du 3", "de monteur komt op ...".
 _EVENT_BEFORE = re.compile(
-    r"\b(?:invoice[ds]?|factu(?:ur|ren|re|res)|rechnung(?:en)?|letter|brief|schreiben|courrier|"
-    r"reminder|herinnering|mahnung|erinnerung|rappel|relance|delivery|levering|lieferung|"
+    r"\b(?:(?P<document>invoice[ds]?|factu(?:ur|ren|re|res)|rechnung(?:en)?|letter|brief|"
+    r"schreiben|courrier|reminder|herinnering|mahnung|erinnerung|rappel|relance)|"
+    r"delivery|levering|lieferung|"
     r"livraison|visit|bezoek|besuch|visite|meeting|termin|rendez-vous|afspraak|appointment|"
     r"intervention|werkzaamheden|installation|montage|repair|reparatie|reparatur|r[ée]paration|"
     r"job|auftrag|order|bestelling|bestellung|commande|monteur|technician|technicien|plombier|"
@@ -344,11 +352,21 @@ def _today_ahead(text: str, mention: DateMention, base: date | None) -> bool:
     return bool(lx.FUTURE.search(clause) or lx.PAY_WORD.search(clause) or _COMING.search(clause))
 
 
-def _event_date(text: str, mention: DateMention) -> bool:
-    return bool(
-        _EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start])
-        or _EVENT_AFTER.search(text[mention.end : mention.end + 40])
-    )
+def _event_date(text: str, mention: DateMention, base: date | None) -> bool:
+    """The date of an invoice, a letter, a delivery, a visit or a call: not a payment's.
+    A document is dated in the past: "we pay the invoice on 10 November", "betalen de
+    factuur op 10 november", "nous payerons la facture le 10 novembre" name the payment."""
+    before = _EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start])
+    # (not a bare day of the month: "your letter of the 19th" resolves forwards by guess)
+    if (
+        before is not None
+        and before["document"]
+        and mention.kind != "day"
+        and base is not None
+        and mention.day > base
+    ):
+        before = None
+    return bool(before or _EVENT_AFTER.search(text[mention.end : mention.end + 40]))
 
 
 def _past_reading(mention: DateMention, base: date | None) -> date | None:

@@ -88,9 +88,33 @@ def _payment_kind(text: str) -> str | None:
     return "paid" if "paid" in kinds else "promise" if "promise" in kinds else None
 
 
+# What a payment already made does next (arrive, show on the account) is no promise to pay:
+# "Paid Tuesday, should be with you by now", "c'est fait, vous devriez le voir demain",
+# "Zahlung ist heute erfolgt" (a perfect tense, not the "Zahlung erfolgt am Freitag" future).
+_ARRIVAL_TALK = re.compile(
+    r"(?:\b(?:should|will|ought to|must|may|might|hope|expect)\b[^.!?;]{0,25}?\b(?:be with you|"
+    r"arrives?|land|lands|reach|show|clear|see it|appear|be on your|be in your|be there)\w*|"
+    r"\byou(?:'ll| will| should)? (?:see|have|receive) it\b|"
+    r"\b(?:zou|zal|moet|moeten|zullen|hoop|verwacht)\b[^.!?;]{0,30}?\b(?:binnen (?:zijn|komen)|"
+    r"bij u|bij jullie|zichtbaar|zien|ontvangen|op uw rekening|op jullie rekening|aankomen)\b|"
+    r"\b(?:sollte|sollten|müsste|müssten|muesste|dürfte|dürften|wird|werden|hoffe)\b[^.!?;]{0,30}?"
+    r"\b(?:bei ihnen|ankommen|eingehen|eingang|sehen|gutgeschrieben|auf ihrem konto|da sein)\b|"
+    r"\b(?:devriez|devrait|devraient|verrez|sera|seront|arrivera|esp[eè]re)\b[^.!?;]{0,30}?"
+    r"\b(?:voir|arriver|arrive|chez vous|sur votre compte|recevoir|cr[ée]dit[ée]?)\b|"
+    r"\bvous (?:le |la |les )?(?:verrez|recevrez)\b)[^.!?;]*",  # to the end of the clause
+    re.IGNORECASE,
+)
+_PERFECT = re.compile(r"\b(?:ist|sind|wurde|wurden)\b(?:\s+\S+){0,3}\s+erfolgt\b", re.IGNORECASE)
+
+
+def _future(text: str) -> bool:
+    """A future marker about the payment itself (not about its arrival)."""
+    return bool(lx.FUTURE.search(_PERFECT.sub(" ", _ARRIVAL_TALK.sub(" ", text))))
+
+
 def _clause_kind(text: str) -> str | None:
     negated = bool(lx.NEGATION.search(text))
-    future = bool(lx.FUTURE.search(text))
+    future = _future(text)
     if lx.PAID.search(text) and not future and not negated:
         return "paid"
     if lx.PAY_WORD.search(text) and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
@@ -132,7 +156,9 @@ def payment_dates(
             (0, min(after), mention.start) if after else (1, min(before or [999]), mention.start)
         )
         day = mention.day
-        past_sentence = bool(lx.PAID.search(text)) and not lx.FUTURE.search(text)
+        past_sentence = bool(lx.PAID.search(text)) and not _future(text)
+        if past_sentence and mention.day > base and _arrival_at(text, rel):
+            continue  # "overgemaakt, morgen zou het bij u moeten zijn": the arrival day
         if mention.kind == "weekday" and past_sentence:
             # "paid on Friday": the one before, not the next — strictly before the mail's day
             day = day - timedelta(days=7 if day - timedelta(days=7) < base else 14)
@@ -163,6 +189,11 @@ def payment_dates(
         paid[0][1].day if paid else None,
         evidence,
     )
+
+
+def _arrival_at(text: str, rel: int) -> bool:
+    """Whether offset ``rel`` of ``text`` lies in talk of a payment's arrival."""
+    return any(m.start() - 12 <= rel <= m.end() for m in _ARRIVAL_TALK.finditer(text))
 
 
 _CONTRAST = re.compile(r"\b(?:maar|but|mais|aber|doch|however|toch)\b|;", re.IGNORECASE)

@@ -512,7 +512,7 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(zahle|zahlen|uberweise|uberweisen) .{0,20}(ich|wir) .{0,30}(bis|am|nach|in|vor)",
         r"\berfolgt\b .{0,30}(am|bis|in|nach|kw)",
         r"\b(i|ich) zahl\b",
-        r"(paierai|paierons|reglerai|reglerons|virerai|virerons|procederons|procederai|effectuerons|effectuerai)",
+        r"(paierai|paierons|payerai|payerons|reglerai|reglerons|virerai|virerons|procederons|procederai|effectuerons|effectuerai)",
         r"(sera|seront|serez|serai) (paye|regle|vire|effectue)",
         r"(will|shall) be (paid|settled|transferred)",
         r"(vais|allons) (payer|regler|virer|proceder)",
@@ -589,7 +589,7 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"unser(e)? (kunde|kundin)", r"notre client", r"maitre d'ouvrage", r"donneur d'ordre",
         r"cash ?flow", r"liquiditat", r"engpass", r"\btight\b", r"krap", r"tresorerie",
         r"(paid|pays) (to )?us (on|when|after)", r"(their|hun|ihr|leur) (money|payment|geld|zahlung|paiement)",
-        r"(nous|ons|uns) (paie|paye|betaalt|bezahlt|zahlt)", r"(client|klant|kunde|customer) .{0,30}(drag|sign|betaalt|zahlt|paie)",
+        r"(nous|ons|uns) (paie|paye|betaalt|bezahlt|zahlt)\b", r"(client|klant|kunde|customer) .{0,30}(drag|sign|betaalt|zahlt|paie)",
     ),
     "apology": (
         r"\bsorry\b", r"apolog", r"excuses", r"excuseer", r"entschuldig", r"desole", r"excusez",

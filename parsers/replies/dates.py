@@ -214,7 +214,15 @@ _DAY_OF_MONTH = re.compile(
     _I,
 )
 _TEXT_DM = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|e|\.)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:\s+(\d{{4}}))?(?!\w)",
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|ste|de|e|\.)?\s+(?:of\s+)?({_MONTH_RE})\.?(?:\s+(\d{{4}}))?(?!\w)",
+    _I,
+)
+# French "le 25" / "au 15" is the plain way to name a day of the month ("je vous paie le 25
+# quand le salaire arrive", "le virement du 16"): not an amount, a time, an address or a count
+_FR_DAY = re.compile(
+    r"\b(?:le|au)\s+(1er|\d{1,2})(?![\d/:\-h'’]|[.,]\d|\s*(?:%|€|eur\b|euros?\b|h\b|heures?\b|rue\b|"
+    r"av\b|avenue\b|bd\b|boulevard\b|chemin\b|all[ée]e\b|place\b|quai\b|ans?\b|jours?\b|mois\b|"
+    r"semaines?\b|fois\b|ex\b|exemplaires?\b|pi[eè]ces?\b|unit|x\b|m\b|km\b|kg\b|pages?\b))",
     _I,
 )
 _TEXT_MD = re.compile(
@@ -329,7 +337,9 @@ _END_YEAR = re.compile(
 )
 # "le 20 courant", "am 20. dieses Monats": this month's day (or next month's once past)
 _DAY_CURRENT = re.compile(
-    r"\b(\d{1,2})(?:e|er|\.)?\s+(?:courant|ct\b|dieses monats|van deze maand|of this month)", _I
+    r"\b(\d{1,2})(?:e|er|\.)?\s+(?:courant|ct\b|dieses monats|van deze maand|of this month|"
+    r"de ce mois(?:-ci)?|du mois en cours)",
+    _I,
 )
 # "within 48 hours", "binnen 48 uur", "innerhalb von 24 Stunden", "dans les 48 heures"
 _WITHIN_H = re.compile(
@@ -340,7 +350,17 @@ _WITHIN_H = re.compile(
 # "this week", "deze week (nog)", "noch diese Woche", "cette semaine": its Friday
 # (kind "week": a promise "this week" when tied to a payment; "on leave this week" is no date)
 _THIS_WEEK = re.compile(r"\b(this week|deze week|diese woche|dieser woche|cette semaine)\b", _I)
-_YESTERDAY = re.compile(r"\b(yesterday|gisteren|gister|gestern|hier)\b", _I)
+# "gisteravond", "last night", "yesterday evening": still the day before (the part of the
+# day is said, not a date)
+_YESTERDAY = re.compile(
+    r"\b(yesterday|gisteren|gister|gestern|hier|(?<!the )last night|"
+    r"gister(?:avond|middag|ochtend|morgen|nacht))\b",
+    _I,
+)
+_FR_HIER = re.compile(
+    r"(?<=\w[ée] )hier\b|(?<=\w[ée]s )hier\b|(?<=\w[ée]e )hier\b|hier (?:soir|matin|apr[eè]s-midi)\b",
+    _I,
+)
 _DAY_BEFORE_YESTERDAY = re.compile(
     r"\b(the day before yesterday|eergisteren|eergister|vorgestern|avant-hier|avant hier)\b", _I
 )
@@ -464,7 +484,7 @@ _LAST_WD_OF_MONTH = re.compile(
 _WEEKDAY = re.compile(rf"\b({_WD_RE})\b", _I)
 _ANY_WEEKDAY = re.compile(r"\b(?:un|on a|een|an einem|a)\s+$", _I)
 # British "Monday week": the Monday after next.
-_WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b", _I)
+_WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b|\ba week on ({_WD_RE})\b", _I)
 _FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
 
 
@@ -541,6 +561,8 @@ def find_dates(
             add(m, when, "absolute")
     for m in _DAY_OF_MONTH.finditer(text):
         add(m, _next_day_of_month(base, int(m[1])), "day")
+    for m in _FR_DAY.finditer(text) if language == "fr" else none:
+        add(m, _next_day_of_month(base, 1 if m[1].lower() == "1er" else int(m[1])), "day")
     for m in _WITHIN_BD.finditer(text):
         add(m, add_business_days(base, _num(m[1]), is_business_day), "period")
     for m in _WITHIN_D.finditer(text):
@@ -586,7 +608,11 @@ def find_dates(
         add(m, cand if cand.day == d else None, "relative")
     for m in _WD_WEEK.finditer(text) if has_weekday else none:
         if language in (None, "en"):
-            add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]) + timedelta(days=7), "relative")
+            add(
+                m,
+                _next_weekday(base, WEEKDAYS[(m[1] or m[2]).lower()]) + timedelta(days=7),
+                "relative",
+            )
     for m in _FORTNIGHT.finditer(text):
         add(m, base + timedelta(days=14), "period")
     for m in _NEXT_WD_EN.finditer(text) if has_weekday else none:
@@ -641,8 +667,8 @@ def find_dates(
     for m in _BINNEN_DE_WEEK.finditer(text):
         add(m, base + timedelta(days=7), "period")
     for m in _YESTERDAY.finditer(text):
-        if m[1].lower() == "hier" and language != "fr":  # "hier" = "here" in nl/de
-            continue
+        if m[1].lower() == "hier" and language != "fr" and not _FR_HIER.search(text, m.start()):
+            continue  # "hier" = "here" in nl/de; a short "payé hier" may not read as French
         add(m, base - timedelta(days=1), "relative")
     for m in _DAY_AFTER_TOMORROW.finditer(text):
         add(m, base + timedelta(days=2), "relative")

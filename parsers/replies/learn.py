@@ -13,6 +13,7 @@ import random
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add, sub
@@ -188,13 +189,14 @@ class _Cut:
     threshold: float
     auto: int
     wrong: int
+    strict_wrong: int = 0
 
 
-def _cuts(ranked: Sequence[Outcome], floor: float) -> list[_Cut]:
+def _cuts(ranked: Sequence[Outcome], floor: float, strict: AbstractSet[int]) -> list[_Cut]:
     """The thresholds worth trying for one intent (its outcomes by falling confidence):
     between two different confidences, never past a dispute/insolvency read as it."""
     cuts = [_Cut(1.0, 0, 0)]
-    wrong = 0
+    wrong = strict_wrong = 0
     for j, o in enumerate(ranked):
         if o.confidence < floor:
             break
@@ -204,13 +206,14 @@ def _cuts(ranked: Sequence[Outcome], floor: float) -> list[_Cut]:
             # (One read at TOP_BAR or above is handled under any bar this calibration can
             # set: it counts as wrong, but it cannot push the bar of the replies below it.)
             wrong += 1
+            strict_wrong += id(o) in strict
         if j + 1 == len(ranked):
-            cuts.append(_Cut(max(floor, min(o.confidence, 0.5)), j + 1, wrong))
+            cuts.append(_Cut(max(floor, min(o.confidence, 0.5)), j + 1, wrong, strict_wrong))
         elif ranked[j + 1].confidence < o.confidence:
             # Just above the next one left out (on a 0.01 grid), not at this one: the
             # gap between them is where new mail is as likely to fall.
             above = math.floor(ranked[j + 1].confidence * 100 + 1) / 100
-            cuts.append(_Cut(max(floor, min(o.confidence, above)), j + 1, wrong))
+            cuts.append(_Cut(max(floor, min(o.confidence, above)), j + 1, wrong, strict_wrong))
     return cuts
 
 
@@ -222,6 +225,8 @@ def calibrate(
     guarded_floor: float = 0.8,
     margin: float = 0.03,
     per_intent: float | None = None,
+    strict: Sequence[bool] | None = None,
+    strict_wrong: float = 0.01,
 ) -> tuple[dict[str, float], float]:
     """(threshold per intent, guard) that handle the most replies automatically while, on
     these out-of-fold outcomes, at most ``max_wrong`` of the automatic ones are wrong and
@@ -234,13 +239,23 @@ def calibrate(
 
     An intent the model reads reliably (auto-replies) can go lower than one it confuses
     (payment plan vs promise): per guard, a small exact search (dynamic programming over
-    the number of wrong decisions) picks one threshold per intent."""
+    the number of wrong decisions) picks one threshold per intent.
+
+    ``strict`` marks outcomes that must keep the promise on their own: of those handled
+    automatically under the shipped thresholds (margin included), at most ``strict_wrong``
+    may be wrong (at least one allowed). The replies written independently of us are the
+    mail the office will see; a budget met on the whole can hide a miss on them when our
+    own, easier replies are most of the count."""
     intents = sorted({o.predicted for o in outcomes})
+    # Wrong strict decisions are counted apart, so the search keeps the best thresholds for
+    # each (wrong, wrong among strict) pair rather than only the best for each wrong count.
+    ids = {id(o) for o, keep in zip(outcomes, strict, strict=True) if keep} if strict else set()
     cap = 2 * max_wrong if per_intent is None else per_intent
     best: tuple[tuple[int, int, float], dict[str, float], float] | None = None
     for guard in [g / 100 for g in range(GUARD_FROM, 51, 2)]:
-        # dp: wrong decisions → (automatic decisions, thresholds) at most automatic
-        dp: dict[int, tuple[int, dict[str, float]]] = {0: (0, {})}
+        # dp: (wrong decisions, of them strict) → (automatic decisions, thresholds) at most
+        # automatic
+        dp: dict[tuple[int, int], tuple[int, dict[str, float]]] = {(0, 0): (0, {})}
         for intent in intents:
             ranked = sorted(
                 (
@@ -252,31 +267,53 @@ def calibrate(
                 ),
                 key=lambda o: -o.confidence,
             )
-            step: dict[int, tuple[int, dict[str, float]]] = {}
-            for wrong, (auto, chosen) in dp.items():
-                for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor):
+            step: dict[tuple[int, int], tuple[int, dict[str, float]]] = {}
+            for (wrong, wrong_strict), (auto, chosen) in dp.items():
+                for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor, ids):
                     if cut.wrong > cap * cut.auto:
                         continue
                     w, a = wrong + cut.wrong, auto + cut.auto
                     if w > max_wrong * len(outcomes):
                         break
-                    if w not in step or a > step[w][0]:
-                        step[w] = (a, {**chosen, intent: cut.threshold})
+                    state = (w, wrong_strict + cut.strict_wrong)
+                    if state not in step or a > step[state][0]:
+                        step[state] = (a, {**chosen, intent: cut.threshold})
             dp = step
-        for wrong, (auto, chosen) in dp.items():
+        for (wrong, _), (auto, chosen) in dp.items():
             if wrong > max_wrong * auto:
                 continue
             key = (auto, -wrong, -guard)
-            if best is None or key > best[0]:
-                best = (key, chosen, guard)
+            if best is not None and key <= best[0]:
+                continue
+            if strict is not None and not _strict_holds(
+                outcomes, strict, _shipped(chosen, margin), guard, strict_wrong
+            ):
+                continue
+            best = (key, chosen, guard)
     if best is None:
         return {}, 0.0
-    # Thresholds picked as the best of many on these very outcomes flatter themselves, and
-    # new mail is not the corpus: a margin keeps the promise on new mail.
-    thresholds = {
-        i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(t + margin))) for i, t in best[1].items()
-    }
-    return thresholds, best[2]
+    return _shipped(best[1], margin), best[2]
+
+
+def _shipped(chosen: Mapping[str, float], margin: float) -> dict[str, float]:
+    """Thresholds picked as the best of many on these very outcomes flatter themselves, and
+    new mail is not the corpus: a margin keeps the promise on new mail."""
+    return {i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(t + margin))) for i, t in chosen.items()}
+
+
+def _strict_holds(
+    outcomes: Sequence[Outcome],
+    strict: Sequence[bool],
+    thresholds: Thresholds,
+    guard: float,
+    limit: float,
+) -> bool:
+    auto = wrong = 0
+    for o, keep in zip(outcomes, strict, strict=True):
+        if keep and auto_handled(o, thresholds, guard):
+            auto += 1
+            wrong += o.predicted != o.label
+    return wrong <= max(1.0, limit * auto)
 
 
 def _up(bar: float) -> float:

@@ -63,6 +63,39 @@ DISPUTE = _cues(
     r"ne (nous|me) concerne pas|jamais (pass[ée] )?(de )?command\w*|pas command\w*|note de cr[ée]dit|"
     r"facture d'avoir|\ben double\b|\bdoublon\b|\bannul\w*|d[ée]fectueu\w*|malfa[çc]on|non conforme|"
     r"\br[ée]clamation\b|\blitige\b|(non|pas) (termin|achev)[ée]s?",
+    # a duplicate of work already invoiced, an advance payment not deducted (the corpus
+    # README's "duplicate invoice" and "waiting for a credit"): told as facts, not cue words
+    r"\b(same|identical) (delivery|job|order|work|visit|service|invoice|goods|repair) as\b|"
+    r"\b(dezelfde|hetzelfde) (levering|klus|opdracht|werk|bezoek|factuur|reparatie) als\b|"
+    r"\b(dieselbe|derselbe|dasselbe|gleiche[nr]?) "
+    r"(lieferung|auftrag|arbeit|einsatz|rechnung|reparatur) wie\b|"
+    r"\bm[êe]me (livraison|commande|intervention|travail|facture|r[ée]paration) que\b",
+    r"\b(deposit|advance|down payment)\b[^.!?\n]{0,40}\b(not|never) (been )?"
+    r"(deducted|taken into account|subtracted)|"
+    r"without (deducting|subtracting) (the |our |my )?(deposit|advance|down payment)|"
+    r"\baanbetaling\b[^.!?\n]{0,40}\b(niet|nergens) (verrekend|afgetrokken|in mindering)|"
+    r"zonder (de |onze |mijn )?aanbetaling|"
+    r"\banzahlung\b[^.!?\n]{0,40}\b(fehlt|nicht (abgezogen|berücksichtigt|verrechnet))|"
+    r"fehlt (die |unsere |meine )?anzahlung|ohne (die |unsere |meine )?anzahlung|"
+    r"stimmt (die |diese |ihre |eure )?rechnung nicht|"
+    r"\bacompte\b[^.!?\n]{0,60}(sans (le )?d[ée]duire|pas (été )?d[ée]duit|non d[ée]duit)|"
+    r"sans (d[ée]duire|tenir compte de) (l'|notre |mon )?acompte|sans (le|la|les) d[ée]duire|"
+    r"without deducting (it|them)\b|ohne (sie|diese|es|den betrag) abzuziehen|"
+    r"zonder (die|deze|het|dat) (af te trekken|te verrekenen)",
+    # a refusal to pay (part of) it, not a delay: "… not before the 15th" is a promise
+    r"\b(i|we) (will not|won't|wont|do not|don't|dont|refuse to) pay (this|that|these|it|for)\b"
+    r"(?! (before|until|till|by)\b)|\brefuse to pay\b|"
+    r"\b(zahle|zahlen|bezahle|bezahlen|überweise|überweisen) (ich|wir) nicht\b"
+    r"(?!\s*(vor|bis|eher|früher)\b)|verweigern (die )?zahlung|"
+    r"\b(betaal|betalen) (ik|we|wij) niet\b(?!\s*(voor|vóór|tot|eerder)\b)|weigeren (te betalen|deze)|"
+    r"\b(je ne|nous ne) (le |la |les |l')?(paierai|payerai|paie|paye|r[ée]glerai|paierons|"
+    r"payerons|payons|r[ée]glerons|r[ée]glons) pas\b(?!\s*(avant|d'ici|tant)\b)|"
+    r"refus(e|ons) de (payer|r[ée]gler)|"
+    r"\blehnen (wir|ich) ab\b|\b(akzeptier\w*|anerkenn\w*) (wir|ich|i) (nicht|ned|net)\b|"
+    r"\b(wir|ich|i) (akzeptier\w*|anerkenn\w*) (das |dies |die \w+ )?(nicht|ned|net)\b|"
+    r"\b(accepteren|aanvaarden|accepteer|aanvaard) (we|wij|ik) niet\b|"
+    r"\b(n'acceptons|n'accepte|n'acceptera\w*) pas\b|\b(we|i) (do not|don't|dont|will not|won't) "
+    r"accept (this|that|these|the)\b",
 )
 
 PAYMENT_PLAN = _cues(
@@ -95,13 +128,16 @@ PAID = _cues(
     r"\bafgeschreven\b|\bafgegaan\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
+    r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
     r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
     r"\bwired\b|went through",
     r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
+    r"zahlung (ist|wurde) (\S+ ){0,3}(erfolgt|ausgeführt|getätigt|gemacht)|"
     r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
     r"\babgegangen\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
-    r"(avons|ai) (effectu[ée]|fait) (le|un) virement|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
+    r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
+    r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
 )
 
 PAY_WORD = _cues(
@@ -118,13 +154,16 @@ FUTURE = _cues(
     r"\bzal\b|\bzullen\b|\bga\b|\bgaan\b|\bgaat\b|\bwordt\b|\bworden\b|\buiterlijk\b|\bzorg\w*\b|"
     r"\bingepland\b|\bbetaal ik\b|\bbetalen (wij|we)\b|\bmaak ik\b|\bik (betaal|maak)\b|"
     r"\b(wij|we) (betalen|maken)\b|zo (snel|spoedig) mogelijk|\bbinnen\b|\bvolgende\b|\beind\b",
-    r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|\bby\b|"
+    r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|"
+    r"\bby\b(?!\s+(?:bank|card|cheque|check|transfer|wire|faster|internet|online|direct|standing|"
+    r"credit|debit|paypal|phone|mobile|the bank|our bank|bacs|ach|sepa|swift|mistake|accident|now|"
+    r"post|mail|e-?mail|hand|cash|revolut|wise|ideal|bancontact|twint)\b)|"
     r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b",
     r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"
     r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich|"
     r"\bbis\b|\b(wir|ich) (be)?zahlen\b|\b(wir|ich) (überweisen|begleichen)\b|"
     r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b",
-    r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaierai\w*|\bpayerai\w*|"
+    r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaier(?:ai|on)\w*|\bpayer(?:ai|on)\w*|\bvirer(?:ai|on)\w*|"
     r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible",
 )
 

@@ -291,3 +291,48 @@ def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
 def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body: str) -> None:
     result = run(body)
     assert result.intent is Intent.INSOLVENCY or result.needs_review, result.evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Bei der Abrechnung fehlt die Anzahlung von 500 Euro, die ich im Mai bar gezahlt habe.",
+        "This invoice we already paid in May, it is the same delivery as F2026-0402.",
+        "Je vous ai versé un acompte de 30 %. Votre facture réclame la totalité sans le déduire.",
+        "De aanbetaling van 300 euro is nergens verrekend op de factuur.",
+        "Die Mahngebühr von 15 Euro zahle ich nicht, die Rechnung kam erst nach Fälligkeit.",
+        "Dat betalen wij niet: de monteur is maar één keer geweest.",
+        "Die Rechnung über die Montage lehnen wir ab, die Stühle kamen unmontiert.",
+        "Nous n'acceptons pas les frais de déplacement, le reste part lundi.",
+    ],
+    ids=[
+        "de-anzahlung",
+        "en-same-delivery",
+        "fr-acompte",
+        "nl-aanbetaling",
+        "de-refusal",
+        "nl-refusal",
+        "de-ablehnen",
+        "fr-n-acceptons-pas",
+    ],
+)
+def test_a_dispute_told_as_facts_is_never_handled_as_a_payment(body: str) -> None:
+    # Paid advances not deducted, duplicates of work already paid, a refusal to pay a part:
+    # the rules name them, so a model reading "paid" or "will pay" can never act alone.
+    result = run(body)
+    assert result.intent is Intent.DISPUTE or result.needs_review, result.evidence
+    assert any(e.startswith("rule:dispute:") for e in result.evidence), result.evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Ich zahle nicht vor dem 15., dann kommt unser Geld.",
+        "We won't pay it until the 20th, that is our payment run.",
+        "Je ne paierai pas avant le 15, désolé.",
+    ],
+    ids=["de-not-before", "en-not-until", "fr-pas-avant"],
+)
+def test_not_before_a_day_is_no_refusal(body: str) -> None:
+    result = run(body)
+    assert not any(e.startswith("rule:dispute:") for e in result.evidence), result.evidence

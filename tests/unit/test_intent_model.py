@@ -156,6 +156,29 @@ def test_one_intent_cannot_spend_the_whole_error_budget() -> None:
     assert uncapped["promise_to_pay"] <= 0.9
 
 
+def test_the_independent_replies_keep_the_promise_on_their_own() -> None:
+    # 2,500 of our own replies read surely and right, 52 independent promises of which two
+    # are wrong at 0.92: 2 of 2,552 is inside the 0.5 % budget, but 2 of the 52 independent
+    # automatic decisions is 4 %. Marked strict, they hold the promise bar above 0.92.
+    own = [Outcome("paid_claim", "paid_claim", 0.99, 0.0)] * 2000 + [
+        Outcome("promise_to_pay", "promise_to_pay", 0.9, 0.0)
+    ] * 500
+    independent = [Outcome("promise_to_pay", "promise_to_pay", 0.95, 0.0)] * 50 + [
+        Outcome("other", "promise_to_pay", 0.92, 0.0),
+        Outcome("payment_plan", "promise_to_pay", 0.92, 0.0),
+    ]
+    outcomes = [*own, *independent]
+    loose, _ = calibrate(outcomes, max_wrong=0.005, margin=0.0)
+    assert loose["promise_to_pay"] <= 0.9
+    strict = [False] * len(own) + [True] * len(independent)
+    held, _ = calibrate(outcomes, max_wrong=0.005, margin=0.0, strict=strict)
+    assert 0.92 < held["promise_to_pay"] <= 0.95
+    # One wrong decision is always allowed: a handful of replies cannot demand perfection.
+    one = [*own, *independent[:-1]]
+    allowed, _ = calibrate(one, max_wrong=0.005, margin=0.0, strict=strict[:-1])
+    assert allowed["promise_to_pay"] <= 0.9
+
+
 def test_a_large_corpus_trains_in_fewer_epochs() -> None:
     settings = TrainSettings(epochs=30, steps=78_000, min_epochs=6)  # not the defaults
     assert settings.epochs_for(500) == 30

@@ -169,6 +169,10 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("vor drei Tagen", "de", date(2026, 11, 8), id="de-vor-tagen"),
         pytest.param("il y a trois jours", "fr", date(2026, 11, 8), id="fr-il-y-a"),
         pytest.param("eergisteren", "nl", date(2026, 11, 9), id="nl-eergisteren"),
+        pytest.param("gisteravond overgemaakt", "nl", date(2026, 11, 10), id="nl-gisteravond"),
+        pytest.param("paid it last night", "en", date(2026, 11, 10), id="en-last-night"),
+        pytest.param("a week on Friday", "en", date(2026, 11, 20), id="en-a-week-on-friday"),
+        pytest.param("le 15 de ce mois", "fr", date(2026, 11, 15), id="fr-15-de-ce-mois"),
         pytest.param("vorgestern", "de", date(2026, 11, 9), id="de-vorgestern"),
         pytest.param("avant-hier", "fr", date(2026, 11, 9), id="fr-avant-hier"),
         pytest.param("heb het gister overgemaakt", "nl", date(2026, 11, 10), id="nl-gister"),
@@ -390,6 +394,106 @@ def test_an_event_date_is_no_loose_payment_date(body: str) -> None:
     assert (reading.promise_date, reading.loose_future, reading.loose_past) == (None, None, None)
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Nous payerons la facture le 20 novembre au plus tard.",
+            date(2026, 11, 20),
+            id="fr-payerons-la-facture-le",
+        ),
+        pytest.param(
+            "We will pay the invoice on 20 November.", date(2026, 11, 20), id="en-invoice-on"
+        ),
+        pytest.param(
+            "Wij betalen de factuur op 20 november.", date(2026, 11, 20), id="nl-factuur-op"
+        ),
+    ],
+)
+def test_a_future_day_after_a_document_word_is_the_payment(body: str, expected: date) -> None:
+    # An invoice, a letter or a reminder is dated in the past: a future day after one is
+    # when it is paid ("your letter of the 19th" is still the letter's: a bare day).
+    reading = _read(body)
+    assert (reading.promise_date or reading.loose_future) == expected
+
+
+def test_a_bare_day_after_a_document_word_stays_the_documents() -> None:
+    reading = _read("I have your letter of the 19th in front of me. I will pay soon.")
+    assert (reading.promise_date, reading.loose_future) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("payé hier", date(2026, 11, 10), id="fr-short-paye-hier"),
+        pytest.param(
+            "je vous paie le 25 quand le salaire arrive", date(2026, 11, 25), id="fr-le-25"
+        ),
+        pytest.param("betaald den 12de november", date(2026, 11, 12), id="nl-be-12de"),
+    ],
+)
+def test_short_and_regional_day_names(body: str, expected: date) -> None:
+    reading = _read(body)
+    found = {reading.promise_date, reading.paid_date, reading.loose_future, reading.loose_past}
+    assert expected in found
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Hier is het bewijs van betaling.", id="nl-hier-is-here"),
+        pytest.param("le 3 rue de la Paix, 15 % de remise", id="fr-address-and-percent"),
+    ],
+)
+def test_no_day_where_none_is_named(body: str) -> None:
+    reading = _read(body)
+    assert (reading.promise_date, reading.paid_date, reading.loose_future) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "paid"),
+    [
+        pytest.param(
+            "Paid Tuesday through the bank app, should be with you by now.",
+            date(2026, 11, 10),
+            id="en-paid-should-be-with-you",
+        ),
+        pytest.param(
+            "Het is gisteren overgemaakt, morgen zou het bij u binnen moeten zijn.",
+            date(2026, 11, 10),
+            id="nl-morgen-bij-u",
+        ),
+        pytest.param(
+            "Zahlung ist heute erfolgt, Referenz gemäss QR-Rechnung.",
+            WED,
+            id="de-ist-heute-erfolgt",
+        ),
+        pytest.param(
+            "I paid it on saturday by internet banking. I hope it arrives soon.",
+            date(2026, 11, 7),
+            id="en-by-internet-banking",
+        ),
+    ],
+)
+def test_a_payment_told_with_its_arrival_is_no_promise(body: str, paid: date) -> None:
+    # "should be with you", "morgen bij u", "by internet banking": the arrival and the
+    # way it was paid, not a commitment to pay later.
+    reading = _read(body)
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+    assert (reading.promise_date, reading.paid_date) == (None, paid)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("We will pay by Friday.", id="en-by-friday"),
+        pytest.param("Die Zahlung erfolgt am Freitag.", id="de-erfolgt-am-freitag"),
+    ],
+)
+def test_a_payment_still_to_come_stays_a_promise(body: str) -> None:
+    assert _read(body).promise_date == date(2026, 11, 13)
+
+
 def test_a_plain_future_date_is_a_loose_promise_date() -> None:
     assert _read("Am 20.11. ist das Geld da.").loose_future == date(2026, 11, 20)
 
@@ -603,6 +707,30 @@ def test_return_date_is_the_first_day_back(body: str, base: date, expected: date
     mail = parse(_mail(body, subject="Out of office"))
     info = detect_auto_reply(mail, mail.text, base=base)
     assert info.return_date == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Ik ben momenteel afwezig en heb beperkt toegang tot mijn e-mail. Ik ben terug op "
+            "dinsdag 17 november.",
+            date(2026, 11, 17),
+            id="nl-ben-terug-op",
+        ),
+        pytest.param(
+            "Ich bin bis 23. November im Mutterschutz bzw. Urlaub. Vertretung: Herr Bauer.",
+            date(2026, 11, 23),
+            id="de-bis-without-a-cue-word",
+        ),
+    ],
+)
+def test_a_hand_typed_away_notice_has_its_day_back(body: str, expected: date) -> None:
+    # The cues may miss a notice the model recognises: its day back is read all the same,
+    # and used only when the reply is read as an auto-reply.
+    reading = _read(body)
+    ruled = reading.ruled  # a short notice the rules settle on their own
+    assert (ruled.return_date if ruled else reading.return_date) == expected
 
 
 def test_an_answer_written_inside_the_quote_is_the_senders() -> None:
