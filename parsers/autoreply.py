@@ -202,17 +202,22 @@ def return_day(
     language: str | None,
     is_business_day: BusinessDay,
     mentions: Sequence[DateMention] | None = None,
+    *,
+    subject: bool = True,
 ) -> date | None:
     """The first day the writer is back, as an away notice states it ("back on Monday 4
     January", "away until 28 June", "t/m vrijdag 12 maart"), or None. ``mentions``: the
     dates of ``text`` when the caller has them already (finding them is the costly part).
-    Also asked of a hand-typed notice the rules did not recognise but the model did."""
+    Also asked of a hand-typed notice the rules did not recognise but the model did; then
+    without the subject (``subject=False``): a reply's subject is ours ("Re: Herinnering …"),
+    and an away subject would have made the cues recognise the notice."""
     apple = _APPLE_END.search(mail.header("x-apple-criteria") or "")
     if apple:
         return date(int(apple[1]), int(apple[2]), int(apple[3]))
     if base is None:
         return None
-    for source, known in ((text, mentions), (mail.subject, None)):
+    sources = ((text, mentions), (mail.subject, None)) if subject else ((text, mentions),)
+    for source, known in sources:
         found = (
             known
             if known is not None

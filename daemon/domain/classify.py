@@ -203,7 +203,13 @@ def read(
     back = auto.return_date
     if back is None and facts.base_date is not None:
         back = return_day(
-            mail, facts.split.new, facts.base_date, facts.language, business, mentions
+            mail,
+            facts.split.new,
+            facts.base_date,
+            facts.language,
+            business,
+            mentions,
+            subject=False,
         )
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]

@@ -125,19 +125,30 @@ INVOICE_REQUEST = _cues(
 # "already paid": past tense; sentences with a future marker are promises instead
 PAID = _cues(
     r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b|\buitgevoerd\b|"
-    r"\bafgeschreven\b|\bafgegaan\b",
+    r"\bafgeschreven\b|\bafgegaan\b|\bovergeschreven\b|\bge[iï]ncasseerd\b|\bafgeboekt\b|"
+    r"\bal (gedaan|gebeurd|geregeld)\b|\bis (vanmorgen|vanochtend|gisteren|vandaag|al) "
+    r"(gebeurd|gedaan|geregeld)\b|\b(de )?afschrijving\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
     r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
     r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
-    r"\bwired\b|went through",
+    r"\bwired\b|went through|\bset[- ]off\b|\b(was|were|been) (mailed|posted|sent)\b|"
+    r"\b(have|has|had) (done|made|initiated|sent|payed) (the|a|our|this)?\s*(payment|transfer|money|bill)|"
+    r"\b(sent|transferred) (you )?the money\b|\bhave payed\b|\b(received|took) (the )?payment\b",
     r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
     r"zahlung (ist|wurde) (\S+ ){0,3}(erfolgt|ausgeführt|getätigt|gemacht)|"
     r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
-    r"\babgegangen\b",
+    r"\babgegangen\b|\brausgegangen\b|\b(ist|sind|war|waren) (\S+ ){0,3}raus\b|\bvalutiert\b|"
+    r"\b(habe|haben|hab|ist|wurde|wurden) (\S+ ){0,8}(erledigt|angewiesen)\b|"
+    r"\b(zahlung|überweisung|ueberweisung|einzahlung)\b[^!?\n]{0,60}\b(gemacht|getätigt)\b|"
+    r"\bbelastung\b[^.!?]{0,60}\berfolgt\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
-    r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
+    r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|"
+    r"\b(virement|paiement|r[èe]glement) (a [ée]t[ée] |est )?(fait|effectu[ée]|ex[ée]cut[ée]|parti|"
+    r"envoy[ée])\b|\bc'est fait\b|\bfait par (virement|ch[èe]que|carte)\b|\b(est|a [ée]t[ée]) "
+    r"(sorti|d[ée]bit[ée]|parti|post[ée]|envoy[ée]|exp[ée]di[ée])e?s?\b|\bex[ée]cut[ée]e?\b|"
+    r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
 )
 
 PAY_WORD = _cues(
@@ -157,6 +168,7 @@ FUTURE = _cues(
     r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|"
     r"\bby\b(?!\s+(?:bank|card|cheque|check|transfer|wire|faster|internet|online|direct|standing|"
     r"credit|debit|paypal|phone|mobile|the bank|our bank|bacs|ach|sepa|swift|mistake|accident|now|"
+    r"set-off|set off|offset|netting|cheque|"
     r"post|mail|e-?mail|hand|cash|revolut|wise|ideal|bancontact|twint)\b)|"
     r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b",
     r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"

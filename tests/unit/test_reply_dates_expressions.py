@@ -486,6 +486,43 @@ def test_a_payment_told_with_its_arrival_is_no_promise(body: str, paid: date) ->
 @pytest.mark.parametrize(
     "body",
     [
+        pytest.param("L'argent est sorti de notre compte hier.", id="fr-sorti-du-compte"),
+        pytest.param("Virement fait ce matin, bonne journée !", id="fr-virement-fait"),
+        pytest.param("J'ai envoyé le chèque vendredi.", id="fr-cheque-envoye"),
+        pytest.param("500 Euro sind am Donnerstag rausgegangen.", id="de-rausgegangen"),
+        pytest.param(
+            "Die Zahlung wurde am 5. November am Postschalter gemacht.", id="de-zahlung-gemacht"
+        ),
+        pytest.param("Ich hab das schon am Montag per Online-Banking erledigt!", id="de-erledigt"),
+        pytest.param("Al gedaan, vorige week dinsdag.", id="nl-al-gedaan"),
+        pytest.param(
+            "Is vrijdag overgeschreven van de rekening van mijn vrouw.", id="be-overgeschreven"
+        ),
+        pytest.param("Our records show check #10482 was mailed on 10/30.", id="us-check-mailed"),
+        pytest.param("Settled by set-off with your credit note CN-2026-014.", id="en-set-off"),
+    ],
+)
+def test_a_payment_in_other_words_is_a_paid_claim(body: str) -> None:
+    reading = _read(body)
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert reading.promise_date is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Wir haben die Rechnung geprüft und den Fehler gemacht.", id="de-fehler"),
+        pytest.param("Das wird morgen erledigt.", id="de-wird-erledigt"),
+        pytest.param("Tout à fait d'accord, nous paierons vendredi.", id="fr-tout-a-fait"),
+    ],
+)
+def test_done_words_about_something_else_are_no_payment(body: str) -> None:
+    assert "r:paid_claim" not in _read(body).features
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         pytest.param("We will pay by Friday.", id="en-by-friday"),
         pytest.param("Die Zahlung erfolgt am Freitag.", id="de-erfolgt-am-freitag"),
     ],
