@@ -193,8 +193,8 @@ def read(
         )
 
     sentences = facts.sentences
-    fired, evidence = debtor_cues(facts, sentences, mail.subject)
     mentions = facts.dates  # computed once: the costly part of the rules
+    fired, evidence = debtor_cues(facts, sentences, mail.subject, mentions)
     promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
     other_part = other_part_promise(facts, sentences, mentions)
     auto_body = auto.kind is MachineKind.AUTO_REPLY

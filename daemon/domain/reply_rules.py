@@ -23,7 +23,10 @@ def _negated(text: str, start: int, end: int) -> bool:
 
 
 def debtor_cues(
-    facts: ReplyFacts, sentences: tuple[Sentence, ...], subject: str
+    facts: ReplyFacts,
+    sentences: tuple[Sentence, ...],
+    subject: str,
+    mentions: tuple[DateMention, ...] = (),
 ) -> tuple[set[str], list[str]]:
     fired: set[str] = set()
     evidence: list[str] = []
@@ -43,8 +46,13 @@ def debtor_cues(
                 fired.add(intent)
                 evidence.append(f"{intent}:{source}:{m.group(0).strip().lower()}")
                 break
+    ahead = [
+        m for m in mentions if facts.base_date and m.day > facts.base_date and m.kind != "week"
+    ]
     for sentence in sentences:
         kind = _payment_kind(sentence.text)
+        if kind is None and ahead and _pays_on_a_coming_day(sentence, ahead):
+            kind = "promise"
         if kind == "paid":
             fired.add("paid_claim")
             evidence.append(f"paid_claim:{_short(sentence.text)}")
@@ -55,6 +63,19 @@ def debtor_cues(
         fired.add("paid_claim")
         evidence.append(f"paid_claim:subject:{_short(subject_text)}")
     return fired, evidence
+
+
+def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:
+    """ "Je fais le virement lundi", "Zahlung am kommenden Freitag", "F2026-0262 gaat vrijdag
+    mee in de betaling": a payment word and a coming day in one sentence, told in the present
+    tense, is a commitment; a question or a condition about it is not."""
+    text = sentence.text
+    end = sentence.start + len(text)
+    if not any(sentence.start <= m.start < end for m in ahead):
+        return False
+    if not lx.PAY_WORD.search(text) or lx.NEGATION.search(text) or _CONDITION.search(text):
+        return False
+    return "?" not in text
 
 
 def _short(text: str) -> str:
@@ -112,8 +133,24 @@ def _future(text: str) -> bool:
     return bool(lx.FUTURE.search(_PERFECT.sub(" ", _ARRIVAL_TALK.sub(" ", text))))
 
 
+# "will be paid", "wordt vrijdag overgemaakt", "wird am Montag überwiesen", "sera acquittée":
+# a payment word in the past participle, but in a future passive
+_FUTURE_PASSIVE = re.compile(
+    r"\b(?:will|shall|to) be (?:paid|settled|transferred|cleared|wired|released)\b|"
+    r"\b(?:wordt|worden|zal|zullen)\b(?:\s+\S+){0,4}\s+(?:betaald|overgemaakt|overgeboekt|"
+    r"voldaan|overgeschreven)\b|"
+    r"\b(?:wird|werden)\b(?:\s+\S+){0,4}\s+(?:bezahlt|überwiesen|ueberwiesen|beglichen|"
+    r"ausgeglichen|angewiesen)\b|"
+    r"\b(?:sera|seront)\b(?:\s+\S+){0,3}\s+(?:pay[ée]e?s?|r[ée]gl[ée]e?s?|vir[ée]e?s?|"
+    r"acquitt[ée]e?s?|effectu[ée]e?s?|vers[ée]e?s?)\b",
+    re.IGNORECASE,
+)
+
+
 def _clause_kind(text: str) -> str | None:
     negated = bool(lx.NEGATION.search(text))
+    if not negated and _FUTURE_PASSIVE.search(text):
+        return "promise"
     future = _future(text)
     if lx.PAID.search(text) and not future and not negated:
         return "paid"

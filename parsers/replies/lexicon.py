@@ -152,31 +152,35 @@ PAID = _cues(
 )
 
 PAY_WORD = _cues(
-    r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*",
+    r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*|"
+    r"\boverschrij\w*|\bbetaalrun\b|\bbetaalbatch\b",
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
-    r"sur votre compte",
-    r"\b(be)?zahl\w*|\büberweis\w*|\bbegleich\w*",
+    r"sur votre compte|\bpayment run\b|\bclear(ed)? (the |our |this )?(balance|invoice|bill)\b",
+    r"\b(be)?zahl\w*|\büberweis\w*|\bbegleich\w*|\bgeld\b[^.!?]{0,30}\braus\b|"
+    r"\bgeht\b[^.!?]{0,30}\braus\b",
     r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
-    r"\bvir(é|ée|er|erai|erons)\b",
+    r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b",
 )
 
 FUTURE = _cues(
     r"\bzal\b|\bzullen\b|\bga\b|\bgaan\b|\bgaat\b|\bwordt\b|\bworden\b|\buiterlijk\b|\bzorg\w*\b|"
     r"\bingepland\b|\bbetaal ik\b|\bbetalen (wij|we)\b|\bmaak ik\b|\bik (betaal|maak)\b|"
-    r"\b(wij|we) (betalen|maken)\b|zo (snel|spoedig) mogelijk|\bbinnen\b|\bvolgende\b|\beind\b",
+    r"\b(wij|we) (betalen|maken)\b|zo (snel|spoedig) mogelijk|\bbinnen\b|\bvolgende\b|\beind\b|"
+    r"\bvolgt\b|\bgepland\b|\beerstvolgende\b",
     r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|"
     r"\bby\b(?!\s+(?:bank|card|cheque|check|transfer|wire|faster|internet|online|direct|standing|"
     r"credit|debit|paypal|phone|mobile|the bank|our bank|bacs|ach|sepa|swift|mistake|accident|now|"
     r"set-off|set off|offset|netting|cheque|"
     r"post|mail|e-?mail|hand|cash|revolut|wise|ideal|bancontact|twint)\b)|"
-    r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b",
+    r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b|\bset to\b|\bfollows?\b|\bupcoming\b",
     r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"
     r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich|"
     r"\bbis\b|\b(wir|ich) (be)?zahlen\b|\b(wir|ich) (überweisen|begleichen)\b|"
-    r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b",
+    r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b|\bfolgt\b|\bvorgemerkt\b|\bkommende[nr]?\b",
     r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaier(?:ai|on)\w*|\bpayer(?:ai|on)\w*|\bvirer(?:ai|on)\w*|"
-    r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible",
+    r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible|"
+    r"\bsuivra\b|\bprochaine?\b",
 )
 
 VAGUE_PROMISE = _cues(

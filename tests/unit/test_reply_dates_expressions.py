@@ -509,6 +509,43 @@ def test_a_payment_in_other_words_is_a_paid_claim(body: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "La facture sera acquittée le 20 novembre.", date(2026, 11, 20), id="fr-sera-acquittee"
+        ),
+        pytest.param(
+            "Woensdag wordt het bedrag overgemaakt.", date(2026, 11, 18), id="nl-wordt-overgemaakt"
+        ),
+        pytest.param(
+            "Betaling volgt op de eerstvolgende betaaldag, de 15e.",
+            date(2026, 11, 15),
+            id="nl-betaling-volgt",
+        ),
+        pytest.param("Je fais le virement lundi.", date(2026, 11, 16), id="fr-present-lundi"),
+        pytest.param(
+            "This is approved and set to pay on 11/20.", date(2026, 11, 20), id="us-set-to-pay"
+        ),
+    ],
+)
+def test_a_promise_told_in_the_present_or_passive(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Kann ich am Freitag auch bar zahlen?", id="de-question"),
+        pytest.param("Si je paie lundi, les frais sont-ils annulés", id="fr-condition"),
+    ],
+)
+def test_a_question_or_condition_about_a_day_is_no_promise_cue(body: str) -> None:
+    assert "r:promise_to_pay" not in _read(body).features
+
+
+@pytest.mark.parametrize(
     "body",
     [
         pytest.param("Wir haben die Rechnung geprüft und den Fehler gemacht.", id="de-fehler"),
