@@ -203,20 +203,20 @@ def return_day(
     is_business_day: BusinessDay,
     mentions: Sequence[DateMention] | None = None,
     *,
-    subject: bool = True,
+    headers: bool = True,
 ) -> date | None:
     """The first day the writer is back, as an away notice states it ("back on Monday 4
     January", "away until 28 June", "t/m vrijdag 12 maart"), or None. ``mentions``: the
     dates of ``text`` when the caller has them already (finding them is the costly part).
     Also asked of a hand-typed notice the rules did not recognise but the model did; then
-    without the subject (``subject=False``): a reply's subject is ours ("Re: Herinnering …"),
-    and an away subject would have made the cues recognise the notice."""
-    apple = _APPLE_END.search(mail.header("x-apple-criteria") or "")
-    if apple:
+    from its text alone (``headers=False``): a reply's subject is ours ("Re: Herinnering …"),
+    and an away subject or Apple's X-Apple-Criteria header would have made the cues
+    recognise the notice — on a mail they did not, a sender's header is not trusted."""
+    if headers and (apple := _APPLE_END.search(mail.header("x-apple-criteria") or "")):
         return date(int(apple[1]), int(apple[2]), int(apple[3]))
     if base is None:
         return None
-    sources = ((text, mentions), (mail.subject, None)) if subject else ((text, mentions),)
+    sources = ((text, mentions), (mail.subject, None)) if headers else ((text, mentions),)
     for source, known in sources:
         found = (
             known

@@ -209,7 +209,7 @@ def read(
             facts.language,
             business,
             mentions,
-            subject=False,
+            headers=False,
         )
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]

@@ -667,7 +667,7 @@ def find_dates(
     for m in _BINNEN_DE_WEEK.finditer(text):
         add(m, base + timedelta(days=7), "period")
     for m in _YESTERDAY.finditer(text):
-        if m[1].lower() == "hier" and language != "fr" and not _FR_HIER.search(text, m.start()):
+        if m[1].lower() == "hier" and language != "fr" and not _FR_HIER.match(text, m.start()):
             continue  # "hier" = "here" in nl/de; a short "payé hier" may not read as French
         add(m, base - timedelta(days=1), "relative")
     for m in _DAY_AFTER_TOMORROW.finditer(text):

@@ -13,7 +13,6 @@ import random
 from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add, sub
@@ -192,12 +191,13 @@ class _Cut:
     strict_wrong: int = 0
 
 
-def _cuts(ranked: Sequence[Outcome], floor: float, strict: AbstractSet[int]) -> list[_Cut]:
-    """The thresholds worth trying for one intent (its outcomes by falling confidence):
-    between two different confidences, never past a dispute/insolvency read as it."""
+def _cuts(ranked: Sequence[tuple[Outcome, bool]], floor: float) -> list[_Cut]:
+    """The thresholds worth trying for one intent (its outcomes by falling confidence, each
+    with whether it is strict): between two different confidences, never past a
+    dispute/insolvency read as it."""
     cuts = [_Cut(1.0, 0, 0)]
     wrong = strict_wrong = 0
-    for j, o in enumerate(ranked):
+    for j, (o, is_strict) in enumerate(ranked):
         if o.confidence < floor:
             break
         if o.predicted != o.label:
@@ -206,13 +206,13 @@ def _cuts(ranked: Sequence[Outcome], floor: float, strict: AbstractSet[int]) -> 
             # (One read at TOP_BAR or above is handled under any bar this calibration can
             # set: it counts as wrong, but it cannot push the bar of the replies below it.)
             wrong += 1
-            strict_wrong += id(o) in strict
+            strict_wrong += is_strict
         if j + 1 == len(ranked):
             cuts.append(_Cut(max(floor, min(o.confidence, 0.5)), j + 1, wrong, strict_wrong))
-        elif ranked[j + 1].confidence < o.confidence:
+        elif ranked[j + 1][0].confidence < o.confidence:
             # Just above the next one left out (on a 0.01 grid), not at this one: the
             # gap between them is where new mail is as likely to fall.
-            above = math.floor(ranked[j + 1].confidence * 100 + 1) / 100
+            above = math.floor(ranked[j + 1][0].confidence * 100 + 1) / 100
             cuts.append(_Cut(max(floor, min(o.confidence, above)), j + 1, wrong, strict_wrong))
     return cuts
 
@@ -249,7 +249,7 @@ def calibrate(
     intents = sorted({o.predicted for o in outcomes})
     # Wrong strict decisions are counted apart, so the search keeps the best thresholds for
     # each (wrong, wrong among strict) pair rather than only the best for each wrong count.
-    ids = {id(o) for o, keep in zip(outcomes, strict, strict=True) if keep} if strict else set()
+    flagged = list(zip(outcomes, strict or [False] * len(outcomes), strict=True))
     cap = 2 * max_wrong if per_intent is None else per_intent
     best: tuple[tuple[int, int, float], dict[str, float], float] | None = None
     for guard in [g / 100 for g in range(GUARD_FROM, 51, 2)]:
@@ -259,17 +259,17 @@ def calibrate(
         for intent in intents:
             ranked = sorted(
                 (
-                    o
-                    for o in outcomes
+                    (o, is_strict)
+                    for o, is_strict in flagged
                     if o.predicted == intent
                     and not o.vetoed
                     and (intent in GUARDED or o.alarm < guard)
                 ),
-                key=lambda o: -o.confidence,
+                key=lambda pair: -pair[0].confidence,
             )
             step: dict[tuple[int, int], tuple[int, dict[str, float]]] = {}
             for (wrong, wrong_strict), (auto, chosen) in dp.items():
-                for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor, ids):
+                for cut in _cuts(ranked, guarded_floor if intent in GUARDED else floor):
                     if cut.wrong > cap * cut.auto:
                         continue
                     w, a = wrong + cut.wrong, auto + cut.auto

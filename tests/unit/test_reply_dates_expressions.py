@@ -807,6 +807,15 @@ def test_a_hand_typed_away_notice_has_its_day_back(body: str, expected: date) ->
     assert (ruled.return_date if ruled else reading.return_date) == expected
 
 
+def test_a_senders_apple_header_is_not_trusted_on_a_mail_the_cues_did_not_mark() -> None:
+    # The header is read for a notice the cues recognised; on a plain reply a sender could
+    # set it to anything.
+    raw = _mail("Wij betalen vrijdag.").replace(
+        b"Content-Type", b"X-Apple-Criteria: endDate=2026-12-24\nContent-Type", 1
+    )
+    assert read(parse(raw), tz=TZ).return_date is None
+
+
 def test_an_answer_written_inside_the_quote_is_the_senders() -> None:
     text = (
         "Dag,\n\nOp 07-07-2026 om 07:30 schreef Debiteuren:\n> Heeft u inmiddels betaald?\n"
