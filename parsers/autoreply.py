@@ -71,6 +71,10 @@ ACK_CUES = with_prefilter(
         r"we have received your (e-?mail|message|request)|(we|i) (have )?received your (e-?mail|message)|"
         r"confirming that we have received|wij hebben uw (e-?mail|bericht)( in goede orde)? ontvangen|"
         r"wir haben ihre (e-?mail|nachricht) erhalten|nous avons bien reçu votre (message|e-?mail|demande)|"
+        r"uw (e-?mail|bericht) is (in goede orde )?ontvangen|your (e-?mail|message) has been received|"
+        r"ihre (e-?mail|nachricht) ist (bei uns )?eingegangen|votre (message|e-?mail|demande) a (bien )?été reçue?|"
+        r"(streven|strive|aim|endeavou?r|bemühen uns|nous efforçons)\w* .{0,30}(binnen|within|innerhalb|sous) "
+        r".{0,30}(te (be)?antwoorden|te reageren|to (respond|reply)|zu (beantworten|antworten)|répondre)|"
         r"ticket ?(number|nummer|reference|#)|ticketnummer|"
         r"no longer (with|monitored|in use|active)|not (being )?monitored|niet meer (in gebruik|actief)|"
         r"wordt niet (meer )?gelezen|nicht mehr (besetzt|aktiv|gelesen)|n'est plus (utilisée|active|consultée)",

@@ -16,9 +16,14 @@ from parsers.replies.facts import ReplyFacts, Sentence
 
 
 def _negated(text: str, start: int, end: int) -> bool:
+    if lx.NEGATION.search(text[start:end]):
+        return False  # a refusal carries its own "not" ("ik betaal niet voor iets dat niet …")
+    before = text[max(0, start - 30) : start]
     return bool(
-        lx.DISPUTE_NEGATED.search(text[max(0, start - 30) : start])
+        lx.DISPUTE_NEGATED.search(before)
         or lx.DISPUTE_NEGATED_AFTER.search(text[end : end + 40])
+        or (lx.DISPUTE_DENIED.search(before) and lx.OBJECTION.search(text[start:end]))
+        or bool(lx.SET_OFF.search(text[max(0, start - 60) : start]))
     )
 
 
@@ -71,9 +76,20 @@ def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:
     tense, is a commitment; a question or a condition about it is not."""
     text = sentence.text
     end = sentence.start + len(text)
-    if not any(sentence.start <= m.start < end for m in ahead):
+    # "U zou het bedrag morgen op uw rekening moeten zien": the coming day is the arrival of
+    # a payment made, not a payment to make
+    arrival = [
+        (sentence.start + a.start(), sentence.start + a.end()) for a in _ARRIVAL_TALK.finditer(text)
+    ]
+    if not any(
+        sentence.start <= m.start < end and not any(s <= m.start < e for s, e in arrival)
+        for m in ahead
+    ):
         return False
-    if not lx.PAY_WORD.search(text) or lx.NEGATION.search(text) or _CONDITION.search(text):
+    told = _ARRIVAL_TALK.sub(" ", text)
+    if not lx.PAY_WORD.search(told) or _negative(text) or _CONDITION.search(text):
+        return False
+    if _TERMS.search(text) and not lx.FUTURE.search(text):
         return False
     return "?" not in text
 
@@ -141,18 +157,58 @@ _FUTURE_PASSIVE = re.compile(
     r"voldaan|overgeschreven)\b|"
     r"\b(?:wird|werden)\b(?:\s+\S+){0,4}\s+(?:bezahlt|überwiesen|ueberwiesen|beglichen|"
     r"ausgeglichen|angewiesen)\b|"
-    r"\b(?:sera|seront)\b(?:\s+\S+){0,3}\s+(?:pay[ée]e?s?|r[ée]gl[ée]e?s?|vir[ée]e?s?|"
+    r"\b(?:sera|seront|serez|serons|va [êe]tre|vont [êe]tre)\b(?:\s+\S+){0,3}\s+(?:pay[ée]e?s?|r[ée]gl[ée]e?s?|vir[ée]e?s?|"
     r"acquitt[ée]e?s?|effectu[ée]e?s?|vers[ée]e?s?)\b",
     re.IGNORECASE,
 )
 
 
+def _negative(text: str) -> bool:
+    """A negation in a payment sentence, other than one that denies a dispute."""
+    return bool(lx.NEGATION.search(lx.UNDISPUTED.sub(" ", text)))
+
+
+# "Voordat wij betalen hebben wij de werkbon nodig", "before we can pay": the payment is
+# the condition's, not a commitment
+_BEFORE_PAYING = re.compile(
+    r"\bvoor(?:dat)? (?:wij|we|ik) (?:kunnen |kan )?(?:betalen|betaal|overmaken|voldoen)\b|"
+    r"\bbefore (?:we|i) (?:can |could )?(?:pay|settle|transfer)\b|"
+    r"\bbevor (?:wir|ich) (?:\w+ ){0,3}(?:zahlen|bezahlen|überweisen|ueberweisen)\b|"
+    r"\bavant (?:de (?:payer|r[ée]gler|proc[ée]der)|que nous (?:puissions |ne )?(?:payions|r[ée]glions))\b|"
+    # "damit ich die Rechnung bezahlen kann, brauche ich …", "om te kunnen betalen"
+    r"\bdamit (?:ich|wir) (?:\w+ ){0,4}(?:be)?zahlen (?:kann|können|koennen)\b|"
+    r"\bom (?:\w+ ){0,3}te kunnen (?:betalen|overmaken|voldoen)\b|"
+    r"\b(?:in order|to be able) to (?:pay|settle)\b|\bpour (?:pouvoir )?(?:payer|r[ée]gler)\b",
+    re.IGNORECASE,
+)
+
+
+# "Ik dacht dat het al betaald was", "I thought it had gone out": a belief the writer
+# takes back, not a payment made
+_BELIEF = re.compile(
+    r"\b(?:ik dacht|wij dachten|we dachten|i thought|we thought|ich dachte|wir dachten|"
+    r"je pensais|nous pensions|je croyais|nous croyions)\b",
+    re.IGNORECASE,
+)
+
+
+# "Nos factures sont réglées à 45 jours fin de mois", "invoices are paid within 30 days":
+# a payment term the writer states, not a payment made
+_TERMS = re.compile(
+    r"\b(?:à|a|sous|within|in|binnen|na|innerhalb(?: von)?|nach)\s+\d{1,3}\s+(?:jours|days|dagen|"
+    r"tagen|werkdagen|working days|business days|werktagen|jours ouvr[ée]s)\b",
+    re.IGNORECASE,
+)
+
+
 def _clause_kind(text: str) -> str | None:
-    negated = bool(lx.NEGATION.search(text))
+    if _BEFORE_PAYING.search(text) or _BELIEF.search(text):
+        return None
+    negated = _negative(text)
     if not negated and _FUTURE_PASSIVE.search(text):
         return "promise"
     future = _future(text)
-    if lx.PAID.search(text) and not future and not negated:
+    if lx.PAID.search(text) and not future and not negated and not _TERMS.search(text):
         return "paid"
     if lx.PAY_WORD.search(text) and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
         return "promise"
@@ -185,7 +241,7 @@ def payment_dates(
             # the clause after a comma goes on about the sentence's payment
             text, rel = sentence.text, mention.start - sentence.start
             pay_spans = _pay_spans(text)
-        if not pay_spans or lx.NEGATION.search(text):
+        if not pay_spans or _negative(text):
             continue
         after = [rel - e for _, e in pay_spans if e <= rel]
         before = [s - (rel + len(mention.text)) for s, _ in pay_spans if s >= rel]

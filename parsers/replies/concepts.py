@@ -242,6 +242,12 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(pai|pay|regl|vir).{0,40}(des que(?! possible)|lorsque|une fois|apres)",
         r"erst .{0,40}\bdann\b", r"quand ce sera (fait|repare|fini)", r"eerst .{0,40}\bdan\b",
         r"first (fix|repair|finish)",
+        # "voordat wij betalen hebben wij … nodig", "before we can pay", "avant de régler"
+        r"\bvoor(dat)? (wij|we|ik) (kunnen |kan )?(betalen|betaal|overmaken|voldoen)",
+        r"\bbefore (we|i) (can |could )?(pay|settle|transfer)", r"\bbevor (wir|ich) (\w+ ){0,3}(zahlen|bezahlen|uberweisen)",
+        r"\bavant (de (payer|regler|proceder)|que nous (puissions |ne )?(payions|reglions))",
+        r"\bdamit (ich|wir) (\w+ ){0,4}(be)?zahlen (kann|konnen)", r"\bom (\w+ ){0,3}te kunnen (betalen|overmaken)",
+        r"\b(in order|to be able) to (pay|settle)", r"\bpour (pouvoir )?(payer|regler)\b",
     ),
     # Goods or work that never came: a reason not to pay, not a reply about the invoice.
     "never_received": (
@@ -582,6 +588,14 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"ne (remet\w*|contest\w*) (pas|nullement|aucunement)", r"(do not|don'?t) (dispute|contest|question)",
         r"(betwist\w*|bestrijd\w*) .{0,20}niet", r"(bestreiten|beanstanden) (wir|ich) .{0,20}nicht",
         r"nicht (bestritten|beanstandet)", r"(invoice|factuur|rechnung|facture) (is|klopt|ist|est) (correct|in orde|korrekt|juste)",
+        # the charge owned as fair: "die Stornogebühr ist berechtigt", "terecht gevraagd",
+        # "n'est pas contestée", "wir bestreiten die Rechnung nicht", "geen enkel bezwaar"
+        r"\b(berechtigt|gerechtfertigt|terecht|justifiee?s?|justified|legitimate)\b",
+        r"(wir|ich) (bestreiten|beanstanden) .{0,25}\bnicht\b", r"(pas|non) contestee?s?",
+        r"(geen|kein\w*|aucune?|no) (enkel |enkele |einzige |seule )?(bezwaar|einwand|einwande|objection|contestation|dispute)",
+        r"(factuur|rechnung|bedrag|betrag|montant|amount) (klopt|stimmt)\b(?!\s+(niet|nicht|ni|ned|net)\b)",
+        r"no (problem|issue)s? with the (total|amount|invoice|work)", r"twijfel (niet|geenszins) aan",
+        r"zweifeln (wir |ich )?nicht an", r"(betwisten|bestreiten|contestons) (niets|nichts|rien)",
     ),
     "third_party": (
         r"main contractor", r"our (client|customer)s? (pays?|has paid|hasn)", r"when (they|our client) pay",

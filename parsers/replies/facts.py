@@ -20,7 +20,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n\s*\n|\n(?=\s*[-*•])")
 _ABBREVIATION = re.compile(
     r"\b(jl|nr|no|ca|bzw|mr|dr|st|evt|resp|incl|excl|etc|vgl|ggf|o\.\s?g|z\.\s?b|i\.\s?a|u\.\s?a|"
     r"t\.a\.v|m\.b\.t|d\.w\.z|i\.v\.m|z\.\s?hd|réf|"
-    r"\d{1,2}\.\d{1,2}|\d{1,2})\.$",  # "am 28.09. überwiesen", "vom 3. November"
+    # an amount's cents ("€ 1.066,00.") end a sentence like any word
+    r"(?<![\d.,€$£])(?<![€$£] )(\d{1,2}\.\d{1,2}|\d{1,2}))\.$",  # "am 28.09. überwiesen", "vom 3. November"
     re.IGNORECASE,
 )
 

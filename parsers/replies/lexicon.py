@@ -27,7 +27,9 @@ INSOLVENCY = _cues(
     r"\bliquidat(ion|or)\b|receivership|chapter 11|examinership|examiner (was |has been )?appointed|"
     r"company voluntary arrangement|individual voluntary arrangement|official receiver|"
     r"winding[- ]up (order|petition)|personal insolvency arrangement",
-    r"\w*insolvenz\w*|\bkonkurs\w*|nachlassstundung|sanierungsverfahren|schutzschirm\w*|"
+    # "insolvenz" without a leading \w* ("Privatinsolvenz" still matches at its "insolvenz"):
+    # a cue that may start at any letter would switch off the first-character prefilter
+    r"insolvenz\w*|\bkonkurs\w*|nachlassstundung|sanierungsverfahren|schutzschirm\w*|"
     r"schuldenregulierungsverfahren|masseverwalter\w*",
     r"redressement judiciaire|liquidation judiciaire|mandataire judiciaire|administrateur judiciaire|"
     r"proc[ée]dure collective|\bfaillite\b|proc[ée]dure de sauvegarde|cessation des paiements|"
@@ -56,7 +58,7 @@ DISPUTE = _cues(
     # de
     r"\bwidersprech\w*|\bwiderspruch\b|\bbestreit\w*|nicht einverstanden|\bfalsch\w*|\bfehlerhaft\w*|"
     r"\bmängel\w*|\bmangel\w*|nicht (abgeschlossen|fertig|erledigt|geliefert|bestellt)|nie bestellt|"
-    r"\bgutschrift\w*|doppelt (berechnet|gestellt|in rechnung)|doppelrechnung|\bstorn\w*|\bgekündigt\b|"
+    r"\bgutschrift\w*|doppelt (berechnet|gestellt|in rechnung)|doppelrechnung|\bstorn(?!\w*(geb[üu]hr|kosten|pauschale))\w*|\bgekündigt\b|"
     r"\bminderung\b|\breklam\w*|nicht korrekt|stimmt nicht",
     # fr
     r"\bcontest\w*|pas d'accord|d[ée]saccord|\berron\w*|\berreur\b|ne correspond pas|"
@@ -95,7 +97,26 @@ DISPUTE = _cues(
     r"\b(wir|ich|i) (akzeptier\w*|anerkenn\w*) (das |dies |die \w+ )?(nicht|ned|net)\b|"
     r"\b(accepteren|aanvaarden|accepteer|aanvaard) (we|wij|ik) niet\b|"
     r"\b(n'acceptons|n'accepte|n'acceptera\w*) pas\b|\b(we|i) (do not|don't|dont|will not|won't) "
-    r"accept (this|that|these|the)\b",
+    r"accept (this|that|these|the)\b|"
+    # "Ich werde nichts bezahlen", "I'm not paying anything until…", "ik betaal de pomp niet",
+    # "nous la refusons": a refusal with its object, not a delay
+    r"\bnichts (zu )?(be)?zahlen\b|\b(zahle|zahlen|bezahle|bezahlen) (ich|wir) (\w+ ){0,3}(nichts|nix|nüt)\b|"
+    r"\b(not|never) (be )?paying (anything|this|that|it|for|a penny|a cent|any)\b|"
+    r"\b(ik|we|wij) (betaal|betalen) (de|het|die|dat|deze|dit) \w+ (niet|ni)\b(?!\s*(voor|vóór|tot|eerder)\b)|"
+    r"\b(nous|je) (la|le|les) refus(ons|e)\b|\brefus(ons|e) (cette|la|ce|ces|les) (facture|montant|frais|somme)|"
+    r"\breject(s|ed)? (the|this|your) (invoice|charge|bill|claim)\b|"
+    r"\b(weisen|weise) (die|diese|ihre) (rechnung|forderung) (\w+ )?zurück\b|"
+    r"\b(wijzen|wijs) (de|deze|uw) (factuur|vordering) (\w+ )?af\b|"
+    r"\b(rejetons|rejette) (la|cette|votre) (facture|r[ée]clamation)\b|"
+    r"\b(do not|don't|dont|cannot|can't) recogni[sz]e (this|the|that|your) (charge|invoice|amount|bill)\b|"
+    r"\b(herkennen|herken) (wij|we|ik) (\w+ ){0,2}niet\b|"
+    r"\b(ik|we|wij) (betaal|betalen) niet\b(?!\s*(vóór\b|voor (de )?\d|tot\b|eerder\b))|"
+    r"\b(das|die|den|dies|diese|diesen) (zahl|zahle|bezahl|bezahle) (ich|wir) (so )?nicht\b|"
+    # "ma cliente n'entend pas régler", "has no intention of paying", "is niet van plan te betalen"
+    r"\bn'(entend|entendons|a|avons) (pas|aucunement) (l'intention de )?(payer|r[ée]gler)\b|"
+    r"\bno intention (of|to) (paying|pay|settling|settle)\b|"
+    r"\b(niet|geenszins) (van plan|voornemens) (om )?(\w+ ){0,3}te (betalen|voldoen)\b|"
+    r"\b(denken|denke|haben|habe) (\w+ )?(nicht|keineswegs) (daran|vor),? (\w+ ){0,3}zu (be)?zahlen\b",
 )
 
 PAYMENT_PLAN = _cues(
@@ -106,7 +127,18 @@ PAYMENT_PLAN = _cues(
     r"\bratenzahlung\w*|\braten\b|monatsraten?|\bteilzahlung\w*|in (\d+|zwei|drei|vier) (raten|teilbeträgen)|"
     r"\bmonatlich\w*|zahlungsvereinbarung|zahlungsplan",
     r"[ée]ch[ée]ancier|mensualit[ée]s?|paiement [ée]chelonn[ée]|en plusieurs (fois|versements)|"
-    r"\b[ée]tal(er|ement)\b|plan de (paiement|remboursement)|par mois",
+    r"\b[ée]tal(er|ement)\b|plan de (paiement|remboursement)|(?<!fois )par mois|"
+    r"en (deux|trois|quatre|\d+) (fois|trimestres|versements|mensualit[ée]s|pr[ée]l[èe]vements)|"
+    r"\b(deux|trois|quatre|cinq|six|[0-9]+) (pr[ée]l[èe]vements|versements) de\b",
+    # the debt told in parts at two moments: "de helft nu en de andere helft over een maand",
+    # "am 1. April 50 % und am 15. April der Rest", "60 % in April, 40 % after July"
+    r"\b(de helft|die h[äa]lfte|la moiti[ée]|half)\b[^.!?]{0,60}\b(de andere helft|de rest|"
+    r"die andere h[äa]lfte|der rest|den rest|l'autre moiti[ée]|le reste|the other half|the rest)\b|"
+    r"\b[0-9]{1,2} ?%[^!?\n]{0,60}(\b\d{1,2} ?%|\bde rest\b|\bder rest\b|\bden rest\b|\ble reste\b|\bthe rest\b)|"
+    # an amount every month ("daarna elke maand 200"), not a habit ("we pay every month on the 25th")
+    r"[0-9][\d.,]*\s?(€|eur|euros?|chf)?\s(elke maand|iedere maand|every month|each month|jeden monat|"
+    r"chaque mois|tous les mois)\b|\b(elke maand|iedere maand|every month|each month|jeden monat|"
+    r"chaque mois|tous les mois)\s(€\s?)?\d",
 )
 
 INVOICE_REQUEST = _cues(
@@ -126,17 +158,21 @@ INVOICE_REQUEST = _cues(
 PAID = _cues(
     r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b|\buitgevoerd\b|"
     r"\bafgeschreven\b|\bafgegaan\b|\bovergeschreven\b|\bge[iï]ncasseerd\b|\bafgeboekt\b|"
+    r"\b(betaling|geld|bedrag|overboeking|overschrijving) is (\S+ ){0,3}(vertrokken|verstuurd|de deur uit)\b|"
+    r"\b(verrekend|gecompenseerd) met\b|\bgepin[dt]\b|\bafgerekend\b|\belkaar gekruist\b|\bis al weg\b|\b(door|bij) de bank (is )?verwerkt\b|"
     r"\bal (gedaan|gebeurd|geregeld)\b|\bis (vanmorgen|vanochtend|gisteren|vandaag|al) "
     r"(gebeurd|gedaan|geregeld)\b|\b(de )?afschrijving\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
     r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
     r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
+    r"\b(offset|set off|netted) against\b|\bcrossed (in the post|in the mail|with (your|our|my|the))\b|\b(must|have|payments?) (have )?crossed\b|"
     r"\bwired\b|went through|\bset[- ]off\b|\b(was|were|been) (mailed|posted|sent)\b|"
     r"\b(have|has|had) (done|made|initiated|sent|payed) (the|a|our|this)?\s*(payment|transfer|money|bill)|"
     r"\b(sent|transferred) (you )?the money\b|\bhave payed\b|\b(received|took) (the )?payment\b",
     r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
     r"zahlung (ist|wurde) (\S+ ){0,3}(erfolgt|ausgeführt|getätigt|gemacht)|"
+    r"\bverrechnet mit\b|\bnachgezahlt\b|\bnachüberwiesen\b|\b(haben )?sich (\w+ )?(überschnitten|überkreuzt|gekreuzt)\b|"
     r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
     r"\babgegangen\b|\brausgegangen\b|\b(ist|sind|war|waren) (\S+ ){0,3}raus\b|\bvalutiert\b|"
     r"\b(habe|haben|hab|ist|wurde|wurden) (\S+ ){0,8}(erledigt|angewiesen)\b|"
@@ -148,6 +184,8 @@ PAID = _cues(
     r"\b(virement|paiement|r[èe]glement) (a [ée]t[ée] |est )?(fait|effectu[ée]|ex[ée]cut[ée]|parti|"
     r"envoy[ée])\b|\bc'est fait\b|\bfait par (virement|ch[èe]que|carte)\b|\b(est|a [ée]t[ée]) "
     r"(sorti|d[ée]bit[ée]|parti|post[ée]|envoy[ée]|exp[ée]di[ée])e?s?\b|\bex[ée]cut[ée]e?\b|"
+    r"\b(se sont|s'est) crois[ée]e?s?\b|\bcompens[ée]e?s? (\w+ ){0,3}(avec|par)\b|"
+    r"\b(l'ai|l'avons) (envoy[ée]|post[ée]|exp[ée]di[ée])e?\b|"
     r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
 )
 
@@ -178,7 +216,8 @@ FUTURE = _cues(
     r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich|"
     r"\bbis\b|\b(wir|ich) (be)?zahlen\b|\b(wir|ich) (überweisen|begleichen)\b|"
     r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b|\bfolgt\b|\bvorgemerkt\b|\bkommende[nr]?\b",
-    r"\bsera\b|\bserons\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaier(?:ai|on)\w*|\bpayer(?:ai|on)\w*|\bvirer(?:ai|on)\w*|"
+    r"\bsera\b|\bserons\b|\bserez\b|\bseront\b|\bva [êe]tre\b|\bvont [êe]tre\b|"
+    r"\bva (payer|r[ée]gler|virer|partir)\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaier(?:ai|on)\w*|\bpayer(?:ai|on)\w*|\bvirer(?:ai|on)\w*|"
     r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible|"
     r"\bsuivra\b|\bprochaine?\b",
 )
@@ -186,6 +225,20 @@ FUTURE = _cues(
 VAGUE_PROMISE = _cues(
     r"zo (snel|spoedig) mogelijk|as soon as (possible|we can|i can)|so schnell wie möglich|"
     r"schnellstmöglich|d[èe]s que possible|au plus vite",
+)
+
+# "La facture n'est pas contestée et sera payée le 20": the negation denies a dispute, not
+# the payment; removed before a payment sentence's negation is looked for
+UNDISPUTED = re.compile(
+    r"\b(n'est|ne sont|n'a|n'ont) pas (été )?contest\w*|\bne contest\w* (pas|nullement)|"
+    r"\b(pas|non) contest[ée]e?s?\b|\b(is|are|was|were) not (being )?(disputed|contested|questioned)\b|"
+    r"\b(not|never) (disputing|contesting|questioning)\b|\b(do not|don't|dont|did not|didn't) "
+    r"(dispute|contest|question)\b|\bniet (betwist\w*|bestreden)|\bbetwist\w* (\w+ ){0,3}niet\b|"
+    r"\bgeen (enkel )?bezwaar\b|\bnicht (bestritten|beanstandet|strittig)\b|"
+    r"\b(bestreiten|beanstanden) (\w+ ){0,4}nicht\b|\bkein\w* (einw[äa]nd\w*|beanstandung\w*)|"
+    r"\baucune (contestation|objection)\b|\bno (dispute|objection)s?\b|"
+    r"\b(betwisten|bestreiten|contestons|dispute) (niets|niks|nichts|rien|nothing)\b",
+    _I,
 )
 
 NEGATION = _cues(
@@ -196,7 +249,28 @@ NEGATION = _cues(
 # negators that sit right next to a dispute word ("wij betwisten de factuur niet",
 # "we're not disputing", "nous ne contestons pas")
 DISPUTE_NEGATED = re.compile(
-    r"(\bnot\b|n't|\bniet\b|\bnicht\b|\bne\b|\bn')\s+(\w+\s+){0,2}$",
+    r"(\bnot\b|n't|\bniet\b|\bnicht\b|\bne\b|\bn'\s*)\s*(\w+\s+){0,2}$",
     _I,
 )
-DISPUTE_NEGATED_AFTER = re.compile(r"^\s*(\w+\s+){0,3}(niet|nicht|pas)\b", _I)
+# "geen enkel bezwaar", "keinerlei Einwände", "aucune contestation", "no dispute", "without
+# objection": a determiner that denies an objection word (not "no credit note has come",
+# which is still a dispute, so only the objection words below)
+DISPUTE_DENIED = re.compile(
+    r"(\bgeen\b|\bkein\w*|\baucun\w*|\bno\b|\bwithout\b|\bsans\b|\bohne\b|\bzonder\b|"
+    r"\bnullement\b|\bnothing to\b)\s+(\w+\s+){0,2}$",
+    _I,
+)
+# "verrekend met uw creditnota", "compensé avec la note de crédit": a credit note used to
+# settle the invoice is a payment, not a dispute about it
+SET_OFF = re.compile(
+    r"\b(verrekend|gecompenseerd|compens[ée]e?s?|verrechnet|offset|set off|netted)\b[^.!?\n]{0,50}$",
+    _I,
+)
+OBJECTION = re.compile(
+    r"bezwaar|betwist|bestreit|disput|contest|objection|reclam|widersp|einw[aä]nd|beanstand|"
+    r"litige|d[ée]saccord|disagree",
+    _I,
+)
+DISPUTE_NEGATED_AFTER = re.compile(
+    r"^\s*(\w+\s+){0,3}(niet|nicht|pas|niets|niks|nichts|rien)\b", _I
+)

@@ -304,6 +304,15 @@ def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body:
         "Dat betalen wij niet: de monteur is maar één keer geweest.",
         "Die Rechnung über die Montage lehnen wir ab, die Stühle kamen unmontiert.",
         "Nous n'acceptons pas les frais de déplacement, le reste part lundi.",
+        "Wir haben den Vertrag fristgerecht widerrufen. Ich werde nichts bezahlen.",
+        "The paint is peeling already. I'm not paying anything until it's redone properly.",
+        "F2026-1045 is not in our name: it is lot 3. We therefore reject the invoice.",
+        "Par contre F2026-1045 n'est pas à notre nom. Nous la refusons.",
+        "De cursus is door jullie geannuleerd. Ik betaal niet voor iets wat niet doorging.",
+        "Am Telefon hiess es maximal 300 Euro, jetzt 480?? Das zahl ich nicht.",
+        "We do not recognise this charge, we never had an account with you.",
+        "Ma cliente n'entend pas régler la somme réclamée : la pompe n'a jamais chauffé.",
+        "Wij zijn niet van plan om deze factuur te betalen.",
     ],
     ids=[
         "de-anzahlung",
@@ -314,6 +323,15 @@ def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body:
         "nl-refusal",
         "de-ablehnen",
         "fr-n-acceptons-pas",
+        "de-nichts-bezahlen",
+        "en-not-paying-anything",
+        "en-reject",
+        "fr-la-refusons",
+        "nl-niet-voor-iets",
+        "de-zahl-ich-nicht",
+        "en-not-recognise",
+        "fr-n-entend-pas",
+        "nl-niet-van-plan",
     ],
 )
 def test_a_dispute_told_as_facts_is_never_handled_as_a_payment(body: str) -> None:
@@ -330,8 +348,9 @@ def test_a_dispute_told_as_facts_is_never_handled_as_a_payment(body: str) -> Non
         "Ich zahle nicht vor dem 15., dann kommt unser Geld.",
         "We won't pay it until the 20th, that is our payment run.",
         "Je ne paierai pas avant le 15, désolé.",
+        "Ik betaal niet voor de 20e, dan komt mijn salaris.",
     ],
-    ids=["de-not-before", "en-not-until", "fr-pas-avant"],
+    ids=["de-not-before", "en-not-until", "fr-pas-avant", "nl-niet-voor-de-20e"],
 )
 def test_not_before_a_day_is_no_refusal(body: str) -> None:
     result = run(body)

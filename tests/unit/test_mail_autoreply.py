@@ -154,3 +154,18 @@ def test_apple_criteria_return_date() -> None:
     assert detect_auto_reply(mail, mail.text, base=date(2026, 11, 18)).return_date == date(
         2026, 11, 30
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Uw bericht is in goede orde ontvangen. Wij streven ernaar binnen twee werkdagen te antwoorden.",
+        "Your message has been received. We aim to respond within 2 working days.",
+        "Ihre Nachricht ist bei uns eingegangen.",
+        "Votre demande a bien été reçue.",
+    ],
+)
+def test_an_acknowledgement_in_other_words_is_an_auto_reply(body: str) -> None:
+    mail = parse(_mail("Subject: Re: x\n", body))
+    info = detect_auto_reply(mail, mail.text)
+    assert info.kind is MachineKind.AUTO_REPLY, info.evidence

@@ -72,3 +72,19 @@ def test_parse_number_is_decimal() -> None:
 def test_abbreviation_does_not_end_a_sentence() -> None:
     texts = [s.text for s in sentences("Op 2 oktober jl. betaald. Graag nakijken.")]
     assert texts == ["Op 2 oktober jl. betaald.", "Graag nakijken."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Overgemaakt, in totaal € 1.066,00. Misschien is het niet goed afgeboekt?",
+            ["Overgemaakt, in totaal € 1.066,00.", "Misschien is het niet goed afgeboekt?"],
+        ),
+        ("Het was € 50. Dat klopt niet.", ["Het was € 50.", "Dat klopt niet."]),
+        ("Wir haben am 28.09. überwiesen. Danke.", ["Wir haben am 28.09. überwiesen.", "Danke."]),
+    ],
+)
+def test_an_amount_ends_a_sentence_a_day_does_not(text: str, expected: list[str]) -> None:
+    # "€ 1.066,00." is no ordinal like "vom 3. November": the question after it is its own
+    assert [s.text for s in sentences(text)] == expected

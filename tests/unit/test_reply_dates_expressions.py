@@ -833,3 +833,187 @@ def test_a_wrapped_quote_line_stays_quoted() -> None:
         "binnen 14 dagen te betalen.\n> Met vriendelijke groet\n"
     )
     assert "14 dagen" not in split_reply(text).new
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "La facture n'est pas contestée et sera payée le 20 novembre.",
+            date(2026, 11, 20),
+            id="fr-pas-contestee",
+        ),
+        pytest.param(
+            "Wij hebben geen enkel bezwaar tegen de factuur, betaling volgt op de 20e.",
+            date(2026, 11, 20),
+            id="nl-geen-bezwaar",
+        ),
+        pytest.param(
+            "We do not dispute the invoice and will pay it on Friday.",
+            date(2026, 11, 13),
+            id="en-do-not-dispute",
+        ),
+        pytest.param("Vous serez payés vendredi.", date(2026, 11, 13), id="fr-vous-serez-payes"),
+    ],
+)
+def test_a_denied_dispute_leaves_the_promise_standing(body: str, expected: date) -> None:
+    # The "not" belongs to the dispute word, not to the payment: the promise and its day stay.
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert "r:dispute" not in reading.features, reading.rule_evidence
+    assert "r:c=undisputed" in reading.features or "serez" in body
+    assert reading.promise_date == expected
+    assert reading.paid_date is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Wij hebben geen enkel bezwaar tegen uw factuur.", id="nl-geen-enkel"),
+        pytest.param("Gegen die Rechnung gibt es keine Einwände.", id="de-keine-einwaende"),
+        pytest.param("We betwisten niets, het is voor onze administratie.", id="nl-niets"),
+        pytest.param("Die Stornogebühr ist berechtigt.", id="de-berechtigt"),
+        pytest.param("Can you split it in two? No problem with the total.", id="en-no-problem"),
+    ],
+)
+def test_an_owned_charge_is_no_dispute_cue(body: str) -> None:
+    reading = _read(body)
+    assert "r:dispute" not in reading.features, reading.rule_evidence
+    assert "r:c=undisputed" in reading.features
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Die Rechnung ist nicht berechtigt, die Arbeiten waren nicht fertig."),
+        pytest.param("De factuur klopt niet."),
+    ],
+)
+def test_a_denied_owning_is_no_undisputed_cue(body: str) -> None:
+    assert "r:c=undisputed" not in _read(body).features
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Uw herinnering en mijn betaling hebben elkaar gekruist.", id="nl-gekruist"),
+        pytest.param("I think our payments crossed in the post.", id="en-crossed"),
+        pytest.param("Ihre Mahnung und unsere Zahlung haben sich überschnitten.", id="de"),
+        pytest.param("Nos courriers se sont croisés, le virement est parti.", id="fr-croises"),
+        pytest.param("Die drei Monate habe ich am Mittwoch nachgezahlt.", id="de-nachgezahlt"),
+        pytest.param("ja is al weg", id="nl-al-weg"),
+        pytest.param("Ik heb uw monteur direct gepind toen hij klaar was.", id="nl-gepind"),
+    ],
+)
+def test_a_reminder_crossed_by_the_payment_is_a_paid_claim(body: str) -> None:
+    assert "r:paid_claim" in _read(body).features, _read(body).rule_evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Voor wij betalen hebben wij de getekende werkbon nodig.", id="nl-voor-wij"),
+        pytest.param("Before we can pay we need the signed work order.", id="en-before-we"),
+        pytest.param("Bevor wir zahlen, brauchen wir den Lieferschein.", id="de-bevor-wir"),
+        pytest.param("Avant de payer, il nous faut le bon signé.", id="fr-avant-de-payer"),
+    ],
+)
+def test_paying_as_a_condition_is_no_promise(body: str) -> None:
+    reading = _read(body)
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+    assert "r:c=conditional_pay" in reading.features
+
+
+def test_the_arrival_of_a_payment_made_is_no_coming_payment() -> None:
+    reading = _read(
+        "Beide facturen zitten in de batch van vanochtend. U zou het bedrag morgen op uw "
+        "rekening moeten zien."
+    )
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Dit bedrag is donderdag verrekend met uw creditnota CN-44.", id="nl-verrekend"
+        ),
+        pytest.param(
+            "Nous avons compensé cette facture avec la note de crédit d'août.", id="fr-compense"
+        ),
+        pytest.param("Settled by offset against your credit note CN-2026-014.", id="en-offset"),
+    ],
+)
+def test_a_credit_note_used_to_settle_is_a_payment_not_a_dispute(body: str) -> None:
+    reading = _read(body)
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert "r:dispute" not in reading.features, reading.rule_evidence
+
+
+def test_a_credit_note_still_awaited_stays_a_dispute() -> None:
+    assert (
+        "r:dispute" in _read("We are still waiting for the credit note for the radiator.").features
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Ik stel voor: de helft nu en de andere helft over een maand.", id="nl-helft"),
+        pytest.param("Am 1. April gehen 50 % und am 15. April der Rest an Sie.", id="de-prozent"),
+        pytest.param("Pourrions-nous le payer en trois trimestres ?", id="fr-trimestres"),
+        pytest.param("Ik maak 400 over, daarna elke maand 200 tot het betaald is.", id="nl-elke"),
+    ],
+)
+def test_a_debt_told_in_parts_is_a_plan_cue(body: str) -> None:
+    assert "r:payment_plan" in _read(body).features
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Ça va être payé jeudi, j'ai parlé à ma banque.", date(2026, 11, 12), id="fr-va"
+        ),
+    ],
+)
+def test_a_near_future_passive_is_a_promise(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert reading.promise_date == expected
+    assert reading.paid_date is None
+
+
+def test_a_payment_the_writer_only_believed_made_is_no_paid_claim() -> None:
+    reading = _read("Ik dacht dat het al betaald was, maar de overschrijving is nooit vertrokken.")
+    assert "r:paid_claim" not in reading.features, reading.rule_evidence
+
+
+def test_paying_so_that_is_a_condition() -> None:
+    reading = _read("Damit ich die Rechnung bezahlen kann, brauche ich das Übergabeprotokoll.")
+    assert "r:c=conditional_pay" in reading.features
+    assert "r:promise_to_pay" not in reading.features
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Nous vous rappelons que nos factures fournisseurs sont réglées à 45 jours fin de mois.",
+            id="fr-reglees-a-45-jours",
+        ),
+        pytest.param("Invoices are paid within 30 days of receipt.", id="en-paid-within"),
+    ],
+)
+def test_a_payment_term_is_neither_paid_nor_promised(body: str) -> None:
+    reading = _read(body)
+    assert "r:paid_claim" not in reading.features, reading.rule_evidence
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+
+
+def test_a_payment_gone_with_its_usual_arrival_is_paid() -> None:
+    reading = _read(
+        "Goeiemiddag, de betaling is vanmorgen vertrokken via onze bank, normaal staat het "
+        "morgen op uw rekening."
+    )
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert reading.paid_date == WED
