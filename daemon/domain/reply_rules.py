@@ -76,15 +76,15 @@ def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:
     tense, is a commitment; a question or a condition about it is not."""
     text = sentence.text
     end = sentence.start + len(text)
+    inside = [m for m in ahead if sentence.start <= m.start < end]
+    if not inside:
+        return False
     # "U zou het bedrag morgen op uw rekening moeten zien": the coming day is the arrival of
     # a payment made, not a payment to make
     arrival = [
         (sentence.start + a.start(), sentence.start + a.end()) for a in _ARRIVAL_TALK.finditer(text)
     ]
-    if not any(
-        sentence.start <= m.start < end and not any(s <= m.start < e for s, e in arrival)
-        for m in ahead
-    ):
+    if all(any(s <= m.start < e for s, e in arrival) for m in inside):
         return False
     told = _ARRIVAL_TALK.sub(" ", text)
     if not lx.PAY_WORD.search(told) or _negative(text) or _CONDITION.search(text):
@@ -165,7 +165,8 @@ _FUTURE_PASSIVE = re.compile(
 
 def _negative(text: str) -> bool:
     """A negation in a payment sentence, other than one that denies a dispute."""
-    return bool(lx.NEGATION.search(lx.UNDISPUTED.sub(" ", text)))
+    # Most sentences have no negation at all: look for one before taking denials out.
+    return bool(lx.NEGATION.search(text)) and bool(lx.NEGATION.search(lx.UNDISPUTED.sub(" ", text)))
 
 
 # "Voordat wij betalen hebben wij de werkbon nodig", "before we can pay": the payment is
@@ -202,15 +203,21 @@ _TERMS = re.compile(
 
 
 def _clause_kind(text: str) -> str | None:
+    paid = lx.PAID.search(text)
+    pay_word = lx.PAY_WORD.search(text)
+    passive = _FUTURE_PASSIVE.search(text)
+    # Most clauses name no payment at all: they are done after these three searches.
+    if not (paid or pay_word or passive):
+        return None
     if _BEFORE_PAYING.search(text) or _BELIEF.search(text):
         return None
     negated = _negative(text)
-    if not negated and _FUTURE_PASSIVE.search(text):
+    if not negated and passive:
         return "promise"
     future = _future(text)
-    if lx.PAID.search(text) and not future and not negated and not _TERMS.search(text):
+    if paid and not future and not negated and not _TERMS.search(text):
         return "paid"
-    if lx.PAY_WORD.search(text) and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
+    if pay_word and (future or lx.VAGUE_PROMISE.search(text)) and not negated:
         return "promise"
     return None
 
