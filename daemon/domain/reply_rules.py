@@ -23,7 +23,10 @@ def _negated(text: str, start: int, end: int) -> bool:
         lx.DISPUTE_NEGATED.search(before)
         or lx.DISPUTE_NEGATED_AFTER.search(text[end : end + 40])
         or (lx.DISPUTE_DENIED.search(before) and lx.OBJECTION.search(text[start:end]))
-        or bool(lx.SET_OFF.search(text[max(0, start - 60) : start]))
+        or bool(
+            lx.CREDIT_NOTE.search(text[start:end])
+            and lx.SET_OFF.search(text[max(0, start - 60) : start])
+        )
     )
 
 

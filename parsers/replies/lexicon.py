@@ -261,11 +261,13 @@ DISPUTE_DENIED = re.compile(
     _I,
 )
 # "verrekend met uw creditnota", "compensé avec la note de crédit": a credit note used to
-# settle the invoice is a payment, not a dispute about it
+# settle the invoice is a payment, not a dispute about it (only the credit-note word: "…
+# verrekend met de creditnota, F-102 is dubbel gefactureerd" still disputes F-102)
 SET_OFF = re.compile(
-    r"\b(verrekend|gecompenseerd|compens[ée]e?s?|verrechnet|offset|set off|netted)\b[^.!?\n]{0,50}$",
+    r"\b(verrekend|gecompenseerd|compens[ée]e?s?|verrechnet|offset|set off|netted)\b[^.!?;\n]{0,50}$",
     _I,
 )
+CREDIT_NOTE = re.compile(r"credit ?not|gutschrift|note de cr[ée]dit|facture d'avoir", _I)
 OBJECTION = re.compile(
     r"bezwaar|betwist|bestreit|disput|contest|objection|reclam|widersp|einw[aä]nd|beanstand|"
     r"litige|d[ée]saccord|disagree",

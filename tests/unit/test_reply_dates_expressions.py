@@ -950,6 +950,11 @@ def test_a_credit_note_used_to_settle_is_a_payment_not_a_dispute(body: str) -> N
     assert "r:dispute" not in reading.features, reading.rule_evidence
 
 
+def test_a_set_off_leaves_a_dispute_about_another_invoice_standing() -> None:
+    reading = _read("F-101 hebben we verrekend met de creditnota, F-102 is dubbel gefactureerd.")
+    assert "r:dispute" in reading.features, reading.rule_evidence
+
+
 def test_a_credit_note_still_awaited_stays_a_dispute() -> None:
     assert (
         "r:dispute" in _read("We are still waiting for the credit note for the radiator.").features
