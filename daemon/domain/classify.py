@@ -418,7 +418,7 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     automatic = auto_handled(outcome, bar, model.guard)
     evidence = [
         f"intent:{intent.value}",
-        f"model:p={prediction.confidence:.2f} (auto from {bar:.2f})",
+        f"model:p={prediction.confidence:.2f} (auto from {bar:.3g})",
         *(f"feature:{r}" for r in prediction.reasons),
     ]
     if intent.value not in GUARDED and alarm >= model.guard:

