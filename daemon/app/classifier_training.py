@@ -266,6 +266,10 @@ def build(
             ("held_out", str(len(hidden))),
             ("folds", str(FOLDS)),
             ("independent_weight", str(INDEPENDENT_WEIGHT)),
+            (
+                "naive_bayes",
+                f"alpha={settings.nb_alpha},weight={settings.nb_weight},rule={settings.nb_rule}",
+            ),
         ),
     )
     return artefact(dump(model)), cv, [ex for ex in examples if ex.key in hidden]

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
 from daemon.domain.reply_rules import debtor_cues, other_part_promise, payment_dates
-from parsers.autoreply import MachineKind, detect_auto_reply, return_day
+from parsers.autoreply import OOO_CUES, MachineKind, detect_auto_reply, return_day
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
 from parsers.replies import lexicon as lx
@@ -173,6 +173,19 @@ def read(
         language=facts.language,
         is_business_day=business,
     )
+    # A payment advice sent by the debtor's accounting system ("Remittance advice",
+    # "Zahlungsavis", "Betalingsadvies") is machine mail that says the invoice is paid, with
+    # its day and invoice numbers: the debtor's paid claim, read like one typed by hand (it
+    # pauses the ladder until the bank shows the money, as any paid claim does).
+    advice = None if OOO_CUES.search(facts.split.new[:3000]) else _payment_advice(mail, facts)
+    if advice is not None:
+        auto = replace(
+            auto,
+            kind=MachineKind.HUMAN,
+            strong=False,
+            return_date=None,
+            evidence=(*auto.evidence, f"payment_advice:{advice}"),
+        )
     if auto.kind is MachineKind.AUTO_GENERATED:
         return Reading(
             facts,
@@ -213,6 +226,8 @@ def read(
         )
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
+    if advice is not None:
+        evidence = [*evidence, *(e for e in auto.evidence if e.startswith("payment_advice:"))]
     rule_feats = {f"r:{intent}" for intent in fired}
     if promise is not None:
         rule_feats.add("r:promise_date")
@@ -224,6 +239,8 @@ def read(
         rule_feats.add("r:return_date")
     if mail.attachments:
         rule_feats.add("r:attachment")
+    if advice is not None:
+        rule_feats.add("r:payment_advice")
     folded = fold(facts.split.new[:6000])
     rule_feats.update(concept_features(facts.split.new, folded=folded))
     if not fired and promise is None and paid is None:
@@ -334,6 +351,26 @@ _EVENT_AFTER = re.compile(
     r"by phone|telefonisch|per telefoon)\b",
     re.IGNORECASE,
 )
+# What a payment advice calls itself, in its subject or its first lines.
+_PAYMENT_ADVICE = re.compile(
+    r"\b(?:remittance advice|payment advice|notice of payment|payment notification|"
+    r"zahlungsavis|zahlungsanzeige|zahlungsbenachrichtigung|"
+    r"avis de (?:paiement|virement|r[èe]glement)|notification de paiement|"
+    r"betalingsadvies|betaaladvies|betalingsspecificatie|betaalspecificatie)\b",
+    re.IGNORECASE,
+)
+
+
+def _payment_advice(mail: ParsedMail, facts: ReplyFacts) -> str | None:
+    """The words by which a mail presents itself as a payment advice (in its subject or its
+    first lines, not in passing: "you will receive a remittance advice when we have paid"
+    in an acknowledgement is no advice)."""
+    lines = [line for line in facts.split.new.splitlines() if line.strip()][:3]
+    head = " | ".join(line for line in lines if len(line) <= 100)  # a title, not prose
+    found = _PAYMENT_ADVICE.search(mail.subject) or _PAYMENT_ADVICE.search(head)
+    return found.group(0).lower() if found is not None else None
+
+
 _PAYMENT_DAY_LABEL = re.compile(
     r"\b(?:betaaldatum|datum betaling|uitvoeringsdatum|valutadatum|zahlungsdatum|"
     r"ausf(?:ü|ue)hrungsdatum|zahldatum|valuta|payment date|date paid|value date|"

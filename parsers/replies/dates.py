@@ -430,7 +430,12 @@ _TODAY = re.compile(
 # "zojuist", "gerade", "just now": the moment of writing. A payment done then was made that
 # day; a transfer "just scheduled" is paid on the day it is scheduled for, never "now".
 _NOW = re.compile(
-    r"\b(gerade|grad|soeben|just now|right now|zojuist|zonet)\b|(?<!\w)(à l'instant|a l'instant)\b",
+    r"\b(gerade|grad|soeben|just now|right now|zojuist|zonet)\b|(?<!\w)(à l'instant|a l'instant)\b|"
+    # "just sent it", "net overgemaakt", "eben überwiesen", "je viens de régler": done now
+    r"\bjust(?= (?:sent|paid|transferred|wired|settled|made the payment)\b)|"
+    r"\bnet(?= (?:overgemaakt|overgeboekt|betaald|voldaan)\b)|"
+    r"\beben(?= (?:überwiesen|ueberwiesen|uberwiesen|bezahlt|beglichen)\b)|"
+    r"\b(?:je viens|nous venons|on vient)(?= de (?:payer|régler|regler|virer|faire le virement)\b)",
     _I,
 )
 _DAY_AFTER_TOMORROW = re.compile(

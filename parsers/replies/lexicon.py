@@ -181,6 +181,7 @@ PAID = _cues(
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
     r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|"
+    r"\b(viens|venons|vient) (juste |tout juste )?de (payer|r[ée]gler|virer|verser|solder)\b|"
     r"\b(virement|paiement|r[èe]glement) (a [ée]t[ée] |est )?(fait|effectu[ée]|ex[ée]cut[ée]|parti|"
     r"envoy[ée])\b|\bc'est fait\b|\bfait par (virement|ch[èe]que|carte)\b|\b(est|a [ée]t[ée]) "
     r"(sorti|d[ée]bit[ée]|parti|post[ée]|envoy[ée]|exp[ée]di[ée])e?s?\b|\bex[ée]cut[ée]e?\b|"

@@ -217,6 +217,51 @@ def test_auto_generated_is_never_a_debtor_intent() -> None:
     assert result.intent is Intent.OTHER and result.machine == "auto_generated"
 
 
+@pytest.mark.parametrize(
+    ("subject", "body", "header"),
+    [
+        (
+            "Zahlungsavis Nr. 2000341877",
+            "Wir haben folgende Zahlung zu Ihren Gunsten ausgeführt:\n"
+            "Zahlungsdatum: 16.11.2026\nBetrag: 2.145,80 EUR\nVerwendungszweck: F2026-0412\n\n"
+            "Diese Nachricht wurde automatisch erzeugt.",
+            "Auto-Submitted: auto-generated\n",
+        ),
+        (
+            "Re: Reminder: invoice F2026-0412",
+            "REMITTANCE ADVICE\nPayment date: 16/11/2026\nAmount: EUR 2,145.80\n"
+            "Invoices paid: F2026-0412\nThis is an automated message. Please do not reply.",
+            "Auto-Submitted: auto-replied\n",
+        ),
+    ],
+)
+def test_a_payment_advice_from_an_accounting_system_is_a_paid_claim(
+    subject: str, body: str, header: str
+) -> None:
+    # Machine mail, but the debtor's own word that it paid, with the day: not an away
+    # notice, and not machine noise to be ignored.
+    result = run(body, subject=subject, extra=header)
+    assert result.machine is None
+    assert any("payment_advice:" in e for e in result.evidence), result.evidence
+    assert result.intent is Intent.PAID_CLAIM, result.evidence
+    assert result.paid_date == date(2026, 11, 16)
+
+
+def test_an_acknowledgement_that_mentions_payment_advices_stays_an_auto_reply() -> None:
+    result = run(
+        "We have received your e-mail regarding invoice F2026-0412. Invoices are paid after "
+        "approval; you will receive a remittance advice when payment has been made.",
+        extra="Auto-Submitted: auto-replied\n",
+    )
+    assert result.intent is Intent.AUTO_REPLY and result.machine == "auto_reply"
+    # An away notice that names one stays an away notice too.
+    away = run(
+        "Payment advice\nI am out of the office until 30 November with no access to e-mail.",
+        extra="Auto-Submitted: auto-replied\n",
+    )
+    assert away.intent is Intent.AUTO_REPLY
+
+
 def test_invoice_numbers_from_quote_and_subject() -> None:
     result = run(
         "Betaald.\n\nVan: D <d@v.nl>\nVerzonden: maandag\nAan: x\nOnderwerp: y\n\nFactuur F2026-0001",

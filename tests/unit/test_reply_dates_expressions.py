@@ -486,6 +486,29 @@ def test_a_payment_told_with_its_arrival_is_no_promise(body: str, paid: date) ->
 @pytest.mark.parametrize(
     "body",
     [
+        pytest.param("Just sent it through Revolut now, sorry!!", id="en-just-sent"),
+        pytest.param("Ik heb het net overgemaakt.", id="nl-net-overgemaakt"),
+        pytest.param("Habe es eben überwiesen.", id="de-eben-ueberwiesen"),
+        pytest.param("Je viens de régler la facture.", id="fr-viens-de-regler"),
+        pytest.param("Nous venons de payer la facture F2026-0412.", id="fr-venons-de-payer"),
+    ],
+)
+def test_a_payment_made_just_now_was_paid_today(body: str) -> None:
+    # "just", "net", "eben", "venir de": done at the moment of writing, the mail's day
+    reading = _read(body)
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert (reading.promise_date, reading.paid_date) == (None, WED)
+
+
+def test_venir_de_about_something_else_is_no_payment() -> None:
+    reading = _read("Je viens de recevoir votre rappel, je paierai vendredi.")
+    assert "r:paid_claim" not in reading.features
+    assert reading.promise_date == date(2026, 11, 13)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
         pytest.param("L'argent est sorti de notre compte hier.", id="fr-sorti-du-compte"),
         pytest.param("Virement fait ce matin, bonne journée !", id="fr-virement-fait"),
         pytest.param("J'ai envoyé le chèque vendredi.", id="fr-cheque-envoye"),
