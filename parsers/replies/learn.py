@@ -342,7 +342,9 @@ def calibrate(
 def _shipped(chosen: Mapping[str, float], margin: float) -> dict[str, float]:
     """Thresholds picked as the best of many on these very outcomes flatter themselves, and
     new mail is not the corpus: a margin keeps the promise on new mail."""
-    return {i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(_raise(t, margin)))) for i, t in chosen.items()}
+    return {
+        i: (1.0 if t >= 1.0 else min(TOP_BAR, _up(_raise(t, margin)))) for i, t in chosen.items()
+    }
 
 
 def _raise(bar: float, margin: float) -> float:

@@ -242,7 +242,9 @@ def test_above_099_the_bars_are_on_a_finer_grid_and_the_margin_shrinks() -> None
     # 300 promises read at 0.9950-0.9979 and one dispute read as a promise at 0.9952: the bar
     # goes just above the dispute (0.996 on the 0.001 grid), not to 1.0 (never) as a 0.01
     # grid above 0.99 would.
-    sure = [Outcome("promise_to_pay", "promise_to_pay", 0.995 + i / 100_000, 0.0) for i in range(300)]
+    sure = [
+        Outcome("promise_to_pay", "promise_to_pay", 0.995 + i / 100_000, 0.0) for i in range(300)
+    ]
     dispute = [Outcome("dispute", "promise_to_pay", 0.9952, 0.0)]
     bars, guard = calibrate([*sure, *dispute], max_wrong=0.005, margin=0.0)
     assert bars["promise_to_pay"] == 0.996
