@@ -167,9 +167,20 @@ _FUTURE_PASSIVE = re.compile(
 
 
 def _negative(text: str) -> bool:
-    """A negation in a payment sentence, other than one that denies a dispute."""
+    """A negation in a payment sentence, other than one that denies a dispute or the French
+    "ne … que" (only: "le loyer n'étant versé qu'à cette date", "je ne peux payer qu'à la
+    fin du mois")."""
     # Most sentences have no negation at all: look for one before taking denials out.
-    return bool(lx.NEGATION.search(text)) and bool(lx.NEGATION.search(lx.UNDISPUTED.sub(" ", text)))
+    if not lx.NEGATION.search(text):
+        return False
+    return bool(lx.NEGATION.search(_ONLY.sub(" ", lx.UNDISPUTED.sub(" ", text))))
+
+
+_ONLY = re.compile(
+    r"\b(?:ne\s+|n')(?:(?!pas\b|plus\b|jamais\b|rien\b|aucun|point\b)[\w\u00C0-\u017F]+['\s]+){1,3}?"
+    r"qu(?:e\b|')",
+    re.IGNORECASE,
+)
 
 
 # "Voordat wij betalen hebben wij de werkbon nodig", "before we can pay": the payment is

@@ -206,8 +206,8 @@ FUTURE = _cues(
     r"\bzal\b|\bzullen\b|\bga\b|\bgaan\b|\bgaat\b|\bwordt\b|\bworden\b|\buiterlijk\b|\bzorg\w*\b|"
     r"\bingepland\b|\bbetaal ik\b|\bbetalen (wij|we)\b|\bmaak ik\b|\bik (betaal|maak)\b|"
     r"\b(wij|we) (betalen|maken)\b|zo (snel|spoedig) mogelijk|\bbinnen\b|\bvolgende\b|\beind\b|"
-    r"\bvolgt\b|\bgepland\b|\beerstvolgende\b",
-    r"\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|"
+    r"\bvolgt\b|\bgepland\b|\beerstvolgende\b|\btot\b[^.!?]{0,30}\bnodig\b",
+    r"\bneed (?:un)?til+\b|\bwill\b|'ll\b|\bshall\b|\bgoing to\b|\b(we|i) can (pay|settle|transfer)|as soon as|"
     r"\bby\b(?!\s+(?:bank|card|cheque|check|transfer|wire|faster|internet|online|direct|standing|"
     r"credit|debit|paypal|phone|mobile|the bank|our bank|bacs|ach|sepa|swift|mistake|accident|now|"
     r"set-off|set off|offset|netting|cheque|"
@@ -220,7 +220,11 @@ FUTURE = _cues(
     r"\bsera\b|\bserons\b|\bserez\b|\bseront\b|\bva [êe]tre\b|\bvont [êe]tre\b|"
     r"\bva (payer|r[ée]gler|virer|partir)\b|\bvais\b|\ballons\b|\br[èé]glerai\w*|\bpaier(?:ai|on)\w*|\bpayer(?:ai|on)\w*|\bvirer(?:ai|on)\w*|"
     r"\bproc[ée]derons\b|\beffectuerons\b|\bsous\b|\bavant\b|\bd'ici\b|d[èe]s que possible|"
-    r"\bsuivra\b|\bprochaine?\b",
+    r"\bsuivra\b|\bprochaine?\b|"
+    # "il nous faut jusqu'au 20 pour la régler": a day as deadline, not "jusqu'à présent" (so
+    # far), "jusqu'à ce que la machine fonctionne" or "jusqu'à apurement" (a condition)
+    r"\bjusqu'(?:au|à|a) (?:le )?(?:\d|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"demain|la fin|fin)\b)",
 )
 
 VAGUE_PROMISE = _cues(

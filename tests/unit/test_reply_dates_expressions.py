@@ -532,6 +532,47 @@ def test_a_payment_in_other_words_is_a_paid_claim(body: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("We hebben tot de 20e nodig, dan is het voldaan.", id="nl-tot-de-20e-nodig"),
+        pytest.param("Il nous faut simplement jusqu'au 20 pour la régler.", id="fr-jusqu-au-20"),
+        pytest.param("We need until the 20th to pay this, sorry.", id="en-need-until"),
+    ],
+)
+def test_time_needed_until_a_day_is_a_promise_for_that_day(body: str) -> None:
+    # "we need until the 20th": the debtor names the day it will have paid by
+    reading = _read(body)
+    assert (reading.promise_date, reading.paid_date) == (date(2026, 11, 20), None)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Il nous faut jusqu'au 20 pour la régler, le loyer n'étant versé qu'à cette date.",
+            date(2026, 11, 20),
+            id="fr-n-etant-verse-qu-a",
+        ),
+        pytest.param("Je ne peux payer qu'à la fin du mois.", date(2026, 11, 30), id="fr-ne-que"),
+    ],
+)
+def test_french_ne_que_is_only_not_a_negation(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+
+
+def test_ne_pas_que_is_still_a_negation() -> None:
+    reading = _read("Nous ne pouvons pas payer que la moitié le 20.")
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+
+
+def test_so_far_is_no_deadline() -> None:
+    reading = _read("Jusqu'à présent nous n'avons rien reçu, nous avons payé le 3.")
+    assert (reading.promise_date, reading.paid_date) == (None, date(2026, 11, 3))
+
+
+@pytest.mark.parametrize(
     ("body", "expected"),
     [
         pytest.param(
