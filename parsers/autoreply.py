@@ -96,7 +96,7 @@ _RETURN_PHRASE = re.compile(
     r"weer (aanwezig|op kantoor|terug|bereikbaar|beschikbaar)|ben ik weer|vanaf|"
     r"(ben|zijn) (ik |wij |we )?terug( op)?|"
     r"wieder (im büro|erreichbar|da|zurück|für sie)|\bab\b|bin ich wieder|zurück am|"
-    r"de retour|serai de retour|à partir du|dès le|(à|a) mon retour( le)?|reprise( pr[ée]vue)?( le)?|"
+    r"de retour|serai de retour|\bretour( au bureau| pr[ée]vu)?( le)?|à partir du|dès le|(à|a) mon retour( le)?|reprise( pr[ée]vue)?( le)?|"
     r"reprends( le travail| mes (e-)?mails)?( le)?|reprendrai|reviens( le)?|reviendrai|"
     r"re-?open(s|ing)?( on)?|r[ée]ouverture( le)?|(rouvrir|rouvre|rouvrons)( le)?|"
     r"(weer )?(open|geopend) (op|vanaf)|heropen\w*|wieder (geöffnet|offen)( ab| am)?",
@@ -110,7 +110,10 @@ _RETURN_AFTER = re.compile(
     _I,
 )
 _UNTIL = re.compile(
-    r"\b(until|till|through|t/m|tot en met|tot|bis einschließlich|bis zum|bis|jusqu'au|jusqu’au)\b",
+    r"\b(until|till|through|up to|up until|t/m|tot en met|tot|bis einschließlich|bis zum|bis|"
+    r"jusqu'au|jusqu’au)\b|"
+    # "du 10 juillet au 2 août", "from 21 December to 3 January": the second day ends it
+    r"\b(du|from)\b[^.!?\n]{1,25}\b(au|to)\b",
     _I,
 )
 # "Ik ben vandaag en morgen afwezig", "bin am Freitag abwesend": away through that day

@@ -206,10 +206,12 @@ _DAY_MONTH_SHORT = re.compile(
 # "executed on 14/09", "am 28.09. beglichen", "at 12-10": day and month without a year,
 # anywhere (not inside amounts, times or longer numbers).
 _BARE_DM = re.compile(
-    r"(?<![\d/.,\-:€$£])(\d{1,2})([./-])(\d{1,2})(?:\.(?=\s|$))?(?![\d/\-:]|[.,]\d)"
+    r"(?<![\d/.,\-:€$£])(\d{1,2})([./-])(\d{1,2})(?:\.(?=[\s,;!?)]|$))?(?![\d/\-:]|[.,]\d)"
 )
 _DAY_OF_MONTH = re.compile(
-    r"\b(?:de|the|le|den|am|on the|on)\s+(\d{1,2})(?:e|th|st|nd|rd|er|ste|\.)(?=\s|[,.!?]|$)"
+    # Flemish "den 15de" too (not "de 2de", a second reminder)
+    r"\b(?:(?:de|the|le|den|am|on the|on)\s+(\d{1,2})(?:e|th|st|nd|rd|er|ste|\.)|den\s+(\d{1,2})de)"
+    r"(?=\s|[,.!?]|$)"
     r"(?!\s*(?:" + _MONTH_RE + r"))(?:\s+of this month|\s+dieses monats|\s+van deze maand)?",
     _I,
 )
@@ -237,20 +239,20 @@ _FROM_TODAY = (
 # "the next", "der nächsten", "den nächsten", "les prochains", "de komende"
 _NEXT_FEW = r"(?:(?:the |der |den |die |les |de )?(?:next|n(?:ä|ae|a)chsten|prochains|komende|volgende)\s+)?"
 _WITHIN_BD = re.compile(
-    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"\b(?:binnen(?:\s+de)?|within|in|innerhalb(?:\s+von)?|innert|sous|dans(?:\s+les)?|d'ici|"
     rf"comptez|allow|reken(?:\s+op)?|rechnen sie mit|end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+"
     r"(?:werkdag(?:en)?|working days?|business days?|werktag(?:en|e)?|arbeitstag(?:en|e)?|"
     r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
 )
 _WITHIN_D = re.compile(
-    rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?|d'ici|"
+    rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|innert|sous|dans(?:\s+les)?|d'ici|"
     rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+(?:dagen|days|tagen|tage|jours)\b"
     + _FROM_TODAY,
     _I,
 )
 _WITHIN_W = re.compile(
-    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|in(?:nerhalb)?|dans|sous|d'ici)\s+{_N}\s+"
+    rf"\b(?:binnen|within|in|over|innerhalb(?:\s+von)?|innert|in(?:nerhalb)?|dans|sous|d'ici)\s+{_N}\s+"
     r"(?:weken|weeks|wochen|semaines|week|woche|semaine)\b",
     _I,
 )
@@ -321,13 +323,14 @@ _NEXT_WEEK = re.compile(
 _END_MONTH = re.compile(
     r"\b(eind van de maand|einde van de maand|eind deze maand|einde maand|eind van deze maand|"
     r"end of the month|end of this month|month end|month-end|ende des monats|monatsende|ende dieses monats|"
-    r"fin du mois|fin du moi|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand)\b"
+    r"fin du mois|fin du moi|fin de ce mois|fin de mois|ende monat|end of month|eind (van de )?maand|"
+    r"ende? vom monat)\b"
     r"(?!\s+(?:prochain|suivant))",  # "fin du mois prochain": next month's end (below)
     _I,
 )
 _END_NEXT_MONTH = re.compile(
     r"\b(end of next month|end of the following month|eind(?:e)? (?:van )?volgende maand|"
-    r"ende (?:des )?n(?:ä|ae|a)chsten monats|fin du mois (?:prochain|suivant))\b",
+    r"ende (?:des )?n(?:ä|ae|a)chsten monats?|fin du mois (?:prochain|suivant))\b",
     _I,
 )
 _END_YEAR = re.compile(
@@ -343,7 +346,7 @@ _DAY_CURRENT = re.compile(
 )
 # "within 48 hours", "binnen 48 uur", "innerhalb von 24 Stunden", "dans les 48 heures"
 _WITHIN_H = re.compile(
-    r"\b(?:binnen|within|in|innerhalb(?:\s+von)?|sous|dans(?:\s+les)?)\s+(\d{1,3})\s*"
+    r"\b(?:binnen|within|in|innerhalb(?:\s+von)?|innert|sous|dans(?:\s+les)?)\s+(\d{1,3})\s*"
     r"(?:uur|hours|hrs|stunden|heures)\b",
     _I,
 )
@@ -433,8 +436,8 @@ _NOW = re.compile(
     r"\b(gerade|grad|soeben|just now|right now|zojuist|zonet)\b|(?<!\w)(à l'instant|a l'instant)\b|"
     # "just sent it", "net overgemaakt", "eben überwiesen", "je viens de régler": done now
     r"\bjust(?= (?:sent|paid|transferred|wired|settled|made the payment)\b)|"
-    r"\bnet(?= (?:overgemaakt|overgeboekt|betaald|voldaan)\b)|"
-    r"\beben(?= (?:überwiesen|ueberwiesen|uberwiesen|bezahlt|beglichen)\b)|"
+    r"\bnet(?= (?:overgemaakt|overgeboekt|betaald|voldaan|gedaan)\b)|"
+    r"\beben(?=(?: [\w-]+){0,3} (?:überwiesen|ueberwiesen|uberwiesen|bezahlt|beglichen)\b)|"
     r"\b(?:je viens|nous venons|on vient)(?= de (?:payer|régler|regler|virer|faire le virement)\b)",
     _I,
 )
@@ -447,7 +450,8 @@ _DAY_AFTER_TOMORROW = re.compile(
 _FIRST_NEXT_MONTH = re.compile(
     r"\b(?:(?:de|the)\s+)?(?:eerste|1e|1ste|first|1st|ersten|premier|1er)\s+"
     r"(?:van\s+(?:de\s+)?volgende maand|of (?:the )?next month|of the following month|"
-    r"des n(?:ä|ae|a)chsten monats|n(?:ä|ae|a)chsten monats|du mois prochain)\b",
+    r"des n(?:ä|ae|a)chsten monats|n(?:ä|ae|a)chsten monats|du mois prochain)\b|"
+    r"\bam monatsersten\b",  # Austrian: on the first of the (next) month
     _I,
 )
 # "end of the quarter", "voor het einde van het kwartaal", "Quartalsende", "fin du trimestre"
@@ -491,6 +495,17 @@ _ANY_WEEKDAY = re.compile(r"\b(?:un|on a|een|an einem|a)\s+$", _I)
 # British "Monday week": the Monday after next.
 _WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b|\ba week on ({_WD_RE})\b", _I)
 _FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
+
+
+def _weekday_and_day(base: date, weekday: int, day: int) -> date | None:
+    """The day of month ``day`` that falls on ``weekday`` nearest to ``base`` (the later one
+    on a tie): "vrijdag 21 overgeschreven" three days after Friday 21 August is that Friday,
+    not the next Friday the 21st nine months ahead."""
+    for delta in range(370):
+        for cand in (base + timedelta(days=delta), base - timedelta(days=delta)):
+            if cand.day == day and cand.weekday() == weekday:
+                return cand
+    return None
 
 
 def find_dates(
@@ -565,7 +580,7 @@ def find_dates(
                 when = _nearer(base, when, _nearest_year(base, first, second))
             add(m, when, "absolute")
     for m in _DAY_OF_MONTH.finditer(text):
-        add(m, _next_day_of_month(base, int(m[1])), "day")
+        add(m, _next_day_of_month(base, int(m[1] or m[2])), "day")
     for m in _FR_DAY.finditer(text) if language == "fr" else none:
         add(m, _next_day_of_month(base, 1 if m[1].lower() == "1er" else int(m[1])), "day")
     for m in _WITHIN_BD.finditer(text):
@@ -662,11 +677,7 @@ def find_dates(
     for m in _MINUTES_AGO.finditer(text):
         add(m, base, "now")
     for m in _WD_DAY.finditer(text) if has_weekday else none:
-        wd, dom = WEEKDAYS[m[1].lower()], int(m[2])
-        cand = base + timedelta(days=1)
-        while (cand.day != dom or cand.weekday() != wd) and (cand - base).days < 370:
-            cand += timedelta(days=1)
-        add(m, cand if cand.day == dom and cand.weekday() == wd else None, "absolute")
+        add(m, _weekday_and_day(base, WEEKDAYS[m[1].lower()], int(m[2])), "absolute")
     for m in _NEXT_BUSINESS_DAY.finditer(text):
         add(m, add_business_days(base, 1, is_business_day), "period")
     for m in _BINNEN_DE_WEEK.finditer(text):

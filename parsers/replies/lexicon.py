@@ -160,8 +160,13 @@ PAID = _cues(
     r"\bafgeschreven\b|\bafgegaan\b|\bovergeschreven\b|\bge[iï]ncasseerd\b|\bafgeboekt\b|"
     r"\b(betaling|geld|bedrag|overboeking|overschrijving) is (\S+ ){0,3}(vertrokken|verstuurd|de deur uit)\b|"
     r"\b(verrekend|gecompenseerd) met\b|\bgepin[dt]\b|\bafgerekend\b|\belkaar gekruist\b|\bis al weg\b|\b(door|bij) de bank (is )?verwerkt\b|"
-    r"\bal (gedaan|gebeurd|geregeld)\b|\bis (vanmorgen|vanochtend|gisteren|vandaag|al) "
-    r"(gebeurd|gedaan|geregeld)\b|\b(de )?afschrijving\b",
+    r"\b(al|net|zojuist) (gedaan|gebeurd|geregeld)\b|\bis (vanmorgen|vanochtend|gisteren|vandaag|al) "
+    r"(gebeurd|gedaan|geregeld)\b|\b(de )?afschrijving\b|"
+    # "staat al op jullie rekening", "geld staat er sinds vanmorgen op", "vrijdag gedaan",
+    # "in de betaalbatch van dinsdag meegegaan"
+    r"\bstaat (nu |al |er |inmiddels )+((?!open\b)\w+ )?op (jullie|uw|je) rekening\b|\bgeld staat er\b|"
+    r"\b(gisteren|vandaag|vanmorgen|vanochtend|maandag|dinsdag|woensdag|donderdag|vrijdag) gedaan\b|"
+    r"\b(betaal)?(batch|run)\b[^.!?]{0,40}\bmeegegaan\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
     r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
@@ -169,7 +174,10 @@ PAID = _cues(
     r"\b(offset|set off|netted) against\b|\bcrossed (in the post|in the mail|with (your|our|my|the))\b|\b(must|have|payments?) (have )?crossed\b|"
     r"\bwired\b|went through|\bset[- ]off\b|\b(was|were|been) (mailed|posted|sent)\b|"
     r"\b(have|has|had) (done|made|initiated|sent|payed) (the|a|our|this)?\s*(payment|transfer|money|bill)|"
-    r"\b(sent|transferred) (you )?the money\b|\bhave payed\b|\b(received|took) (the )?payment\b",
+    r"\b(sent|transferred) (you )?the money\b|\bhave payed\b|\b(received|took) (the )?payment\b|"
+    # "Sent it this morning", "Done today", "included in yesterday's ACH batch"
+    r"\b(sent it|done) (this morning|today|yesterday|last night)\b|"
+    r"\bincluded in (yesterday's|today's|this morning's|last week's|last night's) (\w+ )?(batch|payment run|pay run|run)\b",
     r"\bbezahlt\b|\b[üu]berwiesn?\w*\b|\bbeglichen\b|\bgezahlt\b|zahlung (ist )?(erfolgt|ausgeführt)|"
     r"zahlung (ist|wurde) (\S+ ){0,3}(erfolgt|ausgeführt|getätigt|gemacht)|"
     r"\bverrechnet mit\b|\bnachgezahlt\b|\bnachüberwiesen\b|\b(haben )?sich (\w+ )?(überschnitten|überkreuzt|gekreuzt)\b|"
@@ -177,7 +185,8 @@ PAID = _cues(
     r"\babgegangen\b|\brausgegangen\b|\b(ist|sind|war|waren) (\S+ ){0,3}raus\b|\bvalutiert\b|"
     r"\b(habe|haben|hab|ist|wurde|wurden) (\S+ ){0,8}(erledigt|angewiesen)\b|"
     r"\b(zahlung|überweisung|ueberweisung|einzahlung)\b[^!?\n]{0,60}\b(gemacht|getätigt)\b|"
-    r"\bbelastung\b[^.!?]{0,60}\berfolgt\b",
+    r"\bbelastung\b[^.!?]{0,60}\berfolgt\b|\beingezahlt\b|\braus gegangen\b|\berledigt am\b|"
+    r"\b(gestern|heute|vorgestern|bereits|schon) angewiesen\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
     r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|"
@@ -187,7 +196,10 @@ PAID = _cues(
     r"(sorti|d[ée]bit[ée]|parti|post[ée]|envoy[ée]|exp[ée]di[ée])e?s?\b|\bex[ée]cut[ée]e?\b|"
     r"\b(se sont|s'est) crois[ée]e?s?\b|\bcompens[ée]e?s? (\w+ ){0,3}(avec|par)\b|"
     r"\b(l'ai|l'avons) (envoy[ée]|post[ée]|exp[ée]di[ée])e?\b|"
-    r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b",
+    r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b|"
+    # "il a quitté le compte ce matin", "le virement de 540 EUR a été fait", "est passé"
+    r"\bquitt[ée] (le|notre|mon) compte\b|"
+    r"\bvirement (\S+ ){0,4}(a [ée]t[ée]|est) (fait|effectu[ée]|pass[ée]|parti)\b",
 )
 
 PAY_WORD = _cues(
@@ -196,7 +208,7 @@ PAY_WORD = _cues(
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
     r"sur votre compte|\bpayment run\b|\bclear(ed)? (the |our |this )?(balance|invoice|bill)\b",
-    r"\b(be)?zahl\w*|\büberweis\w*|\bbegleich\w*|\bgeld\b[^.!?]{0,30}\braus\b|"
+    r"\b(be)?zahl\w*|\b(ü|ue|u)berweis\w*|\bbegleich\w*|\bgeld\b[^.!?]{0,30}\braus\b|"
     r"\bgeht\b[^.!?]{0,30}\braus\b",
     r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
     r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b",
@@ -213,8 +225,8 @@ FUTURE = _cues(
     r"set-off|set off|offset|netting|cheque|"
     r"post|mail|e-?mail|hand|cash|revolut|wise|ideal|bancontact|twint)\b)|"
     r"\bbefore\b|at the latest|\bnext\b|\bscheduled\b|\bset to\b|\bfollows?\b|\bupcoming\b",
-    r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich (überweise|zahle|bezahle|begleiche)\b|"
-    r"\b(überweise|zahle|bezahle|begleiche) ich\b|\bnächste\w*|\binnerhalb\b|so schnell wie möglich|"
+    r"\bwerde\b|\bwerden\b|\bwird\b|\berfolgt\b|\bich ((ü|ue)berweise|zahle|bezahle|begleiche)\b|"
+    r"\b((ü|ue)berweise|zahle|bezahle|begleiche) ich\b|\bn(ä|ae)chste\w*|\binnerhalb\b|so schnell wie möglich|"
     r"\bbis\b|\b(wir|ich) (be)?zahlen\b|\b(wir|ich) (überweisen|begleichen)\b|"
     r"\b(überweisen|bezahlen|zahlen|begleichen) wir\b|\bfolgt\b|\bvorgemerkt\b|\bkommende[nr]?\b",
     r"\bsera\b|\bserons\b|\bserez\b|\bseront\b|\bva [êe]tre\b|\bvont [êe]tre\b|"

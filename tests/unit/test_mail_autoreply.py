@@ -132,6 +132,27 @@ RETURN_CASES = [
         date(2026, 11, 30),
         "de-retour-le",
     ),
+    (
+        "Nos bureaux sont fermés jusqu'au 27 novembre. Retour le lundi 30 novembre.",
+        date(2026, 11, 30),
+        "retour-le",
+    ),
+    ("Je suis absente, retour mardi. Merci.", date(2026, 11, 24), "retour-mardi"),
+    (
+        "Je suis en congé du 18 novembre au 2 décembre inclus.",
+        date(2026, 12, 3),
+        "du-au-inclus",
+    ),
+    (
+        "I'm on holiday up to and including 25 November. I'll reply when I'm back.",
+        date(2026, 11, 26),
+        "up-to-and-including",
+    ),
+    (
+        "Our office is closed from 18 November to 27 November.",
+        date(2026, 11, 30),
+        "from-to",
+    ),
 ]
 
 

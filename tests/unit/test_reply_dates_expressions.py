@@ -233,6 +233,27 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("we paid it on 3/11", "en", date(2026, 11, 3), id="en-uk-3-11"),
         pytest.param("paid 11/03/2026", "en", date(2026, 11, 3), id="en-us-with-year"),
         pytest.param("betaald op 11/3", "nl", date(2027, 3, 11), id="nl-always-day-month"),
+        # Swiss and Austrian German, German without umlauts, a day before a comma
+        pytest.param(
+            "wir begleichen die Rechnung innert 10 Arbeitstagen",
+            "de",
+            date(2026, 11, 25),
+            id="ch-innert-arbeitstagen",
+        ),
+        pytest.param("zahlbar innert 30 Tagen", "de", date(2026, 12, 11), id="ch-innert-tagen"),
+        pytest.param("innert zwei Wochen", "de", date(2026, 11, 25), id="ch-innert-wochen"),
+        pytest.param("zahl i am monatsersten", "de", date(2026, 12, 1), id="at-monatsersten"),
+        pytest.param("zahl ma bis End vom Monat", "de", date(2026, 11, 30), id="at-end-vom-monat"),
+        pytest.param(
+            "ich zahle bis ende naechsten monat", "de", date(2026, 12, 31), id="de-naechsten-monat"
+        ),
+        pytest.param(
+            "Ich zahle am 16.11., da ist Gehalt.", "de", date(2026, 11, 16), id="de-16-11-komma"
+        ),
+        # a weekday with its day of the month: the nearest such day, before or after
+        pytest.param("da is maandag 9 overgeschreven", "nl", date(2026, 11, 9), id="be-maandag-9"),
+        pytest.param("wir zahlen am Freitag, 13.", "de", date(2026, 11, 13), id="de-freitag-13"),
+        pytest.param("den 15de", "nl", date(2026, 11, 15), id="be-den-15de"),
     ],
 )
 def test_expression(text: str, language: str, expected: date) -> None:
@@ -491,6 +512,8 @@ def test_a_payment_told_with_its_arrival_is_no_promise(body: str, paid: date) ->
         pytest.param("Habe es eben überwiesen.", id="de-eben-ueberwiesen"),
         pytest.param("Je viens de régler la facture.", id="fr-viens-de-regler"),
         pytest.param("Nous venons de payer la facture F2026-0412.", id="fr-venons-de-payer"),
+        pytest.param("Hoi, net gedaan via Tikkie.", id="nl-net-gedaan"),
+        pytest.param("Hab's eben per Online-Banking bezahlt.", id="de-eben-per-online-banking"),
     ],
 )
 def test_a_payment_made_just_now_was_paid_today(body: str) -> None:
@@ -523,12 +546,35 @@ def test_venir_de_about_something_else_is_no_payment() -> None:
         ),
         pytest.param("Our records show check #10482 was mailed on 10/30.", id="us-check-mailed"),
         pytest.param("Settled by set-off with your credit note CN-2026-014.", id="en-set-off"),
+        pytest.param("Sent it this morning.", id="en-sent-it-this-morning"),
+        pytest.param("This was included in yesterday's ACH batch.", id="en-ach-batch"),
+        pytest.param("Hey, staat al op jullie rekening sinds maandag.", id="nl-staat-op-rekening"),
+        pytest.param("Geld staat er sinds vanmorgen op.", id="nl-geld-staat-er"),
+        pytest.param("Is in de betaalbatch van dinsdag meegegaan.", id="nl-batch-meegegaan"),
+        pytest.param("Die Rechnung haben wir am Postschalter eingezahlt.", id="at-eingezahlt"),
+        pytest.param("Wir haben sie gestern angewiesen.", id="de-gestern-angewiesen"),
+        pytest.param(
+            "Le virement est passé, il a quitté le compte hier.", id="fr-quitte-le-compte"
+        ),
+        pytest.param("Le virement de 540 EUR a ete fait ce matin.", id="fr-virement-a-ete-fait"),
     ],
 )
 def test_a_payment_in_other_words_is_a_paid_claim(body: str) -> None:
     reading = _read(body)
     assert "r:paid_claim" in reading.features, reading.rule_evidence
     assert reading.promise_date is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Het staat nog open op uw rekening?", id="nl-staat-nog-open"),
+        pytest.param("De factuur gaat mee in de betaalbatch van vrijdag.", id="nl-batch-vrijdag"),
+        pytest.param("Le virement sera fait vendredi.", id="fr-virement-sera-fait"),
+    ],
+)
+def test_money_still_to_go_is_no_paid_claim(body: str) -> None:
+    assert "r:paid_claim" not in _read(body).features
 
 
 @pytest.mark.parametrize(
@@ -567,6 +613,11 @@ def test_ne_pas_que_is_still_a_negation() -> None:
     assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
 
 
+def test_a_flemish_day_in_a_paid_claim_is_the_last_such_day() -> None:
+    reading = _read("Ge moet dat nog eens checken, den 5de is da betaald via Isabel.")
+    assert (reading.promise_date, reading.paid_date) == (None, date(2026, 11, 5))
+
+
 def test_so_far_is_no_deadline() -> None:
     reading = _read("Jusqu'à présent nous n'avons rien reçu, nous avons payé le 3.")
     assert (reading.promise_date, reading.paid_date) == (None, date(2026, 11, 3))
@@ -590,6 +641,7 @@ def test_so_far_is_no_deadline() -> None:
         pytest.param(
             "This is approved and set to pay on 11/20.", date(2026, 11, 20), id="us-set-to-pay"
         ),
+        pytest.param("Ich ueberweise naechsten Freitag.", date(2026, 11, 13), id="de-ohne-umlaute"),
     ],
 )
 def test_a_promise_told_in_the_present_or_passive(body: str, expected: date) -> None:
