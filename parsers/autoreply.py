@@ -36,6 +36,7 @@ class AutoReplyInfo:
     challenge: bool
     return_date: date | None
     evidence: tuple[str, ...]
+    away: bool = False  # the body says the writer is away ("out of office", "en congé")
 
 
 SUBJECT_CUES = with_prefilter(
@@ -173,7 +174,10 @@ def detect_auto_reply(
     """Classify the sender as human, auto-reply or other machine mail, with evidence."""
     reply, machine, human = _header_evidence(mail)
     if human:
-        return AutoReplyInfo(MachineKind.HUMAN, True, False, None, ("header:Auto-Submitted=no",))
+        away = OOO_CUES.search(new_text[:3000]) is not None
+        return AutoReplyInfo(
+            MachineKind.HUMAN, True, False, None, ("header:Auto-Submitted=no",), away
+        )
     subject = SUBJECT_CUES.search(mail.subject)
     body_text = new_text[:3000]
     ooo = OOO_CUES.search(body_text)
@@ -199,7 +203,7 @@ def detect_auto_reply(
     return_date = None
     if kind is MachineKind.AUTO_REPLY:
         return_date = return_day(mail, body_text, base, language, is_business_day)
-    return AutoReplyInfo(kind, strong, bool(challenge), return_date, tuple(evidence))
+    return AutoReplyInfo(kind, strong, bool(challenge), return_date, tuple(evidence), bool(ooo))
 
 
 def return_day(

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import cache
 
 from daemon.domain.reply_rules import debtor_cues, other_part_promise, payment_dates
-from parsers.autoreply import OOO_CUES, MachineKind, detect_auto_reply, return_day
+from parsers.autoreply import MachineKind, detect_auto_reply, return_day
 from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
 from parsers.replies import lexicon as lx
@@ -177,15 +177,9 @@ def read(
     # "Zahlungsavis", "Betalingsadvies") is machine mail that says the invoice is paid, with
     # its day and invoice numbers: the debtor's paid claim, read like one typed by hand (it
     # pauses the ladder until the bank shows the money, as any paid claim does).
-    advice = None if OOO_CUES.search(facts.split.new[:3000]) else _payment_advice(mail, facts)
+    advice = None if auto.away else _payment_advice(mail, facts)
     if advice is not None:
-        auto = replace(
-            auto,
-            kind=MachineKind.HUMAN,
-            strong=False,
-            return_date=None,
-            evidence=(*auto.evidence, f"payment_advice:{advice}"),
-        )
+        auto = replace(auto, kind=MachineKind.HUMAN, strong=False, return_date=None)
     if auto.kind is MachineKind.AUTO_GENERATED:
         return Reading(
             facts,
@@ -227,7 +221,7 @@ def read(
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
     if advice is not None:
-        evidence = [*evidence, *(e for e in auto.evidence if e.startswith("payment_advice:"))]
+        evidence.append(f"payment_advice:{advice}")
     rule_feats = {f"r:{intent}" for intent in fired}
     if promise is not None:
         rule_feats.add("r:promise_date")
