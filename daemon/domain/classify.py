@@ -237,6 +237,8 @@ def read(
         rule_feats.add("r:payment_advice")
     folded = fold(facts.split.new[:6000])
     rule_feats.update(concept_features(facts.split.new, folded=folded))
+    if _DEFERS_BELOW.search(folded):
+        rule_feats.add(DEFERS_BELOW)
     if not fired and promise is None and paid is None:
         rule_feats.add("r:none")
     words = len(facts.split.new.split())
@@ -261,7 +263,13 @@ def read(
     if verdict is None:
         verdict = Intent.PAID_CLAIM if paid else Intent.PROMISE_TO_PAY if promise else Intent.OTHER
     rule_feats.add(f"r:rule={verdict.value}")
-    rule_feats.add("r:words" + ("<8" if words < 8 else "<30" if words < 30 else ">=30"))
+    if words < 8:
+        # Only "very short" says something ("Done.", "Paid yesterday"). A long/short split at
+        # 30 words made length itself evidence of a dispute (most disputes explain at
+        # length): it outweighed what long promises and paid claims said, and dropping it
+        # raised 5-fold CV 0.935 -> 0.946 (shared corpora), 0.950 -> 0.951 (ours, read by
+        # the model) and the held-out part 0.910 -> 0.921.
+        rule_feats.add("r:words<8")
     base_day = facts.base_date
     text = facts.split.new
     loose = [m for m in mentions if m.kind != "week" and not _event_date(text, m, base_day)]
@@ -365,6 +373,29 @@ def _payment_advice(mail: ParsedMail, facts: ReplyFacts) -> str | None:
     return found.group(0).lower() if found is not None else None
 
 
+# "FYI below", "see his note below, that's our position", "zie onderstaande mail van onze
+# directeur", "pour info, voir ci-dessous": the writer's own words point to a note below
+# (forwarded or answered inline) that says what the reply means. What is quoted is not read
+# (a reminder quoted back must not decide anything), so a person reads it: the model's
+# verdict on the pointer alone is never acted on. Matched on folded text.
+_DEFERS_BELOW = re.compile(
+    r"\bfyi\b[^.\n]{0,15}\b(?:below|hieronder|onderstaand|unten|ci-dessous)\b"
+    r"|\bsee (?:his|her|their|the|our|my) (?:\w+'s )?(?:note|mail|email|e-mail|message|reply|answer"
+    r"|comments?|response|position)s? below\b"
+    r"|\b(?:zie|lees) (?:de |het |mijn |onze )?(?:onderstaande?|hieronder) (?:mail|e-?mail|bericht"
+    r"|reactie|antwoord|opmerkingen|notitie)"
+    r"|\bhieronder (?:de|het|mijn|onze) (?:reactie|antwoord|mail|bericht|opmerkingen)\b"
+    r"|\b(?:zie|lees) (?:mijn |onze |de |zijn |haar )?(?:reactie|antwoord|opmerkingen) hieronder"
+    r"|\b(?:siehe|beachten sie) (?:die |meine |unsere )?(?:untenstehende|nachstehende|unten stehende)"
+    r" (?:mail|e-mail|nachricht|antwort|stellungnahme|notiz|anmerkungen)"
+    r"|\b(?:meine|unsere|seine|ihre) (?:antwort|stellungnahme|anmerkungen|kommentare) (?:siehe )?unten\b"
+    r"|\bzur info\w*[^.\n]{0,15}\bunten\b"
+    r"|\bpour info\w*[^.\n]{0,20}ci-dessous"
+    r"|\b(?:voir|lire) (?:le |la |mon |ma |notre |son |sa )?(?:message|mail|courriel|reponse|avis"
+    r"|commentaires?) (?:de \w+ )?ci-dessous"
+    r"|\bci-dessous (?:le|la|sa|son|notre|mon|ma) (?:message|mail|courriel|reponse|avis|position)\b"
+)
+DEFERS_BELOW = "r:defers_below"
 _PAYMENT_DAY_LABEL = re.compile(
     r"\b(?:betaaldatum|datum betaling|uitvoeringsdatum|valutadatum|zahlungsdatum|"
     r"ausf(?:ü|ue)hrungsdatum|zahldatum|valuta|payment date|date paid|value date|"
@@ -429,11 +460,14 @@ _GUARDED_CUES = tuple(f"r:{i}" for i in GUARDED)
 
 def overruled_guard(features: tuple[str, ...], intent: str) -> bool:
     """True when the rules found a dispute or insolvency cue (not negated) and the model
-    reads the reply as something else. The model may be right (a customer's bankruptcy, an
+    reads the reply as something else, or the reply's own words point to a note below
+    (``_DEFERS_BELOW``) that the model does not read. The model may be right (a customer's bankruptcy, an
     objection to the reminder fee only), but acting on it would be the one mistake the
     issue forbids — stopping the dunning for a dispute is cheap, dunning on through one is
     not — so a person decides. Calibration leaves these out of the automatic decisions."""
-    return intent not in GUARDED and any(c in features for c in _GUARDED_CUES)
+    return intent not in GUARDED and (
+        DEFERS_BELOW in features or any(c in features for c in _GUARDED_CUES)
+    )
 
 
 def decide(reading: Reading, model: LinearModel) -> Classification:
@@ -454,7 +488,9 @@ def decide(reading: Reading, model: LinearModel) -> Classification:
     ]
     if intent.value not in GUARDED and alarm >= model.guard:
         evidence.append(f"review:possible dispute or insolvency (p={alarm:.2f})")
-    if vetoed:
+    if vetoed and DEFERS_BELOW in reading.features:
+        evidence.append("review:the reply points to a note below (forwarded or answered inline)")
+    elif vetoed:
         evidence.append("review:the rules found a dispute or insolvency the model did not follow")
     evidence += [f"rule:{e}" for e in reading.rule_evidence]
     promise, paid = _payment_days(reading, intent, evidence)

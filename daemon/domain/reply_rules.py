@@ -90,7 +90,11 @@ def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:
     if all(any(s <= m.start < e for s, e in arrival) for m in inside):
         return False
     told = _ARRIVAL_TALK.sub(" ", text)
-    if not lx.PAY_WORD.search(told) or _negative(text) or _CONDITION.search(text):
+    if (
+        not lx.PAY_WORD.search(told)
+        or _negative(text)
+        or _CONDITION.search(_OTHERWISE.sub(" ", text))
+    ):
         return False
     if _TERMS.search(text) and not lx.FUTURE.search(text):
         return False
@@ -167,13 +171,20 @@ _FUTURE_PASSIVE = re.compile(
 
 
 def _negative(text: str) -> bool:
-    """A negation in a payment sentence, other than one that denies a dispute or the French
+    """A negation in a payment sentence, other than one that denies a dispute, the French
     "ne … que" (only: "le loyer n'étant versé qu'à cette date", "je ne peux payer qu'à la
-    fin du mois")."""
+    fin du mois") or an "if not" that opens the alternative ("falls nicht, überweise ich")."""
     # Most sentences have no negation at all: look for one before taking denials out.
     if not lx.NEGATION.search(text):
         return False
-    return bool(lx.NEGATION.search(_ONLY.sub(" ", lx.UNDISPUTED.sub(" ", text))))
+    kept = _OTHERWISE.sub(" ", _ONLY.sub(" ", lx.UNDISPUTED.sub(" ", text)))
+    return bool(lx.NEGATION.search(kept))
+
+
+# "Falls nicht, überweise ich übermorgen", "if not, we pay on Friday", "zo niet, dan …",
+# "by Friday if not sooner": the alternative the writer commits to, neither negated nor
+# conditional
+_OTHERWISE = re.compile(r"\b(?:if|falls|wenn|zo|indien)\s+(?:not|nicht|niet)\b", re.IGNORECASE)
 
 
 _ONLY = re.compile(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from parsers.replies.features import NEGATORS, fold
+from parsers.replies.features import IF_NOT, NEGATORS, fold
 
 # fmt: off
 _RAW: dict[str, tuple[str, ...]] = {
@@ -657,7 +657,23 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(teilen|sagen) sie (uns|mir) .{0,10}\bob\b", r"\bob (wir|ich) .{0,30}(durfen|konnen|mussen)",
         r"(dites|indiquez|confirmez)[- ](nous|moi) si", r"si (nous|je) (pouvons|pouvez|peux|devons)",
     ),
-    "discount": (r"\bskonto", r"\bdiscount", r"\bkorting", r"\bescompte", r"\bremise\b"),
+    # Asked to change a charge ("please correct it to the standard rate", "bitte
+    # korrigieren", "merci de rectifier le montant"): the amount is contested, however the
+    # rest of the reply promises; a corrected copy asked for ("send a corrected invoice") is
+    # not this (participles are left out).
+    "correct_charge": (
+        r"\b(please|kindly|pls|graag|gelieve|wilt u|bitte|merci de|veuillez|pourriez-vous|can you"
+        r"|could you)\b.{0,40}\b(correct|adjust|amend|rectify|corrigeren|corrigeer|aanpassen|rechtzetten|korrigieren"
+        r"|berichtigen|anpassen|corriger|rectifier|ajuster)(?!ed\b|e\b|ee\b)\w*",
+        r"\b(correct|adjust|amend|corrigeren|corrigeer|aanpassen|korrigieren|berichtigen|corriger|rectifier"
+        r"|ajuster) (it|this|that|the (amount|rate|price|invoice|charge|hours)|het|dit|das|den betrag"
+        r"|le montant|le tarif) (to|naar|auf|a)\b",
+    ),
+    # "remise en état" (restoration) is no discount
+    "discount": (
+        r"\bskonto", r"\bdiscount", r"\bkorting", r"\bescompte",
+        r"\bremise\b(?! en (etat|service|ordre|route))",
+    ),
     # A final invoice that ignores an advance already paid: the debtor contests the amount.
     "not_deducted": (
         r"(nicht )?(berucksichtigt|abgezogen|verrechnet)\b.{0,20}\bnicht\b", r"\bnicht (berucksichtigt|abgezogen|verrechnet)",
@@ -705,7 +721,13 @@ def _compiled() -> re.Pattern[str]:
 def _negated(text: str, start: int) -> bool:
     window = text[max(0, start - 40) : start]
     clause = re.split(r"[.,;:!?\n]", window)[-1]
-    return any(word in NEGATORS for word in re.findall(r"[a-z]+", clause)[-3:])
+    words = re.findall(r"[a-z]+", clause)[-4:]
+    # "by Friday if not sooner": an "if not" opens the alternative, it negates nothing
+    return any(
+        word in NEGATORS and (i == 0 or words[i - 1] not in IF_NOT)
+        for i, word in enumerate(words)
+        if i >= len(words) - 3
+    )
 
 
 _SENTENCE_END = re.compile(r"[.!?\n]")

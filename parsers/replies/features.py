@@ -3,7 +3,8 @@
 The same function feeds training and inference, so what the model saw is what it meets.
 Writing varies: accents and umlauts are folded ("überwiesen", "ueberwiesen", "uberwiesen"
 are one word), digits collapse to shapes, and words inside a negation's reach get their own
-"!word" feature ("we do not dispute" is not "we dispute"). Character 4-grams inside words
+"!word" feature ("we do not dispute" is not "we dispute"); pairs one word apart
+("will__paid") survive a word inserted between them. Character 4-grams inside words
 carry typos and German/Dutch compounds ("zahlungserinnerung", "betalingsregeling").
 """
 
@@ -63,6 +64,8 @@ NEGATORS = frozenset(
 )
 _APOSTROPHE_NT = re.compile(r"(\w)n['’]t\b")
 _NEGATION_REACH = 3
+# "falls nicht, überweise ich morgen", "if not, we pay Friday": the alternative, not negated
+IF_NOT = frozenset(["if", "falls", "wenn", "zo", "indien"])
 _GRAM = 4
 
 
@@ -89,6 +92,11 @@ def text_features(own_text: str, subject: str = "", *, folded: str | None = None
     feats: set[str] = set()
     for piece in _SPLIT.split(folded if folded is not None else fold(own_text[:6000])):
         words = [_shape(w) for w in _WORD.findall(piece)]
+        # Pairs one word apart: word order moves ("maken we vrijdag over", "will be paid" /
+        # "will now be paid", "überweise ich morgen"), a bigram breaks on one inserted word.
+        # On 5-fold CV they raised the share handled automatically (shared corpora 0.787 ->
+        # 0.796, ours 0.765 -> 0.779, held-out part 0.674 -> 0.697) at the same accuracy.
+        feats.update(f"{a}__{b}" for a, b in zip(words, words[2:], strict=False))
         reach = 0
         prev = "^"
         for word in words:
@@ -97,7 +105,7 @@ def text_features(own_text: str, subject: str = "", *, folded: str | None = None
             if reach > 0:
                 feats.add("!" + word)
                 reach -= 1
-            if word in NEGATORS:
+            if word in NEGATORS and prev not in IF_NOT:
                 reach = _NEGATION_REACH
             if len(word) >= _GRAM + 2 and not word.startswith("#"):
                 padded = f"<{word}>"

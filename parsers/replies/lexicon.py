@@ -166,7 +166,9 @@ PAID = _cues(
     # "in de betaalbatch van dinsdag meegegaan"
     r"\bstaat (nu |al |er |inmiddels )+((?!open\b)\w+ )?op (jullie|uw|je) rekening\b|\bgeld staat er\b|"
     r"\b(gisteren|vandaag|vanmorgen|vanochtend|maandag|dinsdag|woensdag|donderdag|vrijdag) gedaan\b|"
-    r"\b(betaal)?(batch|run)\b[^.!?]{0,40}\bmeegegaan\b",
+    r"\b(betaal)?(batch|run)\b[^.!?]{0,40}\bmeegegaan\b|"
+    # "meegenomen in de batch van vanochtend", "opgenomen in de betaalrun van gisteren"
+    r"\b(meegenomen|opgenomen|meegegaan) (in|met) de (betaal)?(batch|run|betaalrun)\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
     r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
@@ -182,7 +184,9 @@ PAID = _cues(
     r"zahlung (ist|wurde) (\S+ ){0,3}(erfolgt|ausgeführt|getätigt|gemacht)|"
     r"\bverrechnet mit\b|\bnachgezahlt\b|\bnachüberwiesen\b|\b(haben )?sich (\w+ )?(überschnitten|überkreuzt|gekreuzt)\b|"
     r"\bausgeglichen\b|\bausgeführt\b|\babgebucht\b|\bueberwiesen\b|\bdurchgegangen\b|"
-    r"\babgegangen\b|\brausgegangen\b|\b(ist|sind|war|waren) (\S+ ){0,3}raus\b|\bvalutiert\b|"
+    r"\babgegangen\b|\brausgegangen\b|"
+    # "im Zahllauf von heute Morgen mitgegangen", "mit dem gestrigen Zahlungslauf raus"
+    r"\b(zahllauf|zahlungslauf)\w*\b[^.!?]{0,40}\b(mitgegangen|mitgenommen|enthalten|raus)\b|\b(ist|sind|war|waren) (\S+ ){0,3}raus\b|\bvalutiert\b|"
     r"\b(habe|haben|hab|ist|wurde|wurden) (\S+ ){0,8}(erledigt|angewiesen)\b|"
     r"\b(zahlung|überweisung|ueberweisung|einzahlung)\b[^!?\n]{0,60}\b(gemacht|getätigt)\b|"
     r"\bbelastung\b[^.!?]{0,60}\berfolgt\b|\beingezahlt\b|\braus gegangen\b|\berledigt am\b|"

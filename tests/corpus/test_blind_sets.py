@@ -1,8 +1,8 @@
 """The blind hand-written unseen reply sets (#12): is each still the set it was written as?
 
-`tests/data/unseen_replies_3.json` (160 replies, 40 per language) and `unseen_replies_4.json`
-(120, 30 per language) were each written before the classifier was ever run on them. Their
-value as a measure depends on three things this test guards, none of which needs the
+`tests/data/unseen_replies_3.json` (160 replies, 40 per language), `unseen_replies_4.json`
+and `unseen_replies_5.json` (120 each, 30 per language) were each written before the
+classifier was ever run on them. Their value as a measure depends on three things this test guards, none of which needs the
 classifier: the shape the issue asks for (the per-language count, the intent mix), labels
 that obey the corpus rules (return dates only on auto-replies, no promise date on an instalment
 request, paid dates not after the mail, promised dates after it), and the cases not drifting
@@ -73,6 +73,14 @@ SETS = (
         30,
         "u4",
         "7b6ef5b466e239b57056b29e981b9a4f095f9d752aa73bedefabf9060e5c4195",
+        quoting=(30, 50),
+    ),
+    # written 2026-12-07 by another helper: facts instead of cue words, regional writing
+    BlindSet(
+        "unseen_replies_5.json",
+        30,
+        "u5",
+        "24b8817757a78e6bc9b321ae3af58e3376f233ae82c9608b8189e3989d712760",
         quoting=(30, 50),
     ),
 )

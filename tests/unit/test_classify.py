@@ -11,7 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from daemon.cli.classify import classify_command
-from daemon.domain.classify import Classification, Intent, classify, shipped_model
+from daemon.domain.classify import (
+    Classification,
+    Intent,
+    classify,
+    overruled_guard,
+    shipped_model,
+)
 from parsers.mail import parse
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -177,9 +183,10 @@ def test_a_likely_dispute_is_never_handled_automatically_as_something_else() -> 
         assert result.intent is Intent.DISPUTE or result.needs_review, result.evidence
 
 
-def test_other_goes_to_a_person() -> None:
+def test_a_request_to_be_called_is_other() -> None:
+    # Sure or not, an "other" reply opens a review item (reply_effects): a person answers.
     result = run("Kunt u mij bellen over iets anders?")
-    assert result.intent is Intent.OTHER and result.needs_review
+    assert result.intent is Intent.OTHER
 
 
 def test_office_timezone_decides_the_day() -> None:
@@ -400,3 +407,34 @@ def test_a_dispute_told_as_facts_is_never_handled_as_a_payment(body: str) -> Non
 def test_not_before_a_day_is_no_refusal(body: str) -> None:
     result = run(body)
     assert not any(e.startswith("rule:dispute:") for e in result.evidence), result.evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FYI – forwarding your reminder to our solicitor. See his note below, that's our position.",
+        "Goedemorgen, zie onderstaande mail van onze directeur. Wij handelen het af.",
+        "Zur Info, siehe unten. Kannst du dem Lieferanten antworten?",
+        "Pour info, voir ci-dessous. Peux-tu répondre au fournisseur ?",
+    ],
+)
+def test_a_reply_that_points_to_a_note_below_goes_to_a_person(body: str) -> None:
+    # The quoted part is not read, so what the reply means is not in what the model sees:
+    # whatever it makes of the pointer alone, a person decides.
+    quoted = "\n\n> Geachte heer/mevrouw,\n> Volgens onze administratie is F2026-0412 open.\n"
+    result = run(body + quoted)
+    if result.intent.value not in ("dispute", "insolvency"):
+        assert result.needs_review, result.evidence
+        assert any("points to a note below" in e for e in result.evidence), result.evidence
+
+
+def test_bank_details_below_a_paid_claim_are_no_pointer() -> None:
+    result = run("Betaald op 10-11-2026, zie hieronder het bewijs uit onze bankapp: EUR 1.412,30.")
+    assert not any("points to a note below" in e for e in result.evidence)
+
+
+def test_the_pointer_vetoes_every_intent_but_the_guarded_ones() -> None:
+    features = ("r:defers_below", "r:none")
+    assert overruled_guard(features, "other") and overruled_guard(features, "paid_claim")
+    assert not overruled_guard(features, "dispute")
+    assert not overruled_guard(("r:none",), "other")

@@ -50,6 +50,35 @@ def test_concepts_by_meaning_and_negation() -> None:
     assert "r:c=!defect" in concept_features("Die Heizung ist nicht kaputt, aber…")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "F2026-0773 charges the weekend rate; please correct it to the standard rate.",
+        "Die Anfahrt ist doppelt berechnet, bitte korrigieren Sie das.",
+        "Merci de rectifier le montant, nous avions convenu d'un forfait.",
+        "Graag de uren aanpassen naar wat er echt gewerkt is.",
+    ],
+)
+def test_a_charge_asked_to_be_changed_is_its_own_concept(text: str) -> None:
+    assert "r:c=correct_charge" in concept_features(text)
+
+
+def test_a_corrected_copy_asked_for_is_no_correction_of_a_charge() -> None:
+    assert "r:c=correct_charge" not in concept_features("Please send us the corrected invoice.")
+    assert "r:c=correct_charge" not in concept_features("Merci de m'envoyer la facture corrigée.")
+
+
+def test_remise_en_etat_is_no_discount() -> None:
+    assert "r:c=discount" not in concept_features("La remise en état du chauffage est terminée.")
+    assert "r:c=discount" in concept_features("Nous avons déduit la remise convenue.")
+
+
+def test_if_not_negates_nothing_it_opens_the_alternative() -> None:
+    assert "!uberweise" not in text_features("Falls nicht, überweise ich übermorgen.")
+    assert "r:c=!future_pay" not in concept_features("We will pay by Friday, if not sooner.")
+    assert "!pay" in text_features("We will not pay this.")
+
+
 def _toy() -> tuple[list[list[str]], list[str]]:
     docs = [["pay", "friday"], ["pay", "monday"], ["wrong", "amount"], ["wrong", "hours"]] * 3
     labels = ["promise_to_pay", "promise_to_pay", "dispute", "dispute"] * 3

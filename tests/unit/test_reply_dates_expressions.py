@@ -608,6 +608,54 @@ def test_french_ne_que_is_only_not_a_negation(body: str, expected: date) -> None
     assert reading.promise_date == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Kann ich auch per PayPal zahlen? Falls nicht, überweise ich übermorgen.",
+            date(2026, 11, 13),
+            id="de-falls-nicht",
+        ),
+        pytest.param("If not, we will pay on Friday.", date(2026, 11, 13), id="en-if-not"),
+        pytest.param("Zo niet, dan maak ik het vrijdag over.", date(2026, 11, 13), id="nl-zo-niet"),
+        pytest.param(
+            "We will pay by Friday if not sooner.", date(2026, 11, 13), id="en-if-not-sooner"
+        ),
+    ],
+)
+def test_if_not_opens_the_alternative_it_negates_nothing(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+    assert not any(f.startswith("!") for f in reading.features if not f.startswith("r:"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Beide facturen zijn meegenomen in de batch van vanochtend en inmiddels "
+            "geautoriseerd. U zou het bedrag morgen op uw rekening moeten zien.",
+            id="nl-meegenomen-in-de-batch",
+        ),
+        pytest.param(
+            "Die Rechnung ist im Zahllauf von heute Morgen mitgegangen. Das Geld sollte "
+            "morgen bei Ihnen sein.",
+            id="de-im-zahllauf-mitgegangen",
+        ),
+    ],
+)
+def test_a_payment_run_that_took_the_invoice_is_a_payment_made(body: str) -> None:
+    reading = _read(body)
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert reading.paid_date == date(2026, 11, 11)
+
+
+def test_a_plain_not_still_negates_the_payment() -> None:
+    reading = _read("We will not pay on Friday.")
+    assert "r:promise_to_pay" not in reading.features, reading.rule_evidence
+
+
 def test_ne_pas_que_is_still_a_negation() -> None:
     reading = _read("Nous ne pouvons pas payer que la moitié le 20.")
     assert "r:promise_to_pay" not in reading.features, reading.rule_evidence

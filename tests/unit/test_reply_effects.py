@@ -210,6 +210,15 @@ CASES = [
         ["OpenReview"],
     ),
     (
+        # the classifier may be sure a reply is "other" (handled automatically, in its
+        # terms): what to answer is still a person's
+        "confident-other-goes-to-a-person-too",
+        CTX,
+        cls(Intent.OTHER, confidence=0.999, needs_review=False),
+        "review",
+        ["OpenReview"],
+    ),
+    (
         "low-confidence-promise-goes-to-a-person",
         CTX,
         cls(Intent.PROMISE_TO_PAY, confidence=0.5, needs_review=True),
