@@ -34,7 +34,7 @@ INSOLVENCY = _cues(
     r"redressement judiciaire|liquidation judiciaire|mandataire judiciaire|administrateur judiciaire|"
     r"proc[ée]dure collective|\bfaillite\b|proc[ée]dure de sauvegarde|cessation des paiements|"
     r"sursis concordataire|r[ée]organisation judiciaire|r[èe]glement collectif de dettes|"
-    r"\bsurendettement\b|curateur de (la )?faillite",
+    r"\bsurendettement\b|curateur de (la )?faillite|gestion contr[ôo]l[ée]e",
 )
 
 DISPUTE = _cues(
@@ -43,7 +43,11 @@ DISPUTE = _cues(
     r"\bcreditnota\w*|\bcrediteren\b|klopt niet|\bonjuist\w*|\bfoutie?f?\w*|niet naar behoren|"
     r"in storing|\bdefect\b|niet (goed |volledig )?(uitgevoerd|afgerond|geleverd|gerepareerd)|"
     r"\bopgezegd\b|dubbel (gefactureerd|berekend|in rekening)|dubbele factuur|\bbezwaar\b|"
-    r"\breclam\w*|niet (mee )?eens|houden .{0,20}betaling aan|niet (aan|voor) (ons|mij)\b.{0,20}(gefactureerd|gericht)",
+    r"\breclam\w*|niet (mee )?eens|houden .{0,20}betaling aan|niet (aan|voor) (ons|mij)\b.{0,20}(gefactureerd|gericht)|"
+    # work nobody asked for, in each language: "nooit goedgekeurd", "never authorised",
+    # "nie beauftragt", "jamais validé" (an invoice "nog niet goedgekeurd" is only waiting)
+    r"\bnooit (\w+ ){0,2}(goedgekeurd|om gevraagd|akkoord gegeven|opdracht gegeven)\b|"
+    r"\bzonder (onze |mijn )?(opdracht|toestemming|akkoord)\b",
     # en
     r"\bdisput\w*|\bcontest\w*|\bdisagree\w*|(do not|don't|cannot|can't) agree|"
     r"(is|are|was|were|seems?) (wrong|incorrect)|wrong (amount|price|rate|hours|quantity)|\bwrongly\b|"
@@ -54,17 +58,26 @@ DISPUTE = _cues(
     r"cancell?ed (the |our )?(contract|order|subscription)|cancel (this|the) invoice|please cancel|"
     r"(does not|doesn't) (match|correspond)|cannot approve|not (responsible|liable) for|"
     r"never (received|got) (the |any )?(goods|items|delivery|service|parts)|\bnot ours\b|"
-    r"(goods|items|parts) (were |was )?never (delivered|arrived)",
+    r"(goods|items|parts) (were |was )?never (delivered|arrived)|"
+    r"\bnever (authori[sz]ed|approved|asked for|signed off)\b|\bnobody (asked|ordered|authori[sz]ed)\b|"
+    r"\b(did not|didn't) (ask for|authori[sz]e|sign off)\b",
     # de
     r"\bwidersprech\w*|\bwiderspruch\b|\bbestreit\w*|nicht einverstanden|\bfalsch\w*|\bfehlerhaft\w*|"
     r"\bmängel\w*|\bmangel\w*|nicht (abgeschlossen|fertig|erledigt|geliefert|bestellt)|nie bestellt|"
     r"\bgutschrift\w*|doppelt (berechnet|gestellt|in rechnung)|doppelrechnung|\bstorn(?!\w*(geb[üu]hr|kosten|pauschale))\w*|\bgekündigt\b|"
-    r"\bminderung\b|\breklam\w*|nicht korrekt|stimmt nicht",
+    r"\bminderung\b|\breklam\w*|nicht korrekt|stimmt nicht|"
+    # ("die Überweisung ist noch nicht beauftragt" is a payment not yet ordered at the bank)
+    r"\b(nie|niemals|(?<!noch )nicht) (\w+ ){0,2}(beauftragt|in auftrag gegeben)\b|keinen auftrag (\w+ ){0,2}erteilt|"
+    r"\bohne (unseren |unsere |meinen |jeden )?auftrag\b",
     # fr
     r"\bcontest\w*|pas d'accord|d[ée]saccord|\berron\w*|\berreur\b|ne correspond pas|"
     r"ne (nous|me) concerne pas|jamais (pass[ée] )?(de )?command\w*|pas command\w*|note de cr[ée]dit|"
     r"facture d'avoir|\ben double\b|\bdoublon\b|\bannul\w*|d[ée]fectueu\w*|malfa[çc]on|non conforme|"
-    r"\br[ée]clamation\b|\blitige\b|(non|pas) (termin|achev)[ée]s?",
+    r"\br[ée]clamation\b|\blitige\b|(non|pas) (termin|achev)[ée]s?|"
+    r"\bjamais (\w+ ){0,2}(demand|valid|approuv|autoris)[ée]|\bn'(avons|ai) rien (demand|command)[ée]|"
+    # work done "sans notre accord" (a payment that may not leave "sans mon autorisation" is
+    # an administrator's)
+    r"\b(r[ée]alis|ajout|factur|install|remplac|command)\w* (\w+ ){0,2}sans (notre |mon )?(accord|autorisation)\b",
     # a duplicate of work already invoiced, an advance payment not deducted (the corpus
     # README's "duplicate invoice" and "waiting for a credit"): told as facts, not cue words
     r"\b(same|identical) (delivery|job|order|work|visit|service|invoice|goods|repair) as\b|"
@@ -207,7 +220,7 @@ PAID = _cues(
 )
 
 PAY_WORD = _cues(
-    r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bvoldo\w*|\boverboek\w*|\bbetaling\w*|"
+    r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bma(ak|ken)\b[^.!?\n]{0,50}\bover\s*(?=[.!?,;\n]|$)|\bvoldo\w*|\boverboek\w*|\bbetaling\w*|"
     r"\boverschrij\w*|\bbetaalrun\b|\bbetaalbatch\b",
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"

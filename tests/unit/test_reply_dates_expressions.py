@@ -1186,3 +1186,53 @@ def test_a_payment_gone_with_its_usual_arrival_is_paid() -> None:
     )
     assert "r:paid_claim" in reading.features, reading.rule_evidence
     assert reading.paid_date == WED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Die Zusatzarbeiten wurden von uns nie beauftragt.", id="de-nie-beauftragt"),
+        pytest.param("Das wurde nie in Auftrag gegeben.", id="de-nie-in-auftrag"),
+        pytest.param("Deze extra uren hebben wij nooit goedgekeurd.", id="nl-nooit-goedgekeurd"),
+        pytest.param("Dat is zonder onze opdracht gedaan.", id="nl-zonder-opdracht"),
+        pytest.param("We never authorised these extra hours.", id="en-never-authorised"),
+        pytest.param("Nobody asked you to do that extra work.", id="en-nobody-asked"),
+        pytest.param("Ces heures n'ont jamais été validées par nous.", id="fr-jamais-validees"),
+        pytest.param("Nous n'avons rien demandé.", id="fr-rien-demande"),
+        pytest.param("Ces travaux ont été réalisés sans notre accord.", id="fr-sans-accord"),
+    ],
+)
+def test_work_nobody_asked_for_is_a_dispute_cue(body: str) -> None:
+    assert "r:dispute" in _read(body).features
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Die Überweisung ist noch nicht beauftragt, kommt aber diese Woche.",
+            id="de-noch-nicht-beauftragt",
+        ),
+        pytest.param(
+            "De factuur is nog niet goedgekeurd door de projectleider.",
+            id="nl-nog-niet-goedgekeurd",
+        ),
+    ],
+)
+def test_a_payment_or_approval_still_to_come_is_no_dispute_cue(body: str) -> None:
+    assert "r:dispute" not in _read(body).features
+
+
+def test_a_separable_dutch_verb_spans_a_long_deadline() -> None:
+    reading = _read("Wij maken het uiterlijk eind volgende week over.")
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == date(2026, 11, 20)
+
+
+def test_an_administrator_s_authorisation_is_no_dispute_but_the_procedure_is_named() -> None:
+    reading = _read(
+        "En ma qualité d'administrateur provisoire, désigné dans le cadre d'une procédure de "
+        "gestion contrôlée, je vous informe qu'aucun paiement ne peut être effectué sans mon "
+        "autorisation."
+    )
+    assert "r:insolvency" in reading.features and "r:dispute" not in reading.features
