@@ -461,10 +461,11 @@ _GUARDED_CUES = tuple(f"r:{i}" for i in GUARDED)
 def overruled_guard(features: tuple[str, ...], intent: str) -> bool:
     """True when the rules found a dispute or insolvency cue (not negated) and the model
     reads the reply as something else, or the reply's own words point to a note below
-    (``_DEFERS_BELOW``) that the model does not read. The model may be right (a customer's bankruptcy, an
-    objection to the reminder fee only), but acting on it would be the one mistake the
-    issue forbids — stopping the dunning for a dispute is cheap, dunning on through one is
-    not — so a person decides. Calibration leaves these out of the automatic decisions."""
+    (``_DEFERS_BELOW``) that the model does not read. The model may be right (a customer's
+    bankruptcy, an objection to the reminder fee only), but acting on it would be the one
+    mistake the issue forbids — stopping the dunning for a dispute is cheap, dunning on
+    through one is not — so a person decides. Calibration leaves these out of the automatic
+    decisions."""
     return intent not in GUARDED and (
         DEFERS_BELOW in features or any(c in features for c in _GUARDED_CUES)
     )

@@ -159,7 +159,7 @@ def _future(text: str) -> bool:
 # "will be paid", "wordt vrijdag overgemaakt", "wird am Montag überwiesen", "sera acquittée":
 # a payment word in the past participle, but in a future passive
 _FUTURE_PASSIVE = re.compile(
-    r"\b(?:will|shall|to) be (?:paid|settled|transferred|cleared|wired|released)\b|"
+    r"\b(?:will|shall|to) be (?:paid|settled|transferred|cleared|wired|released|remitted)\b|"
     r"\b(?:wordt|worden|zal|zullen)\b(?:\s+\S+){0,4}\s+(?:betaald|overgemaakt|overgeboekt|"
     r"voldaan|overgeschreven)\b|"
     r"\b(?:wird|werden)\b(?:\s+\S+){0,4}\s+(?:bezahlt|überwiesen|ueberwiesen|beglichen|"

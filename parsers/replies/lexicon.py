@@ -184,6 +184,8 @@ PAID = _cues(
     r"\b(meegenomen|opgenomen|meegegaan) (in|met) de (betaal)?(batch|run|betaalrun)\b",
     r"(?<!get )(?<!gets )(?<!getting )(?<!be )\bpaid\b|\btransferred\b|payment (has been|was|had been) (made|sent|processed)|"
     r"remittance advice|made (a|the) payment|sent (the|a) payment|\bsettled\b|\bexecuted\b|"
+    # "the payment has been released today from our end" (the bank has the order)
+    r"\b(payment|amount|funds?|transfer)\b[^.!?]{0,40}\b(has|have|was|were) (been )?released\b|"
     r"\b(went|gone) across\b|\bsent it (across|over|through)\b|"
     r"\bwent out\b|\bgone out\b|left (our|my) account|\bdebited\b|(transfer|payment) made|"
     r"\b(offset|set off|netted) against\b|\bcrossed (in the post|in the mail|with (your|our|my|the))\b|\b(must|have|payments?) (have )?crossed\b|"
@@ -221,8 +223,10 @@ PAID = _cues(
 
 PAY_WORD = _cues(
     r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bma(ak|ken)\b[^.!?\n]{0,50}\bover\s*(?=[.!?,;\n]|$)|\bvoldo\w*|\boverboek\w*|\bbetaling\w*|"
-    r"\boverschrij\w*|\bbetaalrun\b|\bbetaalbatch\b",
-    r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|"
+    r"\boverschrij\w*|\bbetaalrun\b|\bbetaalbatch\b|"
+    # "uiterlijk maandag staat het erop", "morgen staat het geld op jullie rekening"
+    r"\bstaat (het|het geld|het bedrag|alles)\b[^.!?]{0,20}\b(erop|er op|op (uw|jullie|je) rekening)\b",
+    r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|\bremit\w*|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
     r"sur votre compte|\bpayment run\b|\bclear(ed)? (the |our |this )?(balance|invoice|bill)\b",
     r"\b(be)?zahl\w*|\b(ü|ue|u)berweis\w*|\bbegleich\w*|\bgeld\b[^.!?]{0,30}\braus\b|"

@@ -1236,3 +1236,30 @@ def test_an_administrator_s_authorisation_is_no_dispute_but_the_procedure_is_nam
         "autorisation."
     )
     assert "r:insolvency" in reading.features and "r:dispute" not in reading.features
+
+
+def test_a_sum_to_be_remitted_within_working_days_is_a_promise() -> None:
+    reading = _read("I can confirm that the sum will be remitted to you within ten working days.")
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == date(2026, 11, 25)
+
+
+def test_a_payment_released_from_our_end_is_a_payment_made() -> None:
+    reading = _read("Kindly note that the payment has been released today from our end.")
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert reading.paid_date == date(2026, 11, 11)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("Uiterlijk maandag staat het erop.", date(2026, 11, 16), id="nl-staat-erop"),
+        pytest.param(
+            "Morgen staat het geld op jullie rekening.", date(2026, 11, 12), id="nl-staat-geld-op"
+        ),
+    ],
+)
+def test_money_that_will_be_on_the_account_on_a_day_is_a_promise(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
