@@ -173,14 +173,13 @@ def detect_auto_reply(
 ) -> AutoReplyInfo:
     """Classify the sender as human, auto-reply or other machine mail, with evidence."""
     reply, machine, human = _header_evidence(mail)
-    if human:
-        away = OOO_CUES.search(new_text[:3000]) is not None
-        return AutoReplyInfo(
-            MachineKind.HUMAN, True, False, None, ("header:Auto-Submitted=no",), away
-        )
-    subject = SUBJECT_CUES.search(mail.subject)
     body_text = new_text[:3000]
     ooo = OOO_CUES.search(body_text)
+    if human:
+        return AutoReplyInfo(
+            MachineKind.HUMAN, True, False, None, ("header:Auto-Submitted=no",), bool(ooo)
+        )
+    subject = SUBJECT_CUES.search(mail.subject)
     ack = ACK_CUES.search(body_text)
     challenge = CHALLENGE_CUES.search(body_text) or CHALLENGE_CUES.search(
         " ".join((mail.text[:3000], *mail.delivery_status))

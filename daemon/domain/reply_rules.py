@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from parsers.replies import lexicon as lx
 from parsers.replies.dates import DateMention
 from parsers.replies.facts import ReplyFacts, Sentence
+from parsers.replies.features import IF_NOT
 
 
 def _negated(text: str, start: int, end: int) -> bool:
@@ -184,7 +185,9 @@ def _negative(text: str) -> bool:
 # "Falls nicht, überweise ich übermorgen", "if not, we pay on Friday", "zo niet, dan …",
 # "by Friday if not sooner": the alternative the writer commits to, neither negated nor
 # conditional
-_OTHERWISE = re.compile(r"\b(?:if|falls|wenn|zo|indien)\s+(?:not|nicht|niet)\b", re.IGNORECASE)
+_OTHERWISE = re.compile(
+    r"\b(?:" + "|".join(sorted(IF_NOT)) + r")\s+(?:not|nicht|niet)\b", re.IGNORECASE
+)
 
 
 _ONLY = re.compile(

@@ -181,9 +181,7 @@ def naive_bayes(
     counts = [[0] * k for _ in range(rows)]
     totals = [0] * k
     for word_rows, rule_rows, _, y in data:
-        for r in word_rows:
-            counts[r][y] += 1
-        for r in rule_rows:
+        for r in (*word_rows, *rule_rows):
             counts[r][y] += 1
         totals[y] += len(word_rows) + len(rule_rows)
     norm = [math.log(t + alpha * rows) for t in totals]
