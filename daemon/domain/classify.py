@@ -31,6 +31,7 @@ from parsers.replies.facts import ReplyFacts, extract_facts
 from parsers.replies.features import fold, text_features
 from parsers.replies.learn import GUARDED, Outcome, auto_handled
 from parsers.replies.model import LinearModel, load, predict
+from parsers.replies.quotes import typed_on_a_phone
 
 REVIEW_BELOW = 0.7
 _SHORT_AUTO_WORDS = 60
@@ -180,6 +181,13 @@ def read(
     advice = None if auto.away else _payment_advice(mail, facts)
     if advice is not None:
         auto = replace(auto, kind=MachineKind.HUMAN, strong=False, return_date=None)
+    phone = typed_on_a_phone(facts.split)
+    if phone and auto.kind is MachineKind.AUTO_REPLY and not auto.strong:
+        # "On holiday in Tenerife till the 5th, I'll have a look when I'm back. Sent from my
+        # Galaxy": away words typed by a person on a phone (a server's away notice carries
+        # no mobile footer) are a person's note, `other` by the corpora's convention: no
+        # auto-reply reading, no day back.
+        auto = replace(auto, kind=MachineKind.HUMAN, return_date=None)
     if auto.kind is MachineKind.AUTO_GENERATED:
         return Reading(
             facts,
@@ -208,7 +216,7 @@ def read(
     # A hand-typed away notice the cues above missed ("Ik ben momenteel afwezig … terug op
     # dinsdag 5 januari") is the model's to recognise; its day back is read the same way.
     back = auto.return_date
-    if back is None and facts.base_date is not None:
+    if back is None and facts.base_date is not None and not phone:
         back = return_day(
             mail,
             facts.split.new,
@@ -218,6 +226,12 @@ def read(
             mentions,
             headers=False,
         )
+    folded = fold(facts.split.new[:6000])
+    concepts = concept_features(facts.split.new, folded=folded)
+    if back is not None and auto.return_date is None and "r:c=new_contact" in concepts:
+        # "À partir du 2 novembre, merci d'adresser vos courriels à Mme Petit": the day a
+        # new contact takes over, not a day back (no away notice was recognised)
+        back = None
     if auto_body:
         evidence = [*evidence, *(f"auto_reply(body):{e}" for e in auto.evidence)]
     if advice is not None:
@@ -233,10 +247,11 @@ def read(
         rule_feats.add("r:return_date")
     if mail.attachments:
         rule_feats.add("r:attachment")
+    if phone:
+        rule_feats.add("r:phone")  # a person typed it: no server's away notice
     if advice is not None:
         rule_feats.add("r:payment_advice")
-    folded = fold(facts.split.new[:6000])
-    rule_feats.update(concept_features(facts.split.new, folded=folded))
+    rule_feats.update(concepts)
     if _DEFERS_BELOW.search(folded):
         rule_feats.add(DEFERS_BELOW)
     if not fired and promise is None and paid is None:

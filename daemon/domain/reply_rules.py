@@ -52,6 +52,9 @@ def debtor_cues(
                 if check_negation and _negated(text, m.start(), m.end()):
                     evidence.append(f"negated:{m.group(0).lower()}")
                     continue
+                if intent == "invoice_request" and _about_future_invoices(text, m.start(), m.end()):
+                    evidence.append(f"future invoices:{m.group(0).lower()}")
+                    continue
                 fired.add(intent)
                 evidence.append(f"{intent}:{source}:{m.group(0).strip().lower()}")
                 break
@@ -72,6 +75,19 @@ def debtor_cues(
         fired.add("paid_claim")
         evidence.append(f"paid_claim:subject:{_short(subject_text)}")
     return fired, evidence
+
+
+def _about_future_invoices(text: str, start: int, end: int) -> bool:
+    """ "Wilt u toekomstige facturen als pdf sturen, onder vermelding van het bestelnummer",
+    "künftig bitte mit Bestellnummer": the cue is an instruction for invoices still to come
+    (the sentence it stands in says so), not a request about the one reminded of."""
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = _SENTENCE_END.search(text, end)
+    return bool(lx.FUTURE_INVOICES.search(text[left : right.start() if right else len(text)]))
+
+
+# A sentence ends at a stop followed by white space (not the dot of "x@firma.example")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 
 
 def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:
@@ -186,7 +202,15 @@ def _negative(text: str) -> bool:
 # "by Friday if not sooner": the alternative the writer commits to, neither negated nor
 # conditional
 _OTHERWISE = re.compile(
-    r"\b(?:" + "|".join(sorted(IF_NOT)) + r")\s+(?:not|nicht|niet)\b", re.IGNORECASE
+    r"\b(?:(?:" + "|".join(sorted(IF_NOT)) + r")\s+(?:not|nicht|niet)\b"
+    # the same alternative in other words: "si ce n'est pas possible, je ferai le virement
+    # jeudi", "sinon", "otherwise", "if that's not possible", "falls das nicht geht",
+    # "ansonsten", "als dat niet kan"
+    r"|si\s+(?:ce\s+n['’]est|c['’]est)\s+pas\s+(?:possible|le\s+cas)|si\s+(?:non|pas)\b|sinon\b"
+    r"|otherwise\b|if\s+(?:that|this|it)(?:['’]s|\s+is)\s+not\s+(?:possible|ok|okay)\b"
+    r"|(?:falls|wenn)\s+(?:das|es)\s+nicht\s+(?:geht|klappt|m[öo]glich\s+ist)\b"
+    r"|ansonsten\b|andernfalls\b|als\s+dat\s+niet\s+(?:kan|lukt|gaat)\b)",
+    re.IGNORECASE,
 )
 
 

@@ -256,6 +256,14 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"(nie|nicht) (bekommen|geliefert|angekommen|eingebaut)\b(?!.{0,25}(rechnung|mahnung|mail|kopie))",
         r"(jamais|pas) (ete )?(livre|arrive|installe|recue?)\b(?!.{0,25}(facture|rappel|mail|copie))",
     ),
+    # An instruction for invoices still to come ("toekomstige facturen", "from now on",
+    # "künftig", "à l'avenir"): not a request about the invoice reminded of.
+    "future_invoices": (
+        r"toekomstige facturen", r"\bvoortaan\b", r"in de toekomst", r"volgende facturen",
+        r"future invoices", r"\bfrom now on\b", r"\bgoing forward\b", r"\bin (the )?future\b",
+        r"\b(ku|zuku)nftig", r"\bab sofort\b", r"\bin zukunft\b",
+        r"a l'avenir", r"\bdesormais\b", r"\bdorenavant\b", r"prochaines factures",
+    ),
     "copy": (
         r"\bcopy\b",
         r"\bre-?send\b",
@@ -633,6 +641,12 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\btwice\b", r"\bduplicate", r"two times", r"double(d)?[- ](invoice|billed|charged)",
         r"\bdubbel", r"tweemaal", r"twee keer", r"\bdoppelt", r"zweimal", r"doppelrechnung",
         r"en double", r"\bdoublon", r"deux fois", r"\bdouble facturation",
+        # "fait double emploi avec la F2026-0409", "is dezelfde factuur als": the same
+        # invoice told without a word for "twice"
+        r"double emploi", r"(same|identical) (invoice|bill) as\b", r"identical to (invoice|f\d)",
+        r"dezelfde (factuur )?als (factuur |f\d)", r"identiek aan (factuur|f\d)",
+        r"(dieselbe|gleiche) rechnung wie\b", r"identisch mit (der )?(rechnung|f\d)",
+        r"(la )?meme facture que\b", r"identique a (la facture|f\d)",
     ),
     # Paying told in a past tense (auxiliary + participle, or a simple past): what was
     # done, not what will be; the date finder may still read "on Friday" as ahead.

@@ -72,7 +72,7 @@ DISPUTE = _cues(
     # fr
     r"\bcontest\w*|pas d'accord|d[ée]saccord|\berron\w*|\berreur\b|ne correspond pas|"
     r"ne (nous|me) concerne pas|jamais (pass[ée] )?(de )?command\w*|pas command\w*|note de cr[ée]dit|"
-    r"facture d'avoir|\ben double\b|\bdoublon\b|\bannul\w*|d[ée]fectueu\w*|malfa[çc]on|non conforme|"
+    r"facture d'avoir|\ben double\b|\bdoublon\b|\bdouble emploi\b|\bannul\w*|d[ée]fectueu\w*|malfa[çc]on|non conforme|"
     r"\br[ée]clamation\b|\blitige\b|(non|pas) (termin|achev)[ée]s?|"
     r"\bjamais (\w+ ){0,2}(demand|valid|approuv|autoris)[ée]|\bn'(avons|ai) rien (demand|command)[ée]|"
     # work done "sans notre accord" (a payment that may not leave "sans mon autorisation" is
@@ -167,6 +167,17 @@ INVOICE_REQUEST = _cues(
     r"facture corrig[ée]e",
 )
 
+# "Wilt u toekomstige facturen als pdf sturen", "please send future invoices to", "künftig
+# bitte an", "à l'avenir, merci d'adresser": an instruction for invoices still to come, not a
+# request about this one
+FUTURE_INVOICES = _cues(
+    r"toekomstige facturen|\bvoortaan\b|in de toekomst|volgende facturen|nieuwe facturen",
+    r"future invoices|\bfrom now on\b|\bgoing forward\b|\bin (the )?future\b|next invoices?\b|"
+    r"new invoices",
+    r"\b(k[üu]|zuk[üu])nftig\w*|\bab sofort\b|\bin zukunft\b|\bweitere rechnungen|neue rechnungen",
+    r"[àa] l'avenir|\bd[ée]sormais\b|\bdor[ée]navant\b|prochaines factures|factures (futures|[àa] venir)",
+)
+
 # "already paid": past tense; sentences with a future marker are promises instead
 PAID = _cues(
     r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b|\buitgevoerd\b|"
@@ -205,7 +216,9 @@ PAID = _cues(
     r"\b(habe|haben|hab|ist|wurde|wurden) (\S+ ){0,8}(erledigt|angewiesen)\b|"
     r"\b(zahlung|überweisung|ueberweisung|einzahlung)\b[^!?\n]{0,60}\b(gemacht|getätigt)\b|"
     r"\bbelastung\b[^.!?]{0,60}\berfolgt\b|\beingezahlt\b|\braus gegangen\b|\berledigt am\b|"
-    r"\b(gestern|heute|vorgestern|bereits|schon) angewiesen\b",
+    r"\b(gestern|heute|vorgestern|bereits|schon) angewiesen\b|"
+    # "Heute Morgen erledigt", "gestern erledigt" (as "vrijdag gedaan", "done today")
+    r"\b(gestern|heute|heute morgen|heute fr[üu]h|vorhin|vorgestern) erledigt\b",
     r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
     r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|"
@@ -218,6 +231,8 @@ PAID = _cues(
     r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b|"
     # "il a quitté le compte ce matin", "le virement de 540 EUR a été fait", "est passé"
     r"\bquitt[ée] (le|notre|mon) compte\b|"
+    # "Fait ce matin", "fait hier" (as "done this morning", "vanochtend gedaan")
+    r"\bfait (ce matin|hier|aujourd'hui|ce jour|cet apr[èe]s-midi|tout à l'heure|tout a l'heure)\b|"
     r"\bvirement (\S+ ){0,4}(a [ée]t[ée]|est) (fait|effectu[ée]|pass[ée]|parti)\b",
 )
 
@@ -225,13 +240,26 @@ PAY_WORD = _cues(
     r"\bbetaa?l\w*|\bovermak\w*|\bma(ak|ken)\b.{0,30}\bover\b|\bma(ak|ken)\b[^.!?\n]{0,50}\bover\s*(?=[.!?,;\n]|$)|\bvoldo\w*|\boverboek\w*|\bbetaling\w*|"
     r"\boverschrij\w*|\bbetaalrun\b|\bbetaalbatch\b|"
     # "uiterlijk maandag staat het erop", "morgen staat het geld op jullie rekening"
-    r"\bstaat (het|het geld|het bedrag|alles)\b[^.!?]{0,20}\b(erop|er op|op (uw|jullie|je) rekening)\b",
+    r"\bstaat (het|het geld|het bedrag|alles)\b[^.!?]{0,20}\b(erop|er op|op (uw|jullie|je) rekening)\b|"
+    # "u ontvangt het geld vrijdag", "je hebt het vrijdag binnen"
+    r"\b(u|je|jij|jullie|ge|gij) (krijgt|ontvangt|heeft|hebt|krijgen|ontvangen|hebben)\b[^.!?]{0,20}\b(het|uw|je|jullie) geld\b|"
+    r"\b(hebt|heeft|krijgt) (ge|gij) (uw|het) geld\b|"
+    r"\b(u|je|jij|jullie) (hebt|heeft|hebben) (het|het geld) [^.!?]{0,20}\bbinnen\b|"
+    r"\bhet geld gaat\b[^.!?]{0,20}\bde deur uit\b",
     r"\bpay\b|\bpaying\b|\bpayment\w*|\bsettle\w*|\btransfer\w*|(?<!get )(?<!gets )\bpaid\b|\bremit\w*|"
     r"\bgo out\b|on your account|in your account|op uw rekening|bij u binnen|auf ihrem konto|"
-    r"sur votre compte|\bpayment run\b|\bclear(ed)? (the |our |this )?(balance|invoice|bill)\b",
+    r"sur votre compte|\bpayment run\b|\bclear(ed)? (the |our |this )?(balance|invoice|bill)\b|"
+    # "you will have the money by Friday", "either way you'll have it before Christmas": the
+    # creditor receiving, in the future ("you should have received the money" is a payment made)
+    r"\byou(?:'ll| will| shall)? (get|receive) (it|the money|your money)\b|"
+    r"\byou(?:'ll| will| shall) (have|see) (it|the money|your money)\b|"
+    r"\b(the|your) money\b[^.!?]{0,30}\b(will|is going to|'ll) be (sent|transferred|wired|paid|released)\b",
     r"\b(be)?zahl\w*|\b(ü|ue|u)berweis\w*|\bbegleich\w*|\bgeld\b[^.!?]{0,30}\braus\b|"
-    r"\bgeht\b[^.!?]{0,30}\braus\b",
-    r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
+    r"\bgeht\b[^.!?]{0,30}\braus\b|"
+    r"\b(sie|du|ihr) (bekommen|bekommst|bekommt|erhalten|erhältst|erhaltet|haben|hast|habt|kriegen|kriegst|kriegt)\b[^.!?]{0,20}\b(ihr|das|dein|euer) geld\b|"
+    # "das Geld kommt am Mittwoch", "das Geld bekommt ihr noch vor Weihnachten"
+    r"\b(das|ihr|euer|dein) geld (kommt|bekommt|bekommen|bekommst|kriegt|kriegen|kriegst)\b",
+    r"\bvous (aurez|recevrez)\b[^.!?]{0,20}\b(votre argent|l'argent)\b|\bvous l'aurez\b|\btu l'auras\b|\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
     r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b",
 )
 

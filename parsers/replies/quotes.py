@@ -65,6 +65,14 @@ class SplitReply:
     signature: str
 
 
+def typed_on_a_phone(split: SplitReply) -> bool:
+    """A mobile mail client's footer ("Sent from my iPhone", "Verstuurd vanaf mijn Samsung",
+    "Envoyé de mon iPhone"): a person typed the reply; a server's away notice carries none."""
+    return any(
+        _MOBILE.match(line) for line in (*split.signature.splitlines(), *split.new.splitlines())
+    )
+
+
 def _is_quote_header(lines: list[str], i: int) -> bool:
     line = lines[i]
     if _SEPARATOR.match(line) or (

@@ -1,7 +1,7 @@
 """The blind hand-written unseen reply sets (#12): is each still the set it was written as?
 
-`tests/data/unseen_replies_3.json` (160 replies, 40 per language), `unseen_replies_4.json`
-and `unseen_replies_5.json` (120 each, 30 per language) were each written before the
+`tests/data/unseen_replies_3.json` (160 replies, 40 per language) and `unseen_replies_4.json`
+to `unseen_replies_8.json` (120 each, 30 per language) were each written before the
 classifier was ever run on them. Their value as a measure depends on three things this test guards, none of which needs the
 classifier: the shape the issue asks for (the per-language count, the intent mix), labels
 that obey the corpus rules (return dates only on auto-replies, no promise date on an instalment
@@ -81,6 +81,32 @@ SETS = (
         30,
         "u5",
         "24b8817757a78e6bc9b321ae3af58e3376f233ae82c9608b8189e3989d712760",
+        quoting=(30, 50),
+    ),
+    # written 2026-12-07 by a sixth writer: mixed messages, questions with a commitment,
+    # duplicates and wrong parties told as facts
+    BlindSet(
+        "unseen_replies_6.json",
+        30,
+        "u6",
+        "2b886466b1db8314ac5d4f10113bd4949cba00983a7a36be502368c2d2bb7cd2",
+        quoting=(30, 50),
+    ),
+    # written 2026-12-07 by a seventh writer: other trades and writers (hospitals, farms,
+    # holiday parks), facts told once in a chatty mail
+    BlindSet(
+        "unseen_replies_7.json",
+        30,
+        "u7",
+        "987d7652b8061c356c467f30e81b8af4e844c5e30e21ab04c371ad425cdc3073",
+        quoting=(30, 50),
+    ),
+    # written 2026-12-07 by an eighth writer, after the changes its result measures
+    BlindSet(
+        "unseen_replies_8.json",
+        30,
+        "u8",
+        "f00e57bc9a38361e0b448b3adf1ae8479d2b68b745e5eb1af23dd07fdc632096",
         quoting=(30, 50),
     ),
 )

@@ -315,6 +315,22 @@ def test_short_hand_typed_away_notice_is_an_auto_reply() -> None:
     assert paying.intent is not Intent.AUTO_REPLY or paying.needs_review
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Wilt u toekomstige facturen als pdf sturen, onder vermelding van het bestelnummer?",
+        "From now on please send invoices with our PO number to ap@klant.example.",
+        "Künftig bitte die Bestellnummer auf der Rechnung angeben.",
+        "À l'avenir, merci d'indiquer notre bon de commande sur vos factures.",
+    ],
+    ids=["nl-toekomstige-facturen", "en-from-now-on", "de-kuenftig", "fr-a-l-avenir"],
+)
+def test_an_instruction_for_invoices_to_come_is_no_request_for_this_one(body: str) -> None:
+    result = run(body)
+    assert not any(e.startswith("rule:invoice_request:") for e in result.evidence)
+    assert any(e.startswith("rule:future invoices:") for e in result.evidence), result.evidence
+
+
 def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
     eml = tmp_path / "reply.eml"
     eml.write_bytes(
@@ -365,6 +381,7 @@ def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body:
         "We do not recognise this charge, we never had an account with you.",
         "Ma cliente n'entend pas régler la somme réclamée : la pompe n'a jamais chauffé.",
         "Wij zijn niet van plan om deze factuur te betalen.",
+        "Cette facture fait double emploi avec la F2026-0409, réglée le 12 octobre.",
     ],
     ids=[
         "de-anzahlung",
@@ -384,6 +401,7 @@ def test_an_insolvency_procedure_next_to_a_promise_never_acts_as_a_promise(body:
         "en-not-recognise",
         "fr-n-entend-pas",
         "nl-niet-van-plan",
+        "fr-double-emploi",
     ],
 )
 def test_a_dispute_told_as_facts_is_never_handled_as_a_payment(body: str) -> None:

@@ -557,6 +557,8 @@ def test_venir_de_about_something_else_is_no_payment() -> None:
             "Le virement est passé, il a quitté le compte hier.", id="fr-quitte-le-compte"
         ),
         pytest.param("Le virement de 540 EUR a ete fait ce matin.", id="fr-virement-a-ete-fait"),
+        pytest.param("Fait ce matin. Désolé pour le retard.", id="fr-fait-ce-matin"),
+        pytest.param("Heute Morgen erledigt, sorry!", id="de-heute-morgen-erledigt"),
     ],
 )
 def test_a_payment_in_other_words_is_a_paid_claim(body: str) -> None:
@@ -631,6 +633,45 @@ def test_if_not_opens_the_alternative_it_negates_nothing(body: str, expected: da
 
 
 @pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "Est-ce que je peux régler par carte ? Si ce n'est pas possible je ferai le "
+            "virement jeudi.",
+            date(2026, 11, 12),
+            id="fr-si-ce-n-est-pas-possible",
+        ),
+        pytest.param(
+            "Puis-je payer par Payconiq ? Sinon je fais le virement vendredi.",
+            date(2026, 11, 13),
+            id="fr-sinon",
+        ),
+        pytest.param(
+            "Can I pay by card? If that's not possible, I'll transfer it on Friday.",
+            date(2026, 11, 13),
+            id="en-if-that-is-not-possible",
+        ),
+        pytest.param(
+            "Geht auch PayPal? Falls das nicht geht, überweise ich am Freitag.",
+            date(2026, 11, 13),
+            id="de-falls-das-nicht-geht",
+        ),
+        pytest.param(
+            "Kan ik met een creditcard betalen? Als dat niet kan, maak ik het vrijdag over.",
+            date(2026, 11, 13),
+            id="nl-als-dat-niet-kan",
+        ),
+    ],
+)
+def test_the_alternative_in_other_words_is_a_commitment_too(body: str, expected: date) -> None:
+    """ "Sinon", "if that's not possible", "falls das nicht geht": the writer commits to the
+    alternative; neither the "si" nor the "pas" makes it a condition or a refusal."""
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
     "body",
     [
         pytest.param(
@@ -696,6 +737,40 @@ def test_a_promise_told_in_the_present_or_passive(body: str, expected: date) -> 
     reading = _read(body)
     assert "r:promise_to_pay" in reading.features, reading.rule_evidence
     assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "You will have the money by Friday.", date(2026, 11, 13), id="en-you-will-have"
+        ),
+        pytest.param("So you get the money on Friday.", date(2026, 11, 13), id="en-you-get"),
+        pytest.param("Sie bekommen Ihr Geld am Freitag.", date(2026, 11, 13), id="de-sie-bekommen"),
+        pytest.param("Das Geld kommt am Freitag.", date(2026, 11, 13), id="de-das-geld-kommt"),
+        pytest.param("Vous l'aurez lundi.", date(2026, 11, 16), id="fr-vous-l-aurez"),
+        pytest.param("U ontvangt het geld vrijdag.", date(2026, 11, 13), id="nl-u-ontvangt"),
+        pytest.param("Ge krijgt uw geld maandag.", date(2026, 11, 16), id="nl-ge-krijgt"),
+        pytest.param("Het geld gaat vrijdag de deur uit.", date(2026, 11, 13), id="nl-de-deur-uit"),
+    ],
+)
+def test_the_creditor_receiving_the_money_on_a_day_is_a_promise(body: str, expected: date) -> None:
+    """Told from the creditor's side ("you will have the money by Friday"): the same
+    commitment as "we pay on Friday"."""
+    reading = _read(body)
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("You should have received the money, I did it online.", id="en-received"),
+        pytest.param("Het geld is al van onze rekening af.", id="nl-al-af"),
+    ],
+)
+def test_the_money_already_gone_is_no_promise_cue(body: str) -> None:
+    assert "r:promise_to_pay" not in _read(body).features
 
 
 @pytest.mark.parametrize(
@@ -969,6 +1044,39 @@ def test_a_hand_typed_away_notice_has_its_day_back(body: str, expected: date) ->
     reading = _read(body)
     ruled = reading.ruled  # a short notice the rules settle on their own
     assert (ruled.return_date if ruled else reading.return_date) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            "Hi, I'm on holiday in Spain till the 20th, I'll have a look when I'm back. Dave\n\n"
+            "Sent from my Galaxy",
+            id="en-sent-from-my-galaxy",
+        ),
+        pytest.param(
+            "Ik ben op vakantie tot 20 november, kijk er daarna naar.\n\nVerstuurd vanaf mijn "
+            "iPhone",
+            id="nl-verstuurd-vanaf-mijn-iphone",
+        ),
+    ],
+)
+def test_a_holiday_note_typed_on_a_phone_is_left_to_the_model(body: str) -> None:
+    # A person's note about being away (the corpora label it `other`); a server's away
+    # notice carries no mobile footer, so the short-notice rule does not settle it.
+    reading = _read(body)
+    assert reading.ruled is None
+    assert "r:phone" in reading.features
+    assert "r:auto_body" not in reading.features and "r:return_date" not in reading.features
+
+
+def test_the_day_a_new_contact_takes_over_is_no_day_back() -> None:
+    reading = _read(
+        "Je quitte l'entreprise à la fin du mois. À partir du 2 décembre, merci d'adresser vos "
+        "courriels à Mme Petit (s.petit@transports.example), qui reprend mon poste."
+    )
+    assert "r:c=new_contact" in reading.features
+    assert "r:return_date" not in reading.features and reading.return_date is None
 
 
 def test_a_senders_apple_header_is_not_trusted_on_a_mail_the_cues_did_not_mark() -> None:
