@@ -52,7 +52,9 @@ def debtor_cues(
                 if check_negation and _negated(text, m.start(), m.end()):
                     evidence.append(f"negated:{m.group(0).lower()}")
                     continue
-                if intent == "invoice_request" and _about_future_invoices(text, m.start(), m.end()):
+                if intent == "invoice_request" and _about_future_invoices(
+                    text if source == "subject" else _sentence_at(sentences, m.start())
+                ):
                     evidence.append(f"future invoices:{m.group(0).lower()}")
                     continue
                 fired.add(intent)
@@ -77,17 +79,15 @@ def debtor_cues(
     return fired, evidence
 
 
-def _about_future_invoices(text: str, start: int, end: int) -> bool:
+def _about_future_invoices(sentence: str) -> bool:
     """ "Wilt u toekomstige facturen als pdf sturen, onder vermelding van het bestelnummer",
     "künftig bitte mit Bestellnummer": the cue is an instruction for invoices still to come
     (the sentence it stands in says so), not a request about the one reminded of."""
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = _SENTENCE_END.search(text, end)
-    return bool(lx.FUTURE_INVOICES.search(text[left : right.start() if right else len(text)]))
+    return bool(lx.FUTURE_INVOICES.search(sentence))
 
 
-# A sentence ends at a stop followed by white space (not the dot of "x@firma.example")
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+def _sentence_at(sentences: tuple[Sentence, ...], pos: int) -> str:
+    return next((s.text for s in sentences if s.start <= pos < s.start + len(s.text)), "")
 
 
 def _pays_on_a_coming_day(sentence: Sentence, ahead: list[DateMention]) -> bool:

@@ -259,7 +259,9 @@ PAY_WORD = _cues(
     r"\b(sie|du|ihr) (bekommen|bekommst|bekommt|erhalten|erhältst|erhaltet|haben|hast|habt|kriegen|kriegst|kriegt)\b[^.!?]{0,20}\b(ihr|das|dein|euer) geld\b|"
     # "das Geld kommt am Mittwoch", "das Geld bekommt ihr noch vor Weihnachten"
     r"\b(das|ihr|euer|dein) geld (kommt|bekommt|bekommen|bekommst|kriegt|kriegen|kriegst)\b",
-    r"\bvous (aurez|recevrez)\b[^.!?]{0,20}\b(votre argent|l'argent)\b|\bvous l'aurez\b|\btu l'auras\b|\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
+    r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
+    # "vous aurez votre argent lundi", "vous l'aurez vendredi"
+    r"\bvous (aurez|recevrez)\b[^.!?]{0,20}\b(votre argent|l'argent)\b|\bvous l'aurez\b|\btu l'auras\b|"
     r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b",
 )
 
