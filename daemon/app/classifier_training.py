@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +26,7 @@ from daemon.domain.classify import (
     read,
 )
 from parsers.mail import parse
+from parsers.replies.dates import weekdays_only
 from parsers.replies.learn import Outcome, TrainSettings, average, calibrate, train
 from parsers.replies.model import LinearModel, dump, load
 
@@ -107,10 +107,6 @@ def held_out(examples: Sequence[Example]) -> set[str]:
     return {key for key, part in stratified(pool, parts).items() if part == parts - 1}
 
 
-def _working_day(day: date) -> bool:
-    return day.weekday() < 5
-
-
 def load_examples(corpora: Iterable[Path]) -> list[Example]:
     """Every labelled reply of the corpora, parsed and read by the rules (once)."""
     out: list[Example] = []
@@ -118,7 +114,7 @@ def load_examples(corpora: Iterable[Path]) -> list[Example]:
         labels = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
         for name in sorted(labels):
             mail = parse((corpus / name).read_bytes())
-            reading = read(mail, tz=TZ, is_business_day=_working_day)
+            reading = read(mail, tz=TZ, is_business_day=weekdays_only)
             out.append(Example(corpus.resolve().name, name, labels[name], reading))
     return out
 
@@ -130,7 +126,7 @@ def load_extra(directory: Path | None = EXTRA) -> list[Example]:
     out: list[Example] = []
     for path in sorted(directory.glob("*.txt")):
         for reply in parse_corpus(path):
-            reading = read(parse(reply.mail), tz=TZ, is_business_day=_working_day)
+            reading = read(parse(reply.mail), tz=TZ, is_business_day=weekdays_only)
             out.append(Example(EXTRA_CORPUS, reply.name, reply.label, reading))
     return out
 

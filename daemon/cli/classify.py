@@ -13,6 +13,7 @@ import click
 from daemon.domain.classify import Classification, classify
 from daemon.domain.workdays import is_business_day
 from parsers.mail import MailFormatError, parse
+from parsers.replies.dates import weekdays_only
 
 
 def _row(path: str, result: Classification) -> dict[str, Any]:
@@ -45,7 +46,8 @@ def _row(path: str, result: Classification) -> dict[str, Any]:
     default="",
     help="Office country (NL, BE or DE) whose public holidays are not working days "
     "('within 10 working days', 'Anfang Januar'), as [office] jurisdiction in the daemon. "
-    "Default: Monday to Friday, no holidays (how the labelled reply corpora count).",
+    "Default: Monday to Friday except 1 January and 25 December, the holidays of every "
+    "country whose language dunmail reads (how the labelled reply corpora count).",
 )
 def classify_command(
     files: tuple[str, ...], as_json: bool, tz: str, invoice_pattern: str | None, country: str
@@ -70,7 +72,7 @@ def classify_command(
             raise click.ClickException(f"--country: {exc}") from exc
 
     def working_day(day: date) -> bool:
-        return is_business_day(day, country) if country else day.weekday() < 5
+        return is_business_day(day, country) if country else weekdays_only(day)
 
     rows = []
     for name in files:

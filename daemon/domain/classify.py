@@ -212,11 +212,20 @@ def read(
     fired, evidence = debtor_cues(facts, sentences, mail.subject, mentions)
     promise, paid, date_evidence = payment_dates(facts, sentences, mentions)
     other_part = other_part_promise(facts, sentences, mentions)
+    folded = fold(facts.split.new[:6000])
+    concepts = concept_features(facts.split.new, folded=folded)
+    passed_on = "r:c=passed_on" in concepts
+    if passed_on and auto.kind is MachineKind.AUTO_REPLY:
+        # "Mr Okafor is on sick leave until mid-June … I'll put your letter on his desk":
+        # somebody read the reminder, so a person's note (`other`, as replies-train labels
+        # the receptionist's "ist in Elternzeit. Ich habe Ihre Mahnung … weitergegeben"),
+        # whose day is the absent colleague's, not the writer's.
+        auto = replace(auto, kind=MachineKind.HUMAN, return_date=None)
     auto_body = auto.kind is MachineKind.AUTO_REPLY
     # A hand-typed away notice the cues above missed ("Ik ben momenteel afwezig … terug op
     # dinsdag 5 januari") is the model's to recognise; its day back is read the same way.
     back = auto.return_date
-    if back is None and facts.base_date is not None and not phone:
+    if back is None and facts.base_date is not None and not phone and not passed_on:
         back = return_day(
             mail,
             facts.split.new,
@@ -226,8 +235,6 @@ def read(
             mentions,
             headers=False,
         )
-    folded = fold(facts.split.new[:6000])
-    concepts = concept_features(facts.split.new, folded=folded)
     if back is not None and auto.return_date is None and "r:c=new_contact" in concepts:
         # "À partir du 2 novembre, merci d'adresser vos courriels à Mme Petit": the day a
         # new contact takes over, not a day back (no away notice was recognised)
@@ -340,6 +347,16 @@ def read(
     )
 
 
+# A verb between the noun and the day makes the day the verb's, not the noun's: "die
+# Rechnung wurde am 12.10. eingezogen", "Ihr Monteur hat den Betrag am 5.11. kassiert", "the
+# invoice was paid on 3 March" tell when it was paid; "Ihre Rechnung vom 12.10." and "the
+# visit was on 3 March" date the invoice and the visit. (A passive or perfect auxiliary, or
+# a copula with a participle after it; not French "a", which is also the English article.)
+_CLAUSE_VERB = (
+    r"\b(?:wurde|wurden|wird|hat|haben|habe|hatte|hatten|werd|werden|wordt|heeft|hebben|heb|"
+    r"had|hadden|has|have|been|ai|ont|avons|avez|été|ete)\b|"
+    r"\b(?:was|were|is|are|ist|war|zijn|est|sont)\s+(?!(?:on|op|am|le|the|de|du)\b)\w"
+)
 # The date of something else than a payment, named just before it: "Ihre Rechnung vom
 # 08.09.", "the delivery on 20 November", "votre courrier du 3", "de monteur komt op ...".
 _EVENT_BEFORE = re.compile(
@@ -350,12 +367,20 @@ _EVENT_BEFORE = re.compile(
     r"intervention|werkzaamheden|installation|montage|repair|reparatie|reparatur|r[ée]paration|"
     r"job|auftrag|order|bestelling|bestellung|commande|monteur|technician|technicien|plombier|"
     r"telefoontje|telefoongesprek|gesprek|telefonat|gespräch|phone call|call|appel|entretien)\b"
-    r"[^.!?\n]{0,20}?\b(?:vom|van|of|du|from|dated|op|on|am|le|des|der|gedateerd|datiert)\s+"
+    rf"(?:(?!{_CLAUSE_VERB})[^.!?\n]){{0,20}}?\b(?:vom|van|of|du|from|dated|op|on|am|le|des|der|"
+    r"gedateerd|datiert)\s+"
     r"(?:de\s+|the\s+|den\s+)?$",
     re.IGNORECASE,
 )
 
 
+# "J'ai remis un chèque à votre technicien le jour de l'intervention, le 26 novembre": the
+# visit's day is also the day of what the sentence tells.
+_ON_THE_DAY_OF = re.compile(
+    r"\b(?:le jour (?:m[êe]me )?de|on the (?:same )?day of|am (?:selben |gleichen )?tag (?:der|des|vom)|"
+    r"op de dag van)\b[^.!?\n]{0,40}$",
+    re.IGNORECASE,
+)
 # "ten laatste woensdag", "spätestens Mittwoch", "latest next week Wednesday", "au plus tard"
 _AT_THE_LATEST = re.compile(
     r"\b(?:ten laatste|op zijn laatst|uiterlijk|sp(?:ä|ae)testens|at the latest|latest|"
@@ -439,6 +464,8 @@ def _event_date(text: str, mention: DateMention, base: date | None) -> bool:
     """The date of an invoice, a letter, a delivery, a visit or a call: not a payment's.
     A document is dated in the past: "we pay the invoice on 10 November", "betalen de
     factuur op 10 november", "nous payerons la facture le 10 novembre" name the payment."""
+    if _ON_THE_DAY_OF.search(text[max(0, mention.start - 60) : mention.start]):
+        return False  # "le jour de l'intervention, le 26 novembre": that day, for both
     before = _EVENT_BEFORE.search(text[max(0, mention.start - 45) : mention.start])
     # (not a bare day of the month: "your letter of the 19th" resolves forwards by guess)
     if (

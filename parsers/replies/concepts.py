@@ -586,6 +586,11 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"\breceipt\b", r"bonnetje", r"kwitantie", r"quittung", r"un recu", r"\bin bar\b",
         r"\bwired\b", r"\bmt ?103\b", r"avis d'execution", r"zahlungsavis", r"ausfuhrungsdatum",
         r"uitvoeringsdatum", r"ordre passe",
+        # handed over on the spot (folded: no accents, no umlauts)
+        r"(handed|gave)[^.!?\n]{0,50}\b(cash|cheque|check|money)\b",
+        r"(monteur|techniker|handwerker)\w*\b[^.!?\n]{0,60}(in die hand gedruckt|ubergeben|ausgehandigt)",
+        r"\bmonteur\b[^.!?\n]{0,30}\b(gegeven|overhandigd|meegegeven)\b",
+        r"\b(remis|donne) (un|le|mon|notre) cheque\b",
     ),
     "undisputed": (
         r"not (disputing|contesting|questioning)", r"no (complaints?|dispute|issue with the work)",
@@ -624,6 +629,19 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"nicht mehr zustandig", r"in kopie", r"(please|kindly) (contact|send .{0,30} to)",
         r"richten (aan|tot)", r"wenden sie sich", r"adresser (desormais )?vos",
     ),
+    # Somebody read this reminder and passed it on ("I'll put your letter on his desk", "Ich
+    # habe Ihre Mahnung an ihre Vertretung weitergegeben"): a person's note, whatever absence
+    # it tells of; a server's away notice cannot know the mail was a reminder or a letter.
+    "passed_on": (
+        r"\b(i|we)('ve|'ll| have| will| shall)? (put|pass|passed|forward|forwarded|give|gave|hand|"
+        r"handed|leave|left|bring|brought) (on )?your (letter|reminder|payment reminder)\b",
+        r"\b(ich|wir) (habe|haben|hab|werde|werden|lege|gebe|leite|leg)\b[^.!?\n]{0,30}\bihre "
+        r"(mahnung|erinnerung|zahlungserinnerung|schreiben|brief)\b",
+        r"\b(ik|wij|we) (heb|hebben|zal|zullen|leg|geef)\b[^.!?\n]{0,30}\b(uw|jullie|je) "
+        r"(brief|herinnering|aanmaning)\b",
+        r"\b(j'ai|nous avons|je vais|nous allons|je)\b[^.!?\n]{0,12}\b(transmis|remis|pose|"
+        r"transmettre|remettre|poser|deposer|depose|donne) votre (courrier|lettre|rappel|relance)\b",
+    ),
     "invoice_fix": (
         r"attach it", r"\blink\b", r"expired", r"new address", r"amend", r"moved (in|to|office)",
         r"nieuwe? adres", r"verhuisd", r"ontbreekt in", r"factuur (mailen|sturen)",
@@ -647,6 +665,12 @@ _RAW: dict[str, tuple[str, ...]] = {
         r"dezelfde (factuur )?als (factuur |f\d)", r"identiek aan (factuur|f\d)",
         r"(dieselbe|gleiche) rechnung wie\b", r"identisch mit (der )?(rechnung|f\d)",
         r"(la )?meme facture que\b", r"identique a (la facture|f\d)",
+        # "looks to be the same job as F2026-0702": the work invoiced once already (as
+        # lexicon.DISPUTE reads it)
+        r"(same|identical) (delivery|job|order|work|visit|service|goods|repair) as\b",
+        r"(dezelfde|hetzelfde) (levering|klus|opdracht|werk|bezoek|reparatie) als\b",
+        r"(dieselbe|derselbe|dasselbe|gleiche[nr]?) (lieferung|auftrag|arbeit|einsatz|reparatur) wie\b",
+        r"meme (livraison|commande|intervention|travail|reparation) que\b",
     ),
     # Paying told in a past tense (auxiliary + participle, or a simple past): what was
     # done, not what will be; the date finder may still read "on Friday" as ahead.

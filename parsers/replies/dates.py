@@ -22,7 +22,16 @@ BusinessDay = Callable[[date], bool]
 
 
 def weekdays_only(day: date) -> bool:
-    return day.weekday() < 5
+    """Monday to Friday, except 1 January and 25 December: the working days where the
+    office's country is not known. Those two are public holidays in every country whose
+    language dunmail reads (NL, BE, LU, DE, AT, CH, FR, GB, IE), and the labelled replies
+    count them so ("Anfang Januar" = Monday 4 January 2027, not New Year's Day); other
+    holidays differ between those countries, so only ``is_business_day`` of the office's
+    jurisdiction knows them."""
+    return day.weekday() < 5 and (day.month, day.day) not in _EVERYWHERE_CLOSED
+
+
+_EVERYWHERE_CLOSED = frozenset({(1, 1), (12, 25)})
 
 
 MONTHS: dict[str, int] = {}
@@ -245,6 +254,27 @@ _WITHIN_BD = re.compile(
     r"jours? ouvr[ée]s?|jours? ouvrables?)" + _FROM_TODAY,
     _I,
 )
+# "spätestens am dritten Werktag des Folgemonats", "the 5th business day of next month",
+# "le deuxième jour ouvré du mois suivant": a payment run's day, counted in working days.
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eerste": 1, "tweede": 2, "derde": 3, "vierde": 4,
+    "vijfde": 5, "zesde": 6, "zevende": 7, "achtste": 8, "negende": 9, "tiende": 10,
+    "ersten": 1, "zweiten": 2, "dritten": 3, "vierten": 4, "fünften": 5, "fuenften": 5,
+    "sechsten": 6, "siebten": 7, "achten": 8, "neunten": 9, "zehnten": 10, "erste": 1,
+    "zweite": 2, "dritte": 3, "vierte": 4, "fünfte": 5, "premier": 1, "deuxième": 2,
+    "deuxieme": 2, "troisième": 3, "troisieme": 3, "quatrième": 4,
+    "quatrieme": 4, "cinquième": 5, "cinquieme": 5, "sixième": 6, "sixieme": 6,
+}  # fmt: skip
+_NTH_WORKDAY_NEXT_MONTH = re.compile(
+    r"\b(?:(\d{1,2})(?:\.|st|nd|rd|th|e|de|ste|ème|eme|er)?|"
+    + "|".join(sorted(_ORDINALS, key=len, reverse=True))
+    + r")\s+(?:werkdag|working day|business day|banking day|werktag|arbeitstag|bankarbeitstag|"
+    r"jour ouvr[ée]|jour ouvrable)\s+(?:des folgemonats|des n(?:ä|ae|a)chsten monats|"
+    r"des kommenden monats|of (?:the )?(?:next|following) month|van de volgende maand|"
+    r"van volgende maand|du mois (?:suivant|prochain))\b",
+    _I,
+)
 _WITHIN_D = re.compile(
     rf"\b(?:binnen(?:\s+de)?|within|in|over|innerhalb(?:\s+von)?|innert|sous|dans(?:\s+les)?|d'ici|"
     rf"end[ée]ans(?:\s+les|\s+de)?)\s+{_NEXT_FEW}{_N}\s+(?:dagen|days|tagen|tage|jours)\b"
@@ -361,7 +391,10 @@ _YESTERDAY = re.compile(
     _I,
 )
 _FR_HIER = re.compile(
-    r"(?<=\w[ée] )hier\b|(?<=\w[ée]s )hier\b|(?<=\w[ée]e )hier\b|hier (?:soir|matin|apr[eè]s-midi)\b",
+    r"(?<=\w[ée] )hier\b|(?<=\w[ée]s )hier\b|(?<=\w[ée]e )hier\b|hier (?:soir|matin|apr[eè]s-midi)\b|"
+    # the participles not in -é: "virement fait hier", "parti hier", "remis hier"
+    r"(?<=\bfait )hier\b|(?<=\bfaite )hier\b|(?<=\bparti )hier\b|(?<=\bpartie )hier\b|"
+    r"(?<=\bmis )hier\b|(?<=\bremis )hier\b|(?<=\btransmis )hier\b|(?<=\bémis )hier\b",
     _I,
 )
 _DAY_BEFORE_YESTERDAY = re.compile(
@@ -407,6 +440,13 @@ _NEXT_BUSINESS_DAY = re.compile(
 _DAY_AFTER = re.compile(
     r"\b(de volgende dag|de dag erna|de dag daarna|the day after|the next day|the following day|"
     r"am tag darauf|am folgenden tag|tags darauf|le lendemain|le jour suivant)\b(?!\s+tomorrow)",
+    _I,
+)
+# "tot en met 21 augustus is iedereen weg, de week daarna ...": the Friday of the week after
+# the day named before it (with none named, no day: "the week after" of what?)
+_WEEK_AFTER = re.compile(
+    r"\b(de week daarna|de week erna|de week nadien|die woche danach|die woche darauf|"
+    r"in der woche danach|the week after(?!\s+next)|la semaine d'apr[èe]s|la semaine qui suit)\b",
     _I,
 )
 # "Monday 28th", "maandag de 28e", "lundi 28": that weekday's next such day of the month
@@ -531,6 +571,11 @@ def find_dates(
         taken.append((s, e))
         found.append(DateMention(s, e, day, m.group(0), kind))
 
+    # (first: its ordinal would otherwise be read as a day of the month)
+    for m in _NTH_WORKDAY_NEXT_MONTH.finditer(text):
+        nth = int(m[1]) if m[1] else _ORDINALS[m.group(0).split()[0].lower()]
+        next_month = date(base.year + base.month // 12, base.month % 12 + 1, 1)
+        add(m, add_business_days(next_month - timedelta(days=1), nth, is_business_day), "relative")
     for m in _ISO.finditer(text):
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])), "absolute")
     for m in _NUMERIC.finditer(text):
@@ -716,6 +761,14 @@ def find_dates(
         if before:
             after = before[-1].day + timedelta(days=1)
             found.append(DateMention(m.start(), m.end(), after, m.group(0), "relative"))
+    for m in _WEEK_AFTER.finditer(text):
+        if any(m.start() < d.end and d.start < m.end() for d in found):
+            continue
+        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
+        if before:
+            friday = before[-1].day + timedelta(days=11 - before[-1].day.weekday())
+            found.append(DateMention(m.start(), m.end(), friday, m.group(0), "relative"))
+    found.sort(key=lambda d: d.start)
     for i, f in enumerate(found):
         if _WEEK_OF.search(text[max(0, f.start - 25) : f.start]):
             friday = f.day + timedelta(days=4 - f.day.weekday())

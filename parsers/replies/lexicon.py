@@ -178,6 +178,10 @@ FUTURE_INVOICES = _cues(
     r"[àa] l'avenir|\bd[ée]sormais\b|\bdor[ée]navant\b|prochaines factures|factures (futures|[àa] venir)",
 )
 
+# A French subject pronoun just before a verb: "je paye", "on regle", "elle vire" are the
+# present tense (the participle "payé" never follows one).
+_NO_SUBJECT = r"(?<!\bje )(?<!\bj')(?<!\bon )(?<!\bil )(?<!\belle )(?<!\btu )(?<!\bqui )"
+
 # "already paid": past tense; sentences with a future marker are promises instead
 PAID = _cues(
     r"\bbetaald\b|\bovergemaakt\b|\bovergeboekt\b|\bvoldaan\b|\bbetaalbewijs\b|\buitgevoerd\b|"
@@ -219,7 +223,10 @@ PAID = _cues(
     r"\b(gestern|heute|vorgestern|bereits|schon) angewiesen\b|"
     # "Heute Morgen erledigt", "gestern erledigt" (as "vrijdag gedaan", "done today")
     r"\b(gestern|heute|heute morgen|heute fr[üu]h|vorhin|vorgestern) erledigt\b",
-    r"\bpay[ée]e?s?\b|\br[ée]gl[ée]e?s?\b|virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
+    # (not after a subject: "je paye lundi", "on regle vendredi", "je vire demain" are the
+    # present tense, written without the accent the participle would need)
+    rf"{_NO_SUBJECT}\bpay[ée]e?s?\b|{_NO_SUBJECT}\br[ée]gl[ée]e?s?\b|"
+    r"virement (a|avons) ([ée]t[ée] )?(effectu|fait)\w*|"
     r"(avons|ai) (effectu[ée]|fait) (le|un) virement|"
     r"(viens|venons) de (faire|passer|effectuer|lancer) (le|un|mon|notre) (virement|paiement)|"
     r"\b(viens|venons|vient) (juste |tout juste )?de (payer|r[ée]gler|virer|verser|solder)\b|"
@@ -228,12 +235,24 @@ PAID = _cues(
     r"(sorti|d[ée]bit[ée]|parti|post[ée]|envoy[ée]|exp[ée]di[ée])e?s?\b|\bex[ée]cut[ée]e?\b|"
     r"\b(se sont|s'est) crois[ée]e?s?\b|\bcompens[ée]e?s? (\w+ ){0,3}(avec|par)\b|"
     r"\b(l'ai|l'avons) (envoy[ée]|post[ée]|exp[ée]di[ée])e?\b|"
-    r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|\bvir[ée]e?\b|\bacquitt[ée]e?\b|"
+    r"\b(ai|avons) (envoy[ée]|post[ée]|exp[ée]di[ée]) (le|un|notre|mon) ch[èe]que\b|"
+    rf"{_NO_SUBJECT}\bvir[ée]e?\b|\bacquitt[ée]e?\b|"
     # "il a quitté le compte ce matin", "le virement de 540 EUR a été fait", "est passé"
     r"\bquitt[ée] (le|notre|mon) compte\b|"
     # "Fait ce matin", "fait hier" (as "done this morning", "vanochtend gedaan")
     r"\bfait (ce matin|hier|aujourd'hui|ce jour|cet apr[èe]s-midi|tout à l'heure|tout a l'heure)\b|"
     r"\bvirement (\S+ ){0,4}(a [ée]t[ée]|est) (fait|effectu[ée]|pass[ée]|parti)\b",
+    # Paid on the spot, to the fitter: "I handed your engineer a cheque", "den Betrag Ihrem
+    # Monteur bar in die Hand gedrückt", "contant aan de monteur gegeven", "remis un chèque à
+    # votre technicien" (a promise to hand it over says "will"/"zal"/"werde"/"vais")
+    r"\b(handed|gave)\b[^.!?\n]{0,50}\b(cash|cheque|check|money)\b|"
+    r"\b(cash|cheque|check|money)\b[^.!?\n]{0,30}\b(handed|given) (over )?to\b|"
+    r"\b(monteur|techniker|handwerker)\w*\b[^.!?\n]{0,60}\b(in die hand gedr(ü|ue|u)ckt|"
+    r"(ü|ue|u)bergeben|ausgeh(ä|ae|a)ndigt|bar (\w+ ){0,2}gegeben)\b|"
+    r"\bbar in die hand gedr(ü|ue|u)ckt\b|"
+    r"\b(contant|cash)\b[^.!?\n]{0,40}\b(gegeven|overhandigd|meegegeven|afgerekend)\b|"
+    r"\b(remis|donn[ée]) (un|le|mon|notre) ch[èe]que\b|"
+    r"\b(remis|donn[ée])\b[^.!?\n]{0,30}\b(en esp[èe]ces|en liquide|l'argent|le montant)\b",
 )
 
 PAY_WORD = _cues(
@@ -262,7 +281,9 @@ PAY_WORD = _cues(
     r"\bpaie\w*|\bpaye[rz]?\b|\bpaiement\w*|\bpay[ée]e?s?\b|\br[èée]gl\w*|\bvirement\w*|"
     # "vous aurez votre argent lundi", "vous l'aurez vendredi"
     r"\bvous (aurez|recevrez)\b[^.!?]{0,20}\b(votre argent|l'argent)\b|\bvous l'aurez\b|\btu l'auras\b|"
-    r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b",
+    r"\bvir(é|ée|er|erai|erons)\b|\bacquitt\w*|\bcampagne de r[èe]glements?\b|"
+    # "je vire le montant demain", "on vire ça vendredi": the present of virer, said ahead
+    r"(?<=\bje )vire\b|(?<=\bon )vire\b|\bvirons\b",
 )
 
 FUTURE = _cues(

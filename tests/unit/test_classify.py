@@ -333,16 +333,25 @@ def test_an_instruction_for_invoices_to_come_is_no_request_for_this_one(body: st
 
 def test_cli_counts_the_office_countrys_holidays(tmp_path: Path) -> None:
     eml = tmp_path / "reply.eml"
+    # Friday 23 April 2027; King's Day (27 April) is a Dutch holiday, not a Belgian one
     eml.write_bytes(
-        b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Tue, 15 Dec 2026 10:00:00 +0100\n\n"
-        b"Die Rechnung wird Anfang Januar ueberwiesen."
+        b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Fri, 23 Apr 2027 10:00:00 +0200\n\n"
+        b"We betalen binnen 3 werkdagen."
     )
     result = CliRunner().invoke(classify_command, [str(eml), "--json", "--country", "nl"])
     [row] = json.loads(result.output)
-    assert row["promise_date"] == "2027-01-04"  # 1 January is a holiday, not a working day
-    # Without a country: Monday to Friday, as the labelled corpora count.
+    assert row["promise_date"] == "2027-04-29"  # 26, 28, 29 April
+    # Without a country: Monday to Friday, but for 1 January and 25 December (closed in
+    # every country whose language dunmail reads), as the labelled corpora count.
     plain = CliRunner().invoke(classify_command, [str(eml), "--json"])
-    assert json.loads(plain.output)[0]["promise_date"] == "2027-01-01"
+    assert json.loads(plain.output)[0]["promise_date"] == "2027-04-28"
+    new_year = tmp_path / "new-year.eml"
+    new_year.write_bytes(
+        b"From: j@e.com\nSubject: Re: F2026-0412\nDate: Tue, 15 Dec 2026 10:00:00 +0100\n\n"
+        b"Die Rechnung wird Anfang Januar ueberwiesen."
+    )
+    plain = CliRunner().invoke(classify_command, [str(new_year), "--json"])
+    assert json.loads(plain.output)[0]["promise_date"] == "2027-01-04"  # not New Year's Day
     bad = CliRunner().invoke(classify_command, [str(eml), "--country", "XX"])
     assert bad.exit_code == 1 and "--country" in bad.output
 

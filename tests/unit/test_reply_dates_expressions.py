@@ -46,8 +46,9 @@ def _only(text: str, base: date = WED, language: str | None = None) -> date:
         pytest.param("before the holidays", "en", date(2026, 12, 24), id="en-before-holidays"),
         pytest.param("voor de kerst", "nl", date(2026, 12, 24), id="nl-voor-de-kerst"),
         pytest.param("avant noel", "fr", date(2026, 12, 24), id="fr-avant-noel-no-accent"),
-        pytest.param("Anfang Januar", "de", date(2027, 1, 1), id="de-anfang-januar"),
-        pytest.param("Anfang Jänner", "de", date(2027, 1, 1), id="de-at-anfang-jaenner"),
+        # its first working day: 1 January 2027 is a Friday and New Year's Day (replies-train)
+        pytest.param("Anfang Januar", "de", date(2027, 1, 4), id="de-anfang-januar"),
+        pytest.param("Anfang Jänner", "de", date(2027, 1, 4), id="de-at-anfang-jaenner"),
         pytest.param("Mitte Feber", "de", date(2027, 2, 15), id="de-at-mitte-feber"),
         pytest.param(
             "Mitte nächsten Monats", "de", date(2026, 12, 15), id="de-mitte-naechsten-monats"
@@ -1371,3 +1372,226 @@ def test_money_that_will_be_on_the_account_on_a_day_is_a_promise(body: str, expe
     reading = _read(body)
     assert "r:promise_to_pay" in reading.features, reading.rule_evidence
     assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "base", "expected"),
+    [
+        # 1 October 2026 is a Thursday: 1, 2, then Monday 5
+        pytest.param(
+            "Der Ausgleich erfolgt spätestens am dritten Werktag des Folgemonats.",
+            date(2026, 9, 23),
+            date(2026, 10, 5),
+            id="de-dritten-werktag-des-folgemonats",
+        ),
+        pytest.param(
+            "am 3. Werktag des Folgemonats", date(2026, 9, 23), date(2026, 10, 5), id="de-3."
+        ),
+        pytest.param(
+            "paid on the 5th business day of next month",
+            date(2026, 9, 23),
+            date(2026, 10, 7),
+            id="en-5th-business-day",
+        ),
+        pytest.param(
+            "op de 3e werkdag van de volgende maand",
+            date(2026, 9, 23),
+            date(2026, 10, 5),
+            id="nl-3e-werkdag",
+        ),
+        pytest.param(
+            "le deuxième jour ouvré du mois suivant",
+            date(2026, 9, 23),
+            date(2026, 10, 2),
+            id="fr-deuxieme-jour-ouvre",
+        ),
+        # New Year's Day is no working day: the first of January 2027 is a Friday
+        pytest.param(
+            "the first working day of next month",
+            date(2026, 12, 16),
+            date(2027, 1, 4),
+            id="en-first-working-day-skips-new-year",
+        ),
+    ],
+)
+def test_the_nth_working_day_of_next_month(text: str, base: date, expected: date) -> None:
+    assert _only(text, base) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Tot en met 21 augustus is iedereen weg. De week daarna gaat het de deur uit.",
+            date(2026, 8, 28),
+            id="nl-de-week-daarna",
+        ),
+        pytest.param(
+            "We are closed until Sunday 23 August, we pay the week after.",
+            date(2026, 8, 28),
+            id="en-week-after-a-sunday",
+        ),
+        pytest.param(
+            "Bis 21. August sind alle im Urlaub, die Woche danach wird überwiesen.",
+            date(2026, 8, 28),
+            id="de-woche-danach",
+        ),
+    ],
+)
+def test_the_week_after_a_named_day_is_its_next_week_s_friday(text: str, expected: date) -> None:
+    found = find_dates(text, date(2026, 7, 30))
+    assert found[-1].day == expected, found
+
+
+def test_the_week_after_with_no_day_before_it_is_no_day() -> None:
+    assert find_dates("we pay the week after", WED) == []
+    assert [m.day for m in find_dates("we pay the week after next", WED)] == [date(2026, 11, 27)]
+
+
+def test_new_year_and_christmas_are_no_working_days_where_the_country_is_unknown() -> None:
+    reading = _read("Die Rechnungen werden Anfang Januar überwiesen.")
+    assert reading.promise_date == date(2027, 1, 4)
+    # 24 December is a Thursday: five working days on are 28, 29, 30, 31 December, 4 January
+    raw = _mail("Betaling volgt binnen vijf werkdagen.").replace(
+        DATE_HDR.encode(), b"Thu, 24 Dec 2026 10:00:00 +0100"
+    )
+    assert read(parse(raw), tz=TZ).promise_date == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "die Rechnung wurde am 09.11. per Lastschrift von Ihnen selbst eingezogen.",
+            date(2026, 11, 9),
+            id="de-rechnung-wurde-am",
+        ),
+        pytest.param(
+            "Ihr Monteur hat den Betrag am 9.11. nach der Reparatur bar kassiert.",
+            date(2026, 11, 9),
+            id="de-monteur-hat-den-betrag-am",
+        ),
+        pytest.param(
+            "The invoice was paid on 9 November by bank transfer.",
+            date(2026, 11, 9),
+            id="en-invoice-was-paid-on",
+        ),
+        pytest.param(
+            "De factuur is betaald op 9 november.", date(2026, 11, 9), id="nl-is-betaald-op"
+        ),
+    ],
+)
+def test_a_verb_between_the_invoice_and_the_day_makes_it_the_payment_s_day(
+    body: str, expected: date
+) -> None:
+    reading = _read(body)
+    assert reading.loose_past == expected, reading.date_evidence
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("Uw factuur van 9 november hebben wij ontvangen.", id="nl-factuur-van"),
+        pytest.param("Ihre Rechnung vom 09.11. liegt uns vor.", id="de-rechnung-vom"),
+        pytest.param("The visit was on 9 November.", id="en-visit-was-on"),
+    ],
+)
+def test_the_day_of_an_invoice_or_a_visit_is_no_payment_s(body: str) -> None:
+    assert _read(body).loose_past is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("Je paye lundi. Désolé pour le retard", date(2026, 11, 16), id="je-paye"),
+        pytest.param("On regle vendredi, promis.", date(2026, 11, 13), id="on-regle"),
+        pytest.param(
+            "Pardon pour l'oubli, je vire le montant demain.", date(2026, 11, 12), id="vire"
+        ),
+    ],
+)
+def test_the_french_present_without_an_accent_is_no_payment_made(body: str, expected: date) -> None:
+    """ "paye", "regle", "vire" after a subject are the present tense (a promise with its
+    day), not "payé", "réglé", "viré" written without the accent."""
+    reading = _read(body)
+    assert "r:paid_claim" not in reading.features, reading.rule_evidence
+    assert "r:promise_to_pay" in reading.features, reading.rule_evidence
+    assert reading.promise_date == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["J'ai paye hier.", "C'est regle depuis lundi.", "La facture a ete reglee le 9."],
+)
+def test_the_participle_without_its_accent_is_still_a_payment_made(body: str) -> None:
+    assert "r:paid_claim" in _read(body).features
+
+
+def test_a_transfer_done_yesterday_in_french_without_accents_has_its_day() -> None:
+    """ "hier" is "here" in Dutch and German; after a French participle not in -é ("fait",
+    "parti", "remis") it is yesterday."""
+    assert [m.day for m in find_dates("virement fait hier. bonne journee", WED)] == [
+        date(2026, 11, 10)
+    ]
+    assert find_dates("Das Geld ist schon hier.", WED) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "I handed your engineer a cheque for the full amount on 9 November.",
+            date(2026, 11, 9),
+            id="en-handed-engineer-a-cheque",
+        ),
+        pytest.param(
+            "ich hab den Betrag Ihrem Monteur am 9. November nach der Reparatur bar in die "
+            "Hand gedrückt, er hat mir eine Quittung ausgestellt.",
+            date(2026, 11, 9),
+            id="at-bar-in-die-hand-gedrueckt",
+        ),
+        pytest.param(
+            "Ik heb op 9 november contant aan de monteur gegeven.",
+            date(2026, 11, 9),
+            id="nl-contant-aan-de-monteur",
+        ),
+        pytest.param(
+            "J'ai remis un chèque de 245 euros à votre technicien le jour de l'intervention, "
+            "le 9 novembre, il l'a mis dans sa sacoche devant moi.",
+            date(2026, 11, 9),
+            id="fr-cheque-remis-le-jour-de-l-intervention",
+        ),
+    ],
+)
+def test_money_handed_to_the_fitter_is_a_payment_made_that_day(body: str, expected: date) -> None:
+    reading = _read(body)
+    assert "r:paid_claim" in reading.features, reading.rule_evidence
+    assert "r:c=paid_on_site" in reading.features
+    assert reading.paid_date == expected
+
+
+def test_a_promise_to_hand_the_fitter_a_cheque_is_no_payment_made() -> None:
+    assert (
+        "r:paid_claim" not in _read("I will hand the cheque to your engineer next visit.").features
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Just to let you know that Mr Okafor, who deals with our payables, is on sick leave "
+        "until 15 December. I'm only covering reception. I'll put your letter on his desk "
+        "for when he's back.",
+        "Frau Kramer ist bis zum 4. Dezember in Elternzeit. Ich habe Ihre Mahnung an ihre "
+        "Vertretung weitergegeben.",
+        "Mevrouw Jansen is tot 4 december met verlof. Ik heb uw herinnering op haar bureau gelegd.",
+        "M. Lambert est absent jusqu'au 4 décembre. J'ai transmis votre rappel à sa collègue.",
+    ],
+    ids=["en-reception", "de-mahnung-weitergegeben", "nl-herinnering-op-bureau", "fr-rappel"],
+)
+def test_an_absence_told_by_somebody_who_read_the_reminder_is_a_person_s_note(body: str) -> None:
+    """A server's away notice cannot know the mail was a reminder; replies-train labels the
+    receptionist's note `other`, with no day back."""
+    result = classify(parse(_mail(body)), tz=TZ)
+    assert result.intent is not Intent.AUTO_REPLY, result.evidence
+    assert result.return_date is None
