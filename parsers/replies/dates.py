@@ -446,7 +446,9 @@ _DAY_AFTER = re.compile(
 # the day named before it (with none named, no day: "the week after" of what?)
 _WEEK_AFTER = re.compile(
     r"\b(de week daarna|de week erna|de week nadien|die woche danach|die woche darauf|"
-    r"in der woche danach|the week after(?!\s+next)|la semaine d'apr[èe]s|la semaine qui suit)\b",
+    # ("the week after" on its own: not "the week after next", not "the week after Easter")
+    r"in der woche danach|the week after(?=\s*(?:that\b|[.,;:!?)\n]|$))|la semaine d'apr[èe]s|"
+    r"la semaine qui suit)\b",
     _I,
 )
 # "Monday 28th", "maandag de 28e", "lundi 28": that weekday's next such day of the month

@@ -1595,3 +1595,9 @@ def test_an_absence_told_by_somebody_who_read_the_reminder_is_a_person_s_note(bo
     result = classify(parse(_mail(body)), tz=TZ)
     assert result.intent is not Intent.AUTO_REPLY, result.evidence
     assert result.return_date is None
+
+
+def test_the_week_after_a_named_event_is_no_day() -> None:
+    """ "The week after Easter" names its own anchor, which this rule does not read."""
+    found = find_dates("On 3 December I said we would pay the week after Easter.", WED)
+    assert [m.text for m in found] == ["3 December"]
