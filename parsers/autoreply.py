@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from parsers.mail import ParsedMail
 from parsers.prefilter import with_prefilter
-from parsers.replies.dates import BusinessDay, DateMention, find_dates, weekdays_only
+from parsers.replies.dates import BusinessDay, DateMention, common_working_day, find_dates
 
 _I = re.IGNORECASE
 
@@ -169,7 +169,7 @@ def detect_auto_reply(
     *,
     base: date | None = None,
     language: str | None = None,
-    is_business_day: BusinessDay = weekdays_only,
+    is_business_day: BusinessDay = common_working_day,
 ) -> AutoReplyInfo:
     """Classify the sender as human, auto-reply or other machine mail, with evidence."""
     reply, machine, human = _header_evidence(mail)

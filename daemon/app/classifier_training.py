@@ -26,7 +26,7 @@ from daemon.domain.classify import (
     read,
 )
 from parsers.mail import parse
-from parsers.replies.dates import weekdays_only
+from parsers.replies.dates import common_working_day
 from parsers.replies.learn import Outcome, TrainSettings, average, calibrate, train
 from parsers.replies.model import LinearModel, dump, load
 
@@ -114,7 +114,7 @@ def load_examples(corpora: Iterable[Path]) -> list[Example]:
         labels = json.loads((corpus / "labels.json").read_text(encoding="utf-8"))
         for name in sorted(labels):
             mail = parse((corpus / name).read_bytes())
-            reading = read(mail, tz=TZ, is_business_day=weekdays_only)
+            reading = read(mail, tz=TZ, is_business_day=common_working_day)
             out.append(Example(corpus.resolve().name, name, labels[name], reading))
     return out
 
@@ -126,7 +126,7 @@ def load_extra(directory: Path | None = EXTRA) -> list[Example]:
     out: list[Example] = []
     for path in sorted(directory.glob("*.txt")):
         for reply in parse_corpus(path):
-            reading = read(parse(reply.mail), tz=TZ, is_business_day=weekdays_only)
+            reading = read(parse(reply.mail), tz=TZ, is_business_day=common_working_day)
             out.append(Example(EXTRA_CORPUS, reply.name, reply.label, reading))
     return out
 

@@ -13,7 +13,7 @@ import click
 from daemon.domain.classify import Classification, classify
 from daemon.domain.workdays import is_business_day
 from parsers.mail import MailFormatError, parse
-from parsers.replies.dates import weekdays_only
+from parsers.replies.dates import common_working_day
 
 
 def _row(path: str, result: Classification) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def classify_command(
             raise click.ClickException(f"--country: {exc}") from exc
 
     def working_day(day: date) -> bool:
-        return is_business_day(day, country) if country else weekdays_only(day)
+        return is_business_day(day, country) if country else common_working_day(day)
 
     rows = []
     for name in files:

@@ -26,7 +26,7 @@ from parsers.bounces import detect_bounce
 from parsers.mail import ParsedMail
 from parsers.replies import lexicon as lx
 from parsers.replies.concepts import concept_features
-from parsers.replies.dates import DateMention, weekdays_only
+from parsers.replies.dates import DateMention, common_working_day
 from parsers.replies.facts import ReplyFacts, extract_facts
 from parsers.replies.features import fold, text_features
 from parsers.replies.learn import GUARDED, Outcome, auto_handled
@@ -147,7 +147,7 @@ def read(
     own_addresses: tuple[str, ...] = (),
 ) -> Reading:
     """The rules' findings for one mail (the costly, model-independent part)."""
-    business = is_business_day or weekdays_only
+    business = is_business_day or common_working_day
     facts = extract_facts(mail, tz=tz, invoice_pattern=invoice_pattern, is_business_day=business)
     base = _Result(facts)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from daemon.domain.invoice_states import OPEN_STATES
-from parsers.replies.dates import weekdays_only
+from parsers.replies.dates import common_working_day
 
 BusinessDay = Callable[[date], bool]
 
@@ -59,7 +59,7 @@ class ReplySettings:
     min_confidence: float = 0.6
     plan_auto_accept_max_instalments: int = 0
     plan_auto_accept_max_months: int = 0
-    is_business_day: BusinessDay = field(default=weekdays_only)
+    is_business_day: BusinessDay = field(default=common_working_day)
 
 
 @dataclass(frozen=True, slots=True)

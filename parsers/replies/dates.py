@@ -21,7 +21,7 @@ from datetime import date, timedelta
 BusinessDay = Callable[[date], bool]
 
 
-def weekdays_only(day: date) -> bool:
+def common_working_day(day: date) -> bool:
     """Monday to Friday, except 1 January and 25 December: the working days where the
     office's country is not known. Those two are public holidays in every country whose
     language dunmail reads (NL, BE, LU, DE, AT, CH, FR, GB, IE), and the labelled replies
@@ -539,6 +539,21 @@ _WD_WEEK = re.compile(rf"\b({_WD_RE}) week\b|\ba week on ({_WD_RE})\b", _I)
 _FORTNIGHT = re.compile(r"\b(?:in|within) a fortnight\b", _I)
 
 
+def _after_a_named_day(
+    text: str, found: list[DateMention], pattern: re.Pattern[str], shift: Callable[[date], date]
+) -> None:
+    """ "De dag daarna", "de week daarna": ``shift`` of the last day named before the phrase
+    (none named, no day), appended to ``found``."""
+    for m in pattern.finditer(text):
+        if any(m.start() < d.end and d.start < m.end() for d in found):
+            continue
+        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
+        if before:
+            found.append(
+                DateMention(m.start(), m.end(), shift(before[-1].day), m.group(0), "relative")
+            )
+
+
 def _weekday_and_day(base: date, weekday: int, day: int) -> date | None:
     """The day of month ``day`` that falls on ``weekday`` nearest to ``base`` (the later one
     on a tie): "vrijdag 21 overgeschreven" three days after Friday 21 August is that Friday,
@@ -554,7 +569,7 @@ def find_dates(
     text: str,
     base: date,
     *,
-    is_business_day: BusinessDay = weekdays_only,
+    is_business_day: BusinessDay = common_working_day,
     language: str | None = None,
 ) -> list[DateMention]:
     """Every date mention in ``text``, resolved against ``base``; overlapping ones dropped."""
@@ -576,8 +591,7 @@ def find_dates(
     # (first: its ordinal would otherwise be read as a day of the month)
     for m in _NTH_WORKDAY_NEXT_MONTH.finditer(text):
         nth = int(m[1]) if m[1] else _ORDINALS[m.group(0).split()[0].lower()]
-        next_month = date(base.year + base.month // 12, base.month % 12 + 1, 1)
-        add(m, add_business_days(next_month - timedelta(days=1), nth, is_business_day), "relative")
+        add(m, add_business_days(_end_of_month(base), nth, is_business_day), "relative")
     for m in _ISO.finditer(text):
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])), "absolute")
     for m in _NUMERIC.finditer(text):
@@ -756,20 +770,8 @@ def find_dates(
             continue  # "un dimanche soir", "on a Sunday": any such day, not a date
         add(m, _next_weekday(base, WEEKDAYS[m[1].lower()]), "weekday")
     found.sort(key=lambda d: d.start)
-    for m in _DAY_AFTER.finditer(text):
-        if any(m.start() < d.end and d.start < m.end() for d in found):
-            continue
-        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
-        if before:
-            after = before[-1].day + timedelta(days=1)
-            found.append(DateMention(m.start(), m.end(), after, m.group(0), "relative"))
-    for m in _WEEK_AFTER.finditer(text):
-        if any(m.start() < d.end and d.start < m.end() for d in found):
-            continue
-        before = [f for f in found if f.end <= m.start() and f.kind != "now"]
-        if before:
-            friday = before[-1].day + timedelta(days=11 - before[-1].day.weekday())
-            found.append(DateMention(m.start(), m.end(), friday, m.group(0), "relative"))
+    _after_a_named_day(text, found, _DAY_AFTER, lambda day: day + timedelta(days=1))
+    _after_a_named_day(text, found, _WEEK_AFTER, _friday_next_week)
     found.sort(key=lambda d: d.start)
     for i, f in enumerate(found):
         if _WEEK_OF.search(text[max(0, f.start - 25) : f.start]):

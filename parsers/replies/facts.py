@@ -10,7 +10,7 @@ from datetime import date, tzinfo
 
 from parsers.mail import ParsedMail
 from parsers.replies.amounts import Amount, find_amounts
-from parsers.replies.dates import BusinessDay, DateMention, find_dates, weekdays_only
+from parsers.replies.dates import BusinessDay, DateMention, common_working_day, find_dates
 from parsers.replies.invoice_numbers import find_invoice_numbers
 from parsers.replies.language import detect_language
 from parsers.replies.quotes import SplitReply, split_reply
@@ -102,7 +102,7 @@ def extract_facts(
     *,
     tz: tzinfo,
     invoice_pattern: str | re.Pattern[str] | None = None,
-    is_business_day: BusinessDay = weekdays_only,
+    is_business_day: BusinessDay = common_working_day,
 ) -> ReplyFacts:
     split = split_reply(mail.text)
     language = detect_language(split.new or mail.text)
